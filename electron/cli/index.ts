@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createBackend, type Backend } from '../core/backend.ts';
+import { InflowError, serializeError } from '../core/errors.ts';
+import { resolveDataDir } from '../core/paths.ts';
+import type { CliCommand, CliContext } from './command.ts';
+import { ExitCode, exitCodeFor } from './exit-codes.ts';
+
+const commandsDir = path.join(import.meta.dirname, 'commands');
+
+/** Every command is one file in ./commands exporting `command`. */
+async function loadCommands(): Promise<Map<string, CliCommand>> {
+  const commands = new Map<string, CliCommand>();
+  for (const file of fs.readdirSync(commandsDir).sort()) {
+    if (!file.endsWith('.ts')) continue;
+    const module = (await import(pathToFileURL(path.join(commandsDir, file)).href)) as { command?: CliCommand };
+    if (module.command) commands.set(module.command.name, module.command);
+  }
+  return commands;
+}
+
+function helpText(commands: Map<string, CliCommand>): string {
+  const width = Math.max(...[...commands.keys()].map((name) => name.length));
+  return [
+    'Usage: inflow <command> [options]',
+    '',
+    'Commands:',
+    ...[...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global options:',
+    '  --data-dir DIR   where the database, models and adapters live (default: INFLOW_DATA_DIR or the platform folder)',
+    '  --json           machine-readable output',
+    '  -h, --help       help for a command: inflow <command> --help',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const commands = await loadCommands();
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  // Global options are taken out; everything else goes to the command untouched.
+  const consumed = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind === 'option' && ['data-dir', 'json'].includes(token.name)) {
+      consumed.add(token.index);
+      if (token.name === 'data-dir' && token.inlineValue !== true && token.value !== undefined) consumed.add(token.index + 1);
+    }
+  }
+  const rest = argv.filter((_, index) => !consumed.has(index));
+  const name = rest[0];
+  if (name === undefined || name === 'help' || (name.startsWith('-') && values.help)) {
+    const sub = name === 'help' ? rest[1] : undefined;
+    const target = sub === undefined ? undefined : commands.get(sub);
+    process.stdout.write(`${target ? target.usage : helpText(commands)}\n`);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  const command = commands.get(name);
+  if (command === undefined) {
+    process.stderr.write(`inflow: unknown command "${name}".\n\n${helpText(commands)}\n`);
+    return ExitCode.usage;
+  }
+  const args = rest.slice(1);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return ExitCode.ok;
+  }
+
+  const json = values.json === true;
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.cancelled);
+    controller.abort(new InflowError('CANCELLED', 'Cancelled by the user.'));
+  };
+  process.on('SIGINT', onSigint);
+  let backend: Backend | undefined;
+  const context: CliContext = {
+    dataDir: resolveDataDir(typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined),
+    json,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    backend: async () => (backend ??= await createBackend({ dataDir: context.dataDir })),
+    print: (line = '') => { if (!json) process.stdout.write(`${line}\n`); },
+    printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+  };
+  try {
+    const code = await command.run(context, args);
+    return code ?? ExitCode.ok;
+  } catch (error) {
+    const serialized = serializeError(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: serialized }, null, 2)}\n`);
+    else process.stderr.write(`inflow ${name}: ${InflowError.isInstance(error) ? error.toUserString() : (error as Error)?.stack ?? String(error)}\n`);
+    return InflowError.isInstance(error) ? exitCodeFor(error.code) : ExitCode.failure;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await backend?.close();
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => { process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`); process.exitCode = ExitCode.failure; },
+  );
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { dataPaths, type DataPaths } from './paths.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { RunStore } from './store/run-store.ts';
+
+export interface BackendOptions {
+  dataDir: string;
+}
+
+/**
+ * The back end that the CLI, the Electron main process and the e2e test bridge all drive: one data
+ * directory, one database, the stores over it. Heavy parts (models, trainer) are created on demand by
+ * their own modules and take what they need from here.
+ */
+export interface Backend {
+  paths: DataPaths;
+  db: Database;
+  runs: RunStore;
+  close(): Promise<void>;
+}
+
+export async function createBackend(options: BackendOptions): Promise<Backend> {
+  const paths = dataPaths(options.dataDir);
+  fs.mkdirSync(paths.dataDir, { recursive: true });
+  const db = openDatabase(paths.database);
+  const runs = new RunStore(db);
+  runs.closeInterruptedRuns();
+  const closers: Array<() => Promise<void> | void> = [];
+  return {
+    paths,
+    db,
+    runs,
+    async close() {
+      for (const close of closers.reverse()) await close();
+      if (db.open) db.close();
+    },
+  };
+}
