@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InflowError } from '../errors.ts';
+
+/** How a dataset item's answer is checked (and so how a rollout is rewarded). */
+export const answerKinds = ['exact', 'numeric', 'choice', 'gameof24', 'judge'] as const;
+export type AnswerKind = (typeof answerKinds)[number];
+
+/** One question with its reference answer, as imported; `answer` is a string, a number or a list of accepted strings. */
+export interface DatasetItemInput {
+  question: string;
+  answer: string | number | string[];
+  answerKind: AnswerKind;
+  meta?: Record<string, unknown>;
+}
+
+/** The answer kind of each benchmark file in ../shared/benchmarks (see its README). */
+const benchmarkKinds: Record<string, AnswerKind> = {
+  aime24: 'numeric', amc23: 'numeric', gameof24: 'gameof24', medqa: 'choice',
+  bamboogle: 'exact', '2wiki': 'exact', hotpotqa: 'exact', musique: 'exact', gaia: 'exact',
+};
+
+/**
+ * Reads a Q&A dataset: a JSON array or JSONL, one object per item with `question` (or `query`), `answer`
+ * (or `result` / `final_answer` / `ground_truth`) and an optional `answer_kind`/`kind`. Benchmark files in the
+ * ../shared/benchmarks format are recognised by name and get their kind. Throws DATASET_INVALID naming the
+ * line or item that is wrong.
+ */
+export function readDatasetFile(file: string, options: { answerKind?: AnswerKind } = {}): DatasetItemInput[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InflowError('DATASET_NOT_FOUND', `Cannot read the dataset file ${file}.`, { hint: 'Check the path; datasets are JSON arrays or JSONL files.', cause: error });
+  }
+  const base = path.basename(file).replace(/\.(jsonl|json)$/i, '').toLowerCase();
+  const fallbackKind = options.answerKind ?? benchmarkKinds[base] ?? 'exact';
+  return parseDatasetText(text, { source: file, answerKind: fallbackKind, forceKind: options.answerKind !== undefined });
+}
+
+/** Parses dataset text (JSON array or JSONL); `source` names the file in errors. */
+export function parseDatasetText(text: string, options: { source: string; answerKind?: AnswerKind; forceKind?: boolean }): DatasetItemInput[] {
+  const records = splitRecords(text, options.source);
+  if (records.length === 0) {
+    throw new InflowError('DATASET_INVALID', `${options.source} holds no items.`, { hint: 'A dataset is a JSON array or JSONL of {"question": ..., "answer": ...} objects.' });
+  }
+  return records.map(({ value, where }) => toItem(value, `${options.source} ${where}`, options.answerKind ?? 'exact', options.forceKind ?? false));
+}
+
+function splitRecords(text: string, source: string): Array<{ value: unknown; where: string }> {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new InflowError('DATASET_INVALID', `${source} is not valid JSON (${(error as Error).message}).`, { hint: 'Fix the JSON, or write one object per line (JSONL).' });
+    }
+    return (parsed as unknown[]).map((value, index) => ({ value, where: `item ${index + 1}` }));
+  }
+  const records: Array<{ value: unknown; where: string }> = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      records.push({ value: JSON.parse(line), where: `line ${index + 1}` });
+    } catch (error) {
+      throw new InflowError('DATASET_INVALID', `${source} line ${index + 1} is not valid JSON (${(error as Error).message}).`, {
+        hint: 'Each line of a JSONL dataset must be one object such as {"question": "...", "answer": "..."}.',
+      });
+    }
+  });
+  return records;
+}
+
+function toItem(value: unknown, where: string, fallbackKind: AnswerKind, forceKind: boolean): DatasetItemInput {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InflowError('DATASET_INVALID', `${where} is not an object.`, { hint: 'Each item must be an object with "question" and "answer".' });
+  }
+  const record = value as Record<string, unknown>;
+  const question = typeof record.query === 'string' && record.query.trim() !== '' ? record.query : record.question;
+  if (typeof question !== 'string' || question.trim() === '') {
+    throw new InflowError('DATASET_INVALID', `${where} has no "question" text.`, { hint: 'Add a non-empty "question" (or "query") string to every item.' });
+  }
+  const rawAnswer = record.answer ?? record.result ?? record.final_answer ?? record.ground_truth;
+  const answer = normaliseAnswer(rawAnswer);
+  if (answer === undefined) {
+    throw new InflowError('DATASET_INVALID', `${where} has no usable "answer" (a string, a number or a list of strings).`, {
+      hint: 'Add the reference answer as "answer"; several accepted answers go in a list.',
+    });
+  }
+  const declared = record.answer_kind ?? record.answerKind ?? record.kind;
+  let answerKind = fallbackKind;
+  if (!forceKind && declared !== undefined) {
+    if (typeof declared !== 'string' || !(answerKinds as readonly string[]).includes(declared)) {
+      throw new InflowError('DATASET_INVALID', `${where} has an unknown answer kind ${JSON.stringify(declared)}.`, { hint: `Use one of: ${answerKinds.join(', ')}.` });
+    }
+    answerKind = declared as AnswerKind;
+  }
+  const meta: Record<string, unknown> = {};
+  for (const key of ['pid', 'idx', 'id', 'source', 'level', 'Level']) if (record[key] !== undefined) meta[key] = record[key];
+  if (Array.isArray(record.question) && record.question.every((n) => typeof n === 'number')) meta.numbers = record.question;
+  return { question: question.trim(), answer, answerKind, meta };
+}
+
+function normaliseAnswer(value: unknown): string | number | string[] | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    return value.map((v) => String(v).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readDatasetFile } from '../../../electron/core/datasets/dataset-format.ts';
+import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
+import { harvestUserTasks } from '../../../electron/core/datasets/user-tasks.ts';
+import { InflowError } from '../../../electron/core/errors.ts';
+import { openDatabase } from '../../../electron/core/store/database.ts';
+import { RunStore } from '../../../electron/core/store/run-store.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+const benchmarks = path.resolve(import.meta.dirname, '../../../../shared/benchmarks');
+
+test('a JSONL dataset is imported, split reproducibly into train and held-out, and read back', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'qa.jsonl');
+  const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ question: `What is ${i} + 1?`, answer: i + 1, answer_kind: 'numeric' }));
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  const items = readDatasetFile(file);
+  assert.equal(items.length, 10);
+  assert.deepEqual(items[3], { question: 'What is 3 + 1?', answer: 4, answerKind: 'numeric', meta: {} });
+
+  const db = openDatabase(path.join(dir, 'a.db'));
+  const store = new DatasetStore(db);
+  const dataset = store.create(items, { name: 'sums', source: file, heldOutFraction: 0.3 });
+  assert.deepEqual(dataset.counts, { train: 7, heldout: 3 });
+  const heldOut = store.items(dataset.id, 'heldout').map((i) => i.idx);
+  const db2 = openDatabase(path.join(dir, 'b.db'));
+  const again = new DatasetStore(db2).create(items, { name: 'sums', heldOutFraction: 0.3 });
+  assert.deepEqual(new DatasetStore(db2).items(again.id, 'heldout').map((i) => i.idx), heldOut, 'same seed, same split');
+  assert.equal(store.get('sums').id, dataset.id);
+  assert.throws(() => store.create(items, { name: 'sums' }), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_EXISTS');
+  db.close();
+  db2.close();
+});
+
+test('a malformed line is refused naming the line, and nothing is stored', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'bad.jsonl');
+  fs.writeFileSync(file, '{"question": "a", "answer": "b"}\n{"question": "c"}\n');
+  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID' && /line 2/.test(e.message) && /answer/.test(e.message));
+  fs.writeFileSync(file, '{"question": "a", "answer": "b", "answer_kind": "vibes"}\n');
+  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && /unknown answer kind/.test(e.message) && /exact, numeric/.test(e.hint ?? ''));
+  assert.throws(() => readDatasetFile(path.join(dir, 'missing.json')), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_NOT_FOUND');
+});
+
+test('benchmark files are recognised with their answer kinds', () => {
+  const game = readDatasetFile(path.join(benchmarks, 'gameof24.json'));
+  assert.equal(game.length, 300);
+  assert.equal(game[0]?.answerKind, 'gameof24');
+  assert.match(game[0]?.question ?? '', /equals 24/);
+  assert.deepEqual(game[0]?.meta?.numbers, [1, 1, 1, 8]);
+  assert.equal(readDatasetFile(path.join(benchmarks, 'aime24.json'))[0]?.answerKind, 'numeric');
+  assert.equal(readDatasetFile(path.join(benchmarks, 'medqa.json'))[0]?.answerKind, 'choice');
+  const bamboogle = readDatasetFile(path.join(benchmarks, 'bamboogle.json'));
+  assert.deepEqual(bamboogle[0]?.answer, ['james madison']);
+});
+
+test('past user tasks with a checkable answer or a thumbs-up become items; thumbs-down alone is skipped', () => {
+  const db = openDatabase(path.join(tempDir(), 'u.db'));
+  const runs = new RunStore(db);
+  runs.createTask({ question: 'What is 6 times 7?', expectedAnswer: 42, answerKind: 'numeric' });
+  const liked = runs.createTask({ question: 'Capital of France?' });
+  const run = runs.startRun({ taskId: liked.id });
+  runs.endRun(run.id, { stopReason: 'answered', answer: 'Paris' });
+  db.prepare('INSERT INTO feedback (run_id, rating, created_at) VALUES (?, 1, ?)').run(run.id, Date.now());
+  const disliked = runs.createTask({ question: 'Capital of Spain?' });
+  const bad = runs.startRun({ taskId: disliked.id });
+  runs.endRun(bad.id, { stopReason: 'answered', answer: 'Lisbon' });
+  db.prepare('INSERT INTO feedback (run_id, rating, created_at) VALUES (?, -1, ?)').run(bad.id, Date.now());
+  runs.createTask({ question: 'rollout copy', expectedAnswer: 'x', source: 'training' });
+  const harvest = harvestUserTasks(db);
+  assert.equal(harvest.skipped, 1);
+  assert.deepEqual(harvest.items.map((i) => [i.question, i.answer, i.answerKind]), [
+    ['What is 6 times 7?', 42, 'numeric'],
+    ['Capital of France?', 'Paris', 'judge'],
+  ]);
+  db.close();
+});
