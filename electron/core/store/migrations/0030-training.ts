@@ -3,7 +3,8 @@ import type { Migration } from './index.ts';
 /**
  * Flow-GRPO bookkeeping on top of 0010's training_runs/training_steps/adapters: the rollout groups of each
  * step (so a restarted run reuses finished groups and never trains on a sample twice), the planner turn
- * samples with their reward and advantage, and the trainer checkpoints a run resumes from.
+ * samples with their reward and advantage, the trainer checkpoints a run resumes from,
+ * and the history of which adapter was active (for rollback).
  */
 export const migration0030: Migration = {
   version: 30,
@@ -42,6 +43,15 @@ export const migration0030: Migration = {
         created_at INTEGER NOT NULL,
         PRIMARY KEY (training_run_id, step)
       ) STRICT;
+
+      CREATE TABLE adapter_events (
+        id INTEGER PRIMARY KEY,
+        base_model TEXT NOT NULL,
+        adapter_id TEXT REFERENCES adapters(id) ON DELETE SET NULL,  -- null: the base model alone
+        action TEXT NOT NULL,            -- promote | rollback | base
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX adapter_events_base ON adapter_events(base_model, id);
     `);
   },
 };
