@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
 
-/** How a dataset item's answer is checked (and so how a rollout is rewarded). */
-export const answerKinds = ['exact', 'numeric', 'choice', 'gameof24', 'judge'] as const;
-export type AnswerKind = (typeof answerKinds)[number];
+import { answerKinds, inferAnswerKind, isAnswerKind, type AnswerKind } from '../scoring/answer-kind.ts';
+
+export type { AnswerKind };
 
 /** One question with its reference answer, as imported; `answer` is a string, a number or a list of accepted strings. */
 export interface DatasetItemInput {
@@ -17,13 +17,14 @@ export interface DatasetItemInput {
 /** The answer kind of each benchmark file in ../shared/benchmarks (see its README). */
 const benchmarkKinds: Record<string, AnswerKind> = {
   aime24: 'numeric', amc23: 'numeric', gameof24: 'gameof24', medqa: 'choice',
-  bamboogle: 'exact', '2wiki': 'exact', hotpotqa: 'exact', musique: 'exact', gaia: 'exact',
+  bamboogle: 'normalized', '2wiki': 'normalized', hotpotqa: 'normalized', musique: 'normalized', gaia: 'normalized',
 };
 
 /**
  * Reads a Q&A dataset: a JSON array or JSONL, one object per item with `question` (or `query`), `answer`
  * (or `result` / `final_answer` / `ground_truth`) and an optional `answer_kind`/`kind`. Benchmark files in the
- * ../shared/benchmarks format are recognised by name and get their kind. Throws DATASET_INVALID naming the
+ * ../shared/benchmarks format are recognised by name and get their kind; other items without a kind get the one
+ * their shape suggests (electron/core/scoring `inferAnswerKind`). Throws DATASET_INVALID naming the
  * line or item that is wrong.
  */
 export function readDatasetFile(file: string, options: { answerKind?: AnswerKind } = {}): DatasetItemInput[] {
@@ -34,8 +35,8 @@ export function readDatasetFile(file: string, options: { answerKind?: AnswerKind
     throw new InflowError('DATASET_NOT_FOUND', `Cannot read the dataset file ${file}.`, { hint: 'Check the path; datasets are JSON arrays or JSONL files.', cause: error });
   }
   const base = path.basename(file).replace(/\.(jsonl|json)$/i, '').toLowerCase();
-  const fallbackKind = options.answerKind ?? benchmarkKinds[base] ?? 'exact';
-  return parseDatasetText(text, { source: file, answerKind: fallbackKind, forceKind: options.answerKind !== undefined });
+  const fallbackKind = options.answerKind ?? benchmarkKinds[base];
+  return parseDatasetText(text, { source: file, ...(fallbackKind === undefined ? {} : { answerKind: fallbackKind }), forceKind: options.answerKind !== undefined });
 }
 
 /** Parses dataset text (JSON array or JSONL); `source` names the file in errors. */
@@ -44,7 +45,7 @@ export function parseDatasetText(text: string, options: { source: string; answer
   if (records.length === 0) {
     throw new InflowError('DATASET_INVALID', `${options.source} holds no items.`, { hint: 'A dataset is a JSON array or JSONL of {"question": ..., "answer": ...} objects.' });
   }
-  return records.map(({ value, where }) => toItem(value, `${options.source} ${where}`, options.answerKind ?? 'exact', options.forceKind ?? false));
+  return records.map(({ value, where }) => toItem(value, `${options.source} ${where}`, options.answerKind, options.forceKind ?? false));
 }
 
 function splitRecords(text: string, source: string): Array<{ value: unknown; where: string }> {
@@ -73,7 +74,7 @@ function splitRecords(text: string, source: string): Array<{ value: unknown; whe
   return records;
 }
 
-function toItem(value: unknown, where: string, fallbackKind: AnswerKind, forceKind: boolean): DatasetItemInput {
+function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefined, forceKind: boolean): DatasetItemInput {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InflowError('DATASET_INVALID', `${where} is not an object.`, { hint: 'Each item must be an object with "question" and "answer".' });
   }
@@ -90,12 +91,12 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind, forceKi
     });
   }
   const declared = record.answer_kind ?? record.answerKind ?? record.kind;
-  let answerKind = fallbackKind;
+  let answerKind = fallbackKind ?? inferAnswerKind(record);
   if (!forceKind && declared !== undefined) {
-    if (typeof declared !== 'string' || !(answerKinds as readonly string[]).includes(declared)) {
+    if (!isAnswerKind(declared)) {
       throw new InflowError('DATASET_INVALID', `${where} has an unknown answer kind ${JSON.stringify(declared)}.`, { hint: `Use one of: ${answerKinds.join(', ')}.` });
     }
-    answerKind = declared as AnswerKind;
+    answerKind = declared;
   }
   const meta: Record<string, unknown> = {};
   for (const key of ['pid', 'idx', 'id', 'source', 'level', 'Level']) if (record[key] !== undefined) meta[key] = record[key];

@@ -137,7 +137,7 @@ function toItem(row: Record<string, unknown>): DatasetItem {
     split: row.split as DatasetSplit,
     question: row.question as string,
     answer: JSON.parse(row.answer as string) as DatasetItem['answer'],
-    answerKind: (row.answer_kind ?? 'exact') as AnswerKind,
+    answerKind: (row.answer_kind ?? 'normalized') as AnswerKind,
     meta: JSON.parse(row.meta as string) as Record<string, unknown>,
   };
 }

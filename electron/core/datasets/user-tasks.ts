@@ -1,5 +1,6 @@
 import type { Database } from '../store/database.ts';
-import { answerKinds, type AnswerKind, type DatasetItemInput } from './dataset-format.ts';
+import { isAnswerKind } from '../scoring/answer-kind.ts';
+import type { DatasetItemInput } from './dataset-format.ts';
 
 export interface UserTaskHarvest {
   items: DatasetItemInput[];
@@ -23,7 +24,7 @@ export function harvestUserTasks(db: Database): UserTaskHarvest {
   for (const task of tasks) {
     const expected = task.expected_answer === null ? null : (JSON.parse(task.expected_answer) as unknown);
     if (expected !== null && (typeof expected === 'string' || typeof expected === 'number' || Array.isArray(expected))) {
-      const kind = (answerKinds as readonly string[]).includes(task.answer_kind ?? '') ? (task.answer_kind as AnswerKind) : 'exact';
+      const kind = isAnswerKind(task.answer_kind) ? task.answer_kind : 'normalized';
       items.push({ question: task.question, answer: Array.isArray(expected) ? expected.map(String) : expected, answerKind: kind, meta: { taskId: task.id, from: 'expected_answer' } });
       continue;
     }

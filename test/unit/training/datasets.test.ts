@@ -41,7 +41,7 @@ test('a malformed line is refused naming the line, and nothing is stored', () =>
   fs.writeFileSync(file, '{"question": "a", "answer": "b"}\n{"question": "c"}\n');
   assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID' && /line 2/.test(e.message) && /answer/.test(e.message));
   fs.writeFileSync(file, '{"question": "a", "answer": "b", "answer_kind": "vibes"}\n');
-  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && /unknown answer kind/.test(e.message) && /exact, numeric/.test(e.hint ?? ''));
+  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && /unknown answer kind/.test(e.message) && /exact, normalized/.test(e.hint ?? ''));
   assert.throws(() => readDatasetFile(path.join(dir, 'missing.json')), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_NOT_FOUND');
 });
 
