@@ -1,0 +1,122 @@
+import type { Backend } from '../backend.ts';
+import type { InflowService } from '../contract/index.ts';
+import { trainingPresets } from '../contract/training.ts';
+import { createDispatch, type Dispatch } from './dispatch.ts';
+import { EventHub } from './event-hub.ts';
+import { SettingsService } from './settings-service.ts';
+import { RunsService } from './runs-service.ts';
+import { MemoryService } from './memory-service.ts';
+import { ModelsService } from './models-service.ts';
+import { TrainingReads } from './training-service.ts';
+import { recordFeedback } from './feedback.ts';
+import { probeHardware } from './hardware.ts';
+import { AskService } from './ask-service.ts';
+import { EngineService } from './engine-service.ts';
+import { TrainingControl, type TrainingLauncher } from './training-control.ts';
+import { KnowledgeService } from './knowledge-service.ts';
+import { readAppInfo } from './app-info.ts';
+
+export interface ApiOptions {
+  backend: Backend;
+  /** How training processes start: a utility process in Electron, a child process in tests and the CLI. */
+  launchTraining?: TrainingLauncher;
+  /** GPU use of the model engine: 'auto' in the app, false in tests. */
+  gpu?: false | 'auto';
+  /** CPU threads for inference contexts (tests: 1). */
+  threads?: number;
+}
+
+export interface Api {
+  service: InflowService;
+  dispatch: Dispatch;
+  events: EventHub;
+  /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The service layer behind `window.inflow`: implements every contract method over the back end's modules.
+ * Runs under plain Node (tests drive it through the e2e bridge); Electron main only adds IPC around it.
+ */
+export function createApi(options: ApiOptions): Api {
+  const { backend } = options;
+  const events = new EventHub();
+  const settings = new SettingsService(backend.db);
+  const runs = new RunsService(backend.db, backend.runs);
+  const memory = new MemoryService(backend.db);
+  const models = new ModelsService({ modelsDir: backend.paths.models, settings });
+  const training = new TrainingReads(backend.db);
+  const gpu = options.gpu ?? 'auto';
+  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const ask = new AskService({ backend, settings, engine, events });
+  const trainingControl = new TrainingControl({ backend, settings, reads: training, events, launch: options.launchTraining });
+  const knowledge = new KnowledgeService({ backend, events });
+  const activeBase = () => settings.read().models.planner;
+
+  const service: InflowService = {
+    app: {
+      info: async () => readAppInfo(backend, await models.installed()),
+      hardware: async () => probeHardware({ gpu }),
+    },
+    settings: {
+      get: async () => settings.read(),
+      update: async (patch) => settings.update(patch),
+    },
+    ask: {
+      tools: async () => ask.tools(),
+      start: async (input) => ask.start(input),
+      cancel: async (input) => ({ cancelled: ask.cancel(input.runId) }),
+      feedback: async (input) => recordFeedback(backend.db, input),
+    },
+    runs: {
+      list: async (input) => runs.list(input ?? {}),
+      get: async (input) => runs.get(input.runId),
+    },
+    memory: {
+      list: async (input) => memory.list(input ?? {}),
+      add: async (input) => memory.add(input),
+      update: async (input) => memory.update(input),
+      remove: async (input) => memory.remove(input.id),
+    },
+    knowledge: {
+      folders: async () => knowledge.folders(),
+      add: async (input) => knowledge.add(input.path),
+      remove: async (input) => knowledge.remove(input.path),
+      reindex: async (input) => knowledge.reindex(input.path),
+      search: async (input) => knowledge.search(input.query, input.limit),
+    },
+    models: {
+      overview: async () => models.overview(await engine.catalog()),
+      download: async (input) => engine.download(input.catalogId),
+      cancelDownload: async (input) => ({ cancelled: engine.cancelDownload(input.downloadId) }),
+      setRole: async (input) => {
+        await models.setRole(input.role, input.modelId);
+        return models.overview(await engine.catalog());
+      },
+    },
+    training: {
+      datasets: async () => training.listDatasets(),
+      importDataset: async (input) => training.importDataset(input),
+      runs: async () => training.listRuns(),
+      metrics: async (input) => training.metrics(input.trainingRunId),
+      start: async (input) => trainingControl.start({ ...input, preset: trainingPresets.find((preset) => preset.id === input.preset)! }),
+      stop: async (input) => ({ stopped: await trainingControl.stop(input.trainingRunId) }),
+      adapters: async () => training.listAdapters(activeBase()),
+      promote: async (input) => { training.adapters.promote(input.adapterId); return training.listAdapters(activeBase()); },
+      rollback: async () => { training.adapters.rollback(engine.requirePlanner()); return training.listAdapters(activeBase()); },
+      useBase: async () => { training.adapters.useBase(engine.requirePlanner()); return training.listAdapters(activeBase()); },
+    },
+  };
+
+  return {
+    service,
+    dispatch: createDispatch(service),
+    events,
+    async dispose() {
+      await trainingControl.dispose();
+      await ask.dispose();
+      await engine.dispose();
+      await knowledge.dispose();
+    },
+  };
+}

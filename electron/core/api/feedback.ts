@@ -1,0 +1,24 @@
+import type { Database } from '../store/database.ts';
+import { InflowError } from '../errors.ts';
+import type { FeedbackResult } from '../contract/ask.ts';
+
+/**
+ * Records a thumbs up or down on a run: a `feedback` row (which the training-data harvest reads) and a
+ * reward of 1 or 0 with source `feedback` (what Runs shows and Flow-GRPO can use). Rating again replaces
+ * the earlier feedback reward instead of piling up.
+ */
+export function recordFeedback(db: Database, input: { runId: string; rating: 1 | -1; comment?: string }): FeedbackResult {
+  const run = db.prepare('SELECT id, status FROM runs WHERE id = ?').get(input.runId) as { id: string; status: string } | undefined;
+  if (run === undefined) throw new InflowError('RUN_NOT_FOUND', `No run "${input.runId}".`, { hint: 'Rate a run from the Ask or Runs screen.' });
+  if (run.status === 'running') throw new InflowError('RUN_STILL_RUNNING', 'This run has not finished yet.', { hint: 'Wait for the answer (or cancel the run), then rate it.' });
+  const reward = input.rating === 1 ? 1 : 0;
+  const now = Date.now();
+  db.transaction(() => {
+    db.prepare('DELETE FROM feedback WHERE run_id = ?').run(input.runId);
+    db.prepare("DELETE FROM rewards WHERE run_id = ? AND source = 'feedback'").run(input.runId);
+    db.prepare('INSERT INTO feedback (run_id, rating, comment, created_at) VALUES (?, ?, ?, ?)').run(input.runId, input.rating, input.comment ?? null, now);
+    db.prepare("INSERT INTO rewards (run_id, value, source, details, created_at) VALUES (?, ?, 'feedback', ?, ?)")
+      .run(input.runId, reward, JSON.stringify({ rating: input.rating }), now);
+  })();
+  return { runId: input.runId, rating: input.rating, reward };
+}

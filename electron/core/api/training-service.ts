@@ -1,0 +1,107 @@
+import path from 'node:path';
+import type { Database } from '../store/database.ts';
+import { DatasetStore } from '../datasets/dataset-store.ts';
+import { readDatasetFile } from '../datasets/dataset-format.ts';
+import { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import { InflowError } from '../errors.ts';
+import type { AdapterView, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
+
+/**
+ * The Training screen's reads and the adapter lifecycle: datasets (DatasetStore), training runs and their
+ * per-step metrics (tables training_runs / training_steps written by the trainer), adapter versions
+ * (AdapterRegistry, whose change listeners hot-swap the planner's adapter).
+ */
+export class TrainingReads {
+  readonly datasets: DatasetStore;
+  readonly adapters: AdapterRegistry;
+  private readonly db: Database;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.datasets = new DatasetStore(db);
+    this.adapters = new AdapterRegistry(db);
+  }
+
+  listDatasets(): DatasetView[] {
+    return this.datasets.list().map((dataset) => ({
+      id: dataset.id, name: dataset.name, source: dataset.source, createdAt: dataset.createdAt,
+      trainItems: dataset.counts.train, heldoutItems: dataset.counts.heldout,
+    }));
+  }
+
+  importDataset(input: { path: string; name?: string; heldoutFraction?: number }): DatasetView {
+    const file = path.resolve(input.path);
+    const items = readDatasetFile(file);
+    const record = this.datasets.create(items, {
+      name: input.name ?? path.basename(file).replace(/\.(jsonl?|json)$/i, ''),
+      source: file,
+      ...(input.heldoutFraction === undefined ? {} : { heldOutFraction: input.heldoutFraction }),
+    });
+    return this.listDatasets().find((dataset) => dataset.id === record.id)!;
+  }
+
+  listRuns(): TrainingRunView[] {
+    const rows = this.db.prepare(`SELECT tr.*, d.name AS dataset_name FROM training_runs tr LEFT JOIN datasets d ON d.id = tr.dataset_id
+      ORDER BY tr.created_at DESC, tr.rowid DESC`).all() as Record<string, unknown>[];
+    return rows.map(toRunView);
+  }
+
+  getRun(id: string): TrainingRunView {
+    const row = this.db.prepare(`SELECT tr.*, d.name AS dataset_name FROM training_runs tr LEFT JOIN datasets d ON d.id = tr.dataset_id WHERE tr.id = ?`).get(id) as Record<string, unknown> | undefined;
+    if (row === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
+    return toRunView(row);
+  }
+
+  metrics(trainingRunId: string): TrainingMetricsPoint[] {
+    this.getRun(trainingRunId);
+    const rows = this.db.prepare('SELECT step, created_at, metrics FROM training_steps WHERE training_run_id = ? ORDER BY step').all(trainingRunId) as Array<{ step: number; created_at: number; metrics: string }>;
+    return rows.map((row) => toPoint(row.step, row.created_at, JSON.parse(row.metrics) as Record<string, unknown>));
+  }
+
+  listAdapters(activeBase: string | null): AdapterView[] {
+    const active = activeBase === null ? null : this.adapters.active(activeBase);
+    return this.adapters.list().map((adapter) => ({
+      id: adapter.id, trainingRunId: adapter.trainingRunId, parentId: adapter.parentId, version: adapter.version,
+      createdAt: adapter.createdAt, baseModel: adapter.baseModel, status: adapter.status, metrics: adapter.metrics,
+      active: active?.id === adapter.id,
+    }));
+  }
+}
+
+/** Reads a metric under any of the names trainers use for it; null when absent or not a finite number. */
+function pick(metrics: Record<string, unknown>, ...names: string[]): number | null {
+  for (const name of names) {
+    const value = metrics[name];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return null;
+}
+
+export function toPoint(step: number, at: number, metrics: Record<string, unknown>): TrainingMetricsPoint {
+  return {
+    step,
+    at,
+    rewardMean: pick(metrics, 'rewardMean', 'reward_mean', 'reward'),
+    rewardStd: pick(metrics, 'rewardStd', 'reward_std'),
+    heldoutAccuracy: pick(metrics, 'heldoutAccuracy', 'heldout_accuracy'),
+    kl: pick(metrics, 'kl', 'klMean'),
+    loss: pick(metrics, 'loss', 'lossMean'),
+    clipFraction: pick(metrics, 'clipFraction', 'clip_fraction'),
+    tokensPerSecond: pick(metrics, 'tokensPerSecond', 'tokens_per_second'),
+  };
+}
+
+function toRunView(row: Record<string, unknown>): TrainingRunView {
+  return {
+    id: row.id as string,
+    createdAt: row.created_at as number,
+    endedAt: row.ended_at as number | null,
+    status: row.status as TrainingRunView['status'],
+    datasetId: row.dataset_id as string | null,
+    datasetName: row.dataset_name as string | null,
+    baseModel: row.base_model as string,
+    config: JSON.parse(row.config as string) as Record<string, unknown>,
+    lastCompletedStep: row.last_completed_step as number,
+    error: row.error as string | null,
+  };
+}

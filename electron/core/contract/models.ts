@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { method } from './method.ts';
+import { emptyInput, idSchema } from './common.ts';
+
+export type ModelRole = 'planner' | 'executor' | 'verifier' | 'generator';
+
+export interface InstalledModel {
+  /** File name inside the models folder, the id settings refer to. */
+  id: string;
+  name: string;
+  path: string;
+  sizeBytes: number;
+  /** From the GGUF header when readable. */
+  architecture: string | null;
+  parameters: string | null;
+  quantization: string | null;
+  /** The modules this model is set for. */
+  roles: ModelRole[];
+}
+
+export interface RecommendedModel {
+  id: string;
+  name: string;
+  description: string;
+  sizeBytes: number;
+  installed: boolean;
+}
+
+export interface DownloadView {
+  downloadId: string;
+  modelId: string;
+  receivedBytes: number;
+  totalBytes: number | null;
+  status: 'downloading' | 'done' | 'cancelled' | 'failed';
+  error: string | null;
+}
+
+export interface ModelsOverview {
+  installed: InstalledModel[];
+  recommended: RecommendedModel[];
+  downloads: DownloadView[];
+  modelsDir: string;
+  /** Why there is no recommended list, when there is none. */
+  catalogNote: string | null;
+}
+
+export const modelRoleSchema = z.enum(['planner', 'executor', 'verifier', 'generator']);
+
+/** Local GGUF models: what is installed, what to download, which module uses which. */
+export const modelsContract = {
+  overview: method<ModelsOverview>()(emptyInput),
+  download: method<DownloadView>()(z.object({ catalogId: idSchema }).strict()),
+  cancelDownload: method<{ cancelled: boolean }>()(z.object({ downloadId: idSchema }).strict()),
+  setRole: method<ModelsOverview>()(z.object({ role: modelRoleSchema, modelId: z.string().min(1).max(500).nullable() }).strict()),
+};

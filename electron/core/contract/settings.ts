@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { method } from './method.ts';
+import { emptyInput } from './common.ts';
+
+const modelRef = z.string().min(1).max(500).nullable();
+
+export const settingsSchema = z.object({
+  privacy: z.object({
+    /** Web search, page reading and online Wikipedia. Off until the user turns them on. */
+    networkTools: z.boolean(),
+  }),
+  models: z.object({
+    planner: modelRef,
+    executor: modelRef,
+    verifier: modelRef,
+    generator: modelRef,
+  }),
+  limits: z.object({
+    maxSteps: z.number().int().min(1).max(50),
+    maxWallSeconds: z.number().int().min(10).max(7200),
+    maxTokens: z.number().int().min(256).max(1_000_000),
+  }),
+  profile: z.enum(['structured', 'agentflow']),
+  theme: z.enum(['system', 'light', 'dark']),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export const settingsPatchSchema = z.object({
+  privacy: settingsSchema.shape.privacy.partial().optional(),
+  models: settingsSchema.shape.models.partial().optional(),
+  limits: settingsSchema.shape.limits.partial().optional(),
+  profile: settingsSchema.shape.profile.optional(),
+  theme: settingsSchema.shape.theme.optional(),
+}).strict();
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export const defaultSettings: Settings = {
+  privacy: { networkTools: false },
+  models: { planner: null, executor: null, verifier: null, generator: null },
+  limits: { maxSteps: 8, maxWallSeconds: 300, maxTokens: 60_000 },
+  profile: 'structured',
+  theme: 'system',
+};
+
+/** User settings, stored in the database; every module reads them from there. */
+export const settingsContract = {
+  get: method<Settings>()(emptyInput),
+  update: method<Settings>()(settingsPatchSchema),
+};

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { method } from './method.ts';
+import { emptyInput, idSchema } from './common.ts';
+
+export interface DatasetView {
+  id: string;
+  name: string;
+  source: string | null;
+  createdAt: number;
+  trainItems: number;
+  heldoutItems: number;
+}
+
+/** One point of the live charts. Absent metrics are null (for example held-out accuracy between evals). */
+export interface TrainingMetricsPoint {
+  step: number;
+  at: number;
+  rewardMean: number | null;
+  rewardStd: number | null;
+  heldoutAccuracy: number | null;
+  kl: number | null;
+  loss: number | null;
+  clipFraction: number | null;
+  tokensPerSecond: number | null;
+}
+
+export interface TrainingRunView {
+  id: string;
+  createdAt: number;
+  endedAt: number | null;
+  status: 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+  datasetId: string | null;
+  datasetName: string | null;
+  baseModel: string;
+  config: Record<string, unknown>;
+  lastCompletedStep: number;
+  error: string | null;
+}
+
+export interface AdapterView {
+  id: string;
+  trainingRunId: string | null;
+  parentId: string | null;
+  version: number;
+  createdAt: number;
+  baseModel: string;
+  status: 'candidate' | 'promoted' | 'archived';
+  metrics: Record<string, unknown>;
+  /** The agent's planner uses it now. */
+  active: boolean;
+}
+
+export interface TrainingPreset {
+  id: 'quick' | 'standard' | 'thorough';
+  label: string;
+  description: string;
+  steps: number;
+  groupSize: number;
+  learningRate: number;
+  loraRank: number;
+}
+
+export const trainingPresets: readonly TrainingPreset[] = [
+  { id: 'quick', label: 'Quick try', description: 'A few steps to see the loop work; minutes on a laptop.', steps: 4, groupSize: 4, learningRate: 1e-4, loraRank: 8 },
+  { id: 'standard', label: 'Standard', description: 'The paper\'s group size; an hour or more on CPU.', steps: 40, groupSize: 8, learningRate: 1e-5, loraRank: 16 },
+  { id: 'thorough', label: 'Thorough', description: 'Long run with frequent held-out checks; overnight.', steps: 200, groupSize: 8, learningRate: 1e-5, loraRank: 32 },
+];
+
+export const startTrainingSchema = z.object({
+  datasetId: idSchema,
+  preset: z.enum(['quick', 'standard', 'thorough']),
+  steps: z.number().int().min(1).max(10_000).optional(),
+  groupSize: z.number().int().min(2).max(64).optional(),
+}).strict();
+
+/** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */
+export const trainingContract = {
+  datasets: method<DatasetView[]>()(emptyInput),
+  importDataset: method<DatasetView>()(z.object({ path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(), heldoutFraction: z.number().min(0).max(0.9).optional() }).strict()),
+  runs: method<TrainingRunView[]>()(emptyInput),
+  metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),
+  start: method<TrainingRunView>()(startTrainingSchema),
+  stop: method<{ stopped: boolean }>()(z.object({ trainingRunId: idSchema }).strict()),
+  adapters: method<AdapterView[]>()(emptyInput),
+  promote: method<AdapterView[]>()(z.object({ adapterId: idSchema }).strict()),
+  rollback: method<AdapterView[]>()(emptyInput),
+  useBase: method<AdapterView[]>()(emptyInput),
+};

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { app, BrowserWindow } from 'electron';
+import { createBackend } from '../core/backend.ts';
+import { createApi } from '../core/api/create-api.ts';
+import { resolveDataDir } from '../core/paths.ts';
+import { registerAppScheme, serveRenderer } from './app-protocol.ts';
+import { registerIpc } from './ipc.ts';
+import { hardenWebContents } from './security.ts';
+import { createMainWindow } from './window.ts';
+import { launchTrainingInUtilityProcess } from './training-host.ts';
+
+/**
+ * The Electron entry: one window over the shared back end. The back end (database, models, agent) lives in
+ * this process as node-llama-cpp requires; training runs in a utility process. Quitting waits for the back
+ * end to stop runs cleanly (they are recorded as cancelled, never lost) and closes the database.
+ */
+const devServerUrl = process.env.VITE_DEV_SERVER_URL;
+const here = import.meta.dirname;
+
+registerAppScheme();
+hardenWebContents(devServerUrl);
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let mainWindow: BrowserWindow | null = null;
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  serveRenderer(path.join(here, '..', 'renderer'));
+  const backend = await createBackend({ dataDir: resolveDataDir() });
+  const api = createApi({ backend, launchTraining: launchTrainingInUtilityProcess });
+  const unregister = registerIpc({ dispatch: api.dispatch, events: api.events, window: () => mainWindow, devServerUrl });
+  const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, 'preload.cjs'), devServerUrl }); };
+  open();
+  app.on('second-instance', () => { if (mainWindow?.isMinimized()) mainWindow.restore(); mainWindow?.focus(); });
+  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });
+  app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });
+
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    unregister();
+    void api.dispose().then(() => backend.close()).finally(() => app.exit(0));
+  });
+}
+
+void start();
