@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { dataPaths, type DataPaths } from './paths.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { RunStore } from './store/run-store.ts';
+import { McpManager } from './mcp/mcp-manager.ts';
 
 export interface BackendOptions {
   dataDir: string;
@@ -16,6 +17,8 @@ export interface Backend {
   paths: DataPaths;
   db: Database;
   runs: RunStore;
+  /** MCP servers as tools (created on first use; their processes are closed with the back end). */
+  readonly mcp: McpManager;
   close(): Promise<void>;
 }
 
@@ -26,10 +29,19 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const runs = new RunStore(db);
   runs.closeInterruptedRuns();
   const closers: Array<() => Promise<void> | void> = [];
+  let mcp: McpManager | undefined;
   return {
     paths,
     db,
     runs,
+    get mcp() {
+      if (mcp === undefined) {
+        const manager = new McpManager({ configFile: paths.mcpConfig });
+        closers.push(() => manager.closeAll());
+        mcp = manager;
+      }
+      return mcp;
+    },
     async close() {
       for (const close of closers.reverse()) await close();
       if (db.open) db.close();
