@@ -1,0 +1,71 @@
+import type { Tool } from '../../tools/tool.ts';
+import { pythonRepr } from '../python-repr.ts';
+import type { AbsentTool } from './prompt-profile.ts';
+
+/** Property names of a tool's input, required ones first (the order positional arguments map to). */
+export function inputPropertyNames(tool: Tool): string[] {
+  const properties = Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>);
+  const required = new Set(Array.isArray(tool.inputSchema.required) ? (tool.inputSchema.required as string[]) : []);
+  return [...properties.filter((p) => required.has(p)), ...properties.filter((p) => !required.has(p))];
+}
+
+function typeOf(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (schema.type === 'array') return `list of ${typeOf((schema.items ?? {}) as Record<string, unknown>)}`;
+  if (Array.isArray(schema.oneOf)) return schema.oneOf.map((s) => typeOf(s as Record<string, unknown>)).join(' or ');
+  return typeof schema.type === 'string' ? schema.type : 'value';
+}
+
+/** The reference's `input_types`: name → "type - description". */
+export function inputTypes(tool: Tool): Record<string, string> {
+  const properties = (tool.inputSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.fromEntries(inputPropertyNames(tool).map((name) => {
+    const schema = properties[name] ?? {};
+    const description = typeof schema.description === 'string' ? ` - ${schema.description}` : '';
+    return [name, `${typeOf(schema)}${description}`];
+  }));
+}
+
+/** `execution = tool.execute(a=..., b=...)`, as the reference's demo commands. */
+export function pythonCall(input: Record<string, unknown>): string {
+  return `execution = tool.execute(${Object.entries(input).map(([k, v]) => `${k}=${pythonRepr(v)}`).join(', ')})`;
+}
+
+/** The reference's `toolbox_metadata` entry of a tool (rendered with Python repr by the agentflow profile). */
+export function referenceMetadata(tool: Tool): Record<string, unknown> {
+  return {
+    tool_name: tool.name,
+    tool_description: tool.description,
+    tool_version: '1.0.0',
+    input_types: inputTypes(tool),
+    output_type: tool.output,
+    demo_commands: tool.examples.map((example) => ({ command: pythonCall(example.input), description: example.description })),
+    user_metadata: {
+      limitation: tool.limitations.join(' '),
+      best_practice: tool.bestPractices.join(' '),
+    },
+  };
+}
+
+/** A readable tool card for the structured profile. */
+export function toolCard(tool: Tool): string {
+  const lines = [`- ${tool.name}: ${tool.description}`];
+  const types = inputTypes(tool);
+  const required = new Set(Array.isArray(tool.inputSchema.required) ? (tool.inputSchema.required as string[]) : []);
+  lines.push(`  Input: ${Object.entries(types).map(([k, v]) => `${k} (${v}${required.has(k) ? '' : ', optional'})`).join('; ') || 'none'}`);
+  lines.push(`  Output: ${tool.output}`);
+  if (tool.limitations.length > 0) lines.push(`  Limitations: ${tool.limitations.join(' ')}`);
+  if (tool.bestPractices.length > 0) lines.push(`  Best practices: ${tool.bestPractices.join(' ')}`);
+  for (const example of tool.examples.slice(0, 2)) lines.push(`  Example: ${JSON.stringify(example.input)} (${example.description})`);
+  return lines.join('\n');
+}
+
+export function absentToolsText(absent: readonly AbsentTool[]): string {
+  if (absent.length === 0) return '';
+  return `\nUnavailable tools (do not choose them):\n${absent.map((tool) => `- ${tool.name}: ${tool.reason}`).join('\n')}\n`;
+}
+
+export function knownFactsText(facts: readonly string[]): string {
+  if (facts.length === 0) return '';
+  return `\nFacts the user confirmed earlier:\n${facts.map((fact) => `- ${fact}`).join('\n')}\n`;
+}
