@@ -13,8 +13,9 @@ export function normalizeAnswer(text: string): string {
   value = value.replace(/(\d)\.(\d)/g, '$1\u0000$2');
   value = value.replace(/[\p{P}\p{S}]+/gu, ' ');
   value = value.replace(/\u0000/g, '.');
-  value = value.replace(/\b(?:a|an|the)\b/g, ' ');
-  return value.replace(/\s+/g, ' ').trim();
+  value = value.replace(/\b(?:a|an|the)\b/g, ' ').replace(/\s+/g, ' ').trim();
+  // An answer made only of symbols ("↓ ↑ ↓") keeps them rather than normalising to nothing.
+  return value === '' ? text.toLowerCase().replace(/\s+/g, ' ').trim() : value;
 }
 
 /** Units and currency words that may trail or lead a number without changing it ("$5", "5 dollars", "12 km"). */
