@@ -1,0 +1,105 @@
+import { InflowError } from '../errors.ts';
+import type { AdvantageGrouping } from './advantages.ts';
+import type { LoraConfig } from './trainer-protocol.ts';
+
+/** Every knob of a Flow-GRPO run; defaults follow ../shared/docs/agentflow-spec.md §3.6 where they apply. */
+export interface TrainingConfig {
+  /** Rollouts per task (the paper: 8). */
+  groupSize: number;
+  /** Tasks per step (the reference: 32; small on a laptop). */
+  tasksPerStep: number;
+  /** Step budget (total steps of the run). */
+  steps: number;
+  /** Wall-time budget of one invocation, ms (0: none). */
+  budgetMs: number;
+  temperature: number;
+  evalTemperature: number;
+  /** Evaluate a candidate on held-out every N steps (and at the last step). */
+  evalEvery: number;
+  /** Cap on held-out items per evaluation (0: all). */
+  evalLimit: number;
+  grouping: AdvantageGrouping;
+  clipLow: number;
+  clipHigh: number;
+  klBeta: number;
+  learningRate: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  lora: LoraConfig;
+  /** Promote a candidate automatically when it beats the best held-out accuracy so far. */
+  autoPromote: boolean;
+  /** Stop when the step reward mean has not improved by `plateauDelta` for this many steps (0: never). */
+  plateauPatience: number;
+  plateauDelta: number;
+  /** Wait while the machine is busy (load average per core above `idleLoad`). */
+  onlyWhenIdle: boolean;
+  idleLoad: number;
+  /** Unload the inference model during updates: always, never, or when the planner says memory is short. */
+  unloadDuringUpdate: 'auto' | 'always' | 'never';
+  /** Seed of task order and sampling. */
+  seed: number;
+  /** Shuffle rewards within each step before advantages: a control that must NOT learn. */
+  shuffleRewards: boolean;
+}
+
+export const defaultTrainingConfig: TrainingConfig = {
+  groupSize: 8,
+  tasksPerStep: 4,
+  steps: 10,
+  budgetMs: 0,
+  temperature: 0.7,
+  evalTemperature: 0,
+  evalEvery: 1,
+  evalLimit: 0,
+  grouping: 'trajectory',
+  clipLow: 0.2,
+  clipHigh: 0.3,
+  klBeta: 0.001,
+  learningRate: 1e-5,
+  weightDecay: 0.01,
+  maxGradNorm: 1,
+  lora: { rank: 16, alpha: 32, targets: ['attn_q', 'attn_k', 'attn_v', 'attn_output'] },
+  autoPromote: true,
+  plateauPatience: 0,
+  plateauDelta: 0.01,
+  onlyWhenIdle: false,
+  idleLoad: 0.5,
+  unloadDuringUpdate: 'auto',
+  seed: 42,
+  shuffleRewards: false,
+};
+
+/** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */
+export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
+  const config: TrainingConfig = { ...defaultTrainingConfig, ...overrides, lora: { ...defaultTrainingConfig.lora, ...overrides.lora } };
+  const bad = (field: string, rule: string) => new InflowError('TRAINING_CONFIG_INVALID', `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${rule}.`, { hint: `Fix ${field} and start again.` });
+  const intAtLeast = (field: string, value: number, min: number) => { if (!Number.isInteger(value) || value < min) throw bad(field, `an integer ≥ ${min}`); };
+  intAtLeast('groupSize', config.groupSize, 2);
+  intAtLeast('tasksPerStep', config.tasksPerStep, 1);
+  intAtLeast('steps', config.steps, 1);
+  intAtLeast('evalEvery', config.evalEvery, 1);
+  intAtLeast('evalLimit', config.evalLimit, 0);
+  intAtLeast('lora.rank', config.lora.rank, 1);
+  if (!(config.temperature > 0 && config.temperature <= 2)) throw bad('temperature', 'in (0, 2] (rollouts must sample)');
+  if (!(config.learningRate > 0 && config.learningRate < 1)) throw bad('learningRate', 'in (0, 1)');
+  if (!(config.clipLow > 0 && config.clipLow < 1)) throw bad('clipLow', 'in (0, 1)');
+  if (!(config.clipHigh > 0)) throw bad('clipHigh', '> 0');
+  if (!(config.klBeta >= 0)) throw bad('klBeta', '≥ 0');
+  if (!(config.budgetMs >= 0)) throw bad('budgetMs', '≥ 0');
+  if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as attn_q, attn_v');
+  if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
+  return config;
+}
+
+/** Parses a duration such as 30m, 2h, 90s or 1500 (ms). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) throw new InflowError('USAGE', `Cannot read the duration "${text}".`, { hint: 'Use a number with a unit: 90s, 30m, 2h.' });
+  const value = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+function lookup(config: TrainingConfig, field: string): unknown {
+  return field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config);
+}

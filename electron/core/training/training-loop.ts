@@ -1,0 +1,287 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AdapterRegistry, type AdapterRecord } from '../adapters/adapter-registry.ts';
+import { DatasetStore, type DatasetItem } from '../datasets/dataset-store.ts';
+import { InflowError } from '../errors.ts';
+import type { Database } from '../store/database.ts';
+import type { RunStore } from '../store/run-store.ts';
+import { groupAdvantages, summariseGroups, type GroupAdvantages } from './advantages.ts';
+import { evaluateHeldOut } from './heldout-eval.ts';
+import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
+import { collectGroup, type CollectedGroup } from './rollout-collector.ts';
+import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
+import { seededShuffle } from './seeded-random.ts';
+import { itemsForStep } from './step-schedule.ts';
+import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
+import { TrainingStore, type StepMetrics, type TrainingRunRecord } from './training-store.ts';
+import type { PolicyTrainer, TrainerInit, TrainSample } from './trainer-protocol.ts';
+
+export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
+export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
+
+export type TrainingEvent =
+  | { type: 'started'; run: TrainingRunRecord; resumedFromStep: number }
+  | { type: 'phase'; step: number; phase: TrainingPhase }
+  | { type: 'rollout'; step: number; done: number; total: number }
+  | { type: 'step'; step: number; metrics: StepMetrics }
+  | { type: 'promoted'; adapter: AdapterRecord }
+  | { type: 'stopped'; reason: TrainingStopReason };
+
+export interface TrainOptions {
+  db: Database;
+  runs: RunStore;
+  /** Start a new run on this dataset (id or name) ... */
+  datasetId?: string;
+  /** ... or resume this run from its last completed step. */
+  resumeRunId?: string;
+  /** Path of the base GGUF model the planner runs and the trainer adapts. */
+  baseModel?: string;
+  config?: Partial<TrainingConfig>;
+  agent: RolloutAgent;
+  planner: PlannerHandle;
+  startTrainer: (init: TrainerInit) => Promise<PolicyTrainer>;
+  /** Where adapters and trainer checkpoints go (the data directory's `adapters/`). */
+  adaptersDir: string;
+  judge?: RewardOptions['judge'];
+  signal?: AbortSignal;
+  onEvent?: (event: TrainingEvent) => void;
+  /** Default: the one-minute load average per core is below `config.idleLoad`. */
+  isIdle?: () => boolean;
+}
+
+export interface TrainResult {
+  trainingRunId: string;
+  stopReason: TrainingStopReason;
+  lastCompletedStep: number;
+  baselineAccuracy: number | null;
+  bestAdapter: AdapterRecord | null;
+}
+
+/**
+ * Flow-GRPO on the user's machine. Each step: a group of rollouts per task with the current planner, rewards,
+ * group-normalised advantages broadcast to every planner turn, one clipped-objective update in the trainer
+ * process, a new versioned adapter hot-swapped into the planner, a held-out check, then one transaction that
+ * makes the step count. A run killed at any moment resumes from its last completed step.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const store = new TrainingStore(options.db);
+  const datasets = new DatasetStore(options.db);
+  const registry = new AdapterRegistry(options.db);
+  const run = openRun(options, store, datasets);
+  const config = run.config;
+  const dataset = datasets.get(run.datasetId ?? '');
+  const trainItems = datasets.items(dataset.id, 'train');
+  const heldOut = limit(datasets.items(dataset.id, 'heldout'), config.evalLimit);
+  if (trainItems.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training items.`, { hint: 'Import more items or lower the held-out fraction.' });
+  const runDir = path.join(options.adaptersDir, run.id);
+  fs.mkdirSync(runDir, { recursive: true });
+  const emit = (event: TrainingEvent) => options.onEvent?.(event);
+  const reward = (item: DatasetItem, answer: string | null): Promise<Reward> =>
+    rewardForAnswer(item, answer, { ...(options.judge ? { judge: options.judge } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const signal = options.signal;
+  const started = Date.now();
+  const parallel = options.planner.parallelSequences ?? 1;
+
+  store.setStatus(run.id, 'running');
+  emit({ type: 'phase', step: run.lastCompletedStep, phase: 'trainer' });
+  const trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora });
+  let stopReason: TrainingStopReason = 'steps';
+  try {
+    let step = run.lastCompletedStep;
+    const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
+    if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
+    let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
+    if (checkpoint !== undefined) await trainer.loadState(checkpoint.statePath);
+    await options.planner.setAdapter(currentAdapter?.path ?? null);
+    emit({ type: 'started', run: store.getRun(run.id), resumedFromStep: step });
+
+    const history = store.stepMetrics(run.id);
+    let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;
+    if (history.length === 0 && heldOut.length > 0) {
+      emit({ type: 'phase', step: 0, phase: 'baseline' });
+      await options.planner.setAdapter(null);
+      const base = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+      await options.planner.setAdapter(currentAdapter?.path ?? null);
+      baselineAccuracy = base.accuracy;
+      store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
+    }
+    let bestAccuracy = Math.max(baselineAccuracy ?? -1, ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)));
+    const rewardHistory = history.filter((h) => h.step > 0).map((h) => h.metrics.rewardMean ?? 0);
+
+    while (step < config.steps) {
+      if (signal?.aborted) { stopReason = 'cancelled'; break; }
+      if (config.budgetMs > 0 && Date.now() - started >= config.budgetMs) { stopReason = 'budget'; break; }
+      if (plateaued(rewardHistory, config)) { stopReason = 'plateau'; break; }
+      if (config.onlyWhenIdle) await waitForIdle(options, config, step, emit);
+      step++;
+      const timings: Record<string, number> = {};
+      const stepStart = performance.now();
+
+      emit({ type: 'phase', step, phase: 'rollout' });
+      const groups: CollectedGroup[] = [];
+      const items = itemsForStep(trainItems, step, config.tasksPerStep, config.seed);
+      const total = items.length * config.groupSize;
+      for (const item of items) {
+        groups.push(await collectGroup({
+          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, item,
+          groupSize: config.groupSize, temperature: config.temperature, parallel, seed: config.seed * 1000 + step * 100,
+          ...(signal ? { signal } : {}),
+          onRollout: (done) => emit({ type: 'rollout', step, done: groups.length * config.groupSize + done, total }),
+        }));
+      }
+      timings.rolloutMs = sum(groups.map((g) => g.rolloutMs));
+      timings.rewardMs = sum(groups.map((g) => g.rewardMs));
+
+      const { samples, stats } = buildSamples(store, groups, config, step);
+      const metrics: StepMetrics = { rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length, rollouts: total, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+
+      let adapterPath = currentAdapter?.path ?? null;
+      let newAdapterPath: string | null = null;
+      if (samples.length > 0) {
+        emit({ type: 'phase', step, phase: 'update' });
+        const updateStart = performance.now();
+        const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
+        if (unload) await options.planner.unload?.();
+        const result = await trainer.step({
+          samples, objective: 'grpo', clipLow: config.clipLow, clipHigh: config.clipHigh, klBeta: config.klBeta,
+          learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
+        });
+        newAdapterPath = path.join(runDir, `step-${String(step).padStart(4, '0')}.gguf`);
+        await trainer.saveAdapter(newAdapterPath);
+        if (unload) await options.planner.reload?.();
+        timings.updateMs = performance.now() - updateStart;
+        const allTokens = sum(samples.map((s) => s.promptTokens.length + s.responseTokens.length));
+        Object.assign(metrics, { loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: allTokens / (result.durationMs / 1000), trainedTokens: allTokens });
+        emit({ type: 'phase', step, phase: 'swap' });
+        const swapStart = performance.now();
+        await options.planner.setAdapter(newAdapterPath);
+        timings.swapMs = performance.now() - swapStart;
+        adapterPath = newAdapterPath;
+      }
+
+      if (heldOut.length > 0 && (step % config.evalEvery === 0 || step === config.steps)) {
+        emit({ type: 'phase', step, phase: 'eval' });
+        const evaluation = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+        metrics.heldoutAccuracy = evaluation.accuracy;
+        timings.evalMs = evaluation.durationMs;
+      }
+
+      emit({ type: 'phase', step, phase: 'checkpoint' });
+      const checkpointStart = performance.now();
+      const statePath = path.join(runDir, `step-${String(step).padStart(4, '0')}.state`);
+      await trainer.saveState(statePath);
+      timings.checkpointMs = performance.now() - checkpointStart;
+      timings.totalMs = performance.now() - stepStart;
+      metrics.timings = timings;
+
+      let promoted: AdapterRecord | null = null;
+      store.commitStep({
+        trainingRunId: run.id, step, metrics, statePath, adapterId: null,
+        extra: () => {
+          if (newAdapterPath !== null) {
+            currentAdapter = registry.register({
+              path: newAdapterPath, baseModel: run.baseModel, trainingRunId: run.id, parentId: currentAdapter?.id ?? null,
+              metrics: { step, ...(metrics.heldoutAccuracy == null ? {} : { heldoutAccuracy: metrics.heldoutAccuracy }), rewardMean: metrics.rewardMean },
+            });
+            if (config.autoPromote && typeof metrics.heldoutAccuracy === 'number' && metrics.heldoutAccuracy > bestAccuracy) {
+              bestAccuracy = metrics.heldoutAccuracy;
+              promoted = registry.promote(currentAdapter.id);
+            }
+          }
+          metrics.adapterId = currentAdapter?.id ?? null;
+          return metrics.adapterId;
+        },
+      });
+      if (adapterPath !== (currentAdapter?.path ?? null)) await options.planner.setAdapter(currentAdapter?.path ?? null);
+      rewardHistory.push(metrics.rewardMean ?? 0);
+      emit({ type: 'step', step, metrics });
+      if (promoted !== null) emit({ type: 'promoted', adapter: promoted });
+    }
+    if (signal?.aborted) stopReason = 'cancelled';
+    store.setStatus(run.id, stopReason === 'cancelled' ? 'paused' : 'completed');
+    emit({ type: 'stopped', reason: stopReason });
+    return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel) };
+  } catch (error) {
+    if (signal?.aborted) {
+      store.setStatus(run.id, 'paused');
+      throw new InflowError('CANCELLED', `Training stopped; run ${run.id} resumes from step ${store.getRun(run.id).lastCompletedStep} with --resume.`, { cause: error });
+    }
+    store.setStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  } finally {
+    await trainer.close();
+  }
+}
+
+function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
+  if (options.resumeRunId !== undefined) {
+    const run = store.getRun(options.resumeRunId);
+    if (run.status === 'completed') throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Start a new run with --dataset.' });
+    if (options.config?.steps !== undefined && options.config.steps > run.config.steps) {
+      const config = { ...run.config, steps: options.config.steps };
+      store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify(config), run.id);
+    }
+    if (options.config?.budgetMs !== undefined) {
+      store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...store.getRun(run.id).config, budgetMs: options.config.budgetMs }), run.id);
+    }
+    return store.getRun(run.id);
+  }
+  if (options.datasetId === undefined || options.baseModel === undefined) {
+    throw new InflowError('USAGE', 'Training needs a dataset and a base model, or a run to resume.', { hint: 'Use --dataset FILE|NAME and --model PATH, or --resume.' });
+  }
+  const dataset = datasets.get(options.datasetId);
+  return store.createRun({ datasetId: dataset.id, baseModel: options.baseModel, config: resolveTrainingConfig(options.config) });
+}
+
+/** Advantages per group (with the shuffled-reward control when asked), stored on the samples; non-zero ones go to the trainer. */
+function buildSamples(store: TrainingStore, groups: readonly CollectedGroup[], config: TrainingConfig, step: number) {
+  let rewards = groups.map((g) => g.rewards.slice());
+  if (config.shuffleRewards) {
+    const flat = seededShuffle(rewards.flat(), config.seed * 31 + step);
+    let k = 0;
+    rewards = rewards.map((list) => list.map(() => flat[k++] as number));
+  }
+  const results: Array<{ rewards: number[]; result: GroupAdvantages }> = [];
+  const samples: TrainSample[] = [];
+  groups.forEach((group, index) => {
+    const stored = store.samplesOfGroup(group.groupId);
+    const groupRewards = rewards[index] ?? [];
+    const rollouts = group.runIds.map((runId, i) => ({ runId, reward: groupRewards[i] ?? 0, turns: stored.filter((s) => s.runId === runId).length }));
+    const result = groupAdvantages(rollouts, config.grouping);
+    results.push({ rewards: group.rewards, result });
+    const byRun = new Map(rollouts.map((r, i) => [r.runId, result.advantages[i] ?? 0]));
+    const values = stored.filter((s) => byRun.has(s.runId)).map((s) => ({ id: s.id, advantage: byRun.get(s.runId)! }));
+    store.setAdvantages(values);
+    if (result.degenerate) return;
+    for (const s of stored) {
+      const advantage = byRun.get(s.runId);
+      if (advantage === undefined || advantage === 0) continue;
+      samples.push({ promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage, ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}) });
+    }
+  });
+  return { samples, stats: summariseGroups(results) };
+}
+
+function plateaued(history: readonly number[], config: TrainingConfig): boolean {
+  if (config.plateauPatience <= 0 || history.length <= config.plateauPatience) return false;
+  const bestBefore = Math.max(...history.slice(0, history.length - config.plateauPatience));
+  const recent = Math.max(...history.slice(-config.plateauPatience));
+  return recent < bestBefore + config.plateauDelta;
+}
+
+async function waitForIdle(options: TrainOptions, config: TrainingConfig, step: number, emit: (e: TrainingEvent) => void): Promise<void> {
+  const isIdle = options.isIdle ?? (() => os.loadavg()[0]! / Math.max(1, os.cpus().length) < config.idleLoad);
+  let announced = false;
+  while (!isIdle()) {
+    options.signal?.throwIfAborted();
+    if (!announced) { emit({ type: 'phase', step, phase: 'idle-wait' }); announced = true; }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+}
+
+function limit<T>(items: T[], count: number): T[] {
+  return count > 0 ? items.slice(0, count) : items;
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { DatasetItemInput } from '../../../electron/core/datasets/dataset-format.ts';
+import type { TaskRecord } from '../../../electron/core/store/run-store.ts';
+import { defineTool } from '../../../electron/core/tools/define-tool.ts';
+import type { Tool } from '../../../electron/core/tools/tool.ts';
+import { seededShuffle } from '../../../electron/core/training/seeded-random.ts';
+import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
+
+/**
+ * A checkable task suite in which success depends only on the planner's choice of tool. Two kinds of question:
+ * "Reverse the word: W" (answer: W reversed) and "Count the letters in: W" (answer: the length of W). Two
+ * deterministic tools, `reverser` and `counter`, each right for exactly one kind, so the right answer is
+ * reachable only through the right choice. Every fixed module is deterministic: the executor passes the word,
+ * the generator answers with the last tool result.
+ */
+const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
+  'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern'];
+
+export function syntheticItems(count: number, seed = 7): DatasetItemInput[] {
+  const chosen = seededShuffle(words, seed);
+  return Array.from({ length: count }, (_, i) => {
+    const word = chosen[i % chosen.length]!;
+    return i % 2 === 0
+      ? { question: `Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' } }
+      : { question: `Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' } };
+  });
+}
+
+const wordOf = (question: string) => question.slice(question.lastIndexOf(':') + 1).trim();
+
+/** Fresh tools and fixed modules for one run (nothing is shared between rollouts). */
+export function syntheticSetup(task: TaskRecord): { tools: Tool[]; models: { fixed: ScriptedLanguageModel } } {
+  let last: string | null = null;
+  const tools = [
+    defineTool({
+      name: 'reverser',
+      description: 'Reverses the letters of a word.',
+      input: z.object({ text: z.string() }),
+      output: 'the word spelled backwards',
+      async execute({ text }) { last = [...text].reverse().join(''); return last; },
+    }),
+    defineTool({
+      name: 'counter',
+      description: 'Counts the letters of a word.',
+      input: z.object({ text: z.string() }),
+      output: 'the number of letters',
+      async execute({ text }) { last = String([...text].length); return last; },
+    }),
+  ];
+  const word = wordOf(task.question);
+  const reply: ScriptedTurn = (request) => {
+    const prompt = request.messages.map((m) => m.content).join('\n');
+    const schema = JSON.stringify(request.jsonSchema ?? {});
+    if (schema.includes('process_summary')) return { json: { process_summary: 'used the tool', answer: last ?? 'unknown' } };
+    if (schema.includes('"input"')) return { json: { input: { text: word } } };
+    if (schema.includes('conclusion')) return { json: { analysis: 'done', conclusion: 'STOP' } };
+    if (schema.includes('concise_summary')) return { json: { concise_summary: 'a word task', required_skills: [], relevant_tools: [], additional_considerations: '' } };
+    throw new Error(`The synthetic suite's fixed model got an unexpected request: ${prompt.slice(0, 120)}`);
+  };
+  return { tools, models: { fixed: new ScriptedLanguageModel({ id: 'synthetic-fixed', turns: Array.from({ length: 16 }, () => reply) }) } };
+}
