@@ -32,12 +32,26 @@ function blockText(block: ContentBlock): string {
  * Cuts text to `maxChars`, keeping the start and the end and saying in the text how much was left out,
  * so neither the model nor the user mistakes a cut result for the whole.
  */
-export function capText(text: string, maxChars: number): { text: string; truncated: boolean } {
+export function capText(text: string, maxChars: number, shownLimit = maxChars): { text: string; truncated: boolean } {
   if (text.length <= maxChars) return { text, truncated: false };
-  const note = `\n[... output cut: ${text.length} characters in all, limit ${maxChars}; ${text.length - maxChars} left out ...]\n`;
+  const note = `\n[... output cut: ${text.length} characters in all, limit ${shownLimit}; ${text.length - maxChars} left out ...]\n`;
   const room = Math.max(0, maxChars - note.length);
   const head = Math.ceil(room * 0.8);
   return { text: `${text.slice(0, head)}${note}${text.slice(text.length - (room - head))}`, truncated: true };
+}
+
+/**
+ * Like `capText`, but so that the text *as a JSON string* (quotes and escapes included) fits `maxChars`: that is
+ * what the agent measures a tool's output by, so a result cut here is not cut a second time.
+ */
+export function capJsonText(text: string, maxChars: number): { text: string; truncated: boolean } {
+  let limit = maxChars - 2;
+  for (;;) {
+    const capped = capText(text, limit, maxChars);
+    const over = JSON.stringify(capped.text).length - maxChars;
+    if (over <= 0 || limit <= 200) return capped;
+    limit = Math.max(200, limit - over);
+  }
 }
 
 /**
@@ -49,6 +63,6 @@ export function resultToText(result: CallToolResult, maxChars: number): McpResul
   let text = blocks.map(blockText).join('\n');
   if (text.trim() === '' && result.structuredContent !== undefined) text = JSON.stringify(result.structuredContent);
   if (text.trim() === '' && 'toolResult' in result) text = JSON.stringify((result as unknown as { toolResult: unknown }).toolResult);
-  const capped = capText(text, maxChars);
+  const capped = capJsonText(text, maxChars);
   return { text: capped.text, isError: result.isError === true, fullLength: text.length, truncated: capped.truncated };
 }

@@ -1,4 +1,17 @@
-import type { ApproveToolCall, ToolCallApprovalRequest } from './approval.ts';
+/**
+ * A tool call waiting for the user, as `runAgent`'s `approveToolCall` hook receives it (its ToolApprovalRequest
+ * is assignable to this).
+ */
+export interface ToolCallApprovalRequest {
+  toolName: string;
+  input: Record<string, unknown>;
+  runId?: string;
+  /** The tool's card; its `source` (`builtin`, `mcp:<server>`) is shown. */
+  tool?: { source: string };
+}
+
+/** Resolves true to run the call, false to deny it. */
+export type ApproveToolCall = (request: ToolCallApprovalRequest) => Promise<boolean>;
 
 export interface TerminalApproverOptions {
   /** Allow every call without asking (`--yes`). */
@@ -66,11 +79,11 @@ function reader(input: NodeJS.ReadableStream): LineReader {
 function describeCall(request: ToolCallApprovalRequest): string {
   const input = JSON.stringify(request.input, null, 2);
   const shown = input.length > 2000 ? `${input.slice(0, 2000)}\n  ... (${input.length - 2000} more characters)` : input;
-  return `The agent wants to call ${request.toolName} (${request.source}) with:\n${shown.replace(/^/gm, '  ')}\n`;
+  return `The agent wants to call ${request.toolName}${request.tool ? ` (${request.tool.source})` : ''} with:\n${shown.replace(/^/gm, '  ')}\n`;
 }
 
 /**
- * Approval for the CLI: shows the call and asks "Allow? [y/N]" on the terminal; only "y" or "yes" allows it.
+ * Approval for the CLI (pass it as `runAgent({approveToolCall})`): shows the call and asks "Allow? [y/N]" on the terminal; only "y" or "yes" allows it.
  * With `assumeYes` every call is allowed (and still shown). Without a terminal to ask on, calls are denied
  * with a note saying to pass --yes, so an unattended run never hangs on a question nobody sees. Calls are
  * asked one at a time.
