@@ -1,0 +1,145 @@
+import { useEffect, useState } from 'react';
+import { trainingPresets, type TrainingMetricsPoint, type TrainingPreset } from '../../../../electron/core/contract/training.ts';
+import { call, inflow, onEvent } from '../../ipc/client.ts';
+import { useQuery } from '../../ipc/use-query.ts';
+import { useApp } from '../../app/app-context.ts';
+import { ScreenHeader } from '../../components/ScreenHeader.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { ErrorNotice, errorText } from '../../components/ErrorNotice.tsx';
+import { Icon } from '../../components/Icon.tsx';
+import { formatWhen } from '../../components/format.ts';
+import { MetricsCharts } from './MetricsCharts.tsx';
+import { AdaptersTable } from './AdaptersTable.tsx';
+
+/** Training: datasets, start/stop a Flow-GRPO run from a preset, live charts, adapter versions. */
+export function TrainingScreen({ selectedId }: { selectedId: string | undefined }) {
+  const { navigate, notify, settings } = useApp();
+  const datasets = useQuery(() => call(inflow().training.datasets()));
+  const runs = useQuery(() => call(inflow().training.runs()));
+  const [datasetId, setDatasetId] = useState('');
+  const [preset, setPreset] = useState<TrainingPreset['id']>('quick');
+  const [importPath, setImportPath] = useState('');
+  const [startError, setStartError] = useState<unknown>(undefined);
+  const [live, setLive] = useState<Record<string, TrainingMetricsPoint[]>>({});
+
+  const current = selectedId ?? runs.data?.[0]?.id;
+  const metrics = useQuery(() => (current === undefined ? Promise.resolve([]) : call(inflow().training.metrics({ trainingRunId: current }))), [current]);
+
+  useEffect(() => {
+    if (datasetId === '' && datasets.data?.[0] !== undefined) setDatasetId(datasets.data[0].id);
+  }, [datasets.data, datasetId]);
+
+  useEffect(() => onEvent('training-progress', (event) => {
+    if (event.point !== null) {
+      const point = event.point;
+      setLive((previous) => ({ ...previous, [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point] }));
+    }
+    if (event.status !== 'running') runs.reload();
+  }), [runs.reload]);
+
+  const importDataset = async () => {
+    try {
+      const dataset = await call(inflow().training.importDataset({ path: importPath }));
+      setImportPath('');
+      setDatasetId(dataset.id);
+      datasets.reload();
+      notify(`Imported ${dataset.name}: ${dataset.trainItems} training and ${dataset.heldoutItems} held-out questions.`);
+    } catch (error) {
+      notify(errorText(error), 'error');
+    }
+  };
+  const start = async () => {
+    setStartError(undefined);
+    try {
+      const run = await call(inflow().training.start({ datasetId, preset }));
+      runs.reload();
+      navigate({ screen: 'training', id: run.id });
+    } catch (error) {
+      setStartError(error);
+    }
+  };
+  const stop = async (id: string) => {
+    try { await call(inflow().training.stop({ trainingRunId: id })); runs.reload(); } catch (error) { notify(errorText(error), 'error'); }
+  };
+
+  const selectedRun = runs.data?.find((run) => run.id === current);
+  const points = mergePoints(metrics.data ?? [], current === undefined ? [] : live[current] ?? []);
+  const noPlanner = settings !== undefined && settings.models.planner === null;
+  return (
+    <div className="screen">
+      <ScreenHeader title="Training" subtitle="Flow-GRPO teaches the planner from rewarded outcomes: your ratings and checkable answers." />
+      {noPlanner ? <div className="notice"><span>Choose a planner model first: training improves that model's adapter.</span><button type="button" className="secondary" onClick={() => navigate({ screen: 'models' })}>Go to Models</button></div> : null}
+      <div className="grid-2">
+        <section className="card">
+          <h2>1. Dataset</h2>
+          {datasets.data !== undefined && datasets.data.length === 0 ? <p className="muted">No datasets yet. Import a JSON or JSONL file of questions with answers (a benchmark file works too).</p> : (
+            <label className="field"><span>Train on</span>
+              <select value={datasetId} onChange={(event) => setDatasetId(event.target.value)}>
+                {(datasets.data ?? []).map((dataset) => <option key={dataset.id} value={dataset.id}>{dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out</option>)}
+              </select>
+            </label>
+          )}
+          <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
+            <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
+            <input id="dataset-path" placeholder="Path to a .json or .jsonl file" value={importPath} onChange={(event) => setImportPath(event.target.value)} />
+            <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
+          </form>
+        </section>
+        <section className="card">
+          <h2>2. Preset</h2>
+          <div className="presets" role="radiogroup" aria-label="Training preset">
+            {trainingPresets.map((entry) => (
+              <label key={entry.id} className={preset === entry.id ? 'preset selected' : 'preset'}>
+                <input type="radio" name="preset" value={entry.id} checked={preset === entry.id} onChange={() => setPreset(entry.id)} />
+                <span className="preset-label">{entry.label}</span>
+                <span className="muted small-text">{entry.description} {entry.steps} steps, groups of {entry.groupSize}.</span>
+              </label>
+            ))}
+          </div>
+          <button type="button" className="primary" disabled={datasetId === '' || noPlanner} onClick={() => void start()}><Icon name="play" />Start training</button>
+          {startError !== undefined ? <ErrorNotice error={startError} /> : null}
+        </section>
+      </div>
+
+      <h2 className="section-title">Runs</h2>
+      {runs.data !== undefined && runs.data.length === 0 ? (
+        <EmptyState icon="training" title="No training runs yet">
+          <p>Pick a dataset and a preset above, then start. Charts of reward, held-out accuracy, KL and loss update here after every step, and each step writes a new adapter version.</p>
+        </EmptyState>
+      ) : (
+        <div className="split">
+          <ul className="run-list" aria-label="Training runs">
+            {(runs.data ?? []).map((run) => (
+              <li key={run.id}>
+                <button type="button" className={run.id === current ? 'run-item selected' : 'run-item'} onClick={() => navigate({ screen: 'training', id: run.id })}>
+                  <span className="run-question">{run.datasetName ?? 'deleted dataset'} · {String(run.config.preset ?? '')}</span>
+                  <span className="run-meta"><span className={`badge badge-${run.status}`}>{run.status}</span><span>step {run.lastCompletedStep}</span><span>{formatWhen(run.createdAt)}</span></span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="run-detail-pane">
+            {selectedRun !== undefined ? (
+              <>
+                <div className="section-head">
+                  <h3>{selectedRun.datasetName ?? 'Training run'} on {selectedRun.baseModel}</h3>
+                  {selectedRun.status === 'running' ? <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}><Icon name="stop" />Stop</button> : null}
+                </div>
+                {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
+                <MetricsCharts points={points} />
+              </>
+            ) : null}
+          </div>
+        </div>
+      )}
+      <h2 className="section-title">Adapter versions</h2>
+      <AdaptersTable />
+    </div>
+  );
+}
+
+function mergePoints(stored: TrainingMetricsPoint[], live: TrainingMetricsPoint[]): TrainingMetricsPoint[] {
+  const byStep = new Map<number, TrainingMetricsPoint>();
+  for (const point of [...stored, ...live]) byStep.set(point.step, point);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
