@@ -12,3 +12,4 @@ export { buildEvalReport, loadTrainingCurve, type EvalReport, type TrainingCurve
 export { renderTextReport } from './report-text.ts';
 export { renderHtmlReport } from './report-html.ts';
 export { paperResults, paperResultsFor, type PaperRow } from './paper-results.ts';
+export { createEvalAgent, type EvalAgentOptions } from './eval-agent.ts';

@@ -17,7 +17,7 @@ export interface EvalAgentResult {
  * Runs the agent on one question with runKind 'eval' (the CLI binds runAgent with the models, tools and
  * profile). It must forward the run's events to `onEvent` and stop promptly when `signal` aborts.
  */
-export type EvalAgent = (request: { question: string; item: EvalItem; signal: AbortSignal; onEvent: (event: AgentEvent) => void }) => Promise<EvalAgentResult>;
+export type EvalAgent = (request: { question: string; item: EvalItem; evaluationId: string; signal: AbortSignal; onEvent: (event: AgentEvent) => void }) => Promise<EvalAgentResult>;
 
 export type EvalProgress =
   | { type: 'evaluation-start'; evaluation: EvaluationRecord; resumed: boolean; alreadyScored: number; toRun: number }
@@ -108,7 +108,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
       else if (event.type === 'tool-call') toolCalls[event.toolName] = (toolCalls[event.toolName] ?? 0) + 1;
       else if (event.type === 'run-end') tokens = event.usage.totalTokens;
     };
-    const result = await options.agent({ question: item.question, item, signal: controller.signal, onEvent });
+    const result = await options.agent({ question: item.question, item, evaluationId: evaluation.id, signal: controller.signal, onEvent });
     if (controller.signal.aborted || result.stopReason === 'cancelled') return;
     const score = await scoreAnswer(
       {
