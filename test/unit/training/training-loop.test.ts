@@ -7,6 +7,7 @@ import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { createAgentRollout } from '../../../electron/core/training/agent-rollout.ts';
+import { exportTrainingSamples } from '../../../electron/core/training/export-samples.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer-protocol.ts';
 import { train, type TrainingEvent } from '../../../electron/core/training/training-loop.ts';
@@ -122,5 +123,30 @@ test('a step that fails before it commits is redone on resume with the same roll
   assert.deepEqual(perStep.map((r) => (r as { step: number }).step), [1, 2, 3]);
   const counts = store.consumedCounts(run.id);
   assert.equal(counts.consumed, counts.samples);
+  db.close();
+});
+
+test('rollouts and turn samples export as JSONL with text, token ids, old log-probs, rewards and advantages', async () => {
+  const { dir, db, runs, dataset, planner } = setup();
+  const log = { requests: [] as TrainStepRequest[], saves: 0 };
+  const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(3), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const result = await train({
+    db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner, adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(log), config: { steps: 1, groupSize: 3, tasksPerStep: 2, evalEvery: 5 },
+  });
+  const exported = exportTrainingSamples(db, { outDir: path.join(dir, 'export'), trainingRunId: result.trainingRunId });
+  assert.equal(exported.trajectories, 6);
+  assert.equal(exported.samples, 6, 'one planner turn per rollout (max one step)');
+  const lines = fs.readFileSync(exported.samplesFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  for (const line of lines) {
+    assert.match(line.prompt as string, /Reverse the word|Count the letters/);
+    assert.match(line.completion as string, /tool_name/);
+    assert.ok([0, 1].includes(line.reward as number));
+    assert.equal(typeof line.advantage, 'number');
+    assert.equal((line.old_logprobs as number[]).length, (line.completion_token_ids as number[]).length);
+  }
+  const trajectories = fs.readFileSync(exported.trajectoriesFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { turns: unknown[]; group_id: string });
+  assert.equal(new Set(trajectories.map((t) => t.group_id)).size, 2);
+  assert.equal(trajectories[0]!.turns.length, 1);
   db.close();
 });

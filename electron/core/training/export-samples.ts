@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from '../store/database.ts';
+import { decodeFloats, decodeTokens } from '../store/blobs.ts';
+
+export interface ExportResult {
+  trajectoriesFile: string;
+  samplesFile: string;
+  trajectories: number;
+  samples: number;
+}
+
+/**
+ * Writes the rollouts of a training run (or of every run) as JSONL for trainers on bigger machines:
+ * - `trajectories.jsonl`: one rollout per line: question, answer, reward, group, and its planner turns.
+ * - `turn-samples.jsonl`: one planner turn per line in the prompt/completion shape TRL's GRPOTrainer and verl
+ *   read (`prompt`, `completion`, `reward`, `advantage`, `group_id`), plus the exact token ids and the
+ *   log-probs at sampling time (`prompt_token_ids`, `completion_token_ids`, `old_logprobs`).
+ * Streams line by line, so large histories do not need to fit in memory.
+ */
+export function exportTrainingSamples(db: Database, options: { outDir: string; trainingRunId?: string }): ExportResult {
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const trajectoriesFile = path.join(options.outDir, 'trajectories.jsonl');
+  const samplesFile = path.join(options.outDir, 'turn-samples.jsonl');
+  const filter = options.trainingRunId === undefined ? '' : 'WHERE g.training_run_id = @run';
+  const runs = db.prepare(`SELECT r.id, r.group_id, r.answer, r.stop_reason, r.planner_adapter_id, t.question, t.expected_answer, g.training_run_id, g.step,
+      (SELECT value FROM rewards w WHERE w.run_id = r.id ORDER BY w.id DESC LIMIT 1) AS reward
+    FROM rollout_groups g JOIN runs r ON r.group_id = g.id JOIN tasks t ON t.id = r.task_id ${filter}
+    ORDER BY g.step, g.created_at, r.created_at, r.rowid`);
+  const turns = db.prepare(`SELECT c.id, c.prompt_text, c.response_text, c.prompt_tokens, c.response_tokens, c.response_logprobs, c.step_idx, s.advantage
+    FROM module_calls c LEFT JOIN turn_samples s ON s.module_call_id = c.id WHERE c.run_id = ? AND c.module = 'planner' ORDER BY c.id`);
+  const trajectoriesFd = fs.openSync(trajectoriesFile, 'w');
+  const samplesFd = fs.openSync(samplesFile, 'w');
+  let trajectories = 0;
+  let samples = 0;
+  try {
+    for (const row of runs.iterate(options.trainingRunId === undefined ? {} : { run: options.trainingRunId }) as Iterable<Record<string, unknown>>) {
+      const calls = turns.all(row.id) as Record<string, unknown>[];
+      const reward = row.reward as number | null;
+      fs.writeSync(trajectoriesFd, `${JSON.stringify({
+        run_id: row.id, group_id: row.group_id, training_run_id: row.training_run_id, step: row.step,
+        question: row.question, expected_answer: row.expected_answer === null ? null : JSON.parse(row.expected_answer as string),
+        answer: row.answer, stop_reason: row.stop_reason, reward, adapter_id: row.planner_adapter_id,
+        turns: calls.map((c) => ({ step: c.step_idx, prompt: c.prompt_text, response: c.response_text })),
+      })}\n`);
+      trajectories++;
+      for (const call of calls) {
+        const completionIds = decodeTokens(call.response_tokens as Uint8Array | null);
+        if (completionIds === null || completionIds.length === 0) continue;
+        fs.writeSync(samplesFd, `${JSON.stringify({
+          prompt: call.prompt_text, completion: call.response_text, reward, advantage: call.advantage ?? null,
+          group_id: row.group_id, run_id: row.id, step: call.step_idx,
+          prompt_token_ids: decodeTokens(call.prompt_tokens as Uint8Array | null), completion_token_ids: completionIds,
+          old_logprobs: decodeFloats(call.response_logprobs as Uint8Array | null),
+        })}\n`);
+        samples++;
+      }
+    }
+  } finally {
+    fs.closeSync(trajectoriesFd);
+    fs.closeSync(samplesFd);
+  }
+  return { trajectoriesFile, samplesFile, trajectories, samples };
+}
