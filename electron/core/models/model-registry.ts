@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InflowError } from '../errors.ts';
+import { findCatalogModel } from './catalog.ts';
+
+/** A model file installed in the data directory's models folder. */
+export interface InstalledModel {
+  id: string;
+  /** File name inside the models folder. */
+  file: string;
+  bytes: number;
+  sha256: string;
+  source: string;
+  installedAt: string;
+}
+
+const REGISTRY_FILE = 'installed.json';
+
+function registryPath(modelsDir: string): string {
+  return path.join(modelsDir, REGISTRY_FILE);
+}
+
+/** Installed models whose files are still present. */
+export function listInstalledModels(modelsDir: string): InstalledModel[] {
+  const file = registryPath(modelsDir);
+  if (!fs.existsSync(file)) return [];
+  let entries: InstalledModel[];
+  try {
+    entries = JSON.parse(fs.readFileSync(file, 'utf8')) as InstalledModel[];
+  } catch (error) {
+    throw new InflowError('MODEL_REGISTRY_CORRUPT', `${file} is not valid JSON.`, { cause: error, hint: 'Delete it; installed model files stay and can be pulled again.' });
+  }
+  return entries.filter((entry) => fs.existsSync(path.join(modelsDir, entry.file)));
+}
+
+function writeRegistry(modelsDir: string, entries: InstalledModel[]): void {
+  fs.mkdirSync(modelsDir, { recursive: true });
+  const file = registryPath(modelsDir);
+  const temporary = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(temporary, `${JSON.stringify(entries, null, 2)}\n`);
+  fs.renameSync(temporary, file);
+}
+
+export function registerInstalledModel(modelsDir: string, entry: InstalledModel): void {
+  writeRegistry(modelsDir, [...listInstalledModels(modelsDir).filter((existing) => existing.id !== entry.id), entry]);
+}
+
+/** Removes an installed model's file and entry. Returns what was removed. */
+export function removeInstalledModel(modelsDir: string, id: string): InstalledModel {
+  const entries = listInstalledModels(modelsDir);
+  const entry = entries.find((candidate) => candidate.id === id);
+  if (entry === undefined) {
+    throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
+  }
+  fs.rmSync(path.join(modelsDir, entry.file), { force: true });
+  writeRegistry(modelsDir, entries.filter((candidate) => candidate.id !== id));
+  return entry;
+}
+
+/** The file of an installed model; MODEL_NOT_INSTALLED (known id) or UNKNOWN_MODEL. */
+export function resolveInstalledModel(modelsDir: string, id: string): string {
+  const entry = listInstalledModels(modelsDir).find((candidate) => candidate.id === id);
+  if (entry !== undefined) return path.join(modelsDir, entry.file);
+  if (findCatalogModel(id) !== undefined) {
+    throw new InflowError('MODEL_NOT_INSTALLED', `The model "${id}" is not downloaded yet.`, { hint: `Run "inflow models pull ${id}".` });
+  }
+  throw new InflowError('UNKNOWN_MODEL', `There is no model "${id}" installed or in the catalog.`, { hint: 'Run "inflow models list", or pass a GGUF file path.' });
+}
