@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InflowError } from '../errors.ts';
+import { GgufType, type GgufTensorInput, type GgufValue } from '../gguf/gguf-format.ts';
+import { readGgufFile } from '../gguf/gguf-reader.ts';
+import { writeGgufFile } from '../gguf/gguf-writer.ts';
+import { readSafetensors, readSafetensorsTensor } from './safetensors-reader.ts';
+
+/** Hugging Face module names → llama.cpp tensor names (llama, qwen2, qwen3 layouts). */
+const moduleNames: Record<string, string> = {
+  'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v', 'self_attn.o_proj': 'attn_output',
+  'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+};
+
+export interface PeftImportResult {
+  path: string;
+  rank: number;
+  alpha: number;
+  tensors: number;
+  architecture: string;
+}
+
+/**
+ * Converts a PEFT LoRA adapter (a folder with adapter_config.json and adapter_model.safetensors, or the
+ * safetensors file with the config beside it) into a GGUF LoRA adapter for `baseModelPath`, as llama.cpp's
+ * convert_lora_to_gguf does: `lora_A` [r, n_in] and `lora_B` [n_out, r] are written unchanged as
+ * `<tensor>.lora_a` / `.lora_b`, `adapter.lora.alpha` from the config. Every target must exist in the base
+ * model with matching sizes; anything else is refused naming the tensor.
+ */
+export function importPeftAdapter(options: { source: string; baseModelPath: string; outPath: string }): PeftImportResult {
+  const stat = fs.existsSync(options.source) ? fs.statSync(options.source) : undefined;
+  if (stat === undefined) throw new InflowError('ADAPTER_NOT_FOUND', `${options.source} does not exist.`, { hint: 'Give the PEFT adapter folder or its adapter_model.safetensors.' });
+  const dir = stat.isDirectory() ? options.source : path.dirname(options.source);
+  const weightsFile = stat.isDirectory() ? path.join(dir, 'adapter_model.safetensors') : options.source;
+  const configFile = path.join(dir, 'adapter_config.json');
+  if (!fs.existsSync(configFile)) throw new InflowError('ADAPTER_INVALID', `No adapter_config.json beside ${weightsFile}.`, { hint: 'PEFT saves it with the weights (save_pretrained); copy it next to the safetensors file.' });
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { r?: number; lora_alpha?: number; peft_type?: string; use_dora?: boolean };
+  if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new InflowError('ADAPTER_INVALID', `${configFile} is a ${config.peft_type} adapter; only LoRA converts.`);
+  if (config.use_dora === true) throw new InflowError('ADAPTER_INVALID', 'DoRA adapters cannot be applied by llama.cpp.', { hint: 'Train a plain LoRA adapter.' });
+  const safetensors = readSafetensors(weightsFile);
+  const base = readGgufFile(options.baseModelPath);
+  const architecture = String(base.metadata.get('general.architecture')?.value ?? '');
+  const baseDims = new Map(base.tensors.map((t) => [t.name, t.dims]));
+
+  const tensors: GgufTensorInput[] = [];
+  let rank = 0;
+  for (const tensor of safetensors.tensors) {
+    const match = /(?:^|\.)layers\.(\d+)\.(.+)\.lora_([AB])(?:\.default)?\.weight$/.exec(tensor.name);
+    if (match === null) {
+      throw new InflowError('ADAPTER_INVALID', `Cannot map PEFT tensor ${tensor.name} to the base model.`, { hint: 'Supported targets: q/k/v/o projections and gate/up/down MLP projections of each layer.' });
+    }
+    const [, layer, module, which] = match;
+    const kind = moduleNames[module!];
+    if (kind === undefined) throw new InflowError('ADAPTER_INVALID', `PEFT target ${module} (in ${tensor.name}) has no llama.cpp counterpart.`);
+    const baseName = `blk.${layer}.${kind}.weight`;
+    const dims = baseDims.get(baseName);
+    if (dims === undefined) throw new InflowError('ADAPTER_MISMATCH', `The base model has no tensor ${baseName} for ${tensor.name}.`, { hint: 'Import the adapter onto the model it was trained from.' });
+    const [rows, cols] = tensor.shape as [number, number];
+    // PEFT A is [r, n_in], B is [n_out, r]; ggml dims are reversed: a = [n_in, r], b = [r, n_out]; base = [n_in, n_out].
+    if (which === 'A' && cols !== dims[0]) throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} expects inputs of ${cols} but ${baseName} has ${dims[0]}.`, { hint: 'Import the adapter onto the model it was trained from.' });
+    if (which === 'B' && rows !== dims[1]) throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} has ${rows} outputs but ${baseName} has ${dims[1]}.`, { hint: 'Import the adapter onto the model it was trained from.' });
+    rank = which === 'A' ? rows : cols;
+    tensors.push({ name: `${baseName}.lora_${which!.toLowerCase()}`, dims: [cols, rows], data: readSafetensorsTensor(safetensors, tensor.name) });
+  }
+  if (tensors.length === 0) throw new InflowError('ADAPTER_INVALID', `${weightsFile} holds no LoRA tensors.`);
+  const alpha = config.lora_alpha ?? config.r ?? rank;
+  const metadata: Array<[string, GgufValue]> = [
+    ['general.type', { type: GgufType.string, value: 'adapter' }],
+    ['general.architecture', { type: GgufType.string, value: architecture }],
+    ['general.name', { type: GgufType.string, value: `peft-import ${path.basename(dir)}` }],
+    ['adapter.type', { type: GgufType.string, value: 'lora' }],
+    ['adapter.lora.alpha', { type: GgufType.float32, value: alpha }],
+  ];
+  fs.mkdirSync(path.dirname(options.outPath), { recursive: true });
+  writeGgufFile(options.outPath, { metadata, tensors: tensors.sort((a, b) => a.name.localeCompare(b.name)) });
+  return { path: options.outPath, rank, alpha, tensors: tensors.length, architecture };
+}
