@@ -1,0 +1,481 @@
+// Node-API bindings. Heavy work (loading, log-probs, steps, file writes) runs in AsyncWorkers off the JavaScript
+// thread and settles a promise; every C++ failure becomes a JavaScript Error with `code` (and `hint`), never a crash.
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <new>
+
+#include "common.h"
+#include "runtime.h"
+#include "trainer.h"
+
+namespace inflow {
+namespace {
+
+Napi::Error makeError(Napi::Env env, const std::string& code, const std::string& message, const std::string& hint) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Value().Set("code", Napi::String::New(env, code));
+  if (!hint.empty()) error.Value().Set("hint", Napi::String::New(env, hint));
+  return error;
+}
+
+struct Failure {
+  std::string code, message, hint;
+};
+
+template <typename Fn>
+bool capture(Failure& failure, Fn&& fn) {
+  try {
+    fn();
+    return true;
+  } catch (const TrainerError& e) {
+    failure = {e.code(), e.what(), e.hint()};
+  } catch (const std::bad_alloc&) {
+    failure = {"OUT_OF_MEMORY", "the trainer ran out of memory", "Lower microBatchTokens or use a smaller model."};
+  } catch (const std::exception& e) {
+    failure = {"INTERNAL", e.what(), ""};
+  }
+  return false;
+}
+
+// Runs `fn` now and converts a failure into a thrown JavaScript error.
+template <typename Fn>
+auto sync(Napi::Env env, Fn&& fn) -> decltype(fn()) {
+  Failure failure;
+  decltype(fn()) value{};
+  if (!capture(failure, [&] { value = fn(); })) throw makeError(env, failure.code, failure.message, failure.hint);
+  return value;
+}
+
+std::string str(const Napi::Object& o, const char* key, const std::string& fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+
+double num(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+template <typename T>
+std::vector<T> numbers(Napi::Env env, Napi::Value value, const std::string& what) {
+  std::vector<T> out;
+  if (value.IsUndefined() || value.IsNull()) return out;
+  if (value.IsTypedArray()) {
+    Napi::TypedArray typed = value.As<Napi::TypedArray>();
+    out.reserve(typed.ElementLength());
+    for (size_t i = 0; i < typed.ElementLength(); ++i) out.push_back((T)typed.Get(i).As<Napi::Number>().DoubleValue());
+    return out;
+  }
+  if (!value.IsArray()) throw makeError(env, "BAD_SAMPLE", what + " must be an array of numbers", "");
+  Napi::Array array = value.As<Napi::Array>();
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsNumber()) throw makeError(env, "BAD_SAMPLE", what + " must contain only numbers", "");
+    out.push_back((T)item.As<Napi::Number>().DoubleValue());
+  }
+  return out;
+}
+
+std::vector<Sample> readSamples(Napi::Env env, Napi::Value value) {
+  if (!value.IsArray()) throw makeError(env, "BAD_SAMPLE", "samples must be an array", "");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<Sample> samples(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    if (!array.Get(i).IsObject()) throw makeError(env, "BAD_SAMPLE", "sample " + std::to_string(i) + " is not an object", "");
+    Napi::Object o = array.Get(i).As<Napi::Object>();
+    const std::string which = "sample " + std::to_string(i) + ".";
+    samples[i].prompt = numbers<int32_t>(env, o.Get("promptTokens"), which + "promptTokens");
+    samples[i].response = numbers<int32_t>(env, o.Get("responseTokens"), which + "responseTokens");
+    samples[i].advantage = (float)num(o, "advantage", 0.0);
+    samples[i].weight = (float)num(o, "weight", 1.0);
+    samples[i].oldLogp = numbers<float>(env, o.Get("oldLogprobs"), which + "oldLogprobs");
+    samples[i].refLogp = numbers<float>(env, o.Get("refLogprobs"), which + "refLogprobs");
+  }
+  return samples;
+}
+
+Napi::Object hyperParams(Napi::Env env, const HyperParams& hp) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("architecture", hp.arch);
+  o.Set("vocabularySize", (double)hp.nVocab);
+  o.Set("embeddingLength", (double)hp.nEmbd);
+  o.Set("layerCount", (double)hp.nLayer);
+  o.Set("headCount", (double)hp.nHead);
+  o.Set("headCountKv", (double)hp.nHeadKv);
+  o.Set("headDim", (double)hp.headDim);
+  o.Set("feedForwardLength", (double)hp.nFf);
+  o.Set("contextLength", (double)hp.contextLength);
+  o.Set("ropeFreqBase", hp.ropeFreqBase);
+  o.Set("tiedEmbeddings", hp.tiedEmbeddings);
+  return o;
+}
+
+// A promise-settling worker: `work` runs off-thread, `done` converts the result on the JavaScript thread.
+class Job : public Napi::AsyncProgressQueueWorker<Progress> {
+ public:
+  using Work = std::function<void(const ExecutionProgress&)>;
+  using Done = std::function<Napi::Value(Napi::Env)>;
+  Job(Napi::Env env, Work work, Done done, Napi::Function onProgress, std::function<void()> finally)
+      : Napi::AsyncProgressQueueWorker<Progress>(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+        done_(std::move(done)), finally_(std::move(finally)) {
+    if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    if (!capture(failure_, [&] { work_(progress); })) SetError(failure_.message);
+  }
+  void OnProgress(const Progress* data, size_t count) override {
+    if (progress_.IsEmpty() || count == 0) return;
+    Napi::Env env = Env();
+    const Progress& p = data[count - 1];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("phase", p.phase);
+    o.Set("microBatch", (double)p.microBatch);
+    o.Set("microBatches", (double)p.microBatches);
+    o.Set("tokens", (double)p.tokens);
+    progress_.Call({o});
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (finally_) finally_();
+    Failure failure;
+    Napi::Value value;
+    if (capture(failure, [&] { value = done_(env); })) deferred_.Resolve(value);
+    else deferred_.Reject(makeError(env, failure.code, failure.message, failure.hint).Value());
+  }
+  void OnError(const Napi::Error&) override {
+    if (finally_) finally_();
+    deferred_.Reject(makeError(Env(), failure_.code, failure_.message, failure_.hint).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  Done done_;
+  std::function<void()> finally_;
+  Napi::FunctionReference progress_;
+  Failure failure_;
+};
+
+Napi::Promise runJob(Napi::Env env, Job::Work work, Job::Done done, Napi::Function onProgress = Napi::Function(),
+                     std::function<void()> finally = nullptr) {
+  Job* job = new Job(env, std::move(work), std::move(done), onProgress, std::move(finally));
+  Napi::Promise promise = job->promise();
+  job->Queue();
+  return promise;
+}
+
+Napi::Promise rejected(Napi::Env env, const std::string& code, const std::string& message, const std::string& hint = "") {
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(makeError(env, code, message, hint).Value());
+  return deferred.Promise();
+}
+
+Napi::Object stepResult(Napi::Env env, const StepResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("step", (double)r.step);
+  o.Set("loss", r.loss);
+  o.Set("kl", r.kl);
+  o.Set("clipFraction", r.clipFraction);
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("tokens", (double)r.tokens);
+  o.Set("responseTokens", (double)r.responseTokens);
+  o.Set("microBatches", (double)r.microBatches);
+  o.Set("seconds", r.seconds);
+  o.Set("tokensPerSecond", r.tokensPerSecond);
+  o.Set("skipped", r.skipped);
+  if (r.skipped) o.Set("skipReason", r.skipReason);
+  o.Set("peakComputeBytes", (double)r.peakComputeBytes);
+  return o;
+}
+
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::FunctionReference* constructor;
+
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeTrainer",
+                       {InstanceMethod("info", &TrainerWrap::info), InstanceMethod("logprobs", &TrainerWrap::logprobs),
+                        InstanceMethod("step", &TrainerWrap::step), InstanceMethod("saveAdapter", &TrainerWrap::saveAdapter),
+                        InstanceMethod("saveState", &TrainerWrap::saveState), InstanceMethod("loadState", &TrainerWrap::loadState),
+                        InstanceMethod("estimateMemory", &TrainerWrap::estimateMemory),
+                        InstanceMethod("parameterNames", &TrainerWrap::parameterNames),
+                        InstanceMethod("getParameter", &TrainerWrap::getParameter), InstanceMethod("setParameter", &TrainerWrap::setParameter),
+                        InstanceMethod("cancel", &TrainerWrap::cancel), InstanceMethod("dispose", &TrainerWrap::dispose)});
+  }
+
+  explicit TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+    trainer_.reset(info[0].As<Napi::External<Trainer>>().Data());
+  }
+
+ private:
+  std::unique_ptr<Trainer> trainer_;
+  bool busy_ = false;
+  bool disposeWhenIdle_ = false;
+
+  Trainer* usable(Napi::Env env) {
+    if (!trainer_) throw makeError(env, "DISPOSED", "the trainer was disposed", "Create a new trainer.");
+    return trainer_.get();
+  }
+
+  // Starts an asynchronous job; one at a time per trainer.
+  Napi::Value start(const Napi::CallbackInfo& info, Job::Work work, Job::Done done, Napi::Function onProgress = Napi::Function()) {
+    Napi::Env env = info.Env();
+    if (!trainer_) return rejected(env, "DISPOSED", "the trainer was disposed", "Create a new trainer.");
+    if (busy_) return rejected(env, "TRAINER_BUSY", "another trainer job is still running", "Await the previous call first.");
+    busy_ = true;
+    trainer_->cancelled = false;
+    Napi::ObjectReference self = Napi::Persistent(info.This().As<Napi::Object>());
+    auto keep = std::make_shared<Napi::ObjectReference>(std::move(self));
+    return runJob(env, std::move(work), std::move(done), onProgress, [this, keep] {
+      busy_ = false;
+      if (disposeWhenIdle_) trainer_.reset();
+    });
+  }
+
+  Napi::Value info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("model", hyperParams(env, t->hp()));
+    o.Set("backend", t->backendName());
+    o.Set("weightTypes", t->model().weightTypes());
+    o.Set("weightBytes", (double)t->model().weightBytes());
+    o.Set("dequantizeInGraph", t->dequantizing());
+    Napi::Object lora = Napi::Object::New(env);
+    lora.Set("rank", t->lora().config().rank);
+    lora.Set("alpha", t->lora().config().alpha);
+    Napi::Array targets = Napi::Array::New(env);
+    for (int i = 0, k = 0; i < TARGET_COUNT; ++i) {
+      if (t->lora().config().targets[i]) targets.Set(k++, targetName(i));
+    }
+    lora.Set("targets", targets);
+    lora.Set("parameterCount", (double)t->lora().parameterCount());
+    o.Set("lora", lora);
+    o.Set("step", (double)t->lora().step);
+    return o;
+  }
+
+  Napi::Value logprobs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto samples = std::make_shared<std::vector<Sample>>(readSamples(env, info[0]));
+    const bool adapter = info[1].ToBoolean();
+    auto result = std::make_shared<std::vector<std::vector<float>>>();
+    Trainer* t = trainer_.get();
+    return start(info, [t, samples, adapter, result](const Job::ExecutionProgress&) { *result = t->logprobs(*samples, adapter); },
+                 [result](Napi::Env env) -> Napi::Value {
+                   Napi::Array array = Napi::Array::New(env, result->size());
+                   for (size_t i = 0; i < result->size(); ++i) {
+                     Napi::Float32Array values = Napi::Float32Array::New(env, (*result)[i].size());
+                     for (size_t j = 0; j < (*result)[i].size(); ++j) values[j] = (*result)[i][j];
+                     array.Set((uint32_t)i, values);
+                   }
+                   return array;
+                 });
+  }
+
+  Napi::Value step(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto samples = std::make_shared<std::vector<Sample>>(readSamples(env, info[0]));
+    Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    StepOptions options;
+    const std::string objective = str(o, "objective", "grpo");
+    if (objective != "grpo" && objective != "sft") {
+      return rejected(env, "BAD_OPTIONS", "objective must be 'grpo' or 'sft', got '" + objective + "'");
+    }
+    options.objective = objective == "sft" ? Objective::Sft : Objective::Grpo;
+    options.clipLow = (float)num(o, "clipLow", 0.2);
+    options.clipHigh = (float)num(o, "clipHigh", 0.3);
+    options.dualClip = (float)num(o, "dualClip", 0.0);
+    options.klBeta = (float)num(o, "klBeta", 0.0);
+    options.learningRate = (float)num(o, "learningRate", 1e-4);
+    options.weightDecay = (float)num(o, "weightDecay", 0.0);
+    options.beta1 = (float)num(o, "beta1", 0.9);
+    options.beta2 = (float)num(o, "beta2", 0.999);
+    options.eps = (float)num(o, "epsilon", 1e-8);
+    options.maxGradNorm = (float)num(o, "maxGradNorm", 1.0);
+    options.apply = !o.Get("apply").IsBoolean() || o.Get("apply").As<Napi::Boolean>().Value();
+    Napi::Function onProgress = info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
+    auto result = std::make_shared<StepResult>();
+    Trainer* t = trainer_.get();
+    return start(
+        info,
+        [t, samples, options, result](const Job::ExecutionProgress& progress) {
+          *result = t->step(*samples, options, [&progress](const Progress& p) { progress.Send(&p, 1); });
+        },
+        [result](Napi::Env env) -> Napi::Value { return stepResult(env, *result); }, onProgress);
+  }
+
+  Napi::Value fileJob(const Napi::CallbackInfo& info, int kind) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) return rejected(env, "BAD_OPTIONS", "a file path is required");
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    Trainer* t = trainer_.get();
+    return start(
+        info,
+        [t, path, kind](const Job::ExecutionProgress&) {
+          if (kind == 0) t->lora().saveAdapter(path, t->hp().arch, t->model().path());
+          if (kind == 1) t->lora().saveState(path);
+          if (kind == 2) t->lora().loadState(path);
+        },
+        [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  }
+  Napi::Value saveAdapter(const Napi::CallbackInfo& info) { return fileJob(info, 0); }
+  Napi::Value saveState(const Napi::CallbackInfo& info) { return fileJob(info, 1); }
+  Napi::Value loadState(const Napi::CallbackInfo& info) { return fileJob(info, 2); }
+
+  Napi::Value estimateMemory(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    if (busy_) throw makeError(env, "TRAINER_BUSY", "another trainer job is still running", "Await the previous call first.");
+    const int64_t tokens = info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 0;
+    const std::string objective = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "grpo";
+    const bool kl = info[2].ToBoolean();
+    MemoryEstimate e = sync(env, [&] { return t->estimate(tokens, objective == "sft" ? Objective::Sft : Objective::Grpo, kl); });
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("tokens", (double)e.tokens);
+    o.Set("weightBytes", (double)e.weightBytes);
+    o.Set("loraBytes", (double)e.loraBytes);
+    o.Set("computeBytes", (double)e.computeBytes);
+    o.Set("totalBytes", (double)e.totalBytes);
+    o.Set("availableBytes", (double)e.availableBytes);
+    o.Set("fits", e.fits);
+    return o;
+  }
+
+  Napi::Value parameterNames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    Napi::Array names = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const Param& p : t->lora().params()) names.Set(i++, p.name);
+    return names;
+  }
+
+  Param& param(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    if (busy_) throw makeError(env, "TRAINER_BUSY", "another trainer job is still running", "Await the previous call first.");
+    const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    Param* p = t->lora().find(name);
+    if (p == nullptr) throw makeError(env, "UNKNOWN_PARAMETER", "no LoRA tensor named '" + name + "'", "See parameterNames().");
+    return *p;
+  }
+
+  Napi::Value getParameter(const Napi::CallbackInfo& info) {
+    Param& p = param(info);
+    const bool gradient = info[1].ToBoolean();
+    const std::vector<float>& source = gradient ? p.grad : p.value;
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), source.size());
+    std::copy(source.begin(), source.end(), out.Data());
+    return out;
+  }
+
+  Napi::Value setParameter(const Napi::CallbackInfo& info) {
+    Param& p = param(info);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        info[1].As<Napi::Float32Array>().ElementLength() != p.value.size()) {
+      throw makeError(info.Env(), "BAD_OPTIONS", "setParameter needs a Float32Array of " + std::to_string(p.value.size()) + " values", "");
+    }
+    Napi::Float32Array values = info[1].As<Napi::Float32Array>();
+    std::copy(values.Data(), values.Data() + p.value.size(), p.value.begin());
+    ggml_backend_tensor_set(p.tensor, p.value.data(), 0, p.value.size() * sizeof(float));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value cancel(const Napi::CallbackInfo& info) {
+    if (trainer_) trainer_->cancelled = true;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    if (busy_) {
+      trainer_->cancelled = true;
+      disposeWhenIdle_ = true;
+    } else {
+      trainer_.reset();
+    }
+    return info.Env().Undefined();
+  }
+};
+
+Napi::FunctionReference* TrainerWrap::constructor = nullptr;
+
+Napi::Value runtimeInfoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RuntimeInfo& r = *sync(env, [] { return &runtimeInfo(); });
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("registryLibrary", r.registryLibrary);
+  o.Set("ggmlVersion", r.ggmlVersion);
+  o.Set("ggmlCommit", r.ggmlCommit);
+  Napi::Array devices = Napi::Array::New(env);
+  for (size_t i = 0; i < r.devices.size(); ++i) devices.Set((uint32_t)i, r.devices[i]);
+  o.Set("devices", devices);
+  return o;
+}
+
+Napi::Value inspectModelJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  HyperParams hp = sync(env, [&] { return Model::inspect(path); });
+  return hyperParams(env, hp);
+}
+
+Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) return rejected(env, "BAD_OPTIONS", "createTrainer needs an options object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  TrainerOptions options;
+  options.modelPath = str(o, "modelPath", "");
+  options.device = str(o, "device", "auto");
+  options.threads = (int)num(o, "threads", 1);
+  options.maxSequenceTokens = (int64_t)num(o, "maxSequenceTokens", 0);
+  options.microBatchTokens = (int64_t)num(o, "microBatchTokens", 2048);
+  options.memoryLimitBytes = (int64_t)num(o, "memoryLimitBytes", 0);
+  options.resumeAdapter = str(o, "resumeAdapter", "");
+  options.resumeState = str(o, "resumeState", "");
+  options.dequantize = (int)num(o, "dequantize", -1);
+  options.lora.rank = (int)num(o, "rank", 8);
+  options.lora.alpha = (float)num(o, "alpha", 16);
+  options.lora.seed = (uint64_t)num(o, "seed", 42);
+  if (o.Get("targets").IsArray()) {
+    Napi::Array targets = o.Get("targets").As<Napi::Array>();
+    for (uint32_t i = 0; i < targets.Length(); ++i) {
+      const std::string name = targets.Get(i).ToString().Utf8Value();
+      const int target = targetFromName(name);
+      if (target < 0) return rejected(env, "BAD_OPTIONS", "unknown LoRA target '" + name + "'", "Use q, k, v, o, gate, up or down.");
+      options.lora.targets[target] = true;
+    }
+  }
+  if (options.device != "auto" && options.device != "cpu" && options.device != "gpu") {
+    return rejected(env, "BAD_OPTIONS", "device must be 'auto', 'cpu' or 'gpu'");
+  }
+  auto created = std::make_shared<Trainer*>(nullptr);
+  return runJob(
+      env, [options, created](const Job::ExecutionProgress&) { *created = new Trainer(options); },
+      [created](Napi::Env env) -> Napi::Value {
+        Trainer* t = *created;
+        *created = nullptr;
+        return TrainerWrap::constructor->New({Napi::External<Trainer>::New(env, t)});
+      });
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  TrainerWrap::constructor = new Napi::FunctionReference(Napi::Persistent(TrainerWrap::define(env)));
+  exports.Set("runtimeInfo", Napi::Function::New(env, runtimeInfoJs));
+  exports.Set("inspectModel", Napi::Function::New(env, inspectModelJs));
+  exports.Set("createTrainer", Napi::Function::New(env, createTrainerJs));
+  return exports;
+}
+
+}  // namespace
+}  // namespace inflow
+
+static Napi::Object InitInflowTrainer(Napi::Env env, Napi::Object exports) { return inflow::init(env, exports); }
+
+NODE_API_MODULE(inflow_trainer, InitInflowTrainer)

@@ -1,0 +1,54 @@
+// The forward pass (llama / qwen2 / qwen3 with optional LoRA) and the two training objectives, as ggml graphs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ggml.h"
+#include "lora.h"
+#include "model.h"
+
+namespace inflow {
+
+// One packed micro-batch: several samples laid end to end with positions restarting per sample and a
+// block-causal mask, plus the rows whose next token is a scored response token.
+struct PackedBatch {
+  std::vector<int32_t> tokens, positions;
+  std::vector<int32_t> segment;      // sample slot (0..k) of every packed token, for the mask
+  std::vector<int32_t> rows;         // packed row that predicts each target
+  std::vector<int32_t> targets;      // target token id of each scored position
+  std::vector<int32_t> sampleOf;     // index of the sample (in the caller's array) of each target
+  std::vector<int32_t> tokenOf;      // index of the target inside that sample's response
+  int64_t nTokens() const { return (int64_t)tokens.size(); }
+  int64_t nTargets() const { return (int64_t)targets.size(); }
+};
+
+enum class Objective { Logprob, Grpo, Sft };
+
+// Input tensors of a graph; each is filled from the host before compute (when the graph uses it).
+struct GraphInputs {
+  ggml_tensor *tokens = nullptr, *positions = nullptr, *mask = nullptr, *rows = nullptr, *flatTargets = nullptr;
+  ggml_tensor *iota = nullptr;  // 0..max(n_out)-1, only when dequantising in the graph
+  ggml_tensor *old = nullptr, *ref = nullptr, *coefA = nullptr, *coefK = nullptr, *lo = nullptr, *hi = nullptr, *coefW = nullptr;
+};
+
+struct GraphOutputs {
+  ggml_tensor* logp = nullptr;  // [n] log-probability of every target
+  ggml_tensor* loss = nullptr;  // scalar, training graphs only
+};
+
+struct GraphOptions {
+  bool adapter = true;          // apply the LoRA (false: the frozen base, the KL reference)
+  bool dequantize = false;      // dequantise non-F32 weights in the graph (GET_ROWS) for backends lacking OUT_PROD
+  bool klTerm = false;          // GRPO: add beta * k3 KL to the reference
+};
+
+// Builds the graph for one micro-batch. Softmax outputs that feed a backward pass are marked as outputs so that the
+// allocator never runs SOFT_MAX_BACK in place over them (CPU bug in this ggml version).
+GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora, Objective objective, const GraphOptions& options,
+                        int64_t nTokens, int64_t nTargets, GraphInputs& inputs);
+
+size_t graphSize(const Model& model);
+int64_t iotaLength(const Model& model);
+
+}  // namespace inflow

@@ -1,0 +1,111 @@
+// The trainer: a frozen base model plus a LoRA, packing samples into micro-batches, computing log-probabilities,
+// GRPO / SFT gradients (accumulated on the host), global-norm clipping and AdamW.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ggml-backend.h"
+#include "graph.h"
+#include "lora.h"
+#include "model.h"
+#include "runtime.h"
+
+namespace inflow {
+
+struct TrainerOptions {
+  std::string modelPath;
+  LoraConfig lora;
+  std::string device = "auto";  // auto | cpu | gpu
+  int threads = 1;
+  int64_t maxSequenceTokens = 0;   // 0: the model's context length
+  int64_t microBatchTokens = 2048;
+  int64_t memoryLimitBytes = 0;    // 0: the device's free memory
+  std::string resumeAdapter;       // adapter GGUF to continue from (its rank/alpha/targets win)
+  std::string resumeState;         // optimizer state written by saveState
+  int dequantize = -1;             // -1 auto (GPU with non-F32 weights), 0 off, 1 on
+};
+
+struct Sample {
+  std::vector<int32_t> prompt, response;
+  float advantage = 0.0f, weight = 1.0f;
+  std::vector<float> oldLogp, refLogp;  // optional, one per response token
+};
+
+struct StepOptions {
+  Objective objective = Objective::Grpo;
+  float clipLow = 0.2f, clipHigh = 0.3f, dualClip = 0.0f;  // dualClip 0: off (else e.g. 3)
+  float klBeta = 0.0f;
+  float learningRate = 1e-4f, weightDecay = 0.0f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  float maxGradNorm = 1.0f;  // 0: no clipping
+  bool apply = true;         // false: compute loss and gradients only (no optimizer update)
+};
+
+struct StepResult {
+  double loss = 0, kl = 0, clipFraction = 0, gradNorm = 0, seconds = 0, tokensPerSecond = 0;
+  int64_t tokens = 0, responseTokens = 0, microBatches = 0, step = 0;
+  bool skipped = false;
+  std::string skipReason;
+  size_t peakComputeBytes = 0;
+};
+
+struct Progress {
+  int64_t microBatch = 0, microBatches = 0, tokens = 0;
+  std::string phase;  // "reference" | "old" | "train"
+};
+
+struct MemoryEstimate {
+  size_t weightBytes = 0, loraBytes = 0, computeBytes = 0, totalBytes = 0, availableBytes = 0;
+  int64_t tokens = 0;
+  bool fits = true;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainerOptions& options);
+  ~Trainer();
+
+  const HyperParams& hp() const { return model_->hp(); }
+  const Model& model() const { return *model_; }
+  Lora& lora() { return *lora_; }
+  const TrainerOptions& options() const { return options_; }
+  std::string backendName() const;
+  bool dequantizing() const { return dequantize_; }
+
+  std::vector<std::vector<float>> logprobs(const std::vector<Sample>& samples, bool adapter);
+  StepResult step(std::vector<Sample>& samples, const StepOptions& options, const std::function<void(const Progress&)>& progress);
+  MemoryEstimate estimate(int64_t tokens, Objective objective, bool klTerm);
+
+  std::atomic<bool> cancelled{false};
+
+ private:
+  struct Pass {
+    std::vector<float> logp;
+    double loss = 0;
+  };
+  void release();
+  void validate(const std::vector<Sample>& samples) const;
+  std::vector<PackedBatch> pack(const std::vector<Sample>& samples) const;
+  Pass run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
+           const StepOptions* step, double tokenScale, bool gradients);
+  size_t measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm);
+  void checkCancelled() const;
+
+  TrainerOptions options_;
+  BackendChoice backend_;
+  ggml_backend_t device_ = nullptr;
+  ggml_backend_t cpu_ = nullptr;
+  ggml_backend_sched_t sched_ = nullptr;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Lora> lora_;
+  ggml_context* constCtx_ = nullptr;
+  ggml_backend_buffer_t constBuffer_ = nullptr;
+  ggml_tensor* lossGrad_ = nullptr;  // constant 1: seed of the backward pass
+  bool dequantize_ = false;
+  size_t peakCompute_ = 0;
+};
+
+}  // namespace inflow
