@@ -1,0 +1,161 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { InflowError } from '../../errors.ts';
+
+/** What a Python run returns, shaped like the reference's python tool. */
+export interface PythonRunResult {
+  /** stdout and stderr, middle-truncated to `maxOutputChars`. */
+  printedOutput: string;
+  /** Up to 20 top-level variables (modules and dunders excluded), each `str()` cut to 2,000 characters. */
+  variables: Record<string, string>;
+  /** "ExceptionType: message (line n)" when the code raised, else null. */
+  error: string | null;
+  durationMs: number;
+}
+
+export interface PythonSandboxOptions {
+  /** Hard wall-clock limit of one run; the sandbox process is killed when it passes. Default 10 s. */
+  timeoutMs?: number;
+  /** WebAssembly memory Python may use. Default 512 MiB. */
+  memoryLimitBytes?: number;
+  /** Time allowed for loading Pyodide. Default 60 s. */
+  startTimeoutMs?: number;
+  maxOutputChars?: number;
+}
+
+interface Pending { id: number; resolve: (value: PythonRunResult) => void; reject: (error: unknown) => void; started: number }
+
+const childScript = path.join(import.meta.dirname, 'sandbox-process.ts');
+
+/**
+ * Python in Pyodide in a separate, locked-down Node process (see sandbox-process.ts): no host file system,
+ * no network, no subprocesses. One run at a time; the process stays warm between runs (each run gets a fresh
+ * namespace). A run that passes the wall-clock limit, or a cancelled one, kills the process; the next run
+ * starts a new one. Call `dispose()` when done.
+ */
+export class PythonSandbox {
+  private readonly options: Required<PythonSandboxOptions>;
+  private child: ChildProcess | undefined;
+  private ready: Promise<ChildProcess> | undefined;
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+
+  constructor(options: PythonSandboxOptions = {}) {
+    this.options = {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      memoryLimitBytes: options.memoryLimitBytes ?? 512 * 1024 * 1024,
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      maxOutputChars: options.maxOutputChars ?? 3_500,
+    };
+  }
+
+  /** Whether a sandbox process is running (warm). */
+  get warm(): boolean {
+    return this.child !== undefined && this.child.exitCode === null;
+  }
+
+  /** Starts the sandbox process now (otherwise the first run does). */
+  async start(signal?: AbortSignal): Promise<void> {
+    await this.ensureChild(signal);
+  }
+
+  run(code: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<PythonRunResult> {
+    const next = this.queue.then(() => this.runNow(code, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  dispose(): void {
+    this.kill();
+  }
+
+  private async runNow(code: string, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<PythonRunResult> {
+    options.signal?.throwIfAborted();
+    const child = await this.ensureChild(options.signal);
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    return new Promise<PythonRunResult>((resolve, reject) => {
+      const id = this.nextId++;
+      const started = performance.now();
+      const finish = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); this.pending = undefined; };
+      const timer = setTimeout(() => {
+        finish();
+        this.kill();
+        resolve({ printedOutput: '', variables: {}, error: `Execution timed out after ${Math.round(timeoutMs / 100) / 10} seconds (the sandbox was stopped).`, durationMs: performance.now() - started });
+      }, timeoutMs);
+      const onAbort = () => { finish(); this.kill(); reject(options.signal!.reason); };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending = {
+        id, started,
+        resolve: (value) => { finish(); resolve(value); },
+        reject: (error) => { finish(); reject(error); },
+      };
+      child.send({ id, code });
+    });
+  }
+
+  private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
+    if (this.ready && this.warm) return this.ready;
+    const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+    const memoryMb = Math.ceil(this.options.memoryLimitBytes / (1024 * 1024));
+    const child = fork(childScript, [], {
+      execArgv: [
+        '--permission',
+        `--allow-fs-read=${pyodideDir}`,
+        `--allow-fs-read=${childScript}`,
+        `--max-old-space-size=${Math.max(256, memoryMb)}`,
+        '--no-warnings',
+      ],
+      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    this.ready = new Promise<ChildProcess>((resolve, reject) => {
+      const timer = setTimeout(() => { this.kill(); reject(new InflowError('SANDBOX_START_FAILED', 'The Python sandbox did not start in time.')); }, this.options.startTimeoutMs);
+      const onAbort = () => { clearTimeout(timer); this.kill(); reject(signal!.reason); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('message', (message: { ready?: boolean; fatal?: string; id?: number; result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean } }) => {
+        if (message.ready) { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(child); return; }
+        if (message.fatal !== undefined) { clearTimeout(timer); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
+        const pending = this.pending;
+        if (pending && message.id === pending.id && message.result) {
+          if (message.result.restart) this.kill();
+          pending.resolve({
+            printedOutput: cutMiddle(message.result.output, this.options.maxOutputChars),
+            variables: message.result.variables,
+            error: message.result.error,
+            durationMs: performance.now() - pending.started,
+          });
+        }
+      });
+      child.on('exit', (code, exitSignal) => {
+        clearTimeout(timer);
+        if (this.child === child) { this.child = undefined; this.ready = undefined; }
+        const reason = exitSignal === 'SIGKILL' ? 'was stopped' : `exited (${exitSignal ?? code})`;
+        const error = new InflowError('SANDBOX_CRASHED', `The Python sandbox ${reason}.${stderr.includes('heap out of memory') ? ' It ran out of memory.' : ''}`);
+        reject(error);
+        const pending = this.pending;
+        if (pending && code !== 1) pending.resolve({ printedOutput: '', variables: {}, error: `${error.message} ${/memory/i.test(stderr) ? 'MemoryError: the code used too much memory.' : ''}`.trim(), durationMs: performance.now() - pending.started });
+      });
+    });
+    this.ready.catch(() => undefined);
+    return this.ready;
+  }
+
+  private kill(): void {
+    const child = this.child;
+    this.child = undefined;
+    this.ready = undefined;
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+function cutMiddle(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const half = Math.floor((limit - 20) / 2);
+  return `${text.slice(0, half)} ... [truncated] ... ${text.slice(-half)}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The Python sandbox's child process (started by python-sandbox.ts, never imported). It runs under Node's
+ * permission model: it may read only the Pyodide package and this file, write nothing, start no process,
+ * worker or native addon. Python runs in Pyodide (WebAssembly): its file system is in memory, so host files
+ * do not exist for it. On top of that, this process removes every network and process door from the
+ * JavaScript global scope before any user code runs, blocks network and process modules through module
+ * hooks, and caps WebAssembly memory growth so a memory bomb ends in Python's MemoryError.
+ * Protocol (IPC): parent sends {id, code}; child replies {id, result} or {ready} / {fatal}.
+ */
+import { constants as fsConstants } from 'node:fs';
+import module from 'node:module';
+import path from 'node:path';
+
+const memoryLimitBytes = Number(process.env.INFLOW_SANDBOX_MEMORY_BYTES ?? 512 * 1024 * 1024);
+const pyodideDir = process.env.INFLOW_PYODIDE_DIR ?? '';
+
+const blockedModules = /^(node:)?(net|tls|http|https|http2|dgram|dns|dns\/promises|child_process|cluster|worker_threads|inspector|vm|module|fs|fs\/promises|os|v8|wasi|repl|trace_events|undici)$/;
+
+function installMemoryLimit(): void {
+  const grow = WebAssembly.Memory.prototype.grow;
+  const limited = function (this: WebAssembly.Memory, delta: number): number {
+    if (this.buffer.byteLength + delta * 65536 > memoryLimitBytes) throw new RangeError('Inflow sandbox memory limit reached');
+    return grow.call(this, delta);
+  };
+  Object.defineProperty(WebAssembly.Memory.prototype, 'grow', { value: limited, writable: false, configurable: false });
+}
+
+function lockDownGlobals(): void {
+  module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      if (blockedModules.test(specifier)) throw new Error(`Module "${specifier}" is not available in the sandbox.`);
+      return nextResolve(specifier, context);
+    },
+  });
+  const globals = globalThis as Record<string, unknown>;
+  for (const name of ['fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource', 'Request', 'Response', 'Headers', 'navigator', 'require', 'Worker', 'SharedWorker', 'BroadcastChannel', 'MessageChannel']) {
+    try { delete globals[name]; } catch { /* not deletable */ }
+    if (name in globals) Object.defineProperty(globalThis, name, { value: undefined, configurable: false, writable: false });
+  }
+  // Keep what the IPC needs in closures, then hide `process` itself.
+  const realProcess = process;
+  const safeProcess = Object.freeze({ env: Object.freeze({}), argv: [], platform: realProcess.platform, versions: realProcess.versions, release: realProcess.release, cwd: () => '/', nextTick: realProcess.nextTick.bind(realProcess), hrtime: realProcess.hrtime, memoryUsage: () => ({}) });
+  Object.defineProperty(globalThis, 'process', { value: safeProcess, configurable: false, writable: false });
+}
+
+const harness = `
+import sys, types, traceback
+sys.modules['js'] = None
+sys.modules['pyodide_js'] = None
+sys.setrecursionlimit(2000)
+
+def _inflow_cut(text, limit):
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    half = (limit - 20) // 2
+    return text[:half] + ' ... [truncated] ... ' + text[-half:]
+
+def _inflow_run(code):
+    namespace = {'__name__': '__main__'}
+    error = None
+    try:
+        exec(compile(code, '<code>', 'exec'), namespace)
+    except BaseException as exc:
+        lines = traceback.format_exception_only(type(exc), exc)
+        where = ''
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == '<code>':
+                where = f' (line {tb.tb_lineno})'
+            tb = tb.tb_next
+        error = ''.join(lines).strip() + where
+    variables = {}
+    for name, value in list(namespace.items()):
+        if name.startswith('__') or isinstance(value, types.ModuleType):
+            continue
+        if len(variables) >= 20:
+            break
+        try:
+            variables[name] = _inflow_cut(value, 2000)
+        except BaseException as exc:
+            variables[name] = f'<unprintable: {type(exc).__name__}>'
+    return {'error': error, 'variables': variables}
+`;
+
+interface Request { id: number; code: string }
+
+async function main(): Promise<void> {
+  const realSend = process.send!.bind(process);
+  const send = (message: unknown) => { realSend(message); };
+  installMemoryLimit();
+  // Pyodide's NODEFS reads fs constants through process.binding, which the permission model denies.
+  Object.defineProperty(process, 'binding', { value: (name: string) => { if (name === 'constants') return { fs: fsConstants }; throw new Error(`process.binding("${name}") is not available in the sandbox.`); } });
+  const { loadPyodide } = (await import(path.join(pyodideDir, 'pyodide.mjs'))) as typeof import('pyodide');
+  let output = '';
+  const pyodide = await loadPyodide({ indexURL: `${pyodideDir}${path.sep}`, stdout: () => {}, stderr: () => {}, env: { HOME: '/home/pyodide' } });
+  pyodide.setStdout({ write: (bytes: Uint8Array) => { output += Buffer.from(bytes).toString('utf8'); return bytes.length; } });
+  pyodide.setStderr({ write: (bytes: Uint8Array) => { output += Buffer.from(bytes).toString('utf8'); return bytes.length; } });
+  pyodide.runPython(harness);
+  const run = pyodide.globals.get('_inflow_run') as (code: string) => { toJs(options: { dict_converter: typeof Object.fromEntries }): unknown; destroy(): void };
+  const listen = process.on.bind(process);
+  const realExit = process.exit.bind(process);
+  lockDownGlobals();
+  listen('message', (message: unknown) => {
+    const request = message as Request;
+    output = '';
+    let result: unknown;
+    try {
+      const proxy = run(request.code);
+      const value = proxy.toJs({ dict_converter: Object.fromEntries }) as { error: string | null; variables: Record<string, string> };
+      proxy.destroy();
+      result = { output, error: value.error ?? null, variables: value.variables };
+    } catch (error) {
+      // An exception through WebAssembly leaves Python unusable: answer, then end; the next run starts afresh.
+      send({ id: request.id, result: { output, error: `The code was stopped by the sandbox: ${(error as Error).message}`, variables: {}, restart: true } });
+      setImmediate(() => realExit(1));
+      return;
+    }
+    send({ id: request.id, result });
+  });
+  send({ ready: true });
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ fatal: String((error as Error)?.stack ?? error) });
+  process.exit(1);
+});

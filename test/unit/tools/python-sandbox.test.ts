@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { PythonSandbox } from '../../../electron/core/tools/python/python-sandbox.ts';
+
+const sandbox = new PythonSandbox({ timeoutMs: 4_000, memoryLimitBytes: 256 * 1024 * 1024 });
+after(() => sandbox.dispose());
+
+test('runs Python and returns printed output and variables, like the reference tool', async () => {
+  const result = await sandbox.run('import math\nx = 17 * 23\nroot = math.sqrt(16)\nprint("The answer is", x)');
+  assert.equal(result.error, null);
+  assert.equal(result.printedOutput, 'The answer is 391\n');
+  assert.deepEqual(result.variables, { x: '391', root: '4.0' });
+});
+
+test('errors come back as "Type: message (line n)" and the sandbox stays usable', async () => {
+  const result = await sandbox.run('a = 1\nb = a / 0');
+  assert.equal(result.error, 'ZeroDivisionError: division by zero (line 2)');
+  assert.equal((await sandbox.run('print(2 + 2)')).printedOutput, '4\n');
+});
+
+test('each run starts with a fresh namespace', async () => {
+  await sandbox.run('secret = 42');
+  const result = await sandbox.run('print(secret)');
+  assert.match(result.error!, /NameError: name 'secret' is not defined/);
+});
+
+test('the host file system is not reachable', async () => {
+  assert.match((await sandbox.run("open('/etc/passwd').read()")).error!, /FileNotFoundError/);
+  assert.match((await sandbox.run(`open(${JSON.stringify(import.meta.filename)}).read()`)).error!, /FileNotFoundError/);
+  const write = await sandbox.run("open('/tmp/x.txt', 'w').write('hi')\nimport os\nprint(os.listdir('/'))");
+  assert.equal(write.error, null, 'writes land in the in-memory file system');
+  assert.doesNotMatch(write.printedOutput, /etc|usr|work/);
+});
+
+test('the network is not reachable', async () => {
+  assert.match((await sandbox.run("import socket\ns = socket.create_connection(('127.0.0.1', 80), timeout=1)")).error!, /Error/);
+  assert.match((await sandbox.run("import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9/')")).error!, /URLError|Error/);
+});
+
+test('JavaScript and subprocesses are not reachable', async () => {
+  assert.match((await sandbox.run('import js\nprint(js.process.pid)')).error!, /ModuleNotFoundError/);
+  assert.match((await sandbox.run("from pyodide.code import run_js\nrun_js('globalThis.process.exit(3)')")).error!, /Error/);
+  assert.match((await sandbox.run("import subprocess\nsubprocess.run(['ls'])")).error!, /OSError/);
+  assert.match((await sandbox.run("import os\nos.system('touch /tmp/escaped')")).error!, /not available|stopped/);
+  assert.equal((await sandbox.run('print("still works")')).printedOutput, 'still works\n', 'a fresh sandbox replaces a broken one');
+});
+
+test('an infinite loop is stopped at the wall-clock limit and the next run works', async () => {
+  const started = Date.now();
+  const result = await sandbox.run('while True:\n    pass', { timeoutMs: 1_000 });
+  assert.match(result.error!, /timed out after 1 seconds/);
+  assert.ok(Date.now() - started < 3_000);
+  assert.equal((await sandbox.run('print("alive")')).printedOutput, 'alive\n');
+});
+
+test('a memory bomb ends in MemoryError within the memory limit', async () => {
+  const result = await sandbox.run("chunks = []\nwhile True:\n    chunks.append(' ' * 10**7)");
+  assert.match(result.error!, /MemoryError/);
+  assert.equal((await sandbox.run('print("ok")')).printedOutput, 'ok\n');
+});
+
+test('a cancelled run rejects at once and stops the process', async () => {
+  const controller = new AbortController();
+  const pending = sandbox.run('while True:\n    pass', { signal: controller.signal });
+  setTimeout(() => controller.abort(new Error('cancelled by test')), 200);
+  await assert.rejects(pending, /cancelled by test/);
+  assert.equal(sandbox.warm, false);
+});
