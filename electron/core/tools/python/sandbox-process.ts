@@ -16,13 +16,16 @@ const pyodideDir = process.env.INFLOW_PYODIDE_DIR ?? '';
 
 const blockedModules = /^(node:)?(net|tls|http|https|http2|dgram|dns|dns\/promises|child_process|cluster|worker_threads|inspector|vm|module|fs|fs\/promises|os|v8|wasi|repl|trace_events|undici)$/;
 
+interface WasmMemory { buffer: ArrayBuffer; grow(delta: number): number }
+const wasm = (globalThis as unknown as { WebAssembly: { Memory: { prototype: WasmMemory } } }).WebAssembly;
+
 function installMemoryLimit(): void {
-  const grow = WebAssembly.Memory.prototype.grow;
-  const limited = function (this: WebAssembly.Memory, delta: number): number {
+  const grow = wasm.Memory.prototype.grow;
+  const limited = function (this: WasmMemory, delta: number): number {
     if (this.buffer.byteLength + delta * 65536 > memoryLimitBytes) throw new RangeError('Inflow sandbox memory limit reached');
     return grow.call(this, delta);
   };
-  Object.defineProperty(WebAssembly.Memory.prototype, 'grow', { value: limited, writable: false, configurable: false });
+  Object.defineProperty(wasm.Memory.prototype, 'grow', { value: limited, writable: false, configurable: false });
 }
 
 function lockDownGlobals(): void {
