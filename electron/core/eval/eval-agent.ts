@@ -10,6 +10,7 @@ export interface EvalAgentOptions {
   profile?: RunAgentOptions['profile'];
   /** Default as in the paper's evaluation: 10 steps, 300 s. */
   limits?: RunAgentOptions['limits'];
+  moduleMaxTokens?: RunAgentOptions['moduleMaxTokens'];
   /** Benchmark name, stored with each run's config. */
   benchmark: string;
 }
@@ -34,6 +35,7 @@ export function createEvalAgent(options: EvalAgentOptions): EvalAgent {
       tools: options.tools,
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       limits: { maxSteps: 10, maxTimeMs: 300_000, ...options.limits },
+      ...(options.moduleMaxTokens === undefined ? {} : { moduleMaxTokens: options.moduleMaxTokens }),
       store: options.store,
       runKind: 'eval',
       runConfig: { benchmark: options.benchmark, position: item.position, evaluationId },
