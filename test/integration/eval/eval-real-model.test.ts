@@ -49,7 +49,7 @@ const agentFor = (benchmark: string): EvalAgent => createEvalAgent({
 });
 
 describe('evaluation with a real GGUF model', () => {
-  it('runs the agent on a slice, records every run and scores it, with any judge call recorded on the item's run', async () => {
+  it('runs the agent on a slice, records every run and scores it, with any judge call recorded on the item run', async () => {
     const benchmark = loadBenchmark('bamboogle');
     const judge = createModelJudge(model, { maxTokens: 48 });
     const evaluation = await runEvaluation({ evalStore, runs, benchmark, agent: agentFor('bamboogle'), judge, plannerModel: model.id, adapterId: null, limit: 2 });
