@@ -62,7 +62,7 @@ function itemsSection(report: EvalReport): string {
 const style = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#111;max-width:1100px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.note{color:#4b5563;font-size:13px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f9fafb}tr.bad td:nth-child(2){color:#dc2626}tr.ok td:nth-child(2){color:#16a34a}
+th{background:#f9fafb}td:nth-child(5){white-space:nowrap}tr.bad td:nth-child(2){color:#dc2626}tr.ok td:nth-child(2){color:#16a34a}
 svg{display:block;margin:8px 0}svg .label{font-size:12px;fill:#111}svg .value{font-size:12px;fill:#374151}svg .title{font-size:13px;font-weight:600;fill:#111}svg .axis{font-size:11px;fill:#6b7280}
 .grid{display:flex;flex-wrap:wrap;gap:16px}details{margin:8px 0}summary{cursor:pointer;font-weight:600}`;
 

@@ -20,7 +20,9 @@ export interface Bar {
 /** Horizontal bars with labels on the left and the value at the bar's end; `max` fixes the scale (1 for accuracy). */
 export function barChart(options: { title: string; bars: Bar[]; max?: number; format?: (value: number) => string }): string {
   const format = options.format ?? ((value: number) => String(Math.round(value * 100) / 100));
-  const labelWidth = 300, barWidth = 360, rowHeight = 24, top = 30;
+  // About 6.8 px per character at 12 px: long labels widen the chart instead of being clipped.
+  const labelWidth = Math.min(520, Math.max(120, Math.ceil(Math.max(0, ...options.bars.map((bar) => bar.label.length)) * 6.8) + 16));
+  const barWidth = 360, rowHeight = 24, top = 30;
   const max = options.max ?? Math.max(1e-9, ...options.bars.map((bar) => Math.max(bar.value, bar.high ?? 0)));
   const height = top + options.bars.length * rowHeight + 10;
   const x = (value: number) => labelWidth + (Math.max(0, value) / max) * barWidth;
