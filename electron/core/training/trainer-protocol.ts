@@ -1,6 +1,6 @@
 import type { SerializedError } from '../errors.ts';
 
-/** LoRA shape of the planner's adapter. Targets are base tensor kinds such as attn_q, attn_k, attn_v, attn_output, ffn_up. */
+/** LoRA shape of the planner's adapter. Targets: q, k, v, o (attention projections), gate, up, down (MLP). */
 export interface LoraConfig {
   rank: number;
   alpha: number;

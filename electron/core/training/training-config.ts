@@ -58,7 +58,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   learningRate: 1e-5,
   weightDecay: 0.01,
   maxGradNorm: 1,
-  lora: { rank: 16, alpha: 32, targets: ['attn_q', 'attn_k', 'attn_v', 'attn_output'] },
+  lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o'] },
   autoPromote: true,
   plateauPatience: 0,
   plateauDelta: 0.01,
@@ -86,7 +86,7 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
   if (!(config.clipHigh > 0)) throw bad('clipHigh', '> 0');
   if (!(config.klBeta >= 0)) throw bad('klBeta', '≥ 0');
   if (!(config.budgetMs >= 0)) throw bad('budgetMs', '≥ 0');
-  if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as attn_q, attn_v');
+  if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as q, v (also k, o, gate, up, down)');
   if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
   return config;
 }

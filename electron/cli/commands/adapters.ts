@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
+import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
+import { DatasetStore } from '../../core/datasets/dataset-store.ts';
+import { InflowError } from '../../core/errors.ts';
+import type { CliCommand } from '../command.ts';
+import { evaluateAdapter } from './train.ts';
+
+const usage = `Usage:
+  inflow adapters list [--model PATH]
+  inflow adapters eval ID|VERSION --dataset NAME --model PATH [--limit N]   held-out accuracy of an adapter
+  inflow adapters promote ID|VERSION [--model PATH]    the agent uses it from now on (hot-swapped)
+  inflow adapters rollback --model PATH                back to the adapter used before
+  inflow adapters base --model PATH                    the base model without adapter
+  inflow adapters import PEFT_DIR --model PATH         convert a PEFT LoRA (safetensors) to GGUF`;
+
+/** `inflow adapters`: the planner's LoRA versions and which one is active. */
+export const command: CliCommand = {
+  name: 'adapters',
+  summary: 'list, evaluate, promote and roll back planner adapters; import PEFT LoRA adapters',
+  usage,
+  async run(context, args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' } } });
+    const [action, target] = positionals;
+    const backend = await context.backend();
+    const registry = new AdapterRegistry(backend.db);
+    const baseModel = values.model === undefined ? undefined : path.resolve(values.model);
+    const needModel = () => {
+      if (baseModel === undefined) throw new InflowError('USAGE', 'Name the base model with --model PATH.', { hint: usage });
+      return baseModel;
+    };
+    const find = (idOrVersion: string): AdapterRecord => registry.get(idOrVersion, baseModel);
+    const line = (a: AdapterRecord, active: boolean) => {
+      const accuracy = typeof a.metrics.heldoutAccuracy === 'number' ? `${(a.metrics.heldoutAccuracy * 100).toFixed(1)}%` : '—';
+      return `${active ? '*' : ' '} v${String(a.version).padEnd(4)} ${a.status.padEnd(9)} held-out ${accuracy.padStart(6)}  step ${String(a.metrics.step ?? '—').padStart(4)}  ${a.id}  ${path.basename(a.baseModel)}`;
+    };
+    switch (action) {
+      case 'list':
+      case undefined: {
+        const list = registry.list(baseModel);
+        const activeIds = new Set(list.map((a) => registry.active(a.baseModel)?.id).filter(Boolean));
+        if (context.json) context.printJson(list.map((a) => ({ ...a, active: activeIds.has(a.id) })));
+        else if (list.length === 0) context.print('No adapters yet. Train one with `inflow train --dataset FILE --model PATH`.');
+        else for (const a of list) context.print(line(a, activeIds.has(a.id)));
+        return;
+      }
+      case 'promote': {
+        const adapter = registry.promote(find(target ?? '').id);
+        if (context.json) context.printJson(adapter);
+        else context.print(`Promoted v${adapter.version}; the agent uses it from its next question.`);
+        return;
+      }
+      case 'rollback': {
+        const back = registry.rollback(needModel());
+        if (context.json) context.printJson({ active: back });
+        else context.print(back === null ? 'Rolled back to the base model.' : `Rolled back to v${back.version}.`);
+        return;
+      }
+      case 'base':
+        registry.useBase(needModel());
+        context.print('The agent now uses the base model without adapter.');
+        return;
+      case 'eval': {
+        const adapter = find(target ?? '');
+        const dataset = new DatasetStore(backend.db).get(values.dataset ?? '');
+        const result = await evaluateAdapter(context, { adapter, dataset, baseModel: adapter.baseModel, ...(values.limit ? { limit: Number(values.limit) } : {}) });
+        registry.updateMetrics(adapter.id, { heldoutAccuracy: result.accuracy, evaluatedOn: dataset.name });
+        if (context.json) context.printJson(result);
+        else context.print(`v${adapter.version}: ${result.correct}/${result.total} held-out correct (${(result.accuracy * 100).toFixed(1)}%)`);
+        return;
+      }
+      case 'import': {
+        const model = needModel();
+        const outPath = path.join(backend.paths.adapters, 'imported', `${path.basename(path.resolve(target ?? 'adapter'))}-${Date.now()}.gguf`);
+        const result = importPeftAdapter({ source: target ?? '', baseModelPath: model, outPath });
+        const adapter = registry.register({ path: result.path, baseModel: model, metrics: { importedFrom: path.resolve(target ?? ''), rank: result.rank, alpha: result.alpha } });
+        if (context.json) context.printJson(adapter);
+        else context.print(`Imported as v${adapter.version} (rank ${result.rank}, ${result.tensors} tensors). Promote it with \`inflow adapters promote ${adapter.id}\`.`);
+        return;
+      }
+      default:
+        throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
+    }
+  },
+};

@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
+import { DatasetStore } from '../../core/datasets/dataset-store.ts';
+import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
+import { InflowError } from '../../core/errors.ts';
+import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
+import type { CliCommand } from '../command.ts';
+
+const usage = `Usage:
+  inflow datasets import FILE [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42]
+      a JSON array or JSONL of {"question", "answer", "answer_kind"?}, or a file of ../shared/benchmarks
+  inflow datasets harvest [--name NAME] [--heldout 0.2]   your past tasks that carry a reward
+  inflow datasets list
+  inflow datasets show NAME
+  inflow datasets delete NAME`;
+
+/** `inflow datasets`: training data in the database, split once into train and held-out. */
+export const command: CliCommand = {
+  name: 'datasets',
+  summary: 'import, list and delete training datasets (train / held-out splits)',
+  usage,
+  async run(context, args) {
+    const { values, positionals } = parseArgs({
+      args, allowPositionals: true,
+      options: { name: { type: 'string' }, heldout: { type: 'string' }, kind: { type: 'string' }, seed: { type: 'string' } },
+    });
+    const [action, target] = positionals;
+    const store = new DatasetStore((await context.backend()).db);
+    const heldOutFraction = values.heldout === undefined ? undefined : Number(values.heldout);
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    const show = (record: ReturnType<DatasetStore['get']>) => {
+      if (context.json) context.printJson(record);
+      else context.print(`${record.name.padEnd(24)} ${String(record.counts.train).padStart(6)} train ${String(record.counts.heldout).padStart(6)} held-out  ${record.source ?? ''}`);
+    };
+    switch (action) {
+      case 'import': {
+        if (target === undefined) throw new InflowError('USAGE', 'Name the file to import.', { hint: usage });
+        if (values.kind !== undefined && !isAnswerKind(values.kind)) throw new InflowError('USAGE', `Unknown answer kind "${values.kind}".`, { hint: 'Use exact, normalized, numeric, choice, gameof24 or judge.' });
+        const items = readDatasetFile(target, values.kind === undefined ? {} : { answerKind: values.kind as never });
+        show(store.create(items, {
+          name: values.name ?? path.basename(target).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(target),
+          ...(heldOutFraction === undefined ? {} : { heldOutFraction }), ...(seed === undefined ? {} : { seed }),
+        }));
+        return;
+      }
+      case 'harvest': {
+        const harvest = harvestUserTasks(store.db);
+        if (harvest.items.length === 0) {
+          throw new InflowError('DATASET_EMPTY', `None of your ${harvest.skipped} past tasks carries a reward yet.`, { hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.' });
+        }
+        show(store.create(harvest.items, { name: values.name ?? `my-tasks-${new Date().toISOString().slice(0, 10)}`, source: 'user tasks', ...(heldOutFraction === undefined ? {} : { heldOutFraction }) }));
+        if (!context.json) context.print(`(${harvest.skipped} tasks without a reward were left out)`);
+        return;
+      }
+      case 'list':
+      case undefined: {
+        const list = store.list();
+        if (context.json) context.printJson(list);
+        else if (list.length === 0) context.print('No datasets yet. Import one with `inflow datasets import FILE`.');
+        else for (const record of list) show(record);
+        return;
+      }
+      case 'show': {
+        const record = store.get(target ?? '');
+        if (context.json) context.printJson({ ...record, items: store.items(record.id) });
+        else {
+          show(record);
+          for (const item of store.items(record.id).slice(0, 10)) context.print(`  [${item.split}] ${item.question.slice(0, 70)} → ${JSON.stringify(item.answer).slice(0, 30)} (${item.answerKind})`);
+        }
+        return;
+      }
+      case 'delete':
+        store.delete(target ?? '');
+        context.print(`Deleted ${target}.`);
+        return;
+      default:
+        throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
+    }
+  },
+};

@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AdapterRecord } from '../../core/adapters/adapter-registry.ts';
+import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
+import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
+import { InflowError } from '../../core/errors.ts';
+import { exportTrainingSamples } from '../../core/training/export-samples.ts';
+import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
+import { rewardForAnswer } from '../../core/training/rewards.ts';
+import { parseDuration, type TrainingConfig } from '../../core/training/training-config.ts';
+import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
+import { TrainingStore } from '../../core/training/training-store.ts';
+import type { CliCommand, CliContext } from '../command.ts';
+import { renderProgress, stepLine } from '../../core/training/progress-format.ts';
+
+const usage = `Usage:
+  inflow train --dataset FILE|NAME --model PATH [--group 8] [--steps N] [--budget 30m] [options]
+  inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
+  inflow train list                                              training runs
+  inflow train status RUN_ID                                     per-step metrics
+  inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL (TRL / verl)
+Options:
+  --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
+  --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N
+  --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
+  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu`;
+
+const options = {
+  dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
+  resume: { type: 'boolean' }, 'tasks-per-step': { type: 'string' }, temperature: { type: 'string' }, lr: { type: 'string' },
+  rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
+  'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
+  'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
+  threads: { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
+} as const;
+
+/** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
+export const command: CliCommand = {
+  name: 'train',
+  summary: 'fine-tune the planner with Flow-GRPO on a dataset (LoRA, on this machine)',
+  usage,
+  async run(context, args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+    const backend = await context.backend();
+    const store = new TrainingStore(backend.db);
+    const [action, target] = positionals;
+    if (action === 'list') {
+      const runs = store.listRuns();
+      if (context.json) context.printJson(runs);
+      else for (const r of runs) context.print(`${r.id}  ${r.status.padEnd(9)} step ${r.lastCompletedStep}/${r.config.steps}  ${path.basename(r.baseModel)}`);
+      return;
+    }
+    if (action === 'status') {
+      const run = store.getRun(target ?? store.listRuns()[0]?.id ?? '');
+      const steps = store.stepMetrics(run.id);
+      if (context.json) context.printJson({ run, steps });
+      else for (const s of steps) context.print(stepLine(s.step, s.metrics));
+      return;
+    }
+    if (action === 'export') {
+      const result = exportTrainingSamples(backend.db, { outDir: path.resolve(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`)), ...(values.run ? { trainingRunId: values.run } : {}) });
+      if (context.json) context.printJson(result);
+      else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
+      return;
+    }
+    if (action !== undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
+
+    const config = configFrom(values);
+    let resumeRunId: string | undefined;
+    let datasetId: string | undefined;
+    let modelPath: string;
+    if (values.resume) {
+      const run = target !== undefined ? store.getRun(target) : store.latestUnfinished();
+      if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
+      resumeRunId = run.id;
+      modelPath = run.baseModel;
+    } else {
+      if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
+      modelPath = path.resolve(values.model);
+      if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
+      datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
+    }
+    const { openTrainingSession } = await import('../../core/training/cli-session.ts');
+    const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
+    const session = await openTrainingSession({
+      backend, modelPath, ...(values.context ? { contextSize: Number(values.context) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
+      sequences: Number(values.sequences ?? Math.min(4, config.groupSize ?? 8)), ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.cpu ? { gpu: false as const } : {}),
+    });
+    const progress = progressPrinter(context);
+    try {
+      const result = await train({
+        db: backend.db, runs: backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
+        adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
+        ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
+        startTrainer: (init) => startTrainerProcess({ init: { ...init, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal }),
+      });
+      if (context.json) context.printJson(result);
+      else {
+        context.stderr.write('\n');
+        context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
+        if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
+        if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
+      }
+    } finally {
+      await session.close();
+    }
+  },
+};
+
+function configFrom(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
+  const num = (key: string) => (typeof values[key] === 'string' ? Number(values[key]) : undefined);
+  const config: Partial<TrainingConfig> = {};
+  const set = <K extends keyof TrainingConfig>(key: K, value: TrainingConfig[K] | undefined) => { if (value !== undefined) config[key] = value; };
+  set('groupSize', num('group'));
+  set('steps', num('steps'));
+  set('tasksPerStep', num('tasks-per-step'));
+  set('temperature', num('temperature'));
+  set('learningRate', num('lr'));
+  set('evalEvery', num('eval-every'));
+  set('evalLimit', num('eval-limit'));
+  set('plateauPatience', num('plateau'));
+  set('seed', num('seed'));
+  if (typeof values.budget === 'string') config.budgetMs = parseDuration(values.budget);
+  if (typeof values.grouping === 'string') config.grouping = values.grouping as TrainingConfig['grouping'];
+  if (values['only-when-idle']) config.onlyWhenIdle = true;
+  if (values['no-promote']) config.autoPromote = false;
+  if (values['shuffle-rewards']) config.shuffleRewards = true;
+  if (values.rank !== undefined || values.alpha !== undefined || values.targets !== undefined) {
+    config.lora = {
+      rank: num('rank') ?? 16, alpha: num('alpha') ?? 2 * (num('rank') ?? 16),
+      targets: typeof values.targets === 'string' ? values.targets.split(',').map((t) => t.trim()).filter(Boolean) : ['q', 'k', 'v', 'o'],
+    };
+  }
+  return config;
+}
+
+/** A file is imported (once: the same file reuses its dataset); anything else is a dataset name. */
+function resolveDataset(datasets: DatasetStore, value: string, heldout: unknown, context: CliContext): DatasetRecord {
+  if (!fs.existsSync(value)) return datasets.get(value);
+  const source = path.resolve(value);
+  const existing = datasets.list().find((d) => d.source === source);
+  if (existing !== undefined) return existing;
+  const base = path.basename(value).replace(/\.(jsonl|json)$/i, '');
+  let name = base;
+  for (let n = 2; datasets.find(name) !== undefined; n++) name = `${base}-${n}`;
+  const record = datasets.create(readDatasetFile(value), { name, source, ...(typeof heldout === 'string' ? { heldOutFraction: Number(heldout) } : {}) });
+  context.print(`Imported ${record.counts.train} training and ${record.counts.heldout} held-out items as dataset "${name}".`);
+  return record;
+}
+
+function progressPrinter(context: CliContext): (event: TrainingEvent) => void {
+  let phase = 'starting';
+  let step = 0;
+  let total = 0;
+  return (event) => {
+    if (context.json) return;
+    switch (event.type) {
+      case 'started':
+        total = event.run.config.steps;
+        if (event.resumedFromStep > 0) context.print(`Resuming run ${event.run.id} after step ${event.resumedFromStep}.`);
+        else context.print(`Training run ${event.run.id}: ${total} steps, group ${event.run.config.groupSize}, ${event.run.config.tasksPerStep} tasks per step.`);
+        break;
+      case 'phase': phase = event.phase; step = event.step; context.stderr.write(`\r${renderProgress(step, total, phase)}`); break;
+      case 'rollout': context.stderr.write(`\r${renderProgress(event.step, total, `rollout ${event.done}/${event.total}`)}`); break;
+      case 'step': context.stderr.write('\r\x1b[K'); context.print(stepLine(event.step, event.metrics)); break;
+      case 'promoted': context.print(`  promoted adapter v${event.adapter.version} (${pct(event.adapter.metrics.heldoutAccuracy)} held-out)`); break;
+      case 'stopped': break;
+    }
+  };
+}
+
+/** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
+export async function evaluateAdapter(context: CliContext, input: { adapter: AdapterRecord; dataset: DatasetRecord; baseModel: string; limit?: number }): Promise<HeldOutResult> {
+  const backend = await context.backend();
+  const datasets = new DatasetStore(backend.db);
+  const items = datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
+  if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
+  const { openTrainingSession } = await import('../../core/training/cli-session.ts');
+  const session = await openTrainingSession({ backend, modelPath: input.baseModel });
+  try {
+    await session.planner.setAdapter(input.adapter.path);
+    return await evaluateHeldOut({ items, runs: backend.runs, agent: session.agent, temperature: 0, seed: 42, signal: context.signal, reward: (item, answer) => rewardForAnswer(item, answer, { judge: session.judge, signal: context.signal }) });
+  } finally {
+    await session.close();
+  }
+}
+
+const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');

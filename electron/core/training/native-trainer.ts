@@ -1,0 +1,448 @@
+/**
+ * The native LoRA trainer (C++ addon in `native/`, built by `npm install`): the ONE file that types and loads it.
+ *
+ * It trains a LoRA on a GGUF llama / qwen2 / qwen3 model with the same ggml that node-llama-cpp runs, in this
+ * process, off the JavaScript thread. Every method returns a promise; jobs on one trainer run one at a time
+ * (queued); failures are `InflowError`s with a `code` and usually a `hint`.
+ *
+ * ```ts
+ * const trainer = await createTrainer({ modelPath, lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o'] }, threads: 2 });
+ * const old = await trainer.logprobs(samples, { adapter: true });          // per-token log-probs, Float32Array each
+ * const metrics = await trainer.step({ samples, objective: 'grpo', clipLow: 0.2, clipHigh: 0.3, klBeta: 0.04,
+ *                                      learningRate: 1e-4 }, { signal, onProgress });
+ * await trainer.saveAdapter('planner.gguf');   // node-llama-cpp loads it: createContext({ lora: { adapters: [{ filePath }] } })
+ * await trainer.saveState('planner.state');    // LoRA values + AdamW moments + step; resume with loadState or resumeState
+ * await trainer.dispose();
+ * ```
+ *
+ * - `loadNativeTrainer({ llama? | gpu? })` loads node-llama-cpp's binaries first (getLlama) and then the addon, so the
+ *   trainer shares node-llama-cpp's ggml and backend (CPU here; CUDA/Vulkan/Metal code paths unverified).
+ * - `createTrainer(options)`: `modelPath`, `lora {rank, alpha, targets, seed}` (targets: q k v o gate up down, or the
+ *   tensor names attn_q ... ffn_down), `threads`, `device` ('auto' | 'cpu' | 'gpu'), `microBatchTokens` (samples are
+ *   packed up to this many tokens per micro-batch; gradients accumulate over micro-batches), `maxSequenceTokens`,
+ *   `memoryLimitBytes`, `resumeAdapter` / `resumeState` (continue a run), `gpu` / `llama` (see above).
+ * - `trainer.step(request)`: `objective` 'grpo' (per-token clipped ratio surrogate against the old policy, clip
+ *   `clipLow`/`clipHigh`, optional `dualClip`, plus `klBeta` * k3 KL to the base model = the same weights with the
+ *   adapter off; token-mean over the step) or 'sft' (weighted mean log-likelihood of the responses). AdamW
+ *   (`weightDecay`, `beta1`, `beta2`, `epsilon`), global-norm clipping (`maxGradNorm`, 0 = off), `learningRate` as a
+ *   number or a `LearningRateSchedule` evaluated at the next optimizer step. Old-policy log-probs are recomputed by
+ *   the trainer unless `oldLogprobs: 'given'` (then each sample's `oldLogprobs` must come from `trainer.logprobs`,
+ *   never from the sampler, whose numerics differ). A NaN/inf loss or gradient skips the update (`skipped: true`).
+ * - `estimateMemory({ tokens })` measures the compute buffers of a micro-batch; `step` refuses a job that does not
+ *   fit (JOB_TOO_LARGE) before any work.
+ * - `getParameter(name, { gradient })` / `setParameter(name, values)` / `parameterNames()` expose the LoRA tensors
+ *   (named as in the adapter file), for inspection and gradient checks.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Llama } from 'node-llama-cpp';
+import { InflowError } from '../errors.ts';
+import { learningRateAt, scheduleProblems, type LearningRateSchedule } from './native-trainer-schedule.ts';
+
+export type { LearningRateSchedule } from './native-trainer-schedule.ts';
+
+export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+
+export interface NativeLoraOptions {
+  rank: number;
+  alpha: number;
+  /** Short names or base tensor kinds (attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down). */
+  targets: readonly string[];
+  seed?: number;
+}
+
+export interface LoadNativeTrainerOptions {
+  /** An already loaded node-llama-cpp instance; otherwise getLlama({ gpu }) is called. */
+  llama?: Llama;
+  gpu?: false | 'auto' | 'cuda' | 'vulkan' | 'metal';
+}
+
+export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
+  modelPath: string;
+  lora: NativeLoraOptions;
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'gpu';
+  microBatchTokens?: number;
+  maxSequenceTokens?: number;
+  memoryLimitBytes?: number;
+  /** Continue from this adapter (its rank, alpha and targets replace `lora`'s). */
+  resumeAdapter?: string;
+  /** Optimizer state written by saveState (restores values, AdamW moments and the step count). */
+  resumeState?: string;
+  /** Dequantise frozen weights in the graph: 'auto' does it on GPUs for non-F32 weights. */
+  dequantize?: 'auto' | boolean;
+}
+
+export type TokenList = readonly number[] | Int32Array;
+
+export interface TrainingSample {
+  promptTokens: TokenList;
+  responseTokens: TokenList;
+  /** GRPO advantage, broadcast to every response token. */
+  advantage?: number;
+  /** Scales this sample's tokens in both objectives (default 1). */
+  weight?: number;
+  oldLogprobs?: readonly number[] | Float32Array;
+  refLogprobs?: readonly number[] | Float32Array;
+}
+
+export interface StepRequest {
+  samples: readonly TrainingSample[];
+  objective: 'grpo' | 'sft';
+  learningRate: number | LearningRateSchedule;
+  clipLow?: number;
+  clipHigh?: number;
+  /** Dual-clip bound c > 1 for negative advantages (off when absent). */
+  dualClip?: number;
+  klBeta?: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** 'recompute' (default): old-policy log-probs come from the trainer's own forward pass with the current adapter. */
+  oldLogprobs?: 'recompute' | 'given';
+  /** false: compute loss, metrics and gradients without updating the adapter. */
+  apply?: boolean;
+}
+
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  kl: number;
+  clipFraction: number;
+  gradNorm: number;
+  learningRate: number;
+  /** Response tokens scored. */
+  tokens: number;
+  /** All tokens through the model (prompts included), the basis of tokensPerSecond. */
+  packedTokens: number;
+  microBatches: number;
+  seconds: number;
+  tokensPerSecond: number;
+  skipped: boolean;
+  skipReason?: string;
+  peakComputeBytes: number;
+}
+
+export interface StepProgress {
+  phase: 'old' | 'reference' | 'train' | 'update';
+  microBatch: number;
+  microBatches: number;
+  tokens: number;
+}
+
+export interface MemoryEstimate {
+  tokens: number;
+  weightBytes: number;
+  loraBytes: number;
+  computeBytes: number;
+  totalBytes: number;
+  availableBytes: number;
+  fits: boolean;
+}
+
+export interface ModelHyperParams {
+  architecture: string;
+  vocabularySize: number;
+  embeddingLength: number;
+  layerCount: number;
+  headCount: number;
+  headCountKv: number;
+  headDim: number;
+  feedForwardLength: number;
+  contextLength: number;
+  ropeFreqBase: number;
+  tiedEmbeddings: boolean;
+}
+
+export interface TrainerInfo {
+  model: ModelHyperParams;
+  backend: string;
+  weightTypes: string;
+  weightBytes: number;
+  dequantizeInGraph: boolean;
+  lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
+  step: number;
+}
+
+export interface RuntimeInfo {
+  registryLibrary: string;
+  ggmlVersion: string;
+  ggmlCommit: string;
+  devices: string[];
+}
+
+/** The addon as compiled from native/src/addon.cpp. */
+interface AddonTrainer {
+  info(): TrainerInfo;
+  logprobs(samples: readonly TrainingSample[], adapter: boolean): Promise<Float32Array[]>;
+  step(samples: readonly TrainingSample[], options: Record<string, unknown>, onProgress?: (progress: StepProgress) => void): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
+  saveAdapter(path: string): Promise<void>;
+  saveState(path: string): Promise<void>;
+  loadState(path: string): Promise<void>;
+  estimateMemory(tokens: number, objective: string, klTerm: boolean): MemoryEstimate;
+  parameterNames(): string[];
+  getParameter(name: string, gradient: boolean): Float32Array;
+  setParameter(name: string, values: Float32Array): void;
+  cancel(): void;
+  dispose(): void;
+}
+
+interface Addon {
+  runtimeInfo(): RuntimeInfo;
+  inspectModel(path: string): ModelHyperParams;
+  createTrainer(options: Record<string, unknown>): Promise<AddonTrainer>;
+}
+
+interface BuildInfo {
+  ok: boolean;
+  error?: string;
+  hint?: string;
+  addonPath?: string;
+  nodeLlamaCppVersion?: string;
+  llamaCppRelease?: string;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
+const buildDir = path.join(repoRoot, 'native', 'build');
+const targetAliases: Record<string, LoraTarget> = {
+  q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
+  attn_q: 'q', attn_k: 'k', attn_v: 'v', attn_output: 'o', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
+};
+
+/** Converts an addon rejection (an Error with `code`/`hint`) into an InflowError. */
+export function toInflowError(error: unknown): InflowError {
+  if (InflowError.isInstance(error)) return error;
+  const e = error as { code?: unknown; message?: unknown; hint?: unknown };
+  const code = typeof e.code === 'string' ? e.code : 'TRAINER_FAILED';
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  return new InflowError(code, `Native trainer: ${message}`, { ...(typeof e.hint === 'string' ? { hint: e.hint } : {}), cause: error });
+}
+
+function unavailable(message: string, hint: string): InflowError {
+  return new InflowError('NATIVE_TRAINER_UNAVAILABLE', `The native LoRA trainer is unavailable: ${message}`, { hint });
+}
+
+let loaded: Promise<NativeTrainerModule> | undefined;
+
+/** The loaded addon plus the node-llama-cpp instance whose ggml it shares. */
+export interface NativeTrainerModule {
+  llama: Llama;
+  runtime: RuntimeInfo;
+  inspectModel(modelPath: string): ModelHyperParams;
+  createTrainer(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Promise<NativeTrainer>;
+}
+
+/**
+ * Loads node-llama-cpp's binaries (unless `llama` is given), then the addon, once per process. Throws
+ * NATIVE_TRAINER_UNAVAILABLE with the build's reason when `npm install` could not build it.
+ */
+export function loadNativeTrainer(options: LoadNativeTrainerOptions = {}): Promise<NativeTrainerModule> {
+  loaded ??= load(options).catch((error: unknown) => {
+    loaded = undefined;
+    throw error;
+  });
+  return loaded;
+}
+
+async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerModule> {
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto' }));
+  const infoFile = path.join(buildDir, 'build-info.json');
+  if (!fs.existsSync(infoFile)) throw unavailable('it was never built', 'Run "npm run build:native".');
+  const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
+  if (!info.ok || info.addonPath === undefined) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
+  if (info.llamaCppRelease !== undefined && info.llamaCppRelease !== llama.llamaCppRelease.release) {
+    throw unavailable(`it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`, 'Run "npm run build:native" after changing node-llama-cpp.');
+  }
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(info.addonPath) as Addon;
+  } catch (error) {
+    throw unavailable(`cannot load ${info.addonPath}: ${(error as Error).message}`, 'Run "npm run build:native --force".');
+  }
+  let runtime: RuntimeInfo;
+  try {
+    runtime = addon.runtimeInfo();
+  } catch (error) {
+    throw toInflowError(error);
+  }
+  return {
+    llama,
+    runtime,
+    inspectModel(modelPath) {
+      try {
+        return addon.inspectModel(modelPath);
+      } catch (error) {
+        throw toInflowError(error);
+      }
+    },
+    async createTrainer(createOptions) {
+      const native = await addon.createTrainer(addonOptions(createOptions)).catch((error: unknown) => {
+        throw toInflowError(error);
+      });
+      return new NativeTrainer(native);
+    },
+  };
+}
+
+function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Record<string, unknown> {
+  const targets = options.lora.targets.map((name) => {
+    const target = targetAliases[name];
+    if (target === undefined) throw new InflowError('BAD_OPTIONS', `Unknown LoRA target '${name}'.`, { hint: 'Use q, k, v, o, gate, up, down (or attn_q ... ffn_down).' });
+    return target;
+  });
+  return {
+    modelPath: options.modelPath,
+    rank: options.lora.rank,
+    alpha: options.lora.alpha,
+    targets: [...new Set(targets)],
+    seed: options.lora.seed ?? 42,
+    threads: options.threads ?? 1,
+    device: options.device ?? 'auto',
+    microBatchTokens: options.microBatchTokens ?? 2048,
+    maxSequenceTokens: options.maxSequenceTokens ?? 0,
+    memoryLimitBytes: options.memoryLimitBytes ?? 0,
+    resumeAdapter: options.resumeAdapter ?? '',
+    resumeState: options.resumeState ?? '',
+    dequantize: options.dequantize === undefined || options.dequantize === 'auto' ? -1 : options.dequantize ? 1 : 0,
+  };
+}
+
+/** Loads the addon (see loadNativeTrainer) and creates a trainer: the model is read and the LoRA initialised. */
+export async function createTrainer(options: CreateTrainerOptions): Promise<NativeTrainer> {
+  const module = await loadNativeTrainer({ ...(options.llama === undefined ? {} : { llama: options.llama }), ...(options.gpu === undefined ? {} : { gpu: options.gpu }) });
+  return module.createTrainer(options);
+}
+
+/** One base model + LoRA. Jobs run one at a time in call order; `signal` cancels the running job. */
+export class NativeTrainer {
+  #native: AddonTrainer | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(native: AddonTrainer) {
+    this.#native = native;
+  }
+
+  #addon(): AddonTrainer {
+    if (this.#native === undefined) throw new InflowError('DISPOSED', 'The trainer was disposed.', { hint: 'Create a new trainer.' });
+    return this.#native;
+  }
+
+  #enqueue<T>(job: (native: AddonTrainer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async (): Promise<T> => {
+      const native = this.#addon();
+      if (signal?.aborted === true) throw new InflowError('CANCELLED', 'The training job was cancelled.');
+      const onAbort = (): void => native.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await job(native);
+      } catch (error) {
+        throw toInflowError(error);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Model shape, backend, LoRA configuration and the number of optimizer steps taken. */
+  info(): TrainerInfo {
+    return this.#addon().info();
+  }
+
+  /** Per-token log-probabilities of each sample's response (adapter on, or off for the base model). */
+  logprobs(samples: readonly TrainingSample[], options: { adapter?: boolean; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    return this.#enqueue((native) => native.logprobs(samples, options.adapter ?? true), options.signal);
+  }
+
+  /** One optimizer step over all samples (packed into micro-batches, gradients accumulated). */
+  step(request: StepRequest, options: { signal?: AbortSignal; onProgress?: (progress: StepProgress) => void } = {}): Promise<StepMetrics> {
+    return this.#enqueue(async (native) => {
+      const learningRate = resolveLearningRate(request.learningRate, native.info().step + 1);
+      const samples = request.oldLogprobs === 'given' ? request.samples : request.samples.map(({ oldLogprobs: _ignored, ...rest }) => rest);
+      const result = await native.step(samples, {
+        objective: request.objective,
+        learningRate,
+        ...pick(request, ['clipLow', 'clipHigh', 'dualClip', 'klBeta', 'weightDecay', 'maxGradNorm', 'beta1', 'beta2', 'epsilon', 'apply']),
+      }, options.onProgress);
+      const { responseTokens, tokens, ...rest } = result;
+      return { ...rest, learningRate, tokens: responseTokens, packedTokens: tokens };
+    }, options.signal);
+  }
+
+  /** Writes the adapter as a GGUF LoRA that node-llama-cpp / llama.cpp load unchanged. */
+  saveAdapter(filePath: string): Promise<void> {
+    return this.#enqueue((native) => native.saveAdapter(filePath));
+  }
+
+  /** Writes LoRA values, AdamW moments and the step count (a separate binary file). */
+  saveState(filePath: string): Promise<void> {
+    return this.#enqueue((native) => native.saveState(filePath));
+  }
+
+  /** Restores what saveState wrote; the LoRA configuration must match. */
+  loadState(filePath: string): Promise<void> {
+    return this.#enqueue((native) => native.loadState(filePath));
+  }
+
+  /** Memory a micro-batch of `tokens` tokens needs, measured on the real graph, and whether it fits. */
+  async estimateMemory(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number }): Promise<MemoryEstimate> {
+    return this.#enqueue(async (native) => native.estimateMemory(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0));
+  }
+
+  parameterNames(): string[] {
+    return this.#addon().parameterNames();
+  }
+
+  /** A LoRA tensor's values, or (gradient: true) the gradient accumulated by the last step. */
+  getParameter(name: string, options: { gradient?: boolean } = {}): Float32Array {
+    try {
+      return this.#addon().getParameter(name, options.gradient ?? false);
+    } catch (error) {
+      throw toInflowError(error);
+    }
+  }
+
+  setParameter(name: string, values: Float32Array): void {
+    try {
+      this.#addon().setParameter(name, values);
+    } catch (error) {
+      throw toInflowError(error);
+    }
+  }
+
+  /** Frees the model and buffers once queued jobs have finished (the running one is cancelled). */
+  async dispose(): Promise<void> {
+    const native = this.#native;
+    if (native === undefined) return;
+    native.cancel();
+    await this.#queue;
+    this.#native = undefined;
+    native.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+function resolveLearningRate(value: number | LearningRateSchedule, step: number): number {
+  if (typeof value === 'number') {
+    if (!(value >= 0) || !Number.isFinite(value)) throw new InflowError('BAD_OPTIONS', `learningRate must be a finite number >= 0, got ${value}.`);
+    return value;
+  }
+  const problems = scheduleProblems(value);
+  if (problems.length > 0) throw new InflowError('BAD_OPTIONS', `Invalid learning-rate schedule: ${problems.join('; ')}.`);
+  return learningRateAt(value, step);
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
