@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SettingsService } from '../../core/api/settings-service.ts';
+import { builtinToolSource } from '../../core/api/tool-source.ts';
 import { InflowError } from '../../core/errors.ts';
 import { createEvalAgent } from '../../core/eval/eval-agent.ts';
 import { loadEvalModels } from '../../core/eval/eval-models.ts';
@@ -24,7 +26,7 @@ Benchmarks by name: bamboogle, 2wiki, hotpotqa, musique, gaia, aime24, amc23, ga
 of {"question" (or "query"), "answer"} items.
 
 Options:
-  --model PATH|ID        planner model (GGUF file or installed id; default: the only installed model)
+  --model PATH|ID        planner model (GGUF file or installed id; default: the recommended installed model)
   --adapter ID           LoRA adapter for the planner (fixed modules keep the base weights)
   --limit N              only the first N items
   --concurrency K        items at once (default 1)
@@ -87,8 +89,10 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
   });
   try {
     const evalStore = new EvalStore(backend.db);
+    // The same built-in tools as Ask, under the same privacy settings (network tools only when allowed).
+    const toolSet = await builtinToolSource(new SettingsService(backend.db).read());
     const agent = createEvalAgent({
-      store: backend.runs, models: loaded.models, tools: [], benchmark: benchmark.name,
+      store: backend.runs, models: loaded.models, tools: toolSet.tools, absentTools: toolSet.absent, benchmark: benchmark.name,
       ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
       ...(maxSteps === undefined ? {} : { limits: { maxSteps } }),
     });

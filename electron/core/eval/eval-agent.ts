@@ -7,6 +7,8 @@ export interface EvalAgentOptions {
   store: RunStore;
   models: AgentModels;
   tools: readonly Tool[];
+  /** Tools that exist but are off (e.g. network tools without permission), told to the planner. */
+  absentTools?: RunAgentOptions['absentTools'];
   profile?: RunAgentOptions['profile'];
   /** Default as in the paper's evaluation: 10 steps, 300 s. */
   limits?: RunAgentOptions['limits'];
@@ -33,6 +35,7 @@ export function createEvalAgent(options: EvalAgentOptions): EvalAgent {
       taskId: task.id,
       models: options.models,
       tools: options.tools,
+      ...(options.absentTools === undefined ? {} : { absentTools: options.absentTools }),
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       limits: { maxSteps: 10, maxTimeMs: 300_000, ...options.limits },
       ...(options.moduleMaxTokens === undefined ? {} : { moduleMaxTokens: options.moduleMaxTokens }),

@@ -1,17 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { AdapterRegistry } from '../adapters/adapter-registry.ts';
 import type { AgentModels } from '../agent/run-agent.ts';
 import type { Backend } from '../backend.ts';
-import { InflowError } from '../errors.ts';
 import { getEngine } from '../llm/engine.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import { listInstalledModels } from '../models/model-registry.ts';
+import { resolveModelChoice } from '../llm/resolve-model.ts';
 import { createModelJudge, type Judge } from '../scoring/judge.ts';
 
 export interface EvalModelOptions {
   backend: Backend;
-  /** A GGUF path or the id of an installed model; default: the only installed model. */
+  /** A GGUF path or the id of an installed model; default: the recommended installed model, else the first. */
   model?: string;
   /** An adapter id from the registry, applied to the planner only. */
   adapterId?: string;
@@ -33,19 +30,6 @@ export interface EvalModels {
   dispose(): Promise<void>;
 }
 
-function resolveModel(backend: Backend, value: string | undefined): { path?: string; catalogId?: string } {
-  if (value !== undefined && (fs.existsSync(value) || /\.gguf$/i.test(value))) {
-    if (!fs.existsSync(value)) throw new InflowError('MODEL_NOT_FOUND', `The model file ${path.resolve(value)} does not exist.`, { hint: 'Check the path, or pass the id of an installed model.' });
-    return { path: value };
-  }
-  if (value !== undefined) return { catalogId: value };
-  const installed = listInstalledModels(backend.paths.models);
-  if (installed.length === 1) return { catalogId: installed[0]!.id };
-  throw new InflowError('USAGE', installed.length === 0 ? 'No model is installed to evaluate.' : 'Several models are installed; say which one to evaluate.', {
-    hint: 'Pass --model PATH.gguf (or the id of an installed model).',
-  });
-}
-
 /**
  * Loads what an evaluation needs: the planner (with the adapter, if any), the fixed modules on the base
  * weights WITHOUT the adapter (as in AgentFlow, only the planner is trained; with an adapter this is a second
@@ -53,9 +37,9 @@ function resolveModel(backend: Backend, value: string | undefined): { path?: str
  */
 export async function loadEvalModels(options: EvalModelOptions): Promise<EvalModels> {
   const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
-  const target = resolveModel(options.backend, options.model);
+  const target = resolveModelChoice(options.model, options.backend.paths.models);
   const common = {
-    modelsDir: options.backend.paths.models, contextSize: options.contextSize ?? 8192,
+    contextSize: options.contextSize ?? 8192,
     ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   const settings = { ...common, ...target };
@@ -76,7 +60,7 @@ export async function loadEvalModels(options: EvalModelOptions): Promise<EvalMod
     if (options.noJudge !== true) {
       let judgeModel: LocalModel = fixed;
       if (options.judgeModel !== undefined) {
-        judgeModel = await engine.loadModel({ ...common, ...resolveModel(options.backend, options.judgeModel) });
+        judgeModel = await engine.loadModel({ ...common, ...resolveModelChoice(options.judgeModel, options.backend.paths.models) });
         loaded.push(judgeModel);
       }
       judge = createModelJudge(judgeModel);

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot } from '../../../electron/core/paths.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+import { testModelPath } from '../../support/test-model.ts';
+
+const dataDir = tempDir();
+const inflow = (...args: string[]) => {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'electron/cli/index.ts'), ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+describe('inflow eval (CLI, real GGUF)', () => {
+  it('runs a benchmark file, lists it, and writes the text, JSON and HTML reports', () => {
+    const file = path.join(dataDir, 'two.jsonl');
+    fs.writeFileSync(file, '{"question":"What is 6*7?","answer":42}\n{"question":"Capital of Peru?","answer":"Lima"}\n');
+    const model = testModelPath();
+    const run = inflow('eval', '--benchmark', file, '--model', model, '--limit', '2', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Starting evaluation eval_\w+: two/);
+    assert.match(run.stdout, /\[2\/2\] item 1 (correct|wrong)/);
+    assert.match(run.stdout, /two\s+\S+ \(base\)\s+2\/2/);
+    const htmlFile = /Report: (.+\.html)/.exec(run.stdout)?.[1];
+    assert.ok(htmlFile !== undefined && fs.readFileSync(htmlFile, 'utf8').startsWith('<!doctype html>'));
+    const json = JSON.parse(fs.readFileSync(htmlFile.replace(/\.html$/, '.json'), 'utf8')) as { summaries: Array<{ scored: number }> };
+    assert.equal(json.summaries[0]!.scored, 2);
+
+    const list = inflow('eval', 'list', '--json');
+    assert.equal(list.code, 0, list.stderr);
+    const evaluations = JSON.parse(list.stdout) as Array<{ id: string; status: string; scored: number }>;
+    assert.deepEqual(evaluations.map((e) => [e.status, e.scored]), [['completed', 2]]);
+
+    const again = inflow('eval', '--benchmark', file, '--model', model, '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--limit', '2');
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Starting evaluation/, 'a completed evaluation is not resumed: a new one starts');
+
+    const report = inflow('eval', 'report', evaluations[0]!.id, '--html', path.join(dataDir, 'r.html'));
+    assert.equal(report.code, 0, report.stderr);
+    assert.ok(fs.existsSync(path.join(dataDir, 'r.html')) && fs.existsSync(path.join(dataDir, 'r.json')));
+  });
+
+  it('fails with a clear message and exit code for a bad benchmark before loading any model', () => {
+    const unknown = inflow('eval', '--benchmark', 'mmlu');
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /Unknown benchmark "mmlu"/);
+    const file = path.join(dataDir, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify([{ question: 'a', answer: 'b' }, { question: 'c' }]));
+    const bad = inflow('eval', '--benchmark', file);
+    assert.equal(bad.code, 4);
+    assert.match(bad.stderr, /bad\.json: item 1 .*has no answer/);
+    const missing = inflow('eval', 'report', 'eval_nope');
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /No evaluation eval_nope/);
+  });
+});
