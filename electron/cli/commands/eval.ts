@@ -85,6 +85,7 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
     backend, ...(values.model === undefined ? {} : { model: values.model }), ...(values.adapter === undefined ? {} : { adapterId: values.adapter }),
     ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
     gpu: values.cpu === true ? false : 'auto', ...(threads === undefined ? {} : { threads }), ...(contextSize === undefined ? {} : { contextSize }),
+    sequences: concurrency ?? 1,
     signal: context.signal,
   });
   try {

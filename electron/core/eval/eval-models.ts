@@ -19,6 +19,8 @@ export interface EvalModelOptions {
   gpu?: false | 'auto';
   threads?: number;
   contextSize?: number;
+  /** Generations at once per model: match the evaluation's concurrency (default 1). */
+  sequences?: number;
   signal?: AbortSignal;
 }
 
@@ -39,7 +41,7 @@ export async function loadEvalModels(options: EvalModelOptions): Promise<EvalMod
   const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
   const target = resolveModelChoice(options.model, options.backend.paths.models);
   const common = {
-    contextSize: options.contextSize ?? 8192,
+    contextSize: options.contextSize ?? 8192, sequences: options.sequences ?? 1,
     ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   const settings = { ...common, ...target };

@@ -57,6 +57,13 @@ export interface EvalItemRecord {
 
 export type EvalItemInput = Omit<EvalItemRecord, 'createdAt'>;
 
+/** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => (inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+    ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+    : inner));
+}
+
 const toEvaluation = (row: Record<string, unknown>): EvaluationRecord => ({
   id: row.id as string,
   createdAt: row.created_at as number,
@@ -129,10 +136,16 @@ export class EvalStore {
     return (this.db.prepare('SELECT * FROM evaluations ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit ?? 50) as Record<string, unknown>[]).map(toEvaluation);
   }
 
-  /** The newest unfinished evaluation of the same benchmark file, planner and adapter: what `inflow eval` resumes. */
-  findResumable(key: { benchmarkHash: string; plannerModel: string | null; adapterId: string | null }): EvaluationRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM evaluations WHERE status != 'completed' AND benchmark_hash = @benchmarkHash
-      AND planner_model IS @plannerModel AND adapter_id IS @adapterId ORDER BY created_at DESC, rowid DESC LIMIT 1`).get(key) as Record<string, unknown> | undefined;
+  /**
+   * The newest unfinished evaluation of the same benchmark file, planner, adapter and settings (`config`):
+   * what `inflow eval` resumes. Different settings start a new evaluation rather than mix results.
+   */
+  findResumable(key: { benchmarkHash: string; plannerModel: string | null; adapterId: string | null; config?: Record<string, unknown> }): EvaluationRecord | undefined {
+    const rows = this.db.prepare(`SELECT * FROM evaluations WHERE status != 'completed' AND benchmark_hash = @benchmarkHash
+      AND planner_model IS @plannerModel AND adapter_id IS @adapterId ORDER BY created_at DESC, rowid DESC`)
+      .all({ benchmarkHash: key.benchmarkHash, plannerModel: key.plannerModel, adapterId: key.adapterId }) as Record<string, unknown>[];
+    const wanted = stableJson(key.config ?? {});
+    const row = rows.find((candidate) => stableJson(JSON.parse(candidate.config as string)) === wanted);
     return row === undefined ? undefined : toEvaluation(row);
   }
 

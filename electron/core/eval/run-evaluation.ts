@@ -38,7 +38,7 @@ export interface RunEvaluationOptions {
   limit?: number;
   /** Items run at once (default 1). */
   concurrency?: number;
-  /** Resume this evaluation; by default the newest unfinished one of the same benchmark, planner and adapter is resumed. */
+  /** Resume this evaluation; by default the newest unfinished one of the same benchmark, planner, adapter and config is resumed. */
   evaluationId?: string;
   /** Start a new evaluation even when an unfinished one exists. */
   fresh?: boolean;
@@ -60,7 +60,7 @@ function pickEvaluation(options: RunEvaluationOptions, planned: number): { evalu
     return { evaluation: existing, resumed: true };
   }
   const resumable = options.fresh === true ? undefined
-    : evalStore.findResumable({ benchmarkHash: benchmark.hash, plannerModel: options.plannerModel, adapterId: options.adapterId });
+    : evalStore.findResumable({ benchmarkHash: benchmark.hash, plannerModel: options.plannerModel, adapterId: options.adapterId, config: options.config ?? {} });
   if (resumable !== undefined) return { evaluation: resumable, resumed: true };
   const evaluation = evalStore.create({
     benchmark: benchmark.name, benchmarkFile: benchmark.file, benchmarkHash: benchmark.hash, itemCount: benchmark.items.length,

@@ -1,7 +1,7 @@
 import type { Generation } from '../llm/language-model.ts';
 import { acceptedAnswers, inferAnswerKind, type AnswerKind } from './answer-kind.ts';
 import { expectedChoice, parseChoices, resolveChoice } from './choice.ts';
-import { extractAnswer, stripAnswerWrappers } from './extract-answer.ts';
+import { extractAnswer, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
 import { checkGameOf24, parseGameOf24Numbers } from './game-of-24.ts';
 import type { Judge } from './judge.ts';
 import { normalizeAnswer } from './normalize.ts';
@@ -117,13 +117,20 @@ function numbersOfExpression(expression: string | undefined): number[] | null {
   return numbers.length === 4 ? numbers : null;
 }
 
+/** The last `<answer>` span; without one, the last `\boxed{}` (math convention); else the whole text. */
+function finalAnswer(response: string): string {
+  if (/<answer>/i.test(response)) return extractAnswer(response);
+  const boxed = extractBoxed(response);
+  return boxed === null ? extractAnswer(response) : boxed.replace(/^\\text\{([^{}]*)\}$/, '$1');
+}
+
 /**
  * Scores with the rule-based scorers only (synchronous, no model): use where a judge is not wanted, such as a
  * cheap reward. `decided: false` flags answers the rules cannot settle (they count as wrong here).
  */
 export function scoreByRules(input: ScoreInput): RuleScore {
   const kind = input.kind ?? inferAnswerKind({ answer: input.expected, question: input.question, choices: input.choices });
-  const extracted = stripAnswerWrappers(input.extract === false ? input.response : extractAnswer(input.response));
+  const extracted = stripAnswerWrappers(input.extract === false ? input.response : finalAnswer(input.response));
   const accepted = acceptedAnswers(input.expected);
   if (accepted.length === 0) return { ...verdict(false, 'none', 'the item has no accepted answer'), extracted, kind };
   if (extracted === '') return { ...verdict(false, kind, 'the response has no answer'), extracted, kind };

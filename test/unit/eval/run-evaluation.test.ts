@@ -101,6 +101,8 @@ describe('runEvaluation', () => {
     assert.equal(resumed.status, 'completed');
     assert.deepEqual(calls.slice(callsBefore), [2, 3, 4, 5]);
     assert.deepEqual(evalStore.items(first.id).map((item) => item.position), [0, 1, 2, 3, 4, 5]);
+    const other = await runEvaluation(options({ limit: 1, config: { maxSteps: 3 } }));
+    assert.notEqual(other.id, first.id, 'other settings start their own evaluation');
     const fresh = await runEvaluation(options({ fresh: true, limit: 2 }));
     assert.notEqual(fresh.id, first.id);
     assert.equal(evalStore.items(fresh.id).length, 2);

@@ -26,6 +26,16 @@ describe('scoreByRules: normalized', () => {
   });
 });
 
+describe('scoreByRules: where the final answer is', () => {
+  it('falls back to the last \\boxed{} when there is no <answer> tag', () => {
+    assert.ok(correct({ response: 'First \\boxed{3}, corrected: \\boxed{\\text{Paris}}', expected: 'Paris' }));
+    assert.ok(correct({ response: 'so x = \\boxed{\\frac{1}{2}}', expected: 0.5, kind: 'numeric' }));
+  });
+  it('prefers the <answer> span over a box in the reasoning', () => {
+    assert.ok(!correct({ response: 'maybe \\boxed{Lyon} <answer>Nice</answer>', expected: 'Lyon' }));
+  });
+});
+
 describe('scoreByRules: exact', () => {
   it('is case- and punctuation-sensitive', () => {
     assert.ok(correct({ response: '<answer>Let\'S Make Money</answer>', expected: "Let'S Make Money", kind: 'exact' }));
