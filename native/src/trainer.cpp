@@ -74,6 +74,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     ggml_backend_tensor_set(lossGrad_, &one, 0, sizeof(one));
     ggml_backend_t backends[2] = {device_, cpu_};
     sched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphSize(*model_), false, false);
+    // measuring with reserve_size leaves a scheduler's allocator planned for a graph it never allocated: keep it apart
+    measureSched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphSize(*model_), false, false);
     bool quantized = false;
     for (const LayerWeights& l : model_->layers) quantized = quantized || l.wq->type != GGML_TYPE_F32 || l.ffnDown->type != GGML_TYPE_F32;
     quantized = quantized || model_->output->type != GGML_TYPE_F32;
@@ -89,7 +91,8 @@ Trainer::~Trainer() { release(); }
 
 void Trainer::release() {
   if (sched_) ggml_backend_sched_free(sched_);
-  sched_ = nullptr;
+  if (measureSched_) ggml_backend_sched_free(measureSched_);
+  sched_ = measureSched_ = nullptr;
   lora_.reset();
   model_.reset();
   if (constBuffer_) ggml_backend_buffer_free(constBuffer_);
@@ -309,8 +312,9 @@ size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bo
       if (grad != nullptr) ggml_set_output(grad);
     }
   }
-  std::vector<size_t> sizes(ggml_backend_sched_get_n_backends(sched_), 0);
-  ggml_backend_sched_reserve_size(sched_, gf, sizes.data());
+  std::vector<size_t> sizes(ggml_backend_sched_get_n_backends(measureSched_), 0);
+  ggml_backend_sched_reserve_size(measureSched_, gf, sizes.data());
+  ggml_backend_sched_reset(measureSched_);
   ggml_free(ctx);
   size_t total = 0;
   for (size_t s : sizes) total += s;

@@ -99,6 +99,7 @@ class Trainer {
   ggml_backend_t device_ = nullptr;
   ggml_backend_t cpu_ = nullptr;
   ggml_backend_sched_t sched_ = nullptr;
+  ggml_backend_sched_t measureSched_ = nullptr;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Lora> lora_;
   ggml_context* constCtx_ = nullptr;

@@ -1,0 +1,94 @@
+/**
+ * Helpers shared by the native trainer tests: the addon loaded next to node-llama-cpp (CPU), seeded samples, and
+ * per-token log-probabilities as node-llama-cpp itself computes them.
+ */
+import type { Llama, LlamaModel } from 'node-llama-cpp';
+import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+
+export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+export function trainerModule(): Promise<NativeTrainerModule> {
+  return loadNativeTrainer({ gpu: false });
+}
+
+/** Deterministic pseudo-random generator (mulberry32). */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` samples of random tokens in [3, vocab) with the given prompt/response lengths and advantages. */
+export function randomSamples(vocab: number, shapes: Array<{ prompt: number; response: number; advantage?: number }>, seed = 7): TrainingSample[] {
+  const next = random(seed);
+  const token = (): number => 3 + Math.floor(next() * (vocab - 3));
+  return shapes.map((shape) => ({
+    promptTokens: Array.from({ length: shape.prompt }, token),
+    responseTokens: Array.from({ length: shape.response }, token),
+    advantage: shape.advantage ?? 0,
+  }));
+}
+
+/** Sets every lora_b tensor to small seeded values, so that gradients of the A matrices are not zero. */
+export function randomizeLoraB(trainer: NativeTrainer, seed = 3, scale = 0.05): void {
+  const next = random(seed);
+  for (const name of trainer.parameterNames()) {
+    if (!name.endsWith('.lora_b')) continue;
+    const values = trainer.getParameter(name);
+    for (let i = 0; i < values.length; i++) values[i] = (next() * 2 - 1) * scale;
+    trainer.setParameter(name, values);
+  }
+}
+
+/**
+ * Per-token log-probabilities of each sample's response from node-llama-cpp (F32 KV cache, no flash attention), with an
+ * optional LoRA adapter, from the full-vocabulary probabilities it returns at temperature 0.
+ */
+export async function nodeLlamaCppLogprobs(llama: Llama, modelPath: string, adapterPath: string | undefined, samples: readonly TrainingSample[]): Promise<number[][]> {
+  const model: LlamaModel = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  try {
+    const context = await model.createContext({
+      contextSize: 512, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+      ...(adapterPath === undefined ? {} : { lora: { adapters: [{ filePath: adapterPath }] } }),
+    });
+    const result: number[][] = [];
+    for (const sample of samples) {
+      const sequence = context.getSequence();
+      const tokens = [...sample.promptTokens, ...sample.responseTokens];
+      const first = sample.promptTokens.length - 1;
+      const outputs = await sequence.controlledEvaluate(tokens.map((token, i) =>
+        i >= first && i < tokens.length - 1 ? [token as never, { generateNext: { probabilities: true } }] : (token as never)));
+      const logprobs: number[] = [];
+      for (let j = 0; j < sample.responseTokens.length; j++) {
+        const probabilities = outputs[first + j]?.next.probabilities;
+        if (probabilities === undefined) throw new Error(`node-llama-cpp returned no probabilities at position ${first + j}`);
+        logprobs.push(Math.log(probabilities.get(sample.responseTokens[j] as never) ?? 0));
+      }
+      result.push(logprobs);
+      sequence.dispose();
+    }
+    await context.dispose();
+    return result;
+  } finally {
+    await model.dispose();
+  }
+}
+
+export function maxAbsDifference(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  let max = 0;
+  a.forEach((row, i) => {
+    for (let j = 0; j < row.length; j++) max = Math.max(max, Math.abs((row[j] as number) - ((b[i] as ArrayLike<number>)[j] as number)));
+  });
+  return max;
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
+  return sum / values.length;
+}
