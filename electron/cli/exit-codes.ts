@@ -12,7 +12,7 @@ export const ExitCode = {
 /** Maps an InflowError code to an exit code. */
 export function exitCodeFor(code: string): number {
   if (code === 'USAGE') return ExitCode.usage;
-  if (code.endsWith('NOT_FOUND') || code.startsWith('UNKNOWN_')) return ExitCode.notFound;
+  if (code.endsWith('NOT_FOUND') || code.startsWith('UNKNOWN_') || code.endsWith('NOT_INSTALLED') || code === 'NO_MODEL') return ExitCode.notFound;
   if (code === 'CANCELLED' || code === 'ABORTED') return ExitCode.cancelled;
   if (/INSUFFICIENT|NO_SPACE|TOO_LARGE|DISK_FULL|WONT_FIT/.test(code)) return ExitCode.resources;
   if (/INVALID|CORRUPT|NOT_GGUF|TRUNCATED|FROM_FUTURE|MALFORMED|MISMATCH/.test(code)) return ExitCode.badInput;

@@ -1,21 +1,58 @@
 import os from 'node:os';
+import { serializeError } from '../../core/errors.ts';
+import { getEngine } from '../../core/llm/engine.ts';
+import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
+import { listInstalledModels } from '../../core/models/model-registry.ts';
 import type { CliCommand } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
 
+/** `inflow doctor`: what this machine offers Inflow, and what is missing. */
 export const command: CliCommand = {
   name: 'doctor',
   summary: 'check Node, the compute backend, GPU and VRAM, the data directory and installed models',
-  usage: 'Usage: inflow doctor [--json]',
-  async run(context) {
+  usage: 'Usage: inflow doctor [--cpu] [--json]\n  --cpu   check the CPU backend only (skip GPU detection)',
+  async run(context, args) {
     const backend = await context.backend();
+    let engine: Record<string, unknown>;
+    let engineOk = true;
+    try {
+      const info = await (await getEngine({ gpu: args.includes('--cpu') ? false : 'auto' })).info();
+      engine = { ...info };
+    } catch (error) {
+      engineOk = false;
+      engine = { error: serializeError(error) };
+    }
+    const models = listInstalledModels(backend.paths.models);
     const report = {
       node: process.versions.node,
       platform: `${process.platform}-${process.arch}`,
       cpus: os.cpus().length,
       ramBytes: os.totalmem(),
+      ramFreeBytes: os.freemem(),
       dataDir: backend.paths.dataDir,
+      diskFreeBytes: freeDiskBytes(backend.paths.dataDir),
       schemaVersion: backend.db.pragma('user_version', { simple: true }),
+      engine,
+      modelsDir: backend.paths.models,
+      models: models.map((model) => ({ id: model.id, bytes: model.bytes })),
     };
     if (context.json) context.printJson(report);
-    else for (const [key, value] of Object.entries(report)) context.print(`${key.padEnd(14)} ${String(value)}`);
+    else {
+      const row = (key: string, value: string) => context.print(`${key.padEnd(14)} ${value}`);
+      row('node', `${report.node} (${report.platform}, ${report.cpus} CPUs)`);
+      row('ram', `${formatBytes(report.ramBytes)} (${formatBytes(report.ramFreeBytes)} free)`);
+      if (engineOk) {
+        const info = engine as { backend: string; gpuDevices: string[]; vram: { total: number; free: number }; llamaCppRelease: string };
+        row('backend', `${info.backend} (llama.cpp ${info.llamaCppRelease})`);
+        row('gpu', info.gpuDevices.length === 0 ? 'none' : info.gpuDevices.join(', '));
+        row('vram', info.vram.total === 0 ? '-' : `${formatBytes(info.vram.total)} (${formatBytes(info.vram.free)} free)`);
+      } else {
+        row('backend', `NOT AVAILABLE: ${(engine.error as { message: string }).message}`);
+      }
+      row('data dir', `${report.dataDir} (${formatBytes(report.diskFreeBytes)} free)`);
+      row('database', `schema v${String(report.schemaVersion)}`);
+      row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
+    }
+    return engineOk ? ExitCode.ok : ExitCode.failure;
   },
 };

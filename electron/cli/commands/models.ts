@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { InflowError } from '../../core/errors.ts';
+import { modelCatalog } from '../../core/models/catalog.ts';
+import type { DownloadProgress } from '../../core/models/download-file.ts';
+import { estimateFit, formatBytes, freeDiskBytes, systemBudget } from '../../core/models/hardware-fit.ts';
+import { listInstalledModels, removeInstalledModel } from '../../core/models/model-registry.ts';
+import { pullModel } from '../../core/models/pull-model.ts';
+import type { CliCommand, CliContext } from '../command.ts';
+
+const usage = `Usage:
+  inflow models list                       recommended and installed models, and whether each fits this machine
+  inflow models pull ID [--url URL] [--force]
+                                           download a catalog model (or any GGUF from --url under the id ID);
+                                           resumes an interrupted download; --force skips the memory check
+  inflow models rm ID                      delete an installed model`;
+
+/** A one-line progress bar on a terminal; on a pipe, a line every 10%. */
+function progressPrinter(context: CliContext, label: string): (progress: DownloadProgress) => void {
+  const tty = (context.stderr as NodeJS.WriteStream).isTTY === true;
+  let lastDecile = -1;
+  return ({ receivedBytes, totalBytes, bytesPerSecond }) => {
+    const fraction = totalBytes === undefined ? 0 : receivedBytes / totalBytes;
+    const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+    const sizes = `${formatBytes(receivedBytes)}${totalBytes === undefined ? '' : ` / ${formatBytes(totalBytes)}`}`;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      context.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${sizes} ${formatBytes(bytesPerSecond)}/s   `);
+      if (fraction >= 1) context.stderr.write('\n');
+      return;
+    }
+    const decile = Math.floor(fraction * 10);
+    if (decile !== lastDecile) {
+      lastDecile = decile;
+      context.stderr.write(`${label} ${percent} ${sizes}\n`);
+    }
+  };
+}
+
+/** `inflow models`: the model catalog, downloads and installed models. */
+export const command: CliCommand = {
+  name: 'models',
+  summary: 'list, download (pull) and remove local models',
+  usage,
+  async run(context, args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, force: { type: 'boolean' } } });
+    const [action = 'list', id] = positionals;
+    const backend = await context.backend();
+    const modelsDir = backend.paths.models;
+    switch (action) {
+      case 'list': {
+        const installed = listInstalledModels(modelsDir);
+        const budget = systemBudget();
+        const rows = [
+          ...modelCatalog.map((entry) => {
+            const fit = estimateFit({ modelBytes: entry.approxBytes, kvBytes: entry.approxBytes * 0.1, budget, useGpu: false, label: entry.name });
+            return { id: entry.id, name: entry.name, bytes: entry.approxBytes, installed: installed.some((model) => model.id === entry.id), fits: fit.fits, recommended: entry.recommended === true, description: entry.description };
+          }),
+          ...installed.filter((model) => !modelCatalog.some((entry) => entry.id === model.id))
+            .map((model) => ({ id: model.id, name: model.id, bytes: model.bytes, installed: true, fits: true, recommended: false, description: model.source })),
+        ];
+        if (context.json) { context.printJson({ modelsDir, models: rows }); return; }
+        for (const row of rows) {
+          const status = row.installed ? 'installed' : row.fits ? '' : 'too large';
+          context.print(`${row.installed ? '*' : ' '} ${row.id.padEnd(32)} ${formatBytes(row.bytes).padStart(7)}  ${status.padEnd(9)}  ${row.description}${row.recommended ? ' (recommended)' : ''}`);
+        }
+        context.print('');
+        context.print(`Models folder: ${modelsDir} (${formatBytes(freeDiskBytes(modelsDir))} free). Download one with "inflow models pull ID".`);
+        return;
+      }
+      case 'pull': {
+        if (id === undefined) throw new InflowError('USAGE', 'Name the model to pull.', { hint: usage });
+        const result = await pullModel({
+          modelsDir, id, signal: context.signal, onProgress: progressPrinter(context, id),
+          onVerify: () => { if (!context.json) context.stderr.write(`Verifying ${id}...\n`); },
+          ...(values.url === undefined ? {} : { url: values.url }),
+          ...(values.force === true ? { force: true } : {}),
+        });
+        if (context.json) context.printJson(result);
+        else if (result.alreadyInstalled) context.print(`${id} is already installed.`);
+        else context.print(`Installed ${id} (${formatBytes(result.model.bytes)}${result.resumed ? ', resumed' : ''}). Try: inflow chat --model ${id} "Hello"`);
+        return;
+      }
+      case 'rm':
+      case 'remove': {
+        if (id === undefined) throw new InflowError('USAGE', 'Name the model to remove.', { hint: usage });
+        const removed = removeInstalledModel(modelsDir, id);
+        if (context.json) context.printJson({ removed });
+        else context.print(`Removed ${id} (${formatBytes(removed.bytes)} freed).`);
+        return;
+      }
+      default:
+        throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
+    }
+  },
+};

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from '../../scripts/llama-source.ts';
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `inflow` as a user would (Node 24 on electron/cli/index.ts) and collects its output. `onStdout` sees
+ * output as it streams and may signal the process.
+ */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliRun> {
+  const node = path.join(repoRoot, 'node_modules', '.bin', 'node');
+  const child = spawn(node, [path.join(repoRoot, 'electron', 'cli', 'index.ts'), ...args], {
+    cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); options.onStdout?.(stdout, child); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
