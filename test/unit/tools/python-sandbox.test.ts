@@ -66,3 +66,16 @@ test('a cancelled run rejects at once and stops the process', async () => {
   await assert.rejects(pending, /cancelled by test/);
   assert.equal(sandbox.warm, false);
 });
+
+test('the Python tool has a model write the code and returns printed output, variables and the code', async () => {
+  const { createPythonTool } = await import('../../../electron/core/tools/builtin/python-tool.ts');
+  const { ScriptedLanguageModel } = await import('../../support/scripted-model.ts');
+  const model = new ScriptedLanguageModel({ turns: ['Here:\n```python\ntotal = 17 * 23 + 5\nprint(f"The result is {total}")\n```', 'no code here'] });
+  const tool = createPythonTool({ sandbox });
+  const signal = new AbortController().signal;
+  assert.deepEqual(await tool.execute({ query: 'Compute 17 * 23 + 5' }, { signal, model }), {
+    printed_output: 'The result is 396\n', variables: { total: '396' }, execution_code: 'total = 17 * 23 + 5\nprint(f"The result is {total}")',
+  });
+  assert.match(model.requests[0]!.messages[0]!.content, /Query: Compute 17 \* 23 \+ 5/);
+  assert.match(((await tool.execute({ query: 'x' }, { signal, model })) as { error: string }).error, /did not write/);
+});
