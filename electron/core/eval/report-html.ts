@@ -45,9 +45,20 @@ function comparisonSection(report: EvalReport): string {
   return `<section><h2>Side by side</h2><p class="note">Items are paired by position; the exact McNemar test looks only at items exactly one planner got right.</p><table><thead><tr><th>Benchmark</th><th>First</th><th>Second</th><th>Paired items</th><th>Only first right</th><th>Only second right</th><th>p (exact McNemar)</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
+/** The Flow-GRPO step metrics worth a chart, most telling first (training-store StepMetrics). */
+const preferredMetrics = ['rewardMean', 'heldoutAccuracy', 'loss', 'kl', 'clipFraction', 'rewardStd'];
+
 function trainingSection(report: EvalReport): string {
   if (report.trainingCurves.length === 0) return '';
-  const charts = report.trainingCurves.flatMap((curve) => Object.entries(curve.series).slice(0, 6).map(([name, points]) => lineChart({ title: `${curve.adapterId}: ${name}`, series: [{ name, points }] })));
+  const rank = (name: string) => {
+    const index = preferredMetrics.indexOf(name);
+    return index === -1 ? preferredMetrics.length : index;
+  };
+  const charts = report.trainingCurves.flatMap((curve) => Object.entries(curve.series)
+    .filter(([name]) => name !== 'step')
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .slice(0, 6)
+    .map(([name, points]) => lineChart({ title: `${curve.adapterId}: ${name}`, series: [{ name, points }] })));
   return `<section><h2>Training curves</h2><p class="note">Logged by the training run each adapter came from.</p><div class="grid">${charts.join('')}</div></section>`;
 }
 

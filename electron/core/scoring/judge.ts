@@ -46,12 +46,16 @@ const instructions = [
   'Reply with JSON: "analysis" (one or two short sentences) and "true_false" (true only if the answers are equivalent).',
 ].join('\n');
 
+/** Longer responses are cut in the middle so the prompt fits a small model's context. */
+const MAX_RESPONSE_CHARS = 4000;
+
 /** The user message given to the judge model. */
 export function judgePrompt(input: JudgeInput): string {
   const parts = [instructions, ''];
   if (input.question !== undefined && input.question.trim() !== '') parts.push(`Question: ${input.question.trim()}`);
   if (input.choices !== undefined && input.choices.length > 0) parts.push(`Options:\n${input.choices.join('\n')}`);
-  parts.push(`Model Response: ${input.response}`);
+  const response = input.response.length > MAX_RESPONSE_CHARS ? `${input.response.slice(0, MAX_RESPONSE_CHARS / 2)} … ${input.response.slice(-MAX_RESPONSE_CHARS / 2)}` : input.response;
+  parts.push(`Model Response: ${response}`);
   parts.push(input.expected.length === 1 ? `Ground Truth: ${input.expected[0]}` : `Ground Truth (any of): ${input.expected.map((e) => JSON.stringify(e)).join(', ')}`);
   return parts.join('\n');
 }
@@ -77,19 +81,26 @@ function tryParse(text: string): unknown {
 
 /**
  * A judge run by a local model with the answer schema enforced by grammar, greedy. Used when the rule-based
- * scorers cannot decide (free-form answers). A reply without a verdict counts as "not equivalent", with the
- * raw reply kept as the reason.
+ * scorers cannot decide (free-form answers). A reply without a verdict, or a failed generation, counts as
+ * "not equivalent", with the raw reply or the error kept as the reason.
  */
 export function createModelJudge(model: LanguageModel, options: { maxTokens?: number } = {}): Judge {
   return {
     id: model.adapterId === null ? model.id : `${model.id}+${model.adapterId}`,
     async judge(input, callOptions = {}) {
-      const generation = await model.generate({
-        messages: [{ role: 'user', content: judgePrompt(input) }],
-        sampling: { temperature: 0, maxTokens: options.maxTokens ?? 384 },
-        jsonSchema: judgeSchema,
-        ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
-      });
+      let generation: Generation;
+      try {
+        generation = await model.generate({
+          messages: [{ role: 'user', content: judgePrompt(input) }],
+          sampling: { temperature: 0, maxTokens: options.maxTokens ?? 384 },
+          jsonSchema: judgeSchema,
+          ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
+        });
+      } catch (error) {
+        // A cancelled run stops; a failed generation (e.g. a reply that is not JSON) is a verdict of "not shown equivalent", with why.
+        if (callOptions.signal?.aborted === true) throw error;
+        return { correct: false, reason: `the judge failed: ${(error as Error)?.message ?? String(error)}` };
+      }
       const verdict = readVerdict(generation);
       if (verdict === null) {
         return { correct: false, reason: `the judge gave no verdict: ${generation.text.slice(0, 300)}`, generation };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inferAnswerKind, scoreAnswer, scoreByRules, type ScoreInput } from '../../../electron/core/scoring/index.ts';
+import { createModelJudge, inferAnswerKind, scoreAnswer, scoreByRules, type ScoreInput } from '../../../electron/core/scoring/index.ts';
+import { ScriptedLanguageModel } from '../../support/scripted-model.ts';
 
 const correct = (input: ScoreInput) => scoreByRules(input).correct;
 
@@ -160,5 +161,24 @@ describe('scoreAnswer with a judge', () => {
     assert.deepEqual([result.correct, result.method, no.calls.length], [true, 'normalized', 0]);
     const g24 = await scoreAnswer({ response: '8*3', expected: ['(1+1+1)×8'], kind: 'gameof24', numbers: [1, 1, 1, 8] }, { judge: judge(true).judge });
     assert.equal(g24.correct, false);
+  });
+});
+
+describe('createModelJudge', () => {
+  it('reads the structured verdict, and keeps the raw reply or the error as the reason when there is none', async () => {
+    const model = new ScriptedLanguageModel({
+      id: 'judge',
+      turns: [{ json: { analysis: 'Same city.', true_false: true } }, { json: { analysis: 'x' } }, new Error('context overflow')],
+    });
+    const judge = createModelJudge(model);
+    const input = { question: 'Capital?', response: 'x'.repeat(10_000), expected: ['Paris'] };
+    assert.deepEqual(await judge.judge(input).then((v) => [v.correct, v.reason]), [true, 'Same city.']);
+    assert.ok(model.requests[0]!.messages[0]!.content.length < 6000, 'a long response is cut to fit');
+    assert.equal(model.requests[0]!.sampling?.temperature, 0);
+    assert.deepEqual(model.requests[0]!.jsonSchema, { type: 'object', properties: { analysis: { type: 'string' }, true_false: { type: 'boolean' } }, required: ['analysis', 'true_false'] });
+    const noVerdict = await judge.judge(input);
+    assert.deepEqual([noVerdict.correct, /no verdict/.test(noVerdict.reason)], [false, true]);
+    const failed = await judge.judge(input);
+    assert.deepEqual([failed.correct, failed.reason], [false, 'the judge failed: context overflow']);
   });
 });
