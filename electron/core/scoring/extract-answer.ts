@@ -39,7 +39,7 @@ export function stripAnswerWrappers(text: string): string {
   let value = text.trim();
   for (let changed = true; changed;) {
     const before = value;
-    value = value.replace(/^(?:final\s+answer|the\s+answer\s+is|answer)\s*[:：-]?\s*/i, '');
+    value = value.replace(/^(?:the\s+)?(?:final\s+|correct\s+)?answer(?:\s+is)?\s*[:：-]?\s*/i, '');
     value = value.replace(/^\*\*([\s\S]*)\*\*$/, '$1');
     value = value.replace(/^\$\$?([\s\S]*?)\$?\$$/, '$1');
     value = value.replace(/^\\\(([\s\S]*)\\\)$/, '$1').replace(/^\\\[([\s\S]*)\\\]$/, '$1');

@@ -6,6 +6,8 @@
 export function normalizeAnswer(text: string): string {
   let value = text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   value = value.replace(/\\text\{([^}]*)\}/g, '$1');
+  // Dotted abbreviations read as one word: "u.s.a." -> "usa".
+  value = value.replace(/\b(?:[a-z]\.){2,}/g, (abbreviation) => abbreviation.replace(/\./g, ''));
   // Thousands separators inside numbers: 1,000,000 -> 1000000 (but not "1, 2" lists).
   value = value.replace(/(\d),(?=\d{3}(?:\D|$))/g, '$1');
   value = value.replace(/[$€£¥₹]/g, ' ');

@@ -26,6 +26,7 @@ describe('extractBoxed and wrappers', () => {
   it('strips "Answer:", bold, $...$ and a final period', () => {
     assert.equal(stripAnswerWrappers('**Answer: $27$.**'), '27');
     assert.equal(stripAnswerWrappers('"Paris."'), 'Paris');
+    assert.equal(stripAnswerWrappers('The final answer is 204'), '204');
   });
 });
 
@@ -39,6 +40,9 @@ describe('normalizeAnswer', () => {
   it('reads 1,000 as 1000 and drops currency symbols but keeps decimal points', () => {
     assert.equal(normalizeAnswer('$1,000.50'), '1000.50');
     assert.equal(normalizeAnswer('138,535'), '138535');
+  });
+  it('reads dotted abbreviations as one word', () => {
+    assert.equal(normalizeAnswer('U.S.A.'), normalizeAnswer('USA'));
   });
   it('keeps a list separator that is not a thousands separator', () => {
     assert.equal(normalizeAnswer('7, 9'), '7 9');

@@ -76,7 +76,7 @@ describe('scoreByRules: choice', () => {
   const options = ['A. Hemolytic uremic syndrome', 'B. Oral ulcers', 'C. Colorectal cancer', 'D. Pancreatic cancer'];
   const choice = (response: string, expected = 'Colorectal cancer') => scoreByRules({ response: `<answer>${response}</answer>`, expected, choices: options });
   it('accepts the letter in every common form for an answer given as option text', () => {
-    for (const response of ['C', '(C)', 'C.', 'Option C', 'The answer is (C)', 'C. Colorectal cancer', 'colorectal cancer', 'the third option', '3']) {
+    for (const response of ['C', '(C)', 'C.', 'c', '**C**', 'C) Colorectal cancer', 'Option C', 'The answer is (C)', 'The correct option is C, because', 'C. Colorectal cancer', 'colorectal cancer', 'the third option', '3']) {
       const result = choice(response);
       assert.ok(result.correct, `${response}: ${result.reason}`);
       assert.equal(result.method, 'choice');
