@@ -1,39 +1,132 @@
 import type { Backend } from '../backend.ts';
-import type { ToolInfo } from '../contract/ask.ts';
+import type { ToolInfo, TraceEvent } from '../contract/ask.ts';
+import type { Settings } from '../contract/settings.ts';
 import type { EventHub } from './event-hub.ts';
 import type { SettingsService } from './settings-service.ts';
 import type { EngineService } from './engine-service.ts';
+import type { MemoryService } from './memory-service.ts';
+import type { Tool } from '../tools/tool.ts';
+import type { AgentEvent } from '../agent/agent-events.ts';
+import { runAgent } from '../agent/run-agent.ts';
 import { InflowError } from '../errors.ts';
+
+/** The tools a run may use under the current settings, and those that are off with the reason. */
+export interface ToolSet {
+  tools: Tool[];
+  absent: Array<{ name: string; description: string; reason: string }>;
+}
+export type ToolSource = (settings: Settings) => Promise<ToolSet>;
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<unknown> | null;
+}
 
 /**
  * Runs the agent for the Ask screen: one run per question, its events streamed as `run-trace`, each
- * cancellable. Runs are recorded by the agent as they go, so quitting mid-run loses nothing already done.
+ * cancellable. The agent records every step and module call as it happens, so quitting mid-run loses
+ * nothing already done; `dispose` cancels open runs and waits until they are recorded as cancelled.
  */
 export class AskService {
-  private readonly options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub };
-  private readonly active = new Map<string, AbortController>();
+  private readonly options: { backend: Backend; settings: SettingsService; engine: EngineService; memory: MemoryService; events: EventHub; toolSource: ToolSource };
+  private readonly active = new Map<string, ActiveRun>();
 
-  constructor(options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub }) {
+  constructor(options: { backend: Backend; settings: SettingsService; engine: EngineService; memory: MemoryService; events: EventHub; toolSource: ToolSource }) {
     this.options = options;
   }
 
   async tools(): Promise<ToolInfo[]> {
-    return [];
+    const set = await this.options.toolSource(this.options.settings.read());
+    return [
+      ...set.tools.map((tool) => ({ name: tool.name, description: tool.description, available: true, reason: null, defaultEnabled: true })),
+      ...set.absent.map((tool) => ({ name: tool.name, description: tool.description, available: false, reason: tool.reason, defaultEnabled: false })),
+    ];
   }
 
-  async start(_input: { question: string; tools?: string[]; maxSteps?: number }): Promise<{ runId: string; taskId: string }> {
-    this.options.engine.requirePlanner();
-    throw new InflowError('AGENT_UNAVAILABLE', 'The agent runtime is not part of this build yet.', { hint: 'Runs recorded by other tools still show on the Runs screen.' });
+  /** Starts a run and resolves once it is recorded (its id known); the rest arrives as events. */
+  async start(input: { question: string; tools?: string[]; maxSteps?: number }): Promise<{ runId: string; taskId: string }> {
+    const settings = this.options.settings.read();
+    const { models, plannerId, adapterId } = await this.options.engine.agentModels();
+    const set = await this.options.toolSource(settings);
+    const wanted = input.tools === undefined ? null : new Set(input.tools);
+    const unknown = input.tools?.filter((name) => !set.tools.some((tool) => tool.name === name) && !set.absent.some((tool) => tool.name === name)) ?? [];
+    if (unknown.length > 0) throw new InflowError('UNKNOWN_TOOL', `Unknown tool${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, { hint: 'Pick tools from the list under the task box.' });
+    const tools = set.tools.filter((tool) => wanted === null || wanted.has(tool.name));
+    const absentTools = [
+      ...set.absent.map((tool) => ({ name: tool.name, reason: tool.reason })),
+      ...set.tools.filter((tool) => !tools.includes(tool)).map((tool) => ({ name: tool.name, reason: 'turned off by the user for this task' })),
+    ];
+    const knownFacts = this.options.memory.list({ search: input.question, limit: 5 }).map((entry) => entry.content);
+    const controller = new AbortController();
+    let seq = 0;
+    let runId: string | null = null;
+    const emit = (event: AgentEvent) => {
+      if (event.type === 'run-start') runId = event.runId;
+      if (runId === null) return;
+      const trace = toTraceEvent(event, runId, seq++);
+      if (trace !== null) this.options.events.emit('run-trace', trace);
+    };
+    const entry: ActiveRun = { controller, done: null };
+    return new Promise((resolve, reject) => {
+      entry.done = runAgent({
+        question: input.question,
+        models,
+        tools,
+        absentTools,
+        knownFacts,
+        profile: settings.profile,
+        limits: { maxSteps: input.maxSteps ?? settings.limits.maxSteps, maxTimeMs: settings.limits.maxWallSeconds * 1000, maxTokens: settings.limits.maxTokens },
+        store: this.options.backend.runs,
+        runKind: 'ask',
+        runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: 'desktop' },
+        signal: controller.signal,
+        onEvent: (event) => {
+          emit(event);
+          if (event.type === 'run-start') {
+            this.active.set(event.runId, entry);
+            resolve({ runId: event.runId, taskId: event.taskId });
+          }
+        },
+      }).then((result) => {
+        this.active.delete(result.runId);
+        return result;
+      }, (error: unknown) => {
+        if (runId !== null) this.active.delete(runId);
+        reject(error);
+      });
+    });
   }
 
   cancel(runId: string): boolean {
-    const controller = this.active.get(runId);
-    if (controller === undefined) return false;
-    controller.abort();
+    const run = this.active.get(runId);
+    if (run === undefined) return false;
+    run.controller.abort();
     return true;
   }
 
+  /** Cancels running runs and waits until each has recorded its end. */
   async dispose(): Promise<void> {
-    for (const controller of this.active.values()) controller.abort();
+    const runs = [...this.active.values()];
+    for (const run of runs) run.controller.abort();
+    await Promise.allSettled(runs.map((run) => run.done ?? Promise.resolve()));
+  }
+}
+
+/** The agent's event as the UI's trace event (numbered, timestamped, outputs made plain data). */
+export function toTraceEvent(event: AgentEvent, runId: string, seq: number): TraceEvent | null {
+  const at = Date.now();
+  switch (event.type) {
+    case 'run-start': return { type: 'run-start', runId, seq, question: event.question, at };
+    case 'analysis': return { type: 'analysis', runId, seq, text: event.text, at };
+    case 'step-start': return { type: 'step-start', runId, seq, step: event.step, at };
+    case 'plan': return { type: 'plan', runId, seq, step: event.step, subGoal: event.subGoal, toolName: event.toolName ?? event.rawToolName, context: event.context, at };
+    case 'tool-call': return { type: 'tool-call', runId, seq, step: event.step, toolName: event.toolName, command: event.input, at };
+    case 'tool-result': return {
+      type: 'tool-result', runId, seq, step: event.step, toolName: event.toolName,
+      result: event.ok ? event.output ?? null : event.error ?? null, isError: !event.ok, durationMs: event.durationMs, at,
+    };
+    case 'verification': return { type: 'verification', runId, seq, step: event.step, analysis: event.analysis, stop: event.stop, at };
+    case 'answer-delta': return { type: 'answer-delta', runId, seq, text: event.text, at };
+    case 'run-end': return { type: 'run-end', runId, seq, stopReason: event.stopReason, answer: event.answer, error: event.error ?? null, at };
   }
 }

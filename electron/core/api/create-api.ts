@@ -10,11 +10,12 @@ import { ModelsService } from './models-service.ts';
 import { TrainingReads } from './training-service.ts';
 import { recordFeedback } from './feedback.ts';
 import { probeHardware } from './hardware.ts';
-import { AskService } from './ask-service.ts';
+import { AskService, type ToolSource } from './ask-service.ts';
 import { EngineService } from './engine-service.ts';
 import { TrainingControl, type TrainingLauncher } from './training-control.ts';
 import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
+import { builtinToolSource } from './tool-source.ts';
 
 export interface ApiOptions {
   backend: Backend;
@@ -24,6 +25,10 @@ export interface ApiOptions {
   gpu?: false | 'auto';
   /** CPU threads for inference contexts (tests: 1). */
   threads?: number;
+  /** Context size of loaded models (default 4096). */
+  contextSize?: number;
+  /** The tools runs may use; default: the built-in tools under the privacy setting. */
+  toolSource?: ToolSource;
 }
 
 export interface Api {
@@ -47,8 +52,8 @@ export function createApi(options: ApiOptions): Api {
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';
-  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }) });
-  const ask = new AskService({ backend, settings, engine, events });
+  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
+  const ask = new AskService({ backend, settings, engine, memory, events, toolSource: options.toolSource ?? builtinToolSource });
   const trainingControl = new TrainingControl({ backend, settings, reads: training, events, launch: options.launchTraining });
   const knowledge = new KnowledgeService({ backend, events });
   const activeBase = () => settings.read().models.planner;

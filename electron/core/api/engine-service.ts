@@ -1,9 +1,17 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Backend } from '../backend.ts';
 import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
 import type { DownloadView, ModelsOverview } from '../contract/models.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ModelsService } from './models-service.ts';
 import type { SettingsService } from './settings-service.ts';
+import type { AgentModels } from '../agent/run-agent.ts';
+import type { LanguageModel } from '../llm/language-model.ts';
+import type { LocalModel } from '../llm/local-model.ts';
+import { getEngine, type Engine } from '../llm/engine.ts';
+import { EnginePlanner } from '../training/engine-planner.ts';
+import { modelCatalog } from '../models/catalog.ts';
 import { InflowError } from '../errors.ts';
 
 export interface EngineServiceOptions {
@@ -14,17 +22,34 @@ export interface EngineServiceOptions {
   events: EventHub;
   gpu: false | 'auto';
   threads?: number;
+  contextSize?: number;
+}
+
+interface LoadedSet {
+  plannerId: string;
+  adapterPath: string | null;
+  planner: EnginePlanner;
+  /** The base model without adapter for the fixed modules, when the planner carries an adapter. */
+  base: LocalModel | null;
+  others: Map<string, LocalModel>;
 }
 
 /**
- * The models the agent runs on: the recommended catalog, downloads with progress, and the planner model
- * (with its active adapter) loaded through the engine in electron/core/llm.
+ * The models the agent runs on: the planner (base model plus the active adapter, hot-swapped when the user
+ * promotes or rolls back) and the fixed modules' models from settings, loaded through the engine on first
+ * use and kept loaded. Also the recommended catalog for the Models screen.
  */
 export class EngineService {
   readonly options: EngineServiceOptions;
+  private loaded: LoadedSet | null = null;
+  private loading: Promise<LoadedSet> | null = null;
+  private readonly unsubscribe: () => void;
 
   constructor(options: EngineServiceOptions) {
     this.options = options;
+    this.unsubscribe = options.adapters.onActiveChange((baseModel) => {
+      if (this.loaded !== null && this.loaded.plannerId === baseModel) void this.release();
+    });
   }
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
@@ -34,17 +59,96 @@ export class EngineService {
     return planner;
   }
 
-  async catalog(): Promise<Pick<ModelsOverview, 'recommended' | 'downloads' | 'catalogNote'>> {
-    return { recommended: [], downloads: [], catalogNote: 'The model catalog is not part of this build yet; copy a GGUF file into the models folder.' };
+  async engine(): Promise<Engine> {
+    return getEngine({ gpu: this.options.gpu });
   }
 
-  async download(_catalogId: string): Promise<DownloadView> {
-    throw new InflowError('CATALOG_UNAVAILABLE', 'Downloads are not part of this build yet.', { hint: `Copy a GGUF file into ${this.options.backend.paths.models} instead.` });
+  /** The agent's models per settings, loading what is not loaded yet. */
+  async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
+    const plannerId = this.requirePlanner();
+    const active = this.options.adapters.active(plannerId);
+    const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
+    let set = this.loaded;
+    if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath) {
+      await this.release();
+      this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
+      set = await this.loading;
+    }
+    const settings = this.options.settings.read().models;
+    const fixed: LanguageModel = set.base ?? set.planner;
+    const models: AgentModels = { planner: set.planner, fixed };
+    for (const role of ['executor', 'verifier', 'generator'] as const) {
+      const id = settings[role];
+      if (id !== null && id !== plannerId) models[role] = await this.other(set, id);
+    }
+    return { models, plannerId, adapterId: active?.id ?? null };
+  }
+
+  async catalog(): Promise<Pick<ModelsOverview, 'recommended' | 'downloads' | 'catalogNote'>> {
+    const installed = new Set((await this.options.models.installed()).map((model) => model.id));
+    return {
+      recommended: modelCatalog.map((model) => ({
+        id: model.id, name: model.name, description: `${model.parameters} · ${model.quantization} · ${model.description}`,
+        sizeBytes: model.approxBytes, installed: installed.has(model.id),
+      })),
+      downloads: [],
+      catalogNote: null,
+    };
+  }
+
+  async download(catalogId: string): Promise<DownloadView> {
+    throw new InflowError('DOWNLOAD_UNAVAILABLE', `Downloading "${catalogId}" from the app is not available in this build.`, {
+      hint: `Run "inflow models pull ${catalogId}" in a terminal, or copy the GGUF file into ${this.options.backend.paths.models}.`,
+    });
   }
 
   cancelDownload(_downloadId: string): boolean {
     return false;
   }
 
-  async dispose(): Promise<void> {}
+  /** Unloads every model (the next run loads again); called when the planner or its adapter changes. */
+  async release(): Promise<void> {
+    const set = this.loaded;
+    this.loaded = null;
+    if (set === null) return;
+    await set.planner.dispose();
+    await set.base?.dispose();
+    for (const model of set.others.values()) await model.dispose();
+  }
+
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    await this.loading?.catch(() => undefined);
+    await this.release();
+  }
+
+  private async load(plannerId: string, adapterPath: string | null, signal?: AbortSignal): Promise<LoadedSet> {
+    const engine = await this.engine();
+    const loadOptions = this.loadOptions(plannerId, signal);
+    const planner = await EnginePlanner.load(engine, loadOptions);
+    if (adapterPath !== null) await planner.setAdapter(adapterPath);
+    const base = adapterPath === null ? null : await engine.loadModel(loadOptions);
+    this.loaded = { plannerId, adapterPath, planner, base, others: new Map() };
+    return this.loaded;
+  }
+
+  private async other(set: LoadedSet, id: string): Promise<LocalModel> {
+    let model = set.others.get(id);
+    if (model === undefined) {
+      model = await (await this.engine()).loadModel(this.loadOptions(id));
+      set.others.set(id, model);
+    }
+    return model;
+  }
+
+  private loadOptions(modelId: string, signal?: AbortSignal) {
+    const file = this.options.models.pathOf(modelId);
+    return {
+      path: file,
+      id: path.basename(modelId, '.gguf'),
+      contextSize: this.options.contextSize ?? 4096,
+      ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
+      ...(signal === undefined ? {} : { signal }),
+    };
+  }
 }

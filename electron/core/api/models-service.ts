@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { InstalledModel, ModelRole, ModelsOverview } from '../contract/models.ts';
 import type { SettingsService } from './settings-service.ts';
 import { InflowError } from '../errors.ts';
+import { listInstalledModels } from '../models/model-registry.ts';
+import { findCatalogModel } from '../models/catalog.ts';
 
 const roles: readonly ModelRole[] = ['planner', 'executor', 'verifier', 'generator'];
 
@@ -20,22 +22,30 @@ export class ModelsService {
     this.settings = options.settings;
   }
 
+  /**
+   * Models pulled through the catalog (registered in the models folder's installed.json, by catalog id) and
+   * any other GGUF file in the folder (by file name).
+   */
   async installed(): Promise<InstalledModel[]> {
     if (!fs.existsSync(this.modelsDir)) return [];
     const assigned = this.settings.read().models;
-    const files = fs.readdirSync(this.modelsDir).filter((name) => name.toLowerCase().endsWith('.gguf')).sort();
+    let registered: Array<{ id: string; file: string }> = [];
+    try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
+    const claimed = new Set(registered.map((entry) => entry.file));
+    const loose = fs.readdirSync(this.modelsDir).filter((name) => name.toLowerCase().endsWith('.gguf') && !claimed.has(name)).sort();
+    const entries = [...registered.map((entry) => ({ id: entry.id, file: entry.file })), ...loose.map((name) => ({ id: name, file: name }))];
     const models: InstalledModel[] = [];
-    for (const name of files) {
-      const file = path.join(this.modelsDir, name);
+    for (const entry of entries) {
+      const file = path.join(this.modelsDir, entry.file);
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (stat === undefined || !stat.isFile()) continue;
       models.push({
-        id: name,
-        name: name.replace(/\.gguf$/i, ''),
+        id: entry.id,
+        name: findCatalogModel(entry.id)?.name ?? entry.id.replace(/\.gguf$/i, ''),
         path: file,
         sizeBytes: stat.size,
         ...(await this.header(file, stat.mtimeMs)),
-        roles: roles.filter((role) => assigned[role] === name),
+        roles: roles.filter((role) => assigned[role] === entry.id),
       });
     }
     return models;
@@ -55,8 +65,11 @@ export class ModelsService {
 
   /** The absolute path of an installed model id. */
   pathOf(modelId: string): string {
-    const file = path.join(this.modelsDir, path.basename(modelId));
-    if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `The model file "${modelId}" is not in ${this.modelsDir}.`, { hint: 'Pick another model on the Models screen.' });
+    let registered: Array<{ id: string; file: string }> = [];
+    try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
+    const entry = registered.find((candidate) => candidate.id === modelId);
+    const file = path.join(this.modelsDir, entry?.file ?? path.basename(modelId));
+    if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `The model "${modelId}" is not in ${this.modelsDir}.`, { hint: 'Pick another model on the Models screen.' });
     return file;
   }
 
