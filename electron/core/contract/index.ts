@@ -43,7 +43,9 @@ export type InflowBridge = InflowApi & {
 
 /** What the back end implements: plain async methods taking validated input. */
 export type InflowService = {
-  [D in Domain]: { [M in keyof Contract[D]]: (input: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>> };
+  [D in Domain]: { [M in keyof Contract[D]]: undefined extends ParsedInputOf<Contract[D][M]>
+    ? (input?: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>>
+    : (input: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>> };
 };
 
 /** Every `domain.method` name: the allow-list both ends check. */
