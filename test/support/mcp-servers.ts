@@ -25,10 +25,10 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the "everything" server's streamable HTTP transport on a free port and returns its MCP endpoint
- * (`http://127.0.0.1:<port>/mcp`). The process is killed when the test file ends.
+ * (`http://127.0.0.1:<port>/mcp`), on `port` if given. The process is killed when the test file ends.
  */
-export async function startEverythingHttpServer(): Promise<{ url: string; pid: number; stop(): void }> {
-  const port = await freePort();
+export async function startEverythingHttpServer(options: { port?: number } = {}): Promise<{ url: string; pid: number; port: number; stop(): void }> {
+  const port = options.port ?? await freePort();
   const child = spawn(process.execPath, [path.join(packages, 'server-everything/dist/index.js'), 'streamableHttp'], {
     env: { ...process.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,5 +51,5 @@ export async function startEverythingHttpServer(): Promise<{ url: string; pid: n
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the everything HTTP server exited (${code}):\n${output}`)));
   });
-  return { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid!, stop };
+  return { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid!, port, stop };
 }

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type CallToolResult, type Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
 import { InflowError } from '../errors.ts';
 import { trackServerProcess, untrackServerProcess } from './child-registry.ts';
 import type { McpServerConfig } from './mcp-config.ts';
@@ -50,6 +50,7 @@ export class McpConnection {
   #pid: number | null = null;
   #stderr = '';
   #transportError: string | undefined;
+  #lostReason: string | undefined;
   #crashed = false;
 
   constructor(options: McpConnectionOptions) {
@@ -84,11 +85,18 @@ export class McpConnection {
   async #connect(): Promise<Client> {
     this.#stderr = '';
     this.#transportError = undefined;
+    this.#lostReason = undefined;
     this.#crashed = false;
     const transport = this.#createTransport();
     const client = new Client(clientInfo, { capabilities: {} });
     client.onerror = (error) => {
       this.#transportError = error.message;
+      // The streamable HTTP transport gives up on a server that went away only through onerror; closing the
+      // client fails the calls in flight (MCP_SERVER_CRASHED) instead of leaving them to time out.
+      if (/Maximum reconnection attempts/.test(error.message) && this.#client === client) {
+        this.#lostReason = 'the HTTP server stopped answering';
+        void client.close().catch(() => undefined);
+      }
     };
     client.onclose = () => {
       if (this.#client !== client) return;
@@ -179,11 +187,14 @@ export class McpConnection {
         if (InflowError.isInstance(options.signal.reason) && options.signal.reason.code === 'TOOL_TIMEOUT' && this.#client === client) await this.close({ force: true });
         throw abortError(options.signal);
       }
+      const transportError = this.#lostReason ?? this.#transportError;
       const failure = callError({
         server: this.server, tool, error, stderr: this.#stderr, crashed: this.#crashed && this.#client === undefined,
-        ...(this.#transportError === undefined ? {} : { transportError: this.#transportError }), timeoutMs: options.timeoutMs,
+        ...(transportError === undefined ? {} : { transportError }), timeoutMs: options.timeoutMs,
       });
       if (failure.code === 'MCP_TOOL_TIMEOUT' && this.#client === client) await this.close({ force: true });
+      // A transport failure (not an answer from the server): start over with a new connection next time.
+      else if (!(error instanceof McpError) && this.#client === client) await this.close();
       throw failure;
     }
   }

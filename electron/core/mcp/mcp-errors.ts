@@ -75,6 +75,13 @@ export function callError(options: { server: McpServerConfig; tool: string; erro
       cause: error, details, hint: stderrHint(stderr, 'The server ended without saying why.'),
     });
   }
+  if (!(error instanceof McpError) && server.transport === 'http') {
+    const cause = rootCause(error);
+    const reason = (cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED' ? 'connection refused' : cause?.message ?? String(error);
+    return new InflowError('MCP_SERVER_UNREACHABLE', `Could not reach MCP server "${server.name}" at ${server.url} to run "${tool}": ${reason}; it will be reconnected on the next call.`, {
+      cause: error, details, hint: 'Check that the server is running.',
+    });
+  }
   const message = error instanceof McpError ? error.message.replace(/^MCP error -?\d+: /, '') : error instanceof Error ? error.message : String(error);
   return new InflowError('MCP_TOOL_ERROR', `The MCP tool "${tool}" of server "${server.name}" failed: ${message}`, { cause: error, details });
 }

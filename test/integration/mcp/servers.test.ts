@@ -73,7 +73,7 @@ test('an error from the server and an oversized result give the run clear tool r
   assert.match(text, /output cut: 50006 characters in all, limit 2000/);
 });
 
-test('a streamable HTTP server (the everything server on 127.0.0.1) works like a stdio one', async () => {
+test('a streamable HTTP server (the everything server on 127.0.0.1) works like a stdio one, and is reconnected after it went away', async () => {
   const http = await startEverythingHttpServer();
   manager.config.add('remote', { type: 'http', url: http.url, headers: { 'X-Inflow-Test': '1' } });
   const listed = await manager.listServerTools('remote', { signal });
@@ -81,8 +81,25 @@ test('a streamable HTTP server (the everything server on 127.0.0.1) works like a
   const { tools } = await manager.tools({ signal });
   const echo = await runTool(byName(tools, 'remote__echo'), { message: 'over http' }, { signal });
   assert.equal(echo.ok && echo.output, 'Echo: over http');
+
+  const pending = runTool(byName(tools, 'remote__trigger_long_running_operation'), { duration: 20, steps: 4 }, { signal });
+  setTimeout(() => http.stop(), 300);
+  const lost = await pending;
+  assert.equal(!lost.ok && lost.error.code, 'MCP_SERVER_CRASHED');
+  assert.match(!lost.ok ? lost.error.message : '', /MCP server "remote" stopped while running .*the HTTP server stopped answering/);
+  const second = await startEverythingHttpServer({ port: http.port });
+  const back = await runTool(byName(tools, 'remote__echo'), { message: 'reconnected' }, { signal });
+  assert.equal(back.ok && back.output, 'Echo: reconnected', 'a new session on the next use');
+
+  second.stop();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const gone = await runTool(byName(tools, 'remote__echo'), { message: 'anyone?' }, { signal });
+  assert.equal(!gone.ok && gone.error.code, 'MCP_SERVER_UNREACHABLE');
+  assert.match(!gone.ok ? gone.error.message : '', /Could not reach MCP server "remote" at http:\/\/127\.0\.0\.1:\d+\/mcp to run "echo": connection refused/);
+  await startEverythingHttpServer({ port: http.port });
+  const third = await runTool(byName(tools, 'remote__echo'), { message: 'again' }, { signal });
+  assert.equal(third.ok && third.output, 'Echo: again');
   manager.config.remove('remote');
-  http.stop();
 });
 
 test('a disabled server is not started and its tools are not offered', async () => {
