@@ -12,6 +12,8 @@ export interface DatasetItemInput {
   answer: string | number | string[];
   answerKind: AnswerKind;
   meta?: Record<string, unknown>;
+  /** A split the file fixes for this item (field "split": "train" | "heldout"); otherwise the import draws one. */
+  split?: 'train' | 'heldout';
 }
 
 /** The answer kind of each benchmark file in ../shared/benchmarks (see its README). */
@@ -101,7 +103,8 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefi
   const meta: Record<string, unknown> = {};
   for (const key of ['pid', 'idx', 'id', 'source', 'level', 'Level']) if (record[key] !== undefined) meta[key] = record[key];
   if (Array.isArray(record.question) && record.question.every((n) => typeof n === 'number')) meta.numbers = record.question;
-  return { question: question.trim(), answer, answerKind, meta };
+  const split = record.split === 'test' || record.split === 'heldout' || record.split === 'held-out' ? 'heldout' : record.split === 'train' ? 'train' : undefined;
+  return { question: question.trim(), answer, answerKind, meta, ...(split === undefined ? {} : { split }) };
 }
 
 function normaliseAnswer(value: unknown): string | number | string[] | undefined {

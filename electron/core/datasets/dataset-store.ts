@@ -29,7 +29,8 @@ export interface DatasetItem {
 export interface ImportOptions {
   name: string;
   source?: string;
-  /** Share of items held out for evaluating candidate adapters (default 0.2, at least one item each side when possible). */
+  /** Share of items held out for evaluating candidate adapters (default 0.2, at least one item each side when possible);
+   * items that name their split keep it and the share applies to the others. */
   heldOutFraction?: number;
   /** Seed of the split (default 42, as the reference's shuffle). */
   seed?: number;
@@ -60,8 +61,12 @@ export class DatasetStore {
     }
     let heldOutCount = Math.round(items.length * fraction);
     if (fraction > 0 && items.length >= 2) heldOutCount = Math.min(items.length - 1, Math.max(1, heldOutCount));
-    const order = seededShuffle(items.map((_, index) => index), options.seed ?? 42);
-    const heldOut = new Set(order.slice(0, heldOutCount));
+    // Items whose file fixes their split keep it; the others are drawn by a seeded shuffle.
+    const free = items.map((_, index) => index).filter((index) => items[index]!.split === undefined);
+    const fixedHeldOut = items.flatMap((item, index) => (item.split === 'heldout' ? [index] : []));
+    if (free.length < items.length) heldOutCount = Math.round(free.length * fraction);
+    const order = seededShuffle(free, options.seed ?? 42);
+    const heldOut = new Set([...fixedHeldOut, ...order.slice(0, heldOutCount)]);
     const id = newId('ds');
     const insertItem = this.db.prepare(`INSERT INTO dataset_items (dataset_id, idx, split, question, answer, answer_kind, meta)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);

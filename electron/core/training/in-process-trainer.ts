@@ -1,43 +1,49 @@
-import { InflowError } from '../errors.ts';
+import fs from 'node:fs';
 import type { PolicyTrainer, TrainerInit, TrainStepRequest, TrainStepResult } from './trainer-protocol.ts';
 
 /**
  * The native ggml trainer (./native-trainer.ts) behind the PolicyTrainer port, in the calling process. The
  * training loop normally reaches it through a trainer process (./trainer-process.ts); this is what that
- * process runs, and what small in-process tools may use directly. The addon is imported lazily so that code
- * which never trains does not load it.
+ * process runs. The old policy's log-probs are recomputed by the trainer right before the update (as verl's
+ * actor does), not taken from the sampler. Files are written beside their target and renamed, so a process
+ * killed mid-write never leaves a half-written adapter or checkpoint under the final name.
  */
-export async function createInProcessTrainer(init: TrainerInit): Promise<PolicyTrainer> {
+export async function createInProcessTrainer(init: TrainerInit, options: { onProgress?: (phase: string, detail: Record<string, unknown>) => void } = {}): Promise<PolicyTrainer> {
   const native = await import('./native-trainer.ts');
   const trainer = await native.createTrainer({
     modelPath: init.modelPath,
     lora: init.lora,
     ...(init.threads === undefined ? {} : { threads: init.threads }),
   });
+  const atomically = async (file: string, write: (tmp: string) => Promise<void>) => {
+    const tmp = `${file}.tmp-${process.pid}`;
+    await write(tmp);
+    fs.renameSync(tmp, file);
+  };
   return {
     async step(request: TrainStepRequest): Promise<TrainStepResult> {
-      const started = performance.now();
-      const result = (await trainer.step(request)) as unknown as Record<string, unknown>;
-      const tokens = request.samples.reduce((n, s) => n + s.responseTokens.length, 0);
+      const result = await trainer.step({
+        samples: request.samples.map(({ promptTokens, responseTokens, advantage }) => ({ promptTokens, responseTokens, advantage })),
+        objective: 'grpo',
+        learningRate: request.learningRate,
+        clipLow: request.clipLow,
+        clipHigh: request.clipHigh,
+        klBeta: request.klBeta,
+        ...(request.weightDecay === undefined ? {} : { weightDecay: request.weightDecay }),
+        ...(request.maxGradNorm === undefined ? {} : { maxGradNorm: request.maxGradNorm }),
+      }, options.onProgress === undefined ? {} : { onProgress: (p) => options.onProgress!(`update:${p.phase}`, { microBatch: p.microBatch, microBatches: p.microBatches }) });
       return {
-        loss: numberOr(result.loss, NaN),
-        kl: numberOr(result.kl, 0),
-        clipFraction: numberOr(result.clipFraction, 0),
-        tokens: numberOr(result.tokens, tokens),
-        durationMs: performance.now() - started,
+        loss: result.loss,
+        kl: result.kl,
+        clipFraction: result.clipFraction,
+        tokens: result.packedTokens,
+        durationMs: result.seconds * 1000,
+        ...(result.skipped ? { skipped: result.skipReason ?? 'non-finite loss or gradient' } : {}),
       };
     },
-    async saveAdapter(path) { await trainer.saveAdapter(path); },
-    async saveState(path) { await trainer.saveState(path); },
-    async loadState(path) { await trainer.loadState(path); },
-    async close() { await (trainer as { dispose?: () => unknown }).dispose?.(); },
+    saveAdapter: (file) => atomically(file, (tmp) => trainer.saveAdapter(tmp)),
+    saveState: (file) => atomically(file, (tmp) => trainer.saveState(tmp)),
+    loadState: (file) => trainer.loadState(file),
+    async close() { await trainer.dispose(); },
   };
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    if (Number.isNaN(fallback)) throw new InflowError('TRAINER_FAILED', 'The native trainer returned no loss for the step.', { hint: 'The update diverged or the addon is out of date; rebuild it with `npm run build:native`.' });
-    return fallback;
-  }
-  return value;
 }

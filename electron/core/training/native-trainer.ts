@@ -206,7 +206,10 @@ interface BuildInfo {
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-const buildDir = path.join(repoRoot, 'native', 'build');
+/** Where `native/build.ts` put the addon (INFLOW_NATIVE_BUILD_DIR moves it, e.g. for packaging). */
+function buildDir(): string {
+  return path.resolve(process.env.INFLOW_NATIVE_BUILD_DIR ?? path.join(repoRoot, 'native', 'build'));
+}
 const targetAliases: Record<string, LoraTarget> = {
   q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
   attn_q: 'q', attn_k: 'k', attn_v: 'v', attn_output: 'o', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
@@ -250,7 +253,7 @@ export function loadNativeTrainer(options: LoadNativeTrainerOptions = {}): Promi
 async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerModule> {
   const { getLlama } = await import('node-llama-cpp');
   const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto' }));
-  const infoFile = path.join(buildDir, 'build-info.json');
+  const infoFile = path.join(buildDir(), 'build-info.json');
   if (!fs.existsSync(infoFile)) throw unavailable('it was never built', 'Run "npm run build:native".');
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
   if (!info.ok || info.addonPath === undefined) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');

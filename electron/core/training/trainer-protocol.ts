@@ -33,9 +33,11 @@ export interface TrainStepResult {
   loss: number;
   kl: number;
   clipFraction: number;
-  /** Response tokens trained on. */
+  /** Tokens through the model (prompts and responses), the basis of the update's tokens/s. */
   tokens: number;
   durationMs: number;
+  /** Set when the trainer refused to apply the update (a non-finite loss or gradient), with why. */
+  skipped?: string;
 }
 
 export interface TrainerInit {

@@ -25,7 +25,7 @@ let queue: Promise<void> = Promise.resolve();
 async function handle(command: TrainerCommand): Promise<unknown> {
   if (command.type === 'init') {
     send({ type: 'progress', phase: 'loading', detail: { modelPath: command.init.modelPath } });
-    trainer = await createInProcessTrainer(command.init);
+    trainer = await createInProcessTrainer(command.init, { onProgress: (phase, detail) => send({ type: 'progress', phase, detail }) });
     return { ready: true };
   }
   if (command.type === 'close') {

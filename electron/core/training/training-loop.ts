@@ -151,8 +151,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await trainer.saveAdapter(newAdapterPath);
         if (unload) await options.planner.reload?.();
         timings.updateMs = performance.now() - updateStart;
-        const allTokens = sum(samples.map((s) => s.promptTokens.length + s.responseTokens.length));
-        Object.assign(metrics, { loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: allTokens / (result.durationMs / 1000), trainedTokens: allTokens });
+        Object.assign(metrics, {
+          loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: result.tokens / (result.durationMs / 1000),
+          trainedTokens: result.tokens, ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
+        });
         emit({ type: 'phase', step, phase: 'swap' });
         const swapStart = performance.now();
         await options.planner.setAdapter(newAdapterPath);

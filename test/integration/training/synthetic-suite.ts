@@ -16,13 +16,15 @@ import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted
 const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
   'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern'];
 
-export function syntheticItems(count: number, seed = 7): DatasetItemInput[] {
-  const chosen = seededShuffle(words, seed);
-  return Array.from({ length: count }, (_, i) => {
+/** `train` items then `heldOut` items (held-out words never appear in training), both halves of each kind. */
+export function syntheticItems(options: { train: number; heldOut: number; seed?: number }): DatasetItemInput[] {
+  const chosen = seededShuffle(words, options.seed ?? 7);
+  return Array.from({ length: options.train + options.heldOut }, (_, i) => {
     const word = chosen[i % chosen.length]!;
+    const split = i < options.train ? 'train' : 'heldout';
     return i % 2 === 0
-      ? { question: `Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' } }
-      : { question: `Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' } };
+      ? { question: `Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' }, split }
+      : { question: `Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' }, split };
   });
 }
 

@@ -78,3 +78,23 @@ test('past user tasks with a checkable answer or a thumbs-up become items; thumb
   ]);
   db.close();
 });
+
+test('items that name their split keep it; the held-out share applies to the others', () => {
+  const items = readDatasetFileFromText([
+    { question: 'a', answer: '1', split: 'train' }, { question: 'b', answer: '2', split: 'test' },
+    { question: 'c', answer: '3', split: 'heldout' }, { question: 'd', answer: '4' }, { question: 'e', answer: '5' },
+  ]);
+  const db = openDatabase(path.join(tempDir(), 's.db'));
+  const store = new DatasetStore(db);
+  const dataset = store.create(items, { name: 'fixed', heldOutFraction: 0.5 });
+  const heldOut = store.items(dataset.id, 'heldout').map((i) => i.question);
+  assert.ok(heldOut.includes('b') && heldOut.includes('c') && !heldOut.includes('a'));
+  assert.equal(heldOut.length, 3, 'one of the two free items is held out');
+  db.close();
+});
+
+function readDatasetFileFromText(records: unknown[]) {
+  const file = path.join(tempDir(), 'split.jsonl');
+  fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+  return readDatasetFile(file);
+}

@@ -45,7 +45,7 @@ function setup() {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, 'inflow.db'));
   const runs = new RunStore(db);
-  const dataset = new DatasetStore(db).create(syntheticItems(12), { name: 'words', heldOutFraction: 0.25 });
+  const dataset = new DatasetStore(db).create(syntheticItems({ train: 9, heldOut: 3 }), { name: 'words' });
   const swaps: Array<string | null> = [];
   const planner = { async setAdapter(p: string | null) { swaps.push(p); } };
   return { dir, db, runs, dataset, swaps, planner };
