@@ -6,6 +6,7 @@
  *
  * A failed build never fails `npm install`: the reason goes to `native/build/build-info.json`, and
  * `loadNativeTrainer()` reports it with code NATIVE_TRAINER_UNAVAILABLE when training is attempted.
+ * `INFLOW_NATIVE_BUILD_DIR` moves the output folder; `CXX` picks the compiler.
  * Flags: `--force` rebuilds even when the sources are unchanged; `--strict` exits non-zero on failure (CI).
  */
 import { execFile } from 'node:child_process';
@@ -20,7 +21,8 @@ import { ensureLlamaSource } from '../scripts/llama-source.ts';
 const run = promisify(execFile);
 const nativeDir = import.meta.dirname;
 const repoRoot = path.resolve(nativeDir, '..');
-const buildDir = path.join(nativeDir, 'build');
+/** Overridable so that packaging (or a test) can build elsewhere; native-trainer.ts reads the same variable. */
+const buildDir = path.resolve(process.env.INFLOW_NATIVE_BUILD_DIR ?? path.join(nativeDir, 'build'));
 const output = path.join(buildDir, 'inflow-trainer.node');
 const infoFile = path.join(buildDir, 'build-info.json');
 const require = createRequire(path.join(repoRoot, 'package.json'));
@@ -173,7 +175,7 @@ if (import.meta.main) {
   const started = Date.now();
   const info = await buildNativeTrainer({ force: process.argv.includes('--force') });
   if (info.ok) {
-    console.log(`inflow: native trainer ready (${path.relative(repoRoot, output)}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`inflow: native trainer ready (${output}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } else {
     console.warn(`inflow: the native LoRA trainer could not be built; training will be unavailable.\n  ${info.error}\n  ${info.hint}`);
     if (process.argv.includes('--strict')) process.exitCode = 1;

@@ -57,8 +57,9 @@ export async function nodeLlamaCppLogprobs(llama: Llama, modelPath: string, adap
       ...(adapterPath === undefined ? {} : { lora: { adapters: [{ filePath: adapterPath }] } }),
     });
     const result: number[][] = [];
+    const sequence = context.getSequence();
     for (const sample of samples) {
-      const sequence = context.getSequence();
+      await sequence.clearHistory();
       const tokens = [...sample.promptTokens, ...sample.responseTokens];
       const first = sample.promptTokens.length - 1;
       const outputs = await sequence.controlledEvaluate(tokens.map((token, i) =>
@@ -70,7 +71,6 @@ export async function nodeLlamaCppLogprobs(llama: Llama, modelPath: string, adap
         logprobs.push(Math.log(probabilities.get(sample.responseTokens[j] as never) ?? 0));
       }
       result.push(logprobs);
-      sequence.dispose();
     }
     await context.dispose();
     return result;
