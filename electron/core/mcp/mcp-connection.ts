@@ -55,7 +55,7 @@ export class McpConnection {
 
   constructor(options: McpConnectionOptions) {
     this.server = options.server;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 60_000;
   }
 
   /** Whether the server is connected now. */

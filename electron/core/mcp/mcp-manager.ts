@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InflowError } from '../errors.ts';
 import type { Tool } from '../tools/tool.ts';
-import { McpConfigStore } from './mcp-config-store.ts';
+import { McpConfigStore, type McpConfigSnapshot } from './mcp-config-store.ts';
 import { isAskFirst, isToolEnabled, type McpServerConfig } from './mcp-config.ts';
 import { McpConnection, type McpToolDefinition } from './mcp-connection.ts';
 import { createMcpTool } from './mcp-tool.ts';
@@ -14,7 +14,7 @@ export interface McpManagerOptions {
   configFile: string;
   /** Where the last tool lists are kept; default `mcp-tools-cache.json` beside the config. */
   cacheFile?: string;
-  /** How long a server may take to start and list its tools. */
+  /** How long a server may take to start and list its tools (default 60 s: `npx -y` may download it first). */
   connectTimeoutMs?: number;
 }
 
@@ -95,10 +95,17 @@ export class McpManager {
   /**
    * The tools of every enabled server (minus disabled tools) for a run. Servers start in parallel; one that fails
    * is reported in `problems` (with its tools still offered from the last listing, if there is one, so that a call
-   * gives the run a clear error) and the others are unaffected. `reserved` names (built-in tools) are not reused.
+   * gives the run a clear error) and the others are unaffected; so is a config file that cannot be read.
+   * `reserved` names (built-in tools) are not reused.
    */
   async tools(options: { signal?: AbortSignal; reserved?: Iterable<string> } = {}): Promise<McpToolSet> {
-    const snapshot = this.config.read();
+    let snapshot: McpConfigSnapshot;
+    try {
+      snapshot = this.config.read();
+    } catch (error) {
+      // A broken config file must not stop the run: it goes on without MCP tools and the user is told why.
+      return { tools: [], problems: [{ server: path.basename(this.config.file), error: toInflowError(error), fromCache: false }] };
+    }
     const problems: McpServerProblem[] = snapshot.errors.map(({ name, error }) => ({ server: name, error, fromCache: false }));
     const servers = snapshot.servers.filter((server) => !server.disabled);
     const listings = await Promise.all(servers.map(async (server) => {

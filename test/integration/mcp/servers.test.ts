@@ -109,3 +109,12 @@ test('a disabled server is not started and its tools are not offered', async () 
   manager.config.setEnabled('everything', true);
   await assert.rejects(manager.listServerTools('nope'), (error: unknown) => InflowError.isInstance(error) && error.code === 'MCP_SERVER_NOT_FOUND');
 });
+
+test('a config file that is not JSON leaves the run without MCP tools and says why', async () => {
+  const broken = new McpManager({ configFile: path.join(tempDir(), 'mcp.json') });
+  fs.writeFileSync(broken.config.file, '{"mcpServers": {');
+  const { tools, problems } = await broken.tools({ signal });
+  assert.deepEqual(tools, []);
+  assert.equal(problems[0]?.server, 'mcp.json');
+  assert.match(problems[0]?.error.message ?? '', /is not valid JSON/);
+});
