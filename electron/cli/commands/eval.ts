@@ -2,22 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SettingsService } from '../../core/api/settings-service.ts';
-import { builtinToolSource } from '../../core/api/tool-source.ts';
+import type { Backend } from '../../core/backend.ts';
 import { InflowError } from '../../core/errors.ts';
 import { createEvalAgent } from '../../core/eval/eval-agent.ts';
 import { loadEvalModels } from '../../core/eval/eval-models.ts';
 import { buildEvalReport, type EvalReport } from '../../core/eval/eval-report.ts';
-import { EvalStore } from '../../core/eval/eval-store.ts';
+import { EvalStore, type EvaluationRecord } from '../../core/eval/eval-store.ts';
+import type { Benchmark } from '../../core/eval/load-benchmark.ts';
 import { loadBenchmark } from '../../core/eval/load-benchmark.ts';
 import { renderHtmlReport } from '../../core/eval/report-html.ts';
 import { renderTextReport } from '../../core/eval/report-text.ts';
 import { runEvaluation } from '../../core/eval/run-evaluation.ts';
+import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
+import { builtinTools } from '../../core/tools/builtin-tools.ts';
+import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import { plannerLabel } from '../../core/eval/summarize.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 const usage = `Usage:
   inflow eval --benchmark NAME|FILE [options]     run (or resume) an evaluation
+  inflow eval --benchmark NAME --adapter ID --against base   adapter vs base model, with a paired test
   inflow eval list                                evaluations so far
   inflow eval report ID [ID2] [--html FILE]       report one evaluation, or two side by side
 
@@ -28,9 +33,12 @@ of {"question" (or "query"), "answer"} items.
 Options:
   --model PATH|ID        planner model (GGUF file or installed id; default: the recommended installed model)
   --adapter ID           LoRA adapter for the planner (fixed modules keep the base weights)
+  --against base|ID      also evaluate the base model (or another adapter) on the same items, side by side
   --limit N              only the first N items
   --concurrency K        items at once (default 1)
   --profile NAME         structured (default) or agentflow prompts
+  --tools a,b            only these built-in tools (python, generalist, knowledge, web, web-page, wikipedia)
+  --web                  allow the network tools for this evaluation (else the privacy setting decides)
   --max-steps N          agent steps per item (default 10, as in the paper)
   --judge-model PATH|ID  model that judges free-form answers (default: the base model)
   --no-judge             rules only; answers they cannot settle count as wrong
@@ -58,51 +66,47 @@ function writeReports(context: CliContext, report: EvalReport, reportsDir: strin
   return { html: htmlFile, json: jsonFile };
 }
 
-async function runCommand(context: CliContext, args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      benchmark: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, limit: { type: 'string' },
-      concurrency: { type: 'string' }, profile: { type: 'string' }, 'max-steps': { type: 'string' }, 'judge-model': { type: 'string' },
-      'no-judge': { type: 'boolean' }, fresh: { type: 'boolean' }, resume: { type: 'string' }, 'benchmarks-dir': { type: 'string' },
-      threads: { type: 'string' }, 'context-size': { type: 'string' }, cpu: { type: 'boolean' }, html: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (values.benchmark === undefined) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
-  if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
-    throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
-  }
-  const limit = positiveInt(values.limit, '--limit');
-  const concurrency = positiveInt(values.concurrency, '--concurrency');
-  const maxSteps = positiveInt(values['max-steps'], '--max-steps');
-  const threads = positiveInt(values.threads, '--threads');
-  const contextSize = positiveInt(values['context-size'], '--context-size');
-  // The benchmark is checked before any model loads: a bad file fails in a second.
-  const benchmark = loadBenchmark(values.benchmark, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] });
-  const backend = await context.backend();
+const runOptions = {
+  benchmark: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, against: { type: 'string' }, limit: { type: 'string' },
+  concurrency: { type: 'string' }, profile: { type: 'string' }, 'max-steps': { type: 'string' }, tools: { type: 'string' }, web: { type: 'boolean' },
+  'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' }, fresh: { type: 'boolean' }, resume: { type: 'string' },
+  'benchmarks-dir': { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' }, cpu: { type: 'boolean' }, html: { type: 'string' },
+} as const;
+
+type RunValues = ReturnType<typeof parseArgs<{ options: typeof runOptions; strict: true }>>['values'];
+
+/** What every planner evaluated by one command shares. */
+interface RunSetup {
+  context: CliContext;
+  values: RunValues;
+  benchmark: Benchmark;
+  backend: Backend;
+  evalStore: EvalStore;
+  tools: ReturnType<typeof builtinTools>;
+  numbers: { limit?: number; concurrency?: number; maxSteps?: number; threads?: number; contextSize?: number };
+}
+
+/** Loads the planner with `adapterId` (undefined: the base model), runs or resumes its evaluation, unloads it. */
+async function evaluatePlanner(setup: RunSetup, adapterId: string | undefined, resumeId: string | undefined): Promise<EvaluationRecord> {
+  const { context, values, benchmark, backend, numbers } = setup;
   const loaded = await loadEvalModels({
-    backend, ...(values.model === undefined ? {} : { model: values.model }), ...(values.adapter === undefined ? {} : { adapterId: values.adapter }),
+    backend, ...(values.model === undefined ? {} : { model: values.model }), ...(adapterId === undefined ? {} : { adapterId }),
     ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
-    gpu: values.cpu === true ? false : 'auto', ...(threads === undefined ? {} : { threads }), ...(contextSize === undefined ? {} : { contextSize }),
-    sequences: concurrency ?? 1,
-    signal: context.signal,
+    gpu: values.cpu === true ? false : 'auto', ...(numbers.threads === undefined ? {} : { threads: numbers.threads }),
+    ...(numbers.contextSize === undefined ? {} : { contextSize: numbers.contextSize }), sequences: numbers.concurrency ?? 1, signal: context.signal,
   });
   try {
-    const evalStore = new EvalStore(backend.db);
-    // The same built-in tools as Ask, under the same privacy settings (network tools only when allowed).
-    const toolSet = await builtinToolSource(new SettingsService(backend.db).read());
     const agent = createEvalAgent({
-      store: backend.runs, models: loaded.models, tools: toolSet.tools, absentTools: toolSet.absent, benchmark: benchmark.name,
+      store: backend.runs, models: loaded.models, tools: setup.tools.tools, absentTools: setup.tools.absent, benchmark: benchmark.name,
       ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
-      ...(maxSteps === undefined ? {} : { limits: { maxSteps } }),
+      ...(numbers.maxSteps === undefined ? {} : { limits: { maxSteps: numbers.maxSteps } }),
     });
-    const evaluation = await runEvaluation({
-      evalStore, runs: backend.runs, benchmark, agent, plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
-      ...(loaded.judge === undefined ? {} : { judge: loaded.judge }), ...(limit === undefined ? {} : { limit }),
-      ...(concurrency === undefined ? {} : { concurrency }), ...(values.resume === undefined ? {} : { evaluationId: values.resume }),
+    return await runEvaluation({
+      evalStore: setup.evalStore, runs: backend.runs, benchmark, agent, plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
+      ...(loaded.judge === undefined ? {} : { judge: loaded.judge }), ...(numbers.limit === undefined ? {} : { limit: numbers.limit }),
+      ...(numbers.concurrency === undefined ? {} : { concurrency: numbers.concurrency }), ...(resumeId === undefined ? {} : { evaluationId: resumeId }),
       fresh: values.fresh === true, signal: context.signal,
-      config: { profile: values.profile ?? 'structured', maxSteps: maxSteps ?? 10, judge: loaded.judge?.id ?? null },
+      config: { profile: values.profile ?? 'structured', maxSteps: numbers.maxSteps ?? 10, judge: loaded.judge?.id ?? null, tools: setup.tools.tools.map((t) => t.name) },
       onProgress: (event) => {
         if (event.type === 'evaluation-start') {
           context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${benchmark.name}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
@@ -111,15 +115,47 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
         }
       },
     });
-    const report = buildEvalReport({ evalStore, evaluationIds: [evaluation.id] });
-    writeReports(context, report, backend.paths.reports, values.html, evaluation.id);
-    if (evaluation.status === 'cancelled') {
-      context.print(`\nStopped. Run the same command again to resume evaluation ${evaluation.id}.`);
+  } finally {
+    await loaded.dispose();
+  }
+}
+
+async function runCommand(context: CliContext, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: runOptions, strict: true });
+  if (values.benchmark === undefined) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
+  if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
+    throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
+  }
+  const numbers = {
+    limit: positiveInt(values.limit, '--limit'), concurrency: positiveInt(values.concurrency, '--concurrency'),
+    maxSteps: positiveInt(values['max-steps'], '--max-steps'), threads: positiveInt(values.threads, '--threads'),
+    contextSize: positiveInt(values['context-size'], '--context-size'),
+  };
+  // The benchmark is checked before any model loads: a bad file fails in a second.
+  const benchmark = loadBenchmark(values.benchmark, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] });
+  const backend = await context.backend();
+  const evalStore = new EvalStore(backend.db);
+  // The built-in tools as Ask offers them: network tools only when the privacy setting (or --web) allows.
+  const settings = new SettingsService(backend.db).read();
+  const sandbox = new PythonSandbox();
+  try {
+    const tools = builtinTools({
+      webAccess: settings.privacy.networkTools || values.web === true, knowledge: new KnowledgeIndex(backend.db), sandbox,
+      ...(values.tools === undefined ? {} : { only: values.tools.split(',').map((name) => name.trim()).filter((name) => name !== '') }),
+    });
+    const setup: RunSetup = { context, values, benchmark, backend, evalStore, tools, numbers };
+    const evaluations: EvaluationRecord[] = [];
+    if (values.against !== undefined) evaluations.push(await evaluatePlanner(setup, values.against === 'base' ? undefined : values.against, undefined));
+    if (evaluations[0]?.status !== 'cancelled') evaluations.push(await evaluatePlanner(setup, values.adapter, values.resume));
+    const ids = evaluations.map((e) => e.id);
+    writeReports(context, buildEvalReport({ evalStore, evaluationIds: ids }), backend.paths.reports, values.html, ids.join('-vs-'));
+    if (evaluations.some((e) => e.status === 'cancelled')) {
+      context.print(`\nStopped. Run the same command again to resume evaluation ${ids.at(-1)}.`);
       return ExitCode.cancelled;
     }
     return ExitCode.ok;
   } finally {
-    await loaded.dispose();
+    sandbox.dispose();
   }
 }
 

@@ -3,9 +3,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registry.ts';
+import { createBackend } from '../../../electron/core/backend.ts';
 import { repoRoot } from '../../../electron/core/paths.ts';
 import { tempDir } from '../../support/temp-dir.ts';
-import { testModelPath } from '../../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 
 const dataDir = tempDir();
 const inflow = (...args: string[]) => {
@@ -40,6 +42,21 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const report = inflow('eval', 'report', evaluations[0]!.id, '--html', path.join(dataDir, 'r.html'));
     assert.equal(report.code, 0, report.stderr);
     assert.ok(fs.existsSync(path.join(dataDir, 'r.html')) && fs.existsSync(path.join(dataDir, 'r.json')));
+  });
+
+  it('evaluates an adapter against the base model on the same items and reports them side by side', async () => {
+    const backend = await createBackend({ dataDir });
+    const adapter = new AdapterRegistry(backend.db).register({ path: testLoraPath(), baseModel: 'test' });
+    await backend.close();
+    const file = path.join(dataDir, 'three.json');
+    fs.writeFileSync(file, JSON.stringify([{ question: '2+2?', answer: 4 }, { question: '3+3?', answer: 6 }, { question: 'Sky colour?', answer: 'blue' }]));
+    const run = inflow('eval', '--benchmark', file, '--model', testModelPath(), '--adapter', adapter.id, '--against', 'base', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { summaries: Array<{ label: string; scored: number; evaluation: { adapterId: string | null } }>; comparisons: Array<{ paired: number; pValue: number }> };
+    assert.deepEqual(report.summaries.map((s) => [s.evaluation.adapterId, s.scored]), [[null, 3], [adapter.id, 3]]);
+    assert.equal(report.comparisons.length, 1);
+    assert.equal(report.comparisons[0]!.paired, 3);
+    assert.ok(report.comparisons[0]!.pValue > 0 && report.comparisons[0]!.pValue <= 1);
   });
 
   it('fails with a clear message and exit code for a bad benchmark before loading any model', () => {
