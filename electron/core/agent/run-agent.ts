@@ -192,10 +192,17 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
         ...(extra.stream ? { onTextChunk: extra.stream } : {}),
       });
     } catch (error) {
+      // A constrained output cut by the token cap fails the engine's schema check; the generation comes with
+      // the error, and the profile repairs and reads it.
+      const cut = InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID' ? (error.details?.generation as Generation | undefined) : undefined;
+      if (cut !== undefined && !budget.signal.aborted) return record(cut);
       if (extra.signal?.aborted) throw options.signal?.aborted ? new RunStop('cancelled', 'Cancelled by the user.') : new RunStop('time_limit', 'The final answer ran out of time.');
       if (budget.signal.aborted && extra.signal === undefined) throw budget.stopFromAbort();
       throw error;
     }
+    return record(generation);
+
+    function record(generation: Generation): Generation {
     budget.addModelCall(generation.promptTokens.length, generation.responseTokens.length);
     store?.recordModuleCall({
       runId,
@@ -214,6 +221,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     });
     if (generation.stopReason === 'aborted' && budget.signal.aborted && !extra.signal) throw budget.stopFromAbort();
     return generation;
+    }
   };
 
   let stopReason: StopReason = 'answered';

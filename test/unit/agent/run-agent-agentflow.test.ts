@@ -29,7 +29,7 @@ test('the agentflow profile sends the reference prompts and reads free-text outp
   assert.match(prompt, /- \*\*Previous Steps:\*\* \{\}\n/);
   assert.ok(prompt.endsWith('with no extra content.\n                    '));
   assert.equal(planner.jsonSchema, undefined);
-  assert.deepEqual(planner.sampling, { temperature: 0.7, topP: 0.99, frequencyPenalty: 1.2, maxTokens: 512 });
+  assert.deepEqual(planner.sampling, { temperature: 0.7, topP: 0.99, frequencyPenalty: 1.2, maxTokens: 640 });
 
   const generator = model.requests[4]!.messages[1]!.content;
   assert.match(generator, /- \*\*Actions Taken:\*\* \{'Action Step 1': \{'tool_name': 'Addition_Tool', 'sub_goal': 'Add 17 and 25', 'command': 'execution = tool.execute\(a=17, b=25\)', 'result': \[\{'sum': 42\}\]\}\}/);

@@ -80,8 +80,8 @@ export interface PromptProfile {
 /** Response token caps per module; each profile starts from these. */
 export const defaultModuleMaxTokens: Readonly<Record<AgentModule, number>> = {
   analyzer: 384,
-  planner: 512,
-  executor: 384,
-  verifier: 320,
+  planner: 640,
+  executor: 512,
+  verifier: 512,
   generator: 768,
 };

@@ -10,12 +10,18 @@ import { absentToolsText, knownFactsText, toolCard } from './tool-cards.ts';
 /**
  * Every module output is generated under a JSON schema: the planner's tool name is an enum of the enabled
  * tools, the executor's output is the chosen tool's input schema, the verifier's conclusion is STOP or
- * CONTINUE. Every string and array is bounded so that, with one token per character at worst, an output
- * always closes within the module's token cap; a cut output is still repaired and read (partial-json.ts).
+ * CONTINUE. Every string and array is bounded. The reasoning before a decision (planner's justification,
+ * verifier's analysis) is bounded tightly enough that the decision is always reached within the token cap,
+ * even at four tokens per character; later fields may be cut by the cap, and a cut output is repaired and
+ * read (partial-json.ts), so every step parses.
  */
 export function createStructuredProfile(options: { maxTokens?: Partial<Record<AgentModule, number>> } = {}): PromptProfile {
   const caps = { ...defaultModuleMaxTokens, ...options.maxTokens };
   const chars = (module: AgentModule, share: number) => Math.max(16, Math.floor((caps[module] - 48) * share));
+  // A string that comes before a decision field (tool name, conclusion) is bounded for the worst case of
+  // four tokens per character (byte-level tokens), so the decision is always generated within the cap.
+  const guaranteed = (module: AgentModule, decision: string) => Math.max(8, Math.floor((caps[module] - 64 - decision.length) / 4));
+  const longestName = (inputs: PromptInputs) => inputs.tools.reduce((longest, tool) => (tool.name.length > longest.length ? tool.name : longest), '');
   const request = (name: PromptName, values: Record<string, string | number>, jsonSchema: JsonSchema, module: AgentModule): ModuleRequest => ({
     messages: [
       { role: 'system', content: loadPrompt('structured', 'system') },
@@ -63,10 +69,10 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
       ].join('\n');
     },
     planner: (inputs) => request('planner', common(inputs), object({
-      justification: string(chars('planner', 0.3)),
-      context: string(chars('planner', 0.35)),
-      sub_goal: string(chars('planner', 0.2)),
+      justification: string(guaranteed('planner', longestName(inputs))),
       tool_name: { enum: inputs.tools.map((tool) => tool.name) },
+      sub_goal: string(chars('planner', 0.3)),
+      context: string(chars('planner', 0.6)),
     }), 'planner'),
     parsePlan: (generation, toolNames) => {
       const value = json(generation);
@@ -90,7 +96,7 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
       return { command: JSON.stringify(input), calls: [input as Record<string, unknown>], errors: [] };
     },
     verifier: (inputs) => request('verifier', common(inputs), object({
-      analysis: string(chars('verifier', 0.85)),
+      analysis: string(guaranteed('verifier', 'CONTINUE')),
       conclusion: { enum: ['STOP', 'CONTINUE'] },
     }), 'verifier'),
     parseVerification: (generation) => {
