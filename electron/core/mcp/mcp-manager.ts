@@ -31,6 +31,19 @@ export interface McpToolSet {
   problems: McpServerProblem[];
 }
 
+/** One configured server as the settings UI shows it (plain JSON, fit for IPC). */
+export interface McpServerStatus {
+  name: string;
+  transport: 'stdio' | 'http';
+  /** The command line or the URL. */
+  target: string;
+  disabled: boolean;
+  disabledTools: string[];
+  askFirstTools: string[];
+  /** Connected now. */
+  running: boolean;
+}
+
 /** One tool of a server as the settings UI and `inflow mcp tools` show it. */
 export interface McpToolInfo {
   /** The name the planner sees. */
@@ -142,6 +155,27 @@ export class McpManager {
   #closeInBackground(connection: McpConnection): void {
     const closing = connection.close().finally(() => this.#closing.delete(closing));
     this.#closing.add(closing);
+  }
+
+  /**
+   * The configured servers for a settings page, without starting any: connection, switches, whether each is
+   * running, and the entries that could not be read (with the message saying what is wrong).
+   */
+  status(): { file: string; servers: McpServerStatus[]; errors: Array<{ name: string; code: string; message: string }> } {
+    const { servers, errors } = this.config.read();
+    return {
+      file: this.config.file,
+      servers: servers.map((server) => ({
+        name: server.name,
+        transport: server.transport,
+        target: server.transport === 'stdio' ? [server.command, ...server.args].join(' ') : server.url,
+        disabled: server.disabled,
+        disabledTools: server.disabledTools,
+        askFirstTools: server.askFirstTools,
+        running: this.#connections.get(server.name)?.running === true,
+      })),
+      errors: errors.map(({ name, error }) => ({ name, code: error.code, message: error.message })),
+    };
   }
 
   /** The pids of the stdio servers running now. */

@@ -102,7 +102,10 @@ test('a streamable HTTP server (the everything server on 127.0.0.1) works like a
   manager.config.remove('remote');
 });
 
-test('a disabled server is not started and its tools are not offered', async () => {
+test('a disabled server is not started and its tools are not offered; status shows what runs', async () => {
+  const status = manager.status();
+  assert.deepEqual(status.servers.map((server) => [server.name, server.transport, server.running]), [['files', 'stdio', true], ['everything', 'stdio', true]]);
+  assert.deepEqual(status.servers[0]?.askFirstTools, ['write_file']);
   manager.config.setEnabled('everything', false);
   const { tools } = await manager.tools({ signal });
   assert.ok(tools.every((tool) => tool.source !== 'mcp:everything'));
