@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common.h"
+#include "quantize.h"
 #include "runtime.h"
 #include "trainer.h"
 
@@ -426,6 +427,19 @@ Napi::Value inspectModelJs(const Napi::CallbackInfo& info) {
   return hyperParams(env, hp);
 }
 
+Napi::Value convertModelJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsString() || !info[2].IsString()) {
+    return rejected(env, "BAD_OPTIONS", "convertModel(input, output, type) needs three strings");
+  }
+  const std::string input = info[0].As<Napi::String>().Utf8Value(), output = info[1].As<Napi::String>().Utf8Value();
+  const std::string type = info[2].As<Napi::String>().Utf8Value();
+  auto count = std::make_shared<int>(0);
+  return runJob(
+      env, [input, output, type, count](const Job::ExecutionProgress&) { *count = convertModel(input, output, type); },
+      [count](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *count); });
+}
+
 Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) return rejected(env, "BAD_OPTIONS", "createTrainer needs an options object");
@@ -470,6 +484,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New(env, runtimeInfoJs));
   exports.Set("inspectModel", Napi::Function::New(env, inspectModelJs));
   exports.Set("createTrainer", Napi::Function::New(env, createTrainerJs));
+  exports.Set("convertModel", Napi::Function::New(env, convertModelJs));
   return exports;
 }
 

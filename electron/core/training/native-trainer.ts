@@ -194,6 +194,7 @@ interface Addon {
   runtimeInfo(): RuntimeInfo;
   inspectModel(path: string): ModelHyperParams;
   createTrainer(options: Record<string, unknown>): Promise<AddonTrainer>;
+  convertModel(input: string, output: string, type: string): Promise<number>;
 }
 
 interface BuildInfo {
@@ -236,6 +237,12 @@ export interface NativeTrainerModule {
   runtime: RuntimeInfo;
   inspectModel(modelPath: string): ModelHyperParams;
   createTrainer(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Promise<NativeTrainer>;
+  /**
+   * Writes a copy of a GGUF model with its weight matrices converted to a ggml type ('f32', 'f16', 'q8_0', 'q4_K',
+   * 'q6_K', ...) by ggml's own kernels; resolves to the number of tensors converted. For quantised test and benchmark
+   * models, and F32 copies of quantised ones.
+   */
+  convertModel(input: string, output: string, type: string): Promise<number>;
 }
 
 /**
@@ -281,6 +288,11 @@ async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerMod
       } catch (error) {
         throw toInflowError(error);
       }
+    },
+    async convertModel(input, output, type) {
+      return addon.convertModel(input, output, type).catch((error: unknown) => {
+        throw toInflowError(error);
+      });
     },
     async createTrainer(createOptions) {
       const native = await addon.createTrainer(addonOptions(createOptions)).catch((error: unknown) => {

@@ -119,3 +119,19 @@ test('an aborted step is cancelled and leaves the adapter unchanged', async () =
     assert.deepEqual(trainer.getParameter(name), before);
   }, { microBatchTokens: 1024 });
 });
+
+test('a non-finite loss skips the update and says so', async () => {
+  await withTrainer(async (trainer) => {
+    const name = 'blk.0.attn_v.weight.lora_b';
+    const broken = trainer.getParameter(name);
+    broken[0] = Number.POSITIVE_INFINITY;
+    trainer.setParameter(name, broken);
+    const other = 'blk.1.attn_q.weight.lora_a';
+    const before = trainer.getParameter(other);
+    const metrics = await trainer.step({ samples: [good], objective: 'sft', learningRate: 1e-2 });
+    assert.equal(metrics.skipped, true);
+    assert.match(metrics.skipReason ?? '', /non-finite/);
+    assert.equal(metrics.step, 0);
+    assert.deepEqual(trainer.getParameter(other), before);
+  });
+});
