@@ -30,7 +30,7 @@ const LOG_ZERO = -1e4;
 /**
  * Generates one response on a context sequence from a rendered prompt, reusing the sequence's cached prefix.
  * Records each sampled token and its log-probability under the distribution it was sampled from (after
- * temperature, top-k, top-p, penalties and grammar). The end-of-generation token, when sampled, is part of
+ * temperature, top-k, top-p, penalties and grammar; 0 under greedy decoding, temperature 0). The end-of-generation token, when sampled, is part of
  * the response tokens (it is a sampled action) but not of the text. The context never shifts: a prompt that
  * does not fit is an error, and generation stops at the end of the context.
  */
@@ -63,10 +63,14 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
   let stopReason: GenerationStopReason = 'max_tokens';
   if (aborted()) stopReason = 'aborted';
   else {
-    for await (const output of sequence.evaluateWithMetadata(toEvaluate, { confidence: true }, evaluateOptions)) {
+    // Greedy decoding draws from a point mass (log-prob 0); asking llama.cpp for the softmax there would sort the
+    // whole vocabulary for every token.
+    const metadata = { confidence: (evaluateOptions.temperature ?? 0) > 0 };
+    for await (const output of sequence.evaluateWithMetadata(toEvaluate, metadata, evaluateOptions)) {
       firstTokenAt ??= performance.now();
       responseTokens.push(output.token);
-      responseLogprobs.push(output.confidence > 0 ? Math.log(output.confidence) : LOG_ZERO);
+      const confidence = (output as { confidence?: number }).confidence ?? 1;
+      responseLogprobs.push(confidence > 0 ? Math.log(confidence) : LOG_ZERO);
       if (model.isEogToken(output.token)) { stopReason = 'eos'; break; }
       const chunk = streamer.push(output.token);
       if (chunk !== '') onTextChunk?.(chunk);

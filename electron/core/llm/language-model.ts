@@ -43,7 +43,7 @@ export interface Generation {
   promptText: string;
   promptTokens: number[];
   responseTokens: number[];
-  /** log p(token) of each response token under the distribution it was sampled from. */
+  /** log p(token) of each response token under the distribution it was sampled from (0 under greedy decoding, temperature 0). */
   responseLogprobs: number[];
   stopReason: GenerationStopReason;
   modelId: string;

@@ -33,8 +33,10 @@ test('a generation returns the exact prompt, its tokens, the sampled tokens with
   assert.deepEqual(generation.promptTokens, model.llamaModel.tokenize(generation.promptText, true));
   assert.equal(generation.responseTokens.length, 12);
   assert.equal(generation.stopReason, 'max_tokens');
-  assert.equal(generation.responseLogprobs.length, 12);
-  assert.ok(generation.responseLogprobs.every((value) => value <= 0 && Number.isFinite(value)));
+  assert.deepEqual(generation.responseLogprobs, new Array(12).fill(0), 'greedy tokens are drawn with probability 1');
+  const sampled = await model.generate({ messages, sampling: { maxTokens: 12, temperature: 1, seed: 1 } });
+  assert.equal(sampled.responseLogprobs.length, 12);
+  assert.ok(sampled.responseLogprobs.every((value) => value < 0 && Number.isFinite(value)));
   assert.equal(chunks.join(''), generation.text);
   assert.equal(generation.text, model.llamaModel.detokenize(generation.responseTokens as Token[]));
   assert.equal(generation.modelId, model.id);
@@ -115,7 +117,7 @@ test('a group of generations runs on parallel sequences with distinct seeds', as
 });
 
 test('a LoRA adapter changes generations, and removing it restores the base model exactly', async () => {
-  const request = { messages, sampling: { maxTokens: 8, temperature: 0 } };
+  const request = { messages, sampling: { maxTokens: 8, temperature: 0.7, seed: 5 } };
   const base = await model.generate(request);
   await model.setAdapter(testLoraPath(), 1, { id: 'demo-adapter' });
   const adapted = await model.generate(request);
