@@ -7,7 +7,7 @@ import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { registerIpc } from './ipc.ts';
 import { hardenWebContents } from './security.ts';
 import { createMainWindow } from './window.ts';
-import { launchTrainingInUtilityProcess } from './training-host.ts';
+import { utilityTrainerLauncher } from './training-host.ts';
 
 /**
  * The Electron entry: one window over the shared back end. The back end (database, models, agent) lives in
@@ -27,7 +27,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   serveRenderer(path.join(here, '..', 'renderer'));
   const backend = await createBackend({ dataDir: resolveDataDir() });
-  const api = createApi({ backend, launchTraining: launchTrainingInUtilityProcess });
+  const api = createApi({ backend, launchTraining: utilityTrainerLauncher(path.join(here, 'trainer-worker.js')) });
   const unregister = registerIpc({ dispatch: api.dispatch, events: api.events, window: () => mainWindow, devServerUrl });
   const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, 'preload.cjs'), devServerUrl }); };
   open();

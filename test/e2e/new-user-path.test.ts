@@ -39,14 +39,29 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   assert.equal((await desktop.api.service.settings.get()).models.planner, modelFile, 'the choice is stored in the settings');
   await desktop.screenshot('02-models-planner-chosen');
 
+  await page.keyboard.press('Control+7');
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('switch').isChecked(), false, 'network tools are off for a new user');
+  const steps = page.getByLabel('Steps per task');
+  await steps.fill('2');
+  await steps.blur();
+  await page.waitForFunction(async () => (await window.inflow!.settings.get()).ok);
+  for (let tries = 0; (await desktop.api.service.settings.get()).limits.maxSteps !== 2; tries++) {
+    assert.ok(tries < 50, 'the step limit was saved');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await desktop.screenshot('03-settings');
+
   await page.keyboard.press('Control+1');
+  await page.getByRole('checkbox', { name: 'python' }).waitFor();
+  assert.equal(await page.getByRole('checkbox', { name: 'web', exact: true }).isDisabled(), true, 'web search is unavailable while privacy forbids it');
   const question = page.getByLabel('Your question or task');
   await question.fill('What is the capital of France?');
   await page.getByRole('main').getByRole('button', { name: 'Ask', exact: true }).click();
   const answer = page.getByTestId('answer');
   await answer.waitFor({ timeout: 90_000 });
   await page.getByText(/Answered|Step limit|Time limit|Token limit/).first().waitFor({ timeout: 90_000 });
-  await desktop.screenshot('03-ask-answered');
+  await desktop.screenshot('04-ask-answered');
 
   const runs = desktop.backend.runs.listRuns();
   assert.equal(runs.length, 1, 'the question became exactly one stored run');
@@ -54,6 +69,9 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   assert.equal(run.status, 'ended');
   assert.equal((await answer.textContent())?.trim(), run.answer?.trim(), 'the UI shows the stored answer');
   assert.ok(desktop.backend.runs.getModuleCalls(run.id).length >= 1, 'module calls were recorded');
+  const storedSteps = desktop.backend.runs.getSteps(run.id);
+  assert.ok(storedSteps.length >= 1 && storedSteps.length <= 2, 'the step limit from Settings applied');
+  assert.equal(await page.getByTestId('trace-step').count(), storedSteps.length, 'the live trace shows every step');
 
   await page.getByRole('button', { name: 'Good answer' }).click();
   await page.getByText('Saved as reward 1').waitFor();
@@ -68,7 +86,7 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   await page.getByText('No runs match these filters.').waitFor();
   await page.getByRole('searchbox', { name: 'Search runs' }).fill('capital');
   await page.getByRole('button', { name: /What is the capital of France\?/ }).waitFor();
-  await desktop.screenshot('04-runs-detail');
+  await desktop.screenshot('05-runs-detail');
 
   assert.deepEqual(desktop.pageErrors, [], 'no errors in the page console');
   });

@@ -4,16 +4,17 @@ import type { Settings } from '../contract/settings.ts';
 import type { EventHub } from './event-hub.ts';
 import type { SettingsService } from './settings-service.ts';
 import type { EngineService } from './engine-service.ts';
-import type { MemoryService } from './memory-service.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { AgentEvent } from '../agent/agent-events.ts';
 import { runAgent } from '../agent/run-agent.ts';
 import { InflowError } from '../errors.ts';
+import { LongTermMemory } from '../memory/long-term-memory.ts';
+import { toolLabel } from './tool-source.ts';
 
 /** The tools a run may use under the current settings, and those that are off with the reason. */
 export interface ToolSet {
   tools: Tool[];
-  absent: Array<{ name: string; description: string; reason: string }>;
+  absent: Array<{ name: string; reason: string }>;
 }
 export type ToolSource = (settings: Settings) => Promise<ToolSet>;
 
@@ -28,18 +29,18 @@ interface ActiveRun {
  * nothing already done; `dispose` cancels open runs and waits until they are recorded as cancelled.
  */
 export class AskService {
-  private readonly options: { backend: Backend; settings: SettingsService; engine: EngineService; memory: MemoryService; events: EventHub; toolSource: ToolSource };
+  private readonly options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub; toolSource: ToolSource };
   private readonly active = new Map<string, ActiveRun>();
 
-  constructor(options: { backend: Backend; settings: SettingsService; engine: EngineService; memory: MemoryService; events: EventHub; toolSource: ToolSource }) {
+  constructor(options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub; toolSource: ToolSource }) {
     this.options = options;
   }
 
   async tools(): Promise<ToolInfo[]> {
     const set = await this.options.toolSource(this.options.settings.read());
     return [
-      ...set.tools.map((tool) => ({ name: tool.name, description: tool.description, available: true, reason: null, defaultEnabled: true })),
-      ...set.absent.map((tool) => ({ name: tool.name, description: tool.description, available: false, reason: tool.reason, defaultEnabled: false })),
+      ...set.tools.map((tool) => ({ name: tool.name, label: toolLabel(tool.name), description: tool.description, available: true, reason: null, defaultEnabled: true })),
+      ...set.absent.map((tool) => ({ name: tool.name, label: toolLabel(tool.name), description: '', available: false, reason: tool.reason, defaultEnabled: false })),
     ];
   }
 
@@ -56,7 +57,7 @@ export class AskService {
       ...set.absent.map((tool) => ({ name: tool.name, reason: tool.reason })),
       ...set.tools.filter((tool) => !tools.includes(tool)).map((tool) => ({ name: tool.name, reason: 'turned off by the user for this task' })),
     ];
-    const knownFacts = this.options.memory.list({ search: input.question, limit: 5 }).map((entry) => entry.content);
+    const knownFacts = new LongTermMemory(this.options.backend.db).relevantFacts(input.question, 5);
     const controller = new AbortController();
     let seq = 0;
     let runId: string | null = null;

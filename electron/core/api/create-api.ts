@@ -15,7 +15,7 @@ import { EngineService } from './engine-service.ts';
 import { TrainingControl, type TrainingLauncher } from './training-control.ts';
 import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
-import { builtinToolSource } from './tool-source.ts';
+import { createBuiltinToolSource } from './tool-source.ts';
 
 export interface ApiOptions {
   backend: Backend;
@@ -53,10 +53,11 @@ export function createApi(options: ApiOptions): Api {
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';
   const engine = new EngineService({ backend, settings, models, adapters: training.adapters, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
-  const ask = new AskService({ backend, settings, engine, memory, events, toolSource: options.toolSource ?? builtinToolSource });
-  const trainingControl = new TrainingControl({ backend, settings, reads: training, events, launch: options.launchTraining });
   const knowledge = new KnowledgeService({ backend, events });
-  const activeBase = () => settings.read().models.planner;
+  const builtin = createBuiltinToolSource({ knowledge: knowledge.index });
+  const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
+  const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });
+  const activeBase = (): string | null => { try { return engine.plannerBase(); } catch { return null; } };
 
   const service: InflowService = {
     app: {
@@ -108,8 +109,8 @@ export function createApi(options: ApiOptions): Api {
       stop: async (input) => ({ stopped: await trainingControl.stop(input.trainingRunId) }),
       adapters: async () => training.listAdapters(activeBase()),
       promote: async (input) => { training.adapters.promote(input.adapterId); return training.listAdapters(activeBase()); },
-      rollback: async () => { training.adapters.rollback(engine.requirePlanner()); return training.listAdapters(activeBase()); },
-      useBase: async () => { training.adapters.useBase(engine.requirePlanner()); return training.listAdapters(activeBase()); },
+      rollback: async () => { training.adapters.rollback(engine.plannerBase()); return training.listAdapters(activeBase()); },
+      useBase: async () => { training.adapters.useBase(engine.plannerBase()); return training.listAdapters(activeBase()); },
     },
   };
 
@@ -122,6 +123,7 @@ export function createApi(options: ApiOptions): Api {
       await ask.dispose();
       await engine.dispose();
       await knowledge.dispose();
+      builtin.dispose();
     },
   };
 }

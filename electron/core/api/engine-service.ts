@@ -47,9 +47,21 @@ export class EngineService {
 
   constructor(options: EngineServiceOptions) {
     this.options = options;
-    this.unsubscribe = options.adapters.onActiveChange((baseModel) => {
-      if (this.loaded !== null && this.loaded.plannerId === baseModel) void this.release();
+    this.unsubscribe = options.adapters.onActiveChange((baseModel, active) => {
+      const set = this.loaded;
+      if (set === null || this.options.models.pathOf(set.plannerId) !== baseModel) return;
+      if (active === null || set.base !== null) {
+        set.adapterPath = active?.path ?? null;
+        void set.planner.setAdapter(set.adapterPath);
+      } else {
+        void this.release();
+      }
     });
+  }
+
+  /** The planner's model file: adapters are registered against it. */
+  plannerBase(): string {
+    return this.options.models.pathOf(this.requirePlanner());
   }
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
@@ -66,7 +78,7 @@ export class EngineService {
   /** The agent's models per settings, loading what is not loaded yet. */
   async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
     const plannerId = this.requirePlanner();
-    const active = this.options.adapters.active(plannerId);
+    const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
     const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
     let set = this.loaded;
     if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath) {

@@ -1,11 +1,29 @@
+import type { Settings } from '../contract/settings.ts';
+import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
+import { builtinTools, toolAliases } from '../tools/builtin-tools.ts';
+import { PythonSandbox } from '../tools/python/python-sandbox.ts';
 import type { ToolSet, ToolSource } from './ask-service.ts';
 
+/** Short name of a built-in tool for the UI ("python" for Python_Code_Generator_Tool). */
+export function toolLabel(name: string): string {
+  return Object.entries(toolAliases).find(([, full]) => full === name)?.[0] ?? name;
+}
+
 /**
- * The built-in tools available to Ask runs under the current settings. Network tools are only offered when
- * the privacy setting allows them; otherwise they are listed as absent with the reason, so the planner and
- * the user both know why. The tool modules register here as they ship.
+ * The built-in tools for Ask runs under the current settings: network tools only when the privacy setting
+ * allows them, knowledge search once a folder is indexed, Python in the sandbox (started on first use and
+ * kept warm). Missing tools come with the reason, for the planner and the tool picker.
  */
-export const builtinToolSource: ToolSource = async () => {
-  const set: ToolSet = { tools: [], absent: [] };
-  return set;
-};
+export function createBuiltinToolSource(options: { knowledge: KnowledgeIndex }): ToolSource & { dispose(): void } {
+  let sandbox: PythonSandbox | null = null;
+  const source = async (settings: Settings): Promise<ToolSet> => {
+    sandbox ??= new PythonSandbox();
+    return builtinTools({ webAccess: settings.privacy.networkTools, knowledge: options.knowledge, sandbox });
+  };
+  return Object.assign(source, {
+    dispose() {
+      sandbox?.dispose();
+      sandbox = null;
+    },
+  });
+}

@@ -1,45 +1,118 @@
 import type { Backend } from '../backend.ts';
 import type { EventHub } from './event-hub.ts';
 import type { SettingsService } from './settings-service.ts';
+import type { ModelsService } from './models-service.ts';
 import type { TrainingReads } from './training-service.ts';
+import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
+import type { TrainerChannel } from '../training/trainer-process.ts';
+import { startTrainerProcess } from '../training/trainer-process.ts';
+import { openTrainingSession } from '../training/cli-session.ts';
+import { train, type TrainingEvent } from '../training/training-loop.ts';
 import { InflowError } from '../errors.ts';
 
-/**
- * A message channel to a process that hosts the native trainer (`electron/core/training/trainer-worker.ts`):
- * an Electron utility process in the app, a Node child process in tests and the CLI.
- */
-export interface TrainerProcess {
-  postMessage(message: unknown): void;
-  onMessage(listener: (message: unknown) => void): void;
-  onExit(listener: (code: number | null) => void): void;
-  kill(): void;
+/** Starts the process that hosts the native trainer: an Electron utility process in the app; default a Node child. */
+export type TrainingLauncher = () => TrainerChannel;
+
+interface ActiveTraining {
+  controller: AbortController;
+  done: Promise<void>;
 }
-export type TrainingLauncher = (options: { entry: string }) => TrainerProcess;
+
+export interface TrainingControlOptions {
+  backend: Backend;
+  settings: SettingsService;
+  models: ModelsService;
+  reads: TrainingReads;
+  events: EventHub;
+  launch?: TrainingLauncher | undefined;
+  gpu: false | 'auto';
+  threads?: number | undefined;
+  contextSize?: number | undefined;
+}
 
 /**
- * Starts and stops Flow-GRPO runs for the Training screen and forwards their per-step metrics as
- * `training-progress` events. The training loop itself belongs to electron/core/training.
+ * Starts and stops Flow-GRPO runs for the Training screen (the loop is electron/core/training's `train`,
+ * with its own planner and fixed models, and the native update in a separate process) and forwards each
+ * finished step's metrics as `training-progress`. Stopping or quitting cancels at a safe point: the loop
+ * commits whole steps only, so a stopped run resumes from its last completed step.
  */
 export class TrainingControl {
-  private readonly options: { backend: Backend; settings: SettingsService; reads: TrainingReads; events: EventHub; launch?: TrainingLauncher | undefined };
+  private readonly options: TrainingControlOptions;
+  private readonly active = new Map<string, ActiveTraining>();
 
-  constructor(options: { backend: Backend; settings: SettingsService; reads: TrainingReads; events: EventHub; launch?: TrainingLauncher | undefined }) {
+  constructor(options: TrainingControlOptions) {
     this.options = options;
   }
 
+  /** Starts a run; resolves once it is recorded and its trainer is up. */
   async start(input: { datasetId: string; preset: TrainingPreset; steps?: number; groupSize?: number }): Promise<TrainingRunView> {
     const planner = this.options.settings.read().models.planner;
-    if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is set.', { hint: 'Choose a planner model on the Models screen first.' });
-    this.options.reads.datasets.get(input.datasetId);
-    throw new InflowError('TRAINING_UNAVAILABLE', 'The Flow-GRPO training loop is not part of this build yet.', {
-      hint: 'Datasets and adapters can be managed now; training can be started from the CLI once `inflow train` is available.',
+    if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Choose a planner model on the Models screen first: training adapts that model.' });
+    if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
+    const dataset = this.options.reads.datasets.get(input.datasetId);
+    const modelPath = this.options.models.pathOf(planner);
+    const { preset } = input;
+    const groupSize = input.groupSize ?? preset.groupSize;
+    const session = await openTrainingSession({
+      backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: 3,
+      ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
+      ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
+    });
+    const controller = new AbortController();
+    const { events, launch, threads } = this.options;
+    let trainingRunId: string | null = null;
+    return new Promise<TrainingRunView>((resolve, reject) => {
+      const onEvent = (event: TrainingEvent) => {
+        if (event.type === 'started') {
+          trainingRunId = event.run.id;
+          this.active.set(event.run.id, entry);
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started' });
+          resolve(this.options.reads.getRun(event.run.id));
+        } else if (event.type === 'step' && trainingRunId !== null) {
+          events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
+        } else if (event.type === 'phase' && trainingRunId !== null) {
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Step ${event.step}: ${event.phase}` });
+        }
+      };
+      const entry: ActiveTraining = { controller, done: Promise.resolve() };
+      entry.done = train({
+        db: this.options.backend.db, runs: this.options.backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
+        adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
+        datasetId: dataset.id, baseModel: modelPath,
+        config: {
+          steps: input.steps ?? preset.steps, groupSize, tasksPerStep: preset.tasksPerStep, learningRate: preset.learningRate,
+          evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
+        },
+        startTrainer: (init) => startTrainerProcess({
+          init: { ...init, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
+          ...(launch === undefined ? {} : { channel: launch }),
+        }),
+      }).then(() => undefined, (error: unknown) => {
+        if (trainingRunId === null) reject(error);
+        else events.emit('training-progress', { trainingRunId, status: 'failed', point: null, message: error instanceof Error ? error.message : String(error) });
+      }).finally(async () => {
+        await session.close().catch(() => undefined);
+        if (trainingRunId !== null) {
+          this.active.delete(trainingRunId);
+          events.emit('training-progress', { trainingRunId, status: this.options.reads.getRun(trainingRunId).status, point: null, message: 'Stopped' });
+        }
+      });
     });
   }
 
-  async stop(_trainingRunId: string): Promise<boolean> {
-    return false;
+  /** Asks a run to stop; it finishes the current safe point and is recorded as stopped, resumable. */
+  async stop(trainingRunId: string): Promise<boolean> {
+    const run = this.active.get(trainingRunId);
+    if (run === undefined) return false;
+    run.controller.abort();
+    await run.done;
+    return true;
   }
 
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const run of runs) run.controller.abort();
+    await Promise.allSettled(runs.map((run) => run.done));
+  }
 }

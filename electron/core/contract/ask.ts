@@ -5,6 +5,8 @@ import type { StopReason } from './common.ts';
 
 export interface ToolInfo {
   name: string;
+  /** Short name for display (python, generalist, web …). */
+  label: string;
   description: string;
   /** False when the tool cannot be used now (for example network tools while privacy forbids them). */
   available: boolean;

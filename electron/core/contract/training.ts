@@ -56,14 +56,18 @@ export interface TrainingPreset {
   description: string;
   steps: number;
   groupSize: number;
+  /** Tasks per step. */
+  tasksPerStep: number;
+  /** Held-out items per evaluation (0: all). */
+  evalLimit: number;
   learningRate: number;
   loraRank: number;
 }
 
 export const trainingPresets: readonly TrainingPreset[] = [
-  { id: 'quick', label: 'Quick try', description: 'A few steps to see the loop work; minutes on a laptop.', steps: 4, groupSize: 4, learningRate: 1e-4, loraRank: 8 },
-  { id: 'standard', label: 'Standard', description: 'The paper\'s group size; an hour or more on CPU.', steps: 40, groupSize: 8, learningRate: 1e-5, loraRank: 16 },
-  { id: 'thorough', label: 'Thorough', description: 'Long run with frequent held-out checks; overnight.', steps: 200, groupSize: 8, learningRate: 1e-5, loraRank: 32 },
+  { id: 'quick', label: 'Quick try', description: 'A few small steps to see the loop work; minutes on a laptop.', steps: 3, groupSize: 4, tasksPerStep: 1, evalLimit: 4, learningRate: 1e-4, loraRank: 8 },
+  { id: 'standard', label: 'Standard', description: 'The paper\'s group size; an hour or more on CPU.', steps: 40, groupSize: 8, tasksPerStep: 4, evalLimit: 50, learningRate: 1e-5, loraRank: 16 },
+  { id: 'thorough', label: 'Thorough', description: 'Long run, every held-out item checked; overnight.', steps: 200, groupSize: 8, tasksPerStep: 8, evalLimit: 0, learningRate: 1e-5, loraRank: 32 },
 ];
 
 export const startTrainingSchema = z.object({

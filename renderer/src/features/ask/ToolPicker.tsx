@@ -18,7 +18,7 @@ export function ToolPicker({ tools, enabled, onChange }: { tools: ToolInfo[]; en
               onChange(next);
             }}
           />
-          <span>{tool.name}</span>
+          <span>{tool.label}</span>
         </label>
       ))}
     </fieldset>

@@ -19,14 +19,14 @@ export function TraceView({ analysis, steps, running }: { analysis: string | nul
       ) : null}
       {steps.map((step, index) => {
         const last = index === steps.length - 1;
-        const state = step.verification !== null ? (step.verification.stop ? 'stop' : 'continue') : step.hasResult ? 'result' : step.hasCommand ? 'calling' : 'planning';
+        const state = step.verification !== null ? (step.verification.stop ? 'stop' : 'continue') : !running ? 'unfinished' : step.hasResult ? 'result' : step.hasCommand ? 'calling' : 'planning';
         return (
           <li key={step.step} className={`trace-step trace-${state}`} data-testid="trace-step">
             <details open={running && last ? true : undefined}>
               <summary>
                 <span className="step-index">{step.step}</span>
                 <span className="step-title">{step.subGoal ?? 'Planning the next step…'}</span>
-                {step.toolName !== null ? <span className="chip"><Icon name="tool" />{step.toolName}</span> : null}
+                {step.toolName !== null ? <span className="chip" title={step.toolName}><Icon name="tool" />{toolDisplayName(step.toolName)}</span> : null}
                 <span className={`step-state state-${state}`}>{stateLabel(state)}</span>
               </summary>
               <div className="step-body">
@@ -63,8 +63,14 @@ function Section({ label, children }: { label: string; children: React.ReactNode
   );
 }
 
+/** "Python_Code_Generator_Tool" → "Python Code Generator". */
+export function toolDisplayName(name: string): string {
+  return name.replace(/_Tool$/, '').replace(/_/g, ' ');
+}
+
 function stateLabel(state: string): string {
   switch (state) {
+    case 'unfinished': return 'Not verified';
     case 'stop': return 'Verified';
     case 'continue': return 'Continue';
     case 'result': return 'Verifying…';

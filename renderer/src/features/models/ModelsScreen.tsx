@@ -27,7 +27,8 @@ export function ModelsScreen() {
       overview.reload();
       adapters.reload();
       refresh();
-      notify(modelId === null ? `No model set for the ${role}.` : `${modelId} now plans.`);
+      const name = overview.data?.installed.find((model) => model.id === modelId)?.name ?? modelId;
+      notify(modelId === null ? `No model set for the ${role}.` : role === 'planner' ? `${name} is now the planner.` : `${name} now runs the ${role}.`);
     } catch (error) {
       notify(errorText(error), 'error');
     }

@@ -112,8 +112,8 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
             {(runs.data ?? []).map((run) => (
               <li key={run.id}>
                 <button type="button" className={run.id === current ? 'run-item selected' : 'run-item'} onClick={() => navigate({ screen: 'training', id: run.id })}>
-                  <span className="run-question">{run.datasetName ?? 'deleted dataset'} · {String(run.config.preset ?? '')}</span>
-                  <span className="run-meta"><span className={`badge badge-${run.status}`}>{run.status}</span><span>step {run.lastCompletedStep}</span><span>{formatWhen(run.createdAt)}</span></span>
+                  <span className="run-question">{run.datasetName ?? 'deleted dataset'}</span>
+                  <span className="run-meta"><span className={`badge badge-${run.status}`}>{run.status}</span><span>step {run.lastCompletedStep} of {String(run.config.steps ?? '?')}</span><span>{formatWhen(run.createdAt)}</span></span>
                 </button>
               </li>
             ))}
