@@ -2,17 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SettingsService } from '../../core/api/settings-service.ts';
-import type { Backend } from '../../core/backend.ts';
 import { InflowError } from '../../core/errors.ts';
-import { createEvalAgent } from '../../core/eval/eval-agent.ts';
-import { loadEvalModels } from '../../core/eval/eval-models.ts';
+import { evaluatePlanner } from '../../core/eval/evaluate-planner.ts';
 import { buildEvalReport, type EvalReport } from '../../core/eval/eval-report.ts';
 import { EvalStore, type EvaluationRecord } from '../../core/eval/eval-store.ts';
-import type { Benchmark } from '../../core/eval/load-benchmark.ts';
 import { loadBenchmark } from '../../core/eval/load-benchmark.ts';
 import { renderHtmlReport } from '../../core/eval/report-html.ts';
 import { renderTextReport } from '../../core/eval/report-text.ts';
-import { runEvaluation } from '../../core/eval/run-evaluation.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { builtinTools } from '../../core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
@@ -48,6 +44,9 @@ Options:
   --threads N, --context-size N, --cpu   engine settings
   --html FILE            where to write the HTML report (default: <data-dir>/reports/<id>.html)`;
 
+/** The entries of an object whose value is set (exactOptionalPropertyTypes-friendly spreading). */
+const definedOnly = <T extends Record<string, unknown>>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 const positiveInt = (value: string | undefined, flag: string): number | undefined => {
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -73,53 +72,6 @@ const runOptions = {
   'benchmarks-dir': { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' }, cpu: { type: 'boolean' }, html: { type: 'string' },
 } as const;
 
-type RunValues = ReturnType<typeof parseArgs<{ options: typeof runOptions; strict: true }>>['values'];
-
-/** What every planner evaluated by one command shares. */
-interface RunSetup {
-  context: CliContext;
-  values: RunValues;
-  benchmark: Benchmark;
-  backend: Backend;
-  evalStore: EvalStore;
-  tools: ReturnType<typeof builtinTools>;
-  numbers: { limit?: number; concurrency?: number; maxSteps?: number; threads?: number; contextSize?: number };
-}
-
-/** Loads the planner with `adapterId` (undefined: the base model), runs or resumes its evaluation, unloads it. */
-async function evaluatePlanner(setup: RunSetup, adapterId: string | undefined, resumeId: string | undefined): Promise<EvaluationRecord> {
-  const { context, values, benchmark, backend, numbers } = setup;
-  const loaded = await loadEvalModels({
-    backend, ...(values.model === undefined ? {} : { model: values.model }), ...(adapterId === undefined ? {} : { adapterId }),
-    ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
-    gpu: values.cpu === true ? false : 'auto', ...(numbers.threads === undefined ? {} : { threads: numbers.threads }),
-    ...(numbers.contextSize === undefined ? {} : { contextSize: numbers.contextSize }), sequences: numbers.concurrency ?? 1, signal: context.signal,
-  });
-  try {
-    const agent = createEvalAgent({
-      store: backend.runs, models: loaded.models, tools: setup.tools.tools, absentTools: setup.tools.absent, benchmark: benchmark.name,
-      ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
-      ...(numbers.maxSteps === undefined ? {} : { limits: { maxSteps: numbers.maxSteps } }),
-    });
-    return await runEvaluation({
-      evalStore: setup.evalStore, runs: backend.runs, benchmark, agent, plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
-      ...(loaded.judge === undefined ? {} : { judge: loaded.judge }), ...(numbers.limit === undefined ? {} : { limit: numbers.limit }),
-      ...(numbers.concurrency === undefined ? {} : { concurrency: numbers.concurrency }), ...(resumeId === undefined ? {} : { evaluationId: resumeId }),
-      fresh: values.fresh === true, signal: context.signal,
-      config: { profile: values.profile ?? 'structured', maxSteps: numbers.maxSteps ?? 10, judge: loaded.judge?.id ?? null, tools: setup.tools.tools.map((t) => t.name) },
-      onProgress: (event) => {
-        if (event.type === 'evaluation-start') {
-          context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${benchmark.name}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
-        } else if (event.type === 'item-scored') {
-          context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
-        }
-      },
-    });
-  } finally {
-    await loaded.dispose();
-  }
-}
-
 async function runCommand(context: CliContext, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: runOptions, strict: true });
   if (values.benchmark === undefined) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
@@ -143,10 +95,23 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
       webAccess: settings.privacy.networkTools || values.web === true, knowledge: new KnowledgeIndex(backend.db), sandbox,
       ...(values.tools === undefined ? {} : { only: values.tools.split(',').map((name) => name.trim()).filter((name) => name !== '') }),
     });
-    const setup: RunSetup = { context, values, benchmark, backend, evalStore, tools, numbers };
+    const evaluate = (adapterId: string | undefined, evaluationId: string | undefined) => evaluatePlanner({
+      backend, evalStore, benchmark, tools, ...(values.model === undefined ? {} : { model: values.model }),
+      ...(adapterId === undefined ? {} : { adapterId }), ...(evaluationId === undefined ? {} : { evaluationId }),
+      ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
+      gpu: values.cpu === true ? false : 'auto', ...definedOnly(numbers), fresh: values.fresh === true, signal: context.signal,
+      ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
+      onProgress: (event) => {
+        if (event.type === 'evaluation-start') {
+          context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${benchmark.name}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
+        } else if (event.type === 'item-scored') {
+          context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
+        }
+      },
+    });
     const evaluations: EvaluationRecord[] = [];
-    if (values.against !== undefined) evaluations.push(await evaluatePlanner(setup, values.against === 'base' ? undefined : values.against, undefined));
-    if (evaluations[0]?.status !== 'cancelled') evaluations.push(await evaluatePlanner(setup, values.adapter, values.resume));
+    if (values.against !== undefined) evaluations.push(await evaluate(values.against === 'base' ? undefined : values.against, undefined));
+    if (evaluations[0]?.status !== 'cancelled') evaluations.push(await evaluate(values.adapter, values.resume));
     const ids = evaluations.map((e) => e.id);
     writeReports(context, buildEvalReport({ evalStore, evaluationIds: ids }), backend.paths.reports, values.html, ids.join('-vs-'));
     if (evaluations.some((e) => e.status === 'cancelled')) {

@@ -13,3 +13,5 @@ export { renderTextReport } from './report-text.ts';
 export { renderHtmlReport } from './report-html.ts';
 export { paperResults, paperResultsFor, type PaperRow } from './paper-results.ts';
 export { createEvalAgent, type EvalAgentOptions } from './eval-agent.ts';
+export { evaluatePlanner, type EvaluatePlannerOptions } from './evaluate-planner.ts';
+export { loadEvalModels, type EvalModelOptions, type EvalModels } from './eval-models.ts';

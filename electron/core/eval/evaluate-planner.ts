@@ -1,0 +1,80 @@
+import type { AbsentTool } from '../agent/profiles/prompt-profile.ts';
+import type { ProfileName } from '../agent/profiles/prompt-profile.ts';
+import type { Backend } from '../backend.ts';
+import type { Tool } from '../tools/tool.ts';
+import { createEvalAgent } from './eval-agent.ts';
+import { loadEvalModels } from './eval-models.ts';
+import type { EvalStore, EvaluationRecord } from './eval-store.ts';
+import type { Benchmark } from './load-benchmark.ts';
+import { runEvaluation, type EvalProgress } from './run-evaluation.ts';
+
+export interface EvaluatePlannerOptions {
+  backend: Backend;
+  evalStore: EvalStore;
+  benchmark: Benchmark;
+  tools: { tools: readonly Tool[]; absent: readonly AbsentTool[] };
+  /** GGUF path or installed id (default: the recommended installed model). */
+  model?: string;
+  /** Undefined: the base model. */
+  adapterId?: string;
+  judgeModel?: string;
+  noJudge?: boolean;
+  gpu?: false | 'auto';
+  threads?: number;
+  contextSize?: number;
+  profile?: ProfileName;
+  /** Agent steps per item (default 10, as in the paper's evaluation). */
+  maxSteps?: number;
+  limit?: number;
+  concurrency?: number;
+  /** Resume (or extend) this evaluation. */
+  evaluationId?: string;
+  fresh?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: EvalProgress) => void;
+}
+
+/**
+ * One planner (base model or adapter) on one benchmark, start to finish: loads the models, runs or resumes the
+ * evaluation with the agent, and unloads the models again, so several planners can be evaluated in turn.
+ * The settings that change results (profile, steps, judge, tools) are the evaluation's config: an unfinished
+ * evaluation is resumed only with the same ones.
+ */
+export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<EvaluationRecord> {
+  const loaded = await loadEvalModels({
+    backend: options.backend,
+    ...(options.model === undefined ? {} : { model: options.model }),
+    ...(options.adapterId === undefined ? {} : { adapterId: options.adapterId }),
+    ...(options.judgeModel === undefined ? {} : { judgeModel: options.judgeModel }),
+    noJudge: options.noJudge === true,
+    gpu: options.gpu ?? 'auto',
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
+    sequences: options.concurrency ?? 1,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  try {
+    const agent = createEvalAgent({
+      store: options.backend.runs, models: loaded.models, tools: options.tools.tools, absentTools: options.tools.absent, benchmark: options.benchmark.name,
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+      ...(options.maxSteps === undefined ? {} : { limits: { maxSteps: options.maxSteps } }),
+    });
+    return await runEvaluation({
+      evalStore: options.evalStore, runs: options.backend.runs, benchmark: options.benchmark, agent,
+      plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
+      ...(loaded.judge === undefined ? {} : { judge: loaded.judge }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.evaluationId === undefined ? {} : { evaluationId: options.evaluationId }),
+      fresh: options.fresh === true,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      config: {
+        profile: options.profile ?? 'structured', maxSteps: options.maxSteps ?? 10, judge: loaded.judge?.id ?? null,
+        tools: options.tools.tools.map((tool) => tool.name),
+      },
+    });
+  } finally {
+    await loaded.dispose();
+  }
+}
