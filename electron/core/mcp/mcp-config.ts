@@ -108,6 +108,8 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
   }
   if (type === 'sse') fail(name, '"type"', 'is "sse", which Inflow does not support', 'Use the server\'s streamable HTTP endpoint (usually ending in /mcp) with "url".');
   if (entry.command !== undefined && entry.url !== undefined) fail(name, 'the entry', 'has both "command" and "url"', 'Keep "command" for a local server or "url" for a remote one, not both.');
+  if (type === 'stdio' && entry.url !== undefined) fail(name, '"type"', 'is "stdio" but the entry has a "url"', 'Use "command" for a stdio server, or set "type" to "http".');
+  if (type !== undefined && type !== 'stdio' && entry.command !== undefined) fail(name, '"type"', `is ${JSON.stringify(type)} but the entry has a "command"`, 'Use "url" for an HTTP server, or set "type" to "stdio".');
   if (entry.disabled !== undefined && typeof entry.disabled !== 'boolean') fail(name, '"disabled"', `must be true or false, not ${describe(entry.disabled)}`);
   const settings: McpServerSettings = {
     disabled: entry.disabled === true,

@@ -35,6 +35,8 @@ test('malformed entries are refused with the server and the field named', () => 
   assert.throws(() => parseServerEntry('files', { command: 'x', timeoutMs: -5 }), configError(/"files": "timeoutMs" must be a positive whole number/));
   assert.throws(() => parseServerEntry('files', { command: 'x', disabled: 'yes' }), configError(/"files": "disabled" must be true or false/));
   assert.throws(() => parseServerEntry('bad name!', { command: 'x' }), configError(/"bad name!" is not a valid MCP server name/));
+  assert.throws(() => parseServerEntry('web', { type: 'http', command: 'x' }), configError(/"web": "type" is "http" but the entry has a "command"/));
+  assert.throws(() => parseServerEntry('files', { type: 'stdio', url: 'http://a/mcp' }), configError(/"files": "type" is "stdio" but the entry has a "url"/));
 });
 
 test('the store adds, lists, toggles and removes servers, keeping fields and keys it does not know', () => {
