@@ -5,6 +5,7 @@ import { InflowError } from '../errors.ts';
 import { readGgufFile } from '../gguf/gguf-reader.ts';
 import { assertFits, estimateFit, kvBytesPerToken, systemBudget, type HardwareBudget } from '../models/hardware-fit.ts';
 import { resolveInstalledModel } from '../models/model-registry.ts';
+import { clearLlamaLog, recordLlamaLog, takeLlamaErrors } from './llama-log.ts';
 import { LocalModel, type ContextSettings } from './local-model.ts';
 
 export type EngineBackend = 'Metal' | 'CUDA' | 'Vulkan' | 'CPU';
@@ -91,7 +92,7 @@ export class Engine {
       label: id,
     }));
     let llamaModel: LlamaModel;
-    recentErrors.length = 0;
+    clearLlamaLog();
     try {
       llamaModel = await this.llama.loadModel({
         modelPath: file,
@@ -104,7 +105,7 @@ export class Engine {
       if ((error as Error).name === 'InsufficientMemoryError') {
         throw new InflowError('MODEL_WONT_FIT', `${id} does not fit in this computer's memory: ${(error as Error).message}`, { cause: error, hint: 'Choose a smaller model or quantization.' });
       }
-      throw new InflowError('MODEL_LOAD_FAILED', `llama.cpp could not load ${file}: ${(error as Error).message}${llamaErrorTail()}`, {
+      throw new InflowError('MODEL_LOAD_FAILED', `llama.cpp could not load ${file}: ${(error as Error).message}${takeLlamaErrors()}`, {
         cause: error, hint: 'The file may be corrupt or use an architecture this llama.cpp build does not support.',
       });
     }
@@ -142,13 +143,6 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
 
 const engines = new Map<string, Promise<Engine>>();
 
-/** The last lines llama.cpp logged at error level; quoted in load errors instead of being printed. */
-const recentErrors: string[] = [];
-
-function llamaErrorTail(): string {
-  const tail = recentErrors.splice(0).filter((line) => !/failed to load model$/.test(line)).slice(-2).join('; ');
-  return tail === '' ? '' : ` (${tail})`;
-}
 
 /**
  * The process-wide engine for a GPU choice, created on first use. Tests use `{ gpu: false }`.
@@ -159,7 +153,7 @@ export function getEngine(options: EngineOptions = {}): Promise<Engine> {
   if (engine === undefined) {
     engine = getLlama({
       gpu: options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error,
-      logger: (_level, message) => { recentErrors.push(message.trim()); if (recentErrors.length > 20) recentErrors.shift(); },
+      logger: (_level, message) => recordLlamaLog(message),
     })
       .then((llama) => new Engine(llama))
       .catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { InflowError } from '../errors.ts';
 import { readGgufFile } from '../gguf/gguf-reader.ts';
 import { renderChatPrompt } from './chat-prompt.ts';
 import { generateOnSequence } from './generate-on-sequence.ts';
+import { clearLlamaLog, takeLlamaErrors } from './llama-log.ts';
 import type { GenerateRequest, Generation, JsonSchema, LanguageModel } from './language-model.ts';
 import { SequencePool } from './sequence-pool.ts';
 
@@ -204,6 +205,7 @@ async function createContext(model: LlamaModel, settings: ContextSettings, adapt
     ...(adapter === null ? {} : { lora: { adapters: [{ filePath: adapter.filePath, scale: adapter.scale }] } }),
     failedCreationRemedy: false,
   };
+  clearLlamaLog();
   try {
     return await model.createContext(options);
   } catch (error) {
@@ -212,6 +214,11 @@ async function createContext(model: LlamaModel, settings: ContextSettings, adapt
         hint: 'Use a smaller contextSize or fewer parallel sequences.', cause: error,
       });
     }
-    throw error;
+    throw new InflowError('CONTEXT_CREATE_FAILED', `llama.cpp could not create a ${settings.contextSize}-token context: ${(error as Error).message}${takeLlamaErrors()}`, {
+      cause: error,
+      hint: settings.kvCacheType !== undefined && settings.kvCacheType !== 'f16'
+        ? 'A quantized KV cache needs attention heads whose size is a multiple of 32; try kvCacheType "f16".'
+        : 'Try a smaller contextSize.',
+    });
   }
 }

@@ -51,6 +51,11 @@ test('a model larger than memory is refused, saying how much it needs and how mu
   await assert.rejects(engine.loadModel({ path: testModelPath(), budget }), isCode('MODEL_WONT_FIT', /needs about .* but this computer has 512 KB RAM/));
 });
 
+test('a KV cache type the model cannot use is CONTEXT_CREATE_FAILED with llama.cpp\'s reason and a fix', async () => {
+  await assert.rejects(engine.loadModel({ path: testModelPath(), contextSize: 256, threads: 1, kvCacheType: 'q8_0' }), (error) =>
+    InflowError.isInstance(error) && error.code === 'CONTEXT_CREATE_FAILED' && /kvCacheType "f16"/.test(error.hint ?? ''));
+});
+
 test('catalog ids: unknown ones and ones not downloaded yet are told apart', async () => {
   const modelsDir = path.join(tempDir(), 'models');
   await assert.rejects(engine.loadModel({ catalogId: 'no-such-model', modelsDir }), isCode('UNKNOWN_MODEL'));

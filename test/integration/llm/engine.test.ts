@@ -144,3 +144,18 @@ test('an adapter switch waits for running generations instead of breaking them',
   assert.equal(model.adapterId, testLoraPath().split('/').pop()?.replace(/\.gguf$/, ''));
   await model.setAdapter(null);
 });
+
+test('context options: a q8_0 KV cache with flash attention generates like the f16 cache', async () => {
+  const path = testModelPath({ arch: 'qwen3' }); // 32-wide heads: quantized KV caches need multiples of 32
+  const request = { messages, sampling: { maxTokens: 6, temperature: 0 } };
+  const f16 = await engine.loadModel({ path, contextSize: 256, threads: 1 });
+  const q8 = await engine.loadModel({ path, contextSize: 256, threads: 1, kvCacheType: 'q8_0', flashAttention: true });
+  try {
+    const [a, b] = [await f16.generate(request), await q8.generate(request)];
+    assert.equal(b.responseTokens.length, 6);
+    assert.deepEqual(b.responseTokens.slice(0, 2), a.responseTokens.slice(0, 2));
+  } finally {
+    await f16.dispose();
+    await q8.dispose();
+  }
+});
