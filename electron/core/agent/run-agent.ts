@@ -203,7 +203,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     return record(generation);
 
     function record(generation: Generation): Generation {
-    budget.addModelCall(generation.promptTokens.length, generation.responseTokens.length);
+    // Endpoints without token ids (openai-compatible.ts) report counts in `usage`.
+    const usage = (generation as { usage?: { promptTokens: number; responseTokens: number } }).usage;
+    budget.addModelCall(generation.promptTokens.length || (usage?.promptTokens ?? 0), generation.responseTokens.length || (usage?.responseTokens ?? 0));
     store?.recordModuleCall({
       runId,
       stepIdx: step,

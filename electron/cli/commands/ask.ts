@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import type { AgentEvent } from '../../core/agent/agent-events.ts';
+import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
+import { formatEvent } from '../../core/agent/trace-format.ts';
+import { SettingsService } from '../../core/api/settings-service.ts';
+import { InflowError } from '../../core/errors.ts';
+import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
+import { getEngine } from '../../core/llm/engine.ts';
+import type { LocalModel } from '../../core/llm/local-model.ts';
+import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
+import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
+import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
+import { builtinTools } from '../../core/tools/builtin-tools.ts';
+import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
+import type { CliCommand } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+
+const usage = `Usage: inflow ask [options] "QUESTION"
+  Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
+  --tools LIST           comma-separated tools: generalist, python, knowledge, web, web-page, wikipedia (default: all available)
+  --max-steps N          action steps at most (default: settings, 8)
+  --max-time S           wall-clock limit in seconds (default: settings, 300)
+  --max-tokens N         token budget of the run (default: settings, 60000)
+  --profile P            structured (default) or agentflow (the reference's prompts, for the released planner)
+  --model PATH|ID        the planner model: a GGUF file or an installed model id (default: recommended installed model)
+  --adapter FILE         a LoRA adapter for the planner only
+  --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
+  --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
+  --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
+  --seed N               planner sampling seed
+  --context-size N       context window (default 8192); --threads N; --cpu
+  --json                 print the result (answer, stop reason, steps, usage) as JSON`;
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InflowError('USAGE', `--${name} needs a whole number, not "${value}".`, { hint: usage });
+  return parsed;
+}
+
+/** `inflow ask`: one agent run from the terminal. */
+export const command: CliCommand = {
+  name: 'ask',
+  summary: 'run the agent on a question, printing the step trace and the answer',
+  usage,
+  async run(context, args) {
+    const { values, positionals } = parseArgs({
+      args, allowPositionals: true,
+      options: {
+        tools: { type: 'string' }, 'max-steps': { type: 'string' }, 'max-time': { type: 'string' }, 'max-tokens': { type: 'string' },
+        profile: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, 'fixed-model': { type: 'string' },
+        endpoint: { type: 'string' }, 'endpoint-model': { type: 'string' }, web: { type: 'boolean' }, seed: { type: 'string' },
+        'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' },
+      },
+    });
+    const question = positionals.join(' ').trim();
+    if (question === '') throw new InflowError('USAGE', 'Give the question to answer.', { hint: usage });
+    if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
+      throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
+    }
+    if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
+    const backend = await context.backend();
+    const settings = new SettingsService(backend.db).read();
+    const knowledge = new KnowledgeIndex(backend.db);
+    const sandbox = new PythonSandbox();
+    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean);
+    const { tools, absent } = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge, sandbox, ...(only ? { only } : {}) });
+    if (only && tools.length === 0) {
+      throw new InflowError('USAGE', 'None of the selected tools is available.', { hint: absent.map((a) => `${a.name}: ${a.reason}`).join('\n') });
+    }
+
+    const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
+    const threads = integer(values.threads, 'threads');
+    const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
+    const load = (choice: string | undefined) => engine.loadModel({
+      ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
+    });
+    const loaded: LocalModel[] = [];
+    try {
+      const planner = await load(values.model);
+      loaded.push(planner);
+      const models: AgentModels = { planner };
+      if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']! });
+      else if (values['fixed-model'] !== undefined || values.adapter !== undefined) {
+        // The fixed modules use the base without the adapter: a second context of the same (or another) model.
+        const fixed = await load(values['fixed-model'] ?? values.model);
+        loaded.push(fixed);
+        models.fixed = fixed;
+      }
+      if (values.adapter !== undefined) await planner.setAdapter(values.adapter, 1);
+
+      let answering = false;
+      const onEvent = (event: AgentEvent) => {
+        if (context.json) return;
+        if (event.type === 'answer-delta') {
+          if (!answering) { context.stdout.write('Answer: '); answering = true; }
+          context.stdout.write(event.text);
+          return;
+        }
+        if (event.type === 'run-end' && answering) context.stdout.write('\n');
+        for (const line of formatEvent(event)) context.print(line);
+      };
+      const result = await runAgent({
+        question,
+        models,
+        tools,
+        absentTools: absent,
+        knownFacts: new LongTermMemory(backend.db).relevantFacts(question, 5),
+        profile: (values.profile as 'structured' | 'agentflow' | undefined) ?? settings.profile,
+        limits: {
+          maxSteps: integer(values['max-steps'], 'max-steps') ?? settings.limits.maxSteps,
+          maxTimeMs: (integer(values['max-time'], 'max-time') ?? settings.limits.maxWallSeconds) * 1000,
+          maxTokens: integer(values['max-tokens'], 'max-tokens') ?? settings.limits.maxTokens,
+        },
+        ...(values.seed === undefined ? {} : { seed: integer(values.seed, 'seed')! }),
+        store: backend.runs,
+        runKind: 'ask',
+        signal: context.signal,
+        onEvent,
+      });
+      if (context.json) context.printJson(result);
+      if (result.stopReason === 'cancelled') return ExitCode.cancelled;
+      return result.stopReason === 'error' ? ExitCode.failure : ExitCode.ok;
+    } finally {
+      sandbox.dispose();
+      for (const model of loaded) await model.dispose();
+    }
+  },
+};
