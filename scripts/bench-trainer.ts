@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:trainer`: speed and memory of the native LoRA trainer on test models at 256, 1024 and 2048 tokens,
+ * next to node-llama-cpp's own forward pass over the same tokens.
+ *
+ * For each model and length it prints: the SFT step time (one forward + backward over all tokens, the optimizer
+ * included) and its tokens/s, the GRPO step time (adds an old-policy and a reference forward pass), the trainer's
+ * forward-only time (logprobs), node-llama-cpp's prompt evaluation time, the ratio step / node-llama-cpp forward,
+ * the trainer's peak compute buffer and the process's peak RSS.
+ *
+ * Options: --threads N (default 1; more threads than free cores is catastrophic with ggml's spinning threadpool),
+ * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LlamaModel } from 'node-llama-cpp';
+import { loadNativeTrainer, type NativeTrainerModule, type TrainingSample } from '../electron/core/training/native-trainer.ts';
+import { testModelPath, testModelsDir, type TestModelOptions } from '../test/support/test-model.ts';
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1' },
+    repeats: { type: 'string', default: '3' },
+    lengths: { type: 'string', default: '256,1024,2048' },
+    models: { type: 'string', default: 'tiny,small,small-q8_0' },
+  },
+});
+const threads = Number(values.threads);
+const repeats = Math.max(1, Number(values.repeats));
+const lengths = values.lengths.split(',').map(Number);
+
+const shapes: Record<string, { options: TestModelOptions; type?: string }> = {
+  tiny: { options: { arch: 'qwen2' } },
+  small: { options: { arch: 'qwen2', nEmbd: 256, nLayer: 4, nHead: 8, nHeadKv: 2, nFf: 768 } },
+  'small-q8_0': { options: { arch: 'qwen2', nEmbd: 256, nLayer: 4, nHead: 8, nHeadKv: 2, nFf: 768 }, type: 'q8_0' },
+};
+
+async function modelFile(module: NativeTrainerModule, name: string): Promise<string> {
+  const shape = shapes[name];
+  if (shape === undefined) throw new Error(`unknown model '${name}' (known: ${Object.keys(shapes).join(', ')})`);
+  const f32 = testModelPath({ ...shape.options, contextLength: 4096 });
+  if (shape.type === undefined) return f32;
+  const file = path.join(testModelsDir, `${path.basename(f32, '.gguf')}-${shape.type}.gguf`);
+  await module.convertModel(f32, file, shape.type);
+  return file;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await fn();
+    times.push((performance.now() - started) / 1000);
+  }
+  return median(times);
+}
+
+async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise<number> {
+  const context = await model.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
+  const sequence = context.getSequence();
+  try {
+    return await timed(async () => {
+      await sequence.clearHistory();
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+    });
+  } finally {
+    await context.dispose();
+  }
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+const module = await loadNativeTrainer({ gpu: false });
+console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
+console.log('model        T     SFT step   tok/s   GRPO step  fwd only  nlc fwd  step/nlc  compute    RSS');
+for (const name of values.models.split(',')) {
+  const modelPath = await modelFile(module, name);
+  const llamaModel = await module.llama.loadModel({ modelPath, gpuLayers: 0 });
+  const trainer = await module.createTrainer({ modelPath, lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, threads, microBatchTokens: Math.max(...lengths) });
+  try {
+    const vocab = trainer.info().model.vocabularySize;
+    for (const length of lengths) {
+      const tokens = Array.from({ length }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
+      const sample: TrainingSample = { promptTokens: tokens.slice(0, 1), responseTokens: tokens.slice(1), advantage: 1 };
+      let peak = 0;
+      const sft = await timed(async () => {
+        peak = (await trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 })).peakComputeBytes;
+      });
+      const grpo = await timed(() => trainer.step({ samples: [sample], objective: 'grpo', klBeta: 0.04, learningRate: 1e-5 }));
+      const forward = await timed(() => trainer.logprobs([sample]));
+      const reference = await nodeLlamaCppForward(llamaModel, tokens);
+      console.log([
+        name.padEnd(11), String(length).padStart(5), `${sft.toFixed(3)} s`.padStart(10), (length / sft).toFixed(0).padStart(7),
+        `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
+        `${(sft / reference).toFixed(1)}x`.padStart(9), mib(peak).padStart(10), mib(process.resourceUsage().maxRSS * 1024).padStart(10),
+      ].join(' '));
+    }
+  } finally {
+    await trainer.dispose();
+    await llamaModel.dispose();
+  }
+}
