@@ -105,7 +105,8 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
         if (event.type === 'evaluation-start') {
           context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${benchmark.name}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
         } else if (event.type === 'item-scored') {
-          context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
+          const reason = event.reason.length > 90 ? `${event.reason.slice(0, 87)}...` : event.reason;
+          context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}: ${reason.replace(/\s+/g, ' ')}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
         }
       },
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -35,10 +35,6 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const evaluations = JSON.parse(list.stdout) as Array<{ id: string; status: string; scored: number }>;
     assert.deepEqual(evaluations.map((e) => [e.status, e.scored]), [['completed', 2]]);
 
-    const again = inflow('eval', '--benchmark', file, '--model', model, '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--limit', '2');
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /Starting evaluation/, 'a completed evaluation is not resumed: a new one starts');
-
     const report = inflow('eval', 'report', evaluations[0]!.id, '--html', path.join(dataDir, 'r.html'));
     assert.equal(report.code, 0, report.stderr);
     assert.ok(fs.existsSync(path.join(dataDir, 'r.html')) && fs.existsSync(path.join(dataDir, 'r.json')));
@@ -48,15 +44,39 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const backend = await createBackend({ dataDir });
     const adapter = new AdapterRegistry(backend.db).register({ path: testLoraPath(), baseModel: 'test' });
     await backend.close();
-    const file = path.join(dataDir, 'three.json');
-    fs.writeFileSync(file, JSON.stringify([{ question: '2+2?', answer: 4 }, { question: '3+3?', answer: 6 }, { question: 'Sky colour?', answer: 'blue' }]));
+    const file = path.join(dataDir, 'pair.json');
+    fs.writeFileSync(file, JSON.stringify([{ question: '2+2?', answer: 4 }, { question: 'Sky colour?', answer: 'blue' }]));
     const run = inflow('eval', '--benchmark', file, '--model', testModelPath(), '--adapter', adapter.id, '--against', 'base', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--json');
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as { summaries: Array<{ label: string; scored: number; evaluation: { adapterId: string | null } }>; comparisons: Array<{ paired: number; pValue: number }> };
-    assert.deepEqual(report.summaries.map((s) => [s.evaluation.adapterId, s.scored]), [[null, 3], [adapter.id, 3]]);
+    assert.deepEqual(report.summaries.map((s) => [s.evaluation.adapterId, s.scored]), [[null, 2], [adapter.id, 2]]);
     assert.equal(report.comparisons.length, 1);
-    assert.equal(report.comparisons[0]!.paired, 3);
+    assert.equal(report.comparisons[0]!.paired, 2);
     assert.ok(report.comparisons[0]!.pValue > 0 && report.comparisons[0]!.pValue <= 1);
+  });
+
+  it('stops cleanly on Ctrl-C (exit 130) and the same command resumes without rescoring', async () => {
+    const file = path.join(dataDir, 'four.json');
+    fs.writeFileSync(file, JSON.stringify(['Sky?', 'Grass?', 'Snow?', 'Coal?'].map((question, index) => ({ question, answer: ['blue', 'green', 'white', 'black'][index] }))));
+    const args = [path.join(repoRoot, 'electron/cli/index.ts'), 'eval', '--benchmark', file, '--model', testModelPath(), '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--tools', 'generalist', '--data-dir', dataDir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/\[1\/4\]/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stdout);
+    assert.match(stdout, /Stopped\. Run the same command again to resume evaluation (eval_\w+)/);
+    const id = /resume evaluation (eval_\w+)/.exec(stdout)![1]!;
+    const scoredBefore = stdout.match(/^ {2}\[\d\/4\] item/gm)?.length ?? 0;
+    assert.ok(scoredBefore >= 1 && scoredBefore < 4, stdout);
+
+    const again = inflow(...args.slice(1, -2));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`Resuming evaluation ${id}: four, .*; ${scoredBefore} scored, ${4 - scoredBefore} to run`));
+    const list = JSON.parse(inflow('eval', 'list', '--json').stdout) as Array<{ id: string; scored: number; status: string }>;
+    assert.deepEqual(list.filter((e) => e.id === id).map((e) => [e.scored, e.status]), [[4, 'completed']]);
   });
 
   it('fails with a clear message and exit code for a bad benchmark before loading any model', () => {
