@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
+import { getEngine } from '../../core/llm/engine.ts';
 import { modelCatalog } from '../../core/models/catalog.ts';
 import type { DownloadProgress } from '../../core/models/download-file.ts';
-import { estimateFit, formatBytes, freeDiskBytes, systemBudget } from '../../core/models/hardware-fit.ts';
+import { estimateFit, formatBytes, freeDiskBytes, systemBudget, type HardwareBudget } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels, removeInstalledModel } from '../../core/models/model-registry.ts';
 import { pullModel } from '../../core/models/pull-model.ts';
 import type { CliCommand, CliContext } from '../command.ts';
@@ -37,6 +38,16 @@ function progressPrinter(context: CliContext, label: string): (progress: Downloa
   };
 }
 
+/** RAM plus the GPU's VRAM when llama.cpp finds a GPU (without one, or if the runtime fails, RAM only). */
+async function measuredBudget(): Promise<HardwareBudget> {
+  try {
+    const info = await (await getEngine({ gpu: 'auto' })).info();
+    return systemBudget({ total: info.vram.total, free: info.vram.free });
+  } catch {
+    return systemBudget();
+  }
+}
+
 /** `inflow models`: the model catalog, downloads and installed models. */
 export const command: CliCommand = {
   name: 'models',
@@ -50,10 +61,10 @@ export const command: CliCommand = {
     switch (action) {
       case 'list': {
         const installed = listInstalledModels(modelsDir);
-        const budget = systemBudget();
+        const budget = await measuredBudget();
         const rows = [
           ...modelCatalog.map((entry) => {
-            const fit = estimateFit({ modelBytes: entry.approxBytes, kvBytes: entry.approxBytes * 0.1, budget, useGpu: false, label: entry.name });
+            const fit = estimateFit({ modelBytes: entry.approxBytes, kvBytes: entry.approxBytes * 0.1, budget, useGpu: budget.vramTotal > 0, label: entry.name });
             return { id: entry.id, name: entry.name, bytes: entry.approxBytes, installed: installed.some((model) => model.id === entry.id), fits: fit.fits, recommended: entry.recommended === true, description: entry.description };
           }),
           ...installed.filter((model) => !modelCatalog.some((entry) => entry.id === model.id))
@@ -71,7 +82,7 @@ export const command: CliCommand = {
       case 'pull': {
         if (id === undefined) throw new InflowError('USAGE', 'Name the model to pull.', { hint: usage });
         const result = await pullModel({
-          modelsDir, id, signal: context.signal, onProgress: progressPrinter(context, id),
+          modelsDir, id, signal: context.signal, budget: await measuredBudget(), onProgress: progressPrinter(context, id),
           onVerify: () => { if (!context.json) context.stderr.write(`Verifying ${id}...\n`); },
           ...(values.url === undefined ? {} : { url: values.url }),
           ...(values.force === true ? { force: true } : {}),
