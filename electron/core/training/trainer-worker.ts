@@ -24,7 +24,7 @@ let queue: Promise<void> = Promise.resolve();
 
 async function handle(command: TrainerCommand): Promise<unknown> {
   if (command.type === 'init') {
-    send({ type: 'progress', phase: 'loading', detail: { modelPath: command.init.modelPath } });
+    send({ type: 'progress', phase: 'loading', detail: { modelPath: command.init.modelPath, pid: process.pid } });
     trainer = await createInProcessTrainer(command.init, { onProgress: (phase, detail) => send({ type: 'progress', phase, detail }) });
     return { ready: true };
   }
@@ -59,5 +59,7 @@ function onCommand(command: TrainerCommand): void {
 if (parentPort !== undefined) parentPort.on('message', (event) => onCommand(event.data as TrainerCommand));
 else {
   process.on('message', (message) => onCommand(message as TrainerCommand));
-  process.on('disconnect', () => process.exit(0));
+  // The parent is gone (killed, crashed): stop at once. process.exit would wait for a running native step to
+  // finish; files are written atomically, so dying mid-step loses nothing the parent has not already discarded.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }

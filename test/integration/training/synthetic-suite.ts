@@ -17,12 +17,13 @@ const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 
   'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern'];
 
 /** `train` items then `heldOut` items (held-out words never appear in training), both halves of each kind. */
-export function syntheticItems(options: { train: number; heldOut: number; seed?: number }): DatasetItemInput[] {
+export function syntheticItems(options: { train: number; heldOut: number; seed?: number; kinds?: ReadonlyArray<'reverse' | 'count'> }): DatasetItemInput[] {
+  const kinds = options.kinds ?? ['reverse', 'count'];
   const chosen = seededShuffle(words, options.seed ?? 7);
   return Array.from({ length: options.train + options.heldOut }, (_, i) => {
     const word = chosen[i % chosen.length]!;
     const split = i < options.train ? 'train' : 'heldout';
-    return i % 2 === 0
+    return kinds[i % kinds.length] === 'reverse'
       ? { question: `Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' }, split }
       : { question: `Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' }, split };
   });
