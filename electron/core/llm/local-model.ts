@@ -64,7 +64,7 @@ export class LocalModel implements LanguageModel {
   async generate(request: GenerateRequest): Promise<Generation> {
     const prompt = renderChatPrompt(this.llamaModel, this.chatWrapper, request.messages);
     const grammar = request.jsonSchema === undefined ? undefined : await this.grammarFor(request.jsonSchema);
-    while (this.switching !== null) await this.switching;
+    while (this.switching !== null) await this.switching.catch(() => undefined);
     const pool = this.pool;
     const adapterId = this.adapterId;
     const sequence = await pool.acquire();
@@ -128,7 +128,7 @@ export class LocalModel implements LanguageModel {
       if (!(scale > 0 && scale <= 4)) throw new InflowError('INVALID_ADAPTER_SCALE', `Adapter scale ${scale} must be in (0, 4].`);
       next = { id: options.id ?? path.basename(filePath, '.gguf'), filePath, scale };
     }
-    while (this.switching !== null) await this.switching;
+    while (this.switching !== null) await this.switching.catch(() => undefined);
     const switching = (async () => {
       await this.pool.drain();
       await this.context.dispose();

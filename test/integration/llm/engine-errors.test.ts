@@ -71,6 +71,10 @@ test('bad requests: a prompt longer than the context, bad sampling, a mismatched
     await assert.rejects(model.generate({ messages: [] }), isCode('INVALID_REQUEST'));
     await assert.rejects(model.setAdapter(testLoraPath({ arch: 'qwen3' })), isCode('ADAPTER_MISMATCH', /qwen3/));
     await assert.rejects(model.setAdapter(testModelPath()), isCode('ADAPTER_INVALID'));
+    const running = model.generate({ messages: [{ role: 'user', content: 'x' }], sampling: { maxTokens: 2 } });
+    await assert.rejects(model.setAdapter(testLoraPath({ nEmbd: 128 })), isCode('ADAPTER_LOAD_FAILED'));
+    assert.equal((await running).responseTokens.length, 2);
+    assert.equal(model.adapterId, null);
     const ok = await model.generate({ messages: [{ role: 'user', content: 'still works' }], sampling: { maxTokens: 3 } });
     assert.equal(ok.responseTokens.length, 3);
   } finally {
