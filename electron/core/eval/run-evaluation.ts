@@ -92,6 +92,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
   let correctSoFar = evalStore.items(evaluation.id).filter((item) => item.correct).length;
   let scored = done.size;
   let failure: unknown;
@@ -109,7 +110,7 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
       else if (event.type === 'run-end') tokens = event.usage.totalTokens;
     };
     const result = await options.agent({ question: item.question, item, evaluationId: evaluation.id, signal: controller.signal, onEvent });
-    if (controller.signal.aborted || result.stopReason === 'cancelled') return;
+    if (controller.signal.aborted) return;
     const score = await scoreAnswer(
       {
         response: result.answer ?? '', expected: item.expected, kind: item.answerKind, question: item.plainQuestion,
@@ -159,7 +160,9 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  const status: EvaluationStatus = failure !== undefined ? 'failed' : options.signal?.aborted === true ? 'cancelled' : 'completed';
+  const scoredNow = evalStore.scoredPositions(evaluation.id);
+  const complete = queue.every((item) => scoredNow.has(item.position));
+  const status: EvaluationStatus = failure !== undefined ? 'failed' : options.signal?.aborted === true ? 'cancelled' : complete ? 'completed' : 'interrupted';
   evalStore.update(evaluation.id, { status, error: failure === undefined ? null : (failure as Error)?.message ?? String(failure) });
   const final = evalStore.get(evaluation.id)!;
   options.onProgress?.({ type: 'evaluation-end', evaluation: final });
