@@ -159,3 +159,14 @@ test('context options: a q8_0 KV cache with flash attention generates like the f
     await q8.dispose();
   }
 });
+
+test('a frequency penalty stops the model repeating tokens it already produced', async () => {
+  const request = (frequencyPenalty?: number) => model.generate({
+    messages: [{ role: 'user', content: 'hi' }],
+    sampling: { maxTokens: 40, temperature: 0, ...(frequencyPenalty === undefined ? {} : { frequencyPenalty }) },
+  });
+  const plain = await request();
+  const penalized = await request(2);
+  assert.ok(new Set(plain.responseTokens).size < 40, 'the plain greedy reply repeats tokens');
+  assert.equal(new Set(penalized.responseTokens).size, 40);
+});
