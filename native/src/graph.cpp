@@ -52,8 +52,9 @@ struct Builder {
     ggml_tensor* v = ggml_reshape_3d(ctx, linear(l.wv, l.bv, x, il, TARGET_V), hp.headDim, hp.nHeadKv, T);
     if (l.qNorm != nullptr) q = norm(q, l.qNorm);
     if (l.kNorm != nullptr) k = norm(k, l.kNorm);
-    q = ggml_permute(ctx, rope(q, in.positions), 0, 2, 1, 3);  // [hd, T, nHead]
-    k = ggml_permute(ctx, rope(k, in.positions), 0, 2, 1, 3);  // [hd, T, nKv]
+    // contiguous copies let ggml's CPU backend use its blocked GEMM (tinyBLAS) instead of one short dot per entry
+    q = ggml_cont(ctx, ggml_permute(ctx, rope(q, in.positions), 0, 2, 1, 3));  // [hd, T, nHead]
+    k = ggml_cont(ctx, ggml_permute(ctx, rope(k, in.positions), 0, 2, 1, 3));  // [hd, T, nKv]
     ggml_tensor* kq = ggml_mul_mat(ctx, k, q);                 // [T_k, T_q, nHead], GQA by broadcast
     kq = ggml_soft_max_ext(ctx, kq, in.mask, 1.0f / std::sqrt((float)hp.headDim), 0.0f);
     ggml_set_output(kq);
