@@ -25,11 +25,11 @@ let mainWindow: BrowserWindow | null = null;
 
 async function start(): Promise<void> {
   await app.whenReady();
-  serveRenderer(path.join(here, '..', 'renderer'));
+  serveRenderer(path.join(here, '..', '..', 'renderer'));
   const backend = await createBackend({ dataDir: resolveDataDir() });
-  const api = createApi({ backend, launchTraining: utilityTrainerLauncher(path.join(here, 'trainer-worker.js')) });
+  const api = createApi({ backend, launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')) });
   const unregister = registerIpc({ dispatch: api.dispatch, events: api.events, window: () => mainWindow, devServerUrl });
-  const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, 'preload.cjs'), devServerUrl }); };
+  const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, '..', 'preload', 'index.cjs'), devServerUrl }); };
   open();
   app.on('second-instance', () => { if (mainWindow?.isMinimized()) mainWindow.restore(); mainWindow?.focus(); });
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });

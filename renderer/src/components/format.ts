@@ -46,3 +46,8 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value, null, 2);
 }
+
+/** A model file path shown by its name: "/data/models/qwen.gguf" → "qwen". */
+export function modelFileName(file: string): string {
+  return file.split(/[\\/]/).at(-1)?.replace(/\.gguf$/i, '') ?? file;
+}

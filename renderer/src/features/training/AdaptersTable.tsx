@@ -3,7 +3,7 @@ import { call, inflow } from '../../ipc/client.ts';
 import { useQuery } from '../../ipc/use-query.ts';
 import { useApp } from '../../app/app-context.ts';
 import { errorText } from '../../components/ErrorNotice.tsx';
-import { formatWhen } from '../../components/format.ts';
+import { formatWhen, modelFileName } from '../../components/format.ts';
 
 const accuracy = (adapter: AdapterView): string => {
   const value = adapter.metrics.heldoutAccuracy;
@@ -26,7 +26,7 @@ export function AdaptersTable() {
         <tbody>
           {adapters.data.map((adapter) => (
             <tr key={adapter.id} className={adapter.active ? 'active-row' : undefined}>
-              <td>v{adapter.version}</td><td>{adapter.baseModel}</td><td>{accuracy(adapter)}</td>
+              <td>v{adapter.version}</td><td title={adapter.baseModel}>{modelFileName(adapter.baseModel)}</td><td>{accuracy(adapter)}</td>
               <td>{adapter.active ? <span className="badge badge-answered">Active</span> : <span className="badge">{adapter.status}</span>}</td>
               <td>{formatWhen(adapter.createdAt)}</td>
               <td>{adapter.active ? null : <button type="button" className="secondary small" onClick={() => void act(() => call(inflow().training.promote({ adapterId: adapter.id })), `Promoted v${adapter.version}.`)}>Promote</button>}</td>

@@ -7,7 +7,7 @@ import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice, errorText } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
-import { formatWhen } from '../../components/format.ts';
+import { formatWhen, modelFileName } from '../../components/format.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { AdaptersTable } from './AdaptersTable.tsx';
 
@@ -34,7 +34,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       const point = event.point;
       setLive((previous) => ({ ...previous, [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point] }));
     }
-    if (event.status !== 'running') runs.reload();
+    if (event.status !== 'running' || event.point !== null) runs.reload();
   }), [runs.reload]);
 
   const importDataset = async () => {
@@ -122,7 +122,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
             {selectedRun !== undefined ? (
               <>
                 <div className="section-head">
-                  <h3>{selectedRun.datasetName ?? 'Training run'} on {selectedRun.baseModel}</h3>
+                  <h3 title={selectedRun.baseModel}>{selectedRun.datasetName ?? 'Training run'} on {modelFileName(selectedRun.baseModel)}</h3>
                   {selectedRun.status === 'running' ? <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}><Icon name="stop" />Stop</button> : null}
                 </div>
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
