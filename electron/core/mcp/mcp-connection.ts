@@ -109,12 +109,12 @@ export class McpConnection {
       const pids = this.#processTree(transport);
       await client.close().catch(() => undefined);
       killProcesses(pids.filter(isProcessAlive));
+      if (pids[0] !== undefined) untrackServerProcess(pids[0]);
       throw startError(this.server, error, this.#stderr);
     }
     this.#client = client;
     this.#transport = transport;
     this.#pid = transport instanceof StdioClientTransport ? transport.pid : null;
-    if (this.#pid !== null) trackServerProcess(this.#pid);
     return client;
   }
 
@@ -132,6 +132,12 @@ export class McpConnection {
     transport.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-stderrLimit);
     });
+    // Tracked from the moment it is spawned, so that quitting while a server is still starting leaves nothing behind.
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      if (transport.pid !== null) trackServerProcess(transport.pid);
+    };
     return transport;
   }
 
