@@ -22,86 +22,18 @@
 import { InflowError } from '../errors.ts';
 import type { Generation, LanguageModel, SamplingOptions } from '../llm/language-model.ts';
 import { newId } from '../store/ids.ts';
-import type { ModuleName, RunKind, RunStore, StopReason } from '../store/run-store.ts';
-import { runTool } from '../tools/run-tool.ts';
-import type { Tool } from '../tools/tool.ts';
-import type { AgentEvent, AgentUsage } from './agent-events.ts';
+import type { StopReason } from '../store/run-store.ts';
+import type { AgentEvent } from './agent-events.ts';
 import { AgentMemory } from './agent-memory.ts';
 import { analysisWithNotes, createAgentflowProfile } from './profiles/agentflow-profile.ts';
-import type { AbsentTool, AgentModule, ModuleRequest, PromptInputs, PromptProfile, ProfileName } from './profiles/prompt-profile.ts';
+import type { AgentModule, PromptInputs, PromptProfile } from './profiles/prompt-profile.ts';
 import { createStructuredProfile } from './profiles/structured-profile.ts';
+import type { AgentStepResult, RunAgentOptions, RunAgentResult } from './agent-options.ts';
+import { createModuleCaller } from './module-caller.ts';
 import { defaultLimits, RunBudget, RunStop, type AgentLimits } from './run-budget.ts';
+import { createToolCaller } from './tool-caller.ts';
 
-export interface AgentModels {
-  /** The trainable policy (optionally with a LoRA adapter). */
-  planner: LanguageModel;
-  /** The model of the fixed modules when they are not set one by one (normally the planner's base without adapter). */
-  fixed?: LanguageModel;
-  analyzer?: LanguageModel;
-  executor?: LanguageModel;
-  verifier?: LanguageModel;
-  generator?: LanguageModel;
-}
-
-/** A tool call waiting for the user's approval (tools with `requiresApproval`). */
-export interface ToolApprovalRequest {
-  runId: string;
-  step: number;
-  toolName: string;
-  input: Record<string, unknown>;
-  tool: Tool;
-}
-
-export interface RunAgentOptions {
-  question: string;
-  /** Re-run an existing task (rollouts, evals); otherwise a task is created for the question. */
-  taskId?: string;
-  models: AgentModels;
-  tools: readonly Tool[];
-  /** Tools the user has that are off in this run, with why; the planner is told. */
-  absentTools?: readonly AbsentTool[];
-  /** Long-term memory entries relevant to the question. */
-  knownFacts?: readonly string[];
-  profile?: ProfileName;
-  limits?: Partial<AgentLimits>;
-  plannerSampling?: SamplingOptions;
-  fixedSampling?: SamplingOptions;
-  moduleMaxTokens?: Partial<Record<AgentModule, number>>;
-  /** Token budget of the rendered memory in prompts; default 40 % of the planner's context. */
-  memoryTokenBudget?: number;
-  /** Base seed of the planner's sampling (step n uses seed + n). */
-  seed?: number;
-  store?: RunStore;
-  runKind?: RunKind;
-  groupId?: string;
-  /** Extra configuration stored with the run (e.g. dataset item, training step). */
-  runConfig?: Record<string, unknown>;
-  signal?: AbortSignal;
-  onEvent?: (event: AgentEvent) => void;
-  /** Asked before each call of a tool with `requiresApproval`; a denied call goes into memory as denied. */
-  approveToolCall?: (request: ToolApprovalRequest) => Promise<boolean>;
-}
-
-export interface AgentStepResult {
-  step: number;
-  toolName: string | null;
-  subGoal: string;
-  context: string;
-  command: string;
-  result: unknown;
-  stop: boolean | null;
-}
-
-export interface RunAgentResult {
-  runId: string;
-  taskId: string;
-  answer: string | null;
-  stopReason: StopReason;
-  steps: AgentStepResult[];
-  usage: AgentUsage;
-  /** Set when stopReason is 'error'. */
-  error?: string;
-}
+export type { AgentModels, AgentStepResult, RunAgentOptions, RunAgentResult, ToolApprovalRequest } from './agent-options.ts';
 
 const toolNotFoundCommand = 'No command was generated because the tool was not found.';
 const toolNotFoundResult = 'No result was generated because the tool was not found.';
@@ -171,60 +103,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     maxSteps: limits.maxSteps,
   };
 
-  /** One model call of a module: capped by the token budget, aborted with the run, recorded as it returns. */
-  const callModule = async (module: AgentModule, request: ModuleRequest, step: number | null, extra: { signal?: AbortSignal; stream?: (text: string) => void; unlimited?: boolean } = {}): Promise<Generation> => {
-    if (!extra.unlimited) budget.check();
-    const model = modelOf[module];
-    const remaining = extra.unlimited ? request.maxTokens : budget.remainingTokens();
-    const maxTokens = Math.max(1, Math.min(options.moduleMaxTokens?.[module] ?? request.maxTokens, remaining));
-    const base = module === 'planner' ? plannerSampling : fixedSampling;
-    const seed = module === 'planner' && options.seed !== undefined ? { seed: options.seed + (step ?? 0) } : {};
-    const sampling: SamplingOptions = { ...base, ...seed, maxTokens };
-    const startedAt = Date.now();
-    const started = performance.now();
-    let generation: Generation;
-    try {
-      generation = await model.generate({
-        messages: request.messages,
-        sampling,
-        ...(request.jsonSchema === undefined ? {} : { jsonSchema: request.jsonSchema }),
-        signal: extra.signal ?? budget.signal,
-        ...(extra.stream ? { onTextChunk: extra.stream } : {}),
-      });
-    } catch (error) {
-      // A constrained output cut by the token cap fails the engine's schema check; the generation comes with
-      // the error, and the profile repairs and reads it.
-      const cut = InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID' ? (error.details?.generation as Generation | undefined) : undefined;
-      if (cut !== undefined && !budget.signal.aborted) return record(cut);
-      if (extra.signal?.aborted) throw options.signal?.aborted ? new RunStop('cancelled', 'Cancelled by the user.') : new RunStop('time_limit', 'The final answer ran out of time.');
-      if (budget.signal.aborted && extra.signal === undefined) throw budget.stopFromAbort();
-      throw error;
-    }
-    return record(generation);
-
-    function record(generation: Generation): Generation {
-    // Endpoints without token ids (openai-compatible.ts) report counts in `usage`.
-    const usage = (generation as { usage?: { promptTokens: number; responseTokens: number } }).usage;
-    budget.addModelCall(generation.promptTokens.length || (usage?.promptTokens ?? 0), generation.responseTokens.length || (usage?.responseTokens ?? 0));
-    store?.recordModuleCall({
-      runId,
-      stepIdx: step,
-      module: module as ModuleName,
-      modelId: generation.modelId,
-      adapterId: generation.adapterId,
-      promptText: generation.promptText,
-      responseText: generation.text,
-      promptTokens: generation.promptTokens,
-      responseTokens: generation.responseTokens,
-      responseLogprobs: generation.responseLogprobs,
-      startedAt,
-      durationMs: performance.now() - started,
-      meta: { profile: profileName, sampling, stopReason: generation.stopReason, jsonSchema: request.jsonSchema !== undefined },
-    });
-    if (generation.stopReason === 'aborted' && budget.signal.aborted && !extra.signal) throw budget.stopFromAbort();
-    return generation;
-    }
-  };
+  const callTool = createToolCaller({
+    budget, runId, emit, ...(store ? { store } : {}), model: modelOf.generator,
+    ...(options.approveToolCall ? { approveToolCall: options.approveToolCall } : {}),
+  });
+  const callModule = createModuleCaller({
+    models: modelOf, budget, runId, profile: profileName, plannerSampling, fixedSampling,
+    ...(store ? { store } : {}), ...(options.moduleMaxTokens ? { moduleMaxTokens: options.moduleMaxTokens } : {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.signal ? { userSignal: options.signal } : {}),
+  });
 
   let stopReason: StopReason = 'answered';
   let stopMessage: string | undefined;
@@ -313,45 +200,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     store?.recordStep({ runId, idx: step, toolName: plan.toolName, subGoal: plan.subGoal, context: plan.context, command: record.command, result: record.result, verification: { stop: verification.stop, analysis: verification.analysis, parsed: verification.parsed } });
     return verification.stop;
   }
-
-  /** Runs one tool call (asking for approval when the tool needs it) and returns what goes into memory. */
-  async function callTool(step: number, tool: Tool, input: Record<string, unknown>, command: string): Promise<unknown> {
-    budget.check();
-    emit({ type: 'tool-call', step, toolName: tool.name, input, command });
-    const startedAt = Date.now();
-    if (tool.requiresApproval) {
-      const approved = options.approveToolCall ? await raceAbort(options.approveToolCall({ runId, step, toolName: tool.name, input, tool }), budget) : false;
-      if (!approved) {
-        const denied = { denied: true, message: options.approveToolCall ? `The user denied this call of ${tool.name}.` : `${tool.name} needs the user's approval and no one could be asked.` };
-        emit({ type: 'tool-result', step, toolName: tool.name, ok: false, error: { code: 'TOOL_DENIED', message: denied.message }, durationMs: 0, truncated: false });
-        store?.recordModuleCall({ runId, stepIdx: step, module: 'tool', promptText: JSON.stringify(input), responseText: JSON.stringify(denied), startedAt, durationMs: 0, meta: { tool: tool.name, ok: false, denied: true } });
-        return denied;
-      }
-    }
-    budget.usage.toolCalls += 1;
-    let outcome;
-    try {
-      outcome = await runTool(tool, input, { signal: budget.signal, runId, model: modelOf.generator });
-    } catch {
-      throw budget.stopFromAbort();
-    }
-    const value = outcome.ok ? outcome.output : `Error: ${outcome.error.message}`;
-    emit({ type: 'tool-result', step, toolName: tool.name, ok: outcome.ok, ...(outcome.ok ? { output: outcome.output } : { error: { code: outcome.error.code, message: outcome.error.message } }), durationMs: outcome.durationMs, truncated: outcome.ok && outcome.truncated });
-    store?.recordModuleCall({
-      runId, stepIdx: step, module: 'tool', promptText: JSON.stringify(input), responseText: JSON.stringify(value), startedAt, durationMs: outcome.durationMs,
-      meta: { tool: tool.name, ok: outcome.ok, ...(outcome.ok ? { truncated: outcome.truncated } : { error: outcome.error }) },
-    });
-    return value;
-  }
 }
 
 function answerFromStructured(generation: Generation, profile: PromptProfile): string {
   const parsed = generation.parsed as { answer?: unknown } | undefined;
   if (parsed && typeof parsed.answer === 'string') return parsed.answer.trim();
   return profile.answerFromText(generation.text).trim();
-}
-
-async function raceAbort<T>(promise: Promise<T>, budget: RunBudget): Promise<T> {
-  budget.check();
-  return Promise.race([promise, new Promise<never>((_, reject) => budget.signal.addEventListener('abort', () => reject(budget.stopFromAbort()), { once: true }))]);
 }
