@@ -1,6 +1,6 @@
 import type { Database } from '../store/database.ts';
 import { InflowError } from '../errors.ts';
-import type { EvalItemRecord, EvalStore } from './eval-store.ts';
+import type { EvalItemRecord, EvalStore, EvaluationRecord } from './eval-store.ts';
 import { compareEvaluations, summarizeEvaluation, type Comparison, type EvaluationSummary } from './summarize.ts';
 
 /** The metrics a training run logged per step, for the adapter an evaluation used. */
@@ -14,6 +14,8 @@ export interface TrainingCurve {
 /** Everything a report shows; the JSON output is this object. */
 export interface EvalReport {
   generatedAt: string;
+  /** Things that make a number less trustworthy, e.g. an adapter trained on the benchmark it is scored on. */
+  warnings: string[];
   summaries: EvaluationSummary[];
   comparisons: Comparison[];
   trainingCurves: TrainingCurve[];
@@ -41,6 +43,15 @@ export function loadTrainingCurve(db: Database, adapterId: string): TrainingCurv
   return Object.keys(series).length === 0 ? null : { adapterId, trainingRunId: adapter.training_run_id, series };
 }
 
+/** A warning when the evaluation's adapter was trained on a dataset imported from the very benchmark file it is scored on. */
+function contaminationWarning(db: Database, evaluation: EvaluationRecord): string[] {
+  if (evaluation.adapterId === null) return [];
+  const row = db.prepare(`SELECT d.name AS name FROM adapters a JOIN training_runs t ON t.id = a.training_run_id
+    JOIN datasets d ON d.id = t.dataset_id WHERE a.id = ? AND d.source = ?`).get(evaluation.adapterId, evaluation.benchmarkFile) as { name: string } | undefined;
+  if (row === undefined) return [];
+  return [`Adapter ${evaluation.adapterId} was trained on dataset "${row.name}", imported from ${evaluation.benchmarkFile} — the file this evaluation scores. Its accuracy here may be inflated by items seen in training.`];
+}
+
 /**
  * Builds the report for one or more evaluations: a summary each, a paired comparison for every two that
  * ran the same benchmark file with different planners, and the training curves of their adapters.
@@ -64,6 +75,7 @@ export function buildEvalReport(options: { evalStore: EvalStore; evaluationIds: 
   const adapterIds = [...new Set(loaded.map((l) => l.evaluation.adapterId).filter((id) => id !== null))];
   return {
     generatedAt: new Date().toISOString(),
+    warnings: loaded.flatMap((l) => contaminationWarning(evalStore.db, l.evaluation)),
     summaries: loaded.map((l) => l.summary),
     comparisons,
     trainingCurves: adapterIds.map((id) => loadTrainingCurve(evalStore.db, id)).filter((curve) => curve !== null),

@@ -75,6 +75,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.note{color
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f9fafb}td:nth-child(5){white-space:nowrap}tr.bad td:nth-child(2){color:#dc2626}tr.ok td:nth-child(2){color:#16a34a}
 svg{display:block;margin:8px 0}svg .label{font-size:12px;fill:#111}svg .value{font-size:12px;fill:#374151}svg .title{font-size:13px;font-weight:600;fill:#111}svg .axis{font-size:11px;fill:#6b7280}
+.warning{background:#fef3c7;border:1px solid #f59e0b;padding:6px 10px;border-radius:4px}
 .grid{display:flex;flex-wrap:wrap;gap:16px}details{margin:8px 0}summary{cursor:pointer;font-weight:600}`;
 
 /** A self-contained HTML report (inline CSS and SVG, no scripts, nothing fetched): opens offline in any browser. */
@@ -82,7 +83,7 @@ export function renderHtmlReport(report: EvalReport): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>Inflow evaluation report</title><style>${style}</style></head><body>
 <h1>Inflow evaluation report</h1><p class="note">Generated ${escapeHtml(report.generatedAt)} · ${report.summaries.length} evaluation(s)</p>
-${summaryTable(report)}${accuracySection(report)}${categorySection(report)}${comparisonSection(report)}${toolSection(report)}${trainingSection(report)}
+${report.warnings.map((warning) => `<p class="warning">${escapeHtml(warning)}</p>`).join('')}${summaryTable(report)}${accuracySection(report)}${categorySection(report)}${comparisonSection(report)}${toolSection(report)}${trainingSection(report)}
 <section><h2>Items</h2>${itemsSection(report)}</section></body></html>
 `;
 }

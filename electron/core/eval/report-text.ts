@@ -13,7 +13,8 @@ function table(rows: string[][]): string[] {
 
 /** The report as plain text for a terminal: accuracy table, categories, comparisons, the paper's numbers. */
 export function renderTextReport(report: EvalReport): string {
-  const lines: string[] = [];
+  const lines: string[] = report.warnings.map((warning) => `Warning: ${warning}`);
+  if (lines.length > 0) lines.push('');
   lines.push(...table([
     ['benchmark', 'planner', 'scored', 'accuracy', '95% CI', 'steps', 'tokens', 's/task', 'status'],
     ...report.summaries.map((s) => [

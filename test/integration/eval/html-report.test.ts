@@ -48,9 +48,10 @@ const gaiaAgent = (right: (position: number) => boolean): EvalAgent => async ({ 
   return { runId: run.id, answer, stopReason };
 };
 
-function seedTrainingRun(adapterId: string): void {
+function seedTrainingRun(adapterId: string, datasetSource: string): void {
   const now = Date.now();
-  db.prepare(`INSERT INTO training_runs (id, created_at, base_model, config) VALUES ('tr_1', ?, 'tiny', '{}')`).run(now);
+  db.prepare(`INSERT INTO datasets (id, name, source, created_at) VALUES ('ds_1', 'gaia-train', ?, ?)`).run(datasetSource, now);
+  db.prepare(`INSERT INTO training_runs (id, created_at, base_model, config, dataset_id) VALUES ('tr_1', ?, 'tiny', '{}', 'ds_1')`).run(now);
   const insert = db.prepare('INSERT INTO training_steps (training_run_id, step, created_at, metrics) VALUES (?, ?, ?, ?)');
   for (let step = 1; step <= 12; step++) {
     insert.run('tr_1', step, now + step, JSON.stringify({ rewardMean: 0.2 + step * 0.03 + (step % 3) * 0.01, loss: 0.9 / step, note: 'text is ignored' }));
@@ -61,7 +62,7 @@ function seedTrainingRun(adapterId: string): void {
 describe('HTML evaluation report', () => {
   it('renders offline in Chromium with accuracy, category, tool-usage bars and training curves', async () => {
     const benchmark = loadBenchmark('gaia');
-    seedTrainingRun('adp_trained');
+    seedTrainingRun('adp_trained', benchmark.file);
     const base = await runEvaluation({ evalStore, runs, benchmark, agent: gaiaAgent((p) => p % 4 === 0), plannerModel: 'tiny', adapterId: null, limit: 40 });
     const tuned = await runEvaluation({ evalStore, runs, benchmark, agent: gaiaAgent((p) => p % 4 === 0 || p % 3 === 1), plannerModel: 'tiny', adapterId: 'adp_trained', limit: 40, judge: undefined });
     const report = buildEvalReport({ evalStore, evaluationIds: [base.id, tuned.id] });
@@ -86,6 +87,7 @@ describe('HTML evaluation report', () => {
     assert.match(body, /33\.1% \(paper\)/);
     assert.match(body, /Level 1/);
     assert.match(body, /Side by side/);
+    assert.match(body, /Adapter adp_trained was trained on dataset "gaia-train", imported from .*gaia\.json — the file this evaluation scores/);
     assert.match(body, /tiny \+ adp_trained/);
     const accuracyBars = await page.locator('svg[aria-label="Accuracy by benchmark and planner"] > rect').evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
     assert.ok(accuracyBars.every((width) => width > 0), 'every accuracy bar is drawn');
