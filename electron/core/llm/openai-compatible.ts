@@ -57,7 +57,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
     const signal = AbortSignal.any([...(request.signal ? [request.signal] : []), AbortSignal.timeout(this.options.timeoutMs ?? 300_000)]);
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(new URL('/v1/chat/completions', this.options.baseUrl), {
+      response = await (this.options.fetch ?? fetch)(completionsUrl(this.options.baseUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
         body: JSON.stringify(body),
@@ -102,4 +102,10 @@ export class OpenAiCompatibleModel implements LanguageModel {
   countTokens(text: string): number {
     return Math.ceil(text.length / 4);
   }
+}
+
+/** `<base>/v1/chat/completions`, or `<base>/chat/completions` when the base already ends in /v1. */
+function completionsUrl(baseUrl: string): string {
+  const root = baseUrl.replace(/\/+$/, '');
+  return root.endsWith('/v1') ? `${root}/chat/completions` : `${root}/v1/chat/completions`;
 }
