@@ -21,6 +21,7 @@ const usage = `Usage:
   inflow eval --benchmark NAME --adapter ID --against base   adapter vs base model, with a paired test
   inflow eval list                                evaluations so far
   inflow eval report ID [ID2] [--html FILE]       report one evaluation, or two side by side
+  inflow eval items ID [--wrong]                  each item's answer, verdict and reason
 
 Benchmarks by name: bamboogle, 2wiki, hotpotqa, musique, gaia, aime24, amc23, gameof24, medqa
 (read from ../shared/benchmarks, INFLOW_BENCHMARKS_DIR or --benchmarks-dir), or any JSON array / JSONL file
@@ -150,12 +151,29 @@ async function reportCommand(context: CliContext, args: string[]): Promise<numbe
   return ExitCode.ok;
 }
 
+async function itemsCommand(context: CliContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { wrong: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (id === undefined) throw new InflowError('USAGE', 'Name the evaluation: inflow eval items ID [--wrong].', { hint: 'List them with: inflow eval list' });
+  const backend = await context.backend();
+  const store = new EvalStore(backend.db);
+  if (store.get(id) === undefined) throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${id}.`, { hint: 'List them with: inflow eval list' });
+  const items = store.items(id).filter((item) => values.wrong !== true || !item.correct);
+  if (context.json) context.printJson(items);
+  else for (const item of items) {
+    context.print(`#${item.position} ${item.correct ? 'correct' : 'wrong'} (${item.method}) answer ${JSON.stringify(item.extracted ?? '')} expected ${item.expected.map((e) => JSON.stringify(e)).join(' | ')}`);
+    context.print(`    ${item.reason.replace(/\s+/g, ' ')}${item.runId === null ? '' : `  [run ${item.runId}, ${item.stopReason ?? '?'}, ${item.steps} steps]`}`);
+  }
+  return ExitCode.ok;
+}
+
 export const command: CliCommand = {
   name: 'eval',
   summary: 'run a benchmark through the agent, score it, resume, and report (terminal, JSON, HTML)',
   usage,
   async run(context, args) {
     if (args[0] === 'list') return listCommand(context);
+    if (args[0] === 'items') return itemsCommand(context, args.slice(1));
     if (args[0] === 'report' || args[0] === 'compare') return reportCommand(context, args.slice(1));
     return runCommand(context, args);
   },

@@ -35,6 +35,11 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const evaluations = JSON.parse(list.stdout) as Array<{ id: string; status: string; scored: number }>;
     assert.deepEqual(evaluations.map((e) => [e.status, e.scored]), [['completed', 2]]);
 
+    const items = inflow('eval', 'items', evaluations[0]!.id);
+    assert.equal(items.code, 0, items.stderr);
+    assert.match(items.stdout, /^#0 (correct|wrong) \((numeric|judge)\) answer .* expected "42"$/m);
+    assert.match(items.stdout, /^#1 (correct|wrong) .* expected "Lima"$/m);
+
     const report = inflow('eval', 'report', evaluations[0]!.id, '--html', path.join(dataDir, 'r.html'));
     assert.equal(report.code, 0, report.stderr);
     assert.ok(fs.existsSync(path.join(dataDir, 'r.html')) && fs.existsSync(path.join(dataDir, 'r.json')));
