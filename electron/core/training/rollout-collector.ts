@@ -63,6 +63,9 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
         task, kind: 'rollout', groupId: group.id, temperature: options.temperature,
         seed: options.seed + index, ...(options.signal ? { signal: options.signal } : {}),
       });
+      // A run cut short by cancelling training is not a sample of the policy: leave it out (a restart reruns it).
+      if (options.signal?.aborted || outcome.stopReason === 'cancelled') options.signal?.throwIfAborted();
+      if (outcome.stopReason === 'cancelled') continue;
       const scored = performance.now();
       rolloutMs += scored - started;
       const reward = await options.reward(item, outcome.stopReason === 'interrupted' ? null : outcome.answer);

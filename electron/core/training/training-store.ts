@@ -117,14 +117,14 @@ export class TrainingStore {
   /** Finished rollouts of a group that a restart may reuse: ended normally (not interrupted), with a reward. */
   finishedRollouts(groupId: string): Array<{ runId: string; reward: number }> {
     return this.db.prepare(`SELECT r.id AS runId, (SELECT value FROM rewards w WHERE w.run_id = r.id ORDER BY w.id DESC LIMIT 1) AS reward
-      FROM runs r WHERE r.group_id = ? AND r.kind = 'rollout' AND r.status = 'ended' AND r.stop_reason <> 'interrupted'
+      FROM runs r WHERE r.group_id = ? AND r.kind = 'rollout' AND r.status = 'ended' AND r.stop_reason NOT IN ('interrupted', 'cancelled')
       AND EXISTS (SELECT 1 FROM rewards w WHERE w.run_id = r.id) ORDER BY r.created_at, r.rowid`).all(groupId) as Array<{ runId: string; reward: number }>;
   }
 
   /** Rollouts that ended normally but whose reward was not stored (the process died in between). */
   unscoredRollouts(groupId: string): Array<{ runId: string; answer: string | null }> {
     return this.db.prepare(`SELECT r.id AS runId, r.answer FROM runs r WHERE r.group_id = ? AND r.kind = 'rollout' AND r.status = 'ended'
-      AND r.stop_reason <> 'interrupted' AND NOT EXISTS (SELECT 1 FROM rewards w WHERE w.run_id = r.id) ORDER BY r.created_at, r.rowid`).all(groupId) as Array<{ runId: string; answer: string | null }>;
+      AND r.stop_reason NOT IN ('interrupted', 'cancelled') AND NOT EXISTS (SELECT 1 FROM rewards w WHERE w.run_id = r.id) ORDER BY r.created_at, r.rowid`).all(groupId) as Array<{ runId: string; answer: string | null }>;
   }
 
   /** Stores a finished rollout's reward and its planner turn samples, in one transaction (idempotent per call). */

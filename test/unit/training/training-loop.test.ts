@@ -150,3 +150,23 @@ test('rollouts and turn samples export as JSONL with text, token ids, old log-pr
   assert.equal(trajectories[0]!.turns.length, 1);
   db.close();
 });
+
+test('stopping mid-rollouts pauses the run without recording a cut-short rollout; resuming finishes it', async () => {
+  const { dir, db, runs, dataset, planner } = setup();
+  const log = { requests: [] as TrainStepRequest[], saves: 0 };
+  const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(4), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const controller = new AbortController();
+  const options = { db, runs, agent, planner, adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer(log), config: { steps: 2, groupSize: 4, tasksPerStep: 2, evalEvery: 5 } };
+  await assert.rejects(
+    train({ ...options, datasetId: dataset.id, baseModel: 'base.gguf', signal: controller.signal, onEvent: (e) => { if (e.type === 'rollout' && e.step === 2 && e.done === 3) controller.abort(); } }),
+    (e: unknown) => (e as { code?: string }).code === 'CANCELLED' && /resumes from step 1/.test((e as Error).message),
+  );
+  const store = new TrainingStore(db);
+  const run = store.listRuns()[0]!;
+  assert.deepEqual([run.status, run.lastCompletedStep], ['paused', 1]);
+  const result = await train({ ...options, resumeRunId: run.id });
+  assert.equal(result.lastCompletedStep, 2);
+  const counts = store.consumedCounts(run.id);
+  assert.deepEqual(counts, { samples: 16, consumed: 16 }, '2 steps × 2 tasks × 4 rollouts, each used once');
+  db.close();
+});
