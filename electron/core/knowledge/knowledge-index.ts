@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { chunkSegments, type Passage } from './chunk-text.ts';
+import { decodeVector, dot, encodeVector, type Embedder } from './embedder.ts';
 import { extractText, isSupportedFile } from './extract-text.ts';
 import { ftsQuery } from './fts-query.ts';
 
@@ -54,9 +55,16 @@ const maxFileBytes = 50 * 1024 * 1024;
  */
 export class KnowledgeIndex {
   readonly db: Database;
+  private embedder: Embedder | null;
 
-  constructor(db: Database) {
+  /** With an `embedder`, new passages get vectors and `searchHybrid` fuses BM25 with vector similarity. */
+  constructor(db: Database, options: { embedder?: Embedder } = {}) {
     this.db = db;
+    this.embedder = options.embedder ?? null;
+  }
+
+  setEmbedder(embedder: Embedder | null): void {
+    this.embedder = embedder;
   }
 
   /** Adds a folder (or returns the existing source for it). Throws KNOWLEDGE_FOLDER_NOT_FOUND. */
@@ -127,7 +135,8 @@ export class KnowledgeIndex {
         }
         const { title, segments } = await extractText(file, bytes);
         const passages = chunkSegments(segments);
-        this.writeDocument(source.id, { path: file, title, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash }, passages);
+        const vectors = this.embedder ? await this.embedder.embed(passages.map((p) => p.text), options.signal) : undefined;
+        this.writeDocument(source.id, { path: file, title, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash }, passages, vectors);
         stats.passages += passages.length;
         if (existing) stats.updated++;
         else stats.added++;
@@ -160,13 +169,16 @@ export class KnowledgeIndex {
    * Replaces one document's passages in a transaction. Also used by the Wikipedia dump import
    * (sourceKind 'wikipedia', path = article title).
    */
-  writeDocument(sourceId: number, document: { path: string; title: string; size: number; mtimeMs: number; hash: string }, passages: readonly Passage[]): void {
+  writeDocument(sourceId: number, document: { path: string; title: string; size: number; mtimeMs: number; hash: string }, passages: readonly Passage[], vectors?: readonly Float32Array[]): void {
     const write = this.db.transaction(() => {
       this.db.prepare('DELETE FROM knowledge_documents WHERE source_id = ? AND path = ?').run(sourceId, document.path);
       const info = this.db.prepare(`INSERT INTO knowledge_documents (source_id, path, title, size, mtime_ms, content_hash, indexed_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`).run(sourceId, document.path, document.title, document.size, document.mtimeMs, document.hash, Date.now());
-      const insert = this.db.prepare('INSERT INTO knowledge_passages (document_id, idx, location, text) VALUES (?, ?, ?, ?)');
-      passages.forEach((passage, index) => insert.run(info.lastInsertRowid, index, passage.location, passage.text));
+      const insert = this.db.prepare('INSERT INTO knowledge_passages (document_id, idx, location, text, embedding) VALUES (?, ?, ?, ?, ?)');
+      passages.forEach((passage, index) => {
+        const vector = vectors?.[index];
+        insert.run(info.lastInsertRowid, index, passage.location, passage.text, vector ? encodeVector(vector) : null);
+      });
     });
     write();
   }
@@ -193,6 +205,52 @@ export class KnowledgeIndex {
       sourceKind: row.source_kind as string,
       score: -(row.rank as number),
     }));
+  }
+
+  /** Gives vectors to passages that have none (indexed before an embedder was set). Returns how many. */
+  async embedMissing(options: { signal?: AbortSignal; batch?: number } = {}): Promise<number> {
+    if (this.embedder === null) return 0;
+    const select = this.db.prepare('SELECT id, text FROM knowledge_passages WHERE embedding IS NULL LIMIT ?');
+    const update = this.db.prepare('UPDATE knowledge_passages SET embedding = ? WHERE id = ?');
+    let done = 0;
+    for (;;) {
+      const rows = select.all(options.batch ?? 64) as Array<{ id: number; text: string }>;
+      if (rows.length === 0) return done;
+      const vectors = await this.embedder.embed(rows.map((row) => row.text), options.signal);
+      this.db.transaction(() => rows.forEach((row, i) => update.run(encodeVector(vectors[i]!), row.id)))();
+      done += rows.length;
+    }
+  }
+
+  /**
+   * BM25 and vector similarity fused by reciprocal rank (k = 60): the BM25 top candidates and the nearest
+   * passages by cosine over all embedded passages. Without an embedder it is the BM25 search.
+   */
+  async searchHybrid(query: string, options: { limit?: number; sourceKind?: 'folder' | 'wikipedia'; signal?: AbortSignal } = {}): Promise<KnowledgeHit[]> {
+    const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
+    const lexical = this.search(query, { limit: Math.max(50, limit * 5), ...(options.sourceKind ? { sourceKind: options.sourceKind } : {}) });
+    if (this.embedder === null || query.trim() === '') return lexical.slice(0, limit);
+    const [queryVector] = await this.embedder.embed([query], options.signal);
+    const nearest: Array<{ id: number; similarity: number }> = [];
+    const rows = this.db.prepare(`SELECT p.id, p.embedding FROM knowledge_passages p JOIN knowledge_documents d ON d.id = p.document_id
+      JOIN knowledge_sources s ON s.id = d.source_id WHERE p.embedding IS NOT NULL ${options.sourceKind ? 'AND s.kind = ?' : ''}`);
+    for (const row of rows.iterate(...(options.sourceKind ? [options.sourceKind] : [])) as Iterable<{ id: number; embedding: Uint8Array }>) {
+      nearest.push({ id: row.id, similarity: dot(queryVector!, decodeVector(row.embedding)) });
+    }
+    nearest.sort((a, b) => b.similarity - a.similarity);
+    const fused = new Map<number, number>();
+    lexical.forEach((hit, rank) => fused.set(hit.passageId, 1 / (60 + rank)));
+    nearest.slice(0, Math.max(50, limit * 5)).forEach((hit, rank) => fused.set(hit.id, (fused.get(hit.id) ?? 0) + 1 / (60 + rank)));
+    const best = [...fused].sort((a, b) => b[1] - a[1]).slice(0, limit);
+    const byId = new Map(lexical.map((hit) => [hit.passageId, hit]));
+    const fetch = this.db.prepare(`SELECT p.id, p.text, p.location, d.title, d.path, s.kind FROM knowledge_passages p
+      JOIN knowledge_documents d ON d.id = p.document_id JOIN knowledge_sources s ON s.id = d.source_id WHERE p.id = ?`);
+    return best.map(([id, score]) => {
+      const known = byId.get(id);
+      if (known) return { ...known, score };
+      const row = fetch.get(id) as { id: number; text: string; location: string; title: string; path: string; kind: string };
+      return { passageId: id, text: row.text, title: row.title, source: row.path, location: row.location, sourceKind: row.kind, score };
+    });
   }
 }
 

@@ -111,3 +111,30 @@ test('the knowledge tool returns passages with source and location, and only fro
   assert.ok(result.passages.length <= 2);
   assert.throws(() => tool.validate({ query: '' }), /Invalid input for Knowledge_Search_Tool: query/);
 });
+
+test('hybrid search finds a passage by meaning when it shares no word with the query', async () => {
+  const { docs, index } = setup();
+  // A toy embedder: words of one meaning share a dimension.
+  const meanings: Record<string, number> = { car: 0, automobile: 0, vehicle: 0, garden: 1, budget: 2, euros: 2, zebra: 3, zebras: 3 };
+  const embedder = {
+    id: 'toy',
+    async embed(texts: readonly string[]) {
+      return texts.map((text) => {
+        const vector = new Float32Array(5);
+        for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) vector[meanings[word] ?? 4]! += 1;
+        const norm = Math.hypot(...vector) || 1;
+        return vector.map((v) => v / norm);
+      });
+    },
+  };
+  fs.writeFileSync(path.join(docs, 'auto.txt'), 'My automobile needs new tyres.');
+  await index.addAndIndexFolder(docs);
+  assert.deepEqual(index.search('car'), [], 'BM25 alone finds nothing');
+  assert.equal(await index.embedMissing(), 0, 'no embedder yet: nothing embedded');
+  index.setEmbedder(embedder);
+  assert.ok((await index.embedMissing()) >= 5);
+  const hits = await index.searchHybrid('car', { limit: 2 });
+  assert.equal(hits[0]!.source, path.join(docs, 'auto.txt'));
+  const both = await index.searchHybrid('garden budget', { limit: 1 });
+  assert.equal(both[0]!.source, path.join(docs, 'notes.txt'));
+});

@@ -3,7 +3,10 @@ import type { KnowledgeIndex } from '../../knowledge/knowledge-index.ts';
 import { defineTool } from '../define-tool.ts';
 import type { Tool } from '../tool.ts';
 
-/** Knowledge_Search_Tool: BM25 search over the user's indexed folders, returning passages with source and location. */
+/**
+ * Knowledge_Search_Tool: search over the user's indexed folders (BM25, fused with embeddings when the index has an
+ * embedder), returning passages with source and location.
+ */
 export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): Tool {
   return defineTool({
     name: 'Knowledge_Search_Tool',
@@ -18,8 +21,8 @@ export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): T
     examples: [{ input: { query: 'project deadline budget' }, description: 'finds passages about the project budget' }],
     timeoutMs: 15_000,
     maxOutputChars: 6_000,
-    async execute({ query, limit }) {
-      const hits = options.index.search(query, { limit: limit ?? 5, sourceKind: 'folder' });
+    async execute({ query, limit }, context) {
+      const hits = await options.index.searchHybrid(query, { limit: limit ?? 5, sourceKind: 'folder', signal: context.signal });
       return {
         query,
         passages: hits.map((hit) => ({ source: hit.source, location: hit.location, text: hit.text })),
