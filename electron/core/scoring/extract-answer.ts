@@ -34,6 +34,24 @@ export function extractBoxed(text: string): string | null {
   return null;
 }
 
+/**
+ * The text of the last "Answer:" section of a structured write-up ("**Answer:** X", "### Answer" then X on the
+ * next line, "2. Answer: X"), as AgentFlow's generator writes "Process Summary" then "Answer"; null when absent.
+ * Only the section's first line or paragraph is taken.
+ */
+export function extractAnswerSection(text: string): string | null {
+  const lines = text.split('\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const match = /^\s*(?:#{1,6}\s*|\d+\.\s*|[-*]\s+)?(?:\*\*|__)?\s*(?:final\s+)?answer\s*(?:\*\*|__)?\s*(?:[:：]\s*(?:\*\*|__)?\s*(.*)|(?:\*\*|__)?\s*)$/i.exec(lines[index]!);
+    if (match === null) continue;
+    const inline = (match[1] ?? '').trim();
+    if (inline !== '') return inline;
+    const next = lines.slice(index + 1).find((line) => line.trim() !== '');
+    return next === undefined ? null : next.trim();
+  }
+  return null;
+}
+
 /** Strips wrappers that carry no meaning for comparison: surrounding `$...$`, `\(...\)`, `\[...\]`, `**...**`, quotes, "Answer:" prefixes and a final period. */
 export function stripAnswerWrappers(text: string): string {
   let value = text.trim();

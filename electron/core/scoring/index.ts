@@ -2,7 +2,7 @@
  * Answer extraction and scoring, shared by evaluation (`electron/core/eval`) and Flow-GRPO rewards
  * (`electron/core/training`). Start with `scoreAnswer` (async, may consult a judge) or `scoreByRules` (sync).
  */
-export { extractAnswer, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
+export { extractAnswer, extractAnswerSection, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
 export { normalizeAnswer } from './normalize.ts';
 export { parseNumber, lastNumberIn, numbersEqual, type ParsedNumber } from './numeric.ts';
 export { parseChoices, resolveChoice, expectedChoice, type ChoiceOption } from './choice.ts';

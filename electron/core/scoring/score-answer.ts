@@ -1,7 +1,7 @@
 import type { Generation } from '../llm/language-model.ts';
 import { acceptedAnswers, inferAnswerKind, type AnswerKind } from './answer-kind.ts';
 import { expectedChoice, parseChoices, resolveChoice } from './choice.ts';
-import { extractAnswer, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
+import { extractAnswer, extractAnswerSection, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
 import { checkGameOf24, parseGameOf24Numbers } from './game-of-24.ts';
 import type { Judge } from './judge.ts';
 import { normalizeAnswer } from './normalize.ts';
@@ -117,11 +117,15 @@ function numbersOfExpression(expression: string | undefined): number[] | null {
   return numbers.length === 4 ? numbers : null;
 }
 
-/** The last `<answer>` span; without one, the last `\boxed{}` (math convention); else the whole text. */
+/**
+ * The last `<answer>` span; without one, the last `\boxed{}` (math convention); else the last "Answer:" section
+ * of a write-up; else the whole text.
+ */
 function finalAnswer(response: string): string {
   if (/<answer>/i.test(response)) return extractAnswer(response);
   const boxed = extractBoxed(response);
-  return boxed === null ? extractAnswer(response) : boxed.replace(/^\\text\{([^{}]*)\}$/, '$1');
+  if (boxed !== null) return boxed.replace(/^\\text\{([^{}]*)\}$/, '$1');
+  return extractAnswerSection(response) ?? extractAnswer(response);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { extractAnswer, extractBoxed, normalizeAnswer, parseNumber, stripAnswerWrappers } from '../../../electron/core/scoring/index.ts';
+import { extractAnswer, extractAnswerSection, extractBoxed, normalizeAnswer, parseNumber, stripAnswerWrappers } from '../../../electron/core/scoring/index.ts';
 
 describe('extractAnswer', () => {
   it('takes the LAST complete <answer> span, not the first one quoted in the reasoning', () => {
@@ -15,6 +15,15 @@ describe('extractAnswer', () => {
   });
   it('falls back to the whole text, trimmed', () => {
     assert.equal(extractAnswer('  just text \n'), 'just text');
+  });
+});
+
+describe('extractAnswerSection', () => {
+  it('takes the last Answer section, inline or on the next line, and ignores words that merely start with "answer"', () => {
+    assert.equal(extractAnswerSection('Answer: 1\nmore\n**Final Answer:** Paris'), 'Paris');
+    assert.equal(extractAnswerSection('## Answer\n\nLima\nbecause'), 'Lima');
+    assert.equal(extractAnswerSection('Answering this needs care.\nAnswers vary.'), null);
+    assert.equal(extractAnswerSection('no section here'), null);
   });
 });
 

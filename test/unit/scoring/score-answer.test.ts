@@ -32,6 +32,11 @@ describe('scoreByRules: where the final answer is', () => {
     assert.ok(correct({ response: 'First \\boxed{3}, corrected: \\boxed{\\text{Paris}}', expected: 'Paris' }));
     assert.ok(correct({ response: 'so x = \\boxed{\\frac{1}{2}}', expected: 0.5, kind: 'numeric' }));
   });
+  it('reads the "Answer" section of a write-up (AgentFlow generator style) when there is no tag or box', () => {
+    assert.ok(correct({ response: '**Process Summary:** searched twice.\n\n**Answer:** James Madison', expected: ['james madison'] }));
+    assert.ok(correct({ response: 'Process Summary\nWe computed it.\n\n### Answer\n27 miles\n\nThat is all.', expected: 27, kind: 'numeric' }));
+    assert.ok(correct({ response: '1. Process Summary: looked it up\n2. Answer: Lima.', expected: 'Lima' }));
+  });
   it('prefers the <answer> span over a box in the reasoning', () => {
     assert.ok(!correct({ response: 'maybe \\boxed{Lyon} <answer>Nice</answer>', expected: 'Lyon' }));
   });
