@@ -162,6 +162,7 @@ async function itemsCommand(context: CliContext, args: string[]): Promise<number
   if (context.json) context.printJson(items);
   else for (const item of items) {
     context.print(`#${item.position} ${item.correct ? 'correct' : 'wrong'} (${item.method}) answer ${JSON.stringify(item.extracted ?? '')} expected ${item.expected.map((e) => JSON.stringify(e)).join(' | ')}`);
+    if (item.question !== null) context.print(`    Q: ${item.question.replace(/\s+/g, ' ').slice(0, 120)}`);
     context.print(`    ${item.reason.replace(/\s+/g, ' ')}${item.runId === null ? '' : `  [run ${item.runId}, ${item.stopReason ?? '?'}, ${item.steps} steps]`}`);
   }
   return ExitCode.ok;

@@ -53,9 +53,11 @@ export interface EvalItemRecord {
   tokens: number;
   durationMs: number;
   toolCalls: Record<string, number>;
+  /** The question as asked (from the run's task; null once the run is deleted). */
+  question: string | null;
 }
 
-export type EvalItemInput = Omit<EvalItemRecord, 'createdAt'>;
+export type EvalItemInput = Omit<EvalItemRecord, 'createdAt' | 'question'>;
 
 /** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
 function stableJson(value: unknown): string {
@@ -101,6 +103,7 @@ const toItem = (row: Record<string, unknown>): EvalItemRecord => ({
   tokens: row.tokens as number,
   durationMs: row.duration_ms as number,
   toolCalls: JSON.parse(row.tool_calls as string) as Record<string, number>,
+  question: (row.question as string | null | undefined) ?? null,
 });
 
 /**
@@ -172,7 +175,8 @@ export class EvalStore {
   }
 
   items(evaluationId: string): EvalItemRecord[] {
-    return (this.db.prepare('SELECT * FROM eval_items WHERE evaluation_id = ? ORDER BY position').all(evaluationId) as Record<string, unknown>[]).map(toItem);
+    return (this.db.prepare(`SELECT e.*, t.question AS question FROM eval_items e LEFT JOIN runs r ON r.id = e.run_id
+      LEFT JOIN tasks t ON t.id = r.task_id WHERE e.evaluation_id = ? ORDER BY e.position`).all(evaluationId) as Record<string, unknown>[]).map(toItem);
   }
 
   scoredPositions(evaluationId: string): Set<number> {

@@ -2,6 +2,7 @@ import type { EvalReport } from './eval-report.ts';
 import { barChart, escapeHtml, lineChart, palette, type Bar } from './svg-charts.ts';
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function accuracySection(report: EvalReport): string {
   const bars: Bar[] = [];
@@ -65,8 +66,9 @@ function trainingSection(report: EvalReport): string {
 function itemsSection(report: EvalReport): string {
   return report.summaries.map((s) => {
     const items = report.items[s.evaluation.id] ?? [];
-    const rows = items.slice(0, 500).map((item) => `<tr class="${item.correct ? 'ok' : 'bad'}"><td>${item.position}</td><td>${item.correct ? '✓' : '✗'}</td><td>${escapeHtml(item.extracted ?? '')}</td><td>${escapeHtml(item.expected.join(' | '))}</td><td>${escapeHtml(item.method)}</td><td>${escapeHtml(item.reason)}</td><td>${escapeHtml(item.stopReason ?? '')}</td></tr>`);
-    return `<details><summary>${escapeHtml(`${s.title} · ${s.label}: ${items.length} items`)}</summary><table><thead><tr><th>#</th><th></th><th>Answer</th><th>Expected</th><th>By</th><th>Reason</th><th>Stop</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+    const rows = items.slice(0, 500).map((item) => `<tr class="${item.correct ? 'ok' : 'bad'}"><td>${item.position}</td><td>${item.correct ? '✓' : '✗'}</td><td>${escapeHtml(clip(item.question ?? '', 200))}</td><td>${escapeHtml(clip(item.extracted ?? '', 200))}</td><td>${escapeHtml(clip(item.expected.join(' | '), 200))}</td><td>${escapeHtml(item.method)}</td><td>${escapeHtml(clip(item.reason, 300))}</td><td>${escapeHtml(item.stopReason ?? '')}</td></tr>`);
+    const more = items.length > 500 ? `<p class="note">The first 500 of ${items.length} items; all are in the JSON report.</p>` : '';
+    return `<details><summary>${escapeHtml(`${s.title} · ${s.label}: ${items.length} items`)}</summary><table><thead><tr><th>#</th><th></th><th>Question</th><th>Answer</th><th>Expected</th><th>By</th><th>Reason</th><th>Stop</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}</details>`;
   }).join('');
 }
 

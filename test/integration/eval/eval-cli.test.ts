@@ -39,6 +39,7 @@ describe('inflow eval (CLI, real GGUF)', () => {
     assert.equal(items.code, 0, items.stderr);
     assert.match(items.stdout, /^#0 (correct|wrong) \((numeric|judge)\) answer .* expected "42"$/m);
     assert.match(items.stdout, /^#1 (correct|wrong) .* expected "Lima"$/m);
+    assert.match(items.stdout, /^ {4}Q: Capital of Peru\?$/m);
 
     const report = inflow('eval', 'report', evaluations[0]!.id, '--html', path.join(dataDir, 'r.html'));
     assert.equal(report.code, 0, report.stderr);

@@ -71,6 +71,7 @@ describe('runEvaluation', () => {
       assert.equal(item.tokens, 100);
     }
     assert.deepEqual(stored[0]!.toolCalls, { python: 1, search: 1 });
+    assert.equal(stored[0]!.question, 'Capital of France?', 'the question comes from the run task');
   });
 
   it('asks the local judge when the rules cannot decide, storing its reason and its model call on the run', async () => {
