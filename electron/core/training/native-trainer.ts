@@ -20,7 +20,8 @@
  * - `createTrainer(options)`: `modelPath`, `lora {rank, alpha, targets, seed}` (targets: q k v o gate up down, or the
  *   tensor names attn_q ... ffn_down), `threads`, `device` ('auto' | 'cpu' | 'gpu'), `microBatchTokens` (samples are
  *   packed up to this many tokens per micro-batch; gradients accumulate over micro-batches), `maxSequenceTokens`,
- *   `memoryLimitBytes`, `resumeAdapter` / `resumeState` (continue a run), `gpu` / `llama` (see above).
+ *   `memoryLimitBytes`, `recompute` ('auto': per-layer recomputation when the full graph does not fit),
+ *   `headChunkTokens`, `resumeAdapter` / `resumeState` (continue a run), `gpu` / `llama` (see above).
  * - `trainer.step(request)`: `objective` 'grpo' (per-token clipped ratio surrogate against the old policy, clip
  *   `clipLow`/`clipHigh`, optional `dualClip`, plus `klBeta` * k3 KL to the base model = the same weights with the
  *   adapter off; token-mean over the step) or 'sft' (weighted mean log-likelihood of the responses). AdamW
@@ -72,6 +73,13 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   resumeState?: string;
   /** Dequantise frozen weights in the graph: 'auto' does it on GPUs for non-F32 weights. */
   dequantize?: 'auto' | boolean;
+  /**
+   * Per-layer recomputation: keep only each layer's input during the forward pass and recompute one layer at a time
+   * for the backward (less memory, ~1.3x the compute). 'auto' (default) uses it when the full graph does not fit.
+   */
+  recompute?: 'auto' | boolean;
+  /** With recomputation: response tokens per chunk of the output head (its logits are vocabulary x tokens). */
+  headChunkTokens?: number;
 }
 
 export type TokenList = readonly number[] | Int32Array;
@@ -124,6 +132,8 @@ export interface StepMetrics {
   skipped: boolean;
   skipReason?: string;
   peakComputeBytes: number;
+  /** Whether this step used per-layer recomputation. */
+  recomputed: boolean;
 }
 
 export interface StepProgress {
@@ -141,6 +151,8 @@ export interface MemoryEstimate {
   totalBytes: number;
   availableBytes: number;
   fits: boolean;
+  /** Whether the figures are for per-layer recomputation (chosen automatically when the full graph does not fit). */
+  recompute: boolean;
 }
 
 export interface ModelHyperParams {
@@ -323,6 +335,8 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     resumeAdapter: options.resumeAdapter ?? '',
     resumeState: options.resumeState ?? '',
     dequantize: options.dequantize === undefined || options.dequantize === 'auto' ? -1 : options.dequantize ? 1 : 0,
+    recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
+    headChunkTokens: options.headChunkTokens ?? 256,
   };
 }
 

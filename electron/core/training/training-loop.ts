@@ -105,6 +105,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await options.planner.setAdapter(currentAdapter?.path ?? null);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
+      emit({ type: 'step', step: 0, metrics: { heldoutAccuracy: base.accuracy } });
     }
     let bestAccuracy = Math.max(baselineAccuracy ?? -1, ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)));
     const rewardHistory = history.filter((h) => h.step > 0).map((h) => h.metrics.rewardMean ?? 0);
@@ -119,6 +120,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const stepStart = performance.now();
 
       emit({ type: 'phase', step, phase: 'rollout' });
+      const collectStart = performance.now();
       const groups: CollectedGroup[] = [];
       const items = itemsForStep(trainItems, step, config.tasksPerStep, config.seed);
       const total = items.length * config.groupSize;
@@ -130,8 +132,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           onRollout: (done) => emit({ type: 'rollout', step, done: groups.length * config.groupSize + done, total }),
         }));
       }
-      timings.rolloutMs = sum(groups.map((g) => g.rolloutMs));
+      // Wall time of the phase (rollouts of a group overlap on parallel sequences), rewards taken out.
       timings.rewardMs = sum(groups.map((g) => g.rewardMs));
+      timings.rolloutMs = performance.now() - collectStart - timings.rewardMs;
 
       const { samples, stats } = buildSamples(store, groups, config, step);
       const metrics: StepMetrics = { rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length, rollouts: total, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../../../electron/core/paths.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+import { testModelPath } from '../../support/test-model.ts';
+
+const cli = path.join(repoRoot, 'electron', 'cli', 'index.ts');
+const inflow = (dataDir: string, ...args: string[]) => spawnSync(process.execPath, [cli, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 240_000 });
+
+test('inflow train runs Flow-GRPO steps on a dataset file with live metrics, then status, export and resume behave', { timeout: 300_000 }, async () => {
+  const dataDir = tempDir();
+  const file = path.join(tempDir(), 'sums.jsonl');
+  fs.writeFileSync(file, ['What is 2 + 2?', 'What is 3 + 5?', 'What is 7 - 4?', 'What is 6 / 2?']
+    .map((question, i) => JSON.stringify({ question, answer: [4, 8, 3, 3][i], answer_kind: 'exact' })).join('\n'));
+  const run = inflow(dataDir, 'train', '--dataset', file, '--model', testModelPath(), '--steps', '1', '--group', '2', '--tasks-per-step', '1',
+    '--heldout', '0.25', '--max-steps', '1', '--context', '1024', '--threads', '1', '--cpu', '--rank', '4');
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Imported 3 training and 1 held-out items as dataset "sums"/);
+  assert.match(run.stdout, /step +0 +base model held-out/);
+  assert.match(run.stdout, /step +1 +reward \d\.\d{3}±/);
+  assert.match(run.stdout, /Stopped \(steps\) after step 1/);
+  assert.match(run.stderr, /\[[#-]+\] step 1\/1 rollout/);
+
+  const status = inflow(dataDir, '--json', 'train', 'status');
+  const parsed = JSON.parse(status.stdout) as { run: { status: string; lastCompletedStep: number }; steps: Array<{ step: number; metrics: Record<string, unknown> }> };
+  assert.deepEqual([parsed.run.status, parsed.run.lastCompletedStep], ['completed', 1]);
+  assert.equal(parsed.steps[1]!.metrics.rollouts, 2);
+
+  const out = path.join(tempDir(), 'export');
+  const exported = inflow(dataDir, 'train', 'export', '--out', out);
+  assert.equal(exported.status, 0, exported.stderr);
+  const lines = fs.readFileSync(path.join(out, 'trajectories.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 2);
+
+  const again = inflow(dataDir, 'train', '--resume');
+  assert.equal(again.status, 3);
+  assert.match(again.stderr, /no unfinished training run/);
+  const bad = inflow(dataDir, 'train', '--dataset', file, '--model', path.join(dataDir, 'missing.gguf'));
+  assert.equal(bad.status, 3);
+  assert.match(bad.stderr, /No model file/);
+});
