@@ -132,7 +132,7 @@ function resolveFile(nameOrFile: string, benchmarksDir: string): { file: string;
 export function loadBenchmark(nameOrFile: string, options: { benchmarksDir?: string } = {}): Benchmark {
   const { file, info } = resolveFile(nameOrFile, resolveBenchmarksDir(options.benchmarksDir));
   const bytes = fs.readFileSync(file);
-  const records = parseRecords(file, bytes.toString('utf8'));
+  const records = parseRecords(file, bytes.toString('utf8').replace(/^\uFEFF/, ''));
   if (records.length === 0) throw new InflowError('BENCHMARK_INVALID', `${file} has no items.`, { hint: 'Add at least one {"question", "answer"} item.' });
   return {
     name: info?.name ?? path.basename(file).replace(/\.jsonl?$/i, ''),

@@ -20,11 +20,11 @@ export function isAnswerKind(value: unknown): value is AnswerKind {
   return typeof value === 'string' && (answerKinds as readonly string[]).includes(value);
 }
 
-/** The accepted answers of an item as strings: a string, a number, or a list of either. Empty entries are dropped. */
+/** The accepted answers of an item as strings: a string, a number, a boolean, or a list of them. Empty entries are dropped. */
 export function acceptedAnswers(expected: unknown): string[] {
   const list = Array.isArray(expected) ? expected : [expected];
   return list
-    .filter((value): value is string | number => (typeof value === 'string' || typeof value === 'number') && String(value).trim() !== '')
+    .filter((value): value is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof value) && String(value).trim() !== '')
     .map((value) => String(value).trim());
 }
 

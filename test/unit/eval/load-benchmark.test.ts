@@ -64,6 +64,10 @@ describe('loadBenchmark from files and its errors', () => {
     const jsonl = loadBenchmark(write('lines.jsonl', '{"question":"a?","answer":["x","y"]}\n\n{"question":"b?","answer":"z","answer_kind":"judge"}\n'));
     assert.deepEqual(jsonl.items.map((item) => [item.position, item.answerKind]), [[0, 'normalized'], [1, 'judge']]);
   });
+  it('accepts a byte-order mark and boolean answers', () => {
+    const bom = loadBenchmark(write('bom.json', `\uFEFF${JSON.stringify([{ question: 'Is water wet?', answer: true }])}`));
+    assert.deepEqual(bom.items[0]!.expected, ['true']);
+  });
   it('names the unknown benchmark and lists the known ones', () => {
     rejects(() => loadBenchmark('mmlu'), 'UNKNOWN_BENCHMARK', /"mmlu"/, /bamboogle, 2wiki/);
   });
