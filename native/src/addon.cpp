@@ -192,6 +192,7 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   o.Set("skipped", r.skipped);
   if (r.skipped) o.Set("skipReason", r.skipReason);
   o.Set("peakComputeBytes", (double)r.peakComputeBytes);
+  o.Set("recomputed", r.recomputed);
   return o;
 }
 
@@ -346,6 +347,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("totalBytes", (double)e.totalBytes);
     o.Set("availableBytes", (double)e.availableBytes);
     o.Set("fits", e.fits);
+    o.Set("recompute", e.recompute);
     return o;
   }
 
@@ -454,6 +456,8 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.resumeAdapter = str(o, "resumeAdapter", "");
   options.resumeState = str(o, "resumeState", "");
   options.dequantize = (int)num(o, "dequantize", -1);
+  options.recompute = (int)num(o, "recompute", -1);
+  options.headChunkTokens = (int64_t)num(o, "headChunkTokens", 256);
   options.lora.rank = (int)num(o, "rank", 8);
   options.lora.alpha = (float)num(o, "alpha", 16);
   options.lora.seed = (uint64_t)num(o, "seed", 42);

@@ -57,7 +57,7 @@ struct Builder {
     k = ggml_cont(ctx, ggml_permute(ctx, rope(k, in.positions), 0, 2, 1, 3));  // [hd, T, nKv]
     ggml_tensor* kq = ggml_mul_mat(ctx, k, q);                 // [T_k, T_q, nHead], GQA by broadcast
     kq = ggml_soft_max_ext(ctx, kq, in.mask, 1.0f / std::sqrt((float)hp.headDim), 0.0f);
-    ggml_set_output(kq);
+    if (options.backward) ggml_set_output(kq);  // never overwritten in place by SOFT_MAX_BACK (CPU bug)
     ggml_tensor* vt = ggml_cont(ctx, ggml_transpose(ctx, ggml_permute(ctx, v, 0, 2, 1, 3)));  // [T, hd, nKv]
     ggml_tensor* kqv = ggml_mul_mat(ctx, vt, kq);                                             // [hd, T, nHead]
     ggml_tensor* merged = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), hp.headDim * hp.nHead, T);
@@ -90,26 +90,29 @@ int64_t iotaLength(const Model& model) {
 
 size_t graphSize(const Model& model) { return 2048 + (size_t)model.hp().nLayer * 512; }
 
-GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora, Objective objective, const GraphOptions& options,
-                        int64_t T, int64_t n, GraphInputs& in) {
-  const HyperParams& hp = model.hp();
+namespace {
+
+// positions, mask and (when dequantising) iota: what every layer needs
+void layerInputs(ggml_context* ctx, const Model& model, const GraphOptions& options, int64_t T, GraphInputs& in) {
   if (options.dequantize) in.iota = input(ctx, GGML_TYPE_I32, iotaLength(model), 0, "iota");
-  Builder b{ctx, model, lora, options, in.iota};
-  in.tokens = input(ctx, GGML_TYPE_I32, T, 0, "tokens");
   in.positions = input(ctx, GGML_TYPE_I32, T, 0, "positions");
   in.mask = input(ctx, GGML_TYPE_F32, T, T, "mask");
+}
+
+ggml_tensor* layer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T, const GraphInputs& in) {
+  const LayerWeights& l = b.model.layers[il];
+  ggml_tensor* h = ggml_add(b.ctx, x, b.attention(b.norm(x, l.attnNorm), il, T, in));
+  return ggml_add(b.ctx, h, b.feedForward(b.norm(h, l.ffnNorm), il));
+}
+
+GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t n, GraphInputs& in) {
+  ggml_context* ctx = b.ctx;
+  const HyperParams& hp = b.model.hp();
   in.rows = input(ctx, GGML_TYPE_I32, n, 0, "rows");
   in.flatTargets = input(ctx, GGML_TYPE_I32, n, 0, "flat_targets");
-
-  ggml_tensor* x = ggml_get_rows(ctx, model.tokenEmbd, in.tokens);  // [d, T]
-  for (int64_t il = 0; il < hp.nLayer; ++il) {
-    const LayerWeights& l = model.layers[il];
-    ggml_tensor* h = ggml_add(ctx, x, b.attention(b.norm(x, l.attnNorm), il, T, in));
-    x = ggml_add(ctx, h, b.feedForward(b.norm(h, l.ffnNorm), il));
-  }
-  x = b.norm(x, model.outputNorm);
-  ggml_tensor* selected = ggml_get_rows(ctx, x, in.rows);                    // [d, n]
-  ggml_tensor* logits = ggml_mul_mat(ctx, b.weight(model.output), selected);  // [V, n]
+  x = b.norm(x, b.model.outputNorm);
+  ggml_tensor* selected = ggml_get_rows(ctx, x, in.rows);                      // [d, n]
+  ggml_tensor* logits = ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
   ggml_tensor* mean = ggml_scale(ctx, ggml_sum_rows(ctx, logits), -1.0f / (float)hp.nVocab);
   ggml_tensor* shifted = ggml_add(ctx, logits, mean);
   ggml_tensor* lse = ggml_log(ctx, ggml_sum_rows(ctx, ggml_exp(ctx, shifted)));                          // [1, n]
@@ -135,7 +138,7 @@ GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora,
                                   ggml_mul(ctx, in.lo, ggml_step(ctx, ggml_sub(ctx, in.lo, ratio))));
     ggml_tensor* surrogate = ggml_mul(ctx, in.coefA, ggml_add(ctx, ggml_mul(ctx, active, ratio), bound));
     out.loss = ggml_scale(ctx, ggml_sum(ctx, surrogate), -1.0f);
-    if (options.klTerm) {
+    if (b.options.klTerm) {
       in.ref = input(ctx, GGML_TYPE_F32, n, 0, "ref_logp");
       in.coefK = input(ctx, GGML_TYPE_F32, n, 0, "coef_k");
       ggml_tensor* d = ggml_sub(ctx, in.ref, out.logp);
@@ -147,6 +150,64 @@ GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora,
   ggml_set_output(out.loss);
   ggml_set_loss(out.loss);
   return out;
+}
+
+// a [d, T] hidden state fed from the host that receives a gradient (the recomputation boundary)
+ggml_tensor* boundary(ggml_context* ctx, const Model& model, int64_t T, const char* name) {
+  ggml_tensor* x = input(ctx, GGML_TYPE_F32, model.hp().nEmbd, T, name);
+  ggml_set_param(x);
+  return x;
+}
+
+}  // namespace
+
+GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora, Objective objective, const GraphOptions& options,
+                        int64_t T, int64_t n, GraphInputs& in) {
+  layerInputs(ctx, model, options, T, in);
+  Builder b{ctx, model, lora, options, in.iota};
+  in.tokens = input(ctx, GGML_TYPE_I32, T, 0, "tokens");
+  ggml_tensor* x = ggml_get_rows(ctx, model.tokenEmbd, in.tokens);  // [d, T]
+  for (int64_t il = 0; il < model.hp().nLayer; ++il) x = layer(b, x, il, T, in);
+  return head(b, x, objective, n, in);
+}
+
+std::vector<ggml_tensor*> buildLayerStack(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& stackOptions,
+                                          int64_t T, GraphInputs& in) {
+  GraphOptions options = stackOptions;
+  options.backward = false;  // forward only: nothing but the layer inputs needs to stay alive
+  layerInputs(ctx, model, options, T, in);
+  Builder b{ctx, model, lora, options, in.iota};
+  in.tokens = input(ctx, GGML_TYPE_I32, T, 0, "tokens");
+  std::vector<ggml_tensor*> states;
+  ggml_tensor* x = ggml_get_rows(ctx, model.tokenEmbd, in.tokens);
+  for (int64_t il = 0; il <= model.hp().nLayer; ++il) {
+    if (il > 0) x = layer(b, x, il - 1, T, in);
+    ggml_set_output(x);
+    states.push_back(x);
+  }
+  return states;
+}
+
+GraphOutputs buildLayerBackward(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& options, int64_t il, int64_t T,
+                                GraphInputs& in) {
+  layerInputs(ctx, model, options, T, in);
+  Builder b{ctx, model, lora, options, in.iota};
+  in.x = boundary(ctx, model, T, "layer_in");
+  in.gradOut = input(ctx, GGML_TYPE_F32, model.hp().nEmbd, T, "grad_out");
+  GraphOutputs out;
+  // d(sum(y * g))/dtheta is the vector-Jacobian product of the layer with the gradient g of its output
+  out.loss = ggml_sum(ctx, ggml_mul(ctx, layer(b, in.x, il, T, in), in.gradOut));
+  ggml_set_output(out.loss);
+  ggml_set_loss(out.loss);
+  return out;
+}
+
+GraphOutputs buildHeadGraph(ggml_context* ctx, const Model& model, Objective objective, const GraphOptions& options, int64_t T, int64_t n,
+                            GraphInputs& in) {
+  if (options.dequantize) in.iota = input(ctx, GGML_TYPE_I32, iotaLength(model), 0, "iota");
+  Builder b{ctx, model, nullptr, options, in.iota};
+  in.x = boundary(ctx, model, T, "head_in");
+  return head(b, in.x, objective, n, in);
 }
 
 }  // namespace inflow

@@ -28,6 +28,7 @@ enum class Objective { Logprob, Grpo, Sft };
 // Input tensors of a graph; each is filled from the host before compute (when the graph uses it).
 struct GraphInputs {
   ggml_tensor *tokens = nullptr, *positions = nullptr, *mask = nullptr, *rows = nullptr, *flatTargets = nullptr;
+  ggml_tensor *x = nullptr, *gradOut = nullptr;  // recomputation: a layer's (or the head's) input and its output gradient
   ggml_tensor *iota = nullptr;  // 0..max(n_out)-1, only when dequantising in the graph
   ggml_tensor *old = nullptr, *ref = nullptr, *coefA = nullptr, *coefK = nullptr, *lo = nullptr, *hi = nullptr, *coefW = nullptr;
 };
@@ -41,12 +42,24 @@ struct GraphOptions {
   bool adapter = true;          // apply the LoRA (false: the frozen base, the KL reference)
   bool dequantize = false;      // dequantise non-F32 weights in the graph (GET_ROWS) for backends lacking OUT_PROD
   bool klTerm = false;          // GRPO: add beta * k3 KL to the reference
+  bool backward = false;        // a backward pass follows (keep attention softmax outputs, see buildGraph)
 };
 
 // Builds the graph for one micro-batch. Softmax outputs that feed a backward pass are marked as outputs so that the
 // allocator never runs SOFT_MAX_BACK in place over them (CPU bug in this ggml version).
 GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora, Objective objective, const GraphOptions& options,
                         int64_t nTokens, int64_t nTargets, GraphInputs& inputs);
+
+// Per-layer recomputation pieces. The forward stack returns the input of every layer and of the head (set as
+// outputs, so only those stay alive); a layer backward graph takes a layer input as a parameter and the gradient of
+// its output, and its loss sum(layer(x) * g) yields the LoRA gradients of that layer and the gradient of x; the head
+// graph does the same for the final norm, output projection and objective.
+std::vector<ggml_tensor*> buildLayerStack(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& options, int64_t nTokens,
+                                          GraphInputs& inputs);
+GraphOutputs buildLayerBackward(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& options, int64_t layer,
+                                int64_t nTokens, GraphInputs& inputs);
+GraphOutputs buildHeadGraph(ggml_context* ctx, const Model& model, Objective objective, const GraphOptions& options, int64_t nTokens,
+                            int64_t nTargets, GraphInputs& inputs);
 
 size_t graphSize(const Model& model);
 int64_t iotaLength(const Model& model);

@@ -79,6 +79,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     bool quantized = false;
     for (const LayerWeights& l : model_->layers) quantized = quantized || l.wq->type != GGML_TYPE_F32 || l.ffnDown->type != GGML_TYPE_F32;
     quantized = quantized || model_->output->type != GGML_TYPE_F32;
+    headChunk_ = std::max<int64_t>(1, options.headChunkTokens);
     dequantize_ = options.dequantize == 1 || (options.dequantize == -1 && !backend_.isCpu && quantized);
   } catch (...) {
     release();
@@ -177,33 +178,40 @@ std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const
   return batches;
 }
 
-Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
-                           const StepOptions* step, double tokenScale, bool gradients) {
-  checkCancelled();
-  const int64_t T = batch.nTokens(), n = batch.nTargets(), V = hp().nVocab;
-  const size_t size = graphSize(*model_);
-  ggml_init_params params = {ggml_tensor_overhead() * size + ggml_graph_overhead_custom(size, true), nullptr, true};
-  ggml_context* ctx = ggml_init(params);
-  struct Free {
-    ggml_context* ctx;
-    ~Free() { ggml_free(ctx); }
-  } guard{ctx};
-  GraphInputs in;
-  GraphOptions graphOptions{adapter, dequantize_, klTerm};
-  GraphOutputs out = buildGraph(ctx, *model_, adapter ? lora_.get() : nullptr, objective, graphOptions, T, n, in);
-  ggml_cgraph* gf = ggml_new_graph_custom(ctx, size, gradients);
-  ggml_build_forward_expand(gf, out.loss != nullptr ? out.loss : out.logp);
-  if (gradients) {
-    std::vector<ggml_tensor*> accumulators(ggml_graph_n_nodes(gf), nullptr);
-    for (int i = 0; i < ggml_graph_n_nodes(gf); ++i) {
-      if (ggml_graph_node(gf, i) == out.loss) accumulators[i] = lossGrad_;
-    }
-    ggml_build_backward_expand(ctx, gf, accumulators.data());
-    for (Param& p : lora_->params()) {
-      ggml_tensor* grad = ggml_graph_get_grad(gf, p.tensor);
-      if (grad != nullptr) ggml_set_output(grad);
-    }
+namespace {
+
+struct GraphContext {
+  ggml_context* ctx;
+  explicit GraphContext(size_t size) {
+    ggml_init_params params = {ggml_tensor_overhead() * size + ggml_graph_overhead_custom(size, true), nullptr, true};
+    ctx = ggml_init(params);
   }
+  ~GraphContext() { ggml_free(ctx); }
+};
+
+}  // namespace
+
+ggml_cgraph* Trainer::graphFor(ggml_context* ctx, ggml_tensor* root, bool gradients, ggml_tensor* boundary) {
+  ggml_cgraph* gf = ggml_new_graph_custom(ctx, graphSize(*model_), gradients);
+  ggml_build_forward_expand(gf, root);
+  if (!gradients) return gf;
+  // the loss gradient is seeded from a persistent tensor holding 1; parameter gradients are read from the backward
+  // graph's own nodes (no accumulators), so nothing carries over between graphs
+  std::vector<ggml_tensor*> accumulators(ggml_graph_n_nodes(gf), nullptr);
+  for (int i = 0; i < ggml_graph_n_nodes(gf); ++i) {
+    if (ggml_graph_node(gf, i) == root) accumulators[i] = lossGrad_;
+  }
+  ggml_build_backward_expand(ctx, gf, accumulators.data());
+  for (Param& p : lora_->params()) {
+    ggml_tensor* grad = ggml_graph_get_grad(gf, p.tensor);
+    if (grad != nullptr) ggml_set_output(grad);
+  }
+  if (boundary != nullptr && ggml_graph_get_grad(gf, boundary) != nullptr) ggml_set_output(ggml_graph_get_grad(gf, boundary));
+  return gf;
+}
+
+void Trainer::compute(ggml_cgraph* gf, int64_t T, const std::function<void()>& fill) {
+  checkCancelled();
   ggml_backend_sched_reset(sched_);
   if (!ggml_backend_sched_alloc_graph(sched_, gf)) {
     throw TrainerError("OUT_OF_MEMORY", "cannot allocate the compute buffers for a micro-batch of " + std::to_string(T) + " tokens",
@@ -214,51 +222,85 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
     computeBytes += ggml_backend_sched_get_buffer_size(sched_, ggml_backend_sched_get_backend(sched_, i));
   }
   peakCompute_ = std::max(peakCompute_, computeBytes);
+  fill();
+  const ggml_status status = ggml_backend_sched_graph_compute(sched_, gf);
+  checkCancelled();
+  if (status != GGML_STATUS_SUCCESS) {
+    throw TrainerError("COMPUTE_FAILED", "the backend failed to compute the graph (status " + std::to_string((int)status) + ")");
+  }
+}
 
+void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
+  const int64_t T = batch.nTokens();
   setInput(in.tokens, batch.tokens);
   setInput(in.positions, batch.positions);
-  if (in.mask->buffer != nullptr) {
+  if (in.mask != nullptr && in.mask->buffer != nullptr) {
     std::vector<float> mask((size_t)(T * T), -INFINITY);
     for (int64_t q = 0; q < T; ++q) {
       for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)(q * T + k)] = 0.0f;
     }
     setInput(in.mask, mask);
   }
-  setInput(in.rows, batch.rows);
-  std::vector<int32_t> flat(n);
-  for (int64_t j = 0; j < n; ++j) flat[j] = (int32_t)(j * V + batch.targets[j]);
-  setInput(in.flatTargets, flat);
   if (in.iota != nullptr) {
     std::vector<int32_t> iota((size_t)in.iota->ne[0]);
     for (size_t i = 0; i < iota.size(); ++i) iota[i] = (int32_t)i;
     setInput(in.iota, iota);
   }
-  if (objective != Objective::Logprob) {
-    std::vector<float> coefA(n), coefK(n), coefW(n), lo(n), hi(n), old(n), ref(n);
-    for (int64_t j = 0; j < n; ++j) {
-      const Sample& s = (*samples)[batch.sampleOf[j]];
-      const int32_t t = batch.tokenOf[j];
-      coefW[j] = (float)(s.weight * tokenScale);
-      coefA[j] = (float)(s.advantage * s.weight * tokenScale);
-      coefK[j] = (float)(step->klBeta * s.weight * tokenScale);
-      old[j] = s.oldLogp.empty() ? 0.0f : s.oldLogp[t];
-      ref[j] = s.refLogp.empty() ? 0.0f : s.refLogp[t];
-      lo[j] = s.advantage < 0 ? 1.0f - step->clipLow : -1e30f;
-      hi[j] = s.advantage > 0 ? 1.0f + step->clipHigh : (s.advantage < 0 && step->dualClip > 0 ? step->dualClip : 1e30f);
-    }
-    setInput(in.coefW, coefW);
-    setInput(in.coefA, coefA);
-    setInput(in.coefK, coefK);
-    setInput(in.old, old);
-    setInput(in.ref, ref);
-    setInput(in.lo, lo);
-    setInput(in.hi, hi);
+}
+
+void Trainer::fillHeadInputs(const GraphInputs& in, const PackedBatch& batch, int64_t first, int64_t count, const std::vector<Sample>* samples,
+                             const StepOptions* step, double tokenScale) {
+  const int64_t V = hp().nVocab;
+  std::vector<int32_t> rows(batch.rows.begin() + first, batch.rows.begin() + first + count), flat(count);
+  for (int64_t j = 0; j < count; ++j) flat[j] = (int32_t)(j * V + batch.targets[first + j]);
+  setInput(in.rows, rows);
+  setInput(in.flatTargets, flat);
+  if (samples == nullptr) return;
+  std::vector<float> coefA(count), coefK(count), coefW(count), lo(count), hi(count), old(count), ref(count);
+  for (int64_t j = 0; j < count; ++j) {
+    const Sample& s = (*samples)[batch.sampleOf[first + j]];
+    const int32_t t = batch.tokenOf[first + j];
+    coefW[j] = (float)(s.weight * tokenScale);
+    coefA[j] = (float)(s.advantage * s.weight * tokenScale);
+    coefK[j] = (float)(step->klBeta * s.weight * tokenScale);
+    old[j] = s.oldLogp.empty() ? 0.0f : s.oldLogp[t];
+    ref[j] = s.refLogp.empty() ? 0.0f : s.refLogp[t];
+    lo[j] = s.advantage < 0 ? 1.0f - step->clipLow : -1e30f;
+    hi[j] = s.advantage > 0 ? 1.0f + step->clipHigh : (s.advantage < 0 && step->dualClip > 0 ? step->dualClip : 1e30f);
   }
-  const ggml_status status = ggml_backend_sched_graph_compute(sched_, gf);
-  checkCancelled();
-  if (status != GGML_STATUS_SUCCESS) {
-    throw TrainerError("COMPUTE_FAILED", "the backend failed to compute the graph (status " + std::to_string((int)status) + ")");
+  setInput(in.coefW, coefW);
+  setInput(in.coefA, coefA);
+  setInput(in.coefK, coefK);
+  setInput(in.old, old);
+  setInput(in.ref, ref);
+  setInput(in.lo, lo);
+  setInput(in.hi, hi);
+}
+
+void Trainer::accumulateGradients(ggml_cgraph* gf) {
+  std::vector<float> buffer;
+  for (Param& p : lora_->params()) {
+    ggml_tensor* grad = ggml_graph_get_grad(gf, p.tensor);
+    if (grad == nullptr) continue;
+    buffer.resize(p.grad.size());
+    ggml_backend_tensor_get(grad, buffer.data(), 0, buffer.size() * sizeof(float));
+    for (size_t i = 0; i < buffer.size(); ++i) p.grad[i] += buffer[i];
   }
+}
+
+Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
+                           const StepOptions* step, double tokenScale, bool gradients) {
+  if (gradients && recompute_) return runRecomputed(batch, objective, klTerm, *samples, *step, tokenScale);
+  const int64_t T = batch.nTokens(), n = batch.nTargets();
+  GraphContext graph(graphSize(*model_));
+  GraphInputs in;
+  GraphOptions graphOptions{adapter, dequantize_, klTerm, gradients};
+  GraphOutputs out = buildGraph(graph.ctx, *model_, adapter ? lora_.get() : nullptr, objective, graphOptions, T, n, in);
+  ggml_cgraph* gf = graphFor(graph.ctx, out.loss != nullptr ? out.loss : out.logp, gradients, nullptr);
+  compute(gf, T, [&] {
+    fillLayerInputs(in, batch);
+    fillHeadInputs(in, batch, 0, n, objective == Objective::Logprob ? nullptr : samples, step, tokenScale);
+  });
   Pass pass;
   pass.logp.resize(n);
   ggml_backend_tensor_get(out.logp, pass.logp.data(), 0, n * sizeof(float));
@@ -267,15 +309,59 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
     ggml_backend_tensor_get(out.loss, &loss, 0, sizeof(float));
     pass.loss = loss;
   }
-  if (gradients) {
-    std::vector<float> buffer;
-    for (Param& p : lora_->params()) {
-      ggml_tensor* grad = ggml_graph_get_grad(gf, p.tensor);
-      if (grad == nullptr) continue;
-      buffer.resize(p.grad.size());
-      ggml_backend_tensor_get(grad, buffer.data(), 0, buffer.size() * sizeof(float));
-      for (size_t i = 0; i < buffer.size(); ++i) p.grad[i] += buffer[i];
-    }
+  if (gradients) accumulateGradients(gf);
+  return pass;
+}
+
+Trainer::Pass Trainer::runRecomputed(const PackedBatch& batch, Objective objective, bool klTerm, const std::vector<Sample>& samples,
+                                     const StepOptions& step, double tokenScale) {
+  const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd, L = hp().nLayer;
+  const GraphOptions graphOptions{true, dequantize_, klTerm, true};  // the stack below ignores `backward`
+  // 1. forward, keeping only the input of every layer (and of the head) on the host
+  std::vector<std::vector<float>> states((size_t)L + 1, std::vector<float>((size_t)(d * T)));
+  {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), graphOptions, T, in);
+    ggml_cgraph* gf = graphFor(graph.ctx, outputs.back(), false, nullptr);
+    compute(gf, T, [&] { fillLayerInputs(in, batch); });
+    for (int64_t l = 0; l <= L; ++l) ggml_backend_tensor_get(outputs[l], states[l].data(), 0, states[l].size() * sizeof(float));
+  }
+  // 2. the head and the objective, in chunks of targets; their gradients with respect to the head input add up
+  Pass pass;
+  pass.logp.resize(n);
+  std::vector<float> gradient((size_t)(d * T), 0.0f), buffer((size_t)(d * T));
+  for (int64_t first = 0; first < n; first += headChunk_) {
+    const int64_t count = std::min(headChunk_, n - first);
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, objective, graphOptions, T, count, in);
+    ggml_cgraph* gf = graphFor(graph.ctx, out.loss, true, in.x);
+    compute(gf, T, [&] {
+      setInput(in.x, states[L]);
+      fillLayerInputs(in, batch);
+      fillHeadInputs(in, batch, first, count, &samples, &step, tokenScale);
+    });
+    float loss = 0;
+    ggml_backend_tensor_get(out.loss, &loss, 0, sizeof(float));
+    pass.loss += loss;
+    ggml_backend_tensor_get(out.logp, pass.logp.data() + first, 0, count * sizeof(float));
+    ggml_backend_tensor_get(ggml_graph_get_grad(gf, in.x), buffer.data(), 0, buffer.size() * sizeof(float));
+    for (size_t i = 0; i < buffer.size(); ++i) gradient[i] += buffer[i];
+  }
+  // 3. the layers in reverse: recompute one layer, take the VJP for its LoRA tensors and for its input
+  for (int64_t il = L - 1; il >= 0; --il) {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildLayerBackward(graph.ctx, *model_, lora_.get(), graphOptions, il, T, in);
+    ggml_cgraph* gf = graphFor(graph.ctx, out.loss, true, in.x);
+    compute(gf, T, [&] {
+      setInput(in.x, states[il]);
+      setInput(in.gradOut, gradient);
+      fillLayerInputs(in, batch);
+    });
+    accumulateGradients(gf);
+    if (il > 0) ggml_backend_tensor_get(ggml_graph_get_grad(gf, in.x), gradient.data(), 0, gradient.size() * sizeof(float));
   }
   return pass;
 }
@@ -291,34 +377,47 @@ std::vector<std::vector<float>> Trainer::logprobs(const std::vector<Sample>& sam
   return result;
 }
 
-size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm) {
-  const size_t size = graphSize(*model_);
-  ggml_init_params params = {ggml_tensor_overhead() * size + ggml_graph_overhead_custom(size, true), nullptr, true};
-  ggml_context* ctx = ggml_init(params);
-  GraphInputs in;
-  GraphOptions graphOptions{true, dequantize_, klTerm};
-  const bool gradients = objective != Objective::Logprob;
-  GraphOutputs out = buildGraph(ctx, *model_, lora_.get(), objective, graphOptions, tokens, targets, in);
-  ggml_cgraph* gf = ggml_new_graph_custom(ctx, size, gradients);
-  ggml_build_forward_expand(gf, gradients ? out.loss : out.logp);
-  if (gradients) {
-    std::vector<ggml_tensor*> accumulators(ggml_graph_n_nodes(gf), nullptr);
-    for (int i = 0; i < ggml_graph_n_nodes(gf); ++i) {
-      if (ggml_graph_node(gf, i) == out.loss) accumulators[i] = lossGrad_;
-    }
-    ggml_build_backward_expand(ctx, gf, accumulators.data());
-    for (Param& p : lora_->params()) {
-      ggml_tensor* grad = ggml_graph_get_grad(gf, p.tensor);
-      if (grad != nullptr) ggml_set_output(grad);
-    }
-  }
+size_t Trainer::reserve(ggml_cgraph* gf) {
   std::vector<size_t> sizes(ggml_backend_sched_get_n_backends(measureSched_), 0);
   ggml_backend_sched_reserve_size(measureSched_, gf, sizes.data());
   ggml_backend_sched_reset(measureSched_);
-  ggml_free(ctx);
   size_t total = 0;
   for (size_t s : sizes) total += s;
-  return total + (size_t)(tokens * tokens) * sizeof(float);  // the host-built mask is staged once more
+  return total;
+}
+
+size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm, bool recompute) {
+  const bool gradients = objective != Objective::Logprob;
+  const GraphOptions graphOptions{true, dequantize_, klTerm, gradients};
+  const size_t staging = (size_t)(tokens * tokens) * sizeof(float);  // the host-built mask
+  if (!recompute || !gradients) {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildGraph(graph.ctx, *model_, lora_.get(), objective, graphOptions, tokens, targets, in);
+    return reserve(graphFor(graph.ctx, gradients ? out.loss : out.logp, gradients, nullptr)) + staging;
+  }
+  size_t peak = 0;
+  {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), graphOptions, tokens, in);
+    peak = std::max(peak, reserve(graphFor(graph.ctx, outputs.back(), false, nullptr)));
+  }
+  {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, objective, graphOptions, tokens, std::min(targets, headChunk_), in);
+    peak = std::max(peak, reserve(graphFor(graph.ctx, out.loss, true, in.x)));
+  }
+  {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildLayerBackward(graph.ctx, *model_, lora_.get(), graphOptions, 0, tokens, in);
+    peak = std::max(peak, reserve(graphFor(graph.ctx, out.loss, true, in.x)));
+  }
+  // layer inputs kept on the host plus two gradient buffers
+  const size_t host = (size_t)(hp().nLayer + 3) * (size_t)(hp().nEmbd * tokens) * sizeof(float);
+  return peak + staging + (backend_.isCpu ? host : 0);
 }
 
 MemoryEstimate Trainer::estimate(int64_t tokens, Objective objective, bool klTerm) {
@@ -327,8 +426,6 @@ MemoryEstimate Trainer::estimate(int64_t tokens, Objective objective, bool klTer
   e.tokens = tokens;
   e.weightBytes = model_->weightBytes();
   e.loraBytes = lora_->parameterCount() * sizeof(float) * 5;  // device copy + host value, gradient, two moments
-  e.computeBytes = measure(tokens, tokens - 1, objective, klTerm);
-  e.totalBytes = e.weightBytes + e.loraBytes + e.computeBytes;
   size_t freeBytes = 0, totalBytes = 0;
   ggml_backend_dev_memory(backend_.device, &freeBytes, &totalBytes);
   if (options_.memoryLimitBytes > 0) {
@@ -337,7 +434,16 @@ MemoryEstimate Trainer::estimate(int64_t tokens, Objective objective, bool klTer
   } else {
     e.availableBytes = freeBytes;
   }
-  e.fits = e.availableBytes == 0 && options_.memoryLimitBytes == 0 ? true : e.computeBytes <= e.availableBytes;
+  const bool unknown = e.availableBytes == 0 && options_.memoryLimitBytes == 0;  // a device that reports no memory
+  // auto: the full graph (fastest) when it fits, else per-layer recomputation
+  e.recompute = options_.recompute == 1;
+  e.computeBytes = measure(tokens, tokens - 1, objective, klTerm, e.recompute);
+  if (options_.recompute == -1 && !unknown && e.computeBytes > e.availableBytes && objective != Objective::Logprob) {
+    e.recompute = true;
+    e.computeBytes = measure(tokens, tokens - 1, objective, klTerm, true);
+  }
+  e.totalBytes = e.weightBytes + e.loraBytes + e.computeBytes;
+  e.fits = unknown || e.computeBytes <= e.availableBytes;
   return e;
 }
 
@@ -364,6 +470,7 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
                            " of compute memory but only " + gib((double)e.availableBytes) + " is available",
                        "Lower microBatchTokens, shorten the samples, or use a smaller model / lower LoRA rank.");
   }
+  recompute_ = e.recompute;
   for (Param& p : lora_->params()) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
   const double tokenScale = 1.0 / (double)r.responseTokens;
   double klSum = 0;
@@ -449,6 +556,7 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.tokensPerSecond = r.seconds > 0 ? (double)r.tokens / r.seconds : 0;
   r.peakComputeBytes = peakCompute_;
+  r.recomputed = recompute_;
   return r;
 }
 

@@ -27,6 +27,8 @@ struct TrainerOptions {
   std::string resumeAdapter;       // adapter GGUF to continue from (its rank/alpha/targets win)
   std::string resumeState;         // optimizer state written by saveState
   int dequantize = -1;             // -1 auto (GPU with non-F32 weights), 0 off, 1 on
+  int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
+  int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
 };
 
 struct Sample {
@@ -50,6 +52,7 @@ struct StepResult {
   bool skipped = false;
   std::string skipReason;
   size_t peakComputeBytes = 0;
+  bool recomputed = false;
 };
 
 struct Progress {
@@ -61,6 +64,7 @@ struct MemoryEstimate {
   size_t weightBytes = 0, loraBytes = 0, computeBytes = 0, totalBytes = 0, availableBytes = 0;
   int64_t tokens = 0;
   bool fits = true;
+  bool recompute = false;  // the mode the numbers are for
 };
 
 class Trainer {
@@ -91,7 +95,16 @@ class Trainer {
   std::vector<PackedBatch> pack(const std::vector<Sample>& samples) const;
   Pass run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
            const StepOptions* step, double tokenScale, bool gradients);
-  size_t measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm);
+  Pass runRecomputed(const PackedBatch& batch, Objective objective, bool klTerm, const std::vector<Sample>& samples, const StepOptions& step,
+                     double tokenScale);
+  ggml_cgraph* graphFor(ggml_context* ctx, ggml_tensor* root, bool gradients, ggml_tensor* boundary);
+  void compute(ggml_cgraph* gf, int64_t tokens, const std::function<void()>& fill);
+  void fillLayerInputs(const GraphInputs& in, const PackedBatch& batch);
+  void fillHeadInputs(const GraphInputs& in, const PackedBatch& batch, int64_t first, int64_t count, const std::vector<Sample>* samples,
+                      const StepOptions* step, double tokenScale);
+  void accumulateGradients(ggml_cgraph* gf);
+  size_t reserve(ggml_cgraph* gf);
+  size_t measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm, bool recompute);
   void checkCancelled() const;
 
   TrainerOptions options_;
@@ -106,6 +119,8 @@ class Trainer {
   ggml_backend_buffer_t constBuffer_ = nullptr;
   ggml_tensor* lossGrad_ = nullptr;  // constant 1: seed of the backward pass
   bool dequantize_ = false;
+  bool recompute_ = false;
+  int64_t headChunk_ = 256;
   size_t peakCompute_ = 0;
 };
 
