@@ -5,6 +5,7 @@ import { formatEvent } from '../../core/agent/trace-format.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
+import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
 import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
@@ -26,6 +27,7 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --adapter FILE         a LoRA adapter for the planner only
   --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
   --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
+  --embed-model PATH|ID  rank knowledge search by BM25 + embeddings from this local embedding GGUF
   --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
   --seed N               planner sampling seed
   --context-size N       context window (default 8192); --threads N; --cpu
@@ -50,7 +52,7 @@ export const command: CliCommand = {
         tools: { type: 'string' }, 'max-steps': { type: 'string' }, 'max-time': { type: 'string' }, 'max-tokens': { type: 'string' },
         profile: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, 'fixed-model': { type: 'string' },
         endpoint: { type: 'string' }, 'endpoint-model': { type: 'string' }, web: { type: 'boolean' }, seed: { type: 'string' },
-        'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' },
+        'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' }, 'embed-model': { type: 'string' },
       },
     });
     const question = positionals.join(' ').trim();
@@ -61,22 +63,26 @@ export const command: CliCommand = {
     if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
     const backend = await context.backend();
     const settings = new SettingsService(backend.db).read();
-    const knowledge = new KnowledgeIndex(backend.db);
-    const sandbox = new PythonSandbox();
-    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean);
-    const { tools, absent } = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge, sandbox, ...(only ? { only } : {}) });
-    if (only && tools.length === 0) {
-      throw new InflowError('USAGE', 'None of the selected tools is available.', { hint: absent.map((a) => `${a.name}: ${a.reason}`).join('\n') });
-    }
-
-    const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
     const threads = integer(values.threads, 'threads');
-    const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
-    const load = (choice: string | undefined) => engine.loadModel({
-      ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
+    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean);
+    const sandbox = new PythonSandbox();
+    const selection = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge: new KnowledgeIndex(backend.db), sandbox, ...(only ? { only } : {}) });
+    if (only && selection.tools.length === 0) {
+      throw new InflowError('USAGE', 'None of the selected tools is available.', { hint: selection.absent.map((a) => `${a.name}: ${a.reason}`).join('\n') });
+    }
+    const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
+      model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
     });
+    const knowledge = new KnowledgeIndex(backend.db, embedder ? { embedder } : {});
+    const { tools, absent } = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge, sandbox, ...(only ? { only } : {}) });
+
+    const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
     const loaded: LocalModel[] = [];
     try {
+      const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
+      const load = (choice: string | undefined) => engine.loadModel({
+        ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
+      });
       const planner = await load(values.model);
       loaded.push(planner);
       const models: AgentModels = { planner };
@@ -123,6 +129,7 @@ export const command: CliCommand = {
       return result.stopReason === 'error' ? ExitCode.failure : ExitCode.ok;
     } finally {
       sandbox.dispose();
+      await embedder?.dispose();
       for (const model of loaded) await model.dispose();
     }
   },
