@@ -48,6 +48,8 @@ export interface TrainOptions {
   onEvent?: (event: TrainingEvent) => void;
   /** Default: the one-minute load average per core is below `config.idleLoad`. */
   isIdle?: () => boolean;
+  /** How often a busy machine is checked again (default 5 s). */
+  idlePollMs?: number;
 }
 
 export interface TrainResult {
@@ -204,7 +206,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (promoted !== null) emit({ type: 'promoted', adapter: promoted });
     }
     if (signal?.aborted) stopReason = 'cancelled';
-    store.setStatus(run.id, stopReason === 'cancelled' ? 'paused' : 'completed');
+    store.setStatus(run.id, stopReason === 'cancelled' || stopReason === 'budget' ? 'paused' : 'completed');
     emit({ type: 'stopped', reason: stopReason });
     return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel) };
   } catch (error) {
@@ -222,8 +224,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
   if (options.resumeRunId !== undefined) {
     const run = store.getRun(options.resumeRunId);
-    if (run.status === 'completed') throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Start a new run with --dataset.' });
-    if (options.config?.steps !== undefined && options.config.steps > run.config.steps) {
+    if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep)) throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Give more --steps to continue it, or start a new run with --dataset.' });
+    if (options.config?.steps !== undefined && options.config.steps !== run.config.steps) {
       const config = { ...run.config, steps: options.config.steps };
       store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify(config), run.id);
     }
@@ -281,7 +283,7 @@ async function waitForIdle(options: TrainOptions, config: TrainingConfig, step: 
   while (!isIdle()) {
     options.signal?.throwIfAborted();
     if (!announced) { emit({ type: 'phase', step, phase: 'idle-wait' }); announced = true; }
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await new Promise((resolve) => setTimeout(resolve, options.idlePollMs ?? 5000));
   }
 }
 

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
+import { InflowError } from '../../../electron/core/errors.ts';
+import { openDatabase } from '../../../electron/core/store/database.ts';
+import { RunStore } from '../../../electron/core/store/run-store.ts';
+import type { RolloutAgent } from '../../../electron/core/training/rollout-agent.ts';
+import type { PolicyTrainer } from '../../../electron/core/training/trainer-protocol.ts';
+import { parseDuration, resolveTrainingConfig } from '../../../electron/core/training/training-config.ts';
+import { train, type TrainingEvent } from '../../../electron/core/training/training-loop.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+/** Budgets, plateau, idle waiting and settings checks of the loop, with an agent that records one planner turn per run. */
+function setup(answers: (index: number) => string) {
+  const dir = tempDir();
+  const db = openDatabase(path.join(dir, 'inflow.db'));
+  const runs = new RunStore(db);
+  const dataset = new DatasetStore(db).create([1, 2, 3, 4, 5, 6].map((n) => ({ question: `q${n}`, answer: 'yes', answerKind: 'exact' as const, split: n > 4 ? 'heldout' as const : 'train' as const })), { name: 'd' });
+  let count = 0;
+  const agent: RolloutAgent = async ({ task, kind, groupId }) => {
+    const run = runs.startRun({ taskId: task.id, kind, ...(groupId ? { groupId } : {}) });
+    runs.recordModuleCall({ runId: run.id, module: 'planner', promptText: 'p', responseText: 'r', promptTokens: [1, 2, 3], responseTokens: [4, 5], responseLogprobs: [-1, -1], startedAt: Date.now(), durationMs: 1 });
+    const answer = answers(count++);
+    runs.endRun(run.id, { stopReason: 'answered', answer });
+    return { runId: run.id, answer, stopReason: 'answered' };
+  };
+  const trainer: PolicyTrainer = {
+    async step() { return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 }; },
+    async saveAdapter(file) { fs.writeFileSync(file, 'a'); },
+    async saveState(file) { fs.writeFileSync(file, 's'); },
+    async loadState() {},
+    async close() {},
+  };
+  const base = { db, runs, agent, planner: { async setAdapter() {} }, adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => trainer, datasetId: dataset.id, baseModel: 'm.gguf' };
+  return { base, db };
+}
+
+test('a reward plateau stops the run early', async () => {
+  const { base, db } = setup((i) => (i % 2 ? 'yes' : 'no'));
+  const result = await train({ ...base, config: { steps: 20, groupSize: 2, tasksPerStep: 1, plateauPatience: 2, evalEvery: 50 } });
+  assert.equal(result.stopReason, 'plateau');
+  assert.ok(result.lastCompletedStep >= 3 && result.lastCompletedStep < 20);
+  db.close();
+});
+
+test('the step budget and the wall-time budget both stop a run, which can then be resumed for more steps', async () => {
+  const { base, db } = setup(() => 'yes');
+  const timed = await train({ ...base, config: { steps: 50, groupSize: 2, tasksPerStep: 1, budgetMs: 1, evalEvery: 50 } });
+  assert.equal(timed.stopReason, 'budget');
+  assert.ok(timed.lastCompletedStep < 50);
+  const more = await train({ ...base, resumeRunId: timed.trainingRunId, config: { steps: 3, budgetMs: 0 } });
+  assert.deepEqual([more.stopReason, more.lastCompletedStep], ['steps', 3]);
+  db.close();
+});
+
+test('with only-when-idle the loop waits while the machine is busy', async () => {
+  const { base, db } = setup(() => 'yes');
+  let checks = 0;
+  const events: TrainingEvent[] = [];
+  const result = await train({ ...base, isIdle: () => ++checks > 2, idlePollMs: 10, onEvent: (e) => events.push(e), config: { steps: 1, groupSize: 2, tasksPerStep: 1, onlyWhenIdle: true } });
+  assert.equal(result.lastCompletedStep, 1);
+  assert.equal(checks, 3);
+  assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'idle-wait'));
+  db.close();
+});
+
+test('bad settings are refused naming the field; durations parse', () => {
+  assert.throws(() => resolveTrainingConfig({ groupSize: 1 }), (e: unknown) => InflowError.isInstance(e) && e.code === 'TRAINING_CONFIG_INVALID' && /groupSize/.test(e.message));
+  assert.throws(() => resolveTrainingConfig({ temperature: 0 }), /temperature/);
+  assert.throws(() => resolveTrainingConfig({ lora: { rank: 8, alpha: 16, targets: [] } }), /lora\.targets/);
+  assert.deepEqual(resolveTrainingConfig().lora.targets, ['q', 'k', 'v', 'o']);
+  assert.equal(resolveTrainingConfig().clipHigh, 0.3);
+  assert.equal(parseDuration('30m'), 1_800_000);
+  assert.equal(parseDuration('90s'), 90_000);
+  assert.throws(() => parseDuration('soon'), (e: unknown) => InflowError.isInstance(e) && e.code === 'USAGE');
+});
