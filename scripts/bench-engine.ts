@@ -20,6 +20,7 @@ const runs = Number(values.runs ?? 5);
 const maxTokens = Number(values.tokens ?? 128);
 const calls = Number(values.calls ?? 10_000);
 
+const cpuSeconds = () => { const usage = process.cpuUsage(); return (usage.user + usage.system) / 1e6; };
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -35,18 +36,22 @@ async function benchEngine(): Promise<void> {
   const prompt = (run: number) => `Run ${run} ${Math.random().toString(36).slice(2)}. ${filler.repeat(12)}`;
 
   const measure = async (temperature: number) => {
-    const ours = { prompt: [] as number[], generate: [] as number[] };
-    const theirs = { prompt: [] as number[], generate: [] as number[] };
+    const ours = { prompt: [] as number[], generate: [] as number[], perCpuSecond: [] as number[] };
+    const theirs = { prompt: [] as number[], generate: [] as number[], perCpuSecond: [] as number[] };
     for (let run = -1; run < runs; run++) {
       const text = prompt(run);
       const seed = 1000 + run;
+      let cpuStart = cpuSeconds();
       const generation = await model.generate({ messages: [{ role: 'user', content: text }], sampling: { temperature, seed, maxTokens } });
+      const oursCpu = cpuSeconds() - cpuStart;
       const session = new LlamaChatSession({ contextSequence: referenceSequence, autoDisposeSequence: false });
+      cpuStart = cpuSeconds();
       const started = performance.now();
       let first: number | undefined;
       let count = 0;
       await session.prompt(text, { temperature, seed, maxTokens, onToken: (tokens) => { first ??= performance.now(); count += tokens.length; } });
       const ended = performance.now();
+      const theirsCpu = cpuSeconds() - cpuStart;
       session.dispose({ disposeSequence: false });
       await referenceSequence.clearHistory();
       if (run < 0) continue; // warm-up
@@ -54,6 +59,8 @@ async function benchEngine(): Promise<void> {
       ours.generate.push((generation.responseTokens.length - 1) / (generation.timings.generateMs / 1000));
       theirs.prompt.push(generation.promptTokens.length / (((first ?? ended) - started) / 1000));
       theirs.generate.push((count - 1) / ((ended - (first ?? ended)) / 1000));
+      ours.perCpuSecond.push((generation.promptTokens.length + generation.responseTokens.length) / oursCpu);
+      theirs.perCpuSecond.push((generation.promptTokens.length + count) / theirsCpu);
     }
     return { ours, theirs };
   };
@@ -68,6 +75,10 @@ async function benchEngine(): Promise<void> {
   row('generation, greedy', greedy.ours.generate, greedy.theirs.generate);
   row('prompt, T=0.8 top-k 40', sampled.ours.prompt, sampled.theirs.prompt);
   row('generation, T=0.8 top-k 40', sampled.ours.generate, sampled.theirs.generate);
+  row('all, greedy, per CPU-second', greedy.ours.perCpuSecond, greedy.theirs.perCpuSecond);
+  row('all, T=0.8, per CPU-second', sampled.ours.perCpuSecond, sampled.theirs.perCpuSecond);
+  console.log('  (tok/s rows are wall-clock; "per CPU-second" rows count prompt + generated tokens per CPU-second of this');
+  console.log('   process, which other load on the machine disturbs less)');
   console.log('  (inflow also returns prompt/response token ids and a log-prob per sampled token; the reference returns text only)');
   await reference.dispose();
   await model.dispose();
