@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
@@ -7,12 +5,12 @@ import { evaluatePlanner } from '../../core/eval/evaluate-planner.ts';
 import { buildEvalReport, type EvalReport } from '../../core/eval/eval-report.ts';
 import { EvalStore, type EvaluationRecord } from '../../core/eval/eval-store.ts';
 import { loadBenchmark } from '../../core/eval/load-benchmark.ts';
-import { renderHtmlReport } from '../../core/eval/report-html.ts';
+import { writeReportFiles } from '../../core/eval/report-files.ts';
 import { renderTextReport } from '../../core/eval/report-text.ts';
+import { plannerLabel } from '../../core/eval/summarize.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { builtinTools } from '../../core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
-import { plannerLabel } from '../../core/eval/summarize.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -55,15 +53,11 @@ const positiveInt = (value: string | undefined, flag: string): number | undefine
   return number;
 };
 
-function writeReports(context: CliContext, report: EvalReport, reportsDir: string, html: string | undefined, stem: string): { html: string; json: string } {
-  const htmlFile = path.resolve(html ?? path.join(reportsDir, `${stem}.html`));
-  const jsonFile = htmlFile.replace(/\.html?$/i, '') + '.json';
-  fs.mkdirSync(path.dirname(htmlFile), { recursive: true });
-  fs.writeFileSync(htmlFile, renderHtmlReport(report));
-  fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-  if (context.json) context.printJson({ ...report, files: { html: htmlFile, json: jsonFile } });
-  else context.print(`\n${renderTextReport(report)}\n\nReport: ${htmlFile}\nJSON:   ${jsonFile}`);
-  return { html: htmlFile, json: jsonFile };
+/** Writes the HTML and JSON files and prints the report (text, or JSON with the file paths). */
+function writeReports(context: CliContext, report: EvalReport, reportsDir: string, html: string | undefined, stem: string): void {
+  const files = writeReportFiles(report, { reportsDir, stem, ...(html === undefined ? {} : { htmlFile: html }) });
+  if (context.json) context.printJson({ ...report, files });
+  else context.print(`\n${renderTextReport(report)}\n\nReport: ${files.html}\nJSON:   ${files.json}`);
 }
 
 const runOptions = {
@@ -129,11 +123,7 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
 async function listCommand(context: CliContext): Promise<number> {
   const backend = await context.backend();
   const store = new EvalStore(backend.db);
-  const evaluations = store.list({ limit: 100 }).map((evaluation) => {
-    const items = store.items(evaluation.id);
-    const correct = items.filter((item) => item.correct).length;
-    return { ...evaluation, scored: items.length, correct, accuracy: items.length === 0 ? null : correct / items.length };
-  });
+  const evaluations = store.listWithCounts({ limit: 100 });
   if (context.json) context.printJson(evaluations);
   else if (evaluations.length === 0) context.print('No evaluations yet. Start one with: inflow eval --benchmark gameof24 --limit 10');
   else for (const e of evaluations) {

@@ -179,6 +179,15 @@ export class EvalStore {
       LEFT JOIN tasks t ON t.id = r.task_id WHERE e.evaluation_id = ? ORDER BY e.position`).all(evaluationId) as Record<string, unknown>[]).map(toItem);
   }
 
+  /** Evaluations, newest first, with how many items each has scored and how many of those are correct. */
+  listWithCounts(options: { limit?: number } = {}): Array<EvaluationRecord & { scored: number; correct: number; accuracy: number | null }> {
+    const counts = this.db.prepare('SELECT COUNT(*) AS scored, COALESCE(SUM(correct), 0) AS correct FROM eval_items WHERE evaluation_id = ?');
+    return this.list(options).map((evaluation) => {
+      const { scored, correct } = counts.get(evaluation.id) as { scored: number; correct: number };
+      return { ...evaluation, scored, correct, accuracy: scored === 0 ? null : correct / scored };
+    });
+  }
+
   scoredPositions(evaluationId: string): Set<number> {
     const rows = this.db.prepare('SELECT position FROM eval_items WHERE evaluation_id = ?').all(evaluationId) as Array<{ position: number }>;
     return new Set(rows.map((row) => row.position));

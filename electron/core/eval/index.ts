@@ -15,3 +15,4 @@ export { paperResults, paperResultsFor, type PaperRow } from './paper-results.ts
 export { createEvalAgent, type EvalAgentOptions } from './eval-agent.ts';
 export { evaluatePlanner, type EvaluatePlannerOptions } from './evaluate-planner.ts';
 export { loadEvalModels, type EvalModelOptions, type EvalModels } from './eval-models.ts';
+export { writeReportFiles } from './report-files.ts';
