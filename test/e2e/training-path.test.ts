@@ -4,7 +4,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDesktop, type Desktop } from '../support/bridge/desktop-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { testModelPath } from '../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../support/test-model.ts';
+import { AdapterRegistry } from '../../electron/core/adapters/adapter-registry.ts';
 
 /**
  * Training from the Training screen with the real loop: import a dataset by path, start the Quick preset,
@@ -57,10 +58,48 @@ test('a user imports a dataset, starts a quick Flow-GRPO run, sees the reward ch
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached', timeout: 120_000 });
     const stopped = (await desktop.api.service.training.runs())[0]!;
-    assert.notEqual(stopped.status, 'running', 'the run is no longer running');
-    assert.ok((await desktop.api.service.training.adapters()).length >= 1, 'the step wrote an adapter version');
-    await page.getByRole('cell', { name: 'v1' }).waitFor();
+    assert.equal(stopped.status, 'paused', 'a stopped run is recorded as paused, resumable from its last completed step');
+    await page.getByText('paused', { exact: true }).waitFor();
     await desktop.screenshot('12-training-stopped');
+    assert.deepEqual(desktop.pageErrors, []);
+  });
+});
+
+test('adapter versions can be compared, promoted and rolled back, and the planner uses the promoted one', async () => {
+  await desktop.recordFailure(async (page) => {
+    const base = path.join(dataDir, 'models', 'test-planner.gguf');
+    const registry = new AdapterRegistry(desktop.backend.db);
+    const loraDir = path.join(dataDir, 'adapters', 'manual');
+    fs.mkdirSync(loraDir, { recursive: true });
+    for (const [version, accuracy] of [[1, 0.25], [2, 0.5]] as const) {
+      const file = path.join(loraDir, `v${version}.gguf`);
+      fs.copyFileSync(testLoraPath({}, { seed: version }), file);
+      registry.register({ path: file, baseModel: base, metrics: { heldoutAccuracy: accuracy } });
+    }
+    await page.goto(`${desktop.url}#/training`);
+    await page.reload();
+    const rows = page.getByRole('table').getByRole('row');
+    await rows.filter({ hasText: '50.0%' }).waitFor();
+    await rows.filter({ hasText: 'v2' }).getByRole('button', { name: 'Promote' }).click();
+    await rows.filter({ hasText: 'v2' }).getByText('Active').waitFor();
+    await rows.first().scrollIntoViewIfNeeded();
+    await desktop.screenshot('13-adapters-promoted');
+
+    const started = await desktop.api.service.ask.start({ question: 'Which adapter plans?', maxSteps: 1 });
+    for (let tries = 0; desktop.backend.runs.getRun(started.runId)!.status === 'running'; tries++) {
+      assert.ok(tries < 600, 'the run ends');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const plannerCalls = desktop.backend.runs.getModuleCalls(started.runId).filter((call) => call.module === 'planner');
+    const promoted = registry.active(base)!;
+    assert.equal(promoted.version, 2);
+    assert.ok(plannerCalls.length > 0 && plannerCalls.every((call) => call.adapterId !== null), 'the planner ran with the promoted adapter');
+
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByText('Rolled back to the previous adapter.').waitFor();
+    assert.equal(registry.active(base), null, 'rolling back the only promotion returns to the base model');
+    await page.keyboard.press('Control+5');
+    await page.getByText('Adapter: base model (no adapter)').waitFor();
     assert.deepEqual(desktop.pageErrors, []);
   });
 });

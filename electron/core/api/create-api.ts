@@ -103,10 +103,11 @@ export function createApi(options: ApiOptions): Api {
     training: {
       datasets: async () => training.listDatasets(),
       importDataset: async (input) => training.importDataset(input),
-      runs: async () => training.listRuns(),
+      runs: async () => training.listRuns().map((run) => trainingControl.present(run)),
       metrics: async (input) => training.metrics(input.trainingRunId),
       start: async (input) => trainingControl.start({ ...input, preset: trainingPresets.find((preset) => preset.id === input.preset)! }),
       stop: async (input) => ({ stopped: await trainingControl.stop(input.trainingRunId) }),
+      resume: async (input) => trainingControl.resume(input.trainingRunId),
       adapters: async () => training.listAdapters(activeBase()),
       promote: async (input) => { training.adapters.promote(input.adapterId); return training.listAdapters(activeBase()); },
       rollback: async () => { training.adapters.rollback(engine.plannerBase()); return training.listAdapters(activeBase()); },

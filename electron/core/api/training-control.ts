@@ -49,11 +49,32 @@ export class TrainingControl {
   async start(input: { datasetId: string; preset: TrainingPreset; steps?: number; groupSize?: number }): Promise<TrainingRunView> {
     const planner = this.options.settings.read().models.planner;
     if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Choose a planner model on the Models screen first: training adapts that model.' });
-    if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const dataset = this.options.reads.datasets.get(input.datasetId);
-    const modelPath = this.options.models.pathOf(planner);
     const { preset } = input;
     const groupSize = input.groupSize ?? preset.groupSize;
+    return this.launch({
+      modelPath: this.options.models.pathOf(planner),
+      groupSize,
+      target: {
+        datasetId: dataset.id,
+        config: {
+          steps: input.steps ?? preset.steps, groupSize, tasksPerStep: preset.tasksPerStep, learningRate: preset.learningRate,
+          evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
+        },
+      },
+    });
+  }
+
+  /** Continues a paused or interrupted run from its last completed step. */
+  async resume(trainingRunId: string): Promise<TrainingRunView> {
+    const run = this.options.reads.getRun(trainingRunId);
+    if (run.status === 'completed') throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
+    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), target: { resumeRunId: run.id } });
+  }
+
+  private async launch(input: { modelPath: string; groupSize: number; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
+    if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
+    const { modelPath, groupSize } = input;
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: 3,
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
@@ -79,11 +100,7 @@ export class TrainingControl {
       entry.done = train({
         db: this.options.backend.db, runs: this.options.backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
         adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
-        datasetId: dataset.id, baseModel: modelPath,
-        config: {
-          steps: input.steps ?? preset.steps, groupSize, tasksPerStep: preset.tasksPerStep, learningRate: preset.learningRate,
-          evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
-        },
+        ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
         startTrainer: (init) => startTrainerProcess({
           init: { ...init, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
           ...(launch === undefined ? {} : { channel: launch }),
@@ -99,6 +116,14 @@ export class TrainingControl {
         }
       });
     });
+  }
+
+  /**
+   * A run the database says is running but that no process here runs was interrupted (the app quit or
+   * crashed mid-step); it is shown as paused, and resuming continues from its last completed step.
+   */
+  present(run: TrainingRunView): TrainingRunView {
+    return run.status === 'running' && !this.active.has(run.id) ? { ...run, status: 'paused' } : run;
   }
 
   /** Asks a run to stop; it finishes the current safe point and is recorded as stopped, resumable. */

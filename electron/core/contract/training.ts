@@ -85,6 +85,7 @@ export const trainingContract = {
   metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),
   start: method<TrainingRunView>()(startTrainingSchema),
   stop: method<{ stopped: boolean }>()(z.object({ trainingRunId: idSchema }).strict()),
+  resume: method<TrainingRunView>()(z.object({ trainingRunId: idSchema }).strict()),
   adapters: method<AdapterView[]>()(emptyInput),
   promote: method<AdapterView[]>()(z.object({ adapterId: idSchema }).strict()),
   rollback: method<AdapterView[]>()(emptyInput),

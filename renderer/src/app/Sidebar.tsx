@@ -26,6 +26,7 @@ export function Sidebar({ current, onNavigate, counts }: { current: ScreenId; on
             <button
               type="button"
               data-screen={screen.id}
+              aria-label={screen.label}
               className={screen.id === current ? 'nav-item active' : 'nav-item'}
               aria-current={screen.id === current ? 'page' : undefined}
               title={`${screen.hint} (${isMac ? '⌘' : 'Ctrl+'}${index + 1})`}

@@ -57,7 +57,7 @@ export function LineChart({ title, points, format = (value) => value.toFixed(3),
           </g>
         ))}
         <text className="chart-axis" x={pad.left} y={height - 6}>step {xMin}</text>
-        <text className="chart-axis" x={width - pad.right} y={height - 6} textAnchor="end">step {Math.max(...xs)}</text>
+        {Math.max(...xs) !== xMin ? <text className="chart-axis" x={width - pad.right} y={height - 6} textAnchor="end">step {Math.max(...xs)}</text> : null}
         <path className="chart-line" d={path} />
         {points.map((point) => <circle key={point.x} className="chart-dot" cx={sx(point.x)} cy={sy(point.y)} r={points.length > 40 ? 0 : 2.5} />)}
       </svg>

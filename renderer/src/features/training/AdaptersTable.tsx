@@ -1,5 +1,6 @@
 import type { AdapterView } from '../../../../electron/core/contract/training.ts';
-import { call, inflow } from '../../ipc/client.ts';
+import { useEffect } from 'react';
+import { call, inflow, onEvent } from '../../ipc/client.ts';
 import { useQuery } from '../../ipc/use-query.ts';
 import { useApp } from '../../app/app-context.ts';
 import { errorText } from '../../components/ErrorNotice.tsx';
@@ -14,6 +15,7 @@ const accuracy = (adapter: AdapterView): string => {
 export function AdaptersTable() {
   const { notify } = useApp();
   const adapters = useQuery(() => call(inflow().training.adapters()));
+  useEffect(() => onEvent('training-progress', (event) => { if (event.point !== null || event.status !== 'running') adapters.reload(); }), [adapters.reload]);
   const act = async (action: () => Promise<unknown>, done: string) => {
     try { await action(); adapters.reload(); notify(done); } catch (error) { notify(errorText(error), 'error'); }
   };

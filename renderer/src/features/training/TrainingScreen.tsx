@@ -34,8 +34,8 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       const point = event.point;
       setLive((previous) => ({ ...previous, [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point] }));
     }
-    if (event.status !== 'running' || event.point !== null) runs.reload();
-  }), [runs.reload]);
+    if (event.status !== 'running' || event.point !== null) { runs.reload(); metrics.reload(); }
+  }), [runs.reload, metrics.reload]);
 
   const importDataset = async () => {
     try {
@@ -57,6 +57,10 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
     } catch (error) {
       setStartError(error);
     }
+  };
+  const resume = async (id: string) => {
+    setStartError(undefined);
+    try { await call(inflow().training.resume({ trainingRunId: id })); runs.reload(); } catch (error) { setStartError(error); }
   };
   const stop = async (id: string) => {
     try { await call(inflow().training.stop({ trainingRunId: id })); runs.reload(); } catch (error) { notify(errorText(error), 'error'); }
@@ -124,6 +128,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                 <div className="section-head">
                   <h3 title={selectedRun.baseModel}>{selectedRun.datasetName ?? 'Training run'} on {modelFileName(selectedRun.baseModel)}</h3>
                   {selectedRun.status === 'running' ? <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}><Icon name="stop" />Stop</button> : null}
+                  {selectedRun.status === 'paused' || selectedRun.status === 'failed' ? <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}><Icon name="play" />Resume</button> : null}
                 </div>
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
                 <MetricsCharts points={points} />
