@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
@@ -15,7 +16,7 @@ import type { CliCommand, CliContext } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 const usage = `Usage:
-  inflow eval --benchmark NAME|FILE [options]     run (or resume) an evaluation
+  inflow eval --benchmark NAME|FILE [options]     run (or resume) an evaluation; several: gaia,aime24 or repeat the flag
   inflow eval --benchmark NAME --adapter ID --against base   adapter vs base model, with a paired test
   inflow eval list                                evaluations so far
   inflow eval report ID [ID2] [--html FILE]       report one evaluation, or two side by side
@@ -61,7 +62,7 @@ function writeReports(context: CliContext, report: EvalReport, reportsDir: strin
 }
 
 const runOptions = {
-  benchmark: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, against: { type: 'string' }, limit: { type: 'string' },
+  benchmark: { type: 'string', multiple: true }, model: { type: 'string' }, adapter: { type: 'string' }, against: { type: 'string' }, limit: { type: 'string' },
   concurrency: { type: 'string' }, profile: { type: 'string' }, 'max-steps': { type: 'string' }, tools: { type: 'string' }, web: { type: 'boolean' },
   'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' }, fresh: { type: 'boolean' }, resume: { type: 'string' },
   'benchmarks-dir': { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' }, cpu: { type: 'boolean' }, html: { type: 'string' },
@@ -69,7 +70,7 @@ const runOptions = {
 
 async function runCommand(context: CliContext, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: runOptions, strict: true });
-  if (values.benchmark === undefined) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
+  if (values.benchmark === undefined || values.benchmark.length === 0) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
   if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
     throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
   }
@@ -78,8 +79,10 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
     maxSteps: positiveInt(values['max-steps'], '--max-steps'), threads: positiveInt(values.threads, '--threads'),
     contextSize: positiveInt(values['context-size'], '--context-size'),
   };
-  // The benchmark is checked before any model loads: a bad file fails in a second.
-  const benchmark = loadBenchmark(values.benchmark, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] });
+  // Every benchmark is checked before any model loads: a bad file fails in a second.
+  const names = values.benchmark.flatMap((value) => (fs.existsSync(value) ? [value] : value.split(',').map((name) => name.trim()).filter((name) => name !== '')));
+  const benchmarks = names.map((name) => loadBenchmark(name, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] }));
+  if (values.resume !== undefined && benchmarks.length > 1) throw new InflowError('USAGE', '--resume takes a single benchmark.', { hint: 'Resume each evaluation on its own, or leave out --resume: unfinished ones resume by themselves.' });
   const backend = await context.backend();
   const evalStore = new EvalStore(backend.db);
   // The built-in tools as Ask offers them: network tools only when the privacy setting (or --web) allows.
@@ -91,14 +94,14 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
       ...(values.tools === undefined ? {} : { only: values.tools.split(',').map((name) => name.trim()).filter((name) => name !== '') }),
     });
     const evaluate = (adapterId: string | undefined, evaluationId: string | undefined) => evaluatePlanner({
-      backend, evalStore, benchmark, tools, ...(values.model === undefined ? {} : { model: values.model }),
+      backend, evalStore, benchmarks, tools, ...(values.model === undefined ? {} : { model: values.model }),
       ...(adapterId === undefined ? {} : { adapterId }), ...(evaluationId === undefined ? {} : { evaluationId }),
       ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
       gpu: values.cpu === true ? false : 'auto', ...definedOnly(numbers), fresh: values.fresh === true, signal: context.signal,
       ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
       onProgress: (event) => {
         if (event.type === 'evaluation-start') {
-          context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${benchmark.name}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
+          context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${event.evaluation.benchmark}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
         } else if (event.type === 'item-scored') {
           const reason = event.reason.length > 90 ? `${event.reason.slice(0, 87)}...` : event.reason;
           context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}: ${reason.replace(/\s+/g, ' ')}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
@@ -106,10 +109,10 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
       },
     });
     const evaluations: EvaluationRecord[] = [];
-    if (values.against !== undefined) evaluations.push(await evaluate(values.against === 'base' ? undefined : values.against, undefined));
-    if (evaluations[0]?.status !== 'cancelled') evaluations.push(await evaluate(values.adapter, values.resume));
+    if (values.against !== undefined) evaluations.push(...await evaluate(values.against === 'base' ? undefined : values.against, undefined));
+    if (!evaluations.some((e) => e.status === 'cancelled')) evaluations.push(...await evaluate(values.adapter, values.resume));
     const ids = evaluations.map((e) => e.id);
-    writeReports(context, buildEvalReport({ evalStore, evaluationIds: ids }), backend.paths.reports, values.html, ids.join('-vs-'));
+    writeReports(context, buildEvalReport({ evalStore, evaluationIds: ids }), backend.paths.reports, values.html, ids.length <= 2 ? ids.join('-vs-') : `${ids[0]}+${ids.length - 1}`);
     if (evaluations.some((e) => e.status === 'cancelled')) {
       context.print(`\nStopped. Run the same command again to resume evaluation ${ids.at(-1)}.`);
       return ExitCode.cancelled;

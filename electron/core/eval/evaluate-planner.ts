@@ -11,7 +11,8 @@ import { runEvaluation, type EvalProgress } from './run-evaluation.ts';
 export interface EvaluatePlannerOptions {
   backend: Backend;
   evalStore: EvalStore;
-  benchmark: Benchmark;
+  /** Run in order with the same loaded models; a cancelled one stops the rest. */
+  benchmarks: readonly Benchmark[];
   tools: { tools: readonly Tool[]; absent: readonly AbsentTool[] };
   /** GGUF path or installed id (default: the recommended installed model). */
   model?: string;
@@ -27,7 +28,7 @@ export interface EvaluatePlannerOptions {
   maxSteps?: number;
   limit?: number;
   concurrency?: number;
-  /** Resume (or extend) this evaluation. */
+  /** Resume (or extend) this evaluation (with a single benchmark). */
   evaluationId?: string;
   fresh?: boolean;
   signal?: AbortSignal;
@@ -35,12 +36,12 @@ export interface EvaluatePlannerOptions {
 }
 
 /**
- * One planner (base model or adapter) on one benchmark, start to finish: loads the models, runs or resumes the
- * evaluation with the agent, and unloads the models again, so several planners can be evaluated in turn.
+ * One planner (base model or adapter) on one or more benchmarks, start to finish: loads the models once, runs or
+ * resumes an evaluation per benchmark with the agent, and unloads the models, so planners can be evaluated in turn.
  * The settings that change results (profile, steps, judge, tools) are the evaluation's config: an unfinished
  * evaluation is resumed only with the same ones.
  */
-export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<EvaluationRecord> {
+export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<EvaluationRecord[]> {
   const loaded = await loadEvalModels({
     backend: options.backend,
     ...(options.model === undefined ? {} : { model: options.model }),
@@ -54,26 +55,32 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   try {
-    const agent = createEvalAgent({
-      store: options.backend.runs, models: loaded.models, tools: options.tools.tools, absentTools: options.tools.absent, benchmark: options.benchmark.name,
-      ...(options.profile === undefined ? {} : { profile: options.profile }),
-      ...(options.maxSteps === undefined ? {} : { limits: { maxSteps: options.maxSteps } }),
-    });
-    return await runEvaluation({
-      evalStore: options.evalStore, runs: options.backend.runs, benchmark: options.benchmark, agent,
-      plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
-      ...(loaded.judge === undefined ? {} : { judge: loaded.judge }),
-      ...(options.limit === undefined ? {} : { limit: options.limit }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      ...(options.evaluationId === undefined ? {} : { evaluationId: options.evaluationId }),
-      fresh: options.fresh === true,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      config: {
-        profile: options.profile ?? 'structured', maxSteps: options.maxSteps ?? 10, judge: loaded.judge?.id ?? null,
-        tools: options.tools.tools.map((tool) => tool.name),
-      },
-    });
+    const evaluations: EvaluationRecord[] = [];
+    for (const benchmark of options.benchmarks) {
+      const agent = createEvalAgent({
+        store: options.backend.runs, models: loaded.models, tools: options.tools.tools, absentTools: options.tools.absent, benchmark: benchmark.name,
+        ...(options.profile === undefined ? {} : { profile: options.profile }),
+        ...(options.maxSteps === undefined ? {} : { limits: { maxSteps: options.maxSteps } }),
+      });
+      const evaluation = await runEvaluation({
+        evalStore: options.evalStore, runs: options.backend.runs, benchmark, agent,
+        plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
+        ...(loaded.judge === undefined ? {} : { judge: loaded.judge }),
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.evaluationId === undefined ? {} : { evaluationId: options.evaluationId }),
+        fresh: options.fresh === true,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        config: {
+          profile: options.profile ?? 'structured', maxSteps: options.maxSteps ?? 10, judge: loaded.judge?.id ?? null,
+          tools: options.tools.tools.map((tool) => tool.name),
+        },
+      });
+      evaluations.push(evaluation);
+      if (evaluation.status === 'cancelled') break;
+    }
+    return evaluations;
   } finally {
     await loaded.dispose();
   }

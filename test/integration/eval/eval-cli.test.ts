@@ -19,21 +19,27 @@ describe('inflow eval (CLI, real GGUF)', () => {
   it('runs a benchmark file, lists it, and writes the text, JSON and HTML reports', () => {
     const file = path.join(dataDir, 'two.jsonl');
     fs.writeFileSync(file, '{"question":"What is 6*7?","answer":42}\n{"question":"Capital of Peru?","answer":"Lima"}\n');
+    const second = path.join(dataDir, 'one.json');
+    fs.writeFileSync(second, JSON.stringify([{ question: 'Using the numbers [1, 1, 1, 8], make 24.', answer: ['(1+1+1)*8'], answer_kind: 'gameof24' }]));
     const model = testModelPath();
-    const run = inflow('eval', '--benchmark', file, '--model', model, '--limit', '2', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1');
+    const run = inflow('eval', '--benchmark', file, '--benchmark', second, '--model', model, '--limit', '2', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Starting evaluation eval_\w+: two/);
     assert.match(run.stdout, /\[2\/2\] item 1 (correct|wrong)/);
+    assert.match(run.stdout, /Starting evaluation eval_\w+: one/);
+    assert.match(run.stdout, /\[1\/1\] item 0 (correct|wrong) \(gameof24: /);
     assert.match(run.stdout, /two\s+\S+ \(base\)\s+2\/2/);
+    assert.match(run.stdout, /one\s+\S+ \(base\)\s+1\/1/);
     const htmlFile = /Report: (.+\.html)/.exec(run.stdout)?.[1];
     assert.ok(htmlFile !== undefined && fs.readFileSync(htmlFile, 'utf8').startsWith('<!doctype html>'));
     const json = JSON.parse(fs.readFileSync(htmlFile.replace(/\.html$/, '.json'), 'utf8')) as { summaries: Array<{ scored: number }> };
-    assert.equal(json.summaries[0]!.scored, 2);
+    assert.deepEqual(json.summaries.map((s) => s.scored), [2, 1]);
 
     const list = inflow('eval', 'list', '--json');
     assert.equal(list.code, 0, list.stderr);
-    const evaluations = JSON.parse(list.stdout) as Array<{ id: string; status: string; scored: number }>;
-    assert.deepEqual(evaluations.map((e) => [e.status, e.scored]), [['completed', 2]]);
+    const evaluations = JSON.parse(list.stdout) as Array<{ id: string; benchmark: string; status: string; scored: number }>;
+    assert.deepEqual(evaluations.map((e) => [e.benchmark, e.status, e.scored]), [['one', 'completed', 1], ['two', 'completed', 2]]);
+    evaluations.reverse();
 
     const items = inflow('eval', 'items', evaluations[0]!.id);
     assert.equal(items.code, 0, items.stderr);
