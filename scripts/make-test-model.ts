@@ -10,7 +10,7 @@ import { ensureLlamaSource } from './llama-source.ts';
  */
 const usage = `Usage: node scripts/make-test-model.ts --out FILE [--arch llama|qwen2|qwen3] [--vocab tiny|qwen2|llama-spm]
   [--n-embd N] [--n-layer N] [--n-head N] [--n-head-kv N] [--head-dim N] [--n-ff N] [--tied] [--rope-freqs]
-  [--dtype f32|f16] [--seed N] [--context-length N]`;
+  [--dtype f32|f16|q8_0] [--seed N] [--context-length N]`;
 
 const { values } = parseArgs({
   options: {

@@ -32,3 +32,23 @@ export function toHalfBits(values: Float32Array): Uint16Array {
   for (let index = 0; index < values.length; index++) out[index] = floatToHalfBits(values[index] ?? 0);
   return out;
 }
+
+/**
+ * Q8_0 blocks (ggml's `block_q8_0`: an f16 scale, then 32 int8 values) of f32 values whose length is a multiple
+ * of 32: scale = max |x| / 127, q = round(x / scale).
+ */
+export function toQ8_0(values: Float32Array): Uint8Array {
+  if (values.length % 32 !== 0) throw new Error(`Q8_0 needs a multiple of 32 values, got ${values.length}.`);
+  const blocks = values.length / 32;
+  const out = new Uint8Array(blocks * 34);
+  const view = new DataView(out.buffer);
+  for (let block = 0; block < blocks; block++) {
+    let max = 0;
+    for (let index = 0; index < 32; index++) max = Math.max(max, Math.abs(values[block * 32 + index] ?? 0));
+    const scale = max / 127;
+    view.setUint16(block * 34, floatToHalfBits(scale), true);
+    const inverse = scale === 0 ? 0 : 1 / scale;
+    for (let index = 0; index < 32; index++) view.setInt8(block * 34 + 2 + index, Math.round((values[block * 32 + index] ?? 0) * inverse));
+  }
+  return out;
+}

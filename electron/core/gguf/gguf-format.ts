@@ -26,7 +26,7 @@ export const GgufType = {
 export type GgufScalarType = Exclude<(typeof GgufType)[keyof typeof GgufType], 9>;
 
 /** Tensor element types this project writes (ggml.h `enum ggml_type`); others are read but not interpreted. */
-export const GgmlType = { f32: 0, f16: 1 } as const;
+export const GgmlType = { f32: 0, f16: 1, q8_0: 8 } as const;
 export type GgmlTypeId = number;
 
 export type GgufScalar = number | bigint | boolean | string;
@@ -45,11 +45,11 @@ export interface GgufTensorInfo {
   offset: number;
 }
 
-/** A tensor to write: f32 values, or f16 values given as raw half-float bits. */
+/** A tensor to write: f32 values, f16 values as raw half-float bits, or any ggml type as raw bytes. */
 export interface GgufTensorInput {
   name: string;
   dims: number[];
-  data: Float32Array | { f16: Uint16Array };
+  data: Float32Array | { f16: Uint16Array } | { type: GgmlTypeId; bytes: Uint8Array };
 }
 
 /** Byte size of one element, for the element types whose size is fixed. */

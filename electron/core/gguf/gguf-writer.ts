@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, GgufType, alignUp, scalarByteSize,
+  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, GgufType, alignUp, ggmlTensorBytes, scalarByteSize,
   type GgufScalar, type GgufScalarType, type GgufTensorInput, type GgufValue,
 } from './gguf-format.ts';
 
@@ -58,11 +58,17 @@ class ByteSink {
   }
 }
 
+function tensorType(tensor: GgufTensorInput): number {
+  if (tensor.data instanceof Float32Array) return GgmlType.f32;
+  return 'f16' in tensor.data ? GgmlType.f16 : tensor.data.type;
+}
+
 function tensorBytes(tensor: GgufTensorInput): Buffer {
-  const data = tensor.data instanceof Float32Array ? tensor.data : tensor.data.f16;
+  const data = tensor.data instanceof Float32Array ? tensor.data : 'f16' in tensor.data ? tensor.data.f16 : tensor.data.bytes;
   const elements = tensor.dims.reduce((product, dim) => product * dim, 1);
-  if (data.length !== elements) {
-    throw new Error(`Tensor ${tensor.name}: ${data.length} values for dims [${tensor.dims.join(', ')}] (${elements} expected).`);
+  const expected = ggmlTensorBytes(tensorType(tensor), elements);
+  if (expected !== undefined && data.byteLength !== expected) {
+    throw new Error(`Tensor ${tensor.name}: ${data.byteLength} bytes for dims [${tensor.dims.join(', ')}] (${expected} expected).`);
   }
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -91,7 +97,7 @@ export function writeGgufFile(filePath: string, options: WriteGgufOptions): void
     header.string(tensor.name);
     header.u32(tensor.dims.length);
     for (const dim of tensor.dims) header.u64(dim);
-    header.u32(tensor.data instanceof Float32Array ? GgmlType.f32 : GgmlType.f16);
+    header.u32(tensorType(tensor));
     header.u64(offset);
     offset = alignUp(offset + (payloads[index]?.length ?? 0), alignment);
   });

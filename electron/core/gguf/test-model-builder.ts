@@ -1,6 +1,6 @@
 import { InflowError } from '../errors.ts';
-import { gguf, type GgufTensorInput, type GgufValue } from './gguf-format.ts';
-import { toHalfBits } from './float16.ts';
+import { GgmlType, gguf, type GgufTensorInput, type GgufValue } from './gguf-format.ts';
+import { toHalfBits, toQ8_0 } from './float16.ts';
 import { seededRandom } from './seeded-random.ts';
 import { tokenizerMetadata, type TestVocab, type TokenizerMetadata } from './tokenizer-metadata.ts';
 
@@ -21,8 +21,11 @@ export interface TestModelOptions {
   tiedEmbeddings?: boolean;
   /** llama only: a llama3-style rope_freqs.weight tensor. */
   ropeFreqFactors?: boolean;
-  /** Element type of the matrices (norms and biases stay f32, as llama.cpp's converter writes them). */
-  dtype?: 'f32' | 'f16';
+  /**
+   * Element type of the matrices (norms and biases stay f32, as llama.cpp's converter writes them). q8_0 needs
+   * row lengths (nEmbd, nFf, nHead x headDim) that are multiples of 32.
+   */
+  dtype?: 'f32' | 'f16' | 'q8_0';
   seed?: number;
   contextLength?: number;
   chatTemplate?: string;
@@ -51,9 +54,15 @@ export function resolveTestModelOptions(options: TestModelOptions = {}): Resolve
     ...(options.chatTemplate === undefined ? {} : { chatTemplate: options.chatTemplate }),
   };
   const problems: string[] = [];
+  if (!['llama', 'qwen2', 'qwen3'].includes(resolved.arch)) problems.push(`arch "${resolved.arch}" (llama, qwen2 or qwen3)`);
+  if (!['tiny', 'qwen2', 'llama-spm'].includes(resolved.vocab)) problems.push(`vocab "${resolved.vocab}" (tiny, qwen2 or llama-spm)`);
+  if (!['f32', 'f16', 'q8_0'].includes(resolved.dtype)) problems.push(`dtype "${resolved.dtype}" (f32, f16 or q8_0)`);
   if (!Number.isInteger(resolved.headDim) || resolved.headDim % 2 !== 0) problems.push(`headDim ${resolved.headDim} must be an even integer`);
   if (resolved.nHead % resolved.nHeadKv !== 0) problems.push(`nHead ${resolved.nHead} must be a multiple of nHeadKv ${resolved.nHeadKv}`);
   if (resolved.ropeFreqFactors && arch !== 'llama') problems.push('ropeFreqFactors is only for arch "llama"');
+  if (resolved.dtype === 'q8_0' && [resolved.nEmbd, resolved.nFf, resolved.nHead * resolved.headDim].some((size) => size % 32 !== 0)) {
+    problems.push('q8_0 needs nEmbd, nFf and nHead x headDim to be multiples of 32');
+  }
   for (const key of ['nEmbd', 'nLayer', 'nHead', 'nHeadKv', 'nFf', 'contextLength'] as const) {
     if (!Number.isInteger(resolved[key]) || resolved[key] < 1) problems.push(`${key} must be a positive integer`);
   }
@@ -84,7 +93,8 @@ export function buildTestModel(options: TestModelOptions, vocabDir: string): Bui
   const matrix = (name: string, inputs: number, outputs: number, scale = 1 / Math.sqrt(inputs)) => {
     const values = new Float32Array(inputs * outputs);
     for (let index = 0; index < values.length; index++) values[index] = random.normal() * scale;
-    tensors.push({ name, dims: [inputs, outputs], data: o.dtype === 'f16' ? { f16: toHalfBits(values) } : values });
+    const data = o.dtype === 'f16' ? { f16: toHalfBits(values) } : o.dtype === 'q8_0' ? { type: GgmlType.q8_0, bytes: toQ8_0(values) } : values;
+    tensors.push({ name, dims: [inputs, outputs], data });
   };
   const vector = (name: string, length: number, fill: (index: number) => number) => {
     tensors.push({ name, dims: [length], data: Float32Array.from({ length }, (_, index) => fill(index)) });
@@ -120,7 +130,7 @@ export function buildTestModel(options: TestModelOptions, vocabDir: string): Bui
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', gguf.string(a)],
     ['general.name', gguf.string(`inflow-test-${a}-${o.vocab}`)],
-    ['general.file_type', gguf.u32(o.dtype === 'f16' ? 1 : 0)],
+    ['general.file_type', gguf.u32(o.dtype === 'f16' ? 1 : o.dtype === 'q8_0' ? 7 : 0)],
     [`${a}.context_length`, gguf.u32(o.contextLength)],
     [`${a}.embedding_length`, gguf.u32(o.nEmbd)],
     [`${a}.block_count`, gguf.u32(o.nLayer)],

@@ -13,6 +13,7 @@ const variants: Array<[string, TestModelOptions]> = [
   ['llama + llama-spm vocab', { arch: 'llama', vocab: 'llama-spm' }],
   ['llama3 rope_freqs + tied embeddings', { arch: 'llama', ropeFreqFactors: true, tiedEmbeddings: true }],
   ['qwen3 (q/k norms, key_length 32), f16, tied', { arch: 'qwen3', dtype: 'f16', tiedEmbeddings: true }],
+  ['llama, q8_0 matrices', { arch: 'llama', dtype: 'q8_0' }],
 ];
 
 for (const [name, options] of variants) {
@@ -71,4 +72,23 @@ test('a test LoRA adapter applies to its base model and changes the next-token d
   } finally {
     await model.dispose();
   }
+});
+
+test('f16 and q8_0 builds of a seed predict like its f32 build (the encodings are right)', async () => {
+  const topTokens = async (dtype: 'f32' | 'f16' | 'q8_0') => {
+    const model = await llama.loadModel({ modelPath: testModelPath({ arch: 'llama', dtype, seed: 5 }) });
+    const context = await model.createContext({ contextSize: 64, threads: 1 });
+    const iterator = context.getSequence().evaluateWithMetadata(model.tokenize('Once upon a time'), { probabilities: true }, { temperature: 0 });
+    const step = await iterator.next();
+    await iterator.return();
+    await context.dispose();
+    await model.dispose();
+    assert.ok(step.done !== true);
+    return [...step.value.probabilities.entries()].slice(0, 5);
+  };
+  const [f32, f16, q8] = [await topTokens('f32'), await topTokens('f16'), await topTokens('q8_0')];
+  assert.equal(f16[0]?.[0], f32[0]?.[0]);
+  assert.ok(Math.abs((f16[0]?.[1] ?? 0) - (f32[0]?.[1] ?? 0)) < 0.01);
+  assert.equal(q8[0]?.[0], f32[0]?.[0]);
+  assert.ok(Math.abs((q8[0]?.[1] ?? 0) - (f32[0]?.[1] ?? 0)) < 0.05);
 });

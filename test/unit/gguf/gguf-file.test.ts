@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
-import { floatToHalfBits, toHalfBits } from '../../../electron/core/gguf/float16.ts';
+import { floatToHalfBits, toHalfBits, toQ8_0 } from '../../../electron/core/gguf/float16.ts';
 import { GgufType, gguf } from '../../../electron/core/gguf/gguf-format.ts';
 import { readGgufFile, readGgufTensor } from '../../../electron/core/gguf/gguf-reader.ts';
 import { writeGgufFile } from '../../../electron/core/gguf/gguf-writer.ts';
@@ -67,6 +67,18 @@ test('half-float conversion rounds to nearest even and handles overflow, subnorm
   assert.equal(floatToHalfBits(2 ** -24), 0x0001);
   assert.equal(floatToHalfBits(1 + 2 ** -11), 0x3c00); // halfway between 1 and the next half: to even
   assert.equal(floatToHalfBits(1 + 3 * 2 ** -11), 0x3c02);
+});
+
+test('Q8_0 blocks hold an f16 scale of max|x|/127 and the rounded quotients', () => {
+  const values = Float32Array.from({ length: 32 }, (_, index) => (index - 16) / 8);
+  const bytes = toQ8_0(values);
+  assert.equal(bytes.length, 34);
+  const view = new DataView(bytes.buffer);
+  assert.equal(view.getUint16(0, true), floatToHalfBits(2 / 127));
+  assert.equal(view.getInt8(2), -127); // -2 / (2/127)
+  assert.equal(view.getInt8(2 + 16), 0);
+  assert.equal(view.getInt8(2 + 24), Math.round(1 * 127 / 2));
+  assert.throws(() => toQ8_0(new Float32Array(31)), /multiple of 32/);
 });
 
 test('a missing file is GGUF_NOT_FOUND naming the path', () => {

@@ -52,6 +52,11 @@ test('arch variants carry the tensors llama.cpp expects of them', () => {
   assert.equal(f16.tensors.find((tensor) => tensor.name === 'blk.0.attn_q.weight')?.type, 1);
   assert.equal(f16.tensors.find((tensor) => tensor.name === 'blk.0.attn_norm.weight')?.type, 0);
   assert.throws(() => testModelPath({ arch: 'qwen2', ropeFreqFactors: true }), /ropeFreqFactors is only for arch "llama"/);
+  assert.throws(() => testModelPath({ dtype: 'q8_0', nEmbd: 48, nHead: 3 }), /q8_0 needs nEmbd, nFf and nHead x headDim to be multiples of 32/);
+  assert.throws(() => testModelPath({ arch: 'gpt2' as never }), /arch "gpt2" \(llama, qwen2 or qwen3\)/);
+  const q8 = readGgufFile(testModelPath({ dtype: 'q8_0' }));
+  assert.equal(q8.tensors.find((tensor) => tensor.name === 'blk.0.ffn_up.weight')?.type, 8);
+  assert.equal(q8.metadata.get('general.file_type')?.value, 7);
 });
 
 test('weights are reproducible from the seed and differ between seeds', () => {
