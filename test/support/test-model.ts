@@ -16,7 +16,14 @@ export const testModelsDir = path.join(repoRoot, '.cache', 'test-models');
 
 /** llama.cpp's models/ folder with the vocab-only GGUFs the test tokenizers come from. */
 export function vocabDir(): string {
-  return path.join(ensureLlamaSource(), 'models');
+  const expected = path.join(repoRoot, '.cache', 'llama.cpp', 'models');
+  try {
+    return path.join(ensureLlamaSource(), 'models');
+  } catch (error) {
+    // Another test process may have finished the same first-time checkout a moment earlier.
+    if (fs.existsSync(path.join(expected, 'ggml-vocab-qwen2.gguf'))) return expected;
+    throw error;
+  }
 }
 
 function cacheKey(value: unknown): string {
