@@ -12,6 +12,8 @@ import { recordFeedback } from './feedback.ts';
 import { probeHardware } from './hardware.ts';
 import { AskService, type ToolSource } from './ask-service.ts';
 import { EngineService } from './engine-service.ts';
+import { DownloadsService } from './downloads-service.ts';
+import type { CatalogModel } from '../models/catalog.ts';
 import { TrainingControl, type TrainingLauncher } from './training-control.ts';
 import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
@@ -27,12 +29,15 @@ export interface ApiOptions {
   threads?: number;
   /** Context size of loaded models (default 4096). */
   contextSize?: number;
+  /** Recommended models offered for download (default: the built-in catalog). */
+  catalog?: readonly CatalogModel[];
   /** The tools runs may use; default: the built-in tools under the privacy setting. */
   toolSource?: ToolSource;
 }
 
 export interface Api {
   service: InflowService;
+  downloads: DownloadsService;
   dispatch: Dispatch;
   events: EventHub;
   /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
@@ -52,7 +57,8 @@ export function createApi(options: ApiOptions): Api {
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';
-  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
+  const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
+  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
   const knowledge = new KnowledgeService({ backend, events });
   const builtin = createBuiltinToolSource({ knowledge: knowledge.index });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
@@ -93,8 +99,8 @@ export function createApi(options: ApiOptions): Api {
     },
     models: {
       overview: async () => models.overview(await engine.catalog()),
-      download: async (input) => engine.download(input.catalogId),
-      cancelDownload: async (input) => ({ cancelled: engine.cancelDownload(input.downloadId) }),
+      download: async (input) => downloads.start(input.catalogId),
+      cancelDownload: async (input) => ({ cancelled: downloads.cancel(input.downloadId) }),
       setRole: async (input) => {
         await models.setRole(input.role, input.modelId);
         return models.overview(await engine.catalog());
@@ -117,10 +123,12 @@ export function createApi(options: ApiOptions): Api {
 
   return {
     service,
+    downloads,
     dispatch: createDispatch(service),
     events,
     async dispose() {
       await trainingControl.dispose();
+      await downloads.dispose();
       await ask.dispose();
       await engine.dispose();
       await knowledge.dispose();

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backend.ts';
 import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
-import type { DownloadView, ModelsOverview } from '../contract/models.ts';
+import type { ModelsOverview } from '../contract/models.ts';
+import type { DownloadsService } from './downloads-service.ts';
 import type { EventHub } from './event-hub.ts';
 import type { ModelsService } from './models-service.ts';
 import type { SettingsService } from './settings-service.ts';
@@ -11,7 +12,6 @@ import type { LanguageModel } from '../llm/language-model.ts';
 import type { LocalModel } from '../llm/local-model.ts';
 import { getEngine, type Engine } from '../llm/engine.ts';
 import { EnginePlanner } from '../training/engine-planner.ts';
-import { modelCatalog } from '../models/catalog.ts';
 import { InflowError } from '../errors.ts';
 
 export interface EngineServiceOptions {
@@ -19,6 +19,7 @@ export interface EngineServiceOptions {
   settings: SettingsService;
   models: ModelsService;
   adapters: AdapterRegistry;
+  downloads: DownloadsService;
   events: EventHub;
   gpu: false | 'auto';
   threads?: number;
@@ -96,26 +97,17 @@ export class EngineService {
     return { models, plannerId, adapterId: active?.id ?? null };
   }
 
+  /** The recommended models (marked when installed) and the downloads of this session. */
   async catalog(): Promise<Pick<ModelsOverview, 'recommended' | 'downloads' | 'catalogNote'>> {
     const installed = new Set((await this.options.models.installed()).map((model) => model.id));
     return {
-      recommended: modelCatalog.map((model) => ({
+      recommended: this.options.downloads.models.map((model) => ({
         id: model.id, name: model.name, description: `${model.parameters} · ${model.quantization} · ${model.description}`,
         sizeBytes: model.approxBytes, installed: installed.has(model.id),
       })),
-      downloads: [],
+      downloads: this.options.downloads.list(),
       catalogNote: null,
     };
-  }
-
-  async download(catalogId: string): Promise<DownloadView> {
-    throw new InflowError('DOWNLOAD_UNAVAILABLE', `Downloading "${catalogId}" from the app is not available in this build.`, {
-      hint: `Run "inflow models pull ${catalogId}" in a terminal, or copy the GGUF file into ${this.options.backend.paths.models}.`,
-    });
-  }
-
-  cancelDownload(_downloadId: string): boolean {
-    return false;
   }
 
   /** Unloads every model (the next run loads again); called when the planner or its adapter changes. */
