@@ -4,11 +4,12 @@ const stopwords = new Set('a an and are as at be by for from has have how i in i
  * An FTS5 MATCH expression for free text: its words (letters and digits, lower-cased, stop words dropped
  * unless nothing else is left), each quoted so no FTS5 syntax can be injected, joined with OR so that BM25
  * ranks passages with more (and rarer) of the words first. `prefix` also matches longer forms (live → lives),
- * for indexes without stemming. Undefined when the text has no words.
+ * for indexes without stemming; `skip` drops more words (too common in the index), unless nothing else is
+ * left. Undefined when the text has no words.
  */
-export function ftsQuery(text: string, options: { prefix?: boolean } = {}): string | undefined {
+export function ftsQuery(text: string, options: { prefix?: boolean; skip?: ReadonlySet<string> } = {}): string | undefined {
   const words = [...new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []))];
-  const content = words.filter((word) => !stopwords.has(word));
+  const content = words.filter((word) => !stopwords.has(word) && !options.skip?.has(word));
   const chosen = (content.length > 0 ? content : words).slice(0, 32);
   if (chosen.length === 0) return undefined;
   return chosen.map((word) => (options.prefix && word.length >= 3 ? `"${word}"*` : `"${word}"`)).join(' OR ');

@@ -185,7 +185,7 @@ export class KnowledgeIndex {
 
   /** The best passages for a query by BM25 (porter-stemmed words, any of them). */
   search(query: string, options: { limit?: number; sourceKind?: 'folder' | 'wikipedia' } = {}): KnowledgeHit[] {
-    const match = ftsQuery(query);
+    const match = ftsQuery(query, { skip: this.commonTerms(query) });
     if (match === undefined) return [];
     const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
     const rows = this.db.prepare(`
@@ -205,6 +205,23 @@ export class KnowledgeIndex {
       sourceKind: row.source_kind as string,
       score: -(row.rank as number),
     }));
+  }
+
+  /**
+   * Query words found in more than a fifth of all passages (in a large index): they add almost nothing to
+   * BM25 (their idf is near zero) but make FTS5 score most of the index, so they are left out of the query.
+   */
+  private commonTerms(query: string): Set<string> {
+    const common = new Set<string>();
+    const total = (this.db.prepare('SELECT max(id) AS n FROM knowledge_passages').get() as { n: number | null }).n ?? 0;
+    if (total < 5000) return common;
+    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.knowledge_vocab USING fts5vocab(main, 'knowledge_fts', 'row')");
+    const lookup = this.db.prepare('SELECT doc FROM temp.knowledge_vocab WHERE term = ?');
+    for (const word of new Set(query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])) {
+      const row = lookup.get(word) as { doc: number } | undefined;
+      if (row !== undefined && row.doc > total / 5) common.add(word);
+    }
+    return common;
   }
 
   /** Gives vectors to passages that have none (indexed before an embedder was set). Returns how many. */
