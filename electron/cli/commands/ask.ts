@@ -75,6 +75,8 @@ export const command: CliCommand = {
     });
     const knowledge = new KnowledgeIndex(backend.db, embedder ? { embedder } : {});
     const { tools, absent } = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge, sandbox, ...(only ? { only } : {}) });
+    // Pyodide takes seconds to load: start it while the models load (a failure here is retried by the first call).
+    if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
 
     const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
     const loaded: LocalModel[] = [];
