@@ -10,13 +10,28 @@ import { ExitCode, exitCodeFor } from './exit-codes.ts';
 
 const commandsDir = path.join(import.meta.dirname, 'commands');
 
-/** Every command is one file in ./commands exporting `command`. */
+/** Command names: every command is one file in ./commands named after it, exporting `command`. */
+function commandNames(): string[] {
+  return fs.readdirSync(commandsDir).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3)).sort();
+}
+
+/** Imports one command's module only, so a problem in one command never breaks the others. */
+async function loadCommand(name: string): Promise<CliCommand | undefined> {
+  if (!commandNames().includes(name)) return undefined;
+  const module = (await import(pathToFileURL(path.join(commandsDir, `${name}.ts`)).href)) as { command?: CliCommand };
+  return module.command;
+}
+
+/** Every command, for the help text; one that fails to load is listed with its error. */
 async function loadCommands(): Promise<Map<string, CliCommand>> {
   const commands = new Map<string, CliCommand>();
-  for (const file of fs.readdirSync(commandsDir).sort()) {
-    if (!file.endsWith('.ts')) continue;
-    const module = (await import(pathToFileURL(path.join(commandsDir, file)).href)) as { command?: CliCommand };
-    if (module.command) commands.set(module.command.name, module.command);
+  for (const name of commandNames()) {
+    try {
+      const command = await loadCommand(name);
+      if (command) commands.set(command.name, command);
+    } catch (error) {
+      commands.set(name, { name, summary: `(unavailable: ${(error as Error).message})`, usage: '', run: async () => { throw error; } });
+    }
   }
   return commands;
 }
@@ -37,7 +52,6 @@ function helpText(commands: Map<string, CliCommand>): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const { values, tokens } = parseArgs({
     args: argv,
     options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
@@ -57,13 +71,13 @@ export async function main(argv: string[]): Promise<number> {
   const name = rest[0];
   if (name === undefined || name === 'help' || (name.startsWith('-') && values.help)) {
     const sub = name === 'help' ? rest[1] : undefined;
-    const target = sub === undefined ? undefined : commands.get(sub);
-    process.stdout.write(`${target ? target.usage : helpText(commands)}\n`);
+    const target = sub === undefined ? undefined : await loadCommand(sub);
+    process.stdout.write(`${target ? target.usage : helpText(await loadCommands())}\n`);
     return name === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  const command = commands.get(name);
+  const command = name.startsWith('-') ? undefined : await loadCommand(name);
   if (command === undefined) {
-    process.stderr.write(`inflow: unknown command "${name}".\n\n${helpText(commands)}\n`);
+    process.stderr.write(`inflow: unknown command "${name}".\n\n${helpText(await loadCommands())}\n`);
     return ExitCode.usage;
   }
   const args = rest.slice(1);
