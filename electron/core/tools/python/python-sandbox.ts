@@ -26,7 +26,8 @@ export interface PythonSandboxOptions {
 
 interface Pending { id: number; resolve: (value: PythonRunResult) => void; reject: (error: unknown) => void; started: number }
 
-const childScript = path.join(import.meta.dirname, 'sandbox-process.ts');
+// sandbox-process.ts when run from source, sandbox-process.js when built (scripts/build-electron.ts must list it as an entry).
+const childScript = path.join(import.meta.dirname, `sandbox-process${path.extname(import.meta.filename)}`);
 
 /**
  * Python in Pyodide in a separate, locked-down Node process (see sandbox-process.ts): no host file system,
@@ -107,7 +108,8 @@ export class PythonSandbox {
         `--max-old-space-size=${Math.max(256, memoryMb)}`,
         '--no-warnings',
       ],
-      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes) },
+      // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
+      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
