@@ -3,9 +3,9 @@
  * next to node-llama-cpp's own forward pass over the same tokens.
  *
  * For each model and length it prints: the SFT step time (one forward + backward over all tokens, the optimizer
- * included) and its tokens/s, the GRPO step time (adds an old-policy and a reference forward pass), the trainer's
- * forward-only time (logprobs), node-llama-cpp's prompt evaluation time, the ratio step / node-llama-cpp forward,
- * the trainer's peak compute buffer and the process's peak RSS.
+ * included) and its tokens/s, the same with per-layer recomputation, the GRPO step time (adds an old-policy and a
+ * reference forward pass), the trainer's forward-only time (logprobs), node-llama-cpp's prompt evaluation time, the
+ * ratio SFT step / node-llama-cpp forward, the peak compute buffers (full graph / recomputation) and the peak RSS.
  *
  * Options: --threads N (default 1; more threads than free cores is catastrophic with ggml's spinning threadpool),
  * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny.
@@ -77,11 +77,13 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 const module = await loadNativeTrainer({ gpu: false });
 console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
-console.log('model        T     SFT step   tok/s   GRPO step  fwd only  nlc fwd  step/nlc  compute    RSS');
+console.log('model        T     SFT step   tok/s  recomputed  GRPO step  fwd only  nlc fwd  step/nlc   compute full / recomputed     RSS');
 for (const name of values.models.split(',')) {
   const modelPath = await modelFile(module, name);
   const llamaModel = await module.llama.loadModel({ modelPath, gpuLayers: 0 });
-  const trainer = await module.createTrainer({ modelPath, lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }, threads, microBatchTokens: Math.max(...lengths) });
+  const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
+  const trainer = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false });
+  const recomputing = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: true });
   try {
     const vocab = trainer.info().model.vocabularySize;
     for (const length of lengths) {
@@ -91,17 +93,22 @@ for (const name of values.models.split(',')) {
       const sft = await timed(async () => {
         peak = (await trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 })).peakComputeBytes;
       });
+      let recomputedPeak = 0;
+      const recomputed = await timed(async () => {
+        recomputedPeak = (await recomputing.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 })).peakComputeBytes;
+      });
       const grpo = await timed(() => trainer.step({ samples: [sample], objective: 'grpo', klBeta: 0.04, learningRate: 1e-5 }));
       const forward = await timed(() => trainer.logprobs([sample]));
       const reference = await nodeLlamaCppForward(llamaModel, tokens);
       console.log([
         name.padEnd(11), String(length).padStart(5), `${sft.toFixed(3)} s`.padStart(10), (length / sft).toFixed(0).padStart(7),
-        `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
-        `${(sft / reference).toFixed(1)}x`.padStart(9), mib(peak).padStart(10), mib(process.resourceUsage().maxRSS * 1024).padStart(10),
+        `${recomputed.toFixed(3)} s`.padStart(11), `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
+        `${(sft / reference).toFixed(1)}x`.padStart(9), `${mib(peak)} / ${mib(recomputedPeak)}`.padStart(27), mib(process.resourceUsage().maxRSS * 1024).padStart(10),
       ].join(' '));
     }
   } finally {
     await trainer.dispose();
+    await recomputing.dispose();
     await llamaModel.dispose();
   }
 }

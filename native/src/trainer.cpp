@@ -80,7 +80,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     for (const LayerWeights& l : model_->layers) quantized = quantized || l.wq->type != GGML_TYPE_F32 || l.ffnDown->type != GGML_TYPE_F32;
     quantized = quantized || model_->output->type != GGML_TYPE_F32;
     headChunk_ = std::max<int64_t>(1, options.headChunkTokens);
-    dequantize_ = options.dequantize == 1 || (options.dequantize == -1 && !backend_.isCpu && quantized);
+    checkBackendSupport();
+    dequantize_ = forceDequantize_ || options.dequantize == 1 || (options.dequantize == -1 && !backend_.isCpu && quantized);
   } catch (...) {
     release();
     throw;
@@ -103,6 +104,37 @@ void Trainer::release() {
   if (cpu_ && cpu_ != device_) ggml_backend_free(cpu_);
   if (device_) ggml_backend_free(device_);
   cpu_ = device_ = nullptr;
+}
+
+// The backward of y = W x needs OUT_PROD with W as source; a backend that cannot do it for W's type would make the
+// scheduler abort the process. Such weights are dequantised in the graph instead (GET_ROWS), or the model is refused.
+void Trainer::checkBackendSupport() {
+  ggml_init_params params = {ggml_tensor_overhead() * 8, nullptr, true};
+  ggml_context* ctx = ggml_init(params);
+  auto supported = [&](ggml_tensor* op) {
+    return ggml_backend_dev_supports_op(backend_.device, op) || ggml_backend_dev_supports_op(backend_.cpu, op);
+  };
+  std::string refused;
+  std::vector<ggml_tensor*> weights = {model_->output};
+  for (const LayerWeights& l : model_->layers) {
+    for (ggml_tensor* w : {l.wq, l.wk, l.wv, l.wo, l.ffnGate, l.ffnUp, l.ffnDown}) weights.push_back(w);
+  }
+  for (ggml_tensor* w : weights) {
+    ggml_reset(ctx);
+    ggml_tensor* grad = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[1], 8);
+    if (supported(ggml_out_prod(ctx, w, ggml_transpose(ctx, grad)))) continue;
+    forceDequantize_ = true;
+    ggml_tensor* rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, w->ne[1]);
+    if (!supported(ggml_get_rows(ctx, w, rows))) {
+      refused = ggml_type_name(w->type);
+      break;
+    }
+  }
+  ggml_free(ctx);
+  if (!refused.empty()) {
+    throw TrainerError("UNSUPPORTED_MODEL", "the " + backendName() + " backend cannot train through " + refused + " weights",
+                       "Convert the model to f16, q8_0 or a K-quant.");
+  }
 }
 
 std::string Trainer::backendName() const { return ggml_backend_dev_name(backend_.device); }

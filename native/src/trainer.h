@@ -91,6 +91,7 @@ class Trainer {
     double loss = 0;
   };
   void release();
+  void checkBackendSupport();
   void validate(const std::vector<Sample>& samples) const;
   std::vector<PackedBatch> pack(const std::vector<Sample>& samples) const;
   Pass run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
@@ -119,6 +120,7 @@ class Trainer {
   ggml_backend_buffer_t constBuffer_ = nullptr;
   ggml_tensor* lossGrad_ = nullptr;  // constant 1: seed of the backward pass
   bool dequantize_ = false;
+  bool forceDequantize_ = false;
   bool recompute_ = false;
   int64_t headChunk_ = 256;
   size_t peakCompute_ = 0;
