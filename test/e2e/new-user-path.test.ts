@@ -86,6 +86,10 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   await page.getByRole('searchbox', { name: 'Search runs' }).fill('capital');
   await page.getByRole('button', { name: /What is the capital of France\?/ }).waitFor();
   await desktop.screenshot('05-runs-detail');
+  await page.getByRole('button', { name: 'Replay', exact: true }).click();
+  await page.getByRole('button', { name: 'Replaying…' }).waitFor();
+  await page.getByRole('button', { name: 'Replay', exact: true }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByRole('article', { name: 'Run details' }).getByTestId('trace-step').count(), storedSteps.length, 'the replay ends with every step shown');
 
   assert.deepEqual(desktop.pageErrors, [], 'no errors in the page console');
   });

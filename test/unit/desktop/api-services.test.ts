@@ -86,3 +86,14 @@ test('models: the catalog is offered, a missing model cannot be chosen, the data
   await assert.rejects(api.service.models.setRole({ role: 'planner', modelId: 'nope.gguf' }), { code: 'MODEL_NOT_FOUND' });
   assert.equal((await api.service.app.info()).dataDir, dataDir);
 });
+
+test('network tools are offered only when the privacy setting allows them; otherwise they are listed with the reason', async () => {
+  const off = await api.service.ask.tools();
+  const web = off.find((tool) => tool.label === 'web')!;
+  assert.equal(web.available, false);
+  assert.match(web.reason ?? '', /privacy/);
+  assert.equal(off.find((tool) => tool.label === 'python')?.available, true);
+  await api.service.settings.update({ privacy: { networkTools: true } });
+  assert.equal((await api.service.ask.tools()).find((tool) => tool.label === 'web')?.available, true);
+  await api.service.settings.update({ privacy: { networkTools: false } });
+});
