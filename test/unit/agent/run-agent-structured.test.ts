@@ -75,3 +75,24 @@ test('memory is fresh for every run: a second run does not see the first run\'s 
   assert.match(plannerPrompt, /\(none yet\)/);
   assert.doesNotMatch(plannerPrompt, /11/);
 });
+
+test('the planner is told why absent tools are absent, and sees confirmed facts', async () => {
+  const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('3')] });
+  await runAgent({
+    question: 'q', models: { planner: model }, tools: [additionTool()],
+    absentTools: [{ name: 'Web_Search_Tool', reason: 'web access is off (privacy setting)' }],
+    knownFacts: ['The user lives in Lyon.'],
+  });
+  const plannerPrompt = model.requests[1]!.messages.at(-1)!.content;
+  assert.match(plannerPrompt, /Unavailable tools \(do not choose them\):\n- Web_Search_Tool: web access is off \(privacy setting\)/);
+  assert.match(plannerPrompt, /Facts the user confirmed earlier:\n- The user lives in Lyon\./);
+});
+
+test('a huge tool result is cut in memory so the next prompts stay within the memory budget', async () => {
+  const flood = additionTool({ execute: async () => 'x'.repeat(200_000), maxOutputChars: 300_000 });
+  const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('ok')] });
+  await runAgent({ question: 'q', models: { planner: model }, tools: [flood], memoryTokenBudget: 1000 });
+  const secondPlanner = model.requests[4]!.messages.at(-1)!.content;
+  assert.ok(secondPlanner.length < 8000, `prompt has ${secondPlanner.length} characters`);
+  assert.match(secondPlanner, /characters cut/);
+});
