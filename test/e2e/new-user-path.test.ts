@@ -57,6 +57,10 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   const question = page.getByLabel('Your question or task');
   await question.fill('What is the capital of France?');
   await page.getByRole('main').getByRole('button', { name: 'Ask', exact: true }).click();
+  await page.getByText(/Working…/).waitFor();
+  await page.keyboard.press('Control+2');
+  await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor();
+  await page.keyboard.press('Control+1');
   const answer = page.getByTestId('answer');
   await answer.waitFor({ timeout: 90_000 });
   await page.getByText(/Answered|Step limit|Time limit|Token limit/).first().waitFor({ timeout: 90_000 });
@@ -70,7 +74,7 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   assert.ok(desktop.backend.runs.getModuleCalls(run.id).length >= 1, 'module calls were recorded');
   const storedSteps = desktop.backend.runs.getSteps(run.id);
   assert.ok(storedSteps.length >= 1 && storedSteps.length <= 2, 'the step limit from Settings applied');
-  assert.equal(await page.getByTestId('trace-step').count(), storedSteps.length, 'the live trace shows every step');
+  assert.equal(await page.getByTestId('trace-step').count(), storedSteps.length, 'the live trace shows every step, also after visiting another screen mid-run');
 
   await page.getByRole('button', { name: 'Good answer' }).click();
   await page.getByText('Saved as reward 1').waitFor();

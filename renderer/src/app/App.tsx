@@ -13,6 +13,7 @@ import { KnowledgeScreen } from '../features/knowledge/KnowledgeScreen.tsx';
 import { ModelsScreen } from '../features/models/ModelsScreen.tsx';
 import { TrainingScreen } from '../features/training/TrainingScreen.tsx';
 import { SettingsScreen } from '../features/settings/SettingsScreen.tsx';
+import { askSession } from '../features/ask/trace-store.ts';
 
 /** The window: sidebar, current screen, toasts; theme from settings or the system. */
 export function App() {
@@ -25,6 +26,8 @@ export function App() {
     window.location.hash = toHash(next);
     setRoute(next);
   }, []);
+
+  useEffect(() => askSession.connect(), []);
 
   useEffect(() => {
     const onHash = () => setRoute(parseHash(window.location.hash));

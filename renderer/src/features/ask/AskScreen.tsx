@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { TraceEvent } from '../../../../electron/core/contract/ask.ts';
-import { call, inflow, onEvent } from '../../ipc/client.ts';
+import { call, inflow } from '../../ipc/client.ts';
 import { useQuery } from '../../ipc/use-query.ts';
 import { useApp } from '../../app/app-context.ts';
 import { ScreenHeader } from '../../components/ScreenHeader.tsx';
@@ -12,26 +11,19 @@ import { collectSources, foldTrace } from './trace-model.ts';
 import { TraceView } from './TraceView.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
 import { FeedbackBar } from './FeedbackBar.tsx';
+import { askSession, useAskSession } from './trace-store.ts';
 
 /** Ask: type a task, watch the agent work step by step, read the answer with its sources, rate it. */
 export function AskScreen() {
   const { settings, navigate, refresh } = useApp();
   const tools = useQuery(() => call(inflow().ask.tools()));
-  const [question, setQuestion] = useState('');
+  const { events, currentRunId: runId, draft: question } = useAskSession();
+  const setQuestion = askSession.setDraft;
+  const setRunId = askSession.setCurrentRun;
   const [enabled, setEnabled] = useState<Set<string> | null>(null);
-  const [runId, setRunId] = useState<string | null>(null);
-  const [events, setEvents] = useState<Map<string, TraceEvent[]>>(new Map());
   const [startError, setStartError] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
-
-  useEffect(() => onEvent('run-trace', (event) => {
-    setEvents((current) => {
-      const next = new Map(current);
-      next.set(event.runId, [...(next.get(event.runId) ?? []), event]);
-      return next;
-    });
-  }), []);
 
   useEffect(() => {
     if (tools.data !== undefined && enabled === null) {
@@ -113,6 +105,7 @@ export function AskScreen() {
                 {running ? <span className="spinner" aria-hidden="true" /> : null}
                 <span>{running ? `Working… step ${trace.steps.length || 1}` : `${stopReasonLabel(trace.ended?.stopReason)} · ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}`}</span>
                 <button type="button" className="link" onClick={() => navigate({ screen: 'runs', id: runId })}>Open in Runs</button>
+                {!running ? <button type="button" className="link" onClick={() => { setRunId(null); setQuestion(''); input.current?.focus(); }}>New question</button> : null}
               </div>
               <TraceView analysis={trace.analysis} steps={trace.steps} running={running} />
               {(trace.answer !== '' || trace.ended !== null) ? (
