@@ -139,6 +139,9 @@ class Job : public Napi::AsyncProgressQueueWorker<Progress> {
     o.Set("microBatch", (double)p.microBatch);
     o.Set("microBatches", (double)p.microBatches);
     o.Set("tokens", (double)p.tokens);
+    o.Set("loss", p.loss);
+    o.Set("seconds", p.seconds);
+    o.Set("tokensPerSecond", p.seconds > 0 ? (double)p.tokens / p.seconds : 0.0);
     progress_.Call({o});
   }
   void OnOK() override {

@@ -508,6 +508,17 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
   double klSum = 0;
   int64_t klCount = 0, clipped = 0, clipCandidates = 0;
   r.microBatches = (int64_t)batches.size();
+  auto report = [&](int64_t index, const char* phase) {
+    if (!progress) return;
+    Progress p;
+    p.microBatch = index;
+    p.microBatches = r.microBatches;
+    p.tokens = r.tokens;
+    p.phase = phase;
+    p.loss = r.loss;
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress(p);
+  };
   for (size_t bi = 0; bi < batches.size(); ++bi) {
     const PackedBatch& batch = batches[bi];
     auto missing = [&](bool old) {
@@ -525,14 +536,14 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
       }
     };
     if (grpo && missing(true)) {
-      if (progress) progress({(int64_t)bi, r.microBatches, r.tokens, "old"});
+      report((int64_t)bi, "old");
       fill(run(batch, Objective::Logprob, true, false, nullptr, nullptr, 0, false), true);
     }
     if (klTerm && missing(false)) {
-      if (progress) progress({(int64_t)bi, r.microBatches, r.tokens, "reference"});
+      report((int64_t)bi, "reference");
       fill(run(batch, Objective::Logprob, false, false, nullptr, nullptr, 0, false), false);
     }
-    if (progress) progress({(int64_t)bi, r.microBatches, r.tokens, "train"});
+    report((int64_t)bi, "train");
     Pass pass = run(batch, o.objective, true, klTerm, &samples, &o, tokenScale, true);
     r.loss += pass.loss;
     r.tokens += batch.nTokens();
@@ -553,7 +564,7 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
       }
     }
   }
-  if (progress) progress({r.microBatches, r.microBatches, r.tokens, "update"});
+  report(r.microBatches, "update");
   r.kl = klCount > 0 ? klSum / (double)klCount : 0.0;
   r.clipFraction = clipCandidates > 0 ? (double)clipped / (double)clipCandidates : 0.0;
   double squares = 0;

@@ -57,7 +57,9 @@ struct StepResult {
 
 struct Progress {
   int64_t microBatch = 0, microBatches = 0, tokens = 0;
-  std::string phase;  // "reference" | "old" | "train"
+  std::string phase;  // "old" | "reference" | "train" | "update"
+  double loss = 0;    // loss of the micro-batches trained so far (their share of the step's token mean)
+  double seconds = 0; // since the step started
 };
 
 struct MemoryEstimate {

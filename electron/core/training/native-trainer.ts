@@ -136,11 +136,17 @@ export interface StepMetrics {
   recomputed: boolean;
 }
 
+/** Reported before each pass over a micro-batch and before the optimizer update. */
 export interface StepProgress {
   phase: 'old' | 'reference' | 'train' | 'update';
   microBatch: number;
   microBatches: number;
+  /** Packed tokens trained so far in this step. */
   tokens: number;
+  /** Loss of the micro-batches trained so far (their share of the step's token mean). */
+  loss: number;
+  seconds: number;
+  tokensPerSecond: number;
 }
 
 export interface MemoryEstimate {
@@ -275,15 +281,17 @@ async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerMod
   const infoFile = path.join(buildDir(), 'build-info.json');
   if (!fs.existsSync(infoFile)) throw unavailable('it was never built', 'Run "npm run build:native".');
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
-  if (!info.ok || info.addonPath === undefined) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
+  if (!info.ok) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
+  // next to build-info.json rather than the absolute path recorded at build time, so a moved checkout still works
+  const addonPath = path.join(buildDir(), 'inflow-trainer.node');
   if (info.llamaCppRelease !== undefined && info.llamaCppRelease !== llama.llamaCppRelease.release) {
     throw unavailable(`it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`, 'Run "npm run build:native" after changing node-llama-cpp.');
   }
   let addon: Addon;
   try {
-    addon = createRequire(import.meta.url)(info.addonPath) as Addon;
+    addon = createRequire(import.meta.url)(addonPath) as Addon;
   } catch (error) {
-    throw unavailable(`cannot load ${info.addonPath}: ${(error as Error).message}`, 'Run "npm run build:native --force".');
+    throw unavailable(`cannot load ${addonPath}: ${(error as Error).message}`, 'Run "npm run build:native -- --force".');
   }
   let runtime: RuntimeInfo;
   try {

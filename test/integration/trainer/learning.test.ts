@@ -41,10 +41,14 @@ test('GRPO with advantages +1/-1 raises the positive completions and lowers the 
   try {
     const samples = completions.map((responseTokens, i) => ({ promptTokens: prompt, responseTokens, advantage: i % 2 === 0 ? 1 : -1 }));
     const before = await meanLogprobs(trainer, samples);
+    const phases: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const metrics = await trainer.step({ samples, objective: 'grpo', learningRate: 5e-3, klBeta: 0 });
+      const metrics = await trainer.step({ samples, objective: 'grpo', learningRate: 5e-3, klBeta: 0 }, { onProgress: (progress) => phases.push(progress.phase) });
       assert.equal(metrics.skipped, false);
+      assert.equal(metrics.step, i + 1);
+      assert.ok(metrics.tokensPerSecond > 0 && metrics.tokens === 40);
     }
+    assert.deepEqual(phases.slice(0, 3), ['old', 'train', 'update'], 'progress: old-policy pass, training pass, update');
     const after = await meanLogprobs(trainer, samples);
     for (let i = 0; i < samples.length; i++) {
       if (i % 2 === 0) assert.ok((after[i] as number) > (before[i] as number) + 1, `positive ${i}: ${before[i]} -> ${after[i]}`);
