@@ -1,4 +1,4 @@
-import type { LanguageModel } from '../llm/language-model.ts';
+import type { GenerateRequest, Generation, LanguageModel } from '../llm/language-model.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { Tool } from '../tools/tool.ts';
@@ -42,7 +42,7 @@ export function createToolCaller(options: ToolCallerOptions): ToolCaller {
     budget.usage.toolCalls += 1;
     let outcome;
     try {
-      outcome = await runTool(tool, input, { signal: budget.signal, runId, model: options.model });
+      outcome = await runTool(tool, input, { signal: budget.signal, runId, model: budgetedModel(options, step, tool.name) });
     } catch {
       throw budget.stopFromAbort();
     }
@@ -63,4 +63,35 @@ export function createToolCaller(options: ToolCallerOptions): ToolCaller {
 async function raceAbort<T>(promise: Promise<T>, budget: RunBudget): Promise<T> {
   budget.check();
   return Promise.race([promise, new Promise<never>((_, reject) => budget.signal.addEventListener('abort', () => reject(budget.stopFromAbort()), { once: true }))]);
+}
+
+/**
+ * The model a tool may call (the generalist, the Python coder, page summaries), held to the run's budget:
+ * its response is capped by the tokens left, its tokens count towards the run, and each call is recorded
+ * as a `tool` module call (meta.inner) so the trace shows what the tool asked its model.
+ */
+function budgetedModel(options: ToolCallerOptions, step: number, toolName: string): LanguageModel {
+  const { budget, model } = options;
+  return {
+    id: model.id,
+    adapterId: model.adapterId,
+    contextSize: model.contextSize,
+    countTokens: (text) => model.countTokens(text),
+    async generate(request: GenerateRequest): Promise<Generation> {
+      budget.check();
+      const cap = Math.max(1, Math.min(request.sampling?.maxTokens ?? Infinity, budget.remainingTokens()));
+      const startedAt = Date.now();
+      const started = performance.now();
+      const generation = await model.generate({ ...request, sampling: { ...request.sampling, maxTokens: cap } });
+      const usage = (generation as { usage?: { promptTokens: number; responseTokens: number } }).usage;
+      budget.addModelCall(generation.promptTokens.length || (usage?.promptTokens ?? 0), generation.responseTokens.length || (usage?.responseTokens ?? 0));
+      options.store?.recordModuleCall({
+        runId: options.runId, stepIdx: step, module: 'tool', modelId: generation.modelId, adapterId: generation.adapterId,
+        promptText: generation.promptText, responseText: generation.text, promptTokens: generation.promptTokens,
+        responseTokens: generation.responseTokens, responseLogprobs: generation.responseLogprobs, startedAt,
+        durationMs: performance.now() - started, meta: { tool: toolName, inner: true, stopReason: generation.stopReason },
+      });
+      return generation;
+    },
+  };
 }

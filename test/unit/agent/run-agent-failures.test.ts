@@ -123,3 +123,16 @@ test('bad options are refused with a clear error', async () => {
   await assert.rejects(runAgent({ question: 'q', models: { planner: model }, tools: [], profile: 'fancy' as never }), /Unknown prompt profile "fancy"/);
   await assert.rejects(runAgent({ question: 'q', models: { planner: model }, tools: [additionTool(), additionTool()] }), /Two tools are named "Addition_Tool"/);
 });
+
+test('a tool\'s own model calls count towards the run\'s tokens and are recorded', async () => {
+  const runs = new RunStore(openDatabase(path.join(tempDir(), 'inflow.db')));
+  const asking = echoTool({ execute: async (input, context) => (await context.model!.generate({ messages: [{ role: 'user', content: String(input.query) }], sampling: { maxTokens: 50 } })).text });
+  const echoPlan = { json: { justification: 'j', tool_name: 'Echo_Tool', sub_goal: 's', context: 'c' } };
+  const model = new ScriptedLanguageModel({ turns: [analysis, echoPlan, command({ query: 'hello there' }), 'inner answer', verdict('STOP'), final('done')] });
+  const result = await runAgent({ question: 'q', models: { planner: model }, tools: [asking], store: runs });
+  assert.equal(result.steps[0]!.result, 'inner answer');
+  assert.equal(result.usage.modelCalls, 6, 'analyzer, planner, executor, the tool\'s call, verifier, generator');
+  const inner = runs.getModuleCalls(result.runId).filter((call) => call.module === 'tool' && call.meta.inner === true);
+  assert.equal(inner.length, 1);
+  assert.equal(inner[0]!.responseText, 'inner answer');
+});
