@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol } from 'electron';
 import { appScheme, contentSecurityPolicy } from './window-options.ts';
+import { resolveRendererFile } from './renderer-path.ts';
 
 /** Must run before `app.ready`: makes app:// a standard, secure scheme so 'self' in the CSP means it. */
 export function registerAppScheme(): void {
@@ -13,12 +13,9 @@ export function registerAppScheme(): void {
  * escape the folder get 404.
  */
 export function serveRenderer(rendererDir: string): void {
-  const root = path.resolve(rendererDir);
   protocol.handle(appScheme, async (request) => {
-    const { pathname } = new URL(request.url);
-    const relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
-    const file = path.resolve(root, `.${relative}`);
-    if (file !== root && !file.startsWith(root + path.sep)) return new Response('Not found', { status: 404 });
+    const file = resolveRendererFile(rendererDir, request.url);
+    if (file === null) return new Response('Not found', { status: 404 });
     const response = await net.fetch(pathToFileURL(file).toString());
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', contentSecurityPolicy);

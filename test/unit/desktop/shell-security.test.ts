@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../../electron/core/paths.ts';
 import { appOrigin, contentSecurityPolicy, isAppUrl, isSafeExternalUrl, webPreferences } from '../../../electron/main/window-options.ts';
+import { resolveRendererFile } from '../../../electron/main/renderer-path.ts';
 
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8');
 const directives = (policy: string) => new Map(policy.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
@@ -67,4 +68,17 @@ test('every web contents denies new windows, blocks navigation and webviews, and
   assert.match(preload, /contextBridge\.exposeInMainWorld\('inflow', bridge\)/);
   assert.equal((preload.match(/exposeInMainWorld/g) ?? []).length, 1, 'one object is exposed');
   assert.doesNotMatch(preload, /exposeInMainWorld\([^)]*ipcRenderer/, 'ipcRenderer itself is never exposed');
+});
+
+test('the app:// handler serves only files inside the renderer folder', () => {
+  const root = path.join(repoRoot, 'dist', 'renderer');
+  assert.equal(resolveRendererFile(root, 'app://inflow/'), path.join(root, 'index.html'));
+  assert.equal(resolveRendererFile(root, 'app://inflow/assets/index.js'), path.join(root, 'assets', 'index.js'));
+  for (const url of ['app://inflow/../../etc/passwd', 'app://inflow/%2e%2e/%2e%2e/etc/passwd', 'app://inflow/..%2f..%2fetc%2fpasswd', 'app://inflow/assets/..%2f..%2f..%2fpackage.json']) {
+    const file = resolveRendererFile(root, url);
+    assert.ok(file === null || file.startsWith(root + path.sep), `${url} → ${file}`);
+  }
+  assert.equal(resolveRendererFile(root, 'app://inflow/..%2f..%2fetc%2fpasswd'), null, 'encoded separators cannot climb out');
+  assert.equal(resolveRendererFile(root, 'app://inflow/assets/%00.js'), null);
+  assert.equal(resolveRendererFile(root, 'not a url'), null);
 });

@@ -34,7 +34,7 @@ export function TraceView({ analysis, steps, running }: { analysis: string | nul
                   {step.subGoal !== null ? <p className="prose">{step.subGoal}</p> : <p className="muted">Waiting for the planner…</p>}
                   {step.context !== null && step.context !== '' ? <p className="muted small-text">Context: {step.context}</p> : null}
                 </Section>
-                {step.hasCommand ? <Section label={`Tool call · ${step.toolName ?? ''}`}><pre className="code">{formatValue(step.command)}</pre></Section> : null}
+                {step.hasCommand ? <Section label={`Tool call · ${toolDisplayName(step.toolName ?? '')}`}><pre className="code">{formatValue(step.command)}</pre></Section> : null}
                 {step.hasResult ? (
                   <Section label={`Tool result${step.resultMs === null ? '' : ` · ${formatDuration(step.resultMs)}`}`}>
                     <pre className={step.resultIsError ? 'code code-error' : 'code'}>{formatValue(step.result)}</pre>
