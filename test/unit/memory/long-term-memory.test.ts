@@ -47,3 +47,18 @@ test('deleting the run keeps the fact, unlinked', () => {
   runs.db.prepare('DELETE FROM tasks WHERE id = ?').run(task.id);
   assert.equal(memory.get(fact.id)!.runId, null);
 });
+
+test('facts are proposed from a finished task for the user to confirm, never stored by themselves', async () => {
+  const { proposeFacts } = await import('../../../electron/core/memory/propose-facts.ts');
+  const { ScriptedLanguageModel } = await import('../../support/scripted-model.ts');
+  const model = new ScriptedLanguageModel({ turns: [
+    { json: { items: [{ kind: 'fact', content: 'The user lives in Lyon.' }, { kind: 'preference', content: 'Prefers answers in metric units.' }, { kind: 'fact', content: '' }] } },
+    { json: { items: [] } },
+  ] });
+  const { memory } = setup();
+  const proposed = await proposeFacts({ question: 'How far is Lyon from Paris for me?', answer: 'About 465 km.', model });
+  assert.deepEqual(proposed, [{ content: 'The user lives in Lyon.', kind: 'fact' }, { content: 'Prefers answers in metric units.', kind: 'preference' }]);
+  assert.equal(model.requests[0]!.sampling!.temperature, 0);
+  assert.deepEqual(memory.list(), []);
+  assert.deepEqual(await proposeFacts({ question: 'What is 2 + 2?', answer: '4', model }), []);
+});
