@@ -8,6 +8,7 @@ import { registerIpc } from './ipc.ts';
 import { hardenWebContents } from './security.ts';
 import { createMainWindow } from './window.ts';
 import { utilityTrainerLauncher } from './training-host.ts';
+import { installMenu } from './menu.ts';
 
 /**
  * The Electron entry: one window over the shared back end. The back end (database, models, agent) lives in
@@ -25,6 +26,7 @@ let mainWindow: BrowserWindow | null = null;
 
 async function start(): Promise<void> {
   await app.whenReady();
+  installMenu();
   serveRenderer(path.join(here, '..', '..', 'renderer'));
   const backend = await createBackend({ dataDir: resolveDataDir() });
   const api = createApi({ backend, launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')) });

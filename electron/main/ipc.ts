@@ -13,8 +13,10 @@ export function registerIpc(options: { dispatch: Dispatch; events: EventHub; win
   const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
     const window = options.window();
     const frame = event.senderFrame;
+    const main = event.sender.mainFrame;
     return window !== null && !window.isDestroyed() && event.sender.id === window.webContents.id
-      && frame !== null && frame === event.sender.mainFrame && isAppUrl(frame.url, options.devServerUrl);
+      && frame !== null && frame.processId === main.processId && frame.routingId === main.routingId
+      && isAppUrl(frame.url, options.devServerUrl);
   };
   for (const name of methodNames) {
     ipcMain.handle(channelOf(name), async (event, input: unknown) => {

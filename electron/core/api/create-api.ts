@@ -109,6 +109,7 @@ export function createApi(options: ApiOptions): Api {
     training: {
       datasets: async () => training.listDatasets(),
       importDataset: async (input) => training.importDataset(input),
+      deleteDataset: async (input) => { training.datasets.delete(input.datasetId); return { deleted: true }; },
       runs: async () => training.listRuns().map((run) => trainingControl.present(run)),
       metrics: async (input) => training.metrics(input.trainingRunId),
       start: async (input) => trainingControl.start({ ...input, preset: trainingPresets.find((preset) => preset.id === input.preset)! }),

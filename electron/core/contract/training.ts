@@ -81,6 +81,7 @@ export const startTrainingSchema = z.object({
 export const trainingContract = {
   datasets: method<DatasetView[]>()(emptyInput),
   importDataset: method<DatasetView>()(z.object({ path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(), heldoutFraction: z.number().min(0).max(0.9).optional() }).strict()),
+  deleteDataset: method<{ deleted: boolean }>()(z.object({ datasetId: idSchema }).strict()),
   runs: method<TrainingRunView[]>()(emptyInput),
   metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),
   start: method<TrainingRunView>()(startTrainingSchema),

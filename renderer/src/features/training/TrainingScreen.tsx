@@ -48,6 +48,17 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       notify(errorText(error), 'error');
     }
   };
+  const removeDataset = async () => {
+    const dataset = datasets.data?.find((entry) => entry.id === datasetId);
+    if (dataset === undefined || !window.confirm(`Delete the dataset "${dataset.name}"? Training runs keep their history.`)) return;
+    try {
+      await call(inflow().training.deleteDataset({ datasetId }));
+      setDatasetId('');
+      datasets.reload();
+    } catch (error) {
+      notify(errorText(error), 'error');
+    }
+  };
   const start = async () => {
     setStartError(undefined);
     try {
@@ -77,11 +88,14 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
         <section className="card">
           <h2>1. Dataset</h2>
           {datasets.data !== undefined && datasets.data.length === 0 ? <p className="muted">No datasets yet. Import a JSON or JSONL file of questions with answers (a benchmark file works too).</p> : (
-            <label className="field"><span>Train on</span>
-              <select value={datasetId} onChange={(event) => setDatasetId(event.target.value)}>
-                {(datasets.data ?? []).map((dataset) => <option key={dataset.id} value={dataset.id}>{dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out</option>)}
-              </select>
-            </label>
+            <div className="row dataset-row">
+              <label className="field"><span>Train on</span>
+                <select value={datasetId} onChange={(event) => setDatasetId(event.target.value)}>
+                  {(datasets.data ?? []).map((dataset) => <option key={dataset.id} value={dataset.id}>{dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out</option>)}
+                </select>
+              </label>
+              <button type="button" className="icon-button" disabled={datasetId === ''} onClick={() => void removeDataset()}><Icon name="trash" label="Delete this dataset" /></button>
+            </div>
           )}
           <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
             <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
