@@ -29,7 +29,8 @@ function installMemoryLimit(): void {
 }
 
 function lockDownGlobals(): void {
-  module.registerHooks({
+  // Module hooks exist from Node 22.15; without them the permission model and the removed globals remain.
+  module.registerHooks?.({
     resolve(specifier, context, nextResolve) {
       if (blockedModules.test(specifier)) throw new Error(`Module "${specifier}" is not available in the sandbox.`);
       return nextResolve(specifier, context);
