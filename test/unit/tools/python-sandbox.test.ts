@@ -45,6 +45,16 @@ test('JavaScript and subprocesses are not reachable', async () => {
   assert.equal((await sandbox.run('print("still works")')).printedOutput, 'still works\n', 'a fresh sandbox replaces a broken one');
 });
 
+test('JavaScript reached by re-importing js cannot load Node modules (process, net, fs) or see the real process', async () => {
+  const reopen = "import sys\ndel sys.modules['js']\nimport js\n";
+  await sandbox.run(`${reopen}js.eval("globalThis.__probe = []; for (const m of ['node:process', 'node:net', 'net', 'node:fs', 'node:child_process', 'node:util']) import(m).then(() => globalThis.__probe.push(m + ' LOADED'), () => globalThis.__probe.push(m + ' blocked'))")`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const probe = await sandbox.run(`${reopen}print(js.eval('globalThis.__probe.join(",")'))\nprint(js.eval('typeof process.getBuiltinModule + typeof process.binding + typeof fetch + typeof require'))`);
+  assert.doesNotMatch(probe.printedOutput, /LOADED/);
+  assert.match(probe.printedOutput, /node:process blocked/);
+  assert.match(probe.printedOutput, /^undefinedundefinedundefinedundefined$/m);
+});
+
 test('an infinite loop is stopped at the wall-clock limit and the next run works', async () => {
   const started = Date.now();
   const result = await sandbox.run('while True:\n    pass', { timeoutMs: 1_000 });

@@ -4,7 +4,7 @@
  * worker or native addon. Python runs in Pyodide (WebAssembly): its file system is in memory, so host files
  * do not exist for it. On top of that, this process removes every network and process door from the
  * JavaScript global scope before any user code runs, blocks network and process modules through module
- * hooks, and caps WebAssembly memory growth so a memory bomb ends in Python's MemoryError.
+ * hooks (every built-in module), and caps WebAssembly memory growth so a memory bomb ends in Python's MemoryError.
  * Protocol (IPC): parent sends {id, code}; child replies {id, result} or {ready} / {fatal}.
  */
 import { constants as fsConstants } from 'node:fs';
@@ -14,7 +14,8 @@ import path from 'node:path';
 const memoryLimitBytes = Number(process.env.INFLOW_SANDBOX_MEMORY_BYTES ?? 512 * 1024 * 1024);
 const pyodideDir = process.env.INFLOW_PYODIDE_DIR ?? '';
 
-const blockedModules = /^(node:)?(net|tls|http|https|http2|dgram|dns|dns\/promises|child_process|cluster|worker_threads|inspector|vm|module|fs|fs\/promises|os|v8|wasi|repl|trace_events|undici)$/;
+/** After Pyodide has loaded, no built-in module may be imported at all (`node:process` alone would reopen every door). */
+const builtins = new Set(module.builtinModules.flatMap((name) => [name, `node:${name}`]));
 
 interface WasmMemory { buffer: ArrayBuffer; grow(delta: number): number }
 const wasm = (globalThis as unknown as { WebAssembly: { Memory: { prototype: WasmMemory } } }).WebAssembly;
@@ -29,10 +30,11 @@ function installMemoryLimit(): void {
 }
 
 function lockDownGlobals(): void {
-  // Module hooks exist from Node 22.15; without them the permission model and the removed globals remain.
-  module.registerHooks?.({
+  // Without module hooks (Node < 22.15) `import('node:process')` would reopen the network: refuse to run.
+  if (typeof module.registerHooks !== 'function') throw new Error('The Python sandbox needs Node.js 22.15 or newer (module.registerHooks).');
+  module.registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (blockedModules.test(specifier)) throw new Error(`Module "${specifier}" is not available in the sandbox.`);
+      if (builtins.has(specifier) || specifier.startsWith('node:')) throw new Error(`Module "${specifier}" is not available in the sandbox.`);
       return nextResolve(specifier, context);
     },
   });
