@@ -9,6 +9,8 @@ export interface ModelServer {
   ranges: string[];
   /** Make the next full or ranged response stop after this many body bytes (a dropped connection). */
   cutNextAfter(bytes: number): void;
+  /** Make the next response send this many body bytes and then stall (a slow server), until the client gives up. */
+  stallNextAfter(bytes: number): void;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface ModelServer {
 export async function startModelServer(files: Record<string, string>): Promise<ModelServer> {
   const ranges: string[] = [];
   let cutAfter: number | undefined;
+  let stallAfter: number | undefined;
   const server = http.createServer((request, response) => {
     const name = decodeURIComponent((request.url ?? '').slice(1));
     const file = files[name];
@@ -39,6 +42,11 @@ export async function startModelServer(files: Record<string, string>): Promise<M
     const limit = cutAfter;
     cutAfter = undefined;
     const body = fs.readFileSync(file).subarray(start);
+    if (stallAfter !== undefined) {
+      response.write(body.subarray(0, stallAfter));
+      stallAfter = undefined;
+      return;
+    }
     if (limit === undefined) { response.end(body); return; }
     response.write(body.subarray(0, limit), () => setTimeout(() => response.socket?.destroy(), 20));
   });
@@ -49,5 +57,6 @@ export async function startModelServer(files: Record<string, string>): Promise<M
     url: (name) => `http://127.0.0.1:${port}/${encodeURIComponent(name)}`,
     ranges,
     cutNextAfter: (bytes) => { cutAfter = bytes; },
+    stallNextAfter: (bytes) => { stallAfter = bytes; },
   };
 }

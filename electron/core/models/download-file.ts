@@ -21,6 +21,8 @@ export interface DownloadFileOptions {
   freeBytes?: () => number;
   /** Disk space to leave free after the download. */
   reserveBytes?: number;
+  /** Give up (resumably) when no data arrives for this long. Default 60 s. */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -37,6 +39,30 @@ interface PartialState { url: string; etag?: string; totalBytes?: number }
  * The destination appears only when the download is complete; a failure keeps the `.part` for the next try.
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<DownloadResult> {
+  const { url, destination, signal: userSignal, onProgress } = options;
+  const idle = new AbortController();
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+  };
+  const signal = userSignal === undefined ? idle.signal : AbortSignal.any([userSignal, idle.signal]);
+  touch();
+  try {
+    return await download({ ...options, signal, onProgress, touch, url, destination, stalled: () => idle.signal.aborted && userSignal?.aborted !== true });
+  } finally {
+    clearTimeout(idleTimer);
+  }
+}
+
+interface DownloadContext extends DownloadFileOptions {
+  signal: AbortSignal;
+  touch: () => void;
+  stalled: () => boolean;
+}
+
+async function download(options: DownloadContext): Promise<DownloadResult> {
   const { url, destination, signal, onProgress } = options;
   const partial = `${destination}.part`;
   const statePath = `${partial}.json`;
@@ -51,9 +77,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   }
   let response: Response;
   try {
-    response = await fetch(url, { headers, ...(signal === undefined ? {} : { signal }), redirect: 'follow' });
+    response = await fetch(url, { headers, signal, redirect: 'follow' });
   } catch (error) {
-    if (signal?.aborted === true) throw cancelled(url, error);
+    if (options.stalled()) throw stalled(url, error);
+    if (signal.aborted) throw cancelled(url, error);
     throw new InflowError('DOWNLOAD_FAILED', `Could not reach ${new URL(url).host}: ${(error as Error).message}`, { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' });
   }
   if (response.status === 416 && state?.totalBytes === existing) {
@@ -89,7 +116,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   return { path: destination, bytes, resumed: headers.Range !== undefined && response.status !== 200 };
 }
 
-async function writeBody(response: Response, partial: string, existing: number, totalBytes: number | undefined, options: DownloadFileOptions): Promise<void> {
+async function writeBody(response: Response, partial: string, existing: number, totalBytes: number | undefined, options: DownloadContext): Promise<void> {
   if (response.body === null) return;
   const fd = fs.openSync(partial, existing > 0 ? 'a' : 'w');
   const started = performance.now();
@@ -108,6 +135,7 @@ async function writeBody(response: Response, partial: string, existing: number, 
         throw error;
       }
       received += chunk.length;
+      options.touch();
       const now = performance.now();
       if (now - lastReport > 100 || received === totalBytes) {
         lastReport = now;
@@ -115,7 +143,8 @@ async function writeBody(response: Response, partial: string, existing: number, 
       }
     }
   } catch (error) {
-    if (options.signal?.aborted === true) throw cancelled(options.url, error);
+    if (options.stalled()) throw stalled(options.url, error);
+    if (options.signal.aborted) throw cancelled(options.url, error);
     if (InflowError.isInstance(error)) throw error;
     throw new InflowError('DOWNLOAD_INTERRUPTED', `The download of ${options.url} was interrupted at ${formatBytes(received)}: ${(error as Error).message}`, {
       cause: error, hint: 'Run the same command again to resume.',
@@ -123,6 +152,10 @@ async function writeBody(response: Response, partial: string, existing: number, 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function stalled(url: string, cause: unknown): InflowError {
+  return new InflowError('DOWNLOAD_STALLED', `The download of ${url} stopped receiving data.`, { cause, hint: 'Run the same command again to resume.' });
 }
 
 function cancelled(url: string, cause: unknown): InflowError {

@@ -106,3 +106,33 @@ test('unknown and not-installed model ids get errors that say what to do', () =>
   assert.throws(() => resolveInstalledModel(modelsDir, 'gpt-17'), isCode('UNKNOWN_MODEL'));
   return assert.rejects(pullModel({ modelsDir, id: 'gpt-17' }), (error) => isCode('UNKNOWN_MODEL')(error) && /qwen2\.5-1\.5b-instruct-q4_k_m/.test((error as InflowError).hint ?? ''));
 });
+
+test('cancelling a download (Ctrl-C) keeps what arrived, and the next pull resumes from there', async () => {
+  const server = await startModelServer({ 'tiny.gguf': modelFile });
+  const modelsDir = path.join(tempDir(), 'models');
+  const catalog = catalogFor(server.url('tiny.gguf'));
+  server.stallNextAfter(300_000);
+  const controller = new AbortController();
+  await assert.rejects(pullModel({
+    modelsDir, id: 'tiny-test', catalog, budget: roomy, signal: controller.signal,
+    onProgress: () => setTimeout(() => controller.abort(), 50),
+  }), (error) => InflowError.isInstance(error) && error.code === 'CANCELLED' && /run it again to resume/.test(error.message));
+  const partSize = fs.statSync(path.join(modelsDir, 'tiny-test.gguf.part')).size;
+  assert.ok(partSize > 0 && partSize <= 300_000, `part is ${partSize} bytes`);
+  const result = await pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy });
+  assert.equal(result.resumed, true);
+  assert.equal(server.ranges.at(-1), `bytes=${partSize}-`);
+  assert.equal(result.model.sha256, modelSha);
+});
+
+test('a server that stops sending is given up on (resumably) instead of hanging', async () => {
+  const server = await startModelServer({ 'tiny.gguf': modelFile });
+  const destination = path.join(tempDir(), 'stalled.gguf');
+  server.stallNextAfter(200_000);
+  await assert.rejects(downloadFile({ url: server.url('tiny.gguf'), destination, idleTimeoutMs: 300 }), (error) =>
+    InflowError.isInstance(error) && error.code === 'DOWNLOAD_STALLED' && /resume/.test(error.hint ?? ''));
+  assert.ok(fs.statSync(`${destination}.part`).size > 0);
+  const resumed = await downloadFile({ url: server.url('tiny.gguf'), destination, idleTimeoutMs: 300 });
+  assert.equal(resumed.resumed, true);
+  assert.deepEqual(fs.readFileSync(destination), fs.readFileSync(modelFile));
+});
