@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
+import { InflowError } from '../core/errors.ts';
 import { createBackend } from '../core/backend.ts';
 import { createApi } from '../core/api/create-api.ts';
 import { resolveDataDir } from '../core/paths.ts';
@@ -47,4 +48,8 @@ async function start(): Promise<void> {
   });
 }
 
-void start();
+start().catch((error: unknown) => {
+  const text = InflowError.isInstance(error) ? error.toUserString() : error instanceof Error ? error.message : String(error);
+  dialog.showErrorBox('Inflow could not start', `${text}\n\nYour data was not changed.`);
+  app.exit(1);
+});
