@@ -9,7 +9,7 @@ import { evaluateAdapter } from './train.ts';
 
 const usage = `Usage:
   inflow adapters list [--model PATH]
-  inflow adapters eval ID|VERSION --dataset NAME --model PATH [--limit N]   held-out accuracy of an adapter
+  inflow adapters eval ID|VERSION --dataset NAME [--model PATH] [--limit N] [--max-steps 3]   held-out accuracy
   inflow adapters promote ID|VERSION [--model PATH]    the agent uses it from now on (hot-swapped)
   inflow adapters rollback --model PATH                back to the adapter used before
   inflow adapters base --model PATH                    the base model without adapter
@@ -21,7 +21,7 @@ export const command: CliCommand = {
   summary: 'list, evaluate, promote and roll back planner adapters; import PEFT LoRA adapters',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' } } });
     const [action, target] = positionals;
     const backend = await context.backend();
     const registry = new AdapterRegistry(backend.db);
@@ -64,7 +64,10 @@ export const command: CliCommand = {
       case 'eval': {
         const adapter = find(target ?? '');
         const dataset = new DatasetStore(backend.db).get(values.dataset ?? '');
-        const result = await evaluateAdapter(context, { adapter, dataset, baseModel: adapter.baseModel, ...(values.limit ? { limit: Number(values.limit) } : {}) });
+        const result = await evaluateAdapter(context, {
+          adapter, dataset, baseModel: adapter.baseModel, ...(values.limit ? { limit: Number(values.limit) } : {}),
+          ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
+        });
         registry.updateMetrics(adapter.id, { heldoutAccuracy: result.accuracy, evaluatedOn: dataset.name });
         if (context.json) context.printJson(result);
         else context.print(`v${adapter.version}: ${result.correct}/${result.total} held-out correct (${(result.accuracy * 100).toFixed(1)}%)`);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../../../electron/core/paths.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
+import { peftFolder } from './peft-fixture.ts';
 
 const cli = path.join(repoRoot, 'electron', 'cli', 'index.ts');
 const inflow = (dataDir: string, ...args: string[]) => spawnSync(process.execPath, [cli, '--data-dir', dataDir, ...args], { encoding: 'utf8', timeout: 240_000 });
@@ -41,4 +42,18 @@ test('inflow train runs Flow-GRPO steps on a dataset file with live metrics, the
   const bad = inflow(dataDir, 'train', '--dataset', file, '--model', path.join(dataDir, 'missing.gguf'));
   assert.equal(bad.status, 3);
   assert.match(bad.stderr, /No model file/);
+
+  // Adapter lifecycle from the CLI: import a PEFT LoRA, evaluate it on held-out, promote, roll back.
+  const model = testModelPath();
+  const imported = inflow(dataDir, '--json', 'adapters', 'import', peftFolder({ scale: 0.5 }), '--model', model);
+  assert.equal(imported.status, 0, imported.stderr);
+  const adapter = JSON.parse(imported.stdout) as { id: string; version: number };
+  const evaluated = inflow(dataDir, 'adapters', 'eval', adapter.id, '--dataset', 'sums', '--max-steps', '1', '--threads', '1');
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, new RegExp(`v${adapter.version}: \\d/1 held-out correct`));
+  assert.equal(inflow(dataDir, 'adapters', 'promote', adapter.id).status, 0);
+  const listed = inflow(dataDir, 'adapters', 'list', '--model', model);
+  assert.match(listed.stdout, new RegExp(`\\* v${adapter.version} +promoted +held-out +\\d`));
+  const back = inflow(dataDir, 'adapters', 'rollback', '--model', model);
+  assert.match(back.stdout, /Rolled back to the base model/);
 });
