@@ -18,9 +18,10 @@ interface Page { title: string; url: string; abstract: string; retrieved_informa
 
 /**
  * Wikipedia_RAG_Search_Tool with the reference's intended behaviour (its nested RAG tool is broken at HEAD):
- * search titles, keep the pages whose title or abstract shares the most words with the query as relevant,
- * and give each relevant page the passages of its text that best match the query. Online it uses the
- * Wikipedia API; offline it searches dumps imported with `inflow knowledge add-wikipedia`.
+ * search, take the top three results as the relevant pages (the reference asks an LLM to pick them; the
+ * search ranking is used here), and give each relevant page the passages of its text that best match the
+ * query. Online it uses the Wikipedia API; offline it searches dumps imported with
+ * `inflow knowledge add-wikipedia`.
  */
 export function createWikipediaTool(options: WikipediaToolOptions): Tool {
   const apiUrl = options.apiUrl ?? 'https://en.wikipedia.org/w/api.php';
