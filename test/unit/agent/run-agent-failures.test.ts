@@ -84,7 +84,7 @@ test('the time limit aborts a step in progress, and the answer is still written 
   const slow = additionTool({ timeoutMs: 60_000, execute: (_input, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new Error('aborted')))) });
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), final('partial')] });
   const started = Date.now();
-  const result = await runAgent({ question: 'q', models: { planner: model }, tools: [slow], limits: { maxTimeMs: 300, answerGraceMs: 5_000 } });
+  const result = await runAgent({ question: 'q', models: { planner: model }, tools: [slow], limits: { maxTimeMs: 1_000, answerGraceMs: 5_000 } });
   assert.equal(result.stopReason, 'time_limit', result.error);
   assert.equal(result.answer, 'partial');
   assert.ok(Date.now() - started < 5_000);
