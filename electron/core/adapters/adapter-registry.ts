@@ -29,15 +29,25 @@ export interface RegisterAdapterInput {
 /**
  * The LoRA adapters of each base model and which one is active. Every update writes a new versioned candidate;
  * promoting makes it the one the agent uses, rollback returns to the adapter active before, `useBase` to the
- * bare model. Each change is an `adapter_events` row, so the history survives restarts. Listeners are called
- * after each change so the running engine can hot-swap the adapter (engine `setAdapter`).
+ * bare model. Each change is an `adapter_events` row, so the history survives restarts. Listeners (shared by every
+ * registry on the same database) are called after each change so the running engine can hot-swap the adapter
+ * (engine `setAdapter`).
  */
+type ActiveListener = (baseModel: string, active: AdapterRecord | null) => void;
+
+/** Listeners per database, so a promotion made through any registry instance (the training loop's, the CLI's)
+ * reaches the engine that listens through another. */
+const listenersByDb = new WeakMap<Database, Set<ActiveListener>>();
+
 export class AdapterRegistry {
   readonly db: Database;
-  private readonly listeners = new Set<(baseModel: string, active: AdapterRecord | null) => void>();
+  private readonly listeners: Set<ActiveListener>;
 
   constructor(db: Database) {
     this.db = db;
+    let listeners = listenersByDb.get(db);
+    if (listeners === undefined) listenersByDb.set(db, (listeners = new Set()));
+    this.listeners = listeners;
   }
 
   /** Stores a new candidate; its version is one more than the base model's latest. */
@@ -131,7 +141,7 @@ export class AdapterRegistry {
   }
 
   /** Called with the new active adapter after every promote / rollback / return to base. */
-  onActiveChange(listener: (baseModel: string, active: AdapterRecord | null) => void): () => void {
+  onActiveChange(listener: ActiveListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -60,3 +60,16 @@ test('an adapter whose file is missing cannot be registered or promoted', () => 
   assert.equal(registry.active('m'), null);
   db.close();
 });
+
+test('a promotion through one registry reaches listeners registered through another on the same database', () => {
+  const { db, registry, write } = setup();
+  const engineSide = new AdapterRegistry(db);
+  const seen: Array<string | null> = [];
+  const stop = engineSide.onActiveChange((_base, active) => seen.push(active?.id ?? null));
+  const adapter = registry.register({ path: write('x.gguf'), baseModel: 'm' });
+  registry.promote(adapter.id);
+  stop();
+  registry.useBase('m');
+  assert.deepEqual(seen, [adapter.id]);
+  db.close();
+});
