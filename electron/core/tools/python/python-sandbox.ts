@@ -42,6 +42,7 @@ export class PythonSandbox {
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
+  private disposed = false;
 
   constructor(options: PythonSandboxOptions = {}) {
     this.options = {
@@ -59,6 +60,7 @@ export class PythonSandbox {
 
   /** Starts the sandbox process now (otherwise the first run does). */
   async start(signal?: AbortSignal): Promise<void> {
+    this.disposed = false;
     await this.ensureChild(signal);
   }
 
@@ -69,11 +71,13 @@ export class PythonSandbox {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.kill();
   }
 
   private async runNow(code: string, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<PythonRunResult> {
     options.signal?.throwIfAborted();
+    this.disposed = false;
     const child = await this.ensureChild(options.signal);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<PythonRunResult>((resolve, reject) => {
@@ -82,7 +86,7 @@ export class PythonSandbox {
       const finish = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); this.pending = undefined; };
       const timer = setTimeout(() => {
         finish();
-        this.kill();
+        this.restart();
         resolve({ printedOutput: '', variables: {}, error: `Execution timed out after ${Math.round(timeoutMs / 100) / 10} seconds (the sandbox was stopped).`, durationMs: performance.now() - started });
       }, timeoutMs);
       const onAbort = () => { finish(); this.kill(); reject(options.signal!.reason); };
@@ -125,7 +129,7 @@ export class PythonSandbox {
         if (message.fatal !== undefined) { clearTimeout(timer); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
         const pending = this.pending;
         if (pending && message.id === pending.id && message.result) {
-          if (message.result.restart) this.kill();
+          if (message.result.restart) this.restart();
           pending.resolve({
             printedOutput: cutMiddle(message.result.output, this.options.maxOutputChars),
             variables: message.result.variables,
@@ -146,6 +150,12 @@ export class PythonSandbox {
     });
     this.ready.catch(() => undefined);
     return this.ready;
+  }
+
+  /** Kills the process and starts a fresh one in the background, so the next run does not wait for Pyodide. */
+  private restart(): void {
+    this.kill();
+    if (!this.disposed) this.ensureChild().catch(() => undefined);
   }
 
   private kill(): void {
