@@ -82,6 +82,10 @@ export class EngineService {
     const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
     const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
     let set = this.loaded;
+    if (set !== null && set.plannerId === plannerId && set.adapterPath !== adapterPath && (adapterPath === null || set.base !== null)) {
+      await set.planner.setAdapter(adapterPath);
+      set.adapterPath = adapterPath;
+    }
     if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath) {
       await this.release();
       this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });

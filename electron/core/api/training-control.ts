@@ -93,7 +93,11 @@ export class TrainingControl {
         } else if (event.type === 'step' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
         } else if (event.type === 'phase' && trainingRunId !== null) {
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Step ${event.step}: ${event.phase}` });
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: phaseText(event.step, event.phase) });
+        } else if (event.type === 'rollout' && trainingRunId !== null) {
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Step ${event.step}: rollouts ${event.done} of ${event.total}` });
+        } else if (event.type === 'promoted' && trainingRunId !== null) {
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Adapter v${event.adapter.version} promoted: it beat the best held-out accuracy so far` });
         }
       };
       const entry: ActiveTraining = { controller, done: Promise.resolve() };
@@ -140,4 +144,13 @@ export class TrainingControl {
     for (const run of runs) run.controller.abort();
     await Promise.allSettled(runs.map((run) => run.done));
   }
+}
+
+function phaseText(step: number, phase: string): string {
+  const words: Record<string, string> = {
+    trainer: 'starting the trainer', baseline: 'measuring the base model on held-out questions', rollout: 'running the agent',
+    update: 'updating the adapter', swap: 'loading the new adapter', eval: 'checking held-out accuracy', checkpoint: 'saving a checkpoint',
+    'idle-wait': 'waiting until the computer is idle',
+  };
+  return step === 0 ? `Before step 1: ${words[phase] ?? phase}` : `Step ${step}: ${words[phase] ?? phase}`;
 }

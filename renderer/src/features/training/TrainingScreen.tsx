@@ -21,6 +21,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   const [importPath, setImportPath] = useState('');
   const [startError, setStartError] = useState<unknown>(undefined);
   const [live, setLive] = useState<Record<string, TrainingMetricsPoint[]>>({});
+  const [messages, setMessages] = useState<Record<string, string>>({});
 
   const current = selectedId ?? runs.data?.[0]?.id;
   const metrics = useQuery(() => (current === undefined ? Promise.resolve([]) : call(inflow().training.metrics({ trainingRunId: current }))), [current]);
@@ -30,6 +31,8 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   }, [datasets.data, datasetId]);
 
   useEffect(() => onEvent('training-progress', (event) => {
+    const { message } = event;
+    if (message !== null) setMessages((previous) => ({ ...previous, [event.trainingRunId]: message }));
     if (event.point !== null) {
       const point = event.point;
       setLive((previous) => ({ ...previous, [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point] }));
@@ -144,6 +147,9 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                   {selectedRun.status === 'running' ? <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}><Icon name="stop" />Stop</button> : null}
                   {selectedRun.status === 'paused' || selectedRun.status === 'failed' ? <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}><Icon name="play" />Resume</button> : null}
                 </div>
+                {selectedRun.status === 'running' && messages[selectedRun.id] !== undefined ? (
+                  <p className="run-status" aria-live="polite"><span className="spinner" aria-hidden="true" />{messages[selectedRun.id]}</p>
+                ) : null}
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
                 <MetricsCharts points={points} />
               </>
