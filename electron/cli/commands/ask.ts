@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AgentEvent } from '../../core/agent/agent-events.ts';
+import { assembleTools } from '../../core/agent/assemble-tools.ts';
 import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
@@ -10,8 +11,8 @@ import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
 import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
+import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
-import { builtinTools } from '../../core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -28,6 +29,8 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
   --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
   --embed-model PATH|ID  rank knowledge search by BM25 + embeddings from this local embedding GGUF
+  --no-mcp               leave out the tools of configured MCP servers (inflow mcp); they are included by default
+  --yes                  allow every call of "ask first" tools without asking
   --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
   --seed N               planner sampling seed
   --context-size N       context window (default 8192); --threads N; --cpu
@@ -53,6 +56,7 @@ export const command: CliCommand = {
         profile: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, 'fixed-model': { type: 'string' },
         endpoint: { type: 'string' }, 'endpoint-model': { type: 'string' }, web: { type: 'boolean' }, seed: { type: 'string' },
         'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' }, 'embed-model': { type: 'string' },
+        'no-mcp': { type: 'boolean' }, yes: { type: 'boolean' },
       },
     });
     const question = positionals.join(' ').trim();
@@ -65,22 +69,24 @@ export const command: CliCommand = {
     const settings = new SettingsService(backend.db).read();
     const threads = integer(values.threads, 'threads');
     const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean);
-    const sandbox = new PythonSandbox();
-    const selection = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge: new KnowledgeIndex(backend.db), sandbox, ...(only ? { only } : {}) });
-    if (only && selection.tools.length === 0) {
-      throw new InflowError('USAGE', 'None of the selected tools is available.', { hint: selection.absent.map((a) => `${a.name}: ${a.reason}`).join('\n') });
-    }
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
       model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
     });
-    const knowledge = new KnowledgeIndex(backend.db, embedder ? { embedder } : {});
-    const { tools, absent } = builtinTools({ webAccess: values.web === true || settings.privacy.networkTools, knowledge, sandbox, ...(only ? { only } : {}) });
-    // Pyodide takes seconds to load: start it while the models load (a failure here is retried by the first call).
-    if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
-
-    const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
+    const sandbox = new PythonSandbox();
     const loaded: LocalModel[] = [];
     try {
+      const { tools, absent, problems } = await assembleTools({
+        backend, webAccess: values.web === true || settings.privacy.networkTools, sandbox, mcp: values['no-mcp'] !== true, signal: context.signal,
+        knowledge: new KnowledgeIndex(backend.db, embedder ? { embedder } : {}), ...(only ? { only } : {}),
+      });
+      for (const problem of problems) context.stderr.write(`inflow ask: MCP server ${problem} (going on without it)\n`);
+      if (tools.length === 0) {
+        throw new InflowError('USAGE', 'None of the selected tools is available.', { hint: absent.map((a) => `${a.name}: ${a.reason}`).join('\n') });
+      }
+      // Pyodide takes seconds to load: start it while the models load (a failure here is retried by the first call).
+      if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
+
+      const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
       const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
       const load = (choice: string | undefined) => engine.loadModel({
         ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
@@ -123,6 +129,7 @@ export const command: CliCommand = {
         ...(values.seed === undefined ? {} : { seed: integer(values.seed, 'seed')! }),
         store: backend.runs,
         runKind: 'ask',
+        approveToolCall: createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal }),
         signal: context.signal,
         onEvent,
       });
