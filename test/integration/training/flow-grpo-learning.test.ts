@@ -23,7 +23,9 @@ import { syntheticItems, syntheticSetup } from './synthetic-suite.ts';
  * deterministic tools, the right answer reachable only through the right tool). Trained with the real native
  * trainer in its own process, its held-out success must rise by a wide margin; the same run with rewards
  * shuffled within each step (a control with identical compute and no signal) must not. The learning curves are
- * printed and written to .cache/learning-curves/flow-grpo.json (draw them: npm run plot:learning-curve).
+ * printed and written to .cache/learning-curves/flow-grpo.json (draw them: npm run plot:learning-curve). The suite
+ * asks the one kind of question whose tool the untrained planner does not call, so there is room to learn
+ * whichever way the random weights lean.
  */
 const modelPath = testModelPath();
 let planner: EnginePlanner;
@@ -35,12 +37,30 @@ after(async () => { await planner.dispose(); });
 
 interface CurvePoint { step: number; heldoutAccuracy: number | null; rewardMean: number | null; kl: number | null }
 
+/**
+ * The kind of question the untrained planner gets wrong: it tends to call one tool whatever the question, so the
+ * suite asks the kind that needs the other tool (whichever that is for this random model), and there is room to learn.
+ */
+async function kindTheBaseGetsWrong(): Promise<'reverse' | 'count'> {
+  const db = openDatabase(path.join(tempDir(), 'probe.db'));
+  try {
+    const runs = new RunStore(db);
+    await planner.setAdapter(null);
+    const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 112 } });
+    const task = runs.createTask({ question: 'Reverse the word: probe' });
+    const { runId } = await agent({ task, kind: 'eval', groupId: null, temperature: 0, seed: 42 });
+    return runs.getSteps(runId)[0]?.toolName === 'reverser' ? 'count' : 'reverse';
+  } finally {
+    db.close();
+  }
+}
+
 async function experiment(name: string, shuffleRewards: boolean): Promise<{ curve: CurvePoint[]; promoted: boolean }> {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, 'inflow.db'));
   try {
     const runs = new RunStore(db);
-    const dataset = new DatasetStore(db).create(syntheticItems({ train: 16, heldOut: 8, kinds: SUITE_KINDS }), { name: 'tool-choice' });
+    const dataset = new DatasetStore(db).create(syntheticItems({ train: 16, heldOut: 8, kinds: [suiteKind] }), { name: 'tool-choice' });
     await planner.setAdapter(null);
     const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 112 } });
     const result = await train({
@@ -60,11 +80,13 @@ async function experiment(name: string, shuffleRewards: boolean): Promise<{ curv
 }
 
 const STEPS = 3;
-const SUITE_KINDS: Array<'reverse' | 'count'> = ['reverse'];
+let suiteKind: 'reverse' | 'count' = 'reverse';
 const fmt = (value: number | null) => (value === null ? '   —  ' : `${(value * 100).toFixed(1).padStart(5)}%`);
 const curves: Record<string, CurvePoint[]> = {};
 
 test('ACCEPTANCE: Flow-GRPO raises the planner\'s held-out success by a wide margin; shuffled rewards do not', { timeout: 420_000 }, async () => {
+  suiteKind = await kindTheBaseGetsWrong();
+  console.log(`# suite: "${suiteKind}" questions (the untrained planner calls the other tool)`);
   const trained = await experiment('flow-grpo', false);
   const control = await experiment('shuffled-rewards', true);
   curves['Flow-GRPO'] = trained.curve;
