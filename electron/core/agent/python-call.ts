@@ -41,6 +41,8 @@ export function parseToolCommand(command: string): ParsedCommand {
 
 class Parser {
   position = 0;
+  /** Depth of open brackets: inside them, newlines do not end an expression. */
+  private inBrackets = 0;
   private readonly text: string;
   private readonly names: Map<string, unknown>;
 
@@ -134,8 +136,6 @@ class Parser {
     }
     throw new ParseError(`unexpected "${char}"`);
   }
-
-  private inBrackets = 0;
 
   private sequence(close: string): unknown[] {
     this.position++;
