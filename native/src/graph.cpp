@@ -172,7 +172,7 @@ GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora,
 }
 
 std::vector<ggml_tensor*> buildLayerStack(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& stackOptions,
-                                          int64_t T, GraphInputs& in) {
+                                          int64_t T, GraphInputs& in, bool keepAll) {
   GraphOptions options = stackOptions;
   options.backward = false;  // forward only: nothing but the layer inputs needs to stay alive
   layerInputs(ctx, model, options, T, in);
@@ -182,6 +182,7 @@ std::vector<ggml_tensor*> buildLayerStack(ggml_context* ctx, const Model& model,
   ggml_tensor* x = ggml_get_rows(ctx, model.tokenEmbd, in.tokens);
   for (int64_t il = 0; il <= model.hp().nLayer; ++il) {
     if (il > 0) x = layer(b, x, il - 1, T, in);
+    if (!keepAll && il < model.hp().nLayer) continue;
     ggml_set_output(x);
     states.push_back(x);
   }

@@ -55,7 +55,7 @@ GraphOutputs buildGraph(ggml_context* ctx, const Model& model, const Lora* lora,
 // its output, and its loss sum(layer(x) * g) yields the LoRA gradients of that layer and the gradient of x; the head
 // graph does the same for the final norm, output projection and objective.
 std::vector<ggml_tensor*> buildLayerStack(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& options, int64_t nTokens,
-                                          GraphInputs& inputs);
+                                          GraphInputs& inputs, bool keepAll = true);
 GraphOutputs buildLayerBackward(ggml_context* ctx, const Model& model, const Lora* lora, const GraphOptions& options, int64_t layer,
                                 int64_t nTokens, GraphInputs& inputs);
 GraphOutputs buildHeadGraph(ggml_context* ctx, const Model& model, Objective objective, const GraphOptions& options, int64_t nTokens,

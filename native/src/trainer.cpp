@@ -322,6 +322,7 @@ void Trainer::accumulateGradients(ggml_cgraph* gf) {
 
 Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
                            const StepOptions* step, double tokenScale, bool gradients) {
+  if (objective == Objective::Logprob) return runLogprobs(batch, adapter);
   if (gradients && recompute_) return runRecomputed(batch, objective, klTerm, *samples, *step, tokenScale);
   const int64_t T = batch.nTokens(), n = batch.nTargets();
   GraphContext graph(graphSize(*model_));
@@ -342,6 +343,36 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
     pass.loss = loss;
   }
   if (gradients) accumulateGradients(gf);
+  return pass;
+}
+
+// Forward only: the layers in one graph (nothing but the final hidden state kept), then the output head in chunks of
+// targets, so the vocabulary-sized logits never exist for more than headChunk_ rows at once.
+Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
+  const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd;
+  const GraphOptions graphOptions{adapter, dequantize_, false, false};
+  std::vector<float> hidden((size_t)(d * T));
+  {
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, adapter ? lora_.get() : nullptr, graphOptions, T, in, false);
+    compute(graphFor(graph.ctx, outputs.back(), false, nullptr), T, [&] { fillLayerInputs(in, batch); });
+    ggml_backend_tensor_get(outputs.back(), hidden.data(), 0, hidden.size() * sizeof(float));
+  }
+  Pass pass;
+  pass.logp.resize(n);
+  for (int64_t first = 0; first < n; first += headChunk_) {
+    const int64_t count = std::min(headChunk_, n - first);
+    GraphContext graph(graphSize(*model_));
+    GraphInputs in;
+    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, Objective::Logprob, graphOptions, T, count, in);
+    compute(graphFor(graph.ctx, out.logp, false, nullptr), T, [&] {
+      setInput(in.x, hidden);
+      fillLayerInputs(in, batch);
+      fillHeadInputs(in, batch, first, count, nullptr, nullptr, 0);
+    });
+    ggml_backend_tensor_get(out.logp, pass.logp.data() + first, 0, count * sizeof(float));
+  }
   return pass;
 }
 
@@ -422,7 +453,17 @@ size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bo
   const bool gradients = objective != Objective::Logprob;
   const GraphOptions graphOptions{true, dequantize_, klTerm, gradients};
   const size_t staging = (size_t)(tokens * tokens) * sizeof(float);  // the host-built mask
-  if (!recompute || !gradients) {
+  if (!gradients) {
+    GraphContext stack(graphSize(*model_));
+    GraphInputs in;
+    std::vector<ggml_tensor*> outputs = buildLayerStack(stack.ctx, *model_, lora_.get(), graphOptions, tokens, in, false);
+    size_t peak = reserve(graphFor(stack.ctx, outputs.back(), false, nullptr));
+    GraphContext head(graphSize(*model_));
+    GraphInputs headIn;
+    GraphOutputs out = buildHeadGraph(head.ctx, *model_, Objective::Logprob, graphOptions, tokens, std::min(targets, headChunk_), headIn);
+    return std::max(peak, reserve(graphFor(head.ctx, out.logp, false, nullptr))) + staging;
+  }
+  if (!recompute) {
     GraphContext graph(graphSize(*model_));
     GraphInputs in;
     GraphOutputs out = buildGraph(graph.ctx, *model_, lora_.get(), objective, graphOptions, tokens, targets, in);

@@ -98,6 +98,7 @@ class Trainer {
   std::vector<PackedBatch> pack(const std::vector<Sample>& samples) const;
   Pass run(const PackedBatch& batch, Objective objective, bool adapter, bool klTerm, const std::vector<Sample>* samples,
            const StepOptions* step, double tokenScale, bool gradients);
+  Pass runLogprobs(const PackedBatch& batch, bool adapter);
   Pass runRecomputed(const PackedBatch& batch, Objective objective, bool klTerm, const std::vector<Sample>& samples, const StepOptions& step,
                      double tokenScale);
   ggml_cgraph* graphFor(ggml_context* ctx, ggml_tensor* root, bool gradients, ggml_tensor* boundary);
