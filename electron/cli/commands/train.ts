@@ -93,7 +93,12 @@ export const command: CliCommand = {
         db: backend.db, runs: backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
         adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
         ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
-        startTrainer: (init) => startTrainerProcess({ init: { ...init, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal }),
+        startTrainer: (init) => startTrainerProcess({
+          init: { ...init, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal,
+          onProgress: (phase, detail) => {
+            if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), `update ${phase.slice(7)} ${Number(detail.microBatch) + 1}/${String(detail.microBatches)}`)}`);
+          },
+        }),
       });
       if (context.json) context.printJson(result);
       else {
@@ -149,11 +154,11 @@ function resolveDataset(datasets: DatasetStore, value: string, heldout: unknown,
   return record;
 }
 
-function progressPrinter(context: CliContext): (event: TrainingEvent) => void {
+function progressPrinter(context: CliContext): ((event: TrainingEvent) => void) & { step(): number; total(): number } {
   let phase = 'starting';
   let step = 0;
   let total = 0;
-  return (event) => {
+  const print = (event: TrainingEvent) => {
     if (context.json) return;
     switch (event.type) {
       case 'started':
@@ -168,6 +173,7 @@ function progressPrinter(context: CliContext): (event: TrainingEvent) => void {
       case 'stopped': break;
     }
   };
+  return Object.assign(print, { step: () => step, total: () => total });
 }
 
 /** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
