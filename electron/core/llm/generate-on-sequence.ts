@@ -51,6 +51,8 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
   const streamer = new TextStreamer(model);
   const jsonOutput = grammar !== undefined;
   const aborted = () => signal?.aborted === true;
+  // Text is decoded token by token only when someone reads it on the way (a stream, or the JSON end check).
+  const streaming = onTextChunk !== undefined || jsonOutput;
 
   await sequence.adaptStateToTokens(prompt.tokens, false);
   if (sequence.nextTokenIndex >= promptLength) {
@@ -72,9 +74,11 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
       const confidence = (output as { confidence?: number }).confidence ?? 1;
       responseLogprobs.push(confidence > 0 ? Math.log(confidence) : LOG_ZERO);
       if (model.isEogToken(output.token)) { stopReason = 'eos'; break; }
-      const chunk = streamer.push(output.token);
-      if (chunk !== '') onTextChunk?.(chunk);
-      if (jsonOutput && isCompleteJson(streamer.text)) { stopReason = 'eos'; break; }
+      if (streaming) {
+        const chunk = streamer.push(output.token);
+        if (chunk !== '') onTextChunk?.(chunk);
+        if (jsonOutput && isCompleteJson(streamer.text)) { stopReason = 'eos'; break; }
+      }
       if (aborted()) { stopReason = 'aborted'; break; }
       if (responseTokens.length >= maxTokens) break;
     }
@@ -82,8 +86,9 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
   const tail = streamer.flush();
   if (tail !== '') onTextChunk?.(tail);
   const ended = performance.now();
+  const textTokens = stopReason === 'eos' && !streaming ? responseTokens.slice(0, -1) : responseTokens;
   return {
-    text: streamer.text,
+    text: streaming ? streamer.text : model.detokenize(textTokens as Token[]),
     responseTokens,
     responseLogprobs,
     stopReason,

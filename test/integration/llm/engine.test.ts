@@ -39,6 +39,8 @@ test('a generation returns the exact prompt, its tokens, the sampled tokens with
   assert.ok(sampled.responseLogprobs.every((value) => value < 0 && Number.isFinite(value)));
   assert.equal(chunks.join(''), generation.text);
   assert.equal(generation.text, model.llamaModel.detokenize(generation.responseTokens as Token[]));
+  const unstreamed = await model.generate({ messages, sampling: { maxTokens: 12, temperature: 0 } });
+  assert.equal(unstreamed.text, generation.text);
   assert.equal(generation.modelId, model.id);
   assert.equal(generation.adapterId, null);
   assert.ok(generation.timings.promptMs >= 0 && generation.timings.generateMs >= 0);
