@@ -1,5 +1,7 @@
 import type { Backend } from '../backend.ts';
-import type { ToolInfo, TraceEvent } from '../contract/ask.ts';
+import type { ToolApprovalView, ToolInfo, TraceEvent } from '../contract/ask.ts';
+import type { ToolApprovalRequest } from '../agent/run-agent.ts';
+import { newId } from '../store/ids.ts';
 import type { Settings } from '../contract/settings.ts';
 import type { EventHub } from './event-hub.ts';
 import type { SettingsService } from './settings-service.ts';
@@ -23,6 +25,11 @@ interface ActiveRun {
   done: Promise<unknown> | null;
 }
 
+interface PendingApproval {
+  view: ToolApprovalView;
+  resolve: (allow: boolean) => void;
+}
+
 /**
  * Runs the agent for the Ask screen: one run per question, its events streamed as `run-trace`, each
  * cancellable. The agent records every step and module call as it happens, so quitting mid-run loses
@@ -31,6 +38,7 @@ interface ActiveRun {
 export class AskService {
   private readonly options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub; toolSource: ToolSource };
   private readonly active = new Map<string, ActiveRun>();
+  private readonly approvals = new Map<string, PendingApproval>();
 
   constructor(options: { backend: Backend; settings: SettingsService; engine: EngineService; events: EventHub; toolSource: ToolSource }) {
     this.options = options;
@@ -81,6 +89,7 @@ export class AskService {
         runKind: 'ask',
         runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: 'desktop' },
         signal: controller.signal,
+        approveToolCall: (request) => this.askApproval(request, controller.signal),
         onEvent: (event) => {
           emit(event);
           if (event.type === 'run-start') {
@@ -95,6 +104,33 @@ export class AskService {
         if (runId !== null) this.active.delete(runId);
         reject(error);
       });
+    });
+  }
+
+  /** The user's answer to a pending "ask first" tool call; false when it was already answered or the run ended. */
+  approve(requestId: string, allow: boolean): boolean {
+    const pending = this.approvals.get(requestId);
+    if (pending === undefined) return false;
+    pending.resolve(allow);
+    return true;
+  }
+
+  private askApproval(request: ToolApprovalRequest, signal: AbortSignal): Promise<boolean> {
+    const view: ToolApprovalView = {
+      requestId: newId('apr'), runId: request.runId, step: request.step, toolName: request.toolName,
+      source: request.tool.source, input: request.input, state: 'pending',
+    };
+    return new Promise<boolean>((resolve) => {
+      const settle = (allow: boolean) => {
+        if (!this.approvals.delete(view.requestId)) return;
+        signal.removeEventListener('abort', onAbort);
+        this.options.events.emit('tool-approval', { ...view, state: allow ? 'allowed' : 'denied' });
+        resolve(allow);
+      };
+      const onAbort = () => settle(false);
+      this.approvals.set(view.requestId, { view, resolve: settle });
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.options.events.emit('tool-approval', view);
     });
   }
 

@@ -18,6 +18,7 @@ import { TrainingControl, type TrainingLauncher } from './training-control.ts';
 import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
 import { createBuiltinToolSource } from './tool-source.ts';
+import { McpService } from './mcp-service.ts';
 
 export interface ApiOptions {
   backend: Backend;
@@ -60,7 +61,8 @@ export function createApi(options: ApiOptions): Api {
   const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
   const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
   const knowledge = new KnowledgeService({ backend, events });
-  const builtin = createBuiltinToolSource({ knowledge: knowledge.index });
+  const mcp = new McpService({ backend });
+  const builtin = createBuiltinToolSource({ knowledge: knowledge.index, mcp });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
   const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });
   const activeBase = (): string | null => { try { return engine.plannerBase(); } catch { return null; } };
@@ -79,6 +81,7 @@ export function createApi(options: ApiOptions): Api {
       start: async (input) => ask.start(input),
       cancel: async (input) => ({ cancelled: ask.cancel(input.runId) }),
       feedback: async (input) => recordFeedback(backend.db, input),
+      approve: async (input) => ({ resolved: ask.approve(input.requestId, input.allow) }),
     },
     runs: {
       list: async (input) => runs.list(input ?? {}),
@@ -120,6 +123,14 @@ export function createApi(options: ApiOptions): Api {
       rollback: async () => { training.adapters.rollback(engine.plannerBase()); return training.listAdapters(activeBase()); },
       useBase: async () => { training.adapters.useBase(engine.plannerBase()); return training.listAdapters(activeBase()); },
     },
+    mcp: {
+      servers: async () => mcp.overview(),
+      tools: async (input) => mcp.tools(input.name),
+      add: async (input) => mcp.add(input),
+      remove: async (input) => mcp.remove(input.name),
+      setEnabled: async (input) => mcp.setEnabled(input.name, input.enabled, input.tool),
+      setAskFirst: async (input) => mcp.setAskFirst(input.name, input.tool, input.askFirst),
+    },
   };
 
   return {
@@ -134,6 +145,7 @@ export function createApi(options: ApiOptions): Api {
       await engine.dispose();
       await knowledge.dispose();
       builtin.dispose();
+      await mcp.dispose();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
 import { builtinTools, toolAliases } from '../tools/builtin-tools.ts';
 import { PythonSandbox } from '../tools/python/python-sandbox.ts';
 import type { ToolSet, ToolSource } from './ask-service.ts';
+import type { McpService } from './mcp-service.ts';
 
 /** Short name of a built-in tool for the UI ("python" for Python_Code_Generator_Tool). */
 export function toolLabel(name: string): string {
@@ -10,15 +11,19 @@ export function toolLabel(name: string): string {
 }
 
 /**
- * The built-in tools for Ask runs under the current settings: network tools only when the privacy setting
- * allows them, knowledge search once a folder is indexed, Python in the sandbox (started on first use and
- * kept warm). Missing tools come with the reason, for the planner and the tool picker.
+ * The tools for Ask runs under the current settings: the built-in ones (network tools only when the privacy
+ * setting allows them, knowledge search once a folder is indexed, Python in the sandbox, started on first
+ * use and kept warm) and the enabled MCP servers' tools. Missing tools come with the reason, for the
+ * planner and the tool picker.
  */
-export function createBuiltinToolSource(options: { knowledge: KnowledgeIndex }): ToolSource & { dispose(): void } {
+export function createBuiltinToolSource(options: { knowledge: KnowledgeIndex; mcp?: McpService }): ToolSource & { dispose(): void } {
   let sandbox: PythonSandbox | null = null;
   const source = async (settings: Settings): Promise<ToolSet> => {
     sandbox ??= new PythonSandbox();
-    return builtinTools({ webAccess: settings.privacy.networkTools, knowledge: options.knowledge, sandbox });
+    const builtin = builtinTools({ webAccess: settings.privacy.networkTools, knowledge: options.knowledge, sandbox });
+    if (options.mcp === undefined) return builtin;
+    const mcp = await options.mcp.runTools([...builtin.tools, ...builtin.absent].map((tool) => tool.name));
+    return { tools: [...builtin.tools, ...mcp.tools], absent: [...builtin.absent, ...mcp.absent] };
   };
   return Object.assign(source, {
     dispose() {

@@ -48,10 +48,23 @@ export interface FeedbackResult {
   reward: number;
 }
 
+/** A tool call waiting for the user (tools marked "ask first"); `state` changes once it is answered. */
+export interface ToolApprovalView {
+  requestId: string;
+  runId: string;
+  step: number;
+  toolName: string;
+  /** Where the tool comes from: builtin or mcp:<server>. */
+  source: string;
+  input: Record<string, unknown>;
+  state: 'pending' | 'allowed' | 'denied';
+}
+
 /** Asking the agent: start a run (its trace arrives as `run-trace` events), cancel it, rate it. */
 export const askContract = {
   tools: method<ToolInfo[]>()(emptyInput),
   start: method<{ runId: string; taskId: string }>()(askInputSchema),
   cancel: method<{ cancelled: boolean }>()(z.object({ runId: idSchema }).strict()),
   feedback: method<FeedbackResult>()(feedbackInputSchema),
+  approve: method<{ resolved: boolean }>()(z.object({ requestId: idSchema, allow: z.boolean() }).strict()),
 };

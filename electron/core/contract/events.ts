@@ -1,4 +1,4 @@
-import type { TraceEvent } from './ask.ts';
+import type { ToolApprovalView, TraceEvent } from './ask.ts';
 import type { DownloadView } from './models.ts';
 import type { TrainingMetricsPoint, TrainingRunView } from './training.ts';
 import type { KnowledgeFolderView } from './knowledge.ts';
@@ -9,8 +9,9 @@ export interface EventPayloads {
   'download-progress': DownloadView;
   'training-progress': { trainingRunId: string; status: TrainingRunView['status']; point: TrainingMetricsPoint | null; message: string | null };
   'knowledge-progress': KnowledgeFolderView & { filesDone: number; filesTotal: number };
+  'tool-approval': ToolApprovalView;
 }
 export type EventName = keyof EventPayloads;
 
 /** The runtime allow-list of event names (the preload refuses any other). */
-export const eventNames = ['run-trace', 'download-progress', 'training-progress', 'knowledge-progress'] as const satisfies readonly EventName[];
+export const eventNames = ['run-trace', 'download-progress', 'training-progress', 'knowledge-progress', 'tool-approval'] as const satisfies readonly EventName[];

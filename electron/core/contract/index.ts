@@ -3,6 +3,7 @@ import { appContract } from './app.ts';
 import { askContract } from './ask.ts';
 import { knowledgeContract } from './knowledge.ts';
 import { memoryContract } from './memory.ts';
+import { mcpContract } from './mcp.ts';
 import type { MethodSpec, Result } from './method.ts';
 import { modelsContract } from './models.ts';
 import { runsContract } from './runs.ts';
@@ -23,6 +24,7 @@ export const contract = {
   knowledge: knowledgeContract,
   models: modelsContract,
   training: trainingContract,
+  mcp: mcpContract,
 };
 export type Contract = typeof contract;
 export type Domain = keyof Contract;

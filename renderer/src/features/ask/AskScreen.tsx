@@ -12,12 +12,13 @@ import { TraceView } from './TraceView.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
 import { FeedbackBar } from './FeedbackBar.tsx';
 import { askSession, useAskSession } from './trace-store.ts';
+import { ApprovalCard } from './ApprovalCard.tsx';
 
 /** Ask: type a task, watch the agent work step by step, read the answer with its sources, rate it. */
 export function AskScreen() {
   const { settings, navigate, refresh } = useApp();
   const tools = useQuery(() => call(inflow().ask.tools()));
-  const { events, currentRunId: runId, draft: question } = useAskSession();
+  const { events, currentRunId: runId, draft: question, approvals } = useAskSession();
   const setQuestion = askSession.setDraft;
   const setRunId = askSession.setCurrentRun;
   const [enabled, setEnabled] = useState<Set<string> | null>(null);
@@ -108,6 +109,9 @@ export function AskScreen() {
                 {!running ? <button type="button" className="link" onClick={() => { setRunId(null); setQuestion(''); input.current?.focus(); }}>New question</button> : null}
               </div>
               <TraceView analysis={trace.analysis} steps={trace.steps} running={running} />
+              {[...approvals.values()].filter((approval) => approval.runId === runId).map((approval) => (
+                <ApprovalCard key={approval.requestId} approval={approval} onError={setStartError} />
+              ))}
               {(trace.answer !== '' || trace.ended !== null) ? (
                 <section className="answer card" aria-label="Answer">
                   <h2>Answer</h2>

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import type { TraceEvent } from '../../../../electron/core/contract/ask.ts';
+import type { ToolApprovalView, TraceEvent } from '../../../../electron/core/contract/ask.ts';
 import { onEvent } from '../../ipc/client.ts';
 
 export interface AskSession {
@@ -9,9 +9,11 @@ export interface AskSession {
   currentRunId: string | null;
   /** The task box's text, kept while the user visits other screens. */
   draft: string;
+  /** "Ask first" tool calls, by request id, with their latest state. */
+  approvals: ReadonlyMap<string, ToolApprovalView>;
 }
 
-let state: AskSession = { events: new Map(), currentRunId: null, draft: '' };
+let state: AskSession = { events: new Map(), currentRunId: null, draft: '', approvals: new Map() };
 const listeners = new Set<() => void>();
 
 function update(next: Partial<AskSession>): void {
@@ -26,11 +28,15 @@ function update(next: Partial<AskSession>): void {
 export const askSession = {
   connect(): () => void {
     if (window.inflow === undefined) return () => undefined;
-    return onEvent('run-trace', (event) => {
+    const offTrace = onEvent('run-trace', (event) => {
       const events = new Map(state.events);
       events.set(event.runId, [...(events.get(event.runId) ?? []), event]);
       update({ events });
     });
+    const offApproval = onEvent('tool-approval', (approval) => {
+      update({ approvals: new Map(state.approvals).set(approval.requestId, approval) });
+    });
+    return () => { offTrace(); offApproval(); };
   },
   setCurrentRun(runId: string | null): void { update({ currentRunId: runId }); },
   setDraft(draft: string): void { update({ draft }); },

@@ -5,6 +5,7 @@ import { useQuery } from '../../ipc/use-query.ts';
 import { useApp } from '../../app/app-context.ts';
 import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { errorText } from '../../components/ErrorNotice.tsx';
+import { McpSettings } from './McpSettings.tsx';
 
 const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'planner', label: 'Planner', help: 'Picks the next step and tool; the model training improves.' },
@@ -36,6 +37,7 @@ export function SettingsScreen() {
           <span><strong>Allow network tools</strong><br /><span className="muted small-text">Web search, page reading and online Wikipedia. Off by default: with it off, nothing the agent does leaves this computer.</span></span>
         </label>
       </section>
+      <McpSettings />
       <section className="card">
         <h2>Models per module</h2>
         <div className="form-grid">

@@ -1,0 +1,70 @@
+import type { Backend } from '../backend.ts';
+import type { McpOverview, McpToolView } from '../contract/mcp.ts';
+import { McpManager } from '../mcp/mcp-manager.ts';
+import type { Tool } from '../tools/tool.ts';
+
+/**
+ * MCP servers for the Settings screen and Ask runs: the data folder's mcp.json (the file `inflow mcp` edits),
+ * servers started on first use and closed when the app quits. A server that fails is reported with its
+ * reason and the run goes on without it.
+ */
+export class McpService {
+  readonly manager: McpManager;
+
+  constructor(options: { backend: Backend }) {
+    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig });
+  }
+
+  overview(): McpOverview {
+    return this.manager.status();
+  }
+
+  /** Lists a server's tools (starting it if needed) with their switches. */
+  async tools(name: string): Promise<McpToolView[]> {
+    const tools = await this.manager.listServerTools(name);
+    return tools.map((tool) => ({ tool: tool.tool, description: tool.description, enabled: tool.enabled, askFirst: tool.askFirst }));
+  }
+
+  add(input: { name: string; command?: string; args?: string[]; url?: string }): McpOverview {
+    if (input.url !== undefined) this.manager.config.add(input.name, { url: input.url });
+    else {
+      const [command, ...rest] = input.args === undefined ? splitCommandLine(input.command!) : [input.command!, ...input.args];
+      this.manager.config.add(input.name, { command, args: rest });
+    }
+    return this.overview();
+  }
+
+  async remove(name: string): Promise<McpOverview> {
+    this.manager.config.remove(name);
+    await this.manager.closeAll();
+    return this.overview();
+  }
+
+  setEnabled(name: string, enabled: boolean, tool?: string): McpOverview {
+    this.manager.config.setEnabled(name, enabled, tool);
+    return this.overview();
+  }
+
+  setAskFirst(name: string, tool: string, askFirst: boolean): McpOverview {
+    this.manager.config.setApproval(name, tool, askFirst);
+    return this.overview();
+  }
+
+  /** The enabled servers' tools for a run, and the servers that could not be reached (with why). */
+  async runTools(reserved: Iterable<string>): Promise<{ tools: Tool[]; absent: Array<{ name: string; reason: string }> }> {
+    const set = await this.manager.tools({ reserved });
+    return {
+      tools: set.tools,
+      absent: set.problems.filter((problem) => !problem.fromCache).map((problem) => ({ name: `${problem.server} (MCP)`, reason: problem.error.message })),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.manager.closeAll();
+  }
+}
+
+/** `npx -y "@scope/pkg" ~/my dir` → ['npx', '-y', '@scope/pkg', '~/my', 'dir'], honouring quotes. */
+export function splitCommandLine(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((match) => match[1] ?? match[2] ?? match[3]!);
+}
