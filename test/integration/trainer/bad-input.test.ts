@@ -31,12 +31,17 @@ async function withTrainer(fn: (trainer: NativeTrainer) => Promise<void>, option
 
 const good: TrainingSample = { promptTokens: [1, 2, 3], responseTokens: [4, 5], advantage: 1 };
 
-test('a file that is not GGUF is refused with NOT_GGUF', async () => {
+test('a file that is not GGUF, a missing file and truncated models are refused', async () => {
   const file = path.join(tempDir(), 'model.gguf');
   fs.writeFileSync(file, 'this is not a model');
   const module = await trainerModule();
   await assert.rejects(module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('NOT_GGUF', /not a GGUF file/));
   await assert.rejects(module.createTrainer({ modelPath: path.join(tempDir(), 'missing.gguf'), lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('MODEL_NOT_FOUND'));
+  const complete = fs.readFileSync(testModelPath({ arch: 'llama' }));
+  for (const [size, code] of [[100, 'BAD_MODEL'], [complete.length - 10, 'BAD_MODEL']] as const) {
+    fs.writeFileSync(file, complete.subarray(0, size));
+    await assert.rejects(module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode(code, /cannot (parse|read)/));
+  }
 });
 
 test('a mixture-of-experts model is refused before any weight is loaded', async () => {
