@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { InflowError } from '../errors.ts';
 import {
-  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, alignUp, ggmlTensorBytes, ggmlTypeSize, scalarByteSize,
+  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, alignUp, ggmlTensorBytes, scalarByteSize,
   type GgufScalar, type GgufScalarType, type GgufTensorInfo, type GgufValue,
 } from './gguf-format.ts';
 
@@ -181,32 +181,5 @@ export function ggufMetadataValue(info: GgufFileInfo, key: string): GgufScalar |
   return info.metadata.get(key)?.value;
 }
 
-/** Reads one f32 or f16 tensor's values as f32 (for tests and small models). */
-export function readGgufTensor(info: GgufFileInfo, name: string): Float32Array {
-  const tensor = info.tensors.find((candidate) => candidate.name === name);
-  if (tensor === undefined) throw new InflowError('GGUF_TENSOR_NOT_FOUND', `${info.path} has no tensor ${name}.`);
-  const elements = tensor.dims.reduce((product, dim) => product * dim, 1);
-  const elementSize = ggmlTypeSize(tensor.type);
-  if (elementSize === undefined) throw new InflowError('GGUF_UNSUPPORTED_TYPE', `Tensor ${name} has ggml type ${tensor.type}; only f32 and f16 can be read.`);
-  const bytes = Buffer.alloc(elements * elementSize);
-  const fd = fs.openSync(info.path, 'r');
-  try {
-    fs.readSync(fd, bytes, 0, bytes.length, info.dataOffset + tensor.offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const out = new Float32Array(elements);
-  for (let index = 0; index < elements; index++) {
-    out[index] = elementSize === 4 ? bytes.readFloatLE(index * 4) : halfToFloat(bytes.readUInt16LE(index * 2));
-  }
-  return out;
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
+/** Tensor values of a small model (tests and tools). */
+export { readGgufTensor } from './gguf-tensor-reader.ts';

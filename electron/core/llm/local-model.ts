@@ -1,24 +1,14 @@
 import path from 'node:path';
-import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGrammar, type LlamaContextOptions, type LlamaModel } from 'node-llama-cpp';
+import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { InflowError } from '../errors.ts';
-import { readGgufFile } from '../gguf/gguf-reader.ts';
+import { checkAdapterFile } from './adapter-file.ts';
+import { createContext, type ContextSettings } from './context-factory.ts';
 import { renderChatPrompt } from './chat-prompt.ts';
 import { generateOnSequence } from './generate-on-sequence.ts';
-import { clearLlamaLog, takeLlamaErrors } from './llama-log.ts';
 import type { GenerateRequest, Generation, JsonSchema, LanguageModel } from './language-model.ts';
 import { SequencePool } from './sequence-pool.ts';
 
-/** Context settings of a loaded model; fixed until the model is loaded again (an adapter switch keeps them). */
-export interface ContextSettings {
-  contextSize: number;
-  threads?: number;
-  /** Parallel sequences: how many generations run at once on this model (default 1). */
-  sequences?: number;
-  batchSize?: number;
-  flashAttention?: boolean;
-  /** KV cache element type (default f16); q8_0 halves its memory. */
-  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
-}
+export type { ContextSettings } from './context-factory.ts';
 
 type JsonGrammar = LlamaGrammar & { parse(json: string): unknown };
 
@@ -114,17 +104,7 @@ export class LocalModel implements LanguageModel {
   async setAdapter(filePath: string | null, scale = 1, options: { id?: string } = {}): Promise<void> {
     let next: AdapterState | null = null;
     if (filePath !== null) {
-      const info = readGgufFile(filePath);
-      const type = info.metadata.get('general.type')?.value;
-      const arch = info.metadata.get('general.architecture')?.value;
-      if (type !== 'adapter' || info.metadata.get('adapter.type')?.value !== 'lora') {
-        throw new InflowError('ADAPTER_INVALID', `${filePath} is not a GGUF LoRA adapter (general.type is ${String(type)}).`);
-      }
-      if (arch !== this.llamaModel.fileInfo.metadata.general.architecture) {
-        throw new InflowError('ADAPTER_MISMATCH', `The adapter ${path.basename(filePath)} is for ${String(arch)} models, but ${this.id} is ${this.llamaModel.fileInfo.metadata.general.architecture}.`, {
-          hint: 'Use an adapter trained on this base model.',
-        });
-      }
+      checkAdapterFile(filePath, String(this.llamaModel.fileInfo.metadata.general.architecture), this.id);
       if (!(scale > 0 && scale <= 4)) throw new InflowError('INVALID_ADAPTER_SCALE', `Adapter scale ${scale} must be in (0, 4].`);
       next = { id: options.id ?? path.basename(filePath, '.gguf'), filePath, scale };
     }
@@ -186,39 +166,6 @@ function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
   } catch (error) {
     throw new InflowError('MODEL_OUTPUT_INVALID', `The model's JSON output does not match the schema: ${generation.text.slice(0, 120)}`, {
       cause: error, details: { generation }, hint: 'Retry with another seed or a lower temperature.',
-    });
-  }
-}
-
-function kvType(type: NonNullable<ContextSettings['kvCacheType']>): 'F16' | 'Q8_0' | 'Q4_0' {
-  return type === 'f16' ? 'F16' : type === 'q8_0' ? 'Q8_0' : 'Q4_0';
-}
-
-async function createContext(model: LlamaModel, settings: ContextSettings, adapter: AdapterState | null): Promise<LlamaContext> {
-  const options: LlamaContextOptions = {
-    contextSize: settings.contextSize,
-    sequences: settings.sequences ?? 1,
-    ...(settings.threads === undefined ? {} : { threads: settings.threads }),
-    ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
-    ...(settings.flashAttention === undefined ? {} : { flashAttention: settings.flashAttention }),
-    ...(settings.kvCacheType === undefined ? {} : { experimentalKvCacheKeyType: kvType(settings.kvCacheType), experimentalKvCacheValueType: kvType(settings.kvCacheType) }),
-    ...(adapter === null ? {} : { lora: { adapters: [{ filePath: adapter.filePath, scale: adapter.scale }] } }),
-    failedCreationRemedy: false,
-  };
-  clearLlamaLog();
-  try {
-    return await model.createContext(options);
-  } catch (error) {
-    if ((error as Error).name === 'InsufficientMemoryError') {
-      throw new InflowError('CONTEXT_WONT_FIT', `A ${settings.contextSize}-token context does not fit in the memory left: ${(error as Error).message}`, {
-        hint: 'Use a smaller contextSize or fewer parallel sequences.', cause: error,
-      });
-    }
-    throw new InflowError('CONTEXT_CREATE_FAILED', `llama.cpp could not create a ${settings.contextSize}-token context: ${(error as Error).message}${takeLlamaErrors()}`, {
-      cause: error,
-      hint: settings.kvCacheType !== undefined && settings.kvCacheType !== 'f16'
-        ? 'A quantized KV cache needs attention heads whose size is a multiple of 32; try kvCacheType "f16".'
-        : 'Try a smaller contextSize.',
     });
   }
 }
