@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentEvent } from '../../core/agent/agent-events.ts';
 import { assembleTools } from '../../core/agent/assemble-tools.ts';
@@ -72,7 +73,7 @@ export const command: CliCommand = {
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
       model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
     });
-    const sandbox = new PythonSandbox();
+    const sandbox = new PythonSandbox({ snapshotFile: path.join(backend.paths.dataDir, 'cache', 'pyodide.snapshot') });
     const loaded: LocalModel[] = [];
     try {
       const { tools, absent, problems } = await assembleTools({

@@ -89,3 +89,26 @@ test('the Python tool has a model write the code and returns printed output, var
   assert.match(model.requests[0]!.messages[0]!.content, /Query: Compute 17 \* 23 \+ 5/);
   assert.match(((await tool.execute({ query: 'x' }, { signal, model })) as { error: string }).error, /did not write/);
 });
+
+test('a snapshot file makes later sandboxes start fast; a damaged one is replaced without failing a run', async () => {
+  const { tempDir } = await import('../../support/temp-dir.ts');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const snapshotFile = path.join(tempDir(), 'cache', 'pyodide.snapshot');
+  const first = new PythonSandbox({ snapshotFile });
+  try {
+    assert.equal((await first.run('print(6 * 7)')).printedOutput, '42\n');
+  } finally {
+    first.dispose();
+  }
+  const [saved] = fs.readdirSync(path.dirname(snapshotFile));
+  assert.match(saved!, /^pyodide\.snapshot\.\d+\.\d+\.\d+\.\d+$/);
+  fs.writeFileSync(path.join(path.dirname(snapshotFile), saved!), 'not a snapshot');
+  const second = new PythonSandbox({ snapshotFile });
+  try {
+    assert.equal((await second.run('print(1 + 1)')).printedOutput, '2\n');
+  } finally {
+    second.dispose();
+  }
+  assert.ok(fs.statSync(path.join(path.dirname(snapshotFile), saved!)).size > 1_000_000, 'a good snapshot replaced the damaged one');
+});

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InflowError } from '../../errors.ts';
@@ -22,6 +23,12 @@ export interface PythonSandboxOptions {
   /** Time allowed for loading Pyodide. Default 60 s. */
   startTimeoutMs?: number;
   maxOutputChars?: number;
+  /**
+   * Where to keep a memory snapshot of a freshly loaded Pyodide between sessions (e.g. in the data directory);
+   * later starts load it in a fraction of the time. Without it the snapshot is kept in memory only (restarts
+   * after a timeout still benefit). Use `false` for no snapshot at all.
+   */
+  snapshotFile?: string | false;
 }
 
 interface Pending { id: number; resolve: (value: PythonRunResult) => void; reject: (error: unknown) => void; started: number }
@@ -36,7 +43,9 @@ const childScript = path.join(import.meta.dirname, `sandbox-process${path.extnam
  * starts a new one. Call `dispose()` when done.
  */
 export class PythonSandbox {
-  private readonly options: Required<PythonSandboxOptions>;
+  private readonly options: Required<Omit<PythonSandboxOptions, 'snapshotFile'>> & Pick<PythonSandboxOptions, 'snapshotFile'>;
+  private snapshot: Uint8Array | undefined;
+  private snapshotDropped = false;
   private child: ChildProcess | undefined;
   private ready: Promise<ChildProcess> | undefined;
   private pending: Pending | undefined;
@@ -50,6 +59,7 @@ export class PythonSandbox {
       memoryLimitBytes: options.memoryLimitBytes ?? 512 * 1024 * 1024,
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
       maxOutputChars: options.maxOutputChars ?? 3_500,
+      snapshotFile: options.snapshotFile,
     };
   }
 
@@ -61,7 +71,7 @@ export class PythonSandbox {
   /** Starts the sandbox process now (otherwise the first run does). */
   async start(signal?: AbortSignal): Promise<void> {
     this.disposed = false;
-    await this.ensureChild(signal);
+    await this.startChild(signal);
   }
 
   run(code: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<PythonRunResult> {
@@ -78,7 +88,7 @@ export class PythonSandbox {
   private async runNow(code: string, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<PythonRunResult> {
     options.signal?.throwIfAborted();
     this.disposed = false;
-    const child = await this.ensureChild(options.signal);
+    const child = await this.startChild(options.signal);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<PythonRunResult>((resolve, reject) => {
       const id = this.nextId++;
@@ -100,10 +110,24 @@ export class PythonSandbox {
     });
   }
 
+  /** Starts (or reuses) the process; a snapshot that fails to load is dropped and the start retried once without it. */
+  private async startChild(signal?: AbortSignal): Promise<ChildProcess> {
+    const usedSnapshot = this.snapshot !== undefined || (typeof this.options.snapshotFile === 'string');
+    try {
+      return await this.ensureChild(signal);
+    } catch (error) {
+      if (!usedSnapshot || !this.snapshotDropped || signal?.aborted) throw error;
+      this.snapshotDropped = false;
+      return this.ensureChild(signal);
+    }
+  }
+
   private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
     if (this.ready && this.warm) return this.ready;
     const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
     const memoryMb = Math.ceil(this.options.memoryLimitBytes / (1024 * 1024));
+    const snapshot = this.loadSnapshot(pyodideDir);
+    const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
     const child = fork(childScript, [], {
       execArgv: [
         '--permission',
@@ -113,20 +137,23 @@ export class PythonSandbox {
         '--no-warnings',
       ],
       // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
-      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), ELECTRON_RUN_AS_NODE: '1' },
+      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: snapshotMode, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
     this.child = child;
+    if (snapshotMode === 'load') child.send({ snapshot });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    let started = false;
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
       const timer = setTimeout(() => { this.kill(); reject(new InflowError('SANDBOX_START_FAILED', 'The Python sandbox did not start in time.')); }, this.options.startTimeoutMs);
       const onAbort = () => { clearTimeout(timer); this.kill(); reject(signal!.reason); };
       signal?.addEventListener('abort', onAbort, { once: true });
-      child.on('message', (message: { ready?: boolean; fatal?: string; id?: number; result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean } }) => {
-        if (message.ready) { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(child); return; }
-        if (message.fatal !== undefined) { clearTimeout(timer); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
+      child.on('message', (message: { snapshot?: Uint8Array; ready?: boolean; fatal?: string; id?: number; result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean } }) => {
+        if (message.snapshot) { this.keepSnapshot(message.snapshot, pyodideDir); return; }
+        if (message.ready) { started = true; clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(child); return; }
+        if (message.fatal !== undefined) { clearTimeout(timer); this.kill(); if (snapshotMode === 'load') this.dropSnapshot(); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
         const pending = this.pending;
         if (pending && message.id === pending.id && message.result) {
           if (message.result.restart) this.restart();
@@ -140,6 +167,7 @@ export class PythonSandbox {
       });
       child.on('exit', (code, exitSignal) => {
         clearTimeout(timer);
+        if (!started && snapshotMode === 'load' && exitSignal !== 'SIGKILL') this.dropSnapshot();
         if (this.child === child) { this.child = undefined; this.ready = undefined; }
         const reason = exitSignal === 'SIGKILL' ? 'was stopped' : `exited (${exitSignal ?? code})`;
         const error = new InflowError('SANDBOX_CRASHED', `The Python sandbox ${reason}.${stderr.includes('heap out of memory') ? ' It ran out of memory.' : ''}`);
@@ -150,6 +178,48 @@ export class PythonSandbox {
     });
     this.ready.catch(() => undefined);
     return this.ready;
+  }
+
+  private snapshotPath(pyodideDir: string): string | undefined {
+    if (typeof this.options.snapshotFile !== 'string') return undefined;
+    const version = (JSON.parse(fs.readFileSync(path.join(pyodideDir, 'package.json'), 'utf8')) as { version: string }).version;
+    // The snapshot only fits the Pyodide version and memory limit that made it.
+    return `${this.options.snapshotFile}.${version}.${this.options.memoryLimitBytes}`;
+  }
+
+  private loadSnapshot(pyodideDir: string): Uint8Array | undefined {
+    if (this.snapshot !== undefined || this.options.snapshotFile === false) return this.snapshot;
+    const file = this.snapshotPath(pyodideDir);
+    if (file === undefined || !fs.existsSync(file)) return undefined;
+    try {
+      this.snapshot = new Uint8Array(fs.readFileSync(file));
+    } catch {
+      this.snapshot = undefined;
+    }
+    return this.snapshot;
+  }
+
+  private keepSnapshot(snapshot: Uint8Array, pyodideDir: string): void {
+    this.snapshot = snapshot;
+    const file = this.snapshotPath(pyodideDir);
+    if (file === undefined) return;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.tmp`, snapshot);
+      fs.renameSync(`${file}.tmp`, file);
+    } catch {
+      // A snapshot that cannot be saved only costs the next session its fast start.
+    }
+  }
+
+  /** A snapshot that failed to load is not used again. */
+  private dropSnapshot(): void {
+    this.snapshot = undefined;
+    this.snapshotDropped = true;
+    if (typeof this.options.snapshotFile === 'string') {
+      const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+      fs.rmSync(this.snapshotPath(pyodideDir)!, { force: true });
+    }
   }
 
   /** Kills the process and starts a fresh one in the background, so the next run does not wait for Pyodide. */
