@@ -114,7 +114,17 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
   ggml_tensor* selected = ggml_get_rows(ctx, x, in.rows);                      // [d, n]
   ggml_tensor* logits = ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
   ggml_tensor* mean = ggml_scale(ctx, ggml_sum_rows(ctx, logits), -1.0f / (float)hp.nVocab);
-  ggml_tensor* shifted = ggml_add(ctx, logits, mean);
+  ggml_tensor* centered = ggml_add(ctx, logits, mean);
+  // A further shift without gradient (built from STEP, whose gradient ggml ignores): 60 x the number of thresholds
+  // 60, 120, ..., 480 that some logit of the row exceeds above the mean. It keeps exp() below e^60 for rows whose
+  // maximum lies up to 540 above the mean, where the mean alone would overflow; it is 0 for ordinary rows.
+  ggml_tensor* exceeded = nullptr;
+  for (int threshold = 1; threshold <= 8; ++threshold) {
+    ggml_tensor* above = ggml_step(ctx, ggml_scale_bias(ctx, centered, 1.0f, -60.0f * (float)threshold));
+    ggml_tensor* any = ggml_step(ctx, ggml_scale_bias(ctx, ggml_sum_rows(ctx, above), 1.0f, -0.5f));
+    exceeded = exceeded == nullptr ? any : ggml_add(ctx, exceeded, any);
+  }
+  ggml_tensor* shifted = ggml_add(ctx, centered, ggml_scale(ctx, exceeded, -60.0f));
   ggml_tensor* lse = ggml_log(ctx, ggml_sum_rows(ctx, ggml_exp(ctx, shifted)));                          // [1, n]
   ggml_tensor* chosen = ggml_get_rows(ctx, ggml_reshape_2d(ctx, shifted, 1, hp.nVocab * n), in.flatTargets);  // [1, n]
   GraphOutputs out;
