@@ -87,9 +87,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   store.setStatus(run.id, 'running');
   emit({ type: 'phase', step: run.lastCompletedStep, phase: 'trainer' });
-  const trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora });
+  let trainer: PolicyTrainer | undefined;
   let stopReason: TrainingStopReason = 'steps';
   try {
+    trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora });
     let step = run.lastCompletedStep;
     const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
     if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
@@ -217,7 +218,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     store.setStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
-    await trainer.close();
+    await trainer?.close();
   }
 }
 
