@@ -1,3 +1,4 @@
+import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
 import { readGgufFile } from '../../core/gguf/gguf-reader.ts';
@@ -8,8 +9,9 @@ import { resolveInstalledModel } from '../../core/models/model-registry.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-const usage = `Usage: inflow chat [options] "MESSAGE"
-  Streams a reply from a local model.
+const usage = `Usage: inflow chat [options] ["MESSAGE"]
+  Streams a reply from a local model. Without MESSAGE: reads it from piped stdin, or, on a terminal, starts a
+  conversation (one line per turn; an empty line or Ctrl-D ends it).
   --model PATH|ID        a GGUF file or an installed model id (default: the recommended installed model)
   --system TEXT          a system prompt
   --temperature T        0 = greedy (default 0.7)
@@ -19,6 +21,13 @@ const usage = `Usage: inflow chat [options] "MESSAGE"
   --adapter FILE         apply a GGUF LoRA adapter; --adapter-scale S (default 1)
   --cpu                  do not use the GPU
   --json                 print the whole generation (tokens, log-probs, timings) as JSON`;
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY === true) return '';
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
 
 function number(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -41,8 +50,9 @@ export const command: CliCommand = {
         threads: { type: 'string' }, adapter: { type: 'string' }, 'adapter-scale': { type: 'string' }, cpu: { type: 'boolean' },
       },
     });
-    const message = positionals.join(' ').trim();
-    if (message === '') throw new InflowError('USAGE', 'Give the message to send.', { hint: usage });
+    const interactive = positionals.length === 0 && process.stdin.isTTY === true && !context.json;
+    const message = positionals.length > 0 || interactive ? positionals.join(' ').trim() : (await readStdin()).trim();
+    if (message === '' && !interactive) throw new InflowError('USAGE', 'Give the message to send.', { hint: usage });
     const backend = await context.backend();
     const choice = resolveModelChoice(values.model, backend.paths.models);
     readGgufFile(choice.path ?? resolveInstalledModel(backend.paths.models, choice.catalogId ?? '')); // fail fast, before starting llama.cpp
@@ -54,10 +64,7 @@ export const command: CliCommand = {
     });
     try {
       if (values.adapter !== undefined) await model.setAdapter(values.adapter, number(values['adapter-scale'], 'adapter-scale') ?? 1);
-      const messages: ChatMessage[] = [
-        ...(values.system === undefined ? [] : [{ role: 'system' as const, content: values.system }]),
-        { role: 'user', content: message },
-      ];
+      const messages: ChatMessage[] = values.system === undefined ? [] : [{ role: 'system', content: values.system }];
       const sampling: SamplingOptions = Object.fromEntries(Object.entries({
         temperature: number(values.temperature, 'temperature') ?? 0.7,
         topP: number(values['top-p'], 'top-p'),
@@ -65,16 +72,40 @@ export const command: CliCommand = {
         seed: number(values.seed, 'seed'),
         maxTokens: number(values['max-tokens'], 'max-tokens') ?? 512,
       }).filter(([, value]) => value !== undefined));
-      const generation = await model.generate({
-        messages, sampling, signal: context.signal,
-        ...(context.json ? {} : { onTextChunk: (chunk: string) => { context.stdout.write(chunk); } }),
-      });
-      if (context.json) context.printJson(generation);
-      else {
-        context.stdout.write('\n');
-        if (generation.stopReason === 'max_tokens') context.stderr.write(`(stopped at --max-tokens ${sampling.maxTokens})\n`);
+      const reply = async (content: string, signal: AbortSignal = context.signal) => {
+        messages.push({ role: 'user', content });
+        const generation = await model.generate({
+          messages, sampling, signal,
+          ...(context.json ? {} : { onTextChunk: (chunk: string) => { context.stdout.write(chunk); } }),
+        });
+        messages.push({ role: 'assistant', content: generation.text });
+        if (context.json) context.printJson(generation);
+        else {
+          context.stdout.write('\n');
+          if (generation.stopReason === 'max_tokens') context.stderr.write(`(stopped at --max-tokens ${sampling.maxTokens})\n`);
+        }
+        return generation;
+      };
+      if (!interactive) return (await reply(message)).stopReason === 'aborted' ? ExitCode.cancelled : ExitCode.ok;
+      context.stderr.write(`Chatting with ${model.id} (${model.chatTemplateName} template). An empty line or Ctrl-D ends.\n`);
+      const lines = readline.createInterface({ input: process.stdin, output: process.stderr, prompt: '> ' });
+      let replying: AbortController | null = null;
+      // On a terminal readline receives Ctrl-C: it stops the reply being written, or else ends the conversation.
+      lines.on('SIGINT', () => { if (replying !== null) replying.abort(); else lines.close(); });
+      try {
+        lines.prompt();
+        for await (const line of lines) {
+          if (line.trim() === '' || context.signal.aborted) break;
+          replying = new AbortController();
+          await reply(line, AbortSignal.any([context.signal, replying.signal]));
+          replying = null;
+          if (context.signal.aborted) break;
+          lines.prompt();
+        }
+      } finally {
+        lines.close();
       }
-      return generation.stopReason === 'aborted' ? ExitCode.cancelled : ExitCode.ok;
+      return ExitCode.ok;
     } finally {
       await model.dispose();
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -60,6 +61,9 @@ test('inflow chat streams a reply from a GGUF path; greedy replies repeat exactl
   assert.match(first.stderr, /stopped at --max-tokens 12/);
   const second = await runCli(args);
   assert.equal(second.stdout, first.stdout);
+  const piped = await runCli(args.slice(0, -1), { input: 'Tell me a story\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout, first.stdout, 'the message can come from stdin');
 });
 
 test('Ctrl-C stops a long reply and exits 130', async () => {
@@ -91,4 +95,24 @@ test('bad input gets a clear message and a meaningful exit code', async () => {
     assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, message, args.join(' '));
   }
+});
+
+test('on a terminal, inflow chat holds a conversation until an empty line', async (t) => {
+  if (!fs.existsSync('/usr/bin/script')) { t.skip('needs util-linux "script" for a pseudo-terminal'); return; }
+  const dataDir = tempDir();
+  const node = path.resolve('node_modules/.bin/node');
+  const command = [node, 'electron/cli/index.ts', 'chat', '--cpu', '--threads', '1', '--max-tokens', '5', '--model', model, '--data-dir', dataDir].map((part) => `'${part}'`).join(' ');
+  const child = spawn('/usr/bin/script', ['-qfc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const turns = ['Hello there', 'And again', ''];
+  let sent = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const prompts = output.split('> ').length - 1;
+    if (prompts > sent && sent < turns.length) child.stdin.write(`${turns[sent++]}\r`);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, output);
+  assert.match(output, /Chatting with .* \(ChatML template\)/);
+  assert.equal(output.split('(stopped at --max-tokens 5)').length - 1, 2, output);
 });
