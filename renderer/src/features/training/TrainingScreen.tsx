@@ -10,25 +10,20 @@ import { Icon } from '../../components/Icon.tsx';
 import { formatWhen, modelFileName } from '../../components/format.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { AdaptersTable } from './AdaptersTable.tsx';
+import { DatasetCard } from './DatasetCard.tsx';
 
 /** Training: datasets, start/stop a Flow-GRPO run from a preset, live charts, adapter versions. */
 export function TrainingScreen({ selectedId }: { selectedId: string | undefined }) {
   const { navigate, notify, settings } = useApp();
-  const datasets = useQuery(() => call(inflow().training.datasets()));
   const runs = useQuery(() => call(inflow().training.runs()));
   const [datasetId, setDatasetId] = useState('');
   const [preset, setPreset] = useState<TrainingPreset['id']>('quick');
-  const [importPath, setImportPath] = useState('');
   const [startError, setStartError] = useState<unknown>(undefined);
   const [live, setLive] = useState<Record<string, TrainingMetricsPoint[]>>({});
   const [messages, setMessages] = useState<Record<string, string>>({});
 
   const current = selectedId ?? runs.data?.[0]?.id;
   const metrics = useQuery(() => (current === undefined ? Promise.resolve([]) : call(inflow().training.metrics({ trainingRunId: current }))), [current]);
-
-  useEffect(() => {
-    if (datasetId === '' && datasets.data?.[0] !== undefined) setDatasetId(datasets.data[0].id);
-  }, [datasets.data, datasetId]);
 
   useEffect(() => onEvent('training-progress', (event) => {
     const { message } = event;
@@ -40,28 +35,6 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
     if (event.status !== 'running' || event.point !== null) { runs.reload(); metrics.reload(); }
   }), [runs.reload, metrics.reload]);
 
-  const importDataset = async () => {
-    try {
-      const dataset = await call(inflow().training.importDataset({ path: importPath }));
-      setImportPath('');
-      setDatasetId(dataset.id);
-      datasets.reload();
-      notify(`Imported ${dataset.name}: ${dataset.trainItems} training and ${dataset.heldoutItems} held-out questions.`);
-    } catch (error) {
-      notify(errorText(error), 'error');
-    }
-  };
-  const removeDataset = async () => {
-    const dataset = datasets.data?.find((entry) => entry.id === datasetId);
-    if (dataset === undefined || !window.confirm(`Delete the dataset "${dataset.name}"? Training runs keep their history.`)) return;
-    try {
-      await call(inflow().training.deleteDataset({ datasetId }));
-      setDatasetId('');
-      datasets.reload();
-    } catch (error) {
-      notify(errorText(error), 'error');
-    }
-  };
   const start = async () => {
     setStartError(undefined);
     try {
@@ -88,24 +61,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       <ScreenHeader title="Training" subtitle="Flow-GRPO teaches the planner from rewarded outcomes: your ratings and checkable answers." />
       {noPlanner ? <div className="notice"><span>Choose a planner model first: training improves that model's adapter.</span><button type="button" className="secondary" onClick={() => navigate({ screen: 'models' })}>Go to Models</button></div> : null}
       <div className="grid-2">
-        <section className="card">
-          <h2>1. Dataset</h2>
-          {datasets.data !== undefined && datasets.data.length === 0 ? <p className="muted">No datasets yet. Import a JSON or JSONL file of questions with answers (a benchmark file works too).</p> : (
-            <div className="row dataset-row">
-              <label className="field"><span>Train on</span>
-                <select value={datasetId} onChange={(event) => setDatasetId(event.target.value)}>
-                  {(datasets.data ?? []).map((dataset) => <option key={dataset.id} value={dataset.id}>{dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out</option>)}
-                </select>
-              </label>
-              <button type="button" className="icon-button" disabled={datasetId === ''} onClick={() => void removeDataset()}><Icon name="trash" label="Delete this dataset" /></button>
-            </div>
-          )}
-          <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
-            <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
-            <input id="dataset-path" placeholder="Path to a .json or .jsonl file" value={importPath} onChange={(event) => setImportPath(event.target.value)} />
-            <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
-          </form>
-        </section>
+        <DatasetCard datasetId={datasetId} onChange={setDatasetId} />
         <section className="card">
           <h2>2. Preset</h2>
           <div className="presets" role="radiogroup" aria-label="Training preset">
