@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Token } from 'node-llama-cpp';
+import { generateObject } from '../../../electron/core/llm/generate-object.ts';
 import { getEngine, type Engine } from '../../../electron/core/llm/engine.ts';
 import type { LocalModel } from '../../../electron/core/llm/local-model.ts';
 import { testLoraPath, testModelPath } from '../../support/test-model.ts';
@@ -97,6 +98,8 @@ test('a JSON schema constrains the output and the parsed object is returned', as
     assert.equal(typeof parsed.done, 'boolean');
     assert.deepEqual(parsed, JSON.parse(generation.text));
   }
+  const { value } = await generateObject(model, { messages, sampling: { maxTokens: 300, temperature: 0.7, seed: 3 } }, { type: 'object', properties: { done: { type: 'boolean' } } } as const);
+  assert.equal(typeof value.done, 'boolean');
 });
 
 test('an AbortSignal stops generation early and keeps what was generated', async () => {
