@@ -81,7 +81,8 @@ async function download(options: DownloadContext): Promise<DownloadResult> {
   } catch (error) {
     if (options.stalled()) throw stalled(url, error);
     if (signal.aborted) throw cancelled(url, error);
-    throw new InflowError('DOWNLOAD_FAILED', `Could not reach ${new URL(url).host}: ${(error as Error).message}`, { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' });
+    const reason = ((error as Error).cause as { code?: string } | undefined)?.code;
+    throw new InflowError('DOWNLOAD_FAILED', `Could not reach ${new URL(url).host}: ${(error as Error).message}${reason === undefined ? '' : ` (${reason})`}`, { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' });
   }
   if (response.status === 416 && state?.totalBytes === existing) {
     await response.body?.cancel();
