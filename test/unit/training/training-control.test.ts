@@ -76,3 +76,25 @@ test('bad settings are refused naming the field; durations parse', () => {
   assert.equal(parseDuration('90s'), 90_000);
   assert.throws(() => parseDuration('soon'), (e: unknown) => InflowError.isInstance(e) && e.code === 'USAGE');
 });
+
+test('when the planner says GPU memory is short, it is unloaded for the update and reloaded before the adapter swap', async () => {
+  const { base, db } = setup((i) => (i % 2 ? 'yes' : 'no'));
+  const calls: string[] = [];
+  const planner = {
+    async setAdapter(p: string | null) { calls.push(`setAdapter ${p === null ? 'base' : path.basename(p)}`); },
+    async unload() { calls.push('unload'); },
+    async reload() { calls.push('reload'); },
+    memoryIsShort: () => true,
+  };
+  const trainer: PolicyTrainer = {
+    async step() { calls.push('step'); return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 }; },
+    async saveAdapter(file) { calls.push('saveAdapter'); fs.writeFileSync(file, 'a'); },
+    async saveState(file) { fs.writeFileSync(file, 's'); },
+    async loadState() {},
+    async close() {},
+  };
+  await train({ ...base, planner, startTrainer: async () => trainer, config: { steps: 1, groupSize: 2, tasksPerStep: 1, evalEvery: 5 } });
+  const from = calls.indexOf('unload');
+  assert.deepEqual(calls.slice(from), ['unload', 'step', 'saveAdapter', 'reload', 'setAdapter step-0001.gguf']);
+  db.close();
+});
