@@ -52,7 +52,11 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
   await desktop.screenshot('03-settings');
 
   await page.keyboard.press('Control+1');
+  const checklist = page.getByRole('region', { name: 'Getting started' });
+  await checklist.getByText('Choose a planner model (done)').waitFor();
+  await checklist.getByRole('button', { name: /Ask your first question/ }).waitFor();
   await page.getByRole('checkbox', { name: 'python' }).waitFor();
+  await desktop.screenshot('03b-ask-ready');
   assert.equal(await page.getByRole('checkbox', { name: 'web', exact: true }).isDisabled(), true, 'web search is unavailable while privacy forbids it');
   const question = page.getByLabel('Your question or task');
   await question.fill('What is the capital of France?');

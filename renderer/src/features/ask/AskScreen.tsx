@@ -13,6 +13,7 @@ import { ToolPicker } from './ToolPicker.tsx';
 import { FeedbackBar } from './FeedbackBar.tsx';
 import { askSession, useAskSession } from './trace-store.ts';
 import { ApprovalCard } from './ApprovalCard.tsx';
+import { GettingStarted } from './GettingStarted.tsx';
 
 /** Ask: type a task, watch the agent work step by step, read the answer with its sources, rate it. */
 export function AskScreen() {
@@ -97,9 +98,7 @@ export function AskScreen() {
           </form>
           {startError !== undefined ? <ErrorNotice error={startError} /> : null}
           {runId === null ? (
-            <div className="hint-row">
-              <p className="muted">Try: <button type="button" className="link" onClick={() => { setQuestion('What is 17 * 23? Check it with code.'); input.current?.focus(); }}>What is 17 × 23? Check it with code.</button></p>
-            </div>
+            <GettingStarted onTry={(text) => { setQuestion(text); input.current?.focus(); }} />
           ) : (
             <div className="ask-result">
               <div className="run-status" aria-live="polite">
