@@ -39,9 +39,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Llama } from 'node-llama-cpp';
 import { InflowError } from '../errors.ts';
-import { learningRateAt, scheduleProblems, type LearningRateSchedule } from './native-trainer-schedule.ts';
+import { toInflowError } from './native-trainer-errors.ts';
+import { NativeTrainer } from './native-trainer-session.ts';
+import type { LearningRateSchedule } from './native-trainer-schedule.ts';
 
 export type { LearningRateSchedule } from './native-trainer-schedule.ts';
+export { NativeTrainer } from './native-trainer-session.ts';
+export { toInflowError } from './native-trainer-errors.ts';
 
 export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 
@@ -192,8 +196,8 @@ export interface RuntimeInfo {
   devices: string[];
 }
 
-/** The addon as compiled from native/src/addon.cpp. */
-interface AddonTrainer {
+/** The addon's trainer object as compiled from native/src/addon.cpp (wrapped by NativeTrainer). */
+export interface AddonTrainer {
   info(): TrainerInfo;
   logprobs(samples: readonly TrainingSample[], adapter: boolean): Promise<Float32Array[]>;
   step(samples: readonly TrainingSample[], options: Record<string, unknown>, onProgress?: (progress: StepProgress) => void): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
@@ -233,15 +237,6 @@ const targetAliases: Record<string, LoraTarget> = {
   q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
   attn_q: 'q', attn_k: 'k', attn_v: 'v', attn_output: 'o', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
 };
-
-/** Converts an addon rejection (an Error with `code`/`hint`) into an InflowError. */
-export function toInflowError(error: unknown): InflowError {
-  if (InflowError.isInstance(error)) return error;
-  const e = error as { code?: unknown; message?: unknown; hint?: unknown };
-  const code = typeof e.code === 'string' ? e.code : 'TRAINER_FAILED';
-  const message = typeof e.message === 'string' ? e.message : String(error);
-  return new InflowError(code, `Native trainer: ${message}`, { ...(typeof e.hint === 'string' ? { hint: e.hint } : {}), cause: error });
-}
 
 function unavailable(message: string, hint: string): InflowError {
   return new InflowError('NATIVE_TRAINER_UNAVAILABLE', `The native LoRA trainer is unavailable: ${message}`, { hint });
@@ -352,134 +347,4 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
 export async function createTrainer(options: CreateTrainerOptions): Promise<NativeTrainer> {
   const module = await loadNativeTrainer({ ...(options.llama === undefined ? {} : { llama: options.llama }), ...(options.gpu === undefined ? {} : { gpu: options.gpu }) });
   return module.createTrainer(options);
-}
-
-/** One base model + LoRA. Jobs run one at a time in call order; `signal` cancels the running job. */
-export class NativeTrainer {
-  #native: AddonTrainer | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-
-  constructor(native: AddonTrainer) {
-    this.#native = native;
-  }
-
-  #addon(): AddonTrainer {
-    if (this.#native === undefined) throw new InflowError('DISPOSED', 'The trainer was disposed.', { hint: 'Create a new trainer.' });
-    return this.#native;
-  }
-
-  #enqueue<T>(job: (native: AddonTrainer) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const run = async (): Promise<T> => {
-      const native = this.#addon();
-      if (signal?.aborted === true) throw new InflowError('CANCELLED', 'The training job was cancelled.');
-      const onAbort = (): void => native.cancel();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await job(native);
-      } catch (error) {
-        throw toInflowError(error);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
-    };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Model shape, backend, LoRA configuration and the number of optimizer steps taken. */
-  info(): TrainerInfo {
-    return this.#addon().info();
-  }
-
-  /** Per-token log-probabilities of each sample's response (adapter on, or off for the base model). */
-  logprobs(samples: readonly TrainingSample[], options: { adapter?: boolean; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-    return this.#enqueue((native) => native.logprobs(samples, options.adapter ?? true), options.signal);
-  }
-
-  /** One optimizer step over all samples (packed into micro-batches, gradients accumulated). */
-  step(request: StepRequest, options: { signal?: AbortSignal; onProgress?: (progress: StepProgress) => void } = {}): Promise<StepMetrics> {
-    return this.#enqueue(async (native) => {
-      const learningRate = resolveLearningRate(request.learningRate, native.info().step + 1);
-      const samples = request.oldLogprobs === 'given' ? request.samples : request.samples.map(({ oldLogprobs: _ignored, ...rest }) => rest);
-      const result = await native.step(samples, {
-        objective: request.objective,
-        learningRate,
-        ...pick(request, ['clipLow', 'clipHigh', 'dualClip', 'klBeta', 'weightDecay', 'maxGradNorm', 'beta1', 'beta2', 'epsilon', 'apply']),
-      }, options.onProgress);
-      const { responseTokens, tokens, ...rest } = result;
-      return { ...rest, learningRate, tokens: responseTokens, packedTokens: tokens };
-    }, options.signal);
-  }
-
-  /** Writes the adapter as a GGUF LoRA that node-llama-cpp / llama.cpp load unchanged. */
-  saveAdapter(filePath: string): Promise<void> {
-    return this.#enqueue((native) => native.saveAdapter(filePath));
-  }
-
-  /** Writes LoRA values, AdamW moments and the step count (a separate binary file). */
-  saveState(filePath: string): Promise<void> {
-    return this.#enqueue((native) => native.saveState(filePath));
-  }
-
-  /** Restores what saveState wrote; the LoRA configuration must match. */
-  loadState(filePath: string): Promise<void> {
-    return this.#enqueue((native) => native.loadState(filePath));
-  }
-
-  /** Memory a micro-batch of `tokens` tokens needs, measured on the real graph, and whether it fits. */
-  async estimateMemory(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number }): Promise<MemoryEstimate> {
-    return this.#enqueue(async (native) => native.estimateMemory(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0));
-  }
-
-  parameterNames(): string[] {
-    return this.#addon().parameterNames();
-  }
-
-  /** A LoRA tensor's values, or (gradient: true) the gradient accumulated by the last step. */
-  getParameter(name: string, options: { gradient?: boolean } = {}): Float32Array {
-    try {
-      return this.#addon().getParameter(name, options.gradient ?? false);
-    } catch (error) {
-      throw toInflowError(error);
-    }
-  }
-
-  setParameter(name: string, values: Float32Array): void {
-    try {
-      this.#addon().setParameter(name, values);
-    } catch (error) {
-      throw toInflowError(error);
-    }
-  }
-
-  /** Frees the model and buffers once queued jobs have finished (the running one is cancelled). */
-  async dispose(): Promise<void> {
-    const native = this.#native;
-    if (native === undefined) return;
-    native.cancel();
-    await this.#queue;
-    this.#native = undefined;
-    native.dispose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
-  }
-}
-
-function resolveLearningRate(value: number | LearningRateSchedule, step: number): number {
-  if (typeof value === 'number') {
-    if (!(value >= 0) || !Number.isFinite(value)) throw new InflowError('BAD_OPTIONS', `learningRate must be a finite number >= 0, got ${value}.`);
-    return value;
-  }
-  const problems = scheduleProblems(value);
-  if (problems.length > 0) throw new InflowError('BAD_OPTIONS', `Invalid learning-rate schedule: ${problems.join('; ')}.`);
-  return learningRateAt(value, step);
-}
-
-function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
-  return out;
 }
