@@ -19,7 +19,11 @@ const external = (id: string) => id === 'electron' || builtins.has(id) || (!id.s
 
 fs.rmSync(path.join(dist, 'electron'), { recursive: true, force: true });
 await build({
-  input: { 'electron/main/index': path.join(root, 'electron/main/index.ts'), 'electron/core/training/trainer-worker': path.join(root, 'electron/core/training/trainer-worker.ts') },
+  input: {
+    'electron/main/index': path.join(root, 'electron/main/index.ts'),
+    'electron/core/training/trainer-worker': path.join(root, 'electron/core/training/trainer-worker.ts'),
+    'electron/core/tools/python/sandbox-process': path.join(root, 'electron/core/tools/python/sandbox-process.ts'),
+  },
   platform: 'node',
   external,
   output: { dir: dist, format: 'esm', preserveModules: true, preserveModulesRoot: root, entryFileNames: '[name].js' },

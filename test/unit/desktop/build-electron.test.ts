@@ -14,7 +14,7 @@ test('the packaging build writes main, the trainer worker and a self-contained s
   assert.deepEqual([...new Set(required)], ['electron'], 'a sandboxed preload may only require electron');
   assert.doesNotMatch(preload, /\bimport\s|import\(/, 'no ES imports in the preload');
   assert.match(preload, /exposeInMainWorld\("inflow"/);
-  for (const file of ['electron/main/index.js', 'electron/core/training/trainer-worker.js', 'electron/core/api/create-api.js', 'resources']) {
+  for (const file of ['electron/main/index.js', 'electron/core/training/trainer-worker.js', 'electron/core/tools/python/sandbox-process.js', 'electron/core/api/create-api.js', 'resources']) {
     assert.ok(fs.existsSync(path.join(dist, file)), `${file} is built`);
   }
   assert.ok(fs.readdirSync(path.join(dist, 'native', 'build')).some((name) => name.endsWith('.node')), 'the trainer addon is copied');
