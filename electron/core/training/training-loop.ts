@@ -1,21 +1,20 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { AdapterRegistry, type AdapterRecord } from '../adapters/adapter-registry.ts';
 import { DatasetStore, type DatasetItem } from '../datasets/dataset-store.ts';
 import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import type { RunStore } from '../store/run-store.ts';
-import { groupAdvantages, summariseGroups, type GroupAdvantages } from './advantages.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
 import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
 import { collectGroup, type CollectedGroup } from './rollout-collector.ts';
 import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
-import { seededShuffle } from './seeded-random.ts';
+import { plateaued, waitForIdle } from './run-control.ts';
+import { buildSamples } from './step-samples.ts';
 import { itemsForStep } from './step-schedule.ts';
 import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
 import { TrainingStore, type StepMetrics, type TrainingRunRecord } from './training-store.ts';
-import type { PolicyTrainer, TrainerInit, TrainSample } from './trainer-protocol.ts';
+import type { PolicyTrainer, TrainerInit } from './trainer-protocol.ts';
 
 export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
 export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
@@ -240,52 +239,6 @@ function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetS
   }
   const dataset = datasets.get(options.datasetId);
   return store.createRun({ datasetId: dataset.id, baseModel: options.baseModel, config: resolveTrainingConfig(options.config) });
-}
-
-/** Advantages per group (with the shuffled-reward control when asked), stored on the samples; non-zero ones go to the trainer. */
-function buildSamples(store: TrainingStore, groups: readonly CollectedGroup[], config: TrainingConfig, step: number) {
-  let rewards = groups.map((g) => g.rewards.slice());
-  if (config.shuffleRewards) {
-    const flat = seededShuffle(rewards.flat(), config.seed * 31 + step);
-    let k = 0;
-    rewards = rewards.map((list) => list.map(() => flat[k++] as number));
-  }
-  const results: Array<{ rewards: number[]; result: GroupAdvantages }> = [];
-  const samples: TrainSample[] = [];
-  groups.forEach((group, index) => {
-    const stored = store.samplesOfGroup(group.groupId);
-    const groupRewards = rewards[index] ?? [];
-    const rollouts = group.runIds.map((runId, i) => ({ runId, reward: groupRewards[i] ?? 0, turns: stored.filter((s) => s.runId === runId).length }));
-    const result = groupAdvantages(rollouts, config.grouping);
-    results.push({ rewards: group.rewards, result });
-    const byRun = new Map(rollouts.map((r, i) => [r.runId, result.advantages[i] ?? 0]));
-    const values = stored.filter((s) => byRun.has(s.runId)).map((s) => ({ id: s.id, advantage: byRun.get(s.runId)! }));
-    store.setAdvantages(values);
-    if (result.degenerate) return;
-    for (const s of stored) {
-      const advantage = byRun.get(s.runId);
-      if (advantage === undefined || advantage === 0) continue;
-      samples.push({ promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage, ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}) });
-    }
-  });
-  return { samples, stats: summariseGroups(results) };
-}
-
-function plateaued(history: readonly number[], config: TrainingConfig): boolean {
-  if (config.plateauPatience <= 0 || history.length <= config.plateauPatience) return false;
-  const bestBefore = Math.max(...history.slice(0, history.length - config.plateauPatience));
-  const recent = Math.max(...history.slice(-config.plateauPatience));
-  return recent < bestBefore + config.plateauDelta;
-}
-
-async function waitForIdle(options: TrainOptions, config: TrainingConfig, step: number, emit: (e: TrainingEvent) => void): Promise<void> {
-  const isIdle = options.isIdle ?? (() => os.loadavg()[0]! / Math.max(1, os.cpus().length) < config.idleLoad);
-  let announced = false;
-  while (!isIdle()) {
-    options.signal?.throwIfAborted();
-    if (!announced) { emit({ type: 'phase', step, phase: 'idle-wait' }); announced = true; }
-    await new Promise((resolve) => setTimeout(resolve, options.idlePollMs ?? 5000));
-  }
 }
 
 function limit<T>(items: T[], count: number): T[] {
