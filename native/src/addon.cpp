@@ -3,9 +3,9 @@
 #include <napi.h>
 
 #include <memory>
-#include <mutex>
-#include <new>
 
+#include "addon-support.h"
+#include "addon-values.h"
 #include "common.h"
 #include "quantize.h"
 #include "runtime.h"
@@ -13,191 +13,6 @@
 
 namespace inflow {
 namespace {
-
-Napi::Error makeError(Napi::Env env, const std::string& code, const std::string& message, const std::string& hint) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Value().Set("code", Napi::String::New(env, code));
-  if (!hint.empty()) error.Value().Set("hint", Napi::String::New(env, hint));
-  return error;
-}
-
-struct Failure {
-  std::string code, message, hint;
-};
-
-template <typename Fn>
-bool capture(Failure& failure, Fn&& fn) {
-  try {
-    fn();
-    return true;
-  } catch (const TrainerError& e) {
-    failure = {e.code(), e.what(), e.hint()};
-  } catch (const std::bad_alloc&) {
-    failure = {"OUT_OF_MEMORY", "the trainer ran out of memory", "Lower microBatchTokens or use a smaller model."};
-  } catch (const std::exception& e) {
-    failure = {"INTERNAL", e.what(), ""};
-  }
-  return false;
-}
-
-// Runs `fn` now and converts a failure into a thrown JavaScript error.
-template <typename Fn>
-auto sync(Napi::Env env, Fn&& fn) -> decltype(fn()) {
-  Failure failure;
-  decltype(fn()) value{};
-  if (!capture(failure, [&] { value = fn(); })) throw makeError(env, failure.code, failure.message, failure.hint);
-  return value;
-}
-
-std::string str(const Napi::Object& o, const char* key, const std::string& fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
-
-double num(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
-}
-
-template <typename T>
-std::vector<T> numbers(Napi::Env env, Napi::Value value, const std::string& what) {
-  std::vector<T> out;
-  if (value.IsUndefined() || value.IsNull()) return out;
-  if (value.IsTypedArray()) {
-    Napi::TypedArray typed = value.As<Napi::TypedArray>();
-    out.reserve(typed.ElementLength());
-    for (size_t i = 0; i < typed.ElementLength(); ++i) out.push_back((T)typed.Get(i).As<Napi::Number>().DoubleValue());
-    return out;
-  }
-  if (!value.IsArray()) throw makeError(env, "BAD_SAMPLE", what + " must be an array of numbers", "");
-  Napi::Array array = value.As<Napi::Array>();
-  out.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value item = array.Get(i);
-    if (!item.IsNumber()) throw makeError(env, "BAD_SAMPLE", what + " must contain only numbers", "");
-    out.push_back((T)item.As<Napi::Number>().DoubleValue());
-  }
-  return out;
-}
-
-std::vector<Sample> readSamples(Napi::Env env, Napi::Value value) {
-  if (!value.IsArray()) throw makeError(env, "BAD_SAMPLE", "samples must be an array", "");
-  Napi::Array array = value.As<Napi::Array>();
-  std::vector<Sample> samples(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    if (!array.Get(i).IsObject()) throw makeError(env, "BAD_SAMPLE", "sample " + std::to_string(i) + " is not an object", "");
-    Napi::Object o = array.Get(i).As<Napi::Object>();
-    const std::string which = "sample " + std::to_string(i) + ".";
-    samples[i].prompt = numbers<int32_t>(env, o.Get("promptTokens"), which + "promptTokens");
-    samples[i].response = numbers<int32_t>(env, o.Get("responseTokens"), which + "responseTokens");
-    samples[i].advantage = (float)num(o, "advantage", 0.0);
-    samples[i].weight = (float)num(o, "weight", 1.0);
-    samples[i].oldLogp = numbers<float>(env, o.Get("oldLogprobs"), which + "oldLogprobs");
-    samples[i].refLogp = numbers<float>(env, o.Get("refLogprobs"), which + "refLogprobs");
-  }
-  return samples;
-}
-
-Napi::Object hyperParams(Napi::Env env, const HyperParams& hp) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("architecture", hp.arch);
-  o.Set("vocabularySize", (double)hp.nVocab);
-  o.Set("embeddingLength", (double)hp.nEmbd);
-  o.Set("layerCount", (double)hp.nLayer);
-  o.Set("headCount", (double)hp.nHead);
-  o.Set("headCountKv", (double)hp.nHeadKv);
-  o.Set("headDim", (double)hp.headDim);
-  o.Set("feedForwardLength", (double)hp.nFf);
-  o.Set("contextLength", (double)hp.contextLength);
-  o.Set("ropeFreqBase", hp.ropeFreqBase);
-  o.Set("tiedEmbeddings", hp.tiedEmbeddings);
-  return o;
-}
-
-// A promise-settling worker: `work` runs off-thread, `done` converts the result on the JavaScript thread.
-class Job : public Napi::AsyncProgressQueueWorker<Progress> {
- public:
-  using Work = std::function<void(const ExecutionProgress&)>;
-  using Done = std::function<Napi::Value(Napi::Env)>;
-  Job(Napi::Env env, Work work, Done done, Napi::Function onProgress, std::function<void()> finally)
-      : Napi::AsyncProgressQueueWorker<Progress>(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
-        done_(std::move(done)), finally_(std::move(finally)) {
-    if (!onProgress.IsEmpty()) progress_ = Napi::Persistent(onProgress);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    if (!capture(failure_, [&] { work_(progress); })) SetError(failure_.message);
-  }
-  void OnProgress(const Progress* data, size_t count) override {
-    if (progress_.IsEmpty() || count == 0) return;
-    Napi::Env env = Env();
-    const Progress& p = data[count - 1];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("phase", p.phase);
-    o.Set("microBatch", (double)p.microBatch);
-    o.Set("microBatches", (double)p.microBatches);
-    o.Set("tokens", (double)p.tokens);
-    o.Set("loss", p.loss);
-    o.Set("seconds", p.seconds);
-    o.Set("tokensPerSecond", p.seconds > 0 ? (double)p.tokens / p.seconds : 0.0);
-    progress_.Call({o});
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (finally_) finally_();
-    Failure failure;
-    Napi::Value value;
-    if (capture(failure, [&] { value = done_(env); })) deferred_.Resolve(value);
-    else deferred_.Reject(makeError(env, failure.code, failure.message, failure.hint).Value());
-  }
-  void OnError(const Napi::Error&) override {
-    if (finally_) finally_();
-    deferred_.Reject(makeError(Env(), failure_.code, failure_.message, failure_.hint).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Work work_;
-  Done done_;
-  std::function<void()> finally_;
-  Napi::FunctionReference progress_;
-  Failure failure_;
-};
-
-Napi::Promise runJob(Napi::Env env, Job::Work work, Job::Done done, Napi::Function onProgress = Napi::Function(),
-                     std::function<void()> finally = nullptr) {
-  Job* job = new Job(env, std::move(work), std::move(done), onProgress, std::move(finally));
-  Napi::Promise promise = job->promise();
-  job->Queue();
-  return promise;
-}
-
-Napi::Promise rejected(Napi::Env env, const std::string& code, const std::string& message, const std::string& hint = "") {
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  deferred.Reject(makeError(env, code, message, hint).Value());
-  return deferred.Promise();
-}
-
-Napi::Object stepResult(Napi::Env env, const StepResult& r) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("step", (double)r.step);
-  o.Set("loss", r.loss);
-  o.Set("kl", r.kl);
-  o.Set("clipFraction", r.clipFraction);
-  o.Set("gradNorm", r.gradNorm);
-  o.Set("tokens", (double)r.tokens);
-  o.Set("responseTokens", (double)r.responseTokens);
-  o.Set("microBatches", (double)r.microBatches);
-  o.Set("seconds", r.seconds);
-  o.Set("tokensPerSecond", r.tokensPerSecond);
-  o.Set("skipped", r.skipped);
-  if (r.skipped) o.Set("skipReason", r.skipReason);
-  o.Set("peakComputeBytes", (double)r.peakComputeBytes);
-  o.Set("recomputed", r.recomputed);
-  return o;
-}
 
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
@@ -289,21 +104,21 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     auto samples = std::make_shared<std::vector<Sample>>(readSamples(env, info[0]));
     Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     StepOptions options;
-    const std::string objective = str(o, "objective", "grpo");
+    const std::string objective = stringOption(o, "objective", "grpo");
     if (objective != "grpo" && objective != "sft") {
       return rejected(env, "BAD_OPTIONS", "objective must be 'grpo' or 'sft', got '" + objective + "'");
     }
     options.objective = objective == "sft" ? Objective::Sft : Objective::Grpo;
-    options.clipLow = (float)num(o, "clipLow", 0.2);
-    options.clipHigh = (float)num(o, "clipHigh", 0.3);
-    options.dualClip = (float)num(o, "dualClip", 0.0);
-    options.klBeta = (float)num(o, "klBeta", 0.0);
-    options.learningRate = (float)num(o, "learningRate", 1e-4);
-    options.weightDecay = (float)num(o, "weightDecay", 0.0);
-    options.beta1 = (float)num(o, "beta1", 0.9);
-    options.beta2 = (float)num(o, "beta2", 0.999);
-    options.eps = (float)num(o, "epsilon", 1e-8);
-    options.maxGradNorm = (float)num(o, "maxGradNorm", 1.0);
+    options.clipLow = (float)numberOption(o, "clipLow", 0.2);
+    options.clipHigh = (float)numberOption(o, "clipHigh", 0.3);
+    options.dualClip = (float)numberOption(o, "dualClip", 0.0);
+    options.klBeta = (float)numberOption(o, "klBeta", 0.0);
+    options.learningRate = (float)numberOption(o, "learningRate", 1e-4);
+    options.weightDecay = (float)numberOption(o, "weightDecay", 0.0);
+    options.beta1 = (float)numberOption(o, "beta1", 0.9);
+    options.beta2 = (float)numberOption(o, "beta2", 0.999);
+    options.eps = (float)numberOption(o, "epsilon", 1e-8);
+    options.maxGradNorm = (float)numberOption(o, "maxGradNorm", 1.0);
     options.apply = !o.Get("apply").IsBoolean() || o.Get("apply").As<Napi::Boolean>().Value();
     Napi::Function onProgress = info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
     auto result = std::make_shared<StepResult>();
@@ -450,20 +265,20 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   if (!info[0].IsObject()) return rejected(env, "BAD_OPTIONS", "createTrainer needs an options object");
   Napi::Object o = info[0].As<Napi::Object>();
   TrainerOptions options;
-  options.modelPath = str(o, "modelPath", "");
-  options.device = str(o, "device", "auto");
-  options.threads = (int)num(o, "threads", 1);
-  options.maxSequenceTokens = (int64_t)num(o, "maxSequenceTokens", 0);
-  options.microBatchTokens = (int64_t)num(o, "microBatchTokens", 2048);
-  options.memoryLimitBytes = (int64_t)num(o, "memoryLimitBytes", 0);
-  options.resumeAdapter = str(o, "resumeAdapter", "");
-  options.resumeState = str(o, "resumeState", "");
-  options.dequantize = (int)num(o, "dequantize", -1);
-  options.recompute = (int)num(o, "recompute", -1);
-  options.headChunkTokens = (int64_t)num(o, "headChunkTokens", 256);
-  options.lora.rank = (int)num(o, "rank", 8);
-  options.lora.alpha = (float)num(o, "alpha", 16);
-  options.lora.seed = (uint64_t)num(o, "seed", 42);
+  options.modelPath = stringOption(o, "modelPath", "");
+  options.device = stringOption(o, "device", "auto");
+  options.threads = (int)numberOption(o, "threads", 1);
+  options.maxSequenceTokens = (int64_t)numberOption(o, "maxSequenceTokens", 0);
+  options.microBatchTokens = (int64_t)numberOption(o, "microBatchTokens", 2048);
+  options.memoryLimitBytes = (int64_t)numberOption(o, "memoryLimitBytes", 0);
+  options.resumeAdapter = stringOption(o, "resumeAdapter", "");
+  options.resumeState = stringOption(o, "resumeState", "");
+  options.dequantize = (int)numberOption(o, "dequantize", -1);
+  options.recompute = (int)numberOption(o, "recompute", -1);
+  options.headChunkTokens = (int64_t)numberOption(o, "headChunkTokens", 256);
+  options.lora.rank = (int)numberOption(o, "rank", 8);
+  options.lora.alpha = (float)numberOption(o, "alpha", 16);
+  options.lora.seed = (uint64_t)numberOption(o, "seed", 42);
   if (o.Get("targets").IsArray()) {
     Napi::Array targets = o.Get("targets").As<Napi::Array>();
     for (uint32_t i = 0; i < targets.Length(); ++i) {
