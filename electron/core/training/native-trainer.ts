@@ -272,7 +272,10 @@ export function loadNativeTrainer(options: LoadNativeTrainerOptions = {}): Promi
 
 async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerModule> {
   const { getLlama } = await import('node-llama-cpp');
-  const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto' }));
+  // build 'never': a missing or failing prebuilt binary is an error here, not a silent 6-minute compile into node_modules
+  const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto', build: 'never' }).catch((error: unknown) => {
+    throw unavailable(`node-llama-cpp could not load its binaries: ${(error as Error).message}`, 'Run "npx node-llama-cpp inspect gpu" to see why.');
+  }));
   const infoFile = path.join(buildDir(), 'build-info.json');
   if (!fs.existsSync(infoFile)) throw unavailable('it was never built', 'Run "npm run build:native".');
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
