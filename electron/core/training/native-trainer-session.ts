@@ -14,6 +14,8 @@ import type {
 export class NativeTrainer {
   #native: AddonTrainer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #running = false;
+  #disposing = false;
 
   constructor(native: AddonTrainer) {
     this.#native = native;
@@ -25,16 +27,21 @@ export class NativeTrainer {
   }
 
   #enqueue<T>(job: (native: AddonTrainer) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.#disposing) return Promise.reject(new InflowError('DISPOSED', 'The trainer was disposed.', { hint: 'Create a new trainer.' }));
     const run = async (): Promise<T> => {
       const native = this.#addon();
+      if (this.#disposing) throw new InflowError('CANCELLED', 'The training job was cancelled: the trainer was disposed.');
       if (signal?.aborted === true) throw new InflowError('CANCELLED', 'The training job was cancelled.');
       const onAbort = (): void => native.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
+        // set and cleared around the native call with no await in between, so dispose() cancels exactly this job
+        this.#running = true;
         return await job(native);
       } catch (error) {
         throw toInflowError(error);
       } finally {
+        this.#running = false;
         signal?.removeEventListener('abort', onAbort);
       }
     };
@@ -109,11 +116,15 @@ export class NativeTrainer {
     }
   }
 
-  /** Frees the model and buffers once queued jobs have finished (the running one is cancelled). */
+  /**
+   * Cancels the running job, rejects jobs that have not started (CANCELLED) and frees the model and buffers; later
+   * calls fail with DISPOSED.
+   */
   async dispose(): Promise<void> {
     const native = this.#native;
-    if (native === undefined) return;
-    native.cancel();
+    if (native === undefined || this.#disposing) return;
+    this.#disposing = true;
+    if (this.#running) native.cancel();
     await this.#queue;
     this.#native = undefined;
     native.dispose();

@@ -140,3 +140,17 @@ test('a non-finite loss skips the update and says so', async () => {
     assert.deepEqual(trainer.getParameter(other), before);
   });
 });
+
+test('dispose cancels the running step and the queued jobs, frees the trainer, and later calls say it was disposed', async () => {
+  const module = await trainerModule();
+  const trainer = await module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q', 'v'] } });
+  const samples = Array.from({ length: 6 }, () => ({ promptTokens: [1, 2], responseTokens: Array.from({ length: 600 }, (_, i) => 3 + i), advantage: 1 }));
+  const pending = trainer.step({ samples, objective: 'grpo', klBeta: 0.1, learningRate: 1e-3 });
+  const queued = trainer.logprobs([good]);
+  await new Promise((resolve) => setTimeout(resolve, 20));  // the step is running in the addon now
+  await trainer.dispose();
+  await assert.rejects(pending, hasCode('CANCELLED'));
+  await assert.rejects(queued, hasCode('CANCELLED', /disposed/));
+  assert.throws(() => trainer.info(), hasCode('DISPOSED'));
+  await assert.rejects(trainer.step({ samples: [good], objective: 'sft', learningRate: 1e-3 }), hasCode('DISPOSED'));
+});
