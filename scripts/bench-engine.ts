@@ -41,26 +41,36 @@ async function benchEngine(): Promise<void> {
     for (let run = -1; run < runs; run++) {
       const text = prompt(run);
       const seed = 1000 + run;
-      let cpuStart = cpuSeconds();
-      const generation = await model.generate({ messages: [{ role: 'user', content: text }], sampling: { temperature, seed, maxTokens } });
-      const oursCpu = cpuSeconds() - cpuStart;
-      const session = new LlamaChatSession({ contextSequence: referenceSequence, autoDisposeSequence: false });
-      cpuStart = cpuSeconds();
-      const started = performance.now();
-      let first: number | undefined;
-      let count = 0;
-      await session.prompt(text, { temperature, seed, maxTokens, onToken: (tokens) => { first ??= performance.now(); count += tokens.length; } });
-      const ended = performance.now();
-      const theirsCpu = cpuSeconds() - cpuStart;
-      session.dispose({ disposeSequence: false });
-      await referenceSequence.clearHistory();
+      const runOurs = async () => {
+        const cpuStart = cpuSeconds();
+        const generation = await model.generate({ messages: [{ role: 'user', content: text }], sampling: { temperature, seed, maxTokens } });
+        return { generation, cpu: cpuSeconds() - cpuStart };
+      };
+      const runTheirs = async () => {
+        const session = new LlamaChatSession({ contextSequence: referenceSequence, autoDisposeSequence: false });
+        const cpuStart = cpuSeconds();
+        const started = performance.now();
+        let first: number | undefined;
+        let count = 0;
+        await session.prompt(text, { temperature, seed, maxTokens, onToken: (tokens) => { first ??= performance.now(); count += tokens.length; } });
+        const ended = performance.now();
+        const cpu = cpuSeconds() - cpuStart;
+        session.dispose({ disposeSequence: false });
+        await referenceSequence.clearHistory();
+        return { started, first: first ?? ended, ended, count, cpu };
+      };
+      // Alternate which side goes first, so drifting load on the machine does not favour one of them.
+      const oursFirst = run % 2 === 0;
+      const a = oursFirst ? await runOurs() : undefined;
+      const reference = await runTheirs();
+      const { generation, cpu: oursCpu } = a ?? await runOurs();
       if (run < 0) continue; // warm-up
       ours.prompt.push(generation.promptTokens.length / (generation.timings.promptMs / 1000));
       ours.generate.push((generation.responseTokens.length - 1) / (generation.timings.generateMs / 1000));
-      theirs.prompt.push(generation.promptTokens.length / (((first ?? ended) - started) / 1000));
-      theirs.generate.push((count - 1) / ((ended - (first ?? ended)) / 1000));
+      theirs.prompt.push(generation.promptTokens.length / ((reference.first - reference.started) / 1000));
+      theirs.generate.push((reference.count - 1) / ((reference.ended - reference.first) / 1000));
       ours.perCpuSecond.push((generation.promptTokens.length + generation.responseTokens.length) / oursCpu);
-      theirs.perCpuSecond.push((generation.promptTokens.length + count) / theirsCpu);
+      theirs.perCpuSecond.push((generation.promptTokens.length + reference.count) / reference.cpu);
     }
     return { ours, theirs };
   };
