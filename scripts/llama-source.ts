@@ -14,11 +14,22 @@ export function ensureLlamaSource(): string {
   if (fs.existsSync(path.join(target, 'ggml', 'include', 'ggml.h'))) return target;
   const bundle = path.join(repoRoot, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run "npm install" first.`);
-  fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temporary = `${target}.tmp-${process.pid}`;
-  execFileSync('git', ['clone', '--quiet', bundle, temporary], { stdio: 'inherit' });
-  fs.renameSync(temporary, target);
+  // Clone beside the target and rename into place: the target is either absent or complete, so two processes
+  // doing the first checkout at once both end up with a whole tree.
+  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
+  execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '--quiet', bundle, temporary], { stdio: 'inherit' });
+  try {
+    if (fs.existsSync(path.join(target, 'ggml', 'include', 'ggml.h'))) {
+      fs.rmSync(temporary, { recursive: true, force: true }); // another process finished first
+      return target;
+    }
+    fs.rmSync(target, { recursive: true, force: true }); // an incomplete leftover, if any
+    fs.renameSync(temporary, target);
+  } catch (error) {
+    fs.rmSync(temporary, { recursive: true, force: true });
+    if (!fs.existsSync(path.join(target, 'ggml', 'include', 'ggml.h'))) throw error;
+  }
   return target;
 }
 
