@@ -136,6 +136,11 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
   if (objective == Objective::Sft) {
     in.coefW = input(ctx, GGML_TYPE_F32, n, 0, "coef_w");
     out.loss = ggml_scale(ctx, ggml_sum(ctx, ggml_mul(ctx, in.coefW, out.logp)), -1.0f);
+  } else if (b.options.selfRatio) {
+    // ratio = exp(logp - old) with old = the current logp is exactly 1 and its gradient is grad(logp); nothing clips.
+    // The value of this term is -sum(A w / N * logp); the trainer corrects the reported loss to -sum(A w / N).
+    in.coefA = input(ctx, GGML_TYPE_F32, n, 0, "coef_a");
+    out.loss = ggml_scale(ctx, ggml_sum(ctx, ggml_mul(ctx, in.coefA, out.logp)), -1.0f);
   } else {
     in.old = input(ctx, GGML_TYPE_F32, n, 0, "old_logp");
     in.coefA = input(ctx, GGML_TYPE_F32, n, 0, "coef_a");
@@ -148,13 +153,13 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
                                   ggml_mul(ctx, in.lo, ggml_step(ctx, ggml_sub(ctx, in.lo, ratio))));
     ggml_tensor* surrogate = ggml_mul(ctx, in.coefA, ggml_add(ctx, ggml_mul(ctx, active, ratio), bound));
     out.loss = ggml_scale(ctx, ggml_sum(ctx, surrogate), -1.0f);
-    if (b.options.klTerm) {
-      in.ref = input(ctx, GGML_TYPE_F32, n, 0, "ref_logp");
-      in.coefK = input(ctx, GGML_TYPE_F32, n, 0, "coef_k");
-      ggml_tensor* d = ggml_sub(ctx, in.ref, out.logp);
-      ggml_tensor* k3 = ggml_scale_bias(ctx, ggml_sub(ctx, ggml_exp(ctx, d), d), 1.0f, -1.0f);
-      out.loss = ggml_add(ctx, out.loss, ggml_sum(ctx, ggml_mul(ctx, in.coefK, k3)));
-    }
+  }
+  if (objective == Objective::Grpo && b.options.klTerm) {
+    in.ref = input(ctx, GGML_TYPE_F32, n, 0, "ref_logp");
+    in.coefK = input(ctx, GGML_TYPE_F32, n, 0, "coef_k");
+    ggml_tensor* d = ggml_sub(ctx, in.ref, out.logp);
+    ggml_tensor* k3 = ggml_scale_bias(ctx, ggml_sub(ctx, ggml_exp(ctx, d), d), 1.0f, -1.0f);
+    out.loss = ggml_add(ctx, out.loss, ggml_sum(ctx, ggml_mul(ctx, in.coefK, k3)));
   }
   ggml_set_name(out.loss, "loss");
   ggml_set_output(out.loss);

@@ -43,6 +43,7 @@ struct GraphOptions {
   bool dequantize = false;      // dequantise non-F32 weights in the graph (GET_ROWS) for backends lacking OUT_PROD
   bool klTerm = false;          // GRPO: add beta * k3 KL to the reference
   bool backward = false;        // a backward pass follows (keep attention softmax outputs, see buildGraph)
+  bool selfRatio = false;       // GRPO whose old policy is the current one: ratio = 1, gradient = A * grad(logp)
 };
 
 // Builds the graph for one micro-batch. Softmax outputs that feed a backward pass are marked as outputs so that the

@@ -114,7 +114,7 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
   const int64_t T = batch.nTokens(), n = batch.nTargets();
   GraphContext graph(graphSize(*model_));
   GraphInputs in;
-  GraphOptions graphOptions{adapter, dequantize_, klTerm, gradients};
+  GraphOptions graphOptions{adapter, dequantize_, klTerm, gradients, selfRatio_};
   GraphOutputs out = buildGraph(graph.ctx, *model_, adapter ? lora_.get() : nullptr, objective, graphOptions, T, n, in);
   ggml_cgraph* gf = graphFor(graph.ctx, out.loss != nullptr ? out.loss : out.logp, gradients, nullptr);
   compute(gf, T, [&] {
@@ -166,7 +166,7 @@ Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
 Trainer::Pass Trainer::runRecomputed(const PackedBatch& batch, Objective objective, bool klTerm, const std::vector<Sample>& samples,
                                      const StepOptions& step, double tokenScale) {
   const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd, L = hp().nLayer;
-  const GraphOptions graphOptions{true, dequantize_, klTerm, true};  // the stack below ignores `backward`
+  const GraphOptions graphOptions{true, dequantize_, klTerm, true, selfRatio_};  // the stack below ignores `backward`
   // 1. forward, keeping only the input of every layer (and of the head) on the host
   std::vector<std::vector<float>> states((size_t)L + 1, std::vector<float>((size_t)(d * T)));
   {

@@ -19,6 +19,12 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
   const auto start = std::chrono::steady_clock::now();
   const bool grpo = o.objective == Objective::Grpo;
   const bool klTerm = grpo && o.klBeta > 0;
+  // without given old-policy log-probs the old policy is the current adapter: no separate old pass is needed
+  selfRatio_ = grpo && std::all_of(samples.begin(), samples.end(), [](const Sample& s) { return s.oldLogp.empty(); });
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{selfRatio_};
   std::vector<PackedBatch> batches = pack(samples);
   StepResult r;
   for (const Sample& s : samples) r.responseTokens += (int64_t)s.response.size();
@@ -66,7 +72,7 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
         if (std::isnan(target[batch.tokenOf[j]])) target[batch.tokenOf[j]] = pass.logp[j];
       }
     };
-    if (grpo && missing(true)) {
+    if (grpo && !selfRatio_ && missing(true)) {
       report((int64_t)bi, "old");
       fill(run(batch, Objective::Logprob, true, false, nullptr, nullptr, 0, false), true);
     }
@@ -77,6 +83,13 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
     report((int64_t)bi, "train");
     Pass pass = run(batch, o.objective, true, klTerm, &samples, &o, tokenScale, true);
     r.loss += pass.loss;
+    if (selfRatio_) {
+      // the graph's surrogate value is -sum(A w / N * logp); with ratio 1 the objective's value is -sum(A w / N)
+      for (int64_t j = 0; j < batch.nTargets(); ++j) {
+        const Sample& s = samples[batch.sampleOf[j]];
+        r.loss += s.advantage * s.weight * tokenScale * ((double)pass.logp[j] - 1.0);
+      }
+    }
     r.tokens += batch.nTokens();
     for (int64_t j = 0; j < batch.nTargets(); ++j) {
       const Sample& s = samples[batch.sampleOf[j]];
@@ -88,7 +101,7 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
         ++klCount;
       }
       if (grpo && s.advantage != 0) {
-        const double ratio = std::exp(logp - s.oldLogp[t]);
+        const double ratio = selfRatio_ ? 1.0 : std::exp(logp - s.oldLogp[t]);
         ++clipCandidates;
         if (s.advantage > 0 && ratio > 1.0 + o.clipHigh) ++clipped;
         if (s.advantage < 0 && (ratio < 1.0 - o.clipLow || (o.dualClip > 0 && ratio > o.dualClip))) ++clipped;

@@ -205,7 +205,7 @@ size_t Trainer::reserve(ggml_cgraph* gf) {
 
 size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm, bool recompute) {
   const bool gradients = objective != Objective::Logprob;
-  const GraphOptions graphOptions{true, dequantize_, klTerm, gradients};
+  const GraphOptions graphOptions{true, dequantize_, klTerm, gradients, selfRatio_};
   const size_t staging = (size_t)(tokens * tokens) * sizeof(float);  // the host-built mask
   if (!gradients) {
     GraphContext stack(graphSize(*model_));

@@ -125,6 +125,7 @@ class Trainer {
   bool dequantize_ = false;
   bool forceDequantize_ = false;
   bool recompute_ = false;
+  bool selfRatio_ = false;  // the current step's GRPO old policy is the current adapter (see GraphOptions)
   int64_t headChunk_ = 256;
   size_t peakCompute_ = 0;
 };

@@ -26,9 +26,10 @@
  *   `clipLow`/`clipHigh`, optional `dualClip`, plus `klBeta` * k3 KL to the base model = the same weights with the
  *   adapter off; token-mean over the step) or 'sft' (weighted mean log-likelihood of the responses). AdamW
  *   (`weightDecay`, `beta1`, `beta2`, `epsilon`), global-norm clipping (`maxGradNorm`, 0 = off), `learningRate` as a
- *   number or a `LearningRateSchedule` evaluated at the next optimizer step. Old-policy log-probs are recomputed by
- *   the trainer unless `oldLogprobs: 'given'` (then each sample's `oldLogprobs` must come from `trainer.logprobs`,
- *   never from the sampler, whose numerics differ). A NaN/inf loss or gradient skips the update (`skipped: true`).
+ *   number or a `LearningRateSchedule` evaluated at the next optimizer step. The old policy is the current adapter
+ *   (ratio 1, no extra pass) unless `oldLogprobs: 'given'` (then each sample's `oldLogprobs` must come from
+ *   `trainer.logprobs`, never from the sampler, whose numerics differ). A NaN/inf loss or gradient skips the update
+ *   (`skipped: true`).
  * - `estimateMemory({ tokens })` measures the compute buffers of a micro-batch; `step` refuses a job that does not
  *   fit (JOB_TOO_LARGE) before any work.
  * - `getParameter(name, { gradient })` / `setParameter(name, values)` / `parameterNames()` expose the LoRA tensors
@@ -113,7 +114,7 @@ export interface StepRequest {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
-  /** 'recompute' (default): old-policy log-probs come from the trainer's own forward pass with the current adapter. */
+  /** 'recompute' (default): the old policy is the current adapter (ratio 1); 'given': use each sample's oldLogprobs. */
   oldLogprobs?: 'recompute' | 'given';
   /** false: compute loss, metrics and gradients without updating the adapter. */
   apply?: boolean;
