@@ -12,8 +12,8 @@ export interface HeldOutResult {
 }
 
 /**
- * Accuracy of the current planner on held-out items: one `eval` run per item at `temperature` (default greedy),
- * a reward ≥ 0.5 counting as correct. Candidates are promoted only on this figure.
+ * Accuracy of the current planner on held-out items: one `eval` run per item at `temperature` (default greedy;
+ * when sampling, each item gets its own seed), a reward ≥ 0.5 counting as correct. Candidates are promoted only on this figure.
  */
 export async function evaluateHeldOut(options: {
   items: readonly DatasetItem[];
@@ -32,9 +32,10 @@ export async function evaluateHeldOut(options: {
   const worker = async () => {
     while (next < options.items.length) {
       options.signal?.throwIfAborted();
-      const item = options.items[next++]!;
+      const index = next++;
+      const item = options.items[index]!;
       const task = options.runs.createTask({ question: item.question, expectedAnswer: item.answer, answerKind: item.answerKind, source: 'eval', meta: { datasetItemId: item.id, ...item.meta } });
-      const outcome = await options.agent({ task, kind: 'eval', groupId: null, temperature: options.temperature, seed: options.seed, ...(options.signal ? { signal: options.signal } : {}) });
+      const outcome = await options.agent({ task, kind: 'eval', groupId: null, temperature: options.temperature, seed: options.seed + index * 101, ...(options.signal ? { signal: options.signal } : {}) });
       const reward = await options.reward(item, outcome.answer);
       if (reward.value >= 0.5) correct++;
       runIds.push(outcome.runId);
