@@ -4,6 +4,7 @@ import type { AgentEvent } from '../../core/agent/agent-events.ts';
 import { assembleTools } from '../../core/agent/assemble-tools.ts';
 import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
+import { AdapterRegistry } from '../../core/adapters/adapter-registry.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
@@ -26,7 +27,8 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --max-tokens N         token budget of the run (default: settings, 60000)
   --profile P            structured (default) or agentflow (the reference's prompts, for the released planner)
   --model PATH|ID        the planner model: a GGUF file or an installed model id (default: recommended installed model)
-  --adapter FILE         a LoRA adapter for the planner only
+  --adapter FILE         a LoRA adapter for the planner only (default: the adapter promoted for this model by training)
+  --base                 use the bare planner model, without the promoted adapter
   --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
   --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
   --embed-model PATH|ID  rank knowledge search by BM25 + embeddings from this local embedding GGUF
@@ -57,7 +59,7 @@ export const command: CliCommand = {
         profile: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, 'fixed-model': { type: 'string' },
         endpoint: { type: 'string' }, 'endpoint-model': { type: 'string' }, web: { type: 'boolean' }, seed: { type: 'string' },
         'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' }, 'embed-model': { type: 'string' },
-        'no-mcp': { type: 'boolean' }, yes: { type: 'boolean' },
+        'no-mcp': { type: 'boolean' }, yes: { type: 'boolean' }, base: { type: 'boolean' },
       },
     });
     const question = positionals.join(' ').trim();
@@ -95,14 +97,19 @@ export const command: CliCommand = {
       const planner = await load(values.model);
       loaded.push(planner);
       const models: AgentModels = { planner };
+      // The planner gets the adapter training promoted for this model file, unless told otherwise.
+      const adapter = values.adapter ?? (values.base === true ? undefined : new AdapterRegistry(backend.db).active(planner.filePath)?.path);
       if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']! });
-      else if (values['fixed-model'] !== undefined || values.adapter !== undefined) {
+      else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
         const fixed = await load(values['fixed-model'] ?? values.model);
         loaded.push(fixed);
         models.fixed = fixed;
       }
-      if (values.adapter !== undefined) await planner.setAdapter(values.adapter, 1);
+      if (adapter !== undefined) {
+        await planner.setAdapter(adapter, 1);
+        if (values.adapter === undefined) context.print(`Planner adapter: ${path.basename(adapter)} (promoted; --base to run without it)`);
+      }
 
       let answering = false;
       const onEvent = (event: AgentEvent) => {

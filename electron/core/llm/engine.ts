@@ -110,7 +110,7 @@ export class Engine {
       });
     }
     try {
-      return await LocalModel.create(id, llamaModel, {
+      return await LocalModel.create(id, path.resolve(file), llamaModel, {
         contextSize,
         sequences,
         ...pick(options, ['threads', 'batchSize', 'flashAttention', 'kvCacheType']),

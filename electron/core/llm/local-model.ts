@@ -21,6 +21,8 @@ interface AdapterState { id: string; filePath: string; scale: number }
  */
 export class LocalModel implements LanguageModel {
   readonly id: string;
+  /** The absolute path of the GGUF file (adapters are registered per model file). */
+  readonly filePath: string;
   readonly llamaModel: LlamaModel;
   readonly chatWrapper: ChatWrapper;
   private readonly settings: ContextSettings;
@@ -30,8 +32,9 @@ export class LocalModel implements LanguageModel {
   private switching: Promise<void> | null = null;
   private readonly grammars = new Map<string, Promise<JsonGrammar>>();
 
-  private constructor(id: string, llamaModel: LlamaModel, settings: ContextSettings, context: LlamaContext) {
+  private constructor(id: string, filePath: string, llamaModel: LlamaModel, settings: ContextSettings, context: LlamaContext) {
     this.id = id;
+    this.filePath = filePath;
     this.llamaModel = llamaModel;
     this.settings = settings;
     this.context = context;
@@ -40,8 +43,8 @@ export class LocalModel implements LanguageModel {
   }
 
   /** @internal Used by Engine.loadModel. */
-  static async create(id: string, llamaModel: LlamaModel, settings: ContextSettings): Promise<LocalModel> {
-    return new LocalModel(id, llamaModel, settings, await createContext(llamaModel, settings, null));
+  static async create(id: string, filePath: string, llamaModel: LlamaModel, settings: ContextSettings): Promise<LocalModel> {
+    return new LocalModel(id, filePath, llamaModel, settings, await createContext(llamaModel, settings, null));
   }
 
   get adapterId(): string | null { return this.adapter?.id ?? null; }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../support/temp-dir.ts';
-import { testModelPath } from '../../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 
 import { main } from '../../../electron/cli/index.ts';
 
@@ -90,4 +90,34 @@ test('inflow ask refuses unknown tools and bad options before loading a model', 
   const profile = (await inflow(data, 'ask', 'q', '--profile', 'fancy'));
   assert.equal(profile.code, 2);
   assert.equal((await inflow(data, 'ask')).code, 2);
+});
+
+test('inflow ask plans with the adapter training promoted for the model, and --base runs without it', async () => {
+  const data = path.join(tempDir(), 'data');
+  const model = testModelPath({ seed: 7 });
+  const lora = testLoraPath({ seed: 7 });
+  const { createBackend } = await import('../../../electron/core/backend.ts');
+  const { AdapterRegistry } = await import('../../../electron/core/adapters/adapter-registry.ts');
+  const backend = await createBackend({ dataDir: data });
+  const registry = new AdapterRegistry(backend.db);
+  registry.promote(registry.register({ path: lora, baseModel: path.resolve(model) }).id);
+  await backend.close();
+
+  const common = ['--model', model, '--cpu', '--threads', '1', '--tools', 'generalist', '--max-steps', '1', '--context-size', '4096', '--seed', '3'];
+  const promoted = await inflow(data, 'ask', 'What is 2 + 2?', ...common);
+  assert.equal(promoted.code, 0, promoted.stderr);
+  assert.match(promoted.stdout, /Planner adapter: .*\(promoted; --base to run without it\)/);
+  const bare = await inflow(data, 'ask', 'What is 3 + 3?', ...common, '--base');
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.doesNotMatch(bare.stdout, /Planner adapter/);
+
+  const runs = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ id: string; question: string }>;
+  const plannerAdapter = async (question: string) => {
+    const run = runs.find((candidate) => candidate.question === question)!;
+    const show = JSON.parse((await inflow(data, 'runs', 'show', run.id, '--json')).stdout) as { calls: Array<{ module: string; adapterId: string | null }> };
+    return show.calls.filter((call) => call.module === 'planner').map((call) => call.adapterId);
+  };
+  const withAdapter = await plannerAdapter('What is 2 + 2?');
+  assert.ok(withAdapter.length > 0 && withAdapter.every((id) => id !== null), `planner calls used the promoted adapter: ${JSON.stringify(withAdapter)}`);
+  assert.ok((await plannerAdapter('What is 3 + 3?')).every((id) => id === null));
 });
