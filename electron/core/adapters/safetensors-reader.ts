@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { InflowError } from '../errors.ts';
+import { halfBitsToFloat } from '../gguf/float16.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
@@ -92,18 +93,9 @@ export function readSafetensorsTensor(file: SafetensorsFile, name: string): Floa
     switch (tensor.dtype) {
       case 'F32': out[i] = bytes.readFloatLE(i * 4); break;
       case 'F64': out[i] = bytes.readDoubleLE(i * 8); break;
-      case 'F16': out[i] = halfToFloat(bytes.readUInt16LE(i * 2)); break;
+      case 'F16': out[i] = halfBitsToFloat(bytes.readUInt16LE(i * 2)); break;
       case 'BF16': { const scratch = Buffer.alloc(4); scratch.writeUInt32LE(bytes.readUInt16LE(i * 2) << 16); out[i] = scratch.readFloatLE(0); break; }
     }
   }
   return out;
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

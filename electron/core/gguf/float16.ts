@@ -52,3 +52,13 @@ export function toQ8_0(values: Float32Array): Uint8Array {
   }
   return out;
 }
+
+/** The float value of IEEE half-precision bits (for reading f16 tensors). */
+export function halfBitsToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { InflowError } from '../errors.ts';
 import { ggmlTypeSize } from './gguf-format.ts';
 import type { GgufFileInfo } from './gguf-reader.ts';
+import { halfBitsToFloat } from './float16.ts';
 
 /** Reads one f32 or f16 tensor's values as f32 (for tests and small models). */
 export function readGgufTensor(info: GgufFileInfo, name: string): Float32Array {
@@ -19,16 +20,7 @@ export function readGgufTensor(info: GgufFileInfo, name: string): Float32Array {
   }
   const out = new Float32Array(elements);
   for (let index = 0; index < elements; index++) {
-    out[index] = elementSize === 4 ? bytes.readFloatLE(index * 4) : halfToFloat(bytes.readUInt16LE(index * 2));
+    out[index] = elementSize === 4 ? bytes.readFloatLE(index * 4) : halfBitsToFloat(bytes.readUInt16LE(index * 2));
   }
   return out;
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

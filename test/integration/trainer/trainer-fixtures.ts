@@ -4,6 +4,7 @@
  */
 import type { Llama, LlamaModel } from 'node-llama-cpp';
 import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 
 export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
@@ -11,21 +12,10 @@ export function trainerModule(): Promise<NativeTrainerModule> {
   return loadNativeTrainer({ gpu: false });
 }
 
-/** Deterministic pseudo-random generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` samples of random tokens in [3, vocab) with the given prompt/response lengths and advantages. */
 export function randomSamples(vocab: number, shapes: Array<{ prompt: number; response: number; advantage?: number }>, seed = 7): TrainingSample[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const token = (): number => 3 + Math.floor(next() * (vocab - 3));
   return shapes.map((shape) => ({
     promptTokens: Array.from({ length: shape.prompt }, token),
@@ -36,7 +26,7 @@ export function randomSamples(vocab: number, shapes: Array<{ prompt: number; res
 
 /** Sets every lora_b tensor to small seeded values, so that gradients of the A matrices are not zero. */
 export function randomizeLoraB(trainer: NativeTrainer, seed = 3, scale = 0.05): void {
-  const next = random(seed);
+  const next = seededRandom(seed);
   for (const name of trainer.parameterNames()) {
     if (!name.endsWith('.lora_b')) continue;
     const values = trainer.getParameter(name);
