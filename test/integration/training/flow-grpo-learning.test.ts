@@ -11,8 +11,6 @@ import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { createAgentRollout } from '../../../electron/core/training/agent-rollout.ts';
 import { EnginePlanner } from '../../../electron/core/training/engine-planner.ts';
 import { startTrainerProcess } from '../../../electron/core/training/trainer-process.ts';
-import { evaluateHeldOut } from '../../../electron/core/training/heldout-eval.ts';
-import { rewardForAnswer } from '../../../electron/core/training/rewards.ts';
 import { train } from '../../../electron/core/training/training-loop.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -20,16 +18,24 @@ import { testModelPath } from '../../support/test-model.ts';
 import { syntheticItems, syntheticSetup } from './synthetic-suite.ts';
 
 /**
- * ACCEPTANCE: Flow-GRPO must actually learn. A small random-weight test planner (tiny vocabulary) runs the real
- * agent loop on the real engine; its only decision that matters is which tool to call (synthetic-suite.ts:
- * deterministic tools, the right answer reachable only through the right tool). Trained with the real native
- * trainer in its own process, its held-out success must rise by a wide margin; the same run with rewards
- * shuffled within each step (a control with identical compute and no signal) must not. The learning curves are
- * printed and written to .cache/learning-curves/flow-grpo.json (draw them: npm run plot:learning-curve). The suite
- * asks the kind of question the untrained planner gets wrong more often, so there is room to learn whichever
- * way the random weights lean.
+ * ACCEPTANCE: Flow-GRPO must actually learn a conditional decision, which tool for which kind of question.
+ * A small random-weight test planner (tiny vocabulary) runs the real agent loop on the real engine; its only
+ * decision that matters is the tool (synthetic-suite.ts: "reverse" and "count" questions, deterministic tools,
+ * the right answer reachable only through the right tool for that kind). The held-out split has as many
+ * questions of each kind, so a planner that always picks the same tool scores exactly 50 %: only a planner that
+ * tells the kinds apart can score more. Trained with the real native trainer in its own process, held-out success
+ * must end at 87.5 % or more, at least 50 points above the untrained planner; the same run with rewards shuffled
+ * within each step (identical compute, no signal) must end at 50 % or less. The learning curves are printed
+ * and written to .cache/learning-curves/flow-grpo.json (draw them: npm run plot:learning-curve).
  */
-const modelPath = testModelPath();
+/**
+ * Model seed 3: its untrained planner picks the same tool whatever the question (50 %). Seed 1's already
+ * tells the kinds apart the wrong way round (0 %), and random updates can flip that mapping (docs/training.md).
+ */
+const modelPath = testModelPath({ seed: 3 });
+/** Each question starts with its kind's cue word repeated this often, so the 2-layer model can attend to it. */
+const CUE = 60;
+const STEPS = 10;
 let planner: EnginePlanner;
 
 before(async () => {
@@ -39,42 +45,23 @@ after(async () => { await planner.dispose(); });
 
 interface CurvePoint { step: number; heldoutAccuracy: number | null; rewardMean: number | null; kl: number | null }
 
-/**
- * The kind of question the untrained planner gets wrong more often (greedy, on the held-out words): its random
- * weights lean to one tool, so the suite asks the kind that needs the other one and there is room to learn.
- */
-async function kindTheBaseGetsWrong(): Promise<'reverse' | 'count'> {
-  const db = openDatabase(path.join(tempDir(), 'probe.db'));
-  try {
-    const runs = new RunStore(db);
-    await planner.setAdapter(null);
-    const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 112 } });
-    const accuracy = async (kind: 'reverse' | 'count') => {
-      const items = new DatasetStore(db).create(syntheticItems({ train: 16, heldOut: 8, kinds: [kind] }), { name: kind });
-      const heldOut = new DatasetStore(db).items(items.id, 'heldout');
-      return (await evaluateHeldOut({ items: heldOut, runs, agent, reward: (item, answer) => rewardForAnswer(item, answer), temperature: 0, seed: 42, parallel: 4 })).accuracy;
-    };
-    const reverse = await accuracy('reverse');
-    const count = await accuracy('count');
-    console.log(`# untrained planner, greedy held-out: reverse ${fmt(reverse)}, count ${fmt(count)}`);
-    return reverse <= count ? 'reverse' : 'count';
-  } finally {
-    db.close();
-  }
-}
-
 async function experiment(name: string, shuffleRewards: boolean): Promise<{ curve: CurvePoint[]; promoted: boolean }> {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, 'inflow.db'));
   try {
     const runs = new RunStore(db);
-    const dataset = new DatasetStore(db).create(syntheticItems({ train: 16, heldOut: 8, kinds: [suiteKind] }), { name: 'tool-choice' });
+    const dataset = new DatasetStore(db).create(syntheticItems({ train: 16, heldOut: 8, cue: CUE }), { name: 'tool-for-question' });
     await planner.setAdapter(null);
-    const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 112 } });
+    // A 64-token planner cap bounds the free-text fields (justification, sub-goal, context) to 8-16 characters:
+    // shorter turns, faster updates. What makes the skill learnable at all is the cue (docs/training.md).
+    const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 64 } });
     const result = await train({
       db, runs, agent, planner, datasetId: dataset.id, baseModel: modelPath, adaptersDir: path.join(dir, 'adapters'),
       startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
-      config: { steps: STEPS, groupSize: 4, tasksPerStep: 4, learningRate: 1e-2, lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o'] }, shuffleRewards, seed: 42 },
+      config: {
+        steps: STEPS, groupSize: 4, tasksPerStep: 4, learningRate: 1e-2, shuffleRewards, seed: 42,
+        lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
+      },
     });
     const curve = new TrainingStore(db).stepMetrics(result.trainingRunId).map(({ step, metrics }) => ({
       step, heldoutAccuracy: metrics.heldoutAccuracy ?? null, rewardMean: metrics.rewardMean ?? null, kl: metrics.kl ?? null,
@@ -87,28 +74,27 @@ async function experiment(name: string, shuffleRewards: boolean): Promise<{ curv
   }
 }
 
-const STEPS = 3;
-let suiteKind: 'reverse' | 'count' = 'reverse';
 const fmt = (value: number | null) => (value === null ? '   —  ' : `${(value * 100).toFixed(1).padStart(5)}%`);
-const curves: Record<string, CurvePoint[]> = {};
 
-test('ACCEPTANCE: Flow-GRPO raises the planner\'s held-out success by a wide margin; shuffled rewards do not', { timeout: 420_000 }, async () => {
-  suiteKind = await kindTheBaseGetsWrong();
-  console.log(`# suite: "${suiteKind}" questions`);
+test('ACCEPTANCE: Flow-GRPO teaches the planner which tool for which question; shuffled rewards do not', { timeout: 420_000 }, async () => {
   const trained = await experiment('flow-grpo', false);
   const control = await experiment('shuffled-rewards', true);
-  curves['Flow-GRPO'] = trained.curve;
-  curves['Shuffled rewards (control)'] = control.curve;
   const out = path.join(repoRoot, '.cache', 'learning-curves', 'flow-grpo.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ title: 'Flow-GRPO on the synthetic tool-choice suite (test planner, CPU)', metric: 'heldoutAccuracy', curves }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({
+    title: 'Flow-GRPO on the synthetic which-tool-for-which-question suite (test planner, CPU)',
+    metric: 'heldoutAccuracy',
+    curves: { 'Flow-GRPO': trained.curve, 'Shuffled rewards (control)': control.curve },
+  }, null, 2));
 
-  const base = trained.curve[0]!.heldoutAccuracy!;
-  const final = trained.curve.at(-1)!.heldoutAccuracy!;
-  const controlBase = control.curve[0]!.heldoutAccuracy!;
-  const controlFinal = control.curve.at(-1)!.heldoutAccuracy!;
-  assert.equal(controlBase, base, 'both runs start from the same planner');
+  const accuracy = (curve: CurvePoint[]) => curve.map((p) => p.heldoutAccuracy!);
+  const base = accuracy(trained.curve)[0]!;
+  const final = accuracy(trained.curve).at(-1)!;
+  assert.equal(accuracy(control.curve)[0], base, 'both runs start from the same planner');
+  assert.ok(final >= 0.875, `held-out success ended at ${final}; 0.875 or more expected (one tool for every question scores 0.5)`);
   assert.ok(final - base >= 0.5, `held-out success rose from ${base} to ${final}; at least +50 points expected`);
   assert.ok(trained.promoted, 'the better adapter was promoted');
-  assert.ok(controlFinal - controlBase <= 0.25, `the shuffled-reward control moved from ${controlBase} to ${controlFinal}; it must not learn`);
+  const controlFinal = accuracy(control.curve).at(-1)!;
+  assert.ok(controlFinal <= 0.5, `the shuffled-reward control ended at ${controlFinal}; it must not tell the kinds apart (above 0.5)`);
+  assert.ok(final - controlFinal >= 0.375, `trained ${final} vs control ${controlFinal}: at least +37.5 points expected`);
 });

@@ -16,16 +16,21 @@ import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted
 const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
   'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern'];
 
-/** `train` items then `heldOut` items (held-out words never appear in training), both halves of each kind. */
-export function syntheticItems(options: { train: number; heldOut: number; seed?: number; kinds?: ReadonlyArray<'reverse' | 'count'> }): DatasetItemInput[] {
+/**
+ * `train` items then `heldOut` items (held-out words never appear in training), kinds alternating. `cue`: each
+ * question starts with its kind's cue ("backwards" / "how many") repeated that often, so the kinds differ in
+ * many prompt tokens, not one: a 2-layer random-weight planner cannot pick out a single token among ~400.
+ */
+export function syntheticItems(options: { train: number; heldOut: number; seed?: number; kinds?: ReadonlyArray<'reverse' | 'count'>; cue?: number }): DatasetItemInput[] {
   const kinds = options.kinds ?? ['reverse', 'count'];
+  const cue = (word: string) => (options.cue ? `${Array.from({ length: options.cue }, () => word).join(' ')} ` : '');
   const chosen = seededShuffle(words, options.seed ?? 7);
   return Array.from({ length: options.train + options.heldOut }, (_, i) => {
     const word = chosen[i % chosen.length]!;
     const split = i < options.train ? 'train' : 'heldout';
     return kinds[i % kinds.length] === 'reverse'
-      ? { question: `Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' }, split }
-      : { question: `Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' }, split };
+      ? { question: `${cue('backwards')}Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' }, split }
+      : { question: `${cue('how many')}Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' }, split };
   });
 }
 
