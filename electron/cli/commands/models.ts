@@ -6,6 +6,7 @@ import type { DownloadProgress } from '../../core/models/download-file.ts';
 import { estimateFit, formatBytes, freeDiskBytes, systemBudget, type HardwareBudget } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels, removeInstalledModel } from '../../core/models/model-registry.ts';
 import { pullModel } from '../../core/models/pull-model.ts';
+import { addModelFile } from '../../core/models/add-model.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 
 const usage = `Usage:
@@ -13,7 +14,11 @@ const usage = `Usage:
   inflow models pull ID [--url URL] [--force]
                                            download a catalog model (or any GGUF from --url under the id ID);
                                            resumes an interrupted download; --force skips the memory check
-  inflow models rm ID                      delete an installed model`;
+  inflow models add FILE [--link|--copy] [--name NAME]
+                                           register a GGUF model you already have: --link (default) uses it
+                                           where it is, --copy copies it into the models folder
+  inflow models rm ID                      remove an installed model (deletes files in the models folder only;
+                                           a file added with --link stays where it is)`;
 
 /** A one-line progress bar on a terminal; on a pipe, a line every 10%. */
 function progressPrinter(context: CliContext, label: string): (progress: DownloadProgress) => void {
@@ -51,10 +56,12 @@ async function measuredBudget(): Promise<HardwareBudget> {
 /** `inflow models`: the model catalog, downloads and installed models. */
 export const command: CliCommand = {
   name: 'models',
-  summary: 'list, download (pull) and remove local models',
+  summary: 'list, download (pull), add your own GGUF and remove local models',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, force: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+      url: { type: 'string' }, force: { type: 'boolean' }, copy: { type: 'boolean' }, link: { type: 'boolean' }, name: { type: 'string' },
+    } });
     const [action = 'list', id] = positionals;
     const backend = await context.backend();
     const modelsDir = backend.paths.models;
@@ -92,11 +99,25 @@ export const command: CliCommand = {
         else context.print(`Installed ${id} (${formatBytes(result.model.bytes)}${result.resumed ? ', resumed' : ''}). Try: inflow chat --model ${id} "Hello"`);
         return;
       }
+      case 'add': {
+        if (id === undefined) throw new InflowError('USAGE', 'Name the GGUF file to add.', { hint: usage });
+        if (values.copy === true && values.link === true) throw new InflowError('USAGE', '--copy and --link exclude each other.', { hint: usage });
+        const result = await addModelFile({
+          modelsDir, file: id, mode: values.copy === true ? 'copy' : 'link', signal: context.signal,
+          ...(values.name === undefined ? {} : { name: values.name }),
+        });
+        const where = result.model.path ?? `${modelsDir}/${result.model.file}`;
+        if (context.json) context.printJson(result);
+        else if (result.alreadyInstalled) context.print(`${where} is already installed as ${result.model.id}.`);
+        else context.print(`Added ${result.model.id} (${formatBytes(result.model.bytes)}, ${result.model.path === undefined ? 'copied to' : 'used in place at'} ${where}). Try: inflow chat --model ${result.model.id} "Hello"`);
+        return;
+      }
       case 'rm':
       case 'remove': {
         if (id === undefined) throw new InflowError('USAGE', 'Name the model to remove.', { hint: usage });
         const removed = removeInstalledModel(modelsDir, id);
         if (context.json) context.printJson({ removed });
+        else if (removed.path !== undefined) context.print(`Removed ${id} from the installed models; the file ${removed.path} was left in place.`);
         else context.print(`Removed ${id} (${formatBytes(removed.bytes)} freed).`);
         return;
       }

@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { InstalledModel, ModelRole, ModelsOverview } from '../contract/models.ts';
 import type { SettingsService } from './settings-service.ts';
 import { InflowError } from '../errors.ts';
-import { listInstalledModels } from '../models/model-registry.ts';
+import { installedModelPath, listInstalledModels } from '../models/model-registry.ts';
 import { findCatalogModel } from '../models/catalog.ts';
 
 const roles: readonly ModelRole[] = ['planner', 'executor', 'verifier', 'generator'];
 
 /**
  * Installed models are the GGUF files in the data folder's `models/` directory (downloads land there; a
- * user may also copy files in). Which module uses which model is a setting (`models.<role>`).
+ * user may also copy files in) plus GGUF files added in place (`models add`, "Add a GGUF file…"). Which module uses which model is a setting (`models.<role>`).
  */
 export class ModelsService {
   private readonly modelsDir: string;
@@ -29,14 +29,17 @@ export class ModelsService {
   async installed(): Promise<InstalledModel[]> {
     if (!fs.existsSync(this.modelsDir)) return [];
     const assigned = this.settings.read().models;
-    let registered: Array<{ id: string; file: string }> = [];
+    let registered: Array<{ id: string; file: string; path?: string }> = [];
     try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
-    const claimed = new Set(registered.map((entry) => entry.file));
+    const claimed = new Set(registered.filter((entry) => entry.path === undefined).map((entry) => entry.file));
     const loose = fs.readdirSync(this.modelsDir).filter((name) => name.toLowerCase().endsWith('.gguf') && !claimed.has(name)).sort();
-    const entries = [...registered.map((entry) => ({ id: entry.id, file: entry.file })), ...loose.map((name) => ({ id: name, file: name }))];
+    const entries = [
+      ...registered.map((entry) => ({ id: entry.id, file: installedModelPath(this.modelsDir, entry) })),
+      ...loose.map((name) => ({ id: name, file: path.join(this.modelsDir, name) })),
+    ];
     const models: InstalledModel[] = [];
     for (const entry of entries) {
-      const file = path.join(this.modelsDir, entry.file);
+      const file = entry.file;
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (stat === undefined || !stat.isFile()) continue;
       models.push({
@@ -65,10 +68,10 @@ export class ModelsService {
 
   /** The absolute path of an installed model id. */
   pathOf(modelId: string): string {
-    let registered: Array<{ id: string; file: string }> = [];
+    let registered: Array<{ id: string; file: string; path?: string }> = [];
     try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
     const entry = registered.find((candidate) => candidate.id === modelId);
-    const file = path.join(this.modelsDir, entry?.file ?? path.basename(modelId));
+    const file = entry === undefined ? path.join(this.modelsDir, path.basename(modelId)) : installedModelPath(this.modelsDir, entry);
     if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `The model "${modelId}" is not in ${this.modelsDir}.`, { hint: 'Pick another model on the Models screen.' });
     return file;
   }

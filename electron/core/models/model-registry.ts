@@ -12,9 +12,19 @@ export interface InstalledModel {
   sha256: string;
   source: string;
   installedAt: string;
+  /**
+   * Absolute path of a file the user added in place (`inflow models add FILE`): the registry references it
+   * and removing the model never deletes it. Absent for files inside the models folder.
+   */
+  path?: string;
 }
 
 const REGISTRY_FILE = 'installed.json';
+
+/** Where an installed model's file is: its referenced path, or its name inside the models folder. */
+export function installedModelPath(modelsDir: string, entry: Pick<InstalledModel, 'file' | 'path'>): string {
+  return entry.path ?? path.join(modelsDir, entry.file);
+}
 
 function registryPath(modelsDir: string): string {
   return path.join(modelsDir, REGISTRY_FILE);
@@ -30,7 +40,7 @@ export function listInstalledModels(modelsDir: string): InstalledModel[] {
   } catch (error) {
     throw new InflowError('MODEL_REGISTRY_CORRUPT', `${file} is not valid JSON.`, { cause: error, hint: 'Delete it; installed model files stay and can be pulled again.' });
   }
-  return entries.filter((entry) => fs.existsSync(path.join(modelsDir, entry.file)));
+  return entries.filter((entry) => fs.existsSync(installedModelPath(modelsDir, entry)));
 }
 
 function writeRegistry(modelsDir: string, entries: InstalledModel[]): void {
@@ -45,14 +55,17 @@ export function registerInstalledModel(modelsDir: string, entry: InstalledModel)
   writeRegistry(modelsDir, [...listInstalledModels(modelsDir).filter((existing) => existing.id !== entry.id), entry]);
 }
 
-/** Removes an installed model's file and entry. Returns what was removed. */
+/**
+ * Removes an installed model's entry, and its file when the file lives in the models folder; a file referenced
+ * in place (added with `models add`) stays where it is. Returns what was removed.
+ */
 export function removeInstalledModel(modelsDir: string, id: string): InstalledModel {
   const entries = listInstalledModels(modelsDir);
   const entry = entries.find((candidate) => candidate.id === id);
   if (entry === undefined) {
     throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
   }
-  fs.rmSync(path.join(modelsDir, entry.file), { force: true });
+  if (entry.path === undefined) fs.rmSync(path.join(modelsDir, entry.file), { force: true });
   writeRegistry(modelsDir, entries.filter((candidate) => candidate.id !== id));
   return entry;
 }
@@ -60,7 +73,7 @@ export function removeInstalledModel(modelsDir: string, id: string): InstalledMo
 /** The file of an installed model; MODEL_NOT_INSTALLED (known id) or UNKNOWN_MODEL. */
 export function resolveInstalledModel(modelsDir: string, id: string): string {
   const entry = listInstalledModels(modelsDir).find((candidate) => candidate.id === id);
-  if (entry !== undefined) return path.join(modelsDir, entry.file);
+  if (entry !== undefined) return installedModelPath(modelsDir, entry);
   if (findCatalogModel(id) !== undefined) {
     throw new InflowError('MODEL_NOT_INSTALLED', `The model "${id}" is not downloaded yet.`, { hint: `Run "inflow models pull ${id}".` });
   }
