@@ -3,7 +3,9 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { InflowError } from '../core/errors.ts';
 import { createBackend } from '../core/backend.ts';
 import { createApi } from '../core/api/create-api.ts';
-import { resolveDataDir } from '../core/paths.ts';
+import { DATA_DIR_ENV, resolveDataDir } from '../core/paths.ts';
+import { dataDirChoiceFile, readDataDirChoice } from '../core/api/data-dir-choice.ts';
+import { nativePathPicker } from './pick-path.ts';
 import { registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { registerIpc } from './ipc.ts';
 import { hardenWebContents } from './security.ts';
@@ -14,7 +16,8 @@ import { installMenu } from './menu.ts';
 /**
  * The Electron entry: one window over the shared back end. The back end (database, models, agent) lives in
  * this process as node-llama-cpp requires; training runs in a utility process. Quitting waits for the back
- * end to stop runs cleanly (they are recorded as cancelled, never lost) and closes the database.
+ * end to stop runs cleanly (they are recorded as cancelled, never lost) and closes the database. The data folder
+ * is INFLOW_DATA_DIR, else the one chosen in Settings (recorded in dataDirChoiceFile()), else the default.
  */
 const devServerUrl = process.env.VITE_DEV_SERVER_URL;
 const here = import.meta.dirname;
@@ -29,8 +32,13 @@ async function start(): Promise<void> {
   await app.whenReady();
   installMenu();
   serveRenderer(path.join(here, '..', '..', 'renderer'));
-  const backend = await createBackend({ dataDir: resolveDataDir() });
-  const api = createApi({ backend, launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')) });
+  const choiceFile = dataDirChoiceFile();
+  const chosen = (process.env[DATA_DIR_ENV] ?? '') === '' ? readDataDirChoice(choiceFile) : undefined;
+  const backend = await createBackend({ dataDir: resolveDataDir(chosen) });
+  const api = createApi({
+    backend, dataDirChoiceFile: choiceFile, pickPath: nativePathPicker(() => mainWindow),
+    launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')),
+  });
   const unregister = registerIpc({ dispatch: api.dispatch, events: api.events, window: () => mainWindow, devServerUrl });
   const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, '..', 'preload', 'index.cjs'), devServerUrl }); };
   open();

@@ -19,6 +19,11 @@ import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
 import { createBuiltinToolSource } from './tool-source.ts';
 import { McpService } from './mcp-service.ts';
+import type { PickPathRequest, PickPathResult } from '../contract/system.ts';
+import { InflowError } from '../errors.ts';
+import { addModelFile } from '../models/add-model.ts';
+import { dataDirChoiceFile, readDataDirChoice, writeDataDirChoice } from './data-dir-choice.ts';
+import { DATA_DIR_ENV } from '../paths.ts';
 
 export interface ApiOptions {
   backend: Backend;
@@ -34,6 +39,10 @@ export interface ApiOptions {
   catalog?: readonly CatalogModel[];
   /** The tools runs may use; default: the built-in tools under the privacy setting. */
   toolSource?: ToolSource;
+  /** Shows a native file/folder picker: dialog.showOpenDialog in Electron, a pre-set answer in e2e tests. */
+  pickPath?: (request: PickPathRequest) => Promise<PickPathResult>;
+  /** Where the chosen data folder is recorded (default: dataDirChoiceFile()). */
+  dataDirChoiceFile?: string;
 }
 
 export interface Api {
@@ -65,6 +74,11 @@ export function createApi(options: ApiOptions): Api {
   const builtin = createBuiltinToolSource({ knowledge: knowledge.index, mcp });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
   const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });
+  const choiceFile = options.dataDirChoiceFile ?? dataDirChoiceFile();
+  const dataLocation = () => {
+    const recorded = readDataDirChoice(choiceFile) ?? null;
+    return { current: backend.paths.dataDir, next: recorded === backend.paths.dataDir ? null : recorded, configFile: choiceFile, envOverride: (process.env[DATA_DIR_ENV] ?? '') !== '' };
+  };
   const activeBase = (): string | null => { try { return engine.plannerBase(); } catch { return null; } };
 
   const service: InflowService = {
@@ -108,6 +122,10 @@ export function createApi(options: ApiOptions): Api {
         await models.setRole(input.role, input.modelId);
         return models.overview(await engine.catalog());
       },
+      addFile: async (input) => {
+        const result = await addModelFile({ modelsDir: backend.paths.models, file: input.path, ...(input.mode === undefined ? {} : { mode: input.mode }), ...(input.name === undefined ? {} : { name: input.name }) });
+        return { modelId: result.model.id, alreadyInstalled: result.alreadyInstalled, overview: await models.overview(await engine.catalog()) };
+      },
     },
     training: {
       datasets: async () => training.listDatasets(),
@@ -130,6 +148,14 @@ export function createApi(options: ApiOptions): Api {
       remove: async (input) => mcp.remove(input.name),
       setEnabled: async (input) => mcp.setEnabled(input.name, input.enabled, input.tool),
       setAskFirst: async (input) => mcp.setAskFirst(input.name, input.tool, input.askFirst),
+    },
+    system: {
+      pickPath: async (input) => {
+        if (options.pickPath === undefined) throw new InflowError('PICKER_UNAVAILABLE', 'No file picker is available here.', { hint: 'Type the path into the field instead.' });
+        return options.pickPath(input);
+      },
+      dataLocation: async () => dataLocation(),
+      setDataDir: async (input) => { writeDataDirChoice(choiceFile, input.path); return dataLocation(); },
     },
   };
 

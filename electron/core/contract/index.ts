@@ -8,6 +8,7 @@ import type { MethodSpec, Result } from './method.ts';
 import { modelsContract } from './models.ts';
 import { runsContract } from './runs.ts';
 import { settingsContract } from './settings.ts';
+import { systemContract } from './system.ts';
 import { trainingContract } from './training.ts';
 import type { EventName, EventPayloads } from './events.ts';
 
@@ -25,6 +26,7 @@ export const contract = {
   models: modelsContract,
   training: trainingContract,
   mcp: mcpContract,
+  system: systemContract,
 };
 export type Contract = typeof contract;
 export type Domain = keyof Contract;

@@ -14,6 +14,10 @@ export const recorded = {
   errorBoxes: [] as Array<[string, string]>,
   exitCodes: [] as number[],
   menus: 0,
+  /** Open dialogs main showed: the parent window (null when none) and the options. */
+  openDialogs: [] as Array<{ window: unknown; options: Record<string, unknown> }>,
+  /** What the next open dialogs answer, in order (a test pre-sets them); cancelled when none is left. */
+  dialogAnswers: [] as Array<{ canceled: boolean; filePaths: string[] }>,
   contentsHandlers: [] as Array<(event: unknown, contents: StandInContents) => void>,
 };
 
@@ -76,7 +80,14 @@ export const protocol = {
 };
 export const net = { fetch: (url: string) => fetch(url) };
 export const shell = { openExternal: async (url: string) => { recorded.opened.push(url); } };
-export const dialog = { showErrorBox: (title: string, content: string) => { recorded.errorBoxes.push([title, content]); } };
+export const dialog = {
+  showErrorBox: (title: string, content: string) => { recorded.errorBoxes.push([title, content]); },
+  showOpenDialog: async (...args: unknown[]) => {
+    const [window, options] = args.length > 1 ? args : [null, args[0]];
+    recorded.openDialogs.push({ window, options: options as Record<string, unknown> });
+    return recorded.dialogAnswers.shift() ?? { canceled: true, filePaths: [] };
+  },
+};
 export const nativeTheme = { shouldUseDarkColors: false };
 export const Menu = { buildFromTemplate: (template: unknown[]) => template, setApplicationMenu: () => { recorded.menus++; } };
 export const utilityProcess = { fork: () => { throw new Error('utilityProcess is not available in the stand-in'); } };

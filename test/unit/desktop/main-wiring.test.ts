@@ -45,6 +45,19 @@ test('the main process wires every contract method with a sender check, opens a 
   const invalid = await recorded.handlers.get(channelOf('runs.get'))!(trusted, { runId: 42 }) as { ok: boolean; error: { code: string } };
   assert.equal(invalid.error.code, 'INVALID_INPUT');
 
+  const pickPath = recorded.handlers.get(channelOf('system.pickPath'))!;
+  recorded.dialogAnswers.push({ canceled: false, filePaths: ['/home/me/models/mistral.gguf'] });
+  const picked = await pickPath(trusted, { kind: 'file', title: 'Add a GGUF model', filters: [{ name: 'GGUF models', extensions: ['gguf'] }] }) as { ok: boolean; value: unknown };
+  assert.deepEqual(picked, { ok: true, value: { path: '/home/me/models/mistral.gguf' } });
+  assert.equal(recorded.openDialogs[0]!.window, window, 'the dialog is modal to the calling window');
+  assert.deepEqual(recorded.openDialogs[0]!.options, { properties: ['openFile'], title: 'Add a GGUF model', filters: [{ name: 'GGUF models', extensions: ['gguf'] }] });
+  const cancelled = await pickPath(trusted, { kind: 'folder' }) as { ok: boolean; value: unknown };
+  assert.deepEqual(cancelled, { ok: true, value: { cancelled: true } });
+  assert.deepEqual(recorded.openDialogs[1]!.options.properties, ['openDirectory', 'createDirectory']);
+  const foreignPick = await pickPath({ sender: window.webContents, senderFrame: { ...window.webContents.mainFrame, url: 'https://evil.example/' } }, { kind: 'file' }) as { ok: boolean; error: { code: string } };
+  assert.equal(foreignPick.error.code, 'FORBIDDEN');
+  assert.equal(recorded.openDialogs.length, 2, 'a foreign page cannot open a dialog');
+
   const contents = window.webContents;
   assert.deepEqual(contents.windowOpenHandler!({ url: 'https://example.org/doc' }), { action: 'deny' });
   assert.deepEqual(contents.windowOpenHandler!({ url: 'file:///etc/passwd' }), { action: 'deny' });
