@@ -8,6 +8,7 @@ import { createApi, type Api, type ApiOptions } from '../../../electron/core/api
 import { repoRoot } from '../../../electron/core/paths.ts';
 import { startBridgeServer, type BridgeServer } from './bridge-server.ts';
 import { bridgeInitScript } from './bridge-script.ts';
+import type { PickPathRequest, PickPathResult } from '../../../electron/core/contract/system.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 const rendererOut = path.join(repoRoot, 'dist', 'renderer');
@@ -30,6 +31,11 @@ export interface Desktop {
   url: string;
   /** Messages the page logged as errors, and uncaught exceptions (tests assert there are none). */
   pageErrors: string[];
+  /**
+   * The native picker's stand-in: push the answers the next "Browse…" dialogs give (a path, or
+   * `{cancelled:true}`); with none left a dialog answers cancelled. `requests` records what the UI asked for.
+   */
+  picker: { answers: PickPathResult[]; requests: PickPathRequest[] };
   screenshot(name: string): Promise<string>;
   /** Runs `body`; if it throws, saves a `failure-<time>` screenshot first, then rethrows. */
   recordFailure(body: (page: Page) => Promise<void>): Promise<void>;
@@ -55,7 +61,13 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   if (!fs.existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
   await buildRenderer();
   const backend = await createBackend({ dataDir: options.dataDir });
-  const api = createApi({ backend, gpu: false, threads: 1, ...options.api });
+  const picker: Desktop['picker'] = { answers: [], requests: [] };
+  const api = createApi({
+    backend, gpu: false, threads: 1,
+    dataDirChoiceFile: path.join(options.dataDir, '..', `${path.basename(options.dataDir)}-data-dir.json`),
+    pickPath: async (request) => { picker.requests.push(request); return picker.answers.shift() ?? { cancelled: true }; },
+    ...options.api,
+  });
   const bridge = await startBridgeServer({ dispatch: api.dispatch, events: api.events });
   const server: PreviewServer = await preview({
     configFile: path.join(repoRoot, 'vite.config.ts'),
@@ -82,7 +94,7 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   const screenshotDir = options.screenshotDir ?? path.join(repoRoot, 'test-output', 'e2e');
   fs.mkdirSync(screenshotDir, { recursive: true });
   return {
-    backend, api, bridge, browser, context, page, url, pageErrors,
+    backend, api, bridge, browser, context, page, url, pageErrors, picker,
     async screenshot(name) {
       const file = path.join(screenshotDir, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });

@@ -7,6 +7,7 @@ import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice, errorText } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { BrowseButton } from '../../components/BrowseButton.tsx';
 import { formatWhen } from '../../components/format.ts';
 
 /** Knowledge: folders the agent may search (txt, md, html, pdf), their indexing progress, and a test search. */
@@ -38,6 +39,7 @@ export function KnowledgeScreen() {
       <form className="card inline-form" onSubmit={(event) => { event.preventDefault(); void act(async () => { await call(inflow().knowledge.add({ path: folder })); setFolder(''); }); }}>
         <label htmlFor="folder" className="visually-hidden">Folder path</label>
         <input id="folder" placeholder="Folder to index, e.g. /home/me/Documents/notes" value={folder} onChange={(event) => setFolder(event.target.value)} />
+        <BrowseButton kind="folder" title="Choose a folder to index" label="Browse for a folder to index" onPicked={setFolder} />
         <button type="submit" className="primary" disabled={folder.trim() === ''}><Icon name="plus" />Add folder</button>
       </form>
       {folders.error !== undefined ? <ErrorNotice error={folders.error} onRetry={folders.reload} /> : null}

@@ -8,6 +8,7 @@ import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice, errorText } from '../../components/ErrorNotice.tsx';
 import { formatBytes } from '../../components/format.ts';
 import { HardwareCard } from './HardwareCard.tsx';
+import { AddModelFile } from './AddModelFile.tsx';
 
 /** Models: installed GGUF models and which module uses each, recommended downloads, the active adapter. */
 export function ModelsScreen() {
@@ -56,7 +57,7 @@ export function ModelsScreen() {
       <h2 className="section-title">Installed</h2>
       {data !== undefined && data.installed.length === 0 ? (
         <EmptyState icon="models" title="No models installed">
-          <p>Download a recommended model below, or copy a <code>.gguf</code> file into <span className="mono">{data.modelsDir}</span> and reopen this screen.</p>
+          <p>Download a recommended model below, or add a <code>.gguf</code> file you already have.</p>
         </EmptyState>
       ) : (
         <ul className="entry-list">
@@ -66,6 +67,7 @@ export function ModelsScreen() {
                 <div>
                   <p className="model-name">{model.name}</p>
                   <p className="muted small-text">{[model.architecture, model.parameters, model.quantization, formatBytes(model.sizeBytes)].filter(Boolean).join(' · ')}</p>
+                  {data !== undefined && !model.path.startsWith(data.modelsDir) ? <p className="muted small-text mono" title="Used where it is; removing it from Inflow leaves the file">{model.path}</p> : null}
                 </div>
               </div>
               <div className="entry-meta">
@@ -78,6 +80,7 @@ export function ModelsScreen() {
           ))}
         </ul>
       )}
+      <AddModelFile onAdded={(modelId) => { overview.reload(); refresh(); notify(`Added ${modelId}.`); }} />
       <h2 className="section-title">Recommended</h2>
       {data?.catalogNote !== null && data?.catalogNote !== undefined ? <p className="muted">{data.catalogNote}</p> : null}
       <ul className="entry-list">

@@ -6,6 +6,7 @@ import { useApp } from '../../app/app-context.ts';
 import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { errorText } from '../../components/ErrorNotice.tsx';
 import { McpSettings } from './McpSettings.tsx';
+import { DataFolderCard } from './DataFolderCard.tsx';
 
 const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'planner', label: 'Planner', help: 'Picks the next step and tool; the model training improves.' },
@@ -25,11 +26,7 @@ export function SettingsScreen() {
   return (
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
-      <section className="card">
-        <h2>Data folder</h2>
-        <p className="mono" data-testid="data-dir">{info?.dataDir ?? '—'}</p>
-        <p className="muted small-text">Runs, memory, models and adapters live here. To use another folder, start Inflow with the <code>INFLOW_DATA_DIR</code> environment variable (or <code>--data-dir</code> for the CLI).</p>
-      </section>
+      <DataFolderCard dataDir={info?.dataDir} />
       <section className="card">
         <h2>Privacy</h2>
         <label className="switch-row">

@@ -4,6 +4,7 @@ import { useQuery } from '../../ipc/use-query.ts';
 import { useApp } from '../../app/app-context.ts';
 import { errorText } from '../../components/ErrorNotice.tsx';
 import { Icon } from '../../components/Icon.tsx';
+import { BrowseButton } from '../../components/BrowseButton.tsx';
 
 /** Step 1 of training: choose, import or delete a dataset. Reports the chosen id upward. */
 export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChange: (datasetId: string) => void }) {
@@ -54,6 +55,7 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
       <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
         <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
         <input id="dataset-path" placeholder="Path to a .json or .jsonl file" value={importPath} onChange={(event) => setImportPath(event.target.value)} />
+        <BrowseButton kind="file" title="Choose a dataset" label="Browse for a dataset file" filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]} onPicked={setImportPath} />
         <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
       </form>
     </section>
