@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { startDesktop, type Desktop } from '../support/bridge/desktop-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { testLoraPath, testModelPath } from '../support/test-model.ts';
@@ -12,6 +13,14 @@ import { testLoraPath, testModelPath } from '../support/test-model.ts';
  * field; Settings records another data folder for the next start. Real renderer, real back end, Chromium.
  */
 let desktop: Desktop;
+
+/** Waits until a text field shows `expected` (the picker's answer reaches it asynchronously). */
+async function waitForValue(field: Locator, expected: string): Promise<void> {
+  for (let tries = 0; (await field.inputValue()) !== expected; tries++) {
+    assert.ok(tries < 100, `the field shows ${expected}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const dataDir = tempDir('inflow-e2e-own-');
 const userModels = tempDir('inflow-user-models-');
 const userModel = path.join(userModels, 'my-qwen-tiny.gguf');
@@ -40,7 +49,7 @@ test('add a GGUF through the picker, see it in Installed, make it the planner; a
 
     desktop.picker.answers.push({ path: userModel });
     await page.getByRole('button', { name: 'Browse for a GGUF model' }).click();
-    await page.waitForFunction((expected) => (document.getElementById('gguf-path') as HTMLInputElement | null)?.value === expected, userModel);
+    await waitForValue(page.getByLabel('GGUF model file'), userModel);
     await desktop.screenshot('own-01-gguf-picked');
     await page.getByRole('button', { name: 'Add model' }).click();
     const entry = page.locator('.model-entry').filter({ hasText: 'my-qwen-tiny' });
@@ -62,7 +71,7 @@ test('add a GGUF through the picker, see it in Installed, make it the planner; a
   });
 });
 
-test('Browse… fills the Knowledge folder; Settings records another data folder for the next start without touching this one', async () => {
+test('Browse… fills the Knowledge folder and the dataset file; Settings records another data folder for the next start without touching this one', async () => {
   await desktop.recordFailure(async (page) => {
     const notes = tempDir('inflow-notes-');
     fs.writeFileSync(path.join(notes, 'tides.md'), '# Tides\nThe tide rises twice a day at Saint-Malo.\n');
@@ -70,10 +79,18 @@ test('Browse… fills the Knowledge folder; Settings records another data folder
     await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
     desktop.picker.answers.push({ path: notes });
     await page.getByRole('button', { name: 'Browse for a folder to index' }).click();
-    await page.waitForFunction((expected) => (document.getElementById('folder') as HTMLInputElement | null)?.value === expected, notes);
+    await waitForValue(page.getByLabel('Folder path'), notes);
     assert.equal(desktop.picker.requests.at(-1)?.kind, 'folder');
     await page.getByRole('button', { name: 'Add folder' }).click();
     await page.locator('.entry').filter({ hasText: notes }).waitFor();
+
+    await page.keyboard.press('Control+6');
+    await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor();
+    const dataset = path.join(notes, 'questions.jsonl');
+    desktop.picker.answers.push({ path: dataset });
+    await page.getByRole('button', { name: 'Browse for a dataset file' }).click();
+    await waitForValue(page.locator('#dataset-path'), dataset);
+    assert.deepEqual(desktop.picker.requests.at(-1), { kind: 'file', title: 'Choose a dataset', filters: [{ name: 'Datasets', extensions: ['json', 'jsonl'] }] });
 
     const before = fs.readdirSync(dataDir).sort();
     const next = path.join(tempDir('inflow-next-'), 'Inflow');
@@ -81,7 +98,7 @@ test('Browse… fills the Knowledge folder; Settings records another data folder
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     desktop.picker.answers.push({ path: next });
     await page.getByRole('button', { name: 'Browse for a data folder' }).click();
-    await page.waitForFunction((expected) => (document.getElementById('data-folder') as HTMLInputElement | null)?.value === expected, next);
+    await waitForValue(page.getByLabel('New data folder'), next);
     await page.getByRole('button', { name: 'Use after restart' }).click();
     await page.getByTestId('next-data-dir').filter({ hasText: next }).waitFor();
     await page.getByText('Restart Inflow to use').waitFor();
