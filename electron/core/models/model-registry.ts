@@ -30,17 +30,20 @@ function registryPath(modelsDir: string): string {
   return path.join(modelsDir, REGISTRY_FILE);
 }
 
-/** Installed models whose files are still present. */
-export function listInstalledModels(modelsDir: string): InstalledModel[] {
+/** Every registry entry, present or not (a referenced file may sit on a drive that is not mounted now). */
+function readRegistry(modelsDir: string): InstalledModel[] {
   const file = registryPath(modelsDir);
   if (!fs.existsSync(file)) return [];
-  let entries: InstalledModel[];
   try {
-    entries = JSON.parse(fs.readFileSync(file, 'utf8')) as InstalledModel[];
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as InstalledModel[];
   } catch (error) {
     throw new InflowError('MODEL_REGISTRY_CORRUPT', `${file} is not valid JSON.`, { cause: error, hint: 'Delete it; installed model files stay and can be pulled again.' });
   }
-  return entries.filter((entry) => fs.existsSync(installedModelPath(modelsDir, entry)));
+}
+
+/** Installed models whose files are still present. */
+export function listInstalledModels(modelsDir: string): InstalledModel[] {
+  return readRegistry(modelsDir).filter((entry) => fs.existsSync(installedModelPath(modelsDir, entry)));
 }
 
 function writeRegistry(modelsDir: string, entries: InstalledModel[]): void {
@@ -52,7 +55,7 @@ function writeRegistry(modelsDir: string, entries: InstalledModel[]): void {
 }
 
 export function registerInstalledModel(modelsDir: string, entry: InstalledModel): void {
-  writeRegistry(modelsDir, [...listInstalledModels(modelsDir).filter((existing) => existing.id !== entry.id), entry]);
+  writeRegistry(modelsDir, [...readRegistry(modelsDir).filter((existing) => existing.id !== entry.id), entry]);
 }
 
 /**
@@ -60,8 +63,8 @@ export function registerInstalledModel(modelsDir: string, entry: InstalledModel)
  * in place (added with `models add`) stays where it is. Returns what was removed.
  */
 export function removeInstalledModel(modelsDir: string, id: string): InstalledModel {
-  const entries = listInstalledModels(modelsDir);
-  const entry = entries.find((candidate) => candidate.id === id);
+  const entries = readRegistry(modelsDir);
+  const entry = entries.find((candidate) => candidate.id === id && (candidate.path !== undefined || fs.existsSync(installedModelPath(modelsDir, candidate))));
   if (entry === undefined) {
     throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
   }
@@ -74,6 +77,12 @@ export function removeInstalledModel(modelsDir: string, id: string): InstalledMo
 export function resolveInstalledModel(modelsDir: string, id: string): string {
   const entry = listInstalledModels(modelsDir).find((candidate) => candidate.id === id);
   if (entry !== undefined) return installedModelPath(modelsDir, entry);
+  const referenced = readRegistry(modelsDir).find((candidate) => candidate.id === id && candidate.path !== undefined);
+  if (referenced?.path !== undefined) {
+    throw new InflowError('MODEL_FILE_NOT_FOUND', `The model "${id}" uses ${referenced.path}, which is not there now.`, {
+      hint: `Reconnect the drive or put the file back, or run "inflow models rm ${id}".`,
+    });
+  }
   if (findCatalogModel(id) !== undefined) {
     throw new InflowError('MODEL_NOT_INSTALLED', `The model "${id}" is not downloaded yet.`, { hint: `Run "inflow models pull ${id}".` });
   }
