@@ -88,7 +88,7 @@ test('Browse… fills the Knowledge folder and the dataset file; Settings record
     await page.getByRole('heading', { name: 'Training', level: 1 }).waitFor();
     const dataset = path.join(notes, 'questions.jsonl');
     desktop.picker.answers.push({ path: dataset });
-    await page.getByRole('button', { name: 'Browse for a dataset file' }).click();
+    await page.getByRole('button', { name: 'Browse for a dataset' }).click();
     await waitForValue(page.locator('#dataset-path'), dataset);
     assert.deepEqual(desktop.picker.requests.at(-1), { kind: 'file', title: 'Choose a dataset', filters: [{ name: 'Datasets', extensions: ['json', 'jsonl'] }] });
 

@@ -55,7 +55,7 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
       <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
         <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
         <input id="dataset-path" placeholder="Path to a .json or .jsonl file" value={importPath} onChange={(event) => setImportPath(event.target.value)} />
-        <BrowseButton kind="file" title="Choose a dataset" label="Browse for a dataset file" filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]} onPicked={setImportPath} />
+        <BrowseButton kind="file" title="Choose a dataset" label="Browse for a dataset" filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]} onPicked={setImportPath} />
         <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
       </form>
     </section>
