@@ -5,9 +5,10 @@ import { emptyInput, idSchema } from './common.ts';
 export type ModelRole = 'planner' | 'executor' | 'verifier' | 'generator';
 
 export interface InstalledModel {
-  /** File name inside the models folder, the id settings refer to. */
+  /** The id settings refer to: the registry id (pulled or added models) or the file name of a loose GGUF in the models folder. */
   id: string;
   name: string;
+  /** Absolute path of the file; outside the models folder for a GGUF added in place. */
   path: string;
   sizeBytes: number;
   /** From the GGUF header when readable. */
