@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend, type Backend } from '../core/backend.ts';
 import { InflowError, serializeError } from '../core/errors.ts';
-import { resolveDataDir } from '../core/paths.ts';
+import { dataDirChoiceFile, readDataDirChoice } from '../core/api/data-dir-choice.ts';
+import { DATA_DIR_ENV, resolveDataDir } from '../core/paths.ts';
 import type { CliCommand, CliContext } from './command.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 
@@ -51,6 +52,16 @@ function helpText(commands: Map<string, CliCommand>): string {
   ].join('\n');
 }
 
+/**
+ * The data folder: --data-dir, else INFLOW_DATA_DIR, else the folder chosen in the desktop app's Settings
+ * (recorded in the platform's config folder), else the platform default — the same order the app uses.
+ */
+function chooseDataDir(explicit: string | undefined): string {
+  if (explicit !== undefined && explicit !== '') return resolveDataDir(explicit);
+  if ((process.env[DATA_DIR_ENV] ?? '') !== '') return resolveDataDir();
+  return resolveDataDir(readDataDirChoice(dataDirChoiceFile()));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, tokens } = parseArgs({
     args: argv,
@@ -87,6 +98,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const json = values.json === true;
+  let dataDir: string;
+  try {
+    dataDir = chooseDataDir(typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined);
+  } catch (error) {
+    process.stderr.write(`inflow: ${InflowError.isInstance(error) ? error.toUserString() : String(error)}\n`);
+    return InflowError.isInstance(error) ? exitCodeFor(error.code) : ExitCode.failure;
+  }
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(ExitCode.cancelled);
@@ -95,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   let backend: Backend | undefined;
   const context: CliContext = {
-    dataDir: resolveDataDir(typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined),
+    dataDir,
     json,
     stdout: process.stdout,
     stderr: process.stderr,

@@ -64,11 +64,11 @@ test('models add --copy --name copies into the models folder; rm deletes only th
 test('models add refuses a LoRA adapter, a vocab-only file and a non-GGUF file, and registers nothing', async () => {
   const dataDir = tempDir();
   const adapter = await runCli(['models', 'add', testLoraPath(), '--data-dir', dataDir]);
-  assert.notEqual(adapter.code, 0);
+  assert.equal(adapter.code, 4);
   assert.match(adapter.stderr, /is a LoRA adapter, not a model/);
   assert.match(adapter.stderr, /base model/);
   const vocab = await runCli(['models', 'add', path.join(vocabDir(), 'ggml-vocab-qwen2.gguf'), '--data-dir', dataDir]);
-  assert.notEqual(vocab.code, 0);
+  assert.equal(vocab.code, 4);
   assert.match(vocab.stderr, /only a vocabulary/);
   const text = path.join(tempDir(), 'notes.gguf');
   fs.writeFileSync(text, 'these are not model weights\n'.repeat(20));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -43,4 +44,21 @@ test('a database from the future gives a clear error and a bad-input exit code',
   assert.equal(result.status, 4);
   assert.match(result.stderr, /newer Inflow/);
   assert.match(result.stderr, /--data-dir/);
+});
+
+test('without --data-dir or INFLOW_DATA_DIR the CLI uses the data folder chosen in the desktop app', () => {
+  const dir = tempDir();
+  const config = path.join(dir, 'config');
+  fs.mkdirSync(path.join(config, 'inflow'), { recursive: true });
+  fs.writeFileSync(path.join(config, 'inflow', 'data-dir.json'), JSON.stringify({ dataDir: path.join(dir, 'chosen') }));
+  const env = { XDG_CONFIG_HOME: config, INFLOW_DATA_DIR: '' };
+  const chosen = run(['doctor', '--json'], env);
+  assert.equal(chosen.status, 0, chosen.stderr);
+  assert.equal(JSON.parse(chosen.stdout).dataDir, path.join(dir, 'chosen'));
+  const explicit = run(['doctor', '--json', '--data-dir', path.join(dir, 'other')], env);
+  assert.equal(JSON.parse(explicit.stdout).dataDir, path.join(dir, 'other'));
+  fs.writeFileSync(path.join(config, 'inflow', 'data-dir.json'), '{ not json');
+  const broken = run(['doctor'], env);
+  assert.equal(broken.status, 4);
+  assert.match(broken.stderr, /data-dir\.json is not valid JSON/);
 });
