@@ -25,7 +25,8 @@ import { syntheticItems, syntheticSetup } from './synthetic-suite.ts';
  * questions of each kind, so a planner that always picks the same tool scores exactly 50 %: only a planner that
  * tells the kinds apart can score more. Trained with the real native trainer in its own process, held-out success
  * must end at 87.5 % or more, at least 50 points above the untrained planner; the same run with rewards shuffled
- * within each step (identical compute, no signal) must end at 50 % or less. The learning curves are printed
+ * within each step (identical compute, no signal) must end at 50 % or less (it is a random walk over few
+ * outcomes and can land on the right mapping by chance: see docs/training.md). The learning curves are printed
  * and written to .cache/learning-curves/flow-grpo.json (draw them: npm run plot:learning-curve).
  */
 /**
@@ -35,7 +36,8 @@ import { syntheticItems, syntheticSetup } from './synthetic-suite.ts';
 const modelPath = testModelPath({ seed: 3 });
 /** Each question starts with its kind's cue word repeated this often, so the 2-layer model can attend to it. */
 const CUE = 60;
-const STEPS = 10;
+/** lr 5e-3 for 14 steps: at 1e-2 it learned sooner but sometimes fell back to one tool for a few steps. */
+const STEPS = 14;
 let planner: EnginePlanner;
 
 before(async () => {
@@ -59,7 +61,7 @@ async function experiment(name: string, shuffleRewards: boolean): Promise<{ curv
       db, runs, agent, planner, datasetId: dataset.id, baseModel: modelPath, adaptersDir: path.join(dir, 'adapters'),
       startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
       config: {
-        steps: STEPS, groupSize: 4, tasksPerStep: 4, learningRate: 1e-2, shuffleRewards, seed: 42,
+        steps: STEPS, groupSize: 4, tasksPerStep: 4, learningRate: 5e-3, shuffleRewards, seed: 42,
         lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
       },
     });
