@@ -1,28 +1,18 @@
 import type { AbsentTool } from '../agent/profiles/prompt-profile.ts';
 import type { ProfileName } from '../agent/profiles/prompt-profile.ts';
-import type { Backend } from '../backend.ts';
 import type { Tool } from '../tools/tool.ts';
 import { createEvalAgent } from './eval-agent.ts';
-import { loadEvalModels } from './eval-models.ts';
+import { loadEvalModels, type EvalModelOptions } from './eval-models.ts';
 import type { EvalStore, EvaluationRecord } from './eval-store.ts';
 import type { Benchmark } from './load-benchmark.ts';
 import { runEvaluation, type EvalProgress } from './run-evaluation.ts';
 
-export interface EvaluatePlannerOptions {
-  backend: Backend;
+/** The models are chosen as `loadEvalModels` chooses them (model, adapter, judge, engine settings). */
+export interface EvaluatePlannerOptions extends Omit<EvalModelOptions, 'sequences'> {
   evalStore: EvalStore;
   /** Run in order with the same loaded models; a cancelled one stops the rest. */
   benchmarks: readonly Benchmark[];
   tools: { tools: readonly Tool[]; absent: readonly AbsentTool[] };
-  /** GGUF path or installed id (default: the recommended installed model). */
-  model?: string;
-  /** Undefined: the base model. */
-  adapterId?: string;
-  judgeModel?: string;
-  noJudge?: boolean;
-  gpu?: false | 'auto';
-  threads?: number;
-  contextSize?: number;
   profile?: ProfileName;
   /** Agent steps per item (default 10, as in the paper's evaluation). */
   maxSteps?: number;
@@ -31,7 +21,6 @@ export interface EvaluatePlannerOptions {
   /** Resume (or extend) this evaluation (with a single benchmark). */
   evaluationId?: string;
   fresh?: boolean;
-  signal?: AbortSignal;
   onProgress?: (progress: EvalProgress) => void;
 }
 

@@ -8,6 +8,7 @@ import { McpConnection, type McpToolDefinition } from './mcp-connection.ts';
 import { createMcpTool } from './mcp-tool.ts';
 import { McpToolCache, serverFingerprint } from './tool-cache.ts';
 import { mcpToolName, toolNameKey, uniqueToolName } from './tool-naming.ts';
+import type { McpServerView } from '../contract/mcp.ts';
 
 export interface McpManagerOptions {
   /** The JSON config (`dataPaths(dataDir).mcpConfig`). */
@@ -31,18 +32,8 @@ export interface McpToolSet {
   problems: McpServerProblem[];
 }
 
-/** One configured server as the settings UI shows it (plain JSON, fit for IPC). */
-export interface McpServerStatus {
-  name: string;
-  transport: 'stdio' | 'http';
-  /** The command line or the URL. */
-  target: string;
-  disabled: boolean;
-  disabledTools: string[];
-  askFirstTools: string[];
-  /** Connected now. */
-  running: boolean;
-}
+/** One configured server as the settings UI shows it: the contract's view (plain JSON, fit for IPC). */
+export type McpServerStatus = McpServerView;
 
 /** One tool of a server as the settings UI and `inflow mcp tools` show it. */
 export interface McpToolInfo {
