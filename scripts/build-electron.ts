@@ -23,6 +23,7 @@ await build({
     'electron/main/index': path.join(root, 'electron/main/index.ts'),
     'electron/core/training/trainer-worker': path.join(root, 'electron/core/training/trainer-worker.ts'),
     'electron/core/tools/python/sandbox-process': path.join(root, 'electron/core/tools/python/sandbox-process.ts'),
+    'electron/core/llm/model-probe-child': path.join(root, 'electron/core/llm/model-probe-child.ts'),
   },
   platform: 'node',
   external,

@@ -15,6 +15,6 @@ export function exitCodeFor(code: string): number {
   if (code.endsWith('NOT_FOUND') || code.startsWith('UNKNOWN_') || code.endsWith('NOT_INSTALLED') || code === 'NO_MODEL') return ExitCode.notFound;
   if (code === 'CANCELLED' || code === 'ABORTED') return ExitCode.cancelled;
   if (/INSUFFICIENT|NO_SPACE|TOO_LARGE|DISK_FULL|WONT_FIT/.test(code)) return ExitCode.resources;
-  if (/INVALID|CORRUPT|NOT_GGUF|NOT_A_MODEL|TRUNCATED|FROM_FUTURE|MALFORMED|MISMATCH/.test(code)) return ExitCode.badInput;
+  if (/INVALID|CORRUPT|NOT_GGUF|NOT_A_MODEL|TRUNCATED|FROM_FUTURE|MALFORMED|MISMATCH|UNSUPPORTED_VERSION/.test(code)) return ExitCode.badInput;
   return ExitCode.failure;
 }

@@ -104,30 +104,54 @@ function readValue(cursor: FileCursor): GgufValue {
   const itemType = cursor.u32();
   if (itemType === GgufType.array) throw corrupt(cursor.path, 'nested arrays are not supported');
   const length = cursor.count('an array length');
+  // Every item takes at least one byte (a string eight): a length the rest of the file cannot hold is corrupt,
+  // and refusing it here keeps a hostile length (2^32) from reaching the allocation below.
+  const itemBytes = itemType === GgufType.string ? 8 : scalarByteSize(itemType as GgufScalarType) ?? 1;
+  if (length * itemBytes > cursor.size - cursor.position) {
+    throw corrupt(cursor.path, `an array of ${length} items does not fit in the ${cursor.size - cursor.position} bytes left`);
+  }
   const values: GgufScalar[] = new Array(length);
   for (let index = 0; index < length; index++) values[index] = cursor.scalar(itemType);
   return { type: GgufType.array, itemType: itemType as GgufScalarType, value: values };
+}
+
+function notRegular(path: string): InflowError {
+  return new InflowError('NOT_GGUF', `${path} is not a regular file (a pipe, socket or device), so it cannot be a GGUF model file.`, {
+    hint: 'Pass the path of the .gguf file itself.',
+  });
+}
+
+/**
+ * Opens a model file for reading without ever blocking: non-blocking, so a FIFO with no writer does not hang
+ * the open (it is then refused as not a regular file). Maps the ways a path can fail to clear errors.
+ */
+export function openModelFile(path: string): number {
+  try {
+    return fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InflowError('GGUF_NOT_FOUND', `Model file not found: ${path}`, { hint: 'Check the path, or run "inflow models list" to see installed models.' });
+    if (code === 'EISDIR') throw new InflowError('NOT_GGUF', `${path} is a directory, not a GGUF model file.`);
+    if (code === 'ELOOP') {
+      throw new InflowError('GGUF_PATH_INVALID', `${path} is a loop of symbolic links that never reaches a file.`, { hint: 'Point the link at the .gguf file itself.' });
+    }
+    if (code === 'ENXIO') throw notRegular(path);
+    throw new InflowError('GGUF_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
  * Reads a GGUF file's header (metadata and tensor table) without loading tensor data, and checks that the
  * file is long enough to hold every tensor. Use it to validate a model before loading it, and to copy
  * tokenizers out of vocab-only files. Throws InflowError GGUF_NOT_FOUND, NOT_GGUF, GGUF_TRUNCATED,
- * GGUF_CORRUPT or GGUF_UNSUPPORTED_VERSION.
+ * GGUF_CORRUPT, GGUF_PATH_INVALID or GGUF_UNSUPPORTED_VERSION.
  */
 export function readGgufFile(path: string): GgufFileInfo {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InflowError('GGUF_NOT_FOUND', `Model file not found: ${path}`, { hint: 'Check the path, or run "inflow models list" to see installed models.' });
-    if (code === 'EISDIR') throw new InflowError('NOT_GGUF', `${path} is a directory, not a GGUF model file.`);
-    throw new InflowError('GGUF_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
+  const fd = openModelFile(path);
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw new InflowError('NOT_GGUF', `${path} is a directory, not a GGUF model file.`);
+    if (!stat.isFile()) throw notRegular(path);
     const size = stat.size;
     if (size < 4) throw new InflowError('NOT_GGUF', `${path} is not a GGUF model file (${size} bytes).`, { hint: 'Inflow runs GGUF models (llama.cpp format).' });
     const cursor = new FileCursor(fd, size, path);
@@ -138,7 +162,9 @@ export function readGgufFile(path: string): GgufFileInfo {
     }
     const version = cursor.u32();
     if (version < 2 || version > 3) {
-      throw new InflowError('GGUF_UNSUPPORTED_VERSION', `${path} is GGUF version ${version}; versions 2 and 3 are supported.`);
+      throw new InflowError('GGUF_UNSUPPORTED_VERSION', `${path} is GGUF version ${version}; versions 2 and 3 are supported.`, {
+        hint: version < 2 ? 'Convert the model again with a current llama.cpp (convert_hf_to_gguf.py).' : 'The file is damaged, or newer than this llama.cpp build: download it again or update Inflow.',
+      });
     }
     const tensorCount = cursor.count('a tensor count');
     const kvCount = cursor.count('a metadata count');

@@ -2,9 +2,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { InflowError } from '../errors.ts';
-import { readGgufFile } from '../gguf/gguf-reader.ts';
+import { assertGgufModelFile } from '../models/check-model-file.ts';
 import { assertFits, estimateFit, kvBytesPerToken, systemBudget, type HardwareBudget } from '../models/hardware-fit.ts';
 import { resolveInstalledModel } from '../models/model-registry.ts';
+import { ensureModelLoadsSafely } from './model-probe.ts';
 import { clearLlamaLog, recordLlamaLog, takeLlamaErrors } from './llama-log.ts';
 import { LocalModel, type ContextSettings } from './local-model.ts';
 
@@ -39,12 +40,18 @@ export interface LoadModelOptions extends Partial<ContextSettings> {
   signal?: AbortSignal;
   /** Overrides the measured RAM/VRAM in the fit check (tests). */
   budget?: HardwareBudget;
+  /**
+   * false: skip loading a never-loaded model in a throwaway process first (see model-probe.ts). Only for
+   * callers that are themselves a throwaway process.
+   */
+  probe?: boolean;
 }
 
 /**
  * The local inference engine: one node-llama-cpp runtime per process (loading it costs about a second), which
- * loads GGUF models as LocalModels. Checks a file before loading it, so a missing, truncated or foreign file
- * or a model too large for this machine gets a clear InflowError instead of a native crash.
+ * loads GGUF models as LocalModels. Checks a file before loading it, so a missing, truncated or foreign file,
+ * hyper-parameters llama.cpp aborts on, or a model too large for this machine get a clear InflowError instead
+ * of a native crash; a model never loaded on this machine is loaded first in a throwaway process.
  */
 export class Engine {
   readonly llama: Llama;
@@ -73,13 +80,7 @@ export class Engine {
 
   async loadModel(options: LoadModelOptions): Promise<LocalModel> {
     const { file, id } = this.resolveFile(options);
-    const header = readGgufFile(file);
-    if (header.metadata.get('general.type')?.value === 'adapter') {
-      throw new InflowError('NOT_A_MODEL', `${file} is a LoRA adapter, not a model.`, { hint: 'Load its base model and apply the adapter with setAdapter().' });
-    }
-    if (header.tensors.length === 0) {
-      throw new InflowError('NOT_A_MODEL', `${file} holds only a vocabulary (no weights).`, { hint: 'Use a full GGUF model file.' });
-    }
+    const { header } = assertGgufModelFile(file);
     const contextSize = options.contextSize ?? 4096;
     const sequences = options.sequences ?? 1;
     const useGpu = this.llama.gpu !== false && options.gpuLayers !== 0;
@@ -91,6 +92,9 @@ export class Engine {
       useGpu,
       label: id,
     }));
+    // A model that never loaded on this machine is tried in a throwaway process first: llama.cpp aborts the
+    // process on some broken files, and in the desktop app that process would be the app.
+    if (options.probe !== false) await ensureModelLoadsSafely(header, options.signal);
     let llamaModel: LlamaModel;
     clearLlamaLog();
     try {

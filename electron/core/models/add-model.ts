@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InflowError } from '../errors.ts';
-import { readGgufFile } from '../gguf/gguf-reader.ts';
+import { ensureModelLoadsSafely } from '../llm/model-probe.ts';
+import { assertGgufModelFile } from './check-model-file.ts';
 import { sha256File } from './download-file.ts';
 import { formatBytes, freeDiskBytes } from './hardware-fit.ts';
 import { installedModelPath, listInstalledModels, registerInstalledModel, type InstalledModel } from './model-registry.ts';
@@ -24,32 +25,14 @@ export interface AddModelResult {
   alreadyInstalled: boolean;
 }
 
-/**
- * Checks that a file is a GGUF model llama.cpp can load as a model: a readable GGUF header with weights, and
- * not a LoRA adapter. Throws NOT_GGUF / GGUF_TRUNCATED / GGUF_CORRUPT (from the reader) or NOT_A_MODEL.
- */
-export function assertGgufModelFile(file: string): { architecture: string | null; bytes: number } {
-  if (!fs.existsSync(file)) throw new InflowError('GGUF_NOT_FOUND', `There is no file ${file}.`, { hint: 'Check the path.' });
-  const header = readGgufFile(file);
-  if (header.metadata.get('general.type')?.value === 'adapter') {
-    throw new InflowError('NOT_A_MODEL', `${file} is a LoRA adapter, not a model.`, {
-      hint: 'Add its base model instead; adapters are applied on top of a model (Training screen, or --adapter).',
-    });
-  }
-  if (header.tensors.length === 0) {
-    throw new InflowError('NOT_A_MODEL', `${file} holds only a vocabulary (no weights).`, { hint: 'Use a full GGUF model file.' });
-  }
-  const architecture = header.metadata.get('general.architecture')?.value;
-  return { architecture: typeof architecture === 'string' ? architecture : null, bytes: header.fileSize };
-}
-
 /** A registry id from a file name: letters, digits, ".", "_" and "-". */
 function idFromFile(file: string): string {
   return path.basename(file).replace(/\.gguf$/i, '').replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'model';
 }
 
 /**
- * Registers a GGUF file the user already has as an installed model, after checking it is a real model. By
+ * Registers a GGUF file the user already has as an installed model, after checking it is a real model that
+ * llama.cpp loads (tried in a throwaway process unless it loaded on this machine before). By
  * default the registry references the file in place (removing the model later leaves the file alone); with
  * mode 'copy' the file is copied into the models folder first (removing the model deletes the copy only).
  */
@@ -57,7 +40,7 @@ export async function addModelFile(options: AddModelOptions): Promise<AddModelRe
   const { modelsDir } = options;
   const source = path.resolve(options.file);
   const mode = options.mode ?? 'link';
-  const { bytes } = assertGgufModelFile(source);
+  const { bytes, header } = assertGgufModelFile(source);
   const id = options.name ?? idFromFile(source);
   if (!/^[a-zA-Z0-9._-]+$/.test(id)) {
     throw new InflowError('INVALID_MODEL_ID', `"${id}" is not a valid model name (letters, digits, ".", "_" and "-").`, { hint: 'Pass another --name.' });
@@ -69,6 +52,8 @@ export async function addModelFile(options: AddModelOptions): Promise<AddModelRe
       hint: 'Choose another name with --name, or remove the installed one first with "inflow models rm".',
     });
   }
+  // Tried once in a throwaway process, so a model llama.cpp would abort on is refused here, not at first use.
+  await ensureModelLoadsSafely(header, options.signal);
   fs.mkdirSync(modelsDir, { recursive: true });
   let file = path.basename(source);
   let referenced: string | undefined = source;
