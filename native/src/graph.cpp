@@ -105,6 +105,15 @@ ggml_tensor* layer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T, cons
   return ggml_add(b.ctx, h, b.feedForward(b.norm(h, l.ffnNorm), il));
 }
 
+// x clamped to [-limit, limit] with torch.clamp's gradient (none outside the range). STEP has no gradient in ggml's
+// autodiff, so the masks act as stop-gradients: x * inside + limit * above - limit * below.
+ggml_tensor* clampNoGrad(ggml_context* ctx, ggml_tensor* x, float limit) {
+  ggml_tensor* above = ggml_step(ctx, ggml_scale_bias(ctx, x, 1.0f, -limit));
+  ggml_tensor* below = ggml_step(ctx, ggml_scale_bias(ctx, x, -1.0f, -limit));
+  ggml_tensor* inside = ggml_mul(ctx, ggml_step(ctx, ggml_scale_bias(ctx, x, 1.0f, limit)), ggml_step(ctx, ggml_scale_bias(ctx, x, -1.0f, limit)));
+  return ggml_add(ctx, ggml_mul(ctx, x, inside), ggml_scale(ctx, ggml_sub(ctx, above, below), limit));
+}
+
 GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t n, GraphInputs& in) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
@@ -146,7 +155,8 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
     in.coefA = input(ctx, GGML_TYPE_F32, n, 0, "coef_a");
     in.lo = input(ctx, GGML_TYPE_F32, n, 0, "clip_lo");
     in.hi = input(ctx, GGML_TYPE_F32, n, 0, "clip_hi");
-    ggml_tensor* ratio = ggml_exp(ctx, ggml_sub(ctx, out.logp, in.old));
+    // verl: the log-ratio is clamped to [-20, 20] before exp (no gradient outside, as torch.clamp)
+    ggml_tensor* ratio = ggml_exp(ctx, clampNoGrad(ctx, ggml_sub(ctx, out.logp, in.old), 20.0f));
     // STEP has no gradient in ggml's autodiff, so these masks act as stop-gradients (the PPO min/max branches)
     ggml_tensor* active = ggml_mul(ctx, ggml_step(ctx, ggml_sub(ctx, in.hi, ratio)), ggml_step(ctx, ggml_sub(ctx, ratio, in.lo)));
     ggml_tensor* bound = ggml_add(ctx, ggml_mul(ctx, in.hi, ggml_step(ctx, ggml_sub(ctx, ratio, in.hi))),
@@ -157,8 +167,13 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
   if (objective == Objective::Grpo && b.options.klTerm) {
     in.ref = input(ctx, GGML_TYPE_F32, n, 0, "ref_logp");
     in.coefK = input(ctx, GGML_TYPE_F32, n, 0, "coef_k");
-    ggml_tensor* d = ggml_sub(ctx, in.ref, out.logp);
+    // verl's low_var_kl: d = ref - logp clamped to [-20, 20], k3 = e^d - d - 1 clamped to [-10, 10] (k3 >= 0, so
+    // only the upper bound can bind); no gradient where a clamp binds
+    ggml_tensor* d = clampNoGrad(ctx, ggml_sub(ctx, in.ref, out.logp), 20.0f);
     ggml_tensor* k3 = ggml_scale_bias(ctx, ggml_sub(ctx, ggml_exp(ctx, d), d), 1.0f, -1.0f);
+    ggml_tensor* over = ggml_step(ctx, ggml_scale_bias(ctx, k3, 1.0f, -10.0f));  // k3 > 10
+    ggml_tensor* under = ggml_step(ctx, ggml_scale_bias(ctx, k3, -1.0f, 10.0f));  // k3 < 10
+    k3 = ggml_add(ctx, ggml_mul(ctx, k3, under), ggml_scale(ctx, over, 10.0f));
     out.loss = ggml_add(ctx, out.loss, ggml_sum(ctx, ggml_mul(ctx, in.coefK, k3)));
   }
   ggml_set_name(out.loss, "loss");

@@ -96,12 +96,12 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
       const int32_t t = batch.tokenOf[j];
       const double logp = pass.logp[j];
       if (!s.refLogp.empty()) {
-        const double d = s.refLogp[t] - logp;
-        klSum += std::exp(d) - d - 1.0;
+        const double d = std::clamp(s.refLogp[t] - logp, -20.0, 20.0);  // as the loss: verl's clamps
+        klSum += std::min(std::exp(d) - d - 1.0, 10.0);
         ++klCount;
       }
       if (grpo && s.advantage != 0) {
-        const double ratio = selfRatio_ ? 1.0 : std::exp(logp - s.oldLogp[t]);
+        const double ratio = selfRatio_ ? 1.0 : std::exp(std::clamp(logp - s.oldLogp[t], -20.0, 20.0));
         ++clipCandidates;
         if (s.advantage > 0 && ratio > 1.0 + o.clipHigh) ++clipped;
         if (s.advantage < 0 && (ratio < 1.0 - o.clipLow || (o.dualClip > 0 && ratio > o.dualClip))) ++clipped;

@@ -8,11 +8,11 @@ import { InflowError } from '../../core/errors.ts';
 import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
-import { parseDuration, type TrainingConfig } from '../../core/training/training-config.ts';
+import { parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
-import { renderProgress, stepLine } from '../../core/training/progress-format.ts';
+import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
 
 const usage = `Usage:
   inflow train --dataset FILE|NAME --model PATH [--group 8] [--steps N] [--budget 30m] [options]
@@ -22,9 +22,11 @@ const usage = `Usage:
   inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL (TRL / verl)
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
-  --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N
+  --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
+  --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
-  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu`;
+  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
+A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.`;
 
 const options = {
   dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
@@ -32,7 +34,7 @@ const options = {
   rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
   'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
-  threads: { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
+  threads: { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
 } as const;
 
 /** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
@@ -64,17 +66,22 @@ export const command: CliCommand = {
       else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
       return;
     }
-    if (action !== undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
+    // `train --resume RUN_ID`: the id is the first positional
+    const resumeId = values.resume ? action : undefined;
+    if (action !== undefined && resumeId === undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
 
     const config = configFrom(values);
     let resumeRunId: string | undefined;
     let datasetId: string | undefined;
     let modelPath: string;
+    // the rollouts' context, agent steps and threads: the run's own on a resume (stored with it), else the flags
+    let session = resolveTrainingConfig(config);
     if (values.resume) {
-      const run = target !== undefined ? store.getRun(target) : store.latestUnfinished();
+      const run = resumeId !== undefined ? store.getRun(resumeId) : store.latestUnfinished();
       if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
       resumeRunId = run.id;
       modelPath = run.baseModel;
+      session = { ...run.config, ...config };
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = path.resolve(values.model);
@@ -83,20 +90,20 @@ export const command: CliCommand = {
     }
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
-    const session = await openTrainingSession({
-      backend, modelPath, ...(values.context ? { contextSize: Number(values.context) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
-      sequences: Number(values.sequences ?? Math.min(4, config.groupSize ?? 8)), ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.cpu ? { gpu: false as const } : {}),
+    const engineSession = await openTrainingSession({
+      backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
+      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(values.cpu ? { gpu: false as const } : {}),
     });
     const progress = progressPrinter(context);
     try {
       const result = await train({
-        db: backend.db, runs: backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
+        db: backend.db, runs: backend.runs, agent: engineSession.agent, planner: engineSession.planner, judge: engineSession.judge,
         adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
         ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
         startTrainer: (init) => startTrainerProcess({
-          init: { ...init, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal,
+          init, signal: context.signal,
           onProgress: (phase, detail) => {
-            if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), `update ${phase.slice(7)} ${Number(detail.microBatch) + 1}/${String(detail.microBatches)}`)}`);
+            if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
           },
         }),
       });
@@ -105,10 +112,11 @@ export const command: CliCommand = {
         context.stderr.write('\n');
         context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
         if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
+        for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
         if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
       }
     } finally {
-      await session.close();
+      await engineSession.close();
     }
   },
 };
@@ -126,6 +134,12 @@ function configFrom(values: Record<string, string | boolean | undefined>): Parti
   set('evalLimit', num('eval-limit'));
   set('plateauPatience', num('plateau'));
   set('seed', num('seed'));
+  set('miniBatches', num('mini-batches'));
+  set('ppoEpochs', num('epochs'));
+  set('dualClip', num('dual-clip'));
+  set('contextSize', num('context'));
+  set('maxAgentSteps', num('max-steps'));
+  set('threads', num('threads'));
   if (typeof values.budget === 'string') config.budgetMs = parseDuration(values.budget);
   if (typeof values.grouping === 'string') config.grouping = values.grouping as TrainingConfig['grouping'];
   if (values['only-when-idle']) config.onlyWhenIdle = true;
@@ -163,13 +177,14 @@ function progressPrinter(context: CliContext): ((event: TrainingEvent) => void) 
     switch (event.type) {
       case 'started':
         total = event.run.config.steps;
-        if (event.resumedFromStep > 0) context.print(`Resuming run ${event.run.id} after step ${event.resumedFromStep}.`);
+        if (event.resumedFromStep > 0) context.print(`Resuming run ${event.run.id} after step ${event.resumedFromStep} (context ${event.run.config.contextSize}, ${event.run.config.maxAgentSteps} agent steps, ${event.run.config.threads || 'default'} threads).`);
         else context.print(`Training run ${event.run.id}: ${total} steps, group ${event.run.config.groupSize}, ${event.run.config.tasksPerStep} tasks per step.`);
         break;
       case 'phase': phase = event.phase; step = event.step; context.stderr.write(`\r${renderProgress(step, total, phase)}`); break;
       case 'rollout': context.stderr.write(`\r${renderProgress(event.step, total, `rollout ${event.done}/${event.total}`)}`); break;
       case 'step': context.stderr.write('\r\x1b[K'); context.print(stepLine(event.step, event.metrics)); break;
       case 'promoted': context.print(`  promoted adapter v${event.adapter.version} (${pct(event.adapter.metrics.heldoutAccuracy)} held-out)`); break;
+      case 'warning': context.stderr.write('\r\x1b[K'); context.print(`  warning: ${event.warning.message}\n  fix: ${event.warning.hint}`); break;
       case 'stopped': break;
     }
   };

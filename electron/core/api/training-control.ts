@@ -9,6 +9,7 @@ import type { TrainerChannel } from '../training/trainer-process.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
 import { train, type TrainingEvent } from '../training/training-loop.ts';
+import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/training-config.ts';
 import { InflowError } from '../errors.ts';
 
 /** Starts the process that hosts the native trainer: an Electron utility process in the app; default a Node child. */
@@ -60,6 +61,8 @@ export class TrainingControl {
         config: {
           steps: input.steps ?? preset.steps, groupSize, tasksPerStep: preset.tasksPerStep, learningRate: preset.learningRate,
           evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
+          ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
+          ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
         },
       },
     });
@@ -69,16 +72,17 @@ export class TrainingControl {
   async resume(trainingRunId: string): Promise<TrainingRunView> {
     const run = this.options.reads.getRun(trainingRunId);
     if (run.status === 'completed') throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
-    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), target: { resumeRunId: run.id } });
+    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), stored: storedTrainingConfig(run.config), target: { resumeRunId: run.id } });
   }
 
-  private async launch(input: { modelPath: string; groupSize: number; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
+  private async launch(input: { modelPath: string; groupSize: number; stored?: TrainingConfig; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
     if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const { modelPath, groupSize } = input;
+    // a resumed run keeps the context, agent steps and threads stored with it
+    const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
     const session = await openTrainingSession({
-      backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: 3,
-      ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
-      ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
+      backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: settings.maxAgentSteps,
+      contextSize: settings.contextSize, ...(settings.threads > 0 ? { threads: settings.threads } : {}),
     });
     const controller = new AbortController();
     const { events, launch, threads } = this.options;
@@ -96,6 +100,8 @@ export class TrainingControl {
           events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: phaseText(event.step, event.phase) });
         } else if (event.type === 'rollout' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Step ${event.step}: rollouts ${event.done} of ${event.total}` });
+        } else if (event.type === 'warning' && trainingRunId !== null) {
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.warning.message} Fix: ${event.warning.hint}` });
         } else if (event.type === 'promoted' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Adapter v${event.adapter.version} promoted: it beat the best held-out accuracy so far` });
         }

@@ -87,6 +87,8 @@ export function toPoint(step: number, at: number, metrics: Record<string, unknow
     kl: pick(metrics, 'kl', 'klMean'),
     loss: pick(metrics, 'loss', 'lossMean'),
     clipFraction: pick(metrics, 'clipFraction', 'clip_fraction'),
+    clipFractions: Array.isArray(metrics.updates) ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0) : null,
+    informativeFraction: pick(metrics, 'informativeFraction'),
     tokensPerSecond: pick(metrics, 'tokensPerSecond', 'tokens_per_second'),
   };
 }

@@ -21,6 +21,10 @@ export interface TrainingMetricsPoint {
   kl: number | null;
   loss: number | null;
   clipFraction: number | null;
+  /** Per optimizer update of the step (PPO mini-batches), in order. */
+  clipFractions: number[] | null;
+  /** Share of the step's groups whose rewards differed (the ones that teach anything). */
+  informativeFraction: number | null;
   tokensPerSecond: number | null;
 }
 

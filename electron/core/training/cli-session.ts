@@ -10,6 +10,7 @@ import type { Tool } from '../tools/tool.ts';
 import { createAgentRollout } from './agent-rollout.ts';
 import { EnginePlanner } from './engine-planner.ts';
 import type { RolloutAgent } from './rollout-agent.ts';
+import { defaultTrainingConfig } from './training-config.ts';
 
 export interface TrainingSessionOptions {
   backend: Backend;
@@ -40,13 +41,13 @@ export interface TrainingSession {
  */
 export async function openTrainingSession(options: TrainingSessionOptions): Promise<TrainingSession> {
   const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
-  const load = { path: options.modelPath, contextSize: options.contextSize ?? 4096, ...(options.threads === undefined ? {} : { threads: options.threads }) };
+  const load = { path: options.modelPath, contextSize: options.contextSize ?? defaultTrainingConfig.contextSize, ...(options.threads === undefined ? {} : { threads: options.threads }) };
   const planner = await EnginePlanner.load(engine, { ...load, sequences: options.sequences ?? 1 });
   const fixed = await engine.loadModel(load);
   const sandbox = new PythonSandbox();
   const tools: Tool[] = [createGeneralistTool({ model: fixed }), createPythonTool({ sandbox })];
   const agent = createAgentRollout({
-    store: options.backend.runs, planner, setup: () => ({ models: { fixed }, tools }), limits: { maxSteps: options.maxSteps ?? 3 },
+    store: options.backend.runs, planner, setup: () => ({ models: { fixed }, tools }), limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
   });
   return {
     planner, fixed, agent, judge: createModelJudge(fixed),

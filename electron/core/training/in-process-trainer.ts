@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { miniBatchStep } from './minibatch-update.ts';
 import type { PolicyTrainer, TrainerInit, TrainStepRequest, TrainStepResult } from './trainer-protocol.ts';
 
 /**
@@ -14,6 +15,8 @@ export async function createInProcessTrainer(init: TrainerInit, options: { onPro
     modelPath: init.modelPath,
     lora: init.lora,
     ...(init.threads === undefined ? {} : { threads: init.threads }),
+    // every sample the rollouts can produce fits one micro-batch (the loop truncates or drops longer ones)
+    ...(init.maxSampleTokens === undefined ? {} : { maxSequenceTokens: init.maxSampleTokens, microBatchTokens: Math.max(2048, init.maxSampleTokens) }),
   });
   const atomically = async (file: string, write: (tmp: string) => Promise<void>) => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -21,26 +24,9 @@ export async function createInProcessTrainer(init: TrainerInit, options: { onPro
     fs.renameSync(tmp, file);
   };
   return {
-    async step(request: TrainStepRequest): Promise<TrainStepResult> {
-      const result = await trainer.step({
-        samples: request.samples.map(({ promptTokens, responseTokens, advantage }) => ({ promptTokens, responseTokens, advantage })),
-        objective: 'grpo',
-        learningRate: request.learningRate,
-        clipLow: request.clipLow,
-        clipHigh: request.clipHigh,
-        klBeta: request.klBeta,
-        ...(request.weightDecay === undefined ? {} : { weightDecay: request.weightDecay }),
-        ...(request.maxGradNorm === undefined ? {} : { maxGradNorm: request.maxGradNorm }),
-      }, options.onProgress === undefined ? {} : { onProgress: (p) => options.onProgress!(`update:${p.phase}`, { microBatch: p.microBatch, microBatches: p.microBatches }) });
-      return {
-        loss: result.loss,
-        kl: result.kl,
-        clipFraction: result.clipFraction,
-        tokens: result.packedTokens,
-        durationMs: result.seconds * 1000,
-        ...(result.skipped ? { skipped: result.skipReason ?? 'non-finite loss or gradient' } : {}),
-      };
-    },
+    step: (request: TrainStepRequest): Promise<TrainStepResult> => miniBatchStep(trainer, request, options.onProgress === undefined ? undefined : (p) => {
+      options.onProgress!(`update:${p.phase}`, { update: p.update, updates: p.updates, ...(p.microBatch === undefined ? {} : { microBatch: p.microBatch, microBatches: p.microBatches }), ...(p.metrics ? { metrics: p.metrics } : {}) });
+    }),
     saveAdapter: (file) => atomically(file, (tmp) => trainer.saveAdapter(tmp)),
     saveState: (file) => atomically(file, (tmp) => trainer.saveState(tmp)),
     loadState: (file) => trainer.loadState(file),

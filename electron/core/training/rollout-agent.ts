@@ -16,6 +16,8 @@ export interface RolloutOutcome {
   runId: string;
   answer: string | null;
   stopReason: string;
+  /** Why the run failed, when stopReason is 'error' (e.g. the question does not fit the context). */
+  error?: string;
 }
 
 /**

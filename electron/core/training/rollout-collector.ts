@@ -27,6 +27,10 @@ export interface CollectedGroup {
   runIds: string[];
   /** Rollouts reused from before a restart. */
   reused: number;
+  /** Rollouts run now that ended in an error (scored 0), and the first error. */
+  failed: number;
+  ran: number;
+  firstError?: string;
   rolloutMs: number;
   rewardMs: number;
 }
@@ -53,6 +57,8 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
   let rolloutMs = 0;
   let rewardMs = 0;
   let next = finished.length;
+  let failed = 0;
+  let firstError: string | undefined;
   const missing = Math.max(0, options.groupSize - finished.length);
   const worker = async () => {
     while (next < options.groupSize) {
@@ -66,6 +72,10 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
       // A run cut short by cancelling training is not a sample of the policy: leave it out (a restart reruns it).
       if (options.signal?.aborted || outcome.stopReason === 'cancelled') options.signal?.throwIfAborted();
       if (outcome.stopReason === 'cancelled') continue;
+      if (outcome.stopReason === 'error') {
+        failed++;
+        firstError ??= outcome.error ?? 'the agent run failed';
+      }
       const scored = performance.now();
       rolloutMs += scored - started;
       const reward = await options.reward(item, outcome.stopReason === 'interrupted' ? null : outcome.answer);
@@ -78,5 +88,8 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
   if (missing > 0) await Promise.all(Array.from({ length: Math.min(missing, Math.max(1, options.parallel)) }, worker));
   const used = finished.slice(0, options.groupSize);
   store.markGroup(group.id, 'complete', { rewards: used.map((r) => r.reward), reused });
-  return { groupId: group.id, rewards: used.map((r) => r.reward), runIds: used.map((r) => r.runId), reused, rolloutMs, rewardMs };
+  return {
+    groupId: group.id, rewards: used.map((r) => r.reward), runIds: used.map((r) => r.runId), reused, failed, ran: missing, rolloutMs, rewardMs,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
 }

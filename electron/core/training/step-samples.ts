@@ -5,6 +5,27 @@ import type { TrainingConfig } from './training-config.ts';
 import type { TrainingStore } from './training-store.ts';
 import type { TrainSample } from './trainer-protocol.ts';
 
+/**
+ * Samples that fit the trainer's limit (prompt + response tokens <= `limit`, the rollouts' context size): a longer
+ * one keeps its prompt and the first response tokens that fit (the token-level objective of a prefix is still
+ * right), or is dropped when its prompt alone does not fit. Both are counted for the step's metrics.
+ */
+export function fitSamples(samples: readonly TrainSample[], limit: number): { samples: TrainSample[]; truncated: number; dropped: number } {
+  let truncated = 0;
+  let dropped = 0;
+  const out: TrainSample[] = [];
+  for (const sample of samples) {
+    const room = limit - sample.promptTokens.length;
+    if (sample.responseTokens.length <= room) out.push(sample);
+    else if (room < 1) dropped++;
+    else {
+      truncated++;
+      out.push({ ...sample, responseTokens: sample.responseTokens.slice(0, room), ...(sample.oldLogprobs ? { oldLogprobs: sample.oldLogprobs.slice(0, room) } : {}) });
+    }
+  }
+  return { samples: out, truncated, dropped };
+}
+
 /** Advantages per group (with the shuffled-reward control when asked), stored on the samples; non-zero ones go to the trainer. */
 export function buildSamples(store: TrainingStore, groups: readonly CollectedGroup[], config: TrainingConfig, step: number) {
   let rewards = groups.map((g) => g.rewards.slice());

@@ -14,36 +14,66 @@ export interface TrainSample {
   responseTokens: number[];
   /** Broadcast to every response token of the turn. */
   advantage: number;
+  /** Scales the sample's tokens (SFT: e.g. how much a demonstration counts; default 1). */
+  weight?: number;
   oldLogprobs?: number[];
 }
 
-/** One Flow-GRPO update (the clipped objective, k3 KL to the base model, AdamW with gradient clipping). */
+/**
+ * One training step: the Flow-GRPO update as the reference runs it (the clipped ratio objective with dual clip,
+ * k3 KL to the base model, AdamW with gradient clipping), or SFT. The samples are shuffled and split into
+ * `miniBatches` optimizer updates per epoch; for GRPO the old policy's log-probs are computed once, before the first
+ * update, by the adapter that sampled the rollouts, so later updates see ratios that move and clipping that binds.
+ */
 export interface TrainStepRequest {
   samples: TrainSample[];
-  objective: 'grpo';
+  objective: 'grpo' | 'sft';
   clipLow: number;
   clipHigh: number;
+  /** Dual-clip bound c for negative advantages (0: off). */
+  dualClip?: number;
   klBeta: number;
   learningRate: number;
   weightDecay?: number;
   maxGradNorm?: number;
+  /** Optimizer updates per pass over the samples (PPO mini-batches; default 1). */
+  miniBatches?: number;
+  /** Passes over the samples (PPO epochs; default 1). */
+  epochs?: number;
+  /** Seed of the shuffle into mini-batches. */
+  seed?: number;
+}
+
+/** One optimizer update (one mini-batch). */
+export interface UpdateMetrics {
+  loss: number;
+  kl: number;
+  /** Fraction of the mini-batch's response tokens (with A != 0) where a clip bound binds: no gradient from them. */
+  clipFraction: number;
+  samples: number;
+  skipped?: string;
 }
 
 export interface TrainStepResult {
+  /** Means over the updates. */
   loss: number;
   kl: number;
   clipFraction: number;
   /** Tokens through the model (prompts and responses), the basis of the update's tokens/s. */
   tokens: number;
   durationMs: number;
-  /** Set when the trainer refused to apply the update (a non-finite loss or gradient), with why. */
+  /** Set when the trainer refused to apply an update (a non-finite loss or gradient), with why. */
   skipped?: string;
+  /** Per optimizer update, in order. */
+  updates?: UpdateMetrics[];
 }
 
 export interface TrainerInit {
   modelPath: string;
   lora: LoraConfig;
   threads?: number;
+  /** The longest sample (prompt + response tokens) the trainer must take: the rollouts' context size. */
+  maxSampleTokens?: number;
 }
 
 export type TrainerCommand =

@@ -16,11 +16,17 @@ export interface TrainingConfig {
   evalTemperature: number;
   /** Evaluate a candidate on held-out every N steps (and at the last step). */
   evalEvery: number;
-  /** Cap on held-out items per evaluation (0: all). */
+  /** Cap on held-out items per evaluation (0: all); the default keeps a 200k-item dataset from evaluating 40k items. */
   evalLimit: number;
   grouping: AdvantageGrouping;
   clipLow: number;
   clipHigh: number;
+  /** Dual-clip bound c for negative advantages (0: off); the reference uses 3. */
+  dualClip: number;
+  /** Optimizer updates per step (PPO mini-batches); the reference: 32 prompts x 8 rollouts in mini-batches of 8 prompts = 4. */
+  miniBatches: number;
+  /** Passes over a step's samples (PPO epochs; the reference: 1). */
+  ppoEpochs: number;
   klBeta: number;
   learningRate: number;
   weightDecay: number;
@@ -40,6 +46,15 @@ export interface TrainingConfig {
   seed: number;
   /** Shuffle rewards within each step before advantages: a control that must NOT learn. */
   shuffleRewards: boolean;
+  /**
+   * The rollouts' context size in tokens: the one source of the sample-length limit (the trainer takes samples up to
+   * this long; longer ones are truncated or dropped before the update, and counted). Stored with the run.
+   */
+  contextSize: number;
+  /** Agent steps per rollout (the reference trains with 3). Stored with the run, so a resume keeps it. */
+  maxAgentSteps: number;
+  /** CPU threads of the planner and the trainer (0: the engine's default). Stored with the run. */
+  threads: number;
 }
 
 export const defaultTrainingConfig: TrainingConfig = {
@@ -50,10 +65,13 @@ export const defaultTrainingConfig: TrainingConfig = {
   temperature: 0.7,
   evalTemperature: 0,
   evalEvery: 1,
-  evalLimit: 0,
+  evalLimit: 100,
   grouping: 'trajectory',
   clipLow: 0.2,
   clipHigh: 0.3,
+  dualClip: 3,
+  miniBatches: 4,
+  ppoEpochs: 1,
   klBeta: 0.001,
   learningRate: 1e-5,
   weightDecay: 0.01,
@@ -67,6 +85,9 @@ export const defaultTrainingConfig: TrainingConfig = {
   unloadDuringUpdate: 'auto',
   seed: 42,
   shuffleRewards: false,
+  contextSize: 4096,
+  maxAgentSteps: 3,
+  threads: 0,
 };
 
 /** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */
@@ -80,6 +101,12 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
   intAtLeast('evalEvery', config.evalEvery, 1);
   intAtLeast('evalLimit', config.evalLimit, 0);
   intAtLeast('lora.rank', config.lora.rank, 1);
+  intAtLeast('miniBatches', config.miniBatches, 1);
+  intAtLeast('ppoEpochs', config.ppoEpochs, 1);
+  intAtLeast('contextSize', config.contextSize, 64);
+  intAtLeast('maxAgentSteps', config.maxAgentSteps, 1);
+  intAtLeast('threads', config.threads, 0);
+  if (!(config.dualClip === 0 || config.dualClip > 1)) throw bad('dualClip', '0 (off) or above 1 (the reference: 3)');
   if (!(config.temperature > 0 && config.temperature <= 2)) throw bad('temperature', 'in (0, 2] (rollouts must sample)');
   if (!(config.learningRate > 0 && config.learningRate < 1)) throw bad('learningRate', 'in (0, 1)');
   if (!(config.clipLow > 0 && config.clipLow < 1)) throw bad('clipLow', 'in (0, 1)');
@@ -89,6 +116,15 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
   if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as q, v (also k, o, gate, up, down)');
   if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
   return config;
+}
+
+/**
+ * A run's stored configuration. Runs recorded before a setting existed keep the behaviour they started with: one
+ * update per step, no dual clip, every held-out item, a 4096-token context and 3 agent steps.
+ */
+export function storedTrainingConfig(stored: Partial<TrainingConfig>): TrainingConfig {
+  const legacy: Partial<TrainingConfig> = { dualClip: 0, miniBatches: 1, ppoEpochs: 1, evalLimit: 0 };
+  return { ...defaultTrainingConfig, ...legacy, ...stored, lora: { ...defaultTrainingConfig.lora, ...stored.lora } };
 }
 
 /** Parses a duration such as 30m, 2h, 90s or 1500 (ms). */

@@ -7,11 +7,11 @@ import type { Database } from '../store/database.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
 import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
-import { collectGroup, type CollectedGroup } from './rollout-collector.ts';
+import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
 import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
 import { plateaued, waitForIdle } from './run-control.ts';
-import { buildSamples } from './step-samples.ts';
-import { itemsForStep } from './step-schedule.ts';
+import { collectStep } from './step-collector.ts';
+import { buildSamples, fitSamples } from './step-samples.ts';
 import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
 import { TrainingStore, type StepMetrics, type TrainingRunRecord } from './training-store.ts';
 import type { PolicyTrainer, TrainerInit } from './trainer-protocol.ts';
@@ -25,6 +25,7 @@ export type TrainingEvent =
   | { type: 'rollout'; step: number; done: number; total: number }
   | { type: 'step'; step: number; metrics: StepMetrics }
   | { type: 'promoted'; adapter: AdapterRecord }
+  | { type: 'warning'; step: number; warning: LearningWarning }
   | { type: 'stopped'; reason: TrainingStopReason };
 
 export interface TrainOptions {
@@ -57,6 +58,8 @@ export interface TrainResult {
   lastCompletedStep: number;
   baselineAccuracy: number | null;
   bestAdapter: AdapterRecord | null;
+  /** Why the run did not learn, when it did not (also emitted as 'warning' events). */
+  warnings: LearningWarning[];
 }
 
 /**
@@ -88,8 +91,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   emit({ type: 'phase', step: run.lastCompletedStep, phase: 'trainer' });
   let trainer: PolicyTrainer | undefined;
   let stopReason: TrainingStopReason = 'steps';
+  const warnings: LearningWarning[] = [];
   try {
-    trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora });
+    trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}) });
     let step = run.lastCompletedStep;
     const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
     if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
@@ -111,6 +115,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     let bestAccuracy = Math.max(baselineAccuracy ?? -1, ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)));
     const rewardHistory = history.filter((h) => h.step > 0).map((h) => h.metrics.rewardMean ?? 0);
+    const recent: Array<{ step: number; metrics: StepMetrics }> = [];
+    const stepRewards: number[][] = [];
+    const runRewards: number[] = [];
+    let lastWarnedAt = -NO_SIGNAL_PATIENCE;
 
     while (step < config.steps) {
       if (signal?.aborted) { stopReason = 'cancelled'; break; }
@@ -122,24 +130,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const stepStart = performance.now();
 
       emit({ type: 'phase', step, phase: 'rollout' });
-      const collectStart = performance.now();
-      const groups: CollectedGroup[] = [];
-      const items = itemsForStep(trainItems, step, config.tasksPerStep, config.seed);
-      const total = items.length * config.groupSize;
-      for (const item of items) {
-        groups.push(await collectGroup({
-          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, item,
-          groupSize: config.groupSize, temperature: config.temperature, parallel, seed: config.seed * 1000 + step * 100,
-          ...(signal ? { signal } : {}),
-          onRollout: (done) => emit({ type: 'rollout', step, done: groups.length * config.groupSize + done, total }),
-        }));
-      }
-      // Wall time of the phase (rollouts of a group overlap on parallel sequences), rewards taken out.
-      timings.rewardMs = sum(groups.map((g) => g.rewardMs));
-      timings.rolloutMs = performance.now() - collectStart - timings.rewardMs;
+      const collected = await collectStep({
+        store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
+        ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
+      });
+      const { groups } = collected;
+      timings.rewardMs = collected.rewardMs;
+      timings.rolloutMs = collected.rolloutMs;
+      runRewards.push(...groups.flatMap((g) => g.rewards));
 
-      const { samples, stats } = buildSamples(store, groups, config, step);
-      const metrics: StepMetrics = { rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length, rollouts: total, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+      const built = buildSamples(store, groups, config, step);
+      const fitted = fitSamples(built.samples, config.contextSize);
+      const { samples } = fitted;
+      const stats = built.stats;
+      const metrics: StepMetrics = {
+        rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
+        informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0,
+        rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
+        loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
+      };
 
       let adapterPath = currentAdapter?.path ?? null;
       let newAdapterPath: string | null = null;
@@ -149,8 +158,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
         const result = await trainer.step({
-          samples, objective: 'grpo', clipLow: config.clipLow, clipHigh: config.clipHigh, klBeta: config.klBeta,
+          samples, objective: 'grpo', clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
           learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
+          miniBatches: config.miniBatches, epochs: config.ppoEpochs, seed: config.seed * 1000 + step,
         });
         newAdapterPath = path.join(runDir, `step-${String(step).padStart(4, '0')}.gguf`);
         await trainer.saveAdapter(newAdapterPath);
@@ -159,6 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         Object.assign(metrics, {
           loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: result.tokens / (result.durationMs / 1000),
           trainedTokens: result.tokens, ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
+          ...(result.updates ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) } : {}),
         });
         emit({ type: 'phase', step, phase: 'swap' });
         const swapStart = performance.now();
@@ -203,12 +214,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (adapterPath !== (currentAdapter?.path ?? null)) await options.planner.setAdapter(currentAdapter?.path ?? null);
       rewardHistory.push(metrics.rewardMean ?? 0);
       emit({ type: 'step', step, metrics });
+      stepRewards.push(groups.flatMap((g) => g.rewards));
+      recent.push({ step, metrics });
+      const warning = noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
+      if (warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE) {
+        lastWarnedAt = recent.length;
+        warnings.push(warning);
+        emit({ type: 'warning', step, warning });
+      }
       if (promoted !== null) emit({ type: 'promoted', adapter: promoted });
     }
     if (signal?.aborted) stopReason = 'cancelled';
+    if (currentAdapter === null && stopReason !== 'cancelled') {
+      const warning = noAdapterWarning(store.getRun(run.id).lastCompletedStep, runRewards);
+      if (warning !== null) {
+        warnings.push(warning);
+        emit({ type: 'warning', step, warning });
+      }
+    }
     store.setStatus(run.id, stopReason === 'cancelled' || stopReason === 'budget' ? 'paused' : 'completed');
     emit({ type: 'stopped', reason: stopReason });
-    return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel) };
+    return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel), warnings };
   } catch (error) {
     if (signal?.aborted) {
       store.setStatus(run.id, 'paused');
@@ -221,16 +247,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** Settings a resume may change (given explicitly); the run keeps its stored value of every other one. */
+export const resumeSettings = ['steps', 'budgetMs', 'contextSize', 'maxAgentSteps', 'threads', 'evalLimit'] as const;
+
 function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
   if (options.resumeRunId !== undefined) {
     const run = store.getRun(options.resumeRunId);
     if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep)) throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Give more --steps to continue it, or start a new run with --dataset.' });
-    if (options.config?.steps !== undefined && options.config.steps !== run.config.steps) {
-      const config = { ...run.config, steps: options.config.steps };
+    // what a resume may change, stored with the run; everything else (the objective, the sizes) stays as it started
+    const changes = Object.fromEntries(resumeSettings.filter((key) => options.config?.[key] !== undefined).map((key) => [key, options.config![key]]));
+    if (Object.keys(changes).length > 0) {
+      const config = resolveTrainingConfig({ ...run.config, ...changes });
       store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify(config), run.id);
-    }
-    if (options.config?.budgetMs !== undefined) {
-      store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...store.getRun(run.id).config, budgetMs: options.config.budgetMs }), run.id);
     }
     return store.getRun(run.id);
   }
@@ -245,4 +273,3 @@ function limit<T>(items: T[], count: number): T[] {
   return count > 0 ? items.slice(0, count) : items;
 }
 
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -2,7 +2,7 @@ import type { Database } from '../store/database.ts';
 import { decodeFloats, decodeTokens } from '../store/blobs.ts';
 import { InflowError } from '../errors.ts';
 import { newId } from '../store/ids.ts';
-import type { TrainingConfig } from './training-config.ts';
+import { storedTrainingConfig, type TrainingConfig } from './training-config.ts';
 
 export type TrainingStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
@@ -205,7 +205,7 @@ function toRun(row: Record<string, unknown>): TrainingRunRecord {
     status: row.status as TrainingStatus,
     datasetId: row.dataset_id as string | null,
     baseModel: row.base_model as string,
-    config: JSON.parse(row.config as string) as TrainingConfig,
+    config: storedTrainingConfig(JSON.parse(row.config as string) as Partial<TrainingConfig>),
     lastCompletedStep: row.last_completed_step as number,
     error: row.error as string | null,
   };

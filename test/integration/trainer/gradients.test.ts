@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NativeTrainer, StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import { worstRelativeError } from './finite-differences.ts';
 import { testModelPath, type TestModelOptions } from '../../support/test-model.ts';
 import { allTargets, maxAbsDifference, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
 
@@ -10,41 +11,6 @@ const models: Array<{ name: string; options: TestModelOptions }> = [
   { name: 'qwen3 (q/k norm, key_length != n_embd/n_head)', options: { arch: 'qwen3' } },
   { name: 'llama3 rope frequency factors, tied embeddings', options: { arch: 'llama', ropeFreqFactors: true, tiedEmbeddings: true } },
 ];
-
-/** Loss of the current adapter (no update); gradients are left in the trainer. */
-async function loss(trainer: NativeTrainer, request: StepRequest): Promise<number> {
-  const metrics = await trainer.step({ ...request, apply: false });
-  return metrics.loss;
-}
-
-/** Largest relative error between autodiff and central differences over the top entry of every LoRA tensor. */
-async function worstRelativeError(trainer: NativeTrainer, request: StepRequest): Promise<number> {
-  await loss(trainer, request);
-  const names = trainer.parameterNames();
-  const gradients = new Map(names.map((name) => [name, trainer.getParameter(name, { gradient: true })]));
-  let worst = 0;
-  for (const name of names) {
-    const gradient = gradients.get(name) as Float32Array;
-    let index = 0;
-    for (let i = 1; i < gradient.length; i++) if (Math.abs(gradient[i] as number) > Math.abs(gradient[index] as number)) index = i;
-    const values = trainer.getParameter(name);
-    const original = values[index] as number;
-    const h = 1e-2;
-    values[index] = original + h;
-    trainer.setParameter(name, values);
-    const plus = await loss(trainer, request);
-    values[index] = original - h;
-    trainer.setParameter(name, values);
-    const minus = await loss(trainer, request);
-    values[index] = original;
-    trainer.setParameter(name, values);
-    const numeric = (plus - minus) / (2 * h);
-    const analytic = gradient[index] as number;
-    assert.ok(Math.abs(analytic) > 1e-6, `${name}: the gradient is zero, so the check would prove nothing`);
-    worst = Math.max(worst, Math.abs(numeric - analytic) / Math.max(Math.abs(analytic), Math.abs(numeric)));
-  }
-  return worst;
-}
 
 for (const model of models) {
   for (const objective of ['grpo', 'sft'] as const) {

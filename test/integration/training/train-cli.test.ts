@@ -39,6 +39,12 @@ test('inflow train runs Flow-GRPO steps on a dataset file with live metrics, the
   const again = inflow(dataDir, 'train', '--resume');
   assert.equal(again.status, 3);
   assert.match(again.stderr, /no unfinished training run/);
+  // a resume (here: one more step of the completed run) keeps the context, agent steps and threads stored with the run
+  const runId = (JSON.parse(inflow(dataDir, '--json', 'train', 'list').stdout) as Array<{ id: string }>)[0]!.id;
+  const more = inflow(dataDir, 'train', '--resume', runId, '--steps', '2', '--cpu');
+  assert.equal(more.status, 0, more.stderr);
+  assert.match(more.stdout, new RegExp(`Resuming run ${runId} after step 1 \\(context 1024, 1 agent steps, 1 threads\\)`));
+  assert.match(more.stdout, /Stopped \(steps\) after step 2/);
   const bad = inflow(dataDir, 'train', '--dataset', file, '--model', path.join(dataDir, 'missing.gguf'));
   assert.equal(bad.status, 3);
   assert.match(bad.stderr, /No model file/);
