@@ -75,6 +75,11 @@ export const startTrainingSchema = z.object({
   preset: z.enum(['quick', 'standard', 'thorough']),
   steps: z.number().int().min(1).max(10_000).optional(),
   groupSize: z.number().int().min(2).max(64).optional(),
+  /**
+   * Who judges free-form answers: absent = the executor's model when it is not the planner's, else none;
+   * null = no judge (rules only); an installed model id = that model (refused if it is the planner's own).
+   */
+  judgeModelId: z.string().min(1).max(500).nullable().optional(),
 }).strict();
 
 /** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */

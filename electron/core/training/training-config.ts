@@ -40,6 +40,8 @@ export interface TrainingConfig {
   seed: number;
   /** Shuffle rewards within each step before advantages: a control that must NOT learn. */
   shuffleRewards: boolean;
+  /** The judge model's GGUF for free-form answers, never the planner's own model (judge-choice.ts); null: rules only. */
+  judgeModel: string | null;
 }
 
 export const defaultTrainingConfig: TrainingConfig = {
@@ -67,6 +69,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   unloadDuringUpdate: 'auto',
   seed: 42,
   shuffleRewards: false,
+  judgeModel: null,
 };
 
 /** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */
