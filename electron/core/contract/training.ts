@@ -85,7 +85,11 @@ export const startTrainingSchema = z.object({
 /** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */
 export const trainingContract = {
   datasets: method<DatasetView[]>()(emptyInput),
-  importDataset: method<DatasetView>()(z.object({ path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(), heldoutFraction: z.number().min(0).max(0.9).optional() }).strict()),
+  /** Items that can never score are refused naming each; with skipUnscorable they are left out and listed in `leftOut`. */
+  importDataset: method<DatasetView & { leftOut: string[] }>()(z.object({
+    path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(),
+    heldoutFraction: z.number().min(0).max(0.9).optional(), skipUnscorable: z.boolean().optional(),
+  }).strict()),
   deleteDataset: method<{ deleted: boolean }>()(z.object({ datasetId: idSchema }).strict()),
   runs: method<TrainingRunView[]>()(emptyInput),
   metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),

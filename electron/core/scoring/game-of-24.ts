@@ -107,3 +107,30 @@ export function parseGameOf24Numbers(source: unknown): number[] | null {
   const bare = source.trim().split(/[\s,]+/);
   return bare.length === 4 && bare.every((n) => /^\d+$/.test(n)) ? bare.map(Number) : null;
 }
+
+/** The four numbers of a Game of 24 item: given, else read from the question, else from the reference expression. */
+export function gameOf24ItemNumbers(numbers: readonly number[] | undefined, question: unknown, accepted: readonly string[]): number[] | null {
+  if (numbers !== undefined) return [...numbers];
+  const fromQuestion = parseGameOf24Numbers(question);
+  if (fromQuestion !== null) return fromQuestion;
+  const fromAnswer = accepted[0]?.match(/\d+(?:\.\d+)?/g)?.map(Number) ?? [];
+  return fromAnswer.length === 4 ? fromAnswer : null;
+}
+
+/** Whether some expression over the numbers (each once; + - * / and brackets, no unary minus) makes 24. */
+export function gameOf24Solvable(numbers: readonly number[]): boolean {
+  const search = (values: number[]): boolean => {
+    if (values.length === 1) return Math.abs(values[0]! - 24) <= 1e-9;
+    for (let i = 0; i < values.length; i++) {
+      for (let j = 0; j < values.length; j++) {
+        if (i === j) continue;
+        const rest = values.filter((_, k) => k !== i && k !== j);
+        const [a, b] = [values[i]!, values[j]!];
+        const results = [a + b, a - b, a * b, ...(b === 0 ? [] : [a / b])];
+        if (results.some((value) => search([...rest, value]))) return true;
+      }
+    }
+    return false;
+  };
+  return search([...numbers]);
+}

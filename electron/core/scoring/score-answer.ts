@@ -2,7 +2,7 @@ import type { Generation } from '../llm/language-model.ts';
 import { acceptedAnswers, inferAnswerKind, type AnswerKind } from './answer-kind.ts';
 import { expectedChoice, parseChoices, resolveChoice } from './choice.ts';
 import { extractAnswer, extractAnswerSection, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
-import { checkGameOf24, parseGameOf24Numbers } from './game-of-24.ts';
+import { checkGameOf24, gameOf24ItemNumbers } from './game-of-24.ts';
 import type { Judge } from './judge.ts';
 import { normalizeAnswer } from './normalize.ts';
 import { numbersEqual, parseNumber, proseNumber, type ParsedNumber } from './numeric.ts';
@@ -75,7 +75,7 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
       return hit === undefined ? verdict(false, 'exact', `"${answer}" is not exactly any accepted answer`) : verdict(true, 'exact', `exactly "${hit}"`);
     }
     case 'gameof24': {
-      const numbers = input.numbers ?? parseGameOf24Numbers(input.question) ?? numbersOfExpression(accepted[0]);
+      const numbers = gameOf24ItemNumbers(input.numbers, input.question, accepted);
       if (numbers === null) return verdict(false, 'gameof24', 'the item does not say which four numbers to use');
       const check = checkGameOf24(answer, numbers);
       return verdict(check.correct, 'gameof24', check.reason);
@@ -113,11 +113,6 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
       return verdict(false, kind, `"${answer}" does not match ${accepted.map((a) => `"${a}"`).join(' or ')}`, false);
     }
   }
-}
-
-function numbersOfExpression(expression: string | undefined): number[] | null {
-  const numbers = expression?.match(/\d+(?:\.\d+)?/g)?.map(Number) ?? [];
-  return numbers.length === 4 ? numbers : null;
 }
 
 /**
