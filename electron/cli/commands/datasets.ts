@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
+import { readDatasetFile, type UnscorableItem } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
 import { InflowError } from '../../core/errors.ts';
@@ -8,8 +8,9 @@ import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
 import type { CliCommand } from '../command.ts';
 
 const usage = `Usage:
-  inflow datasets import FILE [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42]
-      a JSON array or JSONL of {"question", "answer", "answer_kind"?}, or a file of ../shared/benchmarks
+  inflow datasets import FILE [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42] [--skip-unscorable]
+      a JSON array or JSONL of {"question", "answer", "answer_kind"?}, or a file of ../shared/benchmarks;
+      items that can never score are refused, naming each (--skip-unscorable: import the others, list these)
   inflow datasets harvest [--name NAME] [--heldout 0.2]   your past tasks that carry a reward
   inflow datasets list
   inflow datasets show NAME
@@ -23,7 +24,7 @@ export const command: CliCommand = {
   async run(context, args) {
     const { values, positionals } = parseArgs({
       args, allowPositionals: true,
-      options: { name: { type: 'string' }, heldout: { type: 'string' }, kind: { type: 'string' }, seed: { type: 'string' } },
+      options: { name: { type: 'string' }, heldout: { type: 'string' }, kind: { type: 'string' }, seed: { type: 'string' }, 'skip-unscorable': { type: 'boolean' } },
     });
     const [action, target] = positionals;
     const store = new DatasetStore((await context.backend()).db);
@@ -37,7 +38,12 @@ export const command: CliCommand = {
       case 'import': {
         if (target === undefined) throw new InflowError('USAGE', 'Name the file to import.', { hint: usage });
         if (values.kind !== undefined && !isAnswerKind(values.kind)) throw new InflowError('USAGE', `Unknown answer kind "${values.kind}".`, { hint: 'Use exact, normalized, numeric, choice, gameof24 or judge.' });
-        const items = readDatasetFile(target, values.kind === undefined ? {} : { answerKind: values.kind as never });
+        let leftOut: UnscorableItem[] = [];
+        const items = readDatasetFile(target, {
+          ...(values.kind === undefined ? {} : { answerKind: values.kind as never }),
+          ...(values['skip-unscorable'] === true ? { onUnscorable: (unscorable: UnscorableItem[]) => { leftOut = unscorable; } } : {}),
+        });
+        for (const item of leftOut) context.stderr.write(`Left out ${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}\n`);
         show(store.create(items, {
           name: values.name ?? path.basename(target).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(target),
           ...(heldOutFraction === undefined ? {} : { heldOutFraction }), ...(seed === undefined ? {} : { seed }),

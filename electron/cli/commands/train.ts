@@ -7,6 +7,7 @@ import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-st
 import { InflowError } from '../../core/errors.ts';
 import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
+import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
 import { parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
@@ -26,7 +27,10 @@ Options:
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
-A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.`;
+A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.
+  --judge-model PATH  a model (not the planner's) that judges free-form answers; default: none, since the
+                      executor runs on the planner's own model and a model must not grade itself
+  --no-judge          rules only: answers the rules cannot settle score 0`;
 
 const options = {
   dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
@@ -35,6 +39,7 @@ const options = {
   'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
   threads: { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
+  'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' },
 } as const;
 
 /** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
@@ -76,28 +81,35 @@ export const command: CliCommand = {
     let modelPath: string;
     // the rollouts' context, agent steps and threads: the run's own on a resume (stored with it), else the flags
     let session = resolveTrainingConfig(config);
+    let judge: TrainingJudgeChoice;
     if (values.resume) {
       const run = resumeId !== undefined ? store.getRun(resumeId) : store.latestUnfinished();
       if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
       resumeRunId = run.id;
       modelPath = run.baseModel;
       session = { ...run.config, ...config };
+      if (values['judge-model'] !== undefined || values['no-judge'] === true) throw new InflowError('USAGE', 'A resumed run keeps the judge it started with.', { hint: 'Drop --judge-model / --no-judge, or start a new run.' });
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = path.resolve(values.model);
       if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+      config.judgeModel = judge.path;
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
+    if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
     const engineSession = await openTrainingSession({
       backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
       sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(values.cpu ? { gpu: false as const } : {}),
+      judge: judge.path === null ? null : { path: judge.path },
     });
     const progress = progressPrinter(context);
     try {
       const result = await train({
-        db: backend.db, runs: backend.runs, agent: engineSession.agent, planner: engineSession.planner, judge: engineSession.judge,
+        db: backend.db, runs: backend.runs, agent: engineSession.agent, planner: engineSession.planner, ...(engineSession.judge === undefined ? {} : { judge: engineSession.judge }),
         adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
         ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
         startTrainer: (init) => startTrainerProcess({
@@ -199,11 +211,11 @@ export async function evaluateAdapter(context: CliContext, input: { adapter: Ada
   if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
   const { openTrainingSession } = await import('../../core/training/cli-session.ts');
   const session = await openTrainingSession({
-    backend, modelPath: input.baseModel, ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }), ...(input.threads === undefined ? {} : { threads: input.threads }),
+    backend, modelPath: input.baseModel, judge: 'fixed', ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }), ...(input.threads === undefined ? {} : { threads: input.threads }),
   });
   try {
     await session.planner.setAdapter(input.adapter.path);
-    return await evaluateHeldOut({ items, runs: backend.runs, agent: session.agent, temperature: 0, seed: 42, signal: context.signal, reward: (item, answer) => rewardForAnswer(item, answer, { judge: session.judge, signal: context.signal }) });
+    return await evaluateHeldOut({ items, runs: backend.runs, agent: session.agent, temperature: 0, seed: 42, signal: context.signal, reward: (item, answer) => rewardForAnswer(item, answer, { ...(session.judge === undefined ? {} : { judge: session.judge }), signal: context.signal }) });
   } finally {
     await session.close();
   }

@@ -8,6 +8,7 @@ import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
 import type { TrainerChannel } from '../training/trainer-process.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
+import { chooseTrainingJudge } from '../training/judge-choice.ts';
 import { train, type TrainingEvent } from '../training/training-loop.ts';
 import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/training-config.ts';
 import { InflowError } from '../errors.ts';
@@ -47,14 +48,21 @@ export class TrainingControl {
   }
 
   /** Starts a run; resolves once it is recorded and its trainer is up. */
-  async start(input: { datasetId: string; preset: TrainingPreset; steps?: number; groupSize?: number }): Promise<TrainingRunView> {
-    const planner = this.options.settings.read().models.planner;
-    if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Choose a planner model on the Models screen first: training adapts that model.' });
+  async start(input: { datasetId: string; preset: TrainingPreset; steps?: number; groupSize?: number; judgeModelId?: string | null }): Promise<TrainingRunView> {
+    const { models } = this.options.settings.read();
+    if (models.planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Choose a planner model on the Models screen first: training adapts that model.' });
     const dataset = this.options.reads.datasets.get(input.datasetId);
     const { preset } = input;
     const groupSize = input.groupSize ?? preset.groupSize;
+    const modelPath = this.options.models.pathOf(models.planner);
+    const judge = chooseTrainingJudge({
+      plannerPath: modelPath,
+      noJudge: input.judgeModelId === null,
+      judgePath: typeof input.judgeModelId === 'string' ? this.options.models.pathOf(input.judgeModelId) : null,
+      executorPath: models.executor === null ? null : this.options.models.pathOf(models.executor),
+    });
     return this.launch({
-      modelPath: this.options.models.pathOf(planner),
+      modelPath,
       groupSize,
       target: {
         datasetId: dataset.id,
@@ -63,8 +71,10 @@ export class TrainingControl {
           evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
           ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
           ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
+          judgeModel: judge.path,
         },
       },
+      note: judge.reason,
     });
   }
 
@@ -72,17 +82,22 @@ export class TrainingControl {
   async resume(trainingRunId: string): Promise<TrainingRunView> {
     const run = this.options.reads.getRun(trainingRunId);
     if (run.status === 'completed') throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
-    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), stored: storedTrainingConfig(run.config), target: { resumeRunId: run.id } });
+    const judgeModel = typeof run.config.judgeModel === 'string' ? run.config.judgeModel : null;
+    // A resumed run keeps its judge (checked again: the file must still exist and still not be the planner's).
+    const judge = chooseTrainingJudge({ plannerPath: run.baseModel, judgePath: judgeModel, noJudge: judgeModel === null });
+    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), stored: storedTrainingConfig(run.config), judgePath: judge.path, note: judge.reason, target: { resumeRunId: run.id } });
   }
 
-  private async launch(input: { modelPath: string; groupSize: number; stored?: TrainingConfig; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
+  private async launch(input: { modelPath: string; groupSize: number; stored?: TrainingConfig; judgePath?: string | null; note?: string; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
     if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const { modelPath, groupSize } = input;
     // a resumed run keeps the context, agent steps and threads stored with it
     const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
+    const judgePath = input.judgePath ?? ('config' in input.target ? input.target.config.judgeModel ?? null : null);
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: settings.maxAgentSteps,
       contextSize: settings.contextSize, ...(settings.threads > 0 ? { threads: settings.threads } : {}),
+      judge: judgePath === null ? null : { path: judgePath },
     });
     const controller = new AbortController();
     const { events, launch, threads } = this.options;
@@ -92,7 +107,7 @@ export class TrainingControl {
         if (event.type === 'started') {
           trainingRunId = event.run.id;
           this.active.set(event.run.id, entry);
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started' });
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}` });
           resolve(this.options.reads.getRun(event.run.id));
         } else if (event.type === 'step' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
@@ -108,7 +123,7 @@ export class TrainingControl {
       };
       const entry: ActiveTraining = { controller, done: Promise.resolve() };
       entry.done = train({
-        db: this.options.backend.db, runs: this.options.backend.runs, agent: session.agent, planner: session.planner, judge: session.judge,
+        db: this.options.backend.db, runs: this.options.backend.runs, agent: session.agent, planner: session.planner, ...(session.judge === undefined ? {} : { judge: session.judge }),
         adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
         ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
         startTrainer: (init) => startTrainerProcess({

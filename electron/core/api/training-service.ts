@@ -29,15 +29,16 @@ export class TrainingReads {
     }));
   }
 
-  importDataset(input: { path: string; name?: string; heldoutFraction?: number }): DatasetView {
+  importDataset(input: { path: string; name?: string; heldoutFraction?: number; skipUnscorable?: boolean }): DatasetView & { leftOut: string[] } {
     const file = path.resolve(input.path);
-    const items = readDatasetFile(file);
+    let leftOut: string[] = [];
+    const items = readDatasetFile(file, input.skipUnscorable === true ? { onUnscorable: (unscorable) => { leftOut = unscorable.map((item) => `${item.where}: ${item.reason}`); } } : {});
     const record = this.datasets.create(items, {
       name: input.name ?? path.basename(file).replace(/\.(jsonl?|json)$/i, ''),
       source: file,
       ...(input.heldoutFraction === undefined ? {} : { heldOutFraction: input.heldoutFraction }),
     });
-    return this.listDatasets().find((dataset) => dataset.id === record.id)!;
+    return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut };
   }
 
   listRuns(): TrainingRunView[] {

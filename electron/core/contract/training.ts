@@ -79,12 +79,21 @@ export const startTrainingSchema = z.object({
   preset: z.enum(['quick', 'standard', 'thorough']),
   steps: z.number().int().min(1).max(10_000).optional(),
   groupSize: z.number().int().min(2).max(64).optional(),
+  /**
+   * Who judges free-form answers: absent = the executor's model when it is not the planner's, else none;
+   * null = no judge (rules only); an installed model id = that model (refused if it is the planner's own).
+   */
+  judgeModelId: z.string().min(1).max(500).nullable().optional(),
 }).strict();
 
 /** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */
 export const trainingContract = {
   datasets: method<DatasetView[]>()(emptyInput),
-  importDataset: method<DatasetView>()(z.object({ path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(), heldoutFraction: z.number().min(0).max(0.9).optional() }).strict()),
+  /** Items that can never score are refused naming each; with skipUnscorable they are left out and listed in `leftOut`. */
+  importDataset: method<DatasetView & { leftOut: string[] }>()(z.object({
+    path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(),
+    heldoutFraction: z.number().min(0).max(0.9).optional(), skipUnscorable: z.boolean().optional(),
+  }).strict()),
   deleteDataset: method<{ deleted: boolean }>()(z.object({ datasetId: idSchema }).strict()),
   runs: method<TrainingRunView[]>()(emptyInput),
   metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),

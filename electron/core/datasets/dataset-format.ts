@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InflowError } from '../errors.ts';
 
 import { answerKinds, inferAnswerKind, isAnswerKind, type AnswerKind } from '../scoring/answer-kind.ts';
+import { unscorableReason } from './item-scorability.ts';
 
 export type { AnswerKind };
 
@@ -29,7 +30,7 @@ const benchmarkKinds: Record<string, AnswerKind> = {
  * their shape suggests (electron/core/scoring `inferAnswerKind`). Throws DATASET_INVALID naming the
  * line or item that is wrong.
  */
-export function readDatasetFile(file: string, options: { answerKind?: AnswerKind } = {}): DatasetItemInput[] {
+export function readDatasetFile(file: string, options: { answerKind?: AnswerKind } & UnscorableHandling = {}): DatasetItemInput[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -38,16 +39,54 @@ export function readDatasetFile(file: string, options: { answerKind?: AnswerKind
   }
   const base = path.basename(file).replace(/\.(jsonl|json)$/i, '').toLowerCase();
   const fallbackKind = options.answerKind ?? benchmarkKinds[base];
-  return parseDatasetText(text, { source: file, ...(fallbackKind === undefined ? {} : { answerKind: fallbackKind }), forceKind: options.answerKind !== undefined });
+  return parseDatasetText(text, {
+    source: file, ...(fallbackKind === undefined ? {} : { answerKind: fallbackKind }), forceKind: options.answerKind !== undefined,
+    ...(options.onUnscorable === undefined ? {} : { onUnscorable: options.onUnscorable }),
+  });
 }
 
+/** An item left out because it can never score (item-scorability.ts): where it is, its question, and why. */
+export interface UnscorableItem {
+  where: string;
+  question: string;
+  reason: string;
+}
+
+/**
+ * What to do with items that can never score. Without `onUnscorable` the whole import is refused
+ * (DATASET_INVALID naming each item); with it, they are left out and reported to it.
+ */
+export interface UnscorableHandling {
+  onUnscorable?: (items: UnscorableItem[]) => void;
+}
+
+/** How many refused items a message names before "and N more". */
+const NAMED_IN_MESSAGE = 5;
+
 /** Parses dataset text (JSON array or JSONL); `source` names the file in errors. */
-export function parseDatasetText(text: string, options: { source: string; answerKind?: AnswerKind; forceKind?: boolean }): DatasetItemInput[] {
+export function parseDatasetText(text: string, options: { source: string; answerKind?: AnswerKind; forceKind?: boolean } & UnscorableHandling): DatasetItemInput[] {
   const records = splitRecords(text, options.source);
   if (records.length === 0) {
     throw new InflowError('DATASET_INVALID', `${options.source} holds no items.`, { hint: 'A dataset is a JSON array or JSONL of {"question": ..., "answer": ...} objects.' });
   }
-  return records.map(({ value, where }) => toItem(value, `${options.source} ${where}`, options.answerKind, options.forceKind ?? false));
+  const items: DatasetItemInput[] = [];
+  const unscorable: UnscorableItem[] = [];
+  for (const { value, where } of records) {
+    const item = toItem(value, `${options.source} ${where}`, options.answerKind, options.forceKind ?? false);
+    const reason = unscorableReason(item);
+    if (reason === null) items.push(item);
+    else unscorable.push({ where, question: item.question, reason });
+  }
+  if (unscorable.length > 0 && options.onUnscorable === undefined) {
+    const named = unscorable.slice(0, NAMED_IN_MESSAGE).map((item) => `${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}`);
+    const more = unscorable.length > NAMED_IN_MESSAGE ? `; and ${unscorable.length - NAMED_IN_MESSAGE} more` : '';
+    throw new InflowError('DATASET_INVALID', `${options.source}: ${unscorable.length} of ${records.length} items can never score, so training could not learn from them: ${named.join('; ')}${more}.`, {
+      hint: 'Fix those items, or import the others and leave these out (inflow datasets import FILE --skip-unscorable; in the app, tick "Leave out items that can never score").',
+    });
+  }
+  if (unscorable.length > 0) options.onUnscorable?.(unscorable);
+  if (items.length === 0) throw new InflowError('DATASET_INVALID', `${options.source}: none of its items can be scored.`, { hint: 'Check the answers and answer kinds.' });
+  return items;
 }
 
 function splitRecords(text: string, source: string): Array<{ value: unknown; where: string }> {
@@ -103,6 +142,8 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefi
   const meta: Record<string, unknown> = {};
   for (const key of ['pid', 'idx', 'id', 'source', 'level', 'Level']) if (record[key] !== undefined) meta[key] = record[key];
   if (Array.isArray(record.question) && record.question.every((n) => typeof n === 'number')) meta.numbers = record.question;
+  const options = record.options ?? record.choices;
+  if (Array.isArray(options) && options.length > 1 && options.every((o) => typeof o === 'string')) meta.choices = options;
   const split = record.split === 'test' || record.split === 'heldout' || record.split === 'held-out' ? 'heldout' : record.split === 'train' ? 'train' : undefined;
   return { question: question.trim(), answer, answerKind, meta, ...(split === undefined ? {} : { split }) };
 }

@@ -1,3 +1,4 @@
+import { evaluate, expandLatexFractions, ExpressionError, tokenize } from './arithmetic.ts';
 import { extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
 import { isUnitWord } from './normalize.ts';
 
@@ -29,8 +30,7 @@ function plainNumber(text: string): ParsedNumber | null {
 /** Simplifies LaTeX and typography to something `plainNumber` or the fraction rule can read. */
 function simplify(text: string): string {
   let value = stripAnswerWrappers(text);
-  value = value.replace(/\\[dt]?frac\s*\{([^{}]+)\}\s*\{([^{}]+)\}/g, '($1)/($2)');
-  value = value.replace(/\\[dt]?frac\s*(\d)(\d)/g, '$1/$2');
+  value = expandLatexFractions(value);
   value = value.replace(/\\left|\\right|\\!|\\,|\\;|\\ |~/g, '');
   value = value.replace(/\\text\{\s*([^}]*)\}/g, ' $1 ').replace(/\\%/g, '%').replace(/\\\$/g, '$');
   value = value.replace(/^[a-z]\s*=\s*/i, '');
@@ -72,15 +72,40 @@ export function parseNumber(input: string | number): ParsedNumber | null {
     const sign = fraction[1] === '-' ? -1 : 1;
     return { value: (sign * numerator.value) / denominator.value, decimals: null, alternatives: [] };
   }
-  return null;
+  return fractionExpression(text);
 }
 
-/** The last number written anywhere in a text (for prose like "so they meet 27 miles from A"); null when none. */
-export function lastNumberIn(text: string): ParsedNumber | null {
+/** A fraction of fractions, as `\frac{\frac{1}{2}}{3}` expands to: numbers, brackets, `/` and signs only. */
+function fractionExpression(text: string): ParsedNumber | null {
+  if (!/^[-+\d.()\s/]+$/.test(text) || !text.includes('/')) return null;
+  // Signs only (at the start or after a bracket): "3-1/2" is arithmetic, not a number.
+  if (/[-+]/.test(text.replace(/(^|\()\s*[-+]/g, '$1'))) return null;
+  try {
+    const value = evaluate(tokenize(text.replace(/^\+/, '')), [], { unaryMinus: true });
+    return Number.isFinite(value) ? { value, decimals: null, alternatives: [] } : null;
+  } catch (error) {
+    if (error instanceof ExpressionError) return null;
+    throw error;
+  }
+}
+
+/** Words that make a number in prose something other than the answer: negation, alternatives, ranges, doubt. */
+const HEDGES = /\b(?:not|no|never|none|neither|nor|either|or|between|except|unless|instead|rather|maybe|perhaps|possibly|might|unsure|guess)\b|n[’']t\b/i;
+
+/**
+ * The one number a prose answer commits to ("They meet 27 miles from A"), or why it commits to none: several
+ * different numbers ("either 41 or 42", "between 10 and 42") or a negation or hedge ("It is not 42"). Null
+ * when the text has no number. Training optimises against this reading, so it must not reward hedging.
+ */
+export function proseNumber(text: string): { number: ParsedNumber } | { refused: string } | null {
   const cleaned = text.replace(/(\d),(?=\d{3}(?:\D|$))/g, '$1');
-  const matches = [...cleaned.matchAll(/[-−]?\d+(?:\.\d+)?(?:\s*\/\s*\d+(?:\.\d+)?)?%?/g)];
-  const last = matches.at(-1);
-  return last === undefined ? null : parseNumber(last[0]);
+  const found = [...cleaned.matchAll(/[-−]?\d+(?:\.\d+)?(?:\s*\/\s*\d+(?:\.\d+)?)?%?/g)].map((m) => parseNumber(m[0])).filter((n) => n !== null);
+  if (found.length === 0) return null;
+  const distinct = [...new Set(found.map((n) => n.value))];
+  if (distinct.length > 1) return { refused: `the text names several numbers (${distinct.join(', ')})` };
+  const hedge = HEDGES.exec(cleaned)?.[0];
+  if (hedge !== undefined) return { refused: `the text hedges or negates ("${hedge}")` };
+  return { number: found.at(-1)! };
 }
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));

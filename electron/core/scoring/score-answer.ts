@@ -2,10 +2,10 @@ import type { Generation } from '../llm/language-model.ts';
 import { acceptedAnswers, inferAnswerKind, type AnswerKind } from './answer-kind.ts';
 import { expectedChoice, parseChoices, resolveChoice } from './choice.ts';
 import { extractAnswer, extractAnswerSection, extractBoxed, stripAnswerWrappers } from './extract-answer.ts';
-import { checkGameOf24, parseGameOf24Numbers } from './game-of-24.ts';
+import { checkGameOf24, gameOf24ItemNumbers } from './game-of-24.ts';
 import type { Judge } from './judge.ts';
 import { normalizeAnswer } from './normalize.ts';
-import { lastNumberIn, numbersEqual, parseNumber } from './numeric.ts';
+import { numbersEqual, parseNumber, proseNumber, type ParsedNumber } from './numeric.ts';
 
 /** What to score: the model's full output (the last `<answer>` span is extracted unless `extract` is false). */
 export interface ScoreInput {
@@ -54,8 +54,8 @@ function normalizedMatch(answer: string, accepted: readonly string[]) {
   return hit === undefined ? null : verdict(true, 'normalized', `matches "${hit}" after normalisation`);
 }
 
-function numericVerdict(answer: string, accepted: readonly string[], allowProse: boolean) {
-  const actual = parseNumber(answer) ?? (allowProse ? lastNumberIn(answer) : null);
+function numericVerdict(answer: string, accepted: readonly string[], prose?: ParsedNumber) {
+  const actual = prose ?? parseNumber(answer);
   if (actual === null) return null;
   const parsed = accepted.map(parseNumber).filter((n) => n !== null);
   if (parsed.length === 0) return null;
@@ -75,7 +75,7 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
       return hit === undefined ? verdict(false, 'exact', `"${answer}" is not exactly any accepted answer`) : verdict(true, 'exact', `exactly "${hit}"`);
     }
     case 'gameof24': {
-      const numbers = input.numbers ?? parseGameOf24Numbers(input.question) ?? numbersOfExpression(accepted[0]);
+      const numbers = gameOf24ItemNumbers(input.numbers, input.question, accepted);
       if (numbers === null) return verdict(false, 'gameof24', 'the item does not say which four numbers to use');
       const check = checkGameOf24(answer, numbers);
       return verdict(check.correct, 'gameof24', check.reason);
@@ -91,11 +91,14 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
       return normalizedMatch(answer, accepted) ?? verdict(false, 'choice', chosen === null ? 'the answer names none of the options' : 'the correct option is not among the options', false);
     }
     case 'numeric': {
-      const exact = numericVerdict(answer, accepted, false);
+      const exact = numericVerdict(answer, accepted);
       if (exact !== null) return exact;
       const normalized = normalizedMatch(answer, accepted);
       if (normalized !== null) return normalized;
-      const prose = numericVerdict(answer, accepted, true);
+      // Prose: only a text that commits to one number, without negation or hedging, can pass.
+      const inProse = proseNumber(answer);
+      if (inProse !== null && 'refused' in inProse) return verdict(false, 'numeric', `${inProse.refused}, so the rules do not accept it`, false);
+      const prose = inProse === null ? null : numericVerdict(answer, accepted, inProse.number);
       if (prose !== null) return { ...prose, decided: false, reason: `${prose.reason} (last number in the text)` };
       return verdict(false, 'numeric', 'no number found in the answer', false);
     }
@@ -104,17 +107,12 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
       const match = normalizedMatch(answer, accepted);
       if (match !== null) return match;
       if (kind === 'normalized') {
-        const numeric = numericVerdict(answer, accepted, false);
+        const numeric = numericVerdict(answer, accepted);
         if (numeric !== null) return numeric;
       }
       return verdict(false, kind, `"${answer}" does not match ${accepted.map((a) => `"${a}"`).join(' or ')}`, false);
     }
   }
-}
-
-function numbersOfExpression(expression: string | undefined): number[] | null {
-  const numbers = expression?.match(/\d+(?:\.\d+)?/g)?.map(Number) ?? [];
-  return numbers.length === 4 ? numbers : null;
 }
 
 /**

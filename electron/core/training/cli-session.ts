@@ -2,7 +2,7 @@ import { AdapterRegistry } from '../adapters/adapter-registry.ts';
 import type { Backend } from '../backend.ts';
 import { getEngine } from '../llm/engine.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import { createModelJudge } from '../scoring/judge.ts';
+import { createModelJudge, type Judge } from '../scoring/judge.ts';
 import { createGeneralistTool } from '../tools/builtin/generalist-tool.ts';
 import { createPythonTool } from '../tools/builtin/python-tool.ts';
 import { PythonSandbox } from '../tools/python/python-sandbox.ts';
@@ -22,6 +22,11 @@ export interface TrainingSessionOptions {
   /** Agent steps per rollout (the reference trains with 3). */
   maxSteps?: number;
   gpu?: false | 'auto';
+  /**
+   * The judge of free-form answers: a model file (a training run's judge, never the planner's own model: see
+   * judge-choice.ts), 'fixed' (the fixed modules' base model, for evaluating an adapter), or null/absent: none.
+   */
+  judge?: { path: string } | 'fixed' | null;
 }
 
 /** Everything a training or adapter-evaluation command needs on the local engine; `close` frees it all. */
@@ -29,14 +34,15 @@ export interface TrainingSession {
   planner: EnginePlanner;
   fixed: LocalModel;
   agent: RolloutAgent;
-  judge: ReturnType<typeof createModelJudge>;
+  /** Absent when the session has no judge: answers the rules cannot settle score 0. */
+  judge: Judge | undefined;
   close(): Promise<void>;
 }
 
 /**
  * Loads the planner (the base model, to which the training loop applies adapters) and the fixed modules' model
  * (the same base without adapter, as in the paper), with the built-in tools (generalist, Python sandbox) and
- * the local judge for free-form answers. Used by `inflow train` and `inflow adapters eval`; the app's training
+ * the judge for free-form answers when one is asked for (options.judge). Used by `inflow train` and `inflow adapters eval`; the app's training
  * service builds the same pieces in its own process.
  */
 export async function openTrainingSession(options: TrainingSessionOptions): Promise<TrainingSession> {
@@ -49,12 +55,22 @@ export async function openTrainingSession(options: TrainingSessionOptions): Prom
   const agent = createAgentRollout({
     store: options.backend.runs, planner, setup: () => ({ models: { fixed }, tools }), limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
   });
+  let judgeModel: LocalModel | undefined;
+  try {
+    judgeModel = options.judge === 'fixed' ? fixed : typeof options.judge === 'object' && options.judge !== null ? await engine.loadModel({ ...load, path: options.judge.path }) : undefined;
+  } catch (error) {
+    sandbox.dispose();
+    await planner.dispose();
+    await fixed.dispose();
+    throw error;
+  }
   return {
-    planner, fixed, agent, judge: createModelJudge(fixed),
+    planner, fixed, agent, judge: judgeModel === undefined ? undefined : createModelJudge(judgeModel),
     async close() {
       sandbox.dispose();
       await planner.dispose();
       await fixed.dispose();
+      if (judgeModel !== undefined && judgeModel !== fixed) await judgeModel.dispose();
     },
   };
 }

@@ -55,6 +55,8 @@ export interface TrainingConfig {
   maxAgentSteps: number;
   /** CPU threads of the planner and the trainer (0: the engine's default). Stored with the run. */
   threads: number;
+  /** The judge model's GGUF for free-form answers, never the planner's own model (judge-choice.ts); null: rules only. */
+  judgeModel: string | null;
 }
 
 export const defaultTrainingConfig: TrainingConfig = {
@@ -88,6 +90,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   contextSize: 4096,
   maxAgentSteps: 3,
   threads: 0,
+  judgeModel: null,
 };
 
 /** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */

@@ -98,3 +98,27 @@ function readDatasetFileFromText(records: unknown[]) {
   fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
   return readDatasetFile(file);
 }
+
+test('items that can never score are refused at import naming each, or left out and listed when asked', () => {
+  const file = path.join(tempDir(), 'mixed.jsonl');
+  const items = [
+    { question: 'Using the numbers [4, 7, 8, 8], make 24.', answer: '(7-8/8)*4', answer_kind: 'gameof24' },
+    { question: 'Make 24 from the numbers on the card.', answer: 'see card', answer_kind: 'gameof24' },
+    { question: 'Using the numbers [1, 1, 1, 1], make 24.', answer: 'none', answer_kind: 'gameof24' },
+    { question: 'How many legs has a spider?', answer: 'eight-ish', answer_kind: 'numeric' },
+    { question: 'Which colour?', answer: 'Green', answer_kind: 'choice' },
+    { question: 'Which?\nA. Red\nB. Green', answer: 'Blue', answer_kind: 'choice' },
+    { question: 'How many legs has a spider?', answer: 8, answer_kind: 'numeric' },
+    { question: 'Which colour?', answer: 'B', options: ['A. Red', 'B. Green'] },
+  ];
+  fs.writeFileSync(file, items.map((item) => JSON.stringify(item)).join('\n'));
+  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID'
+    && /5 of 8 items can never score/.test(e.message) && /line 2 .*four numbers cannot be read/.test(e.message)
+    && /line 3 .*\[1, 1, 1, 1\] makes 24/.test(e.message) && /line 4 .*not a number/.test(e.message)
+    && /line 5 .*no options/.test(e.message) && /line 6 .*names none of its options/.test(e.message) && /--skip-unscorable/.test(e.hint ?? ''));
+  let leftOut: string[] = [];
+  const kept = readDatasetFile(file, { onUnscorable: (unscorable) => { leftOut = unscorable.map((item) => item.where); } });
+  assert.deepEqual(leftOut, ['line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
+  assert.deepEqual(kept.map((item) => item.answerKind), ['gameof24', 'numeric', 'choice']);
+  assert.deepEqual(kept[2]?.meta?.choices, ['A. Red', 'B. Green'], 'an options list is kept for the choice scorer');
+});

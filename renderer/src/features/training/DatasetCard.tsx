@@ -11,6 +11,7 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
   const { notify } = useApp();
   const datasets = useQuery(() => call(inflow().training.datasets()));
   const [importPath, setImportPath] = useState('');
+  const [skipUnscorable, setSkipUnscorable] = useState(false);
 
   useEffect(() => {
     if (datasetId === '' && datasets.data?.[0] !== undefined) onChange(datasets.data[0].id);
@@ -18,11 +19,12 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
 
   const importDataset = async () => {
     try {
-      const dataset = await call(inflow().training.importDataset({ path: importPath }));
+      const dataset = await call(inflow().training.importDataset({ path: importPath, ...(skipUnscorable ? { skipUnscorable } : {}) }));
       setImportPath('');
       onChange(dataset.id);
       datasets.reload();
-      notify(`Imported ${dataset.name}: ${dataset.trainItems} training and ${dataset.heldoutItems} held-out questions.`);
+      const leftOut = dataset.leftOut.length === 0 ? '' : ` Left out ${dataset.leftOut.length} that can never score: ${dataset.leftOut.slice(0, 3).join('; ')}${dataset.leftOut.length > 3 ? '; …' : ''}`;
+      notify(`Imported ${dataset.name}: ${dataset.trainItems} training and ${dataset.heldoutItems} held-out questions.${leftOut}`);
     } catch (error) {
       notify(errorText(error), 'error');
     }
@@ -58,6 +60,7 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
         <BrowseButton kind="file" title="Choose a dataset" label="Browse for a dataset" filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]} onPicked={setImportPath} />
         <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
       </form>
+      <label className="switch-row small-text"><input type="checkbox" checked={skipUnscorable} onChange={(event) => setSkipUnscorable(event.target.checked)} /> Leave out items that can never score (otherwise the import names them and stops)</label>
     </section>
   );
 }

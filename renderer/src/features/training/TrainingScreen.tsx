@@ -11,6 +11,7 @@ import { formatWhen, modelFileName } from '../../components/format.ts';
 import { MetricsCharts } from './MetricsCharts.tsx';
 import { AdaptersTable } from './AdaptersTable.tsx';
 import { DatasetCard } from './DatasetCard.tsx';
+import { JudgePicker, type JudgeSelection } from './JudgePicker.tsx';
 
 /** Training: datasets, start/stop a Flow-GRPO run from a preset, live charts, adapter versions. */
 export function TrainingScreen({ selectedId }: { selectedId: string | undefined }) {
@@ -18,6 +19,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   const runs = useQuery(() => call(inflow().training.runs()));
   const [datasetId, setDatasetId] = useState('');
   const [preset, setPreset] = useState<TrainingPreset['id']>('quick');
+  const [judge, setJudge] = useState<JudgeSelection>(undefined);
   const [startError, setStartError] = useState<unknown>(undefined);
   const [live, setLive] = useState<Record<string, TrainingMetricsPoint[]>>({});
   const [messages, setMessages] = useState<Record<string, string>>({});
@@ -38,7 +40,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   const start = async () => {
     setStartError(undefined);
     try {
-      const run = await call(inflow().training.start({ datasetId, preset }));
+      const run = await call(inflow().training.start({ datasetId, preset, ...(judge === undefined ? {} : { judgeModelId: judge }) }));
       runs.reload();
       navigate({ screen: 'training', id: run.id });
     } catch (error) {
@@ -73,6 +75,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
               </label>
             ))}
           </div>
+          <JudgePicker value={judge} onChange={setJudge} />
           <button type="button" className="primary" disabled={datasetId === '' || noPlanner} onClick={() => void start()}><Icon name="play" />Start training</button>
           {startError !== undefined ? <ErrorNotice error={startError} /> : null}
         </section>
