@@ -6,8 +6,12 @@
  *
  * A failed build never fails `npm install`: the reason goes to `native/build/build-info.json`, and
  * `loadNativeTrainer()` reports it with code NATIVE_TRAINER_UNAVAILABLE when training is attempted.
- * `INFLOW_NATIVE_BUILD_DIR` moves the output folder; `CXX` picks the compiler.
- * Flags: `--force` rebuilds even when the sources are unchanged; `--strict` exits non-zero on failure (CI).
+ * `INFLOW_NATIVE_BUILD_DIR` moves the output folder; `CXX` picks the compiler (g++/clang++; `cl` on Windows, where
+ * MSVC is used: see build-windows.ts).
+ * Flags: `--force` rebuilds even when the sources are unchanged; `--strict` exits non-zero on failure (CI);
+ * `--prebuild` writes the release binary into `native/prebuilds/<platform>-<arch>/` (prebuildify's layout, found by
+ * electron/core/training/native-addon-location.ts), linked so that it finds libggml-base both in a checkout and in
+ * the packaged app (see prebuildRuntimePaths).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,12 +21,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureLlamaSource } from '../scripts/llama-source.ts';
+import { buildWithMsvc } from './build-windows.ts';
 
 const run = promisify(execFile);
 const nativeDir = import.meta.dirname;
 const repoRoot = path.resolve(nativeDir, '..');
+const prebuild = process.argv.includes('--prebuild');
+/** The prebuildify folder name (electron/core/training/native-addon-location.ts `prebuildName`). */
+const prebuildName = `${process.platform}-${process.arch}`;
 /** Overridable so that packaging (or a test) can build elsewhere; native-trainer.ts reads the same variable. */
-const buildDir = path.resolve(process.env.INFLOW_NATIVE_BUILD_DIR ?? path.join(nativeDir, 'build'));
+const buildDir = path.resolve((process.env.INFLOW_NATIVE_BUILD_DIR ?? '') !== '' ? process.env.INFLOW_NATIVE_BUILD_DIR as string : path.join(nativeDir, ...(prebuild ? ['prebuilds', prebuildName] : ['build'])));
 const output = path.join(buildDir, 'inflow-trainer.node');
 const infoFile = path.join(buildDir, 'build-info.json');
 const require = createRequire(path.join(repoRoot, 'package.json'));
@@ -63,7 +71,8 @@ function prebuiltPackage(): string {
   const arch = process.arch;
   if (process.platform === 'linux') return `linux-${arch}`;
   if (process.platform === 'darwin') return arch === 'arm64' ? 'mac-arm64-metal' : 'mac-x64';
-  throw new BuildError(`building the trainer on ${process.platform} is not supported yet`, 'Training works on Linux (and, unverified, macOS).');
+  if (process.platform === 'win32') return `win-${arch}`;
+  throw new BuildError(`building the trainer on ${process.platform} is not supported`, 'Inflow\'s trainer builds on Linux, macOS and Windows.');
 }
 
 function binariesDir(): string {
@@ -77,7 +86,7 @@ function binariesDir(): string {
     throw new BuildError(`node-llama-cpp's prebuilt package @node-llama-cpp/${name} is not installed`, 'Run "npm install" with optional dependencies.');
   }
   const dir = path.join(prebuilt, 'bins', name);
-  const base = process.platform === 'darwin' ? 'libggml-base.dylib' : 'libggml-base.so';
+  const base = process.platform === 'darwin' ? 'libggml-base.dylib' : process.platform === 'win32' ? 'ggml-base.dll' : 'libggml-base.so';
   if (!fs.existsSync(path.join(dir, base))) throw new BuildError(`${base} is missing from ${dir}`, 'Reinstall node-llama-cpp.');
   return dir;
 }
@@ -97,7 +106,21 @@ function nodeApiInclude(): string {
 }
 
 function compiler(): string {
-  return process.env.CXX ?? (process.platform === 'darwin' ? 'clang++' : 'g++');
+  return process.env.CXX ?? (process.platform === 'darwin' ? 'clang++' : process.platform === 'win32' ? 'cl' : 'g++');
+}
+
+/**
+ * Run-time search paths for libggml-base, relative to the addon. A local build points at the exact folder; a prebuilt
+ * binary lives in native/prebuilds/<name>/ in a checkout and in dist/native/prebuilds/<name>/ inside the packaged
+ * app (resources/app.asar.unpacked/), so it carries both, each relative to its own location. (Once node-llama-cpp
+ * has loaded its binaries, the loader also reuses the libggml-base already in the process: same SONAME on Linux,
+ * same install name on macOS, same module name on Windows, which has no rpath.)
+ */
+function runtimePaths(bins: string): string[] {
+  if (!prebuild) return [path.relative(buildDir, bins)];
+  const fromNodeModules = path.relative(path.join(repoRoot, 'node_modules'), bins);
+  return [path.join('..', '..', '..', 'node_modules', fromNodeModules), path.join('..', '..', '..', '..', 'node_modules', fromNodeModules)]
+    .map((p) => p.split(path.sep).join('/'));
 }
 
 async function hashSources(sources: string[], extra: string): Promise<string> {
@@ -127,25 +150,31 @@ async function build(force: boolean): Promise<NativeBuildInfo> {
   const cxx = compiler();
   const flags = ['-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${path.join(llama, 'ggml', 'include')}`, `-I${napi}`, `-I${addonApi}`];
-  const sourceHash = await hashSources(sources, [cxx, ...flags, bins, nodeLlamaCppVersion].join('\n'));
+  const sourceHash = await hashSources(sources, [cxx, ...flags, bins, nodeLlamaCppVersion, String(prebuild)].join('\n'));
   if (!force && fs.existsSync(output) && fs.existsSync(infoFile)) {
     const previous = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as NativeBuildInfo;
     if (previous.ok && previous.sourceHash === sourceHash) return previous;
   }
   const objectDir = path.join(buildDir, 'obj');
   fs.mkdirSync(objectDir, { recursive: true });
+  const done = { ok: true, addonPath: output, nodeLlamaCppVersion, llamaCppRelease: release.release, binariesDir: bins, sourceHash, builtAt: '' };
+  if (process.platform === 'win32') {
+    await buildWithMsvc({ cl: cxx, sources, objectDir, output, bins, includes: [path.join(llama, 'ggml', 'include'), napi, addonApi], napiDefDir: path.join(packageDir('node-api-headers'), 'def'), run, inParallel });
+    return { ...done, builtAt: new Date().toISOString() };
+  }
   const objects = sources.map((s) => path.join(objectDir, `${path.basename(s, '.cpp')}.o`));
   await inParallel(sources.map((source, i) => ({ source, object: objects[i] as string })), Math.max(1, Math.min(2, os.availableParallelism())), async ({ source, object }) => {
     await run(cxx, [...flags, '-c', source, '-o', object], { maxBuffer: 16 * 1024 * 1024 });
   });
-  const relativeBins = path.relative(buildDir, bins);
+  const rpaths = runtimePaths(bins);
   const linkFlags = process.platform === 'darwin'
-    ? ['-bundle', '-undefined', 'dynamic_lookup', path.join(bins, 'libggml-base.dylib'), `-Wl,-rpath,@loader_path/${relativeBins}`]
-    : ['-shared', `-L${bins}`, '-l:libggml-base.so', '-ldl', `-Wl,-rpath,$ORIGIN/${relativeBins}`];
+    ? ['-bundle', '-undefined', 'dynamic_lookup', path.join(bins, 'libggml-base.dylib'), ...rpaths.map((p) => `-Wl,-rpath,@loader_path/${p}`)]
+    : ['-shared', `-L${bins}`, '-l:libggml-base.so', '-ldl', ...rpaths.map((p) => `-Wl,-rpath,$ORIGIN/${p}`)];
   const temporary = `${output}.tmp`;
   await run(cxx, [...objects, '-o', temporary, ...linkFlags], { maxBuffer: 16 * 1024 * 1024 });
   fs.renameSync(temporary, output);
-  return { ok: true, addonPath: output, nodeLlamaCppVersion, llamaCppRelease: release.release, binariesDir: bins, sourceHash, builtAt: new Date().toISOString() };
+  if (prebuild) fs.rmSync(objectDir, { recursive: true, force: true });
+  return { ...done, builtAt: new Date().toISOString() };
 }
 
 function describe(error: unknown): { error: string; hint: string } {
@@ -154,7 +183,9 @@ function describe(error: unknown): { error: string; hint: string } {
   const message = error instanceof Error ? error.message : String(error);
   return {
     error: stderr !== undefined && stderr.length > 0 ? stderr.slice(0, 4000) : message,
-    hint: 'Install a C++17 compiler (g++ or clang++) and git, then run "npm run build:native".',
+    hint: process.platform === 'win32'
+      ? 'Install Visual Studio Build Tools (C++ workload) and git, open a "Developer PowerShell" (cl and lib on PATH), then run "npm run build:native".'
+      : 'Install a C++17 compiler (g++ or clang++) and git, then run "npm run build:native".',
   };
 }
 

@@ -1,15 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDatasetFile, type UnscorableItem } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
 import { InflowError } from '../../core/errors.ts';
+import { findBenchmark, resolveBenchmarksDir } from '../../core/eval/benchmark-catalog.ts';
 import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
 import type { CliCommand } from '../command.ts';
 
 const usage = `Usage:
-  inflow datasets import FILE [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42] [--skip-unscorable]
-      a JSON array or JSONL of {"question", "answer", "answer_kind"?}, or a file of ../shared/benchmarks;
+  inflow datasets import FILE|BENCHMARK [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42] [--skip-unscorable]
+      a JSON array or JSONL of {"question", "answer", "answer_kind"?}, or a benchmark shipped with Inflow by
+      name (gameof24, aime24, medqa, ...: resources/benchmarks, or INFLOW_BENCHMARKS_DIR);
       items that can never score are refused, naming each (--skip-unscorable: import the others, list these)
   inflow datasets harvest [--name NAME] [--heldout 0.2]   your past tasks that carry a reward
   inflow datasets list
@@ -38,14 +41,17 @@ export const command: CliCommand = {
       case 'import': {
         if (target === undefined) throw new InflowError('USAGE', 'Name the file to import.', { hint: usage });
         if (values.kind !== undefined && !isAnswerKind(values.kind)) throw new InflowError('USAGE', `Unknown answer kind "${values.kind}".`, { hint: 'Use exact, normalized, numeric, choice, gameof24 or judge.' });
+        // a benchmark's name (not an existing file) reads the shipped file of that benchmark
+        const benchmark = fs.existsSync(target) ? undefined : findBenchmark(target);
+        const file = benchmark === undefined ? target : path.join(resolveBenchmarksDir(), benchmark.file);
         let leftOut: UnscorableItem[] = [];
-        const items = readDatasetFile(target, {
+        const items = readDatasetFile(file, {
           ...(values.kind === undefined ? {} : { answerKind: values.kind as never }),
           ...(values['skip-unscorable'] === true ? { onUnscorable: (unscorable: UnscorableItem[]) => { leftOut = unscorable; } } : {}),
         });
         for (const item of leftOut) context.stderr.write(`Left out ${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}\n`);
         show(store.create(items, {
-          name: values.name ?? path.basename(target).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(target),
+          name: values.name ?? path.basename(file).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(file),
           ...(heldOutFraction === undefined ? {} : { heldOutFraction }), ...(seed === undefined ? {} : { seed }),
         }));
         return;

@@ -23,7 +23,7 @@ const usage = `Usage:
   inflow eval items ID [--wrong]                  each item's answer, verdict and reason
 
 Benchmarks by name: bamboogle, 2wiki, hotpotqa, musique, gaia, aime24, amc23, gameof24, medqa
-(read from ../shared/benchmarks, INFLOW_BENCHMARKS_DIR or --benchmarks-dir), or any JSON array / JSONL file
+(shipped with Inflow in resources/benchmarks; INFLOW_BENCHMARKS_DIR or --benchmarks-dir read another folder), or any JSON array / JSONL file
 of {"question" (or "query"), "answer"} items.
 
 Options:

@@ -17,7 +17,7 @@ export interface DatasetItemInput {
   split?: 'train' | 'heldout';
 }
 
-/** The answer kind of each benchmark file in ../shared/benchmarks (see its README). */
+/** The answer kind of each benchmark file shipped in resources/benchmarks (see its README). */
 const benchmarkKinds: Record<string, AnswerKind> = {
   aime24: 'numeric', amc23: 'numeric', gameof24: 'gameof24', medqa: 'choice',
   bamboogle: 'normalized', '2wiki': 'normalized', hotpotqa: 'normalized', musique: 'normalized', gaia: 'normalized',
@@ -26,7 +26,7 @@ const benchmarkKinds: Record<string, AnswerKind> = {
 /**
  * Reads a Q&A dataset: a JSON array or JSONL, one object per item with `question` (or `query`), `answer`
  * (or `result` / `final_answer` / `ground_truth`) and an optional `answer_kind`/`kind`. Benchmark files in the
- * ../shared/benchmarks format are recognised by name and get their kind; other items without a kind get the one
+ * resources/benchmarks format are recognised by name and get their kind; other items without a kind get the one
  * their shape suggests (electron/core/scoring `inferAnswerKind`). Throws DATASET_INVALID naming the
  * line or item that is wrong.
  */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { repoRoot } from '../paths.ts';
+import { resourcesDir } from '../paths.ts';
 
 /** A benchmark Inflow knows by name: the AgentFlow paper's evaluation sets. */
 export interface BenchmarkInfo {
@@ -26,12 +26,15 @@ export const benchmarkCatalog: readonly BenchmarkInfo[] = [
 /** Environment variable naming another folder of benchmark files. */
 export const BENCHMARKS_DIR_ENV = 'INFLOW_BENCHMARKS_DIR';
 
-/** Where named benchmarks are read from: the option, else INFLOW_BENCHMARKS_DIR, else `../shared/benchmarks` beside the repository. */
+/** The benchmark files that ship with Inflow (resources/benchmarks: source and licences in its README.md). */
+export const shippedBenchmarksDir = path.join(resourcesDir, 'benchmarks');
+
+/** Where named benchmarks are read from: the option, else INFLOW_BENCHMARKS_DIR, else the shipped resources/benchmarks. */
 export function resolveBenchmarksDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (explicit !== undefined && explicit !== '') return path.resolve(explicit);
   const fromEnv = env[BENCHMARKS_DIR_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return path.resolve(fromEnv);
-  return path.resolve(repoRoot, '..', 'shared', 'benchmarks');
+  return shippedBenchmarksDir;
 }
 
 /** The catalog entry for a name ("GAIA", "game-of-24" and "gameof24" all work); undefined when unknown. */

@@ -36,6 +36,7 @@
  *   (named as in the adapter file), for inspection and gradient checks.
  */
 import fs from 'node:fs';
+import { addonCandidates, locateNativeAddon, prebuildName } from './native-addon-location.ts';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Llama } from 'node-llama-cpp';
@@ -230,9 +231,9 @@ interface BuildInfo {
 }
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-/** Where `native/build.ts` put the addon (INFLOW_NATIVE_BUILD_DIR moves it, e.g. for packaging). */
+/** The addon's folder: INFLOW_NATIVE_BUILD_DIR, else a local build, else the prebuilt binary (native-addon-location.ts). */
 function buildDir(): string {
-  return path.resolve(process.env.INFLOW_NATIVE_BUILD_DIR ?? path.join(repoRoot, 'native', 'build'));
+  return locateNativeAddon(path.join(repoRoot, 'native')).dir;
 }
 const targetAliases: Record<string, LoraTarget> = {
   q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
@@ -278,7 +279,7 @@ async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerMod
     throw unavailable(`node-llama-cpp could not load its binaries: ${(error as Error).message}`, 'Run "npx node-llama-cpp inspect gpu" to see why.');
   }));
   const infoFile = path.join(buildDir(), 'build-info.json');
-  if (!fs.existsSync(infoFile)) throw unavailable('it was never built', 'Run "npm run build:native".');
+  if (!fs.existsSync(infoFile)) throw unavailable(`no build and no prebuilt binary for ${prebuildName()} (looked in ${addonCandidates(path.join(repoRoot, 'native')).map((c) => c.dir).join(', ')})`, 'Reinstall Inflow; in a checkout, run "npm run build:native".');
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
   if (!info.ok) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
   // next to build-info.json rather than the absolute path recorded at build time, so a moved checkout still works

@@ -15,7 +15,7 @@ const rejects = (fn: () => unknown, code: string, ...patterns: RegExp[]) => {
   });
 };
 
-describe('loadBenchmark by name (../shared/benchmarks)', () => {
+describe('loadBenchmark by name (the shipped resources/benchmarks)', () => {
   it('loads every catalog benchmark with a question and an answer kind per item', () => {
     const kinds: Record<string, string> = { aime24: 'numeric', amc23: 'numeric', gameof24: 'gameof24', medqa: 'choice' };
     for (const info of benchmarkCatalog) {

@@ -5,12 +5,13 @@ import { test } from 'node:test';
 import { readDatasetFile } from '../../../electron/core/datasets/dataset-format.ts';
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../../electron/core/datasets/user-tasks.ts';
+import { shippedBenchmarksDir } from '../../../electron/core/eval/benchmark-catalog.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
-const benchmarks = path.resolve(import.meta.dirname, '../../../../shared/benchmarks');
+const benchmarks = shippedBenchmarksDir;
 
 test('a JSONL dataset is imported, split reproducibly into train and held-out, and read back', () => {
   const dir = tempDir();
