@@ -66,16 +66,22 @@ class Model:
     def rms_norm(self, x, weight):
         return x * self.torch.rsqrt((x * x).mean(-1, keepdim=True) + self.eps) * weight
 
-    def rope(self, x, positions):
-        """x [T, heads, head_dim]; ggml_rope_ext with ext_factor 0 and attn_factor 1."""
+    def rope_angles(self, T):
+        """cos and sin [T, 1, n_rot / 2] of ggml_rope_ext with ext_factor 0 and attn_factor 1."""
         torch = self.torch
         half = self.n_rot // 2
         i = torch.arange(half, dtype=torch.float64)
-        theta = positions.to(torch.float64)[:, None] * self.rope_base ** (-2.0 * i / self.n_rot)[None, :]
+        theta = torch.arange(T, dtype=torch.float64)[:, None] * self.rope_base ** (-2.0 * i / self.n_rot)[None, :]
         if self.rope_freqs is not None:
             theta = theta / self.rope_freqs[:half].to(torch.float64)[None, :]
         theta = theta * self.freq_scale
-        cos, sin = torch.cos(theta).to(x.dtype)[:, None, :], torch.sin(theta).to(x.dtype)[:, None, :]
+        return torch.cos(theta).to(self.dtype)[:, None, :], torch.sin(theta).to(self.dtype)[:, None, :]
+
+    def rope(self, x, angles):
+        """x [T, heads, head_dim] rotated by `angles` (NEOX: halves; NORM: adjacent pairs)."""
+        torch = self.torch
+        cos, sin = angles
+        half = self.n_rot // 2
         rot, rest = x[..., :self.n_rot], x[..., self.n_rot:]
         if self.neox:
             x0, x1 = rot[..., :half], rot[..., half:]
@@ -99,7 +105,7 @@ class Model:
         """Final normed hidden states [T, n_embd] of one sequence (causal attention, positions 0..T-1)."""
         torch = self.torch
         T = len(tokens)
-        positions = torch.arange(T)
+        angles = self.rope_angles(T)
         x = self.weights['token_embd.weight'][torch.tensor(tokens, dtype=torch.long)]
         mask = torch.full((T, T), float('-inf'), dtype=x.dtype).triu(1)
         group = self.n_head // self.n_head_kv
@@ -112,10 +118,10 @@ class Model:
             if self.w(p + 'attn_q_norm.weight') is not None:
                 q = self.rms_norm(q, self.w(p + 'attn_q_norm.weight'))
                 k = self.rms_norm(k, self.w(p + 'attn_k_norm.weight'))
-            q = self.rope(q, positions).transpose(0, 1)                                  # [H, T, hd]
-            k = self.rope(k, positions).transpose(0, 1).repeat_interleave(group, dim=0)  # [H, T, hd]
+            q = self.rope(q, angles).transpose(0, 1) * (1.0 / math.sqrt(self.head_dim))  # [H, T, hd]
+            k = self.rope(k, angles).transpose(0, 1).repeat_interleave(group, dim=0)     # [H, T, hd]
             v = v.transpose(0, 1).repeat_interleave(group, dim=0)
-            scores = (q @ k.transpose(1, 2)) / math.sqrt(self.head_dim) + mask
+            scores = q @ k.transpose(1, 2) + mask
             attn = torch.softmax(scores, dim=-1) @ v                                     # [H, T, hd]
             x = x + self.linear(attn.transpose(0, 1).reshape(T, self.n_head * self.head_dim), il, 'attn_output', lora)
             h = self.rms_norm(x, self.w(p + 'ffn_norm.weight'))
@@ -225,13 +231,13 @@ def bench(torch, gguf, request):
         tokens = [3 + (i * 7919) % (vocab - 3) for i in range(length)]
         case = {'objective': 'sft', 'samples': [{'promptTokens': tokens[:1], 'responseTokens': tokens[1:]}]}
         seconds = []
-        for repeat in range(request['repeats'] + 1):
+        for repeat in range(request['repeats'] + 3):
             started = time.perf_counter()
             optimizer.zero_grad()
             loss, _ = case_loss(torch, model, lora, case)
             loss.backward()
             optimizer.step()
-            if repeat > 0:  # the first is a warm-up
+            if repeat >= 3:  # three warm-ups: the allocator and OpenBLAS settle over the first steps
                 seconds.append(time.perf_counter() - started)
         results.append({'tokens': length, 'seconds': seconds})
     return {'results': results, 'blas': blas_library(), 'torch': torch.__version__}
