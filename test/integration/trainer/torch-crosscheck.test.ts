@@ -81,7 +81,7 @@ for (const model of models) {
       await trainer.saveAdapter(adapter);
 
       const torchSamples = samples.map((s) => ({
-        promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage: s.advantage ?? 0, weight: s.weight ?? 1,
+        promptTokens: Array.from(s.promptTokens), responseTokens: Array.from(s.responseTokens), advantage: s.advantage ?? 0, weight: s.weight ?? 1,
         oldLogprobs: s.oldLogprobs as number[], refLogprobs: s.refLogprobs as number[],
       }));
       const cases: TorchCheckCase[] = [
