@@ -9,6 +9,8 @@
  *
  * Options: --threads N (default 1; more threads than free cores is catastrophic with ggml's spinning threadpool),
  * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny.
+ * --vs-torch: the comparison with the PyTorch reference instead (scripts/bench-trainer-torch.ts; --threads may be a
+ * list, default 1,2; --models default tiny,small).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,9 +23,18 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     repeats: { type: 'string', default: '3' },
     lengths: { type: 'string', default: '256,1024,2048' },
-    models: { type: 'string', default: 'tiny,small,small-q8_0' },
+    models: { type: 'string' },
+    'vs-torch': { type: 'boolean', default: false },
   },
 });
+if (values['vs-torch']) {
+  const { benchVsTorch } = await import('./bench-trainer-torch.ts');
+  await benchVsTorch({
+    threads: (process.argv.some((arg) => arg.startsWith('--threads')) ? values.threads : '1,2').split(',').map(Number),
+    rounds: Math.max(1, Number(values.repeats)), lengths: values.lengths.split(',').map(Number), models: (values.models ?? 'tiny,small').split(','),
+  });
+  process.exit(0);
+}
 const threads = Number(values.threads);
 const repeats = Math.max(1, Number(values.repeats));
 const lengths = values.lengths.split(',').map(Number);
@@ -78,7 +89,7 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 const module = await loadNativeTrainer({ gpu: false });
 console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
 console.log('model        T     SFT step   tok/s  recomputed  GRPO step  fwd only  nlc fwd  step/nlc   compute full / recomputed     RSS');
-for (const name of values.models.split(',')) {
+for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   const modelPath = await modelFile(module, name);
   const llamaModel = await module.llama.loadModel({ modelPath, gpuLayers: 0 });
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
