@@ -1,6 +1,7 @@
 import type { Tool } from '../../tools/tool.ts';
 import { pythonRepr } from '../python-repr.ts';
 import type { AbsentTool } from './prompt-profile.ts';
+import { referenceCards } from './reference-cards.ts';
 
 /** Property names of a tool's input, required ones first (the order positional arguments map to). */
 export function inputPropertyNames(tool: Tool): string[] {
@@ -31,8 +32,14 @@ export function pythonCall(input: Record<string, unknown>): string {
   return `execution = tool.execute(${Object.entries(input).map(([k, v]) => `${k}=${pythonRepr(v)}`).join(', ')})`;
 }
 
-/** The reference's `toolbox_metadata` entry of a tool (rendered with Python repr by the agentflow profile). */
+/**
+ * The reference's `toolbox_metadata` entry of a tool (rendered with Python repr by the agentflow profile): for a
+ * built-in tool the reference also has, its card word for word (reference-cards.ts); for any other tool one
+ * built from the tool's own description in the same shape and key order.
+ */
 export function referenceMetadata(tool: Tool): Record<string, unknown> {
+  const card = tool.source === 'builtin' ? referenceCards()[tool.name] : undefined;
+  if (card !== undefined) return { ...card };
   return {
     tool_name: tool.name,
     tool_description: tool.description,
@@ -44,6 +51,7 @@ export function referenceMetadata(tool: Tool): Record<string, unknown> {
       limitation: tool.limitations.join(' '),
       best_practice: tool.bestPractices.join(' '),
     },
+    require_llm_engine: false,
   };
 }
 
