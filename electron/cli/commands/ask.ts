@@ -15,6 +15,8 @@ import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
 import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
+import { findCatalogModel } from '../../core/models/catalog.ts';
+import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
@@ -32,7 +34,8 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --model PATH|ID        the planner model: a GGUF file or an installed model id (default: recommended installed model)
   --adapter FILE         a LoRA adapter for the planner only (default: the adapter promoted for this model by training)
   --base                 use the bare planner model, without the promoted adapter
-  --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
+  --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base, or the
+                         installed model a catalog planner was trained with, e.g. Qwen2.5-7B for the AgentFlow planner)
   --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
   --embed-model PATH|ID  rank knowledge search by BM25 + embeddings from this local embedding GGUF
   --no-mcp               leave out the tools of configured MCP servers (inflow mcp); they are included by default
@@ -111,6 +114,17 @@ export const command: CliCommand = {
         const fixed = await load(values['fixed-model'] ?? values.model);
         loaded.push(fixed);
         models.fixed = fixed;
+      } else {
+        // A catalog planner trained alongside another model (the AgentFlow planner: Qwen2.5-7B-Instruct) gets it for the fixed modules.
+        const partner = (values.model === undefined ? undefined : findCatalogModel(values.model))?.fixedModel;
+        if (partner !== undefined && listInstalledModels(backend.paths.models).some((model) => model.id === partner)) {
+          const fixed = await load(partner);
+          loaded.push(fixed);
+          models.fixed = fixed;
+          context.print(`Fixed modules: ${partner} (the planner was trained with it; --fixed-model to change)`);
+        } else if (partner !== undefined) {
+          context.stderr.write(`inflow ask: this planner was trained with ${partner} as executor, verifier and generator; "inflow models pull ${partner}" to use it (the planner does their work now)\n`);
+        }
       }
       if (adapter !== undefined) {
         await planner.setAdapter(adapter, 1);

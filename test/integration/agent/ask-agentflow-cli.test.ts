@@ -30,11 +30,20 @@ test('inflow ask --profile agentflow: the reference\'s tools, cards, prompts, ca
   const data = path.join(tempDir(), 'data');
   // A user fact, which the agentflow prompts show after the question only.
   assert.equal((await inflow(data, 'memory', 'add', 'The user prefers metric units.', '--kind', 'preference')).code, 0);
-  const ask = await inflow(data, 'ask', 'What is 17 + 25?', '--profile', 'agentflow', '--model', testModelPath({ seed: 7 }), '--cpu', '--threads', '1', '--max-steps', '1', '--seed', '3');
+  // The catalog's AgentFlow planner and the model it was trained with (random-weight stand-ins under their ids).
+  assert.equal((await inflow(data, 'models', 'add', testModelPath({ seed: 7 }), '--name', 'agentflow-planner-7b-q4_k_m')).code, 0);
+  const alone = await inflow(data, 'ask', 'What is 2 + 2?', '--profile', 'agentflow', '--model', 'agentflow-planner-7b-q4_k_m', '--cpu', '--threads', '1', '--max-steps', '1', '--tools', 'generalist', '--max-tokens', '1');
+  assert.match(alone.stderr, /trained with qwen2\.5-7b-instruct-q4_k_m as executor, verifier and generator; "inflow models pull qwen2\.5-7b-instruct-q4_k_m"/);
+  assert.equal((await inflow(data, 'models', 'add', testModelPath(), '--name', 'qwen2.5-7b-instruct-q4_k_m')).code, 0);
+  const ask = await inflow(data, 'ask', 'What is 17 + 25?', '--profile', 'agentflow', '--model', 'agentflow-planner-7b-q4_k_m', '--cpu', '--threads', '1', '--max-steps', '1', '--seed', '3');
   assert.equal(ask.code, 0, ask.stderr);
-  const runs = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ id: string }>;
-  const show = JSON.parse((await inflow(data, 'runs', 'show', runs[0]!.id, '--json')).stdout) as { calls: Array<{ module: string; promptText: string; meta: { sampling: Record<string, unknown> } }> };
+  assert.match(ask.stdout, /Fixed modules: qwen2\.5-7b-instruct-q4_k_m/);
+  const runs = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ id: string; question: string }>;
+  const run = runs.find((candidate) => candidate.question === 'What is 17 + 25?')!;
+  const show = JSON.parse((await inflow(data, 'runs', 'show', run.id, '--json')).stdout) as { calls: Array<{ module: string; modelId: string; promptText: string; meta: { sampling: Record<string, unknown> } }> };
   const planner = show.calls.find((call) => call.module === 'planner')!;
+  assert.equal(planner.modelId, 'agentflow-planner-7b-q4_k_m');
+  assert.ok(show.calls.filter((call) => call.module !== 'planner').every((call) => call.modelId === 'qwen2.5-7b-instruct-q4_k_m'), 'the fixed modules run on the paired model');
   // Web access is off: of the reference's five tools, the generalist and Python are available.
   assert.match(planner.promptText, /- \*\*Available Tools:\*\* \['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool'\]\n/);
   assert.match(planner.promptText, /6\. Cannot use 'import' statements\.\\n/, 'the reference\'s Python card, word for word');
