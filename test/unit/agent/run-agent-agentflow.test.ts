@@ -26,6 +26,8 @@ test('the agentflow profile sends the reference prompts and reads free-text outp
   assert.match(prompt, /- \*\*Available Tools:\*\* \['Addition_Tool', 'Echo_Tool'\]\n/, 'tools sorted, as a Python list');
   assert.match(prompt, /- \*\*Toolbox Metadata:\*\* \{'Addition_Tool': \{'tool_name': 'Addition_Tool', 'tool_description': 'Adds two numbers.'/);
   assert.match(prompt, /'demo_commands': \[\{'command': 'execution = tool.execute\(a=1, b=2\)'/);
+  assert.match(prompt, /'input_types': \{'a': 'float - first number', 'b': 'float - second number'\}/, 'Python type names, as the reference\'s cards');
+  assert.match(prompt, /'require_llm_engine': False\}/);
   assert.match(prompt, /- \*\*Previous Steps:\*\* \{\}\n/);
   assert.ok(prompt.endsWith('with no extra content.\n                    '));
   assert.equal(planner.jsonSchema, undefined);
