@@ -2,6 +2,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentEvent } from '../../core/agent/agent-events.ts';
 import { assembleTools } from '../../core/agent/assemble-tools.ts';
+import type { ProfileName } from '../../core/agent/profiles/prompt-profile.ts';
+import { referenceToolNames } from '../../core/agent/profiles/reference-cards.ts';
 import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
 import { AdapterRegistry } from '../../core/adapters/adapter-registry.ts';
@@ -13,6 +15,8 @@ import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
 import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
+import { findCatalogModel } from '../../core/models/catalog.ts';
+import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
@@ -21,7 +25,8 @@ import { ExitCode } from '../exit-codes.ts';
 
 const usage = `Usage: inflow ask [options] "QUESTION"
   Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
-  --tools LIST           comma-separated tools: generalist, python, knowledge, web, web-page, wikipedia (default: all available)
+  --tools LIST           comma-separated tools: generalist, python, knowledge, web, web-page, grounded-search, wikipedia
+                         (default: all available; with --profile agentflow the reference's five that are available)
   --max-steps N          action steps at most (default: settings, 8)
   --max-time S           wall-clock limit in seconds (default: settings, 300)
   --max-tokens N         token budget of the run (default: settings, 60000)
@@ -29,14 +34,15 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --model PATH|ID        the planner model: a GGUF file or an installed model id (default: recommended installed model)
   --adapter FILE         a LoRA adapter for the planner only (default: the adapter promoted for this model by training)
   --base                 use the bare planner model, without the promoted adapter
-  --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base)
+  --fixed-model PATH|ID  the model of analyzer, executor, verifier and generator (default: the planner's base, or the
+                         installed model a catalog planner was trained with, e.g. Qwen2.5-7B for the AgentFlow planner)
   --endpoint URL         an OpenAI-compatible server for the fixed modules instead (with --endpoint-model NAME)
   --embed-model PATH|ID  rank knowledge search by BM25 + embeddings from this local embedding GGUF
   --no-mcp               leave out the tools of configured MCP servers (inflow mcp); they are included by default
   --yes                  allow every call of "ask first" tools without asking
   --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
   --seed N               planner sampling seed
-  --context-size N       context window (default 8192); --threads N; --cpu
+  --context-size N       context window (default 8192; 16384 with --profile agentflow); --threads N; --cpu
   --json                 print the result (answer, stop reason, steps, usage) as JSON`;
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -71,7 +77,9 @@ export const command: CliCommand = {
     const backend = await context.backend();
     const settings = new SettingsService(backend.db).read();
     const threads = integer(values.threads, 'threads');
-    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean);
+    const profile = (values.profile as ProfileName | undefined) ?? settings.profile;
+    // The agentflow profile offers the tools the released planner was trained with, unless --tools says otherwise.
+    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean) ?? (profile === 'agentflow' ? referenceToolNames() : undefined);
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
       model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
     });
@@ -89,7 +97,8 @@ export const command: CliCommand = {
       // Pyodide takes seconds to load: start it while the models load (a failure here is retried by the first call).
       if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
 
-      const contextSize = integer(values['context-size'], 'context-size') ?? 8192;
+      // agentflow prompts carry the reference's long tool cards and 2048-token answers: a larger default context.
+      const contextSize = integer(values['context-size'], 'context-size') ?? (profile === 'agentflow' ? 16384 : 8192);
       const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
       const load = (choice: string | undefined) => engine.loadModel({
         ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
@@ -105,6 +114,17 @@ export const command: CliCommand = {
         const fixed = await load(values['fixed-model'] ?? values.model);
         loaded.push(fixed);
         models.fixed = fixed;
+      } else {
+        // A catalog planner trained alongside another model (the AgentFlow planner: Qwen2.5-7B-Instruct) gets it for the fixed modules.
+        const partner = (values.model === undefined ? undefined : findCatalogModel(values.model))?.fixedModel;
+        if (partner !== undefined && listInstalledModels(backend.paths.models).some((model) => model.id === partner)) {
+          const fixed = await load(partner);
+          loaded.push(fixed);
+          models.fixed = fixed;
+          context.print(`Fixed modules: ${partner} (the planner was trained with it; --fixed-model to change)`);
+        } else if (partner !== undefined) {
+          context.stderr.write(`inflow ask: this planner was trained with ${partner} as executor, verifier and generator; "inflow models pull ${partner}" to use it (the planner does their work now)\n`);
+        }
       }
       if (adapter !== undefined) {
         await planner.setAdapter(adapter, 1);
@@ -128,7 +148,7 @@ export const command: CliCommand = {
         tools,
         absentTools: absent,
         knownFacts: new LongTermMemory(backend.db).relevantFacts(question, 5),
-        profile: (values.profile as 'structured' | 'agentflow' | undefined) ?? settings.profile,
+        profile,
         limits: {
           maxSteps: integer(values['max-steps'], 'max-steps') ?? settings.limits.maxSteps,
           maxTimeMs: (integer(values['max-time'], 'max-time') ?? settings.limits.maxWallSeconds) * 1000,

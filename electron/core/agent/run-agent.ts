@@ -7,7 +7,7 @@
  *     tools: Tool[], absentTools?: {name, reason}[], knownFacts?: string[],
  *     profile?: 'structured' | 'agentflow'                              // default 'structured'
  *     limits?: { maxSteps, maxTimeMs, maxTokens, answerGraceMs }        // defaults 10, 300 s, 200k, 30 s
- *     plannerSampling?: SamplingOptions                                 // default temp 0.7, top_p 0.99 (+ freq. penalty 1.2 in agentflow)
+ *     plannerSampling?: SamplingOptions                                 // default: the profile's (temp 0.7, top_p 0.99; agentflow adds no top-k, freq. penalty 1.2)
  *     fixedSampling?: SamplingOptions                                   // default greedy
  *     moduleMaxTokens?, memoryTokenBudget?, seed?,
  *     store?: RunStore, runKind?: 'ask'|'rollout'|'eval', groupId?, runConfig?,
@@ -25,7 +25,7 @@ import { newId } from '../store/ids.ts';
 import type { StopReason } from '../store/run-store.ts';
 import type { AgentEvent } from './agent-events.ts';
 import { AgentMemory } from './agent-memory.ts';
-import { analysisWithNotes, createAgentflowProfile } from './profiles/agentflow-profile.ts';
+import { createAgentflowProfile } from './profiles/agentflow-profile.ts';
 import type { AgentModule, PromptInputs, PromptProfile } from './profiles/prompt-profile.ts';
 import { createStructuredProfile } from './profiles/structured-profile.ts';
 import type { AgentStepResult, RunAgentOptions, RunAgentResult } from './agent-options.ts';
@@ -60,7 +60,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     verifier: models.verifier ?? fixed,
     generator: models.generator ?? fixed,
   };
-  const plannerSampling: SamplingOptions = options.plannerSampling ?? { temperature: 0.7, topP: 0.99, ...(profileName === 'agentflow' ? { frequencyPenalty: 1.2 } : {}) };
+  const plannerSampling: SamplingOptions = options.plannerSampling ?? { ...profile.plannerSampling };
   const fixedSampling: SamplingOptions = options.fixedSampling ?? { temperature: 0 };
   const memoryChars = Math.floor((options.memoryTokenBudget ?? Math.max(256, models.planner.contextSize * 0.4)) * 3);
 
@@ -121,7 +121,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   try {
     try {
       const analysis = profile.parseAnalysis(await callModule('analyzer', profile.analyzer(inputs), null));
-      inputs.queryAnalysis = profileName === 'agentflow' ? analysisWithNotes(analysis, inputs) : analysis;
+      inputs.queryAnalysis = analysis;
       emit({ type: 'analysis', text: inputs.queryAnalysis });
       if (options.tools.length === 0) stopReason = 'answered';
       for (let step = 1; options.tools.length > 0; step++) {

@@ -46,7 +46,7 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
   const responseTokens: number[] = [];
   const responseLogprobs: number[] = [];
-  const evaluateOptions = toEvaluateOptions(sampling, () => responseTokens.slice(-64) as Token[]);
+  const evaluateOptions = toEvaluateOptions(sampling, () => responseTokens as Token[], maxTokens);
   if (grammar !== undefined) evaluateOptions.grammarEvaluationState = new LlamaGrammarEvaluationState({ model, grammar });
   const streamer = new TextStreamer(model);
   const jsonOutput = grammar !== undefined;

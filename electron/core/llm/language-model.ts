@@ -14,7 +14,9 @@ export interface SamplingOptions {
   /** 0 means greedy. */
   temperature?: number;
   topP?: number;
+  /** 0 means no top-k cut; unset, the local engine uses node-llama-cpp's default of 40. */
   topK?: number;
+  /** As OpenAI and vLLM define it: each token's logit is lowered by this times its count among all tokens generated so far. */
   frequencyPenalty?: number;
   seed?: number;
   maxTokens?: number;

@@ -2,8 +2,12 @@ import type { SequenceEvaluateOptions, Token } from 'node-llama-cpp';
 import { InflowError } from '../errors.ts';
 import type { SamplingOptions } from './language-model.ts';
 
-/** Validates sampling options and maps them to node-llama-cpp's per-evaluation options. */
-export function toEvaluateOptions(sampling: SamplingOptions, punishTokens: () => Token[]): SequenceEvaluateOptions {
+/**
+ * Validates sampling options and maps them to node-llama-cpp's per-evaluation options. `generated` returns the
+ * response tokens so far; the frequency penalty counts them all, as vLLM does (node-llama-cpp would count only the
+ * last 64), so its window is set to the response's token cap. topK 0 reaches llama.cpp as "the whole vocabulary".
+ */
+export function toEvaluateOptions(sampling: SamplingOptions, generated: () => Token[], maxGenerated: number): SequenceEvaluateOptions {
   const { temperature = 0, topP, topK, frequencyPenalty, seed, maxTokens } = sampling;
   const problems: string[] = [];
   if (!(temperature >= 0 && temperature <= 10)) problems.push(`temperature ${temperature} (0..10)`);
@@ -18,7 +22,7 @@ export function toEvaluateOptions(sampling: SamplingOptions, punishTokens: () =>
     ...(topP === undefined ? {} : { topP }),
     ...(topK === undefined ? {} : { topK }),
     ...(seed === undefined ? {} : { seed }),
-    ...(frequencyPenalty === undefined || frequencyPenalty === 0 ? {} : { repeatPenalty: { punishTokens, frequencyPenalty, penalty: 1 } }),
+    ...(frequencyPenalty === undefined || frequencyPenalty === 0 ? {} : { repeatPenalty: { punishTokens: generated, maxPunishTokens: Math.max(1, maxGenerated), frequencyPenalty, penalty: 1 } }),
     yieldEogToken: true,
   };
 }

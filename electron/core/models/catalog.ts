@@ -16,6 +16,8 @@ export interface CatalogModel {
   contextLength: number;
   /** The default planner model of a fresh install. */
   recommended?: boolean;
+  /** Catalog id of the model this planner was trained alongside, for the executor, verifier and generator. */
+  fixedModel?: string;
 }
 
 const hf = (repo: string, file: string) => `https://huggingface.co/${repo}/resolve/main/${file}`;
@@ -39,6 +41,13 @@ export const modelCatalog: readonly CatalogModel[] = [
     id: 'qwen2.5-7b-instruct-q4_k_m', name: 'Qwen2.5 7B Instruct', parameters: '7B', quantization: 'Q4_K_M',
     description: 'the AgentFlow paper\'s planner size; needs about 6 GB RAM or VRAM',
     url: hf('bartowski/Qwen2.5-7B-Instruct-GGUF', 'Qwen2.5-7B-Instruct-Q4_K_M.gguf'), approxBytes: 4_680_000_000, contextLength: 32768,
+  },
+  {
+    // The released AgentFlow planner (Qwen2.5-7B-Instruct after Flow-GRPO, huggingface.co/AgentFlow/agentflow-planner-7b)
+    // as bartowski's llama.cpp quantization (b6714, imatrix); its fixed modules were Qwen2.5-7B-Instruct.
+    id: 'agentflow-planner-7b-q4_k_m', name: 'AgentFlow Planner 7B', parameters: '7B', quantization: 'Q4_K_M',
+    description: 'the released AgentFlow planner; use with --profile agentflow', fixedModel: 'qwen2.5-7b-instruct-q4_k_m',
+    url: hf('bartowski/AgentFlow_agentflow-planner-7b-GGUF', 'AgentFlow_agentflow-planner-7b-Q4_K_M.gguf'), approxBytes: 4_680_000_000, contextLength: 32768,
   },
   {
     id: 'llama-3.2-3b-instruct-q4_k_m', name: 'Llama 3.2 3B Instruct', parameters: '3B', quantization: 'Q4_K_M',

@@ -4,6 +4,7 @@ import { InflowError } from '../errors.ts';
 import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
 import type { LanguageModel } from '../llm/language-model.ts';
 import { createGeneralistTool } from './builtin/generalist-tool.ts';
+import { createGroundedSearchTool } from './builtin/grounded-search-tool.ts';
 import { createKnowledgeSearchTool } from './builtin/knowledge-search-tool.ts';
 import { createPythonTool } from './builtin/python-tool.ts';
 import { createWebPageTool, createWebSearchTool, type WebToolOptions } from './builtin/web-tools.ts';
@@ -19,6 +20,7 @@ export const toolAliases: Readonly<Record<string, string>> = {
   web: 'Web_Search_Tool',
   'web-page': 'Web_RAG_Search_Tool',
   wikipedia: 'Wikipedia_RAG_Search_Tool',
+  'grounded-search': 'Ground_Google_Search_Tool',
 };
 
 export const builtinToolNames = Object.values(toolAliases);
@@ -71,6 +73,7 @@ export function builtinTools(options: BuiltinToolsOptions = {}): { tools: Tool[]
   offer(toolAliases.knowledge!, () => createKnowledgeSearchTool({ index: options.knowledge! }), hasFolders ? undefined : 'no folder is indexed yet (inflow knowledge add FOLDER)');
   offer(toolAliases.web!, () => createWebSearchTool(options.web ?? {}), options.webAccess ? undefined : webOff);
   offer(toolAliases['web-page']!, () => createWebPageTool(options.web ?? {}), options.webAccess ? undefined : webOff);
+  offer(toolAliases['grounded-search']!, () => createGroundedSearchTool(options.web ?? {}), options.webAccess ? undefined : webOff);
   offer(toolAliases.wikipedia!, () => createWikipediaTool({
     online: options.webAccess === true,
     ...(options.knowledge ? { index: options.knowledge } : {}),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AgentMemory } from '../../../electron/core/agent/agent-memory.ts';
 import { parsePartialJson } from '../../../electron/core/agent/partial-json.ts';
-import { extractCommandText, parseConclusionText, parseNextStepText } from '../../../electron/core/agent/profiles/agentflow-parse.ts';
+import { extractCommandText, parseConclusionLikeReference, parseConclusionText, parseNextStepText } from '../../../electron/core/agent/profiles/agentflow-parse.ts';
 import { parseToolCommand } from '../../../electron/core/agent/python-call.ts';
 import { pythonRepr } from '../../../electron/core/agent/python-repr.ts';
 
@@ -43,11 +43,33 @@ test('next-step text: the last Context/Sub-Goal/Tool Name sections, markdown, ca
   assert.equal(parseNextStepText('I do not know.', tools).parsed, false);
 });
 
+test('next-step text: markdown headings with numbers ("### 4. Tool Name:") are sections too', () => {
+  const text = '### 1. Justification:\nIt computes.\n\n### 2. Context:\n3 and 4\n\n### 3. Sub-Goal:\nMultiply 3 by 4\n\n### 4. Tool Name:\nPython_Code_Generator_Tool';
+  const parsed = parseNextStepText(text, tools);
+  assert.equal(parsed.toolName, 'Python_Code_Generator_Tool');
+  assert.equal(parsed.subGoal, 'Multiply 3 by 4');
+  assert.equal(parsed.context, '3 and 4');
+  assert.equal(parsed.justification, 'It computes.');
+  assert.equal(parseNextStepText('## 4) **Tool Name:** Wikipedia_RAG_Search_Tool', tools).toolName, 'Wikipedia_RAG_Search_Tool');
+});
+
 test('verifier text: the conclusion decides; a stray "stop" in the explanation does not (reference bug)', () => {
   assert.equal(parseConclusionText('We should not stop yet.\nConclusion: CONTINUE').stop, false);
   assert.equal(parseConclusionText('Everything is there.\n**Conclusion:** **STOP**').stop, true);
   assert.equal(parseConclusionText('The bus stop is mentioned but more is needed.').stop, false);
   assert.equal(parseConclusionText('Final: STOP').stop, true);
+});
+
+test('verifier text as the reference reads it (agentflow): the last conclusion word, else "stop" anywhere means STOP', () => {
+  assert.deepEqual(parseConclusionLikeReference('We should not stop yet.\nConclusion: CONTINUE'), { stop: false, explicit: true });
+  assert.deepEqual(parseConclusionLikeReference('Everything is there.\n**Conclusion:** **STOP**'), { stop: true, explicit: false }, 'the reference\'s pattern does not match this bold form; "stop" is found anyway');
+  assert.deepEqual(parseConclusionLikeReference('Everything is there.\n**Conclusion: STOP**'), { stop: true, explicit: true });
+  assert.deepEqual(parseConclusionLikeReference('The bus stop is mentioned but more is needed.'), { stop: true, explicit: false }, 'the reference\'s fallback');
+  assert.deepEqual(parseConclusionLikeReference('More is needed; continue.'), { stop: false, explicit: false });
+  assert.deepEqual(parseConclusionLikeReference('Conclusion: STOP. In conclusion more work could help.'), { stop: true, explicit: false }, 'the last "conclusion" word is "more": fall back to "stop" anywhere');
+  assert.deepEqual(parseConclusionLikeReference('Conclusion: CONTINUE. In conclusion more work could help.'), { stop: false, explicit: false });
+  assert.deepEqual(parseConclusionLikeReference('Conclusion: CONTINUE\nconclusion: ÜBERPRÜFUNG nötig, stop'), { stop: true, explicit: false }, 'a non-ASCII word is a word, as in Python');
+  assert.deepEqual(parseConclusionLikeReference('{"analysis": "ok", "stop_signal": false}'), { stop: false, explicit: true });
 });
 
 test('executor command: the python block after "Generated Command:", else the longest block', () => {

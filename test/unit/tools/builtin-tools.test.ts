@@ -54,7 +54,7 @@ test('web tools are absent by default, with the reason the planner is told', () 
 test('with web access on, the web and Wikipedia tools are offered; --tools selects by alias', () => {
   const knowledge = new KnowledgeIndex(openDatabase(path.join(tempDir(), 'inflow.db')));
   const all = builtinTools({ webAccess: true, knowledge, sandbox: {} as PythonSandbox });
-  assert.deepEqual(all.tools.map((t) => t.name), ['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool', 'Web_Search_Tool', 'Web_RAG_Search_Tool', 'Wikipedia_RAG_Search_Tool']);
+  assert.deepEqual(all.tools.map((t) => t.name), ['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool', 'Web_Search_Tool', 'Web_RAG_Search_Tool', 'Ground_Google_Search_Tool', 'Wikipedia_RAG_Search_Tool']);
   const some = builtinTools({ webAccess: true, only: ['python', 'wikipedia_rag_search_tool'], sandbox: {} as PythonSandbox });
   assert.deepEqual(some.tools.map((t) => t.name), ['Python_Code_Generator_Tool', 'Wikipedia_RAG_Search_Tool']);
   assert.equal(some.absent.find((a) => a.name === 'Web_Search_Tool')!.reason, 'not selected for this run');

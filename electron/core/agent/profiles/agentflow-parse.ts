@@ -4,8 +4,9 @@ import { matchToolName } from '../tool-names.ts';
 /**
  * Tolerant readers of the free-text outputs of the `agentflow` profile. They accept what the reference
  * accepts (JSON, or `Context:` / `Sub-Goal:` / `Tool Name:` sections with markdown bold) and more (headers in
- * any case, numbered, "Sub Goal", a missing Context), without the reference's bugs: a verifier text is STOP
- * only when it concludes STOP, not whenever the word "stop" appears somewhere.
+ * any case, numbered, "### 4. Tool Name:", "Sub Goal", a missing Context). Two readers of the verifier's text:
+ * `parseConclusionText` is STOP only when the text concludes STOP; `parseConclusionLikeReference` reads it as the
+ * reference does (the agentflow profile, whose checkpoint was trained with it).
  */
 export interface NextStepText {
   justification: string;
@@ -18,7 +19,8 @@ export interface NextStepText {
   parsed: boolean;
 }
 
-const header = (name: string) => `(?:^|\\n)[ \\t]*(?:\\d+\\.\\s*|[-*]\\s*|#+\\s*)?${name}\\s*:`;
+/** A section header line: optional markdown heading marks, then an optional number or bullet ("### 4. Tool Name:"). */
+const header = (name: string) => `(?:^|\\n)[ \\t]*(?:#+[ \\t]*)?(?:\\d+[.)][ \\t]*|[-*][ \\t]*)?${name}\\s*:`;
 
 export function parseNextStepText(text: string, toolNames: readonly string[]): NextStepText {
   const json = parsePartialJson(text.replace(/```(?:json)?/g, ''));
@@ -96,4 +98,20 @@ export function parseConclusionText(text: string): { stop: boolean; explicit: bo
   const word = words.at(-1);
   if (word !== undefined) return { stop: word === 'STOP', explicit: false };
   return { stop: false, explicit: false };
+}
+
+/**
+ * The reference's `Verifier.extract_conclusion` for text: JSON {stop_signal}; else the last
+ * `conclusion[**][:][**] WORD` (case-insensitive), if WORD is STOP or CONTINUE; else STOP if "stop" appears anywhere
+ * in the text (case-insensitive), otherwise CONTINUE. `explicit` is false for that fallback.
+ */
+export function parseConclusionLikeReference(text: string): { stop: boolean; explicit: boolean } {
+  const json = parsePartialJson(text);
+  if (json !== null && typeof json === 'object' && typeof (json as { stop_signal?: unknown }).stop_signal === 'boolean') {
+    return { stop: (json as { stop_signal: boolean }).stop_signal, explicit: true };
+  }
+  // Python's \w is Unicode-aware: a conclusion word in any script ends the match as it does there.
+  const last = [...text.matchAll(/conclusion\**:?\s*\**\s*([\p{L}\p{N}_]+)/giu)].at(-1)?.[1]?.toUpperCase();
+  if (last === 'STOP' || last === 'CONTINUE') return { stop: last === 'STOP', explicit: true };
+  return { stop: text.toLowerCase().includes('stop'), explicit: false };
 }

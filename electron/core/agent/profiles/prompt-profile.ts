@@ -1,4 +1,4 @@
-import type { ChatMessage, Generation, JsonSchema } from '../../llm/language-model.ts';
+import type { ChatMessage, Generation, JsonSchema, SamplingOptions } from '../../llm/language-model.ts';
 import type { Tool } from '../../tools/tool.ts';
 import type { AgentMemory, MemoryFormat } from '../agent-memory.ts';
 
@@ -64,6 +64,8 @@ export interface VerificationOutput {
 export interface PromptProfile {
   readonly name: ProfileName;
   readonly memoryFormat: MemoryFormat;
+  /** The planner's sampling unless the caller gives its own. */
+  readonly plannerSampling: Readonly<SamplingOptions>;
   analyzer(inputs: PromptInputs): ModuleRequest;
   parseAnalysis(generation: Generation): string;
   planner(inputs: PromptInputs): ModuleRequest;
@@ -77,7 +79,7 @@ export interface PromptProfile {
   answerFromText(text: string): string;
 }
 
-/** Response token caps per module; each profile starts from these. */
+/** Response token caps per module of the structured profile (agentflow uses the reference's, agentflow-profile.ts). */
 export const defaultModuleMaxTokens: Readonly<Record<AgentModule, number>> = {
   analyzer: 384,
   planner: 640,

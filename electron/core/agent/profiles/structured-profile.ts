@@ -52,6 +52,7 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
   return {
     name: 'structured',
     memoryFormat: 'json',
+    plannerSampling: { temperature: 0.7, topP: 0.99 },
     analyzer: (inputs) => request('analyzer', common(inputs), object({
       concise_summary: string(chars('analyzer', 0.4)),
       required_skills: { type: 'array', items: string(chars('analyzer', 0.08)), maxItems: 3 },

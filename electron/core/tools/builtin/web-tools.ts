@@ -24,11 +24,25 @@ export function createWebSearchTool(options: WebToolOptions = {}): Tool {
     examples: [{ input: { query: 'capital of Australia' }, description: 'a factual search' }],
     timeoutMs: 20_000,
     async execute({ query }, context) {
-      const url = (options.searchUrl ?? defaultSearchUrl).replace('{query}', encodeURIComponent(query));
-      const { text } = await fetchText(url, { signal: context.signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
-      return { query, results: parseSearchResults(text).slice(0, 8) };
+      return { query, results: (await searchWeb(query, options, context.signal)).slice(0, 8) };
     },
   });
+}
+
+/** One web search (DuckDuckGo HTML, or `options.searchUrl`): the results in their order. */
+export async function searchWeb(query: string, options: WebToolOptions, signal: AbortSignal): Promise<Array<{ title: string; url: string; snippet: string }>> {
+  const url = (options.searchUrl ?? defaultSearchUrl).replace('{query}', encodeURIComponent(query));
+  const { text } = await fetchText(url, { signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  return parseSearchResults(text);
+}
+
+/** A page's readable text (HTML without markup, at most 1,000,000 characters, as the reference) and title. */
+export async function readPage(url: string, options: WebToolOptions, signal: AbortSignal): Promise<{ url: string; title: string; text: string }> {
+  const page = await fetchText(url, { signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const isHtml = /html/i.test(page.contentType) || /<html|<body/i.test(page.text.slice(0, 2000));
+  const text = (isHtml ? htmlToText(page.text) : page.text).slice(0, 1_000_000);
+  const title = isHtml ? htmlToText(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(page.text)?.[1] ?? '') : '';
+  return { url: page.finalUrl, title, text };
 }
 
 /** Results of a DuckDuckGo HTML page: `a.result__a` links and their `.result__snippet`. */
@@ -63,21 +77,19 @@ export function createWebPageTool(options: WebToolOptions = {}): Tool {
     examples: [{ input: { query: 'population', url: 'https://en.wikipedia.org/wiki/Canberra' }, description: 'reads a page' }],
     timeoutMs: 60_000,
     async execute({ query, url }, context) {
-      const page = await fetchText(url, { signal: context.signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
-      const isHtml = /html/i.test(page.contentType) || /<html|<body/i.test(page.text.slice(0, 2000));
-      const text = (isHtml ? htmlToText(page.text) : page.text).slice(0, 1_000_000);
-      const title = isHtml ? htmlToText(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(page.text)?.[1] ?? '') : '';
+      const page = await readPage(url, options, context.signal);
+      const { title, text } = page;
       const passages = rankChunks(query, wordChunks(text), 5);
       let summary: string | undefined;
       if (context.model && passages.length > 0) {
         const generation = await context.model.generate({
-          messages: [{ role: 'user', content: `Answer the query using only these passages from ${page.finalUrl}. If they do not contain the answer, say so.\n\nQuery: ${query}\n\nPassages:\n${passages.map((p, i) => `[${i + 1}] ${p}`).join('\n\n')}` }],
+          messages: [{ role: 'user', content: `Answer the query using only these passages from ${page.url}. If they do not contain the answer, say so.\n\nQuery: ${query}\n\nPassages:\n${passages.map((p, i) => `[${i + 1}] ${p}`).join('\n\n')}` }],
           sampling: { temperature: 0, maxTokens: 400 },
           signal: context.signal,
         });
         summary = generation.text.trim();
       }
-      return { url: page.finalUrl, title, relevant_passages: passages, ...(summary === undefined ? {} : { summary }), ...(passages.length === 0 ? { note: 'Nothing on the page matched the query.' } : {}) };
+      return { url: page.url, title, relevant_passages: passages, ...(summary === undefined ? {} : { summary }), ...(passages.length === 0 ? { note: 'Nothing on the page matched the query.' } : {}) };
     },
   });
 }
