@@ -45,6 +45,11 @@ export class McpService {
     return this.overview();
   }
 
+  setLocalOnly(name: string, localOnly: boolean): McpOverview {
+    this.manager.config.setLocalOnly(name, localOnly);
+    return this.overview();
+  }
+
   setAskFirst(name: string, tool: string, askFirst: boolean): McpOverview {
     this.manager.config.setApproval(name, tool, askFirst);
     return this.overview();
