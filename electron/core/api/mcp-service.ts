@@ -12,7 +12,7 @@ export class McpService {
   readonly manager: McpManager;
 
   constructor(options: { backend: Backend }) {
-    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig });
+    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig, network: options.backend.network });
   }
 
   overview(): McpOverview {

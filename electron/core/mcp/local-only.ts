@@ -1,22 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { InflowError } from '../errors.ts';
-import type { Fetch, Network } from '../net/network.ts';
+import { localOnlyFetch, type Fetch, type Network } from '../net/network.ts';
 import { isLoopbackHost } from '../net/network-policy.ts';
 import type { McpHttpServer, McpServerConfig, McpStdioServer } from './mcp-config.ts';
 
 /**
- * How an HTTP server is reached: through the network module (feature mcp-http: policy and egress log). A server
- * marked local-only is refused unless its URL is a loopback address.
+ * How an HTTP server is reached: through the network module (feature mcp-http: policy and egress log); without
+ * one (tests, benchmarks), only servers on this computer. A server marked local-only is refused unless its URL
+ * is a loopback address.
  */
 export function httpServerFetch(server: McpHttpServer & McpServerConfig, network: Network | undefined): Fetch {
-  if (network === undefined) throw new InflowError('MCP_SERVER_START_FAILED', `MCP server "${server.name}": HTTP servers need the network module.`, { hint: 'Create the MCP manager with { network: backend.network }.' });
   const url = new URL(server.url);
   if (server.localOnly && !isLoopbackHost(url.hostname)) {
     throw new InflowError('MCP_SERVER_START_FAILED', `MCP server "${server.name}" is marked local-only but its URL is on another computer (${url.host}).`, {
       hint: 'Use a 127.0.0.1/localhost URL, or turn off "local only" for this server in Settings → Tool servers.',
     });
   }
-  return network.fetcher('mcp-http');
+  return network?.fetcher('mcp-http') ?? localOnlyFetch;
 }
 
 let unshareWorks: boolean | undefined;
