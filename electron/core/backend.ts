@@ -3,6 +3,9 @@ import { dataPaths, type DataPaths } from './paths.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { RunStore } from './store/run-store.ts';
 import { McpManager } from './mcp/mcp-manager.ts';
+import { Network } from './net/network.ts';
+import { EgressLog } from './net/egress-log.ts';
+import { SettingsService } from './api/settings-service.ts';
 
 export interface BackendOptions {
   dataDir: string;
@@ -19,6 +22,9 @@ export interface Backend {
   runs: RunStore;
   /** MCP servers as tools (created on first use; their processes are closed with the back end). */
   readonly mcp: McpManager;
+  /** The one way out of this computer: every outbound request, checked against the privacy settings and logged. */
+  network: Network;
+  egress: EgressLog;
   close(): Promise<void>;
 }
 
@@ -30,13 +36,18 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   runs.closeInterruptedRuns();
   const closers: Array<() => Promise<void> | void> = [];
   let mcp: McpManager | undefined;
+  const settings = new SettingsService(db);
+  const egress = new EgressLog(db);
+  const network = new Network({ privacy: () => settings.read().privacy, log: egress });
   return {
     paths,
     db,
     runs,
+    network,
+    egress,
     get mcp() {
       if (mcp === undefined) {
-        const manager = new McpManager({ configFile: paths.mcpConfig });
+        const manager = new McpManager({ configFile: paths.mcpConfig, network });
         closers.push(() => manager.closeAll());
         mcp = manager;
       }

@@ -41,7 +41,9 @@ test('a new user sees what to do first, picks a model, asks, rates the answer an
 
   await page.keyboard.press('Control+7');
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
-  assert.equal(await page.getByRole('switch').isChecked(), false, 'network tools are off for a new user');
+  for (const name of ['Web tools', 'Wikipedia online', 'Model downloads', 'Tool servers over HTTP', 'Serve an OpenAI-compatible API']) {
+    assert.equal(await page.getByRole('switch', { name: new RegExp(name) }).isChecked(), false, `${name}: off for a new user`);
+  }
   const steps = page.getByLabel('Steps per task');
   await steps.fill('2');
   await steps.blur();

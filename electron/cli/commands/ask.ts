@@ -76,6 +76,9 @@ export const command: CliCommand = {
     if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
     const backend = await context.backend();
     const settings = new SettingsService(backend.db).read();
+    // --web allows the web tools and Wikipedia online for this run; --endpoint allows that one server.
+    if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
+    if (values.endpoint !== undefined) backend.network.grant('endpoint');
     const threads = integer(values.threads, 'threads');
     const profile = (values.profile as ProfileName | undefined) ?? settings.profile;
     // The agentflow profile offers the tools the released planner was trained with, unless --tools says otherwise.
@@ -87,7 +90,7 @@ export const command: CliCommand = {
     const loaded: LocalModel[] = [];
     try {
       const { tools, absent, problems } = await assembleTools({
-        backend, webAccess: values.web === true || settings.privacy.networkTools, sandbox, mcp: values['no-mcp'] !== true, signal: context.signal,
+        backend, webAccess: values.web === true || settings.privacy.networkTools, wikipediaOnline: values.web === true || settings.privacy.wikipediaOnline, sandbox, mcp: values['no-mcp'] !== true, signal: context.signal,
         knowledge: new KnowledgeIndex(backend.db, embedder ? { embedder } : {}), ...(only ? { only } : {}),
       });
       for (const problem of problems) context.stderr.write(`inflow ask: MCP server ${problem} (going on without it)\n`);
@@ -108,7 +111,7 @@ export const command: CliCommand = {
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
       const adapter = values.adapter ?? (values.base === true ? undefined : new AdapterRegistry(backend.db).active(planner.filePath)?.path);
-      if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']! });
+      if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
         const fixed = await load(values['fixed-model'] ?? values.model);

@@ -5,14 +5,16 @@ import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { printEgress } from '../egress-table.ts';
 
 /** `inflow doctor`: what this machine offers Inflow, and what is missing. */
 export const command: CliCommand = {
   name: 'doctor',
   summary: 'check Node, the compute backend, GPU and VRAM, the data directory and installed models',
-  usage: 'Usage: inflow doctor [--cpu] [--json]\n  --cpu   check the CPU backend only (skip GPU detection)',
+  usage: 'Usage: inflow doctor [--cpu] [--egress [--limit N]] [--json]\n  --cpu      check the CPU backend only (skip GPU detection)\n  --egress   what left this computer: the network log (time, feature, host, bytes), newest first (default 50 rows)',
   async run(context, args) {
     const backend = await context.backend();
+    if (args.includes('--egress')) return printEgress(context, backend.egress, args);
     let engine: Record<string, unknown>;
     let engineOk = true;
     try {

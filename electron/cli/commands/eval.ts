@@ -87,10 +87,12 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
   const evalStore = new EvalStore(backend.db);
   // The built-in tools as Ask offers them: network tools only when the privacy setting (or --web) allows.
   const settings = new SettingsService(backend.db).read();
+  if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
   const sandbox = new PythonSandbox();
   try {
     const tools = builtinTools({
-      webAccess: settings.privacy.networkTools || values.web === true, knowledge: new KnowledgeIndex(backend.db), sandbox,
+      webAccess: settings.privacy.networkTools || values.web === true, wikipediaOnline: settings.privacy.wikipediaOnline || values.web === true,
+      network: backend.network, knowledge: new KnowledgeIndex(backend.db), sandbox,
       ...(values.tools === undefined ? {} : { only: values.tools.split(',').map((name) => name.trim()).filter((name) => name !== '') }),
     });
     const evaluate = (adapterId: string | undefined, evaluationId: string | undefined) => evaluatePlanner({

@@ -19,6 +19,8 @@ MCP servers whose tools the agent can use (config: <data dir>/mcp.json, the "mcp
   enable <name> [<tool>]                     turn a server or one of its tools on
   disable <name> [<tool>]                    turn a server or one of its tools off
   approval <name> <tool|*> ask|auto          ask before each call of a tool, or not
+  local-only <name> on|off                   the server may not reach other computers (HTTP: loopback URL only;
+                                             stdio: started without a network, Linux); servers are separate processes
 
 Examples:
   inflow mcp add files -- npx -y @modelcontextprotocol/server-filesystem ~/Documents
@@ -93,7 +95,7 @@ function list(context: CliContext, manager: McpManager): number {
   }
   if (servers.length === 0 && errors.length === 0) context.print(`No MCP servers configured (${manager.config.file}). Add one with inflow mcp add.`);
   for (const server of servers) {
-    context.print(`${server.name}  ${server.disabled ? 'off' : 'on'}  ${server.transport}  ${describeTarget(server)}`);
+    context.print(`${server.name}  ${server.disabled ? 'off' : 'on'}  ${server.transport}${server.localOnly ? '  local-only' : ''}  ${describeTarget(server)}`);
     if (server.disabledTools.length > 0) context.print(`  tools off: ${server.disabledTools.join(', ')}`);
     if (server.askFirstTools.length > 0) context.print(`  ask first: ${server.askFirstTools.join(', ')}`);
   }
@@ -139,7 +141,8 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const [subcommand, ...rest] = args;
-    const manager = new McpManager({ configFile: dataPaths(context.dataDir).mcpConfig });
+    // HTTP servers are reached through the network module (privacy setting "Tool servers over HTTP", egress log).
+    const manager = new McpManager({ configFile: dataPaths(context.dataDir).mcpConfig, network: (await context.backend()).network });
     const done = (message: string, value: unknown) => {
       if (context.json) context.printJson(value);
       else context.print(message);
@@ -177,8 +180,15 @@ export const command: CliCommand = {
           done(`${tool === '*' ? `Every tool of "${name}"` : `Tool "${tool}" of "${name}"`} ${mode === 'ask' ? 'asks first' : 'runs without asking'}.`, server);
           return ExitCode.ok;
         }
+        case 'local-only': {
+          const [name, mode] = rest;
+          if (name === undefined || (mode !== 'on' && mode !== 'off') || rest.length !== 2) throw usageError('mcp local-only takes a server and on|off.');
+          const server = manager.config.setLocalOnly(name, mode === 'on');
+          done(`MCP server "${name}" ${mode === 'on' ? 'may reach this computer only' : 'may use the network'}.`, server);
+          return ExitCode.ok;
+        }
         case undefined:
-          throw usageError('mcp needs a subcommand: list, add, rm, tools, enable, disable or approval.');
+          throw usageError('mcp needs a subcommand: list, add, rm, tools, enable, disable, approval or local-only.');
         default:
           throw usageError(`Unknown mcp subcommand "${subcommand}".`);
       }

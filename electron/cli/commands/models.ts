@@ -88,7 +88,10 @@ export const command: CliCommand = {
       }
       case 'pull': {
         if (id === undefined) throw new InflowError('USAGE', 'Name the model to pull.', { hint: usage });
+        // Asking for this download by name allows it (feature model-downloads, for this command only); it is logged.
+        backend.network.grant('model-downloads');
         const result = await pullModel({
+          fetch: backend.network.fetcher('model-downloads'),
           modelsDir, id, signal: context.signal, budget: await measuredBudget(), onProgress: progressPrinter(context, id),
           onVerify: () => { if (!context.json) context.stderr.write(`Verifying ${id}...\n`); },
           ...(values.url === undefined ? {} : { url: values.url }),

@@ -11,6 +11,8 @@ import { canonicalToolName } from './tool-names.ts';
 export interface AssembleToolsOptions {
   backend: Backend;
   webAccess: boolean;
+  /** Wikipedia online (default: same as webAccess). */
+  wikipediaOnline?: boolean;
   knowledge: KnowledgeIndex;
   sandbox: PythonSandbox;
   /** The user's selection: built-in names or aliases and MCP tool names; all available tools when absent. */
@@ -30,7 +32,7 @@ export async function assembleTools(options: AssembleToolsOptions): Promise<{ to
   const builtinOnly = options.only?.filter(isBuiltin);
   const otherNames = options.only?.filter((name) => !isBuiltin(name)) ?? [];
   const builtin = builtinTools({
-    webAccess: options.webAccess, knowledge: options.knowledge, sandbox: options.sandbox,
+    webAccess: options.webAccess, wikipediaOnline: options.wikipediaOnline ?? options.webAccess, network: options.backend.network, knowledge: options.knowledge, sandbox: options.sandbox,
     ...(options.only ? { only: resolveToolNames(builtinOnly ?? []) } : {}),
   });
   let mcpTools: Tool[] = [];

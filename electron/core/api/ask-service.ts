@@ -9,7 +9,7 @@ import type { SettingsService } from './settings-service.ts';
 import type { EngineService } from './engine-service.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { AgentEvent } from '../agent/agent-events.ts';
-import { runAgent } from '../agent/run-agent.ts';
+import { runAgent, type RunAgentResult as AgentResult } from '../agent/run-agent.ts';
 import { InflowError } from '../errors.ts';
 import { LongTermMemory } from '../memory/long-term-memory.ts';
 import { toolLabel } from './tool-source.ts';
@@ -20,6 +20,7 @@ export interface ToolSet {
   absent: Array<{ name: string; reason: string }>;
 }
 export type ToolSource = (settings: Settings) => Promise<ToolSet>;
+export interface AskInput { question: string; tools?: string[]; maxSteps?: number }
 
 interface ActiveRun {
   controller: AbortController;
@@ -54,7 +55,23 @@ export class AskService {
   }
 
   /** Starts a run and resolves once it is recorded (its id known); the rest arrives as events. */
-  async start(input: { question: string; tools?: string[]; maxSteps?: number }): Promise<{ runId: string; taskId: string }> {
+  async start(input: AskInput): Promise<{ runId: string; taskId: string }> {
+    const launched = await this.launch(input, { source: 'desktop' });
+    launched.done.catch(() => undefined);
+    return launched.started;
+  }
+
+  /**
+   * A run for another program (the local API): the same tools, memory, limits and recording as Ask, the
+   * agent's own events to `onEvent`, ended by `signal`; "ask first" tools are denied (nobody is there to ask)
+   * unless `approveToolCall` says otherwise. Resolves with the run's result.
+   */
+  async run(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string }): Promise<AgentResult> {
+    const launched = await this.launch(input, { ...hooks, approve: async () => false });
+    return launched.done;
+  }
+
+  private async launch(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string; approve?: (request: ToolApprovalRequest, signal: AbortSignal) => Promise<boolean> }): Promise<{ started: Promise<{ runId: string; taskId: string }>; done: Promise<AgentResult> }> {
     const settings = this.options.settings.read();
     const { models, plannerId, adapterId } = await this.options.engine.agentModels();
     const set = await this.options.toolSource(settings);
@@ -68,6 +85,9 @@ export class AskService {
     ];
     const knownFacts = new LongTermMemory(this.options.backend.db).relevantFacts(input.question, 5);
     const controller = new AbortController();
+    const onOuterAbort = () => controller.abort();
+    hooks.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    if (hooks.signal?.aborted === true) controller.abort();
     let seq = 0;
     let runId: string | null = null;
     const emit = (event: AgentEvent) => {
@@ -77,35 +97,40 @@ export class AskService {
       if (trace !== null) this.options.events.emit('run-trace', trace);
     };
     const entry: ActiveRun = { controller, done: null };
-    return new Promise((resolve, reject) => {
-      entry.done = runAgent({
-        question: input.question,
-        models,
-        tools,
-        absentTools,
-        knownFacts,
-        profile: settings.profile,
-        limits: { maxSteps: input.maxSteps ?? settings.limits.maxSteps, maxTimeMs: settings.limits.maxWallSeconds * 1000, maxTokens: settings.limits.maxTokens },
-        store: this.options.backend.runs,
-        runKind: 'ask',
-        runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: 'desktop' },
-        signal: controller.signal,
-        approveToolCall: (request) => this.askApproval(request, controller.signal),
-        onEvent: (event) => {
-          emit(event);
-          if (event.type === 'run-start') {
-            this.active.set(event.runId, entry);
-            resolve({ runId: event.runId, taskId: event.taskId });
-          }
-        },
-      }).then((result) => {
-        this.active.delete(result.runId);
-        return result;
-      }, (error: unknown) => {
-        if (runId !== null) this.active.delete(runId);
-        reject(error);
-      });
-    });
+    let resolveStarted!: (value: { runId: string; taskId: string }) => void;
+    let rejectStarted!: (error: unknown) => void;
+    const started = new Promise<{ runId: string; taskId: string }>((resolve, reject) => { resolveStarted = resolve; rejectStarted = reject; });
+    const done = runAgent({
+      question: input.question,
+      models,
+      tools,
+      absentTools,
+      knownFacts,
+      profile: settings.profile,
+      limits: { maxSteps: input.maxSteps ?? settings.limits.maxSteps, maxTimeMs: settings.limits.maxWallSeconds * 1000, maxTokens: settings.limits.maxTokens },
+      store: this.options.backend.runs,
+      runKind: 'ask',
+      runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: hooks.source },
+      signal: controller.signal,
+      approveToolCall: (request) => (hooks.approve ?? ((r, s) => this.askApproval(r, s)))(request, controller.signal),
+      onEvent: (event) => {
+        emit(event);
+        try { hooks.onEvent?.(event); } catch { /* a listener never affects the run */ }
+        if (event.type === 'run-start') {
+          this.active.set(event.runId, entry);
+          resolveStarted({ runId: event.runId, taskId: event.taskId });
+        }
+      },
+    }).then((result) => {
+      this.active.delete(result.runId);
+      return result;
+    }, (error: unknown) => {
+      if (runId !== null) this.active.delete(runId);
+      rejectStarted(error);
+      throw error;
+    }).finally(() => hooks.signal?.removeEventListener('abort', onOuterAbort));
+    entry.done = done.catch(() => undefined);
+    return { started, done };
   }
 
   /** The user's answer to a pending "ask first" tool call; false when it was already answered or the run ended. */

@@ -24,6 +24,7 @@ import { InflowError } from '../errors.ts';
 import { addModelFile } from '../models/add-model.ts';
 import { dataDirChoiceFile, readDataDirChoice, writeDataDirChoice } from './data-dir-choice.ts';
 import { DATA_DIR_ENV } from '../paths.ts';
+import { LocalApiService } from './local-api-service.ts';
 
 export interface ApiOptions {
   backend: Backend;
@@ -43,6 +44,8 @@ export interface ApiOptions {
   pickPath?: (request: PickPathRequest) => Promise<PickPathResult>;
   /** Where the chosen data folder is recorded (default: dataDirChoiceFile()). */
   dataDirChoiceFile?: string;
+  /** Bring the local API up at once when the user left it on (default true; `inflow serve` starts its own). */
+  startLocalApi?: boolean;
 }
 
 export interface Api {
@@ -50,6 +53,7 @@ export interface Api {
   downloads: DownloadsService;
   dispatch: Dispatch;
   events: EventHub;
+  localApi: LocalApiService;
   /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
   dispose(): Promise<void>;
 }
@@ -67,12 +71,13 @@ export function createApi(options: ApiOptions): Api {
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';
-  const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
+  const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
   const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
   const knowledge = new KnowledgeService({ backend, events });
   const mcp = new McpService({ backend });
-  const builtin = createBuiltinToolSource({ knowledge: knowledge.index, mcp });
+  const builtin = createBuiltinToolSource({ knowledge: knowledge.index, mcp, network: backend.network });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
+  const localApi = new LocalApiService({ deps: { db: backend.db, settings, models, engine, ask }, dataDir: backend.paths.dataDir });
   const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });
   const choiceFile = options.dataDirChoiceFile ?? dataDirChoiceFile();
   const dataLocation = () => {
@@ -148,6 +153,7 @@ export function createApi(options: ApiOptions): Api {
       remove: async (input) => mcp.remove(input.name),
       setEnabled: async (input) => mcp.setEnabled(input.name, input.enabled, input.tool),
       setAskFirst: async (input) => mcp.setAskFirst(input.name, input.tool, input.askFirst),
+      setLocalOnly: async (input) => mcp.setLocalOnly(input.name, input.localOnly),
     },
     system: {
       pickPath: async (input) => {
@@ -157,14 +163,24 @@ export function createApi(options: ApiOptions): Api {
       dataLocation: async () => dataLocation(),
       setDataDir: async (input) => { writeDataDirChoice(choiceFile, input.path); return dataLocation(); },
     },
+    network: {
+      egress: async (input) => backend.egress.list({ limit: input?.limit ?? 200 }),
+    },
+    localApi: {
+      status: async () => localApi.status(),
+      setEnabled: async (input) => localApi.setEnabled(input.enabled, input.port),
+    },
   };
+  if (options.startLocalApi !== false) void localApi.startIfEnabled();
 
   return {
     service,
     downloads,
     dispatch: createDispatch(service),
     events,
+    localApi,
     async dispose() {
+      await localApi.dispose();
       await trainingControl.dispose();
       await downloads.dispose();
       await ask.dispose();

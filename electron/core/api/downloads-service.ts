@@ -4,6 +4,7 @@ import { modelCatalog, type CatalogModel } from '../models/catalog.ts';
 import { pullModel } from '../models/pull-model.ts';
 import { newId } from '../store/ids.ts';
 import { InflowError } from '../errors.ts';
+import type { Network } from '../net/network.ts';
 
 interface Download {
   view: DownloadView;
@@ -18,11 +19,13 @@ interface Download {
  */
 export class DownloadsService {
   private readonly modelsDir: string;
+  private readonly network: Network;
   private readonly events: EventHub;
   private readonly catalog: readonly CatalogModel[];
   private readonly downloads = new Map<string, Download>();
 
-  constructor(options: { modelsDir: string; events: EventHub; catalog?: readonly CatalogModel[] }) {
+  constructor(options: { modelsDir: string; events: EventHub; network: Network; catalog?: readonly CatalogModel[] }) {
+    this.network = options.network;
     this.modelsDir = options.modelsDir;
     this.events = options.events;
     this.catalog = options.catalog ?? modelCatalog;
@@ -39,6 +42,11 @@ export class DownloadsService {
   start(catalogId: string): DownloadView {
     const entry = this.catalog.find((model) => model.id === catalogId);
     if (entry === undefined) throw new InflowError('UNKNOWN_MODEL', `There is no model "${catalogId}" in the catalog.`, { hint: 'Pick one from the Recommended list.' });
+    // Refused here, before anything starts, when the user has not allowed model downloads (a loopback mirror is always fine).
+    if (!this.network.allows('model-downloads', entry.url)) {
+      void this.network.fetch('model-downloads', entry.url).catch(() => undefined);
+      throw new InflowError('NETWORK_NOT_ALLOWED', `Model downloads are off, so ${entry.name} cannot be downloaded from ${new URL(entry.url).host}.`, { hint: 'Turn on "Model downloads" in Settings → Privacy, then click Download again.' });
+    }
     const running = [...this.downloads.values()].find((download) => download.view.modelId === catalogId && download.view.status === 'downloading');
     if (running !== undefined) return running.view;
     const controller = new AbortController();
@@ -47,7 +55,7 @@ export class DownloadsService {
     const download: Download = { view, controller, done: Promise.resolve() };
     this.downloads.set(view.downloadId, download);
     download.done = pullModel({
-      modelsDir: this.modelsDir, id: catalogId, catalog: this.catalog, signal: controller.signal,
+      modelsDir: this.modelsDir, id: catalogId, catalog: this.catalog, signal: controller.signal, fetch: this.network.fetcher('model-downloads'),
       onProgress: (progress) => {
         view.receivedBytes = progress.receivedBytes;
         view.totalBytes = progress.totalBytes ?? view.totalBytes;

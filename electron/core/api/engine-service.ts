@@ -101,6 +101,17 @@ export class EngineService {
     return { models, plannerId, adapterId: active?.id ?? null };
   }
 
+  /**
+   * A model for a plain chat (the local API): the planner's id gives the planner with its active adapter,
+   * any other installed id that model (loaded on first use, kept loaded with the planner's set).
+   */
+  async chatModel(modelId: string, signal?: AbortSignal): Promise<LanguageModel> {
+    const { models, plannerId } = await this.agentModels(signal);
+    if (modelId === plannerId) return models.planner;
+    this.options.models.pathOf(modelId);
+    return this.other(this.loaded!, modelId);
+  }
+
   /** The recommended models (marked when installed) and the downloads of this session. */
   async catalog(): Promise<Pick<ModelsOverview, 'recommended' | 'downloads' | 'catalogNote'>> {
     const installed = new Set((await this.options.models.installed()).map((model) => model.id));

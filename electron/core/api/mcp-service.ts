@@ -12,7 +12,7 @@ export class McpService {
   readonly manager: McpManager;
 
   constructor(options: { backend: Backend }) {
-    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig });
+    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig, network: options.backend.network });
   }
 
   overview(): McpOverview {
@@ -42,6 +42,11 @@ export class McpService {
 
   setEnabled(name: string, enabled: boolean, tool?: string): McpOverview {
     this.manager.config.setEnabled(name, enabled, tool);
+    return this.overview();
+  }
+
+  setLocalOnly(name: string, localOnly: boolean): McpOverview {
+    this.manager.config.setLocalOnly(name, localOnly);
     return this.overview();
   }
 

@@ -4,6 +4,7 @@ import { builtinTools, toolAliases } from '../tools/builtin-tools.ts';
 import { PythonSandbox } from '../tools/python/python-sandbox.ts';
 import type { ToolSet, ToolSource } from './ask-service.ts';
 import type { McpService } from './mcp-service.ts';
+import type { Network } from '../net/network.ts';
 
 /** Short name of a built-in tool for the UI ("python" for Python_Code_Generator_Tool). */
 export function toolLabel(name: string): string {
@@ -16,11 +17,11 @@ export function toolLabel(name: string): string {
  * use and kept warm) and the enabled MCP servers' tools. Missing tools come with the reason, for the
  * planner and the tool picker.
  */
-export function createBuiltinToolSource(options: { knowledge: KnowledgeIndex; mcp?: McpService }): ToolSource & { dispose(): void } {
+export function createBuiltinToolSource(options: { knowledge: KnowledgeIndex; mcp?: McpService; network: Network }): ToolSource & { dispose(): void } {
   let sandbox: PythonSandbox | null = null;
   const source = async (settings: Settings): Promise<ToolSet> => {
     sandbox ??= new PythonSandbox();
-    const builtin = builtinTools({ webAccess: settings.privacy.networkTools, knowledge: options.knowledge, sandbox });
+    const builtin = builtinTools({ webAccess: settings.privacy.networkTools, wikipediaOnline: settings.privacy.wikipediaOnline, network: options.network, knowledge: options.knowledge, sandbox });
     if (options.mcp === undefined) return builtin;
     const mcp = await options.mcp.runTools([...builtin.tools, ...builtin.absent].map((tool) => tool.name));
     return { tools: [...builtin.tools, ...mcp.tools], absent: [...builtin.absent, ...mcp.absent] };

@@ -39,6 +39,8 @@ export const feedbackInputSchema = z.object({
   runId: idSchema,
   rating: z.union([z.literal(1), z.literal(-1)]),
   comment: z.string().max(2000).optional(),
+  /** What the answer should have been: becomes the task's expected answer, so training learns from it. */
+  correctedAnswer: z.string().trim().min(1).max(20_000).optional(),
 }).strict();
 
 export interface FeedbackResult {

@@ -10,6 +10,8 @@ import { runsContract } from './runs.ts';
 import { settingsContract } from './settings.ts';
 import { systemContract } from './system.ts';
 import { trainingContract } from './training.ts';
+import { networkContract } from './network.ts';
+import { localApiContract } from './local-api.ts';
 import type { EventName, EventPayloads } from './events.ts';
 
 /**
@@ -27,6 +29,8 @@ export const contract = {
   training: trainingContract,
   mcp: mcpContract,
   system: systemContract,
+  network: networkContract,
+  localApi: localApiContract,
 };
 export type Contract = typeof contract;
 export type Domain = keyof Contract;

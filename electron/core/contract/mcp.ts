@@ -10,6 +10,8 @@ export interface McpServerView {
   disabled: boolean;
   disabledTools: string[];
   askFirstTools: string[];
+  /** May not reach other computers (HTTP: loopback URL only; stdio: started without a network). */
+  localOnly: boolean;
   running: boolean;
 }
 
@@ -48,5 +50,6 @@ export const mcpContract = {
   add: method<McpOverview>()(addMcpServerSchema),
   remove: method<McpOverview>()(z.object({ name: serverName }).strict()),
   setEnabled: method<McpOverview>()(z.object({ name: serverName, enabled: z.boolean(), tool: toolName.optional() }).strict()),
+  setLocalOnly: method<McpOverview>()(z.object({ name: serverName, localOnly: z.boolean() }).strict()),
   setAskFirst: method<McpOverview>()(z.object({ name: serverName, tool: toolName, askFirst: z.boolean() }).strict()),
 };

@@ -1,4 +1,5 @@
 import { InflowError } from '../errors.ts';
+import type { Fetch } from '../net/network.ts';
 import type { GenerateRequest, Generation, LanguageModel } from './language-model.ts';
 
 export interface OpenAiCompatibleOptions {
@@ -9,7 +10,8 @@ export interface OpenAiCompatibleOptions {
   apiKey?: string;
   contextSize?: number;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How requests leave: the network module's fetcher('endpoint') (policy and egress log). */
+  fetch: Fetch;
 }
 
 /**
@@ -57,7 +59,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
     const signal = AbortSignal.any([...(request.signal ? [request.signal] : []), AbortSignal.timeout(this.options.timeoutMs ?? 300_000)]);
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(completionsUrl(this.options.baseUrl), {
+      response = await this.options.fetch(completionsUrl(this.options.baseUrl), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
         body: JSON.stringify(body),

@@ -81,6 +81,11 @@ export class McpConfigStore {
     });
   }
 
+  /** Marks a server local-only (it may not reach other computers; see McpServerSettings.localOnly), or not. */
+  setLocalOnly(name: string, localOnly: boolean): McpServerConfig {
+    return this.#update(name, (server) => ({ ...server, localOnly }));
+  }
+
   /** Marks a tool (or `*`, every tool of the server) "ask first", or back to running without asking. */
   setApproval(name: string, tool: string, askFirst: boolean): McpServerConfig {
     return this.#update(name, (server) => {

@@ -28,6 +28,11 @@ export interface McpServerSettings {
   timeoutMs: number;
   /** Results longer than this many characters are cut, with a note saying so. */
   maxOutputChars: number;
+  /**
+   * The server may not reach other computers: an HTTP server only at a loopback address; a stdio server is started
+   * without a network (Linux: its own empty network namespace through `unshare`; refused where that is not possible).
+   */
+  localOnly: boolean;
 }
 
 export type McpServerConfig = (McpStdioServer | McpHttpServer) & McpServerSettings & { name: string };
@@ -41,7 +46,7 @@ export interface McpServerConfigError {
 export const mcpDefaults = { timeoutMs: 60_000, maxOutputChars: 16_000 } as const;
 
 /** The keys this module reads; anything else in an entry is kept as is (other clients' fields). */
-const knownKeys = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'disabled', 'disabledTools', 'askFirstTools', 'timeoutMs', 'maxOutputChars']);
+const knownKeys = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'disabled', 'disabledTools', 'askFirstTools', 'timeoutMs', 'maxOutputChars', 'localOnly']);
 const serverNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/;
 
 /** Checks a server name; names become tool-name prefixes, so they are short and plain. */
@@ -111,12 +116,14 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
   if (type === 'stdio' && entry.url !== undefined) fail(name, '"type"', 'is "stdio" but the entry has a "url"', 'Use "command" for a stdio server, or set "type" to "http".');
   if (type !== undefined && type !== 'stdio' && entry.command !== undefined) fail(name, '"type"', `is ${JSON.stringify(type)} but the entry has a "command"`, 'Use "url" for an HTTP server, or set "type" to "stdio".');
   if (entry.disabled !== undefined && typeof entry.disabled !== 'boolean') fail(name, '"disabled"', `must be true or false, not ${describe(entry.disabled)}`);
+  if (entry.localOnly !== undefined && typeof entry.localOnly !== 'boolean') fail(name, '"localOnly"', `must be true or false, not ${describe(entry.localOnly)}`);
   const settings: McpServerSettings = {
     disabled: entry.disabled === true,
     disabledTools: stringList(name, 'disabledTools', entry.disabledTools),
     askFirstTools: stringList(name, 'askFirstTools', entry.askFirstTools),
     timeoutMs: positiveInteger(name, 'timeoutMs', entry.timeoutMs, mcpDefaults.timeoutMs),
     maxOutputChars: positiveInteger(name, 'maxOutputChars', entry.maxOutputChars, mcpDefaults.maxOutputChars),
+    localOnly: entry.localOnly === true,
   };
   if (entry.url !== undefined) {
     if (typeof entry.url !== 'string') fail(name, '"url"', `must be a string, not ${describe(entry.url)}`);
@@ -157,6 +164,7 @@ export function toServerEntry(server: McpServerConfig, previous: Record<string, 
     ...(server.askFirstTools.length > 0 ? { askFirstTools: server.askFirstTools } : {}),
     ...(server.timeoutMs === mcpDefaults.timeoutMs ? {} : { timeoutMs: server.timeoutMs }),
     ...(server.maxOutputChars === mcpDefaults.maxOutputChars ? {} : { maxOutputChars: server.maxOutputChars }),
+    ...(server.localOnly ? { localOnly: true } : {}),
   };
 }
 

@@ -7,6 +7,8 @@ import { InflowError } from '../errors.ts';
 import { trackServerProcess, untrackServerProcess } from './child-registry.ts';
 import type { McpServerConfig } from './mcp-config.ts';
 import { callError, startError } from './mcp-errors.ts';
+import type { Network } from '../net/network.ts';
+import { httpServerFetch, stdioCommand } from './local-only.ts';
 import { descendantPids, isProcessAlive, killProcesses } from './process-tree.ts';
 
 export type { McpToolDefinition };
@@ -15,6 +17,8 @@ export interface McpConnectionOptions {
   server: McpServerConfig;
   /** How long starting (spawn + initialize) may take. */
   connectTimeoutMs?: number;
+  /** HTTP servers are reached through the network module (feature mcp-http); required for them. */
+  network?: Network;
 }
 
 const clientInfo = { name: 'inflow', version: '0.1.0' };
@@ -44,6 +48,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 export class McpConnection {
   readonly server: McpServerConfig;
   readonly #connectTimeoutMs: number;
+  readonly #network: Network | undefined;
   #client: Client | undefined;
   #transport: Transport | undefined;
   #starting: Promise<Client> | undefined;
@@ -56,6 +61,7 @@ export class McpConnection {
   constructor(options: McpConnectionOptions) {
     this.server = options.server;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 60_000;
+    this.#network = options.network;
   }
 
   /** Whether the server is connected now. */
@@ -120,11 +126,13 @@ export class McpConnection {
 
   #createTransport(): Transport {
     if (this.server.transport === 'http') {
-      return new StreamableHTTPClientTransport(new URL(this.server.url), { requestInit: { headers: this.server.headers } });
+      const fetch = httpServerFetch(this.server, this.#network);
+      return new StreamableHTTPClientTransport(new URL(this.server.url), { requestInit: { headers: this.server.headers }, fetch });
     }
+    const { command, args } = stdioCommand(this.server);
     const transport = new StdioClientTransport({
-      command: this.server.command,
-      args: this.server.args,
+      command,
+      args,
       env: this.server.env,
       ...(this.server.cwd === undefined ? {} : { cwd: this.server.cwd }),
       stderr: 'pipe',

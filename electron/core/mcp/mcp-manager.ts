@@ -9,6 +9,7 @@ import { createMcpTool } from './mcp-tool.ts';
 import { McpToolCache, serverFingerprint } from './tool-cache.ts';
 import { mcpToolName, toolNameKey, uniqueToolName } from './tool-naming.ts';
 import type { McpServerView } from '../contract/mcp.ts';
+import type { Network } from '../net/network.ts';
 
 export interface McpManagerOptions {
   /** The JSON config (`dataPaths(dataDir).mcpConfig`). */
@@ -17,6 +18,8 @@ export interface McpManagerOptions {
   cacheFile?: string;
   /** How long a server may take to start and list its tools (default 60 s: `npx -y` may download it first). */
   connectTimeoutMs?: number;
+  /** The network module HTTP servers are reached through (policy and egress log); without it HTTP servers cannot be used. */
+  network?: Network;
 }
 
 /** A server that is configured and enabled but could not be used now; shown to the user, the run goes on. */
@@ -56,6 +59,7 @@ export class McpManager {
   readonly config: McpConfigStore;
   readonly #cache: McpToolCache;
   readonly #connectTimeoutMs: number | undefined;
+  readonly #network: Network | undefined;
   readonly #connections = new Map<string, McpConnection>();
   readonly #closing = new Set<Promise<void>>();
 
@@ -63,6 +67,7 @@ export class McpManager {
     this.config = new McpConfigStore({ file: options.configFile });
     this.#cache = new McpToolCache({ file: options.cacheFile ?? path.join(path.dirname(options.configFile), 'mcp-tools-cache.json') });
     this.#connectTimeoutMs = options.connectTimeoutMs;
+    this.#network = options.network;
   }
 
   /** The live connection for a server config, replacing (and closing) one made from an older config. */
@@ -70,7 +75,7 @@ export class McpManager {
     const existing = this.#connections.get(server.name);
     if (existing !== undefined && serverFingerprint(existing.server) === serverFingerprint(server)) return existing;
     if (existing !== undefined) this.#closeInBackground(existing);
-    const connection = new McpConnection({ server, ...(this.#connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.#connectTimeoutMs }) });
+    const connection = new McpConnection({ server, ...(this.#connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.#connectTimeoutMs }), ...(this.#network === undefined ? {} : { network: this.#network }) });
     this.#connections.set(server.name, connection);
     return connection;
   }
@@ -163,6 +168,7 @@ export class McpManager {
         disabled: server.disabled,
         disabledTools: server.disabledTools,
         askFirstTools: server.askFirstTools,
+        localOnly: server.localOnly,
         running: this.#connections.get(server.name)?.running === true,
       })),
       errors: errors.map(({ name, error }) => ({ name, code: error.code, message: error.message })),

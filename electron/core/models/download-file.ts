@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
+import { localOnlyFetch, type Fetch } from '../net/network.ts';
 import { formatBytes, freeDiskBytes } from './hardware-fit.ts';
 
 export interface DownloadProgress {
@@ -23,6 +24,8 @@ export interface DownloadFileOptions {
   reserveBytes?: number;
   /** Give up (resumably) when no data arrives for this long. Default 60 s. */
   idleTimeoutMs?: number;
+  /** How the request leaves: the network module's fetcher('model-downloads'); default: this computer only. */
+  fetch?: Fetch;
 }
 
 export interface DownloadResult {
@@ -77,10 +80,11 @@ async function download(options: DownloadContext): Promise<DownloadResult> {
   }
   let response: Response;
   try {
-    response = await fetch(url, { headers, signal, redirect: 'follow' });
+    response = await (options.fetch ?? localOnlyFetch)(url, { headers, signal, redirect: 'follow' });
   } catch (error) {
     if (options.stalled()) throw stalled(url, error);
     if (signal.aborted) throw cancelled(url, error);
+    if (InflowError.isInstance(error)) throw error;
     const reason = ((error as Error).cause as { code?: string } | undefined)?.code;
     throw new InflowError('DOWNLOAD_FAILED', `Could not reach ${new URL(url).host}: ${(error as Error).message}${reason === undefined ? '' : ` (${reason})`}`, { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' });
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
+import type { Fetch } from '../net/network.ts';
 import { readGgufFile } from '../gguf/gguf-reader.ts';
 import { findCatalogModel, getCatalogModel, type CatalogModel } from './catalog.ts';
 import { downloadFile, sha256File, type DownloadProgress } from './download-file.ts';
@@ -24,6 +25,8 @@ export interface PullModelOptions {
   freeBytes?: () => number;
   /** Download even if the model looks too large for this machine. */
   force?: boolean;
+  /** The network module's fetcher('model-downloads') (policy and egress log); default: this computer only. */
+  fetch?: Fetch;
 }
 
 export interface PullResult {
@@ -62,6 +65,7 @@ export async function pullModel(options: PullModelOptions): Promise<PullResult> 
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.freeBytes === undefined ? {} : { freeBytes: options.freeBytes }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   options.onVerify?.();
   let sha256: string;

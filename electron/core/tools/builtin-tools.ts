@@ -11,6 +11,7 @@ import { createWebPageTool, createWebSearchTool, type WebToolOptions } from './b
 import { createWikipediaTool } from './builtin/wikipedia-tool.ts';
 import type { PythonSandbox } from './python/python-sandbox.ts';
 import type { Tool } from './tool.ts';
+import type { Network } from '../net/network.ts';
 
 /** Short names accepted by `--tools` and the UI, mapped to the tools' full names. */
 export const toolAliases: Readonly<Record<string, string>> = {
@@ -26,8 +27,12 @@ export const toolAliases: Readonly<Record<string, string>> = {
 export const builtinToolNames = Object.values(toolAliases);
 
 export interface BuiltinToolsOptions {
-  /** The privacy setting: web search, page reading and online Wikipedia only when true. Default false. */
+  /** The privacy setting: web search and page reading only when true. Default false. */
   webAccess?: boolean;
+  /** Wikipedia online (else only imported dumps). Default: same as webAccess. */
+  wikipediaOnline?: boolean;
+  /** The network module the web and Wikipedia tools connect through (policy and egress log); needed when either is on. */
+  network?: Network;
   knowledge?: KnowledgeIndex;
   /** The Python sandbox (its owner disposes it); without one the Python tool is absent. */
   sandbox?: PythonSandbox;
@@ -35,7 +40,7 @@ export interface BuiltinToolsOptions {
   model?: LanguageModel;
   /** Only these tools (full names or aliases); the others are absent as "not selected". */
   only?: readonly string[];
-  web?: WebToolOptions & { wikipediaApiUrl?: string };
+  web?: Partial<WebToolOptions> & { wikipediaApiUrl?: string };
 }
 
 /** Resolves names and aliases given by a user to full tool names; throws UNKNOWN_TOOL listing the known ones. */
@@ -64,6 +69,12 @@ export function builtinTools(options: BuiltinToolsOptions = {}): { tools: Tool[]
     else tools.push(make());
   };
   const webOff = 'web access is off (privacy setting); the user can turn it on in Settings or with --web';
+  const wikipediaOnline = options.wikipediaOnline ?? options.webAccess === true;
+  const fetchFor = (feature: 'web' | 'wikipedia') => {
+    const fetch = options.web?.fetch ?? options.network?.fetcher(feature);
+    if (fetch === undefined) throw new InflowError('USAGE', 'The web and online Wikipedia tools need the network module (builtinTools({ network })).');
+    return fetch;
+  };
   const sources = options.knowledge?.listSources() ?? [];
   const hasFolders = sources.some((source) => source.kind === 'folder' && source.passages > 0);
   const hasWikipedia = sources.some((source) => source.kind === 'wikipedia' && source.passages > 0);
@@ -71,14 +82,14 @@ export function builtinTools(options: BuiltinToolsOptions = {}): { tools: Tool[]
   offer(toolAliases.generalist!, () => createGeneralistTool(options.model ? { model: options.model } : {}));
   offer(toolAliases.python!, () => createPythonTool({ sandbox: options.sandbox! }), options.sandbox ? undefined : 'the Python sandbox is not available');
   offer(toolAliases.knowledge!, () => createKnowledgeSearchTool({ index: options.knowledge! }), hasFolders ? undefined : 'no folder is indexed yet (inflow knowledge add FOLDER)');
-  offer(toolAliases.web!, () => createWebSearchTool(options.web ?? {}), options.webAccess ? undefined : webOff);
-  offer(toolAliases['web-page']!, () => createWebPageTool(options.web ?? {}), options.webAccess ? undefined : webOff);
-  offer(toolAliases['grounded-search']!, () => createGroundedSearchTool(options.web ?? {}), options.webAccess ? undefined : webOff);
+  offer(toolAliases.web!, () => createWebSearchTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
+  offer(toolAliases['web-page']!, () => createWebPageTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
+  offer(toolAliases['grounded-search']!, () => createGroundedSearchTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
   offer(toolAliases.wikipedia!, () => createWikipediaTool({
-    online: options.webAccess === true,
+    online: wikipediaOnline,
     ...(options.knowledge ? { index: options.knowledge } : {}),
     ...(options.web?.wikipediaApiUrl ? { apiUrl: options.web.wikipediaApiUrl } : {}),
-    ...(options.web?.fetch ? { fetch: options.web.fetch } : {}),
-  }), options.webAccess || hasWikipedia ? undefined : `${webOff}, and no offline Wikipedia dump is imported (inflow knowledge add-wikipedia FILE)`);
+    ...(wikipediaOnline ? { fetch: fetchFor('wikipedia') } : {}),
+  }), wikipediaOnline || hasWikipedia ? undefined : 'Wikipedia online is off (privacy setting; Settings or --web), and no offline Wikipedia dump is imported (inflow knowledge add-wikipedia FILE)');
   return { tools, absent };
 }

@@ -6,6 +6,10 @@ import { runAgent } from '../../../electron/core/agent/run-agent.ts';
 import { OpenAiCompatibleModel } from '../../../electron/core/llm/openai-compatible.ts';
 import { ScriptedLanguageModel } from '../../support/scripted-model.ts';
 import { additionTool, plan } from './agent-fixtures.ts';
+import { testNetwork } from '../../support/network.ts';
+
+// The endpoint is named per command (--endpoint), which grants it; requests go through the network module.
+const fetch = testNetwork({ grants: ['endpoint'] }).network.fetcher('endpoint');
 
 const bodies: Array<Record<string, unknown>> = [];
 let base = '';
@@ -34,7 +38,7 @@ after(() => server.close());
 
 test('an OpenAI-compatible server can run the fixed modules while the planner stays local', async () => {
   const planner = new ScriptedLanguageModel({ turns: [plan()] });
-  const fixed = new OpenAiCompatibleModel({ baseUrl: base, model: 'qwen2.5-7b-instruct' });
+  const fixed = new OpenAiCompatibleModel({ baseUrl: base, model: 'qwen2.5-7b-instruct', fetch });
   const result = await runAgent({ question: 'What is 2 + 3?', models: { planner, fixed }, tools: [additionTool()] });
   assert.equal(result.stopReason, 'answered');
   assert.equal(result.answer, '5');
@@ -47,9 +51,9 @@ test('an OpenAI-compatible server can run the fixed modules while the planner st
 });
 
 test('an unreachable or failing endpoint is a clear error', async () => {
-  assert.throws(() => new OpenAiCompatibleModel({ baseUrl: 'not a url', model: 'm' }), /is not a URL/);
-  const missing = new OpenAiCompatibleModel({ baseUrl: `${base}/nested/`, model: 'm' });
+  assert.throws(() => new OpenAiCompatibleModel({ baseUrl: 'not a url', model: 'm', fetch }), /is not a URL/);
+  const missing = new OpenAiCompatibleModel({ baseUrl: `${base}/nested/`, model: 'm', fetch });
   await assert.rejects(missing.generate({ messages: [{ role: 'user', content: 'hi' }] }), /answered 404/);
-  const down = new OpenAiCompatibleModel({ baseUrl: 'http://127.0.0.1:9', model: 'm' });
+  const down = new OpenAiCompatibleModel({ baseUrl: 'http://127.0.0.1:9', model: 'm', fetch });
   await assert.rejects(down.generate({ messages: [{ role: 'user', content: 'hi' }] }), /Could not reach http:\/\/127.0.0.1:9/);
 });

@@ -32,7 +32,7 @@ before(async () => {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entry = (id: string, file: string): CatalogModel => ({ id, name: `Test ${id}`, description: 'test model', url: `${base}/${file}`, approxBytes: model.length, quantization: 'F32', parameters: 'tiny', contextLength: 512 });
   backend = await createBackend({ dataDir: tempDir('inflow-downloads-') });
-  api = createApi({ backend, gpu: false, threads: 1, catalog: [entry('tiny-test', 'tiny.gguf'), entry('slow-test', 'slow.gguf')] });
+  api = createApi({ backend, gpu: false, threads: 1, catalog: [entry('tiny-test', 'tiny.gguf'), entry('slow-test', 'slow.gguf'), { ...entry('far-test', 'far.gguf'), url: 'https://models.example.invalid/far.gguf' }] });
   api.events.subscribe((name, payload) => { if (name === 'download-progress') progress.push(payload as DownloadView); });
 });
 after(async () => {
@@ -65,4 +65,18 @@ test('a download can be cancelled and says so; an unknown model is refused by na
   assert.equal((await api.service.models.overview()).installed.some((model) => model.id === 'slow-test'), false);
   const unknown = await api.dispatch('models.download', { catalogId: 'no-such-model' });
   assert.equal(unknown.ok ? '' : unknown.error.code, 'UNKNOWN_MODEL');
+});
+
+test('a download from another computer needs "Model downloads" allowed in Settings; the refusal is logged', async () => {
+  const refused = await api.dispatch('models.download', { catalogId: 'far-test' });
+  assert.equal(refused.ok ? '' : refused.error.code, 'NETWORK_NOT_ALLOWED');
+  assert.match(refused.ok ? '' : refused.error.hint ?? '', /Model downloads.*Settings → Privacy/);
+  for (let tries = 0; backend.egress.list().length === 0 && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(backend.egress.list().filter((row) => row.host === 'models.example.invalid').map((row) => [row.feature, row.outcome]), [['model-downloads', 'refused']]);
+  await api.service.settings.update({ privacy: { modelDownloads: true } });
+  const allowed = await api.service.models.download({ catalogId: 'far-test' });
+  const settled = await api.downloads.settled(allowed.downloadId);
+  assert.equal(settled.status, 'failed', 'allowed, it tried (the host does not exist)');
+  assert.doesNotMatch(settled.error ?? '', /off|not allowed/i);
+  await api.service.settings.update({ privacy: { modelDownloads: false } });
 });

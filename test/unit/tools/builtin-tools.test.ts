@@ -13,6 +13,11 @@ import { runTool } from '../../../electron/core/tools/run-tool.ts';
 import type { PythonSandbox } from '../../../electron/core/tools/python/python-sandbox.ts';
 import { ScriptedLanguageModel } from '../../support/scripted-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { testNetwork } from '../../support/network.ts';
+
+// The tools reach the stand-in web server (127.0.0.1) through the network module, as in the product.
+const { network } = testNetwork({ privacy: { networkTools: true, wikipediaOnline: true } });
+const fetch = network.fetcher('web');
 
 let server: http.Server;
 let base = '';
@@ -53,16 +58,16 @@ test('web tools are absent by default, with the reason the planner is told', () 
 
 test('with web access on, the web and Wikipedia tools are offered; --tools selects by alias', () => {
   const knowledge = new KnowledgeIndex(openDatabase(path.join(tempDir(), 'inflow.db')));
-  const all = builtinTools({ webAccess: true, knowledge, sandbox: {} as PythonSandbox });
+  const all = builtinTools({ webAccess: true, network, knowledge, sandbox: {} as PythonSandbox });
   assert.deepEqual(all.tools.map((t) => t.name), ['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool', 'Web_Search_Tool', 'Web_RAG_Search_Tool', 'Ground_Google_Search_Tool', 'Wikipedia_RAG_Search_Tool']);
-  const some = builtinTools({ webAccess: true, only: ['python', 'wikipedia_rag_search_tool'], sandbox: {} as PythonSandbox });
+  const some = builtinTools({ webAccess: true, network, only: ['python', 'wikipedia_rag_search_tool'], sandbox: {} as PythonSandbox });
   assert.deepEqual(some.tools.map((t) => t.name), ['Python_Code_Generator_Tool', 'Wikipedia_RAG_Search_Tool']);
   assert.equal(some.absent.find((a) => a.name === 'Web_Search_Tool')!.reason, 'not selected for this run');
   assert.throws(() => resolveToolNames(['calculator']), /There is no tool "calculator"/);
 });
 
 test('web search parses results and resolves redirect links', async () => {
-  const tool = createWebSearchTool({ searchUrl: `${base}/search?q={query}` });
+  const tool = createWebSearchTool({ searchUrl: `${base}/search?q={query}`, fetch });
   const result = await tool.execute({ query: 'capital of australia' }, { signal }) as { results: Array<{ title: string; url: string; snippet: string }> };
   assert.deepEqual(result.results, [{ title: 'Canberra & ACT', url: 'https://example.org/canberra', snippet: 'Canberra is the capital of Australia.' }]);
   assert.ok(requests.includes('/search?q=capital%20of%20australia'));
@@ -70,7 +75,7 @@ test('web search parses results and resolves redirect links', async () => {
 
 test('page reading returns the passages relevant to the query, summarised by the model', async () => {
   const model = new ScriptedLanguageModel({ turns: ['About 467,000 people.'] });
-  const tool = createWebPageTool();
+  const tool = createWebPageTool({ fetch });
   const result = await tool.execute({ query: 'population', url: `${base}/page` }, { signal, model }) as { title: string; relevant_passages: string[]; summary: string };
   assert.equal(result.title, 'Canberra');
   assert.equal(result.relevant_passages.length, 1);
@@ -80,15 +85,15 @@ test('page reading returns the passages relevant to the query, summarised by the
 });
 
 test('a failing page read is an error value, not a crash', async () => {
-  const outcome = await runTool(createWebPageTool(), { query: 'x', url: `${base}/missing` }, { signal });
+  const outcome = await runTool(createWebPageTool({ fetch }), { query: 'x', url: `${base}/missing` }, { signal });
   assert.equal(outcome.ok, false);
   assert.match(!outcome.ok ? outcome.error.message : '', /answered 404/);
-  const bad = await runTool(createWebPageTool(), { query: 'x', url: 'file:///etc/passwd' }, { signal });
+  const bad = await runTool(createWebPageTool({ fetch }), { query: 'x', url: 'file:///etc/passwd' }, { signal });
   assert.match(!bad.ok ? bad.error.message : '', /Only http and https/);
 });
 
 test('Wikipedia online: relevant pages get passages retrieved for the query (the reference\'s intended behaviour)', async () => {
-  const tool = createWikipediaTool({ online: true, apiUrl: `${base}/w/api.php` });
+  const tool = createWikipediaTool({ online: true, apiUrl: `${base}/w/api.php`, fetch: network.fetcher('wikipedia') });
   const result = await tool.execute({ query: 'Analytical Engine algorithm' }, { signal }) as Record<string, Array<{ title: string; retrieved_information: string[] }>>;
   const relevant = result['relevant_pages (to the query)']!;
   assert.equal(relevant[0]!.title, 'Ada Lovelace');

@@ -5,6 +5,10 @@ import { after, before, test } from 'node:test';
 import { createGroundedSearchTool } from '../../../electron/core/tools/builtin/grounded-search-tool.ts';
 import { runTool } from '../../../electron/core/tools/run-tool.ts';
 import { ScriptedLanguageModel } from '../../support/scripted-model.ts';
+import { testNetwork } from '../../support/network.ts';
+
+// The tool reaches the stand-in web server (127.0.0.1) through the network module, as in the product.
+const fetch = testNetwork({ privacy: { networkTools: true } }).network.fetcher('web');
 
 let server: http.Server;
 let base = '';
@@ -28,7 +32,7 @@ after(() => server.close());
 const signal = new AbortController().signal;
 
 test('Ground_Google_Search_Tool: searches, reads the top pages, and the model answers citing them as [n](url)', async () => {
-  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}` });
+  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}`, fetch });
   const model = new ScriptedLanguageModel({ turns: ['Canberra has about 467,000 people [1]. It lies in the ACT [2].'] });
   const answer = await tool.execute(tool.validate({ query: 'population of Canberra' }), { signal, model });
   assert.equal(answer, `Canberra has about 467,000 people [1](${base}/canberra). It lies in the ACT [2](${base}/gone).`);
@@ -40,7 +44,7 @@ test('Ground_Google_Search_Tool: searches, reads the top pages, and the model an
 });
 
 test('Ground_Google_Search_Tool: add_citations=False leaves the citations out; no results and no model are answered too', async () => {
-  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}` });
+  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}`, fetch });
   const model = new ScriptedLanguageModel({ turns: ['Canberra has about 467,000 people [1].'] });
   assert.equal(await tool.execute(tool.validate({ query: 'population of Canberra', add_citations: false }), { signal, model }), 'Canberra has about 467,000 people.');
   const uncited = new ScriptedLanguageModel({ turns: ['About 467,000.'] });
@@ -51,7 +55,7 @@ test('Ground_Google_Search_Tool: add_citations=False leaves the citations out; n
 });
 
 test('Ground_Google_Search_Tool: a wrong input is a clear error value naming the field', async () => {
-  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}` });
+  const tool = createGroundedSearchTool({ searchUrl: `${base}/search?q={query}`, fetch });
   const result = await runTool(tool, { query: 'x', add_citations: 'yes' }, { signal });
   assert.equal(result.ok, false);
   assert.match(JSON.stringify(result), /add_citations/);

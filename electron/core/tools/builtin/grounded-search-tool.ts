@@ -21,7 +21,7 @@ ${sources.map((source, index) => `[${index + 1}] ${source.title} (${source.url})
  * them as `[n](url)`; `add_citations: false` leaves the citations out. Without a model it returns the passages.
  * Only offered when web access is on.
  */
-export function createGroundedSearchTool(options: WebToolOptions & { pages?: number; maxTokens?: number } = {}): Tool {
+export function createGroundedSearchTool(options: WebToolOptions & { pages?: number; maxTokens?: number }): Tool {
   const pages = options.pages ?? 3;
   return defineTool({
     name: 'Ground_Google_Search_Tool',

@@ -1,10 +1,12 @@
 import { InflowError } from '../../errors.ts';
+import type { Fetch } from '../../net/network.ts';
 
 export interface WebFetchOptions {
   signal: AbortSignal;
   timeoutMs?: number;
   maxBytes?: number;
-  fetch?: typeof fetch;
+  /** The network module's fetcher for the feature (nothing here opens a connection by itself). */
+  fetch: Fetch;
 }
 
 /**
@@ -20,7 +22,7 @@ export async function fetchText(url: string, options: WebFetchOptions): Promise<
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InflowError('WEB_URL_INVALID', `Only http and https URLs can be read, not ${parsed.protocol}`);
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000)]);
-  const response = await (options.fetch ?? fetch)(parsed, { signal, redirect: 'follow', headers: { 'user-agent': 'Inflow/0.1 (on-device agent)', accept: 'text/html,application/json,text/plain;q=0.9,*/*;q=0.5' } });
+  const response = await options.fetch(parsed, { signal, redirect: 'follow', headers: { 'user-agent': 'Inflow/0.1 (on-device agent)', accept: 'text/html,application/json,text/plain;q=0.9,*/*;q=0.5' } });
   if (!response.ok) throw new InflowError('WEB_FETCH_FAILED', `${parsed.href} answered ${response.status} ${response.statusText}.`);
   const maxBytes = options.maxBytes ?? 2_000_000;
   const reader = response.body?.getReader();

@@ -3,17 +3,19 @@ import { decodeEntities, htmlToText } from '../../knowledge/extract-text.ts';
 import { defineTool } from '../define-tool.ts';
 import type { Tool } from '../tool.ts';
 import { fetchText, rankChunks, wordChunks } from './web-fetch.ts';
+import type { Fetch } from '../../net/network.ts';
 
 export interface WebToolOptions {
   /** Search endpoint returning DuckDuckGo-style HTML results; `{query}` is replaced. */
   searchUrl?: string;
-  fetch?: typeof fetch;
+  /** How requests leave the computer: the network module's fetcher('web') (policy and egress log). */
+  fetch: Fetch;
 }
 
 const defaultSearchUrl = 'https://html.duckduckgo.com/html/?q={query}';
 
 /** Web_Search_Tool: a web search returning titles, URLs and snippets. Only offered when web access is on. */
-export function createWebSearchTool(options: WebToolOptions = {}): Tool {
+export function createWebSearchTool(options: WebToolOptions): Tool {
   return defineTool({
     name: 'Web_Search_Tool',
     description: 'Searches the web and returns the top results (title, URL, snippet).',
@@ -32,13 +34,13 @@ export function createWebSearchTool(options: WebToolOptions = {}): Tool {
 /** One web search (DuckDuckGo HTML, or `options.searchUrl`): the results in their order. */
 export async function searchWeb(query: string, options: WebToolOptions, signal: AbortSignal): Promise<Array<{ title: string; url: string; snippet: string }>> {
   const url = (options.searchUrl ?? defaultSearchUrl).replace('{query}', encodeURIComponent(query));
-  const { text } = await fetchText(url, { signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const { text } = await fetchText(url, { signal, fetch: options.fetch });
   return parseSearchResults(text);
 }
 
 /** A page's readable text (HTML without markup, at most 1,000,000 characters, as the reference) and title. */
 export async function readPage(url: string, options: WebToolOptions, signal: AbortSignal): Promise<{ url: string; title: string; text: string }> {
-  const page = await fetchText(url, { signal, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const page = await fetchText(url, { signal, fetch: options.fetch });
   const isHtml = /html/i.test(page.contentType) || /<html|<body/i.test(page.text.slice(0, 2000));
   const text = (isHtml ? htmlToText(page.text) : page.text).slice(0, 1_000_000);
   const title = isHtml ? htmlToText(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(page.text)?.[1] ?? '') : '';
@@ -63,7 +65,7 @@ export function parseSearchResults(html: string): Array<{ title: string; url: st
  * Web_RAG_Search_Tool: reads one page and returns the passages most relevant to the query (200-word chunks,
  * as the reference), plus a summary from the run's model when one is available.
  */
-export function createWebPageTool(options: WebToolOptions = {}): Tool {
+export function createWebPageTool(options: WebToolOptions): Tool {
   return defineTool({
     name: 'Web_RAG_Search_Tool',
     description: 'Reads a web page and returns the passages relevant to the query.',

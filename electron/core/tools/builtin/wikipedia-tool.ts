@@ -3,6 +3,8 @@ import type { KnowledgeIndex } from '../../knowledge/knowledge-index.ts';
 import { defineTool } from '../define-tool.ts';
 import type { Tool } from '../tool.ts';
 import { fetchText, rankChunks, wordChunks } from './web-fetch.ts';
+import type { Fetch } from '../../net/network.ts';
+import { InflowError } from '../../errors.ts';
 
 export interface WikipediaToolOptions {
   /** Use the online API (only when web access is on). */
@@ -11,7 +13,8 @@ export interface WikipediaToolOptions {
   index?: KnowledgeIndex;
   /** API endpoint, default https://en.wikipedia.org/w/api.php. */
   apiUrl?: string;
-  fetch?: typeof fetch;
+  /** The network module's fetcher('wikipedia'); needed when online. */
+  fetch?: Fetch;
 }
 
 interface Page { title: string; url: string; abstract: string; retrieved_information?: string[] }
@@ -60,10 +63,11 @@ function searchOffline(query: string, index: KnowledgeIndex | undefined): Page[]
   }));
 }
 
-async function searchOnline(query: string, apiUrl: string, signal: AbortSignal, fetchImpl?: typeof fetch): Promise<Page[]> {
+async function searchOnline(query: string, apiUrl: string, signal: AbortSignal, fetchImpl?: Fetch): Promise<Page[]> {
+  if (fetchImpl === undefined) throw new InflowError('USAGE', 'Wikipedia online needs the network module\'s fetch.');
   const get = async (params: Record<string, string>) => {
     const url = `${apiUrl}?${new URLSearchParams({ format: 'json', formatversion: '2', ...params })}`;
-    return JSON.parse((await fetchText(url, { signal, ...(fetchImpl ? { fetch: fetchImpl } : {}) })).text) as Record<string, unknown>;
+    return JSON.parse((await fetchText(url, { signal, fetch: fetchImpl })).text) as Record<string, unknown>;
   };
   const search = await get({ action: 'query', list: 'search', srsearch: query, srlimit: '8' });
   const results = ((search.query as { search?: Array<{ title: string; snippet: string }> } | undefined)?.search ?? []);

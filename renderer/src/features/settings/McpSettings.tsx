@@ -21,6 +21,7 @@ export function McpSettings() {
     <section className="card">
       <h2>Tool servers (MCP)</h2>
       <p className="muted small-text">Each server's tools become tools the agent can choose. Kept in <span className="mono">{servers.data?.file ?? 'mcp.json'}</span>, the same file <code>inflow mcp</code> edits.</p>
+      <p className="muted small-text">Servers are separate programs: Inflow's privacy switches cannot see what they do on the network. Mark a server <strong>local only</strong> to keep it on this computer (a URL must be 127.0.0.1/localhost; a command is started without a network, on Linux).</p>
       {servers.data?.errors.map((error) => <p key={error.name} className="error-text small-text">{error.name}: {error.message}</p>)}
       <ul className="entry-list mcp-list">
         {(servers.data?.servers ?? []).map((server) => (
@@ -34,6 +35,11 @@ export function McpSettings() {
             </div>
             <div className="entry-meta">
               {server.running ? <span className="badge badge-answered">running</span> : null}
+              <label className="switch-row compact small-text">
+                <input type="checkbox" checked={server.localOnly} aria-label={`${server.name}: local only`}
+                  onChange={(event) => void act(() => call(inflow().mcp.setLocalOnly({ name: server.name, localOnly: event.target.checked })))} />
+                <span>Local only</span>
+              </label>
               <button type="button" className="icon-button" onClick={() => void act(() => call(inflow().mcp.remove({ name: server.name })), `Removed ${server.name}.`)}><Icon name="trash" label={`Remove ${server.name}`} /></button>
             </div>
             <ServerTools name={server.name} onChanged={servers.reload} />

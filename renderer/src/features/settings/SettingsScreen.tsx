@@ -7,6 +7,8 @@ import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { errorText } from '../../components/ErrorNotice.tsx';
 import { McpSettings } from './McpSettings.tsx';
 import { DataFolderCard } from './DataFolderCard.tsx';
+import { PrivacyCard } from './PrivacyCard.tsx';
+import { LocalApiCard } from './LocalApiCard.tsx';
 
 const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'planner', label: 'Planner', help: 'Picks the next step and tool; the model training improves.' },
@@ -15,7 +17,7 @@ const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'generator', label: 'Generator', help: 'Writes the final answer.' },
 ];
 
-/** Settings: data folder, privacy, model per module, limits, appearance. Changes save at once. */
+/** Settings: data folder, privacy (network per feature, egress log), local API, tool servers, model per module, limits, appearance. Changes save at once. */
 export function SettingsScreen() {
   const { settings, info, refresh, notify } = useApp();
   const models = useQuery(() => call(inflow().models.overview()));
@@ -27,13 +29,8 @@ export function SettingsScreen() {
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
       <DataFolderCard dataDir={info?.dataDir} />
-      <section className="card">
-        <h2>Privacy</h2>
-        <label className="switch-row">
-          <input type="checkbox" role="switch" checked={settings.privacy.networkTools} onChange={(event) => void update({ privacy: { networkTools: event.target.checked } })} />
-          <span><strong>Allow network tools</strong><br /><span className="muted small-text">Web search, page reading and online Wikipedia. Off by default: with it off, nothing the agent does leaves this computer.</span></span>
-        </label>
-      </section>
+      <PrivacyCard privacy={settings.privacy} update={update} />
+      <LocalApiCard enabled={settings.localApi.enabled} port={settings.localApi.port} />
       <McpSettings />
       <section className="card">
         <h2>Models per module</h2>
