@@ -30,7 +30,8 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --max-steps N          action steps at most (default: settings, 8)
   --max-time S           wall-clock limit in seconds (default: settings, 300)
   --max-tokens N         token budget of the run (default: settings, 60000)
-  --profile P            structured (default) or agentflow (the reference's prompts, for the released planner)
+  --profile P            structured (default) or agentflow (the reference's prompts, for the released planner; the
+                         default for --model agentflow-planner-7b-q4_k_m)
   --model PATH|ID        the planner model: a GGUF file or an installed model id (default: recommended installed model)
   --adapter FILE         a LoRA adapter for the planner only (default: the adapter promoted for this model by training)
   --base                 use the bare planner model, without the promoted adapter
@@ -80,7 +81,9 @@ export const command: CliCommand = {
     if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
     if (values.endpoint !== undefined) backend.network.grant('endpoint');
     const threads = integer(values.threads, 'threads');
-    const profile = (values.profile as ProfileName | undefined) ?? settings.profile;
+    // A catalog planner trained on a profile (the AgentFlow planner) uses it unless --profile says otherwise.
+    const plannerEntry = values.model === undefined ? undefined : findCatalogModel(values.model);
+    const profile = (values.profile as ProfileName | undefined) ?? plannerEntry?.profile ?? settings.profile;
     // The agentflow profile offers the tools the released planner was trained with, unless --tools says otherwise.
     const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean) ?? (profile === 'agentflow' ? referenceToolNames() : undefined);
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
@@ -119,7 +122,7 @@ export const command: CliCommand = {
         models.fixed = fixed;
       } else {
         // A catalog planner trained alongside another model (the AgentFlow planner: Qwen2.5-7B-Instruct) gets it for the fixed modules.
-        const partner = (values.model === undefined ? undefined : findCatalogModel(values.model))?.fixedModel;
+        const partner = plannerEntry?.fixedModel;
         if (partner !== undefined && listInstalledModels(backend.paths.models).some((model) => model.id === partner)) {
           const fixed = await load(partner);
           loaded.push(fixed);

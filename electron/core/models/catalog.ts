@@ -18,6 +18,8 @@ export interface CatalogModel {
   recommended?: boolean;
   /** Catalog id of the model this planner was trained alongside, for the executor, verifier and generator. */
   fixedModel?: string;
+  /** The prompt profile this planner was trained on (`inflow ask` uses it unless --profile says otherwise). */
+  profile?: 'agentflow';
 }
 
 const hf = (repo: string, file: string) => `https://huggingface.co/${repo}/resolve/main/${file}`;
@@ -46,7 +48,7 @@ export const modelCatalog: readonly CatalogModel[] = [
     // The released AgentFlow planner (Qwen2.5-7B-Instruct after Flow-GRPO, huggingface.co/AgentFlow/agentflow-planner-7b)
     // as bartowski's llama.cpp quantization (b6714, imatrix); its fixed modules were Qwen2.5-7B-Instruct.
     id: 'agentflow-planner-7b-q4_k_m', name: 'AgentFlow Planner 7B', parameters: '7B', quantization: 'Q4_K_M',
-    description: 'the released AgentFlow planner; use with --profile agentflow', fixedModel: 'qwen2.5-7b-instruct-q4_k_m',
+    description: 'the released AgentFlow planner (agentflow profile)', fixedModel: 'qwen2.5-7b-instruct-q4_k_m', profile: 'agentflow',
     url: hf('bartowski/AgentFlow_agentflow-planner-7b-GGUF', 'AgentFlow_agentflow-planner-7b-Q4_K_M.gguf'), approxBytes: 4_680_000_000, contextLength: 32768,
   },
   {

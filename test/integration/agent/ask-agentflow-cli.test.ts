@@ -32,8 +32,11 @@ test('inflow ask --profile agentflow: the reference\'s tools, cards, prompts, ca
   assert.equal((await inflow(data, 'memory', 'add', 'The user prefers metric units.', '--kind', 'preference')).code, 0);
   // The catalog's AgentFlow planner and the model it was trained with (random-weight stand-ins under their ids).
   assert.equal((await inflow(data, 'models', 'add', testModelPath({ seed: 7 }), '--name', 'agentflow-planner-7b-q4_k_m')).code, 0);
-  const alone = await inflow(data, 'ask', 'What is 2 + 2?', '--profile', 'agentflow', '--model', 'agentflow-planner-7b-q4_k_m', '--cpu', '--threads', '1', '--max-steps', '1', '--tools', 'generalist', '--max-tokens', '1');
+  // Without --profile, the catalog's AgentFlow planner runs in the profile it was trained on.
+  const alone = await inflow(data, 'ask', 'What is 2 + 2?', '--model', 'agentflow-planner-7b-q4_k_m', '--cpu', '--threads', '1', '--max-steps', '1', '--tools', 'generalist', '--max-tokens', '1');
   assert.match(alone.stderr, /trained with qwen2\.5-7b-instruct-q4_k_m as executor, verifier and generator; "inflow models pull qwen2\.5-7b-instruct-q4_k_m"/);
+  const first = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ profile: string }>;
+  assert.equal(first[0]!.profile, 'agentflow');
   assert.equal((await inflow(data, 'models', 'add', testModelPath(), '--name', 'qwen2.5-7b-instruct-q4_k_m')).code, 0);
   const ask = await inflow(data, 'ask', 'What is 17 + 25?', '--profile', 'agentflow', '--model', 'agentflow-planner-7b-q4_k_m', '--cpu', '--threads', '1', '--max-steps', '1', '--seed', '3');
   assert.equal(ask.code, 0, ask.stderr);
