@@ -72,18 +72,25 @@ function refuseFuture(db: Database, file: string): void {
   }
 }
 
-/** Applies every pending migration, each in its own transaction, recording progress in `user_version`. */
+/**
+ * Applies every pending migration, each in its own transaction, recording progress in `user_version`. Each
+ * transaction takes the write lock first (IMMEDIATE) and reads the version again under it, so two processes
+ * opening a fresh data folder at once do not both run a migration: the second waits, then finds it done.
+ */
 export function migrate(db: Database, file = 'database', target = latestSchemaVersion): number {
   refuseFuture(db, file);
   let version = db.pragma('user_version', { simple: true }) as number;
   for (const migration of migrations) {
     if (migration.version <= version || migration.version > target) continue;
-    db.transaction(() => {
+    version = db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current >= migration.version) return current;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
+      return migration.version;
     }).immediate();
-    version = migration.version;
   }
+  refuseFuture(db, file);
   return version;
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from './database.ts';
 import { decodeFloats, decodeTokens, encodeFloats, encodeTokens } from './blobs.ts';
 import { newId } from './ids.ts';
+import { currentProcess, isProcessAlive } from './process-identity.ts';
 
 /** Why a run ended. `interrupted`: the process died mid-run and the run was closed on the next start. */
 export type StopReason = 'answered' | 'step_limit' | 'time_limit' | 'token_limit' | 'cancelled' | 'error' | 'interrupted';
@@ -123,7 +124,8 @@ const parse = (text: string | null): unknown => (text == null ? null : JSON.pars
 
 /**
  * Tasks, runs, steps and module calls. Every write is its own autocommitted statement, so whatever was
- * recorded before a crash is on disk; `closeInterruptedRuns` marks runs that a dead process left open.
+ * recorded before a crash is on disk; each run records its owning process, and `closeInterruptedRuns` marks
+ * the runs a dead process left open.
  */
 export class RunStore {
   readonly db: Database;
@@ -135,8 +137,8 @@ export class RunStore {
       insertTask: db.prepare(`INSERT INTO tasks (id, created_at, question, expected_answer, answer_kind, source, meta)
         VALUES (@id, @createdAt, @question, @expectedAnswer, @answerKind, @source, @meta)`),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-      insertRun: db.prepare(`INSERT INTO runs (id, task_id, kind, group_id, created_at, profile, planner_model, planner_adapter_id, config)
-        VALUES (@id, @taskId, @kind, @groupId, @createdAt, @profile, @plannerModel, @plannerAdapterId, @config)`),
+      insertRun: db.prepare(`INSERT INTO runs (id, task_id, kind, group_id, created_at, profile, planner_model, planner_adapter_id, config, owner_pid, owner_started_at)
+        VALUES (@id, @taskId, @kind, @groupId, @createdAt, @profile, @plannerModel, @plannerAdapterId, @config, @ownerPid, @ownerStartedAt)`),
       endRun: db.prepare(`UPDATE runs SET status = 'ended', ended_at = @endedAt, stop_reason = @stopReason, answer = @answer,
         error = @error, total_tokens = @totalTokens WHERE id = @id`),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
@@ -150,8 +152,9 @@ export class RunStore {
         VALUES (@runId, @stepIdx, @module, @modelId, @adapterId, @promptText, @responseText, @promptTokens, @responseTokens,
         @responseLogprobs, @startedAt, @durationMs, @meta)`),
       getCalls: db.prepare('SELECT * FROM module_calls WHERE run_id = ? ORDER BY id'),
-      closeInterrupted: db.prepare(`UPDATE runs SET status = 'ended', stop_reason = 'interrupted', ended_at = ?
-        WHERE status = 'running'`),
+      runningOwners: db.prepare(`SELECT DISTINCT owner_pid AS pid, owner_started_at AS startedAt FROM runs WHERE status = 'running'`),
+      closeInterrupted: db.prepare(`UPDATE runs SET status = 'ended', stop_reason = 'interrupted', ended_at = @endedAt
+        WHERE status = 'running' AND owner_pid IS @pid AND owner_started_at IS @startedAt`),
     };
   }
 
@@ -195,6 +198,8 @@ export class RunStore {
       plannerModel: input.plannerModel ?? null,
       plannerAdapterId: input.plannerAdapterId ?? null,
       config: json(input.config ?? {}),
+      ownerPid: currentProcess().pid,
+      ownerStartedAt: currentProcess().startedAt,
     });
     return this.getRun(id)!;
   }
@@ -296,9 +301,18 @@ export class RunStore {
     }));
   }
 
-  /** Closes runs left `running` by a process that died; call once at start-up. Returns how many. */
+  /**
+   * Closes runs left `running` by a process that died (its id is gone, or now belongs to a process started
+   * later); runs another live process is running stay open. Call once at start-up. Returns how many.
+   */
   closeInterruptedRuns(): number {
-    return this.statements.closeInterrupted.run(Date.now()).changes;
+    const owners = this.statements.runningOwners.all() as Array<{ pid: number | null; startedAt: number | null }>;
+    let closed = 0;
+    for (const owner of owners) {
+      if (owner.pid !== null && isProcessAlive({ pid: owner.pid, startedAt: owner.startedAt })) continue;
+      closed += this.statements.closeInterrupted.run({ endedAt: Date.now(), pid: owner.pid, startedAt: owner.startedAt }).changes;
+    }
+    return closed;
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InflowError } from '../../errors.ts';
+import { watchMemory } from './process-memory.ts';
 
 /** What a Python run returns, shaped like the reference's python tool. */
 export interface PythonRunResult {
@@ -20,6 +21,11 @@ export interface PythonSandboxOptions {
   timeoutMs?: number;
   /** WebAssembly memory Python may use. Default 512 MiB. */
   memoryLimitBytes?: number;
+  /**
+   * Resident memory of the whole sandbox process (Python's memory, the V8 heap, array buffers, any other
+   * WebAssembly memory) past which a run is stopped with MemoryError. Default: memoryLimitBytes + 512 MiB.
+   */
+  processMemoryLimitBytes?: number;
   /** Time allowed for loading Pyodide. Default 60 s. */
   startTimeoutMs?: number;
   maxOutputChars?: number;
@@ -38,9 +44,11 @@ const childScript = path.join(import.meta.dirname, `sandbox-process${path.extnam
 
 /**
  * Python in Pyodide in a separate, locked-down Node process (see sandbox-process.ts): no host file system,
- * no network, no subprocesses. One run at a time; the process stays warm between runs (each run gets a fresh
- * namespace). A run that passes the wall-clock limit, or a cancelled one, kills the process; the next run
- * starts a new one. Call `dispose()` when done.
+ * no network, no subprocesses. One run at a time, and one run per process: every run starts from a clean
+ * interpreter (a process loaded from the snapshot of a fresh Pyodide), so nothing a run patches, imports,
+ * allocates or schedules reaches a later run. The next process is started in the background as soon as a run
+ * ends, so a run rarely waits for it. A run that passes the wall-clock or memory limit, or a cancelled one,
+ * kills the process. Call `dispose()` when done.
  */
 export class PythonSandbox {
   private readonly options: Required<Omit<PythonSandboxOptions, 'snapshotFile'>> & Pick<PythonSandboxOptions, 'snapshotFile'>;
@@ -59,6 +67,7 @@ export class PythonSandbox {
       memoryLimitBytes: options.memoryLimitBytes ?? 512 * 1024 * 1024,
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
       maxOutputChars: options.maxOutputChars ?? 3_500,
+      processMemoryLimitBytes: options.processMemoryLimitBytes ?? (options.memoryLimitBytes ?? 512 * 1024 * 1024) + 512 * 1024 * 1024,
       snapshotFile: options.snapshotFile,
     };
   }
@@ -93,12 +102,20 @@ export class PythonSandbox {
     return new Promise<PythonRunResult>((resolve, reject) => {
       const id = this.nextId++;
       const started = performance.now();
-      const finish = () => { clearTimeout(timer); options.signal?.removeEventListener('abort', onAbort); this.pending = undefined; };
+      const finish = () => { clearTimeout(timer); stopWatching(); options.signal?.removeEventListener('abort', onAbort); this.pending = undefined; };
       const timer = setTimeout(() => {
         finish();
         this.restart();
         resolve({ printedOutput: '', variables: {}, error: `Execution timed out after ${Math.round(timeoutMs / 100) / 10} seconds (the sandbox was stopped).`, durationMs: performance.now() - started });
       }, timeoutMs);
+      const stopWatching = watchMemory(child.pid ?? 0, this.options.processMemoryLimitBytes, (bytes) => {
+        finish();
+        this.restart();
+        resolve({
+          printedOutput: '', variables: {}, durationMs: performance.now() - started,
+          error: `MemoryError: the code used more than ${Math.round(this.options.processMemoryLimitBytes / 2 ** 20)} MiB (${Math.round(bytes / 2 ** 20)} MiB); the sandbox was stopped.`,
+        });
+      });
       const onAbort = () => { finish(); this.kill(); reject(options.signal!.reason); };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending = {
@@ -133,11 +150,13 @@ export class PythonSandbox {
         '--permission',
         `--allow-fs-read=${pyodideDir}`,
         `--allow-fs-read=${childScript}`,
+        '--allow-worker', // only for the thread that kills the process when its parent dies (started before any user code)
         `--max-old-space-size=${Math.max(256, memoryMb)}`,
+        `--wasm-max-mem-pages=${Math.ceil(this.options.memoryLimitBytes / 65536)}`, // every WebAssembly memory, Pyodide's and new ones
         '--no-warnings',
       ],
       // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
-      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: snapshotMode, ELECTRON_RUN_AS_NODE: '1' },
+      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: snapshotMode, INFLOW_SANDBOX_OUTPUT_CHARS: String(this.options.maxOutputChars), ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -156,7 +175,7 @@ export class PythonSandbox {
         if (message.fatal !== undefined) { clearTimeout(timer); this.kill(); if (snapshotMode === 'load') this.dropSnapshot(); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
         const pending = this.pending;
         if (pending && message.id === pending.id && message.result) {
-          if (message.result.restart) this.restart();
+          this.restart(); // one run per process: the next run gets a clean interpreter
           pending.resolve({
             printedOutput: cutMiddle(message.result.output, this.options.maxOutputChars),
             variables: message.result.variables,
@@ -238,6 +257,6 @@ export class PythonSandbox {
 
 function cutMiddle(text: string, limit: number): string {
   if (text.length <= limit) return text;
-  const half = Math.floor((limit - 20) / 2);
+  const half = Math.floor((limit - 21) / 2); // ' ... [truncated] ... ' is 21 characters
   return `${text.slice(0, half)} ... [truncated] ... ${text.slice(-half)}`;
 }
