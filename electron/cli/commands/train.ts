@@ -23,6 +23,8 @@ const usage = `Usage:
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
+  --objective grpo|sft (sft: supervised, on the planner turns of runs you gave a thumbs-up; a warm start)
+  --dynamic-sampling N (up to N extra tasks per step while too few groups teach anything, 0)  --explore-temperature T
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
@@ -34,7 +36,7 @@ const options = {
   rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
   'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
-  threads: { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
+  threads: { type: 'string' }, objective: { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'explore-temperature': { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
 } as const;
 
 /** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
@@ -135,6 +137,9 @@ function configFrom(values: Record<string, string | boolean | undefined>): Parti
   set('plateauPatience', num('plateau'));
   set('seed', num('seed'));
   set('miniBatches', num('mini-batches'));
+  set('dynamicSampling', num('dynamic-sampling'));
+  set('explorationTemperature', num('explore-temperature'));
+  if (typeof values.objective === 'string') config.objective = values.objective as TrainingConfig['objective'];
   set('ppoEpochs', num('epochs'));
   set('dualClip', num('dual-clip'));
   set('contextSize', num('context'));

@@ -10,11 +10,12 @@ import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
 import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
 import { plateaued, waitForIdle } from './run-control.ts';
+import { approvedPlannerTurns } from './demonstrations.ts';
 import { collectStep } from './step-collector.ts';
 import { buildSamples, fitSamples } from './step-samples.ts';
 import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
 import { TrainingStore, type StepMetrics, type TrainingRunRecord } from './training-store.ts';
-import type { PolicyTrainer, TrainerInit } from './trainer-protocol.ts';
+import type { PolicyTrainer, TrainerInit, TrainSample } from './trainer-protocol.ts';
 
 export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
 export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
@@ -119,6 +120,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepRewards: number[][] = [];
     const runRewards: number[] = [];
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
+    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
+    if (demonstrations !== null && demonstrations.length === 0) {
+      throw new InflowError('TRAINING_NO_DEMONSTRATIONS', `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`, {
+        hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
+      });
+    }
 
     while (step < config.steps) {
       if (signal?.aborted) { stopReason = 'cancelled'; break; }
@@ -129,26 +136,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const timings: Record<string, number> = {};
       const stepStart = performance.now();
 
-      emit({ type: 'phase', step, phase: 'rollout' });
-      const collected = await collectStep({
-        store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
-        ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
-      });
-      const { groups } = collected;
-      timings.rewardMs = collected.rewardMs;
-      timings.rolloutMs = collected.rolloutMs;
-      runRewards.push(...groups.flatMap((g) => g.rewards));
-
-      const built = buildSamples(store, groups, config, step);
-      const fitted = fitSamples(built.samples, config.contextSize);
-      const { samples } = fitted;
-      const stats = built.stats;
-      const metrics: StepMetrics = {
-        rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
-        informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0,
-        rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
-        loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
-      };
+      let samples: TrainSample[];
+      let metrics: StepMetrics;
+      if (demonstrations !== null) {
+        // SFT: one pass over the demonstrations per step, in `miniBatches` updates
+        const fitted = fitSamples(demonstrations, config.contextSize);
+        samples = fitted.samples;
+        metrics = { samples: samples.length, demonstrations: demonstrations.length, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+      } else {
+        emit({ type: 'phase', step, phase: 'rollout' });
+        const collected = await collectStep({
+          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
+          ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
+        });
+        timings.rewardMs = collected.rewardMs;
+        timings.rolloutMs = collected.rolloutMs;
+        stepRewards.push(collected.groups.flatMap((g) => g.rewards));
+        runRewards.push(...collected.groups.flatMap((g) => g.rewards));
+        const built = buildSamples(store, collected.groups, config, step);
+        const fitted = fitSamples(built.samples, config.contextSize);
+        samples = fitted.samples;
+        const stats = built.stats;
+        metrics = {
+          rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
+          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks,
+          rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
+          loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
+        };
+      }
 
       let adapterPath = currentAdapter?.path ?? null;
       let newAdapterPath: string | null = null;
@@ -158,7 +173,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
         const result = await trainer.step({
-          samples, objective: 'grpo', clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
+          samples, objective: config.objective, clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
           learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
           miniBatches: config.miniBatches, epochs: config.ppoEpochs, seed: config.seed * 1000 + step,
         });
@@ -214,9 +229,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (adapterPath !== (currentAdapter?.path ?? null)) await options.planner.setAdapter(currentAdapter?.path ?? null);
       rewardHistory.push(metrics.rewardMean ?? 0);
       emit({ type: 'step', step, metrics });
-      stepRewards.push(groups.flatMap((g) => g.rewards));
       recent.push({ step, metrics });
-      const warning = noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
+      const warning = demonstrations !== null ? null : noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
       if (warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE) {
         lastWarnedAt = recent.length;
         warnings.push(warning);
