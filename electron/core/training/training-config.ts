@@ -9,6 +9,8 @@ export interface TrainingConfig {
    * the planner turns of runs the user gave a thumbs-up (./demonstrations.ts), e.g. to warm-start a planner.
    */
   objective: 'grpo' | 'sft';
+  /** Start from this adapter file (e.g. an SFT warm start) instead of a fresh LoRA; null: fresh. */
+  initAdapter: string | null;
   /** Rollouts per task (the paper: 8). */
   groupSize: number;
   /** Tasks per step (the reference: 32; small on a laptop). */
@@ -71,6 +73,7 @@ export interface TrainingConfig {
 
 export const defaultTrainingConfig: TrainingConfig = {
   objective: 'grpo',
+  initAdapter: null,
   groupSize: 8,
   tasksPerStep: 4,
   steps: 10,

@@ -94,22 +94,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopReason: TrainingStopReason = 'steps';
   const warnings: LearningWarning[] = [];
   try {
-    trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}) });
+    trainer = await options.startTrainer({
+      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
+      // a run that starts from an adapter (e.g. an SFT warm start) trains on from its weights
+      ...(config.initAdapter === null ? {} : { resumeAdapter: config.initAdapter }),
+    });
     let step = run.lastCompletedStep;
     const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
     if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
     let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
     if (checkpoint !== undefined) await trainer.loadState(checkpoint.statePath);
-    await options.planner.setAdapter(currentAdapter?.path ?? null);
+    await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
     emit({ type: 'started', run: store.getRun(run.id), resumedFromStep: step });
 
     const history = store.stepMetrics(run.id);
     let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;
     if (history.length === 0 && heldOut.length > 0) {
       emit({ type: 'phase', step: 0, phase: 'baseline' });
-      await options.planner.setAdapter(null);
+      await options.planner.setAdapter(config.initAdapter);
       const base = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
-      await options.planner.setAdapter(currentAdapter?.path ?? null);
+      await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
       emit({ type: 'step', step: 0, metrics: { heldoutAccuracy: base.accuracy } });
@@ -165,7 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         };
       }
 
-      let adapterPath = currentAdapter?.path ?? null;
+      let adapterPath = currentAdapter?.path ?? config.initAdapter;
       let newAdapterPath: string | null = null;
       if (samples.length > 0) {
         emit({ type: 'phase', step, phase: 'update' });
@@ -226,7 +230,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           return metrics.adapterId;
         },
       });
-      if (adapterPath !== (currentAdapter?.path ?? null)) await options.planner.setAdapter(currentAdapter?.path ?? null);
+      if (adapterPath !== (currentAdapter?.path ?? config.initAdapter)) await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       rewardHistory.push(metrics.rewardMean ?? 0);
       emit({ type: 'step', step, metrics });
       recent.push({ step, metrics });

@@ -109,3 +109,20 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
   assert.ok(drew > 0, 'some step needed extra tasks');
   db.close();
 });
+
+test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts and the trainer all start from it', async () => {
+  const { dir, db, runs, dataset } = setup();
+  const warm = path.join(dir, 'sft.gguf');
+  fs.writeFileSync(warm, 'adapter');
+  const swaps: Array<string | null> = [];
+  const inits: unknown[] = [];
+  const agent = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  await train({
+    db, runs, agent, planner: { async setAdapter(p: string | null) { swaps.push(p); } }, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async (init) => { inits.push(init); return recordingTrainer([]); }, config: { steps: 2, groupSize: 2, tasksPerStep: 1, initAdapter: warm },
+  });
+  assert.equal((inits[0] as { resumeAdapter?: string }).resumeAdapter, warm);
+  // no step here trains (one tool for everything: no informative group), so the planner stays on the warm start throughout
+  assert.ok(swaps.length > 0 && swaps.every((p) => p === warm), `swaps ${JSON.stringify(swaps)}`);
+  db.close();
+});
