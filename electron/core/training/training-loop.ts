@@ -212,6 +212,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       timings.totalMs = performance.now() - stepStart;
       metrics.timings = timings;
 
+      recent.push({ step, metrics });
+      const warning = demonstrations !== null ? null : noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
+      const warnNow = warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE;
+      // stored with the step, so the app shows it after a restart too
+      if (warnNow) metrics.warning = `${warning.message} Fix: ${warning.hint}`;
       let promoted: AdapterRecord | null = null;
       store.commitStep({
         trainingRunId: run.id, step, metrics, statePath, adapterId: null,
@@ -233,9 +238,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (adapterPath !== (currentAdapter?.path ?? config.initAdapter)) await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       rewardHistory.push(metrics.rewardMean ?? 0);
       emit({ type: 'step', step, metrics });
-      recent.push({ step, metrics });
-      const warning = demonstrations !== null ? null : noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
-      if (warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE) {
+      if (warnNow) {
         lastWarnedAt = recent.length;
         warnings.push(warning);
         emit({ type: 'warning', step, warning });
@@ -247,6 +250,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const warning = noAdapterWarning(store.getRun(run.id).lastCompletedStep, runRewards);
       if (warning !== null) {
         warnings.push(warning);
+        store.addStepWarning(run.id, store.getRun(run.id).lastCompletedStep, `${warning.message} Fix: ${warning.hint}`);
         emit({ type: 'warning', step, warning });
       }
     }
