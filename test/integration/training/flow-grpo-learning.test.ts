@@ -18,7 +18,14 @@ import { lastFour, runSuite, suites, type CurvePoint, type LearningSuite } from 
  *   trained >= untrained + 40 points, trained >= 85 %, and the shuffled-reward control from the same untrained
  *   planner (same compute, rewards permuted across the step's rollouts) <= untrained + 12.5 points.
  * The curves are printed and written to .cache/learning-curves/<suite>.json (npm run plot:learning-curve draws them).
+ *
+ * Duration: measured at about 40-50 CPU-seconds per multi-turn step and 15-25 per partly-right step on this 2-core
+ * machine, i.e. roughly 10 and 4 minutes per run, 80-90 minutes for the 12 runs: more than the whole CI may take
+ * (60 minutes). Until the suites are made cheaper, they run only when INFLOW_ACCEPTANCE=1 (and in
+ * `npm run bench:learning`); see docs/training.md.
  */
+const enabled = process.env.INFLOW_ACCEPTANCE === '1';
+const skip = enabled ? false : 'too long for CI (about 80-90 minutes); run with INFLOW_ACCEPTANCE=1';
 const SEEDS = [1, 2, 3] as const;
 const GAIN = 0.4;
 const FLOOR = 0.85;
@@ -56,10 +63,10 @@ async function acceptance(suite: LearningSuite): Promise<void> {
   assert.deepEqual(failures, [], failures.join('; '));
 }
 
-test('ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not', { timeout: 3_600_000 }, async () => {
+test('ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not', { timeout: 7_200_000, skip }, async () => {
   await acceptance(suites['multi-turn']);
 });
 
-test('ACCEPTANCE partly-right: a planner that solves one kind of four learns the rest; seeds 1-3, shuffled rewards do not', { timeout: 3_600_000 }, async () => {
+test('ACCEPTANCE partly-right: a planner that solves one kind of four learns the rest; seeds 1-3, shuffled rewards do not', { timeout: 7_200_000, skip }, async () => {
   await acceptance(suites['partly-right']);
 });
