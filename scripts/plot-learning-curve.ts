@@ -1,6 +1,6 @@
 /**
  * Draws learning curves as a picture: held-out success (solid) and rollout reward (dashed) per training step,
- * one colour per run. Input: the JSON the acceptance test writes (.cache/learning-curves/flow-grpo.json), or
+ * one colour per run. Input: the JSON the acceptance test writes (.cache/learning-curves/multi-turn.json or partly-right.json), or
  * `--run ID --data-dir DIR` to plot a stored training run. Writes an SVG, and a PNG through headless Chromium
  * when /usr/bin/chromium (or CHROMIUM_PATH) exists.
  *
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../electron/core/paths.ts';
 
 interface Point { step: number; heldoutAccuracy: number | null; rewardMean: number | null }
-interface CurveFile { title: string; curves: Record<string, Point[]> }
+export interface CurveFile { title: string; curves: Record<string, Point[]> }
 
 const colours = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'];
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -69,14 +69,18 @@ async function fromDatabase(dataDir: string, runId: string): Promise<CurveFile> 
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, run: { type: 'string' }, 'data-dir': { type: 'string' } } });
-  const input = positionals[0] ?? path.join(repoRoot, '.cache', 'learning-curves', 'flow-grpo.json');
+  const input = positionals[0] ?? path.join(repoRoot, '.cache', 'learning-curves', 'multi-turn.json');
   let data: CurveFile;
   if (values.run !== undefined) data = await fromDatabase(values['data-dir'] ?? process.env.INFLOW_DATA_DIR ?? '.', values.run);
   else if (!fs.existsSync(input)) {
     console.error(`No curve file ${input}. Run the acceptance test first: node --test test/integration/training/flow-grpo-learning.test.ts`);
     process.exit(3);
   } else data = JSON.parse(fs.readFileSync(input, 'utf8')) as CurveFile;
-  const out = values.out ?? input.replace(/\.json$/, '.svg');
+  await writeCurvePictures(data, values.out ?? input.replace(/\.json$/, '.svg'));
+}
+
+/** Writes the curves as an SVG at `out`, and as a PNG beside it through headless Chromium when it exists. */
+export async function writeCurvePictures(data: CurveFile, out: string): Promise<void> {
   const svg = learningCurveSvg(data);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, svg);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AdapterRecord } from '../../core/adapters/adapter-registry.ts';
+import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
@@ -24,6 +24,9 @@ const usage = `Usage:
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
+  --objective grpo|sft (sft: supervised, on the planner turns of runs you gave a thumbs-up; a warm start)
+  --dynamic-sampling N (up to N extra tasks per step while too few groups teach anything, 0)  --explore-temperature T
+  --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
@@ -38,7 +41,7 @@ const options = {
   rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
   'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
-  threads: { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
+  threads: { type: 'string' }, objective: { type: 'string' }, 'from-adapter': { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'explore-temperature': { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
   'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' },
 } as const;
 
@@ -76,6 +79,7 @@ export const command: CliCommand = {
     if (action !== undefined && resumeId === undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
 
     const config = configFrom(values);
+    if (typeof values['from-adapter'] === 'string') config.initAdapter = resolveAdapterFile(backend.db, values['from-adapter']);
     let resumeRunId: string | undefined;
     let datasetId: string | undefined;
     let modelPath: string;
@@ -147,6 +151,9 @@ function configFrom(values: Record<string, string | boolean | undefined>): Parti
   set('plateauPatience', num('plateau'));
   set('seed', num('seed'));
   set('miniBatches', num('mini-batches'));
+  set('dynamicSampling', num('dynamic-sampling'));
+  set('explorationTemperature', num('explore-temperature'));
+  if (typeof values.objective === 'string') config.objective = values.objective as TrainingConfig['objective'];
   set('ppoEpochs', num('epochs'));
   set('dualClip', num('dual-clip'));
   set('contextSize', num('context'));
@@ -164,6 +171,12 @@ function configFrom(values: Record<string, string | boolean | undefined>): Parti
     };
   }
   return config;
+}
+
+/** An adapter named by its id (from `inflow adapters list`) or a GGUF adapter file. */
+function resolveAdapterFile(db: ConstructorParameters<typeof AdapterRegistry>[0], value: string): string {
+  if (fs.existsSync(value)) return path.resolve(value);
+  return new AdapterRegistry(db).get(value).path;
 }
 
 /** A file is imported (once: the same file reuses its dataset); anything else is a dataset name. */

@@ -90,6 +90,7 @@ export function toPoint(step: number, at: number, metrics: Record<string, unknow
     clipFraction: pick(metrics, 'clipFraction', 'clip_fraction'),
     clipFractions: Array.isArray(metrics.updates) ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0) : null,
     informativeFraction: pick(metrics, 'informativeFraction'),
+    warning: typeof metrics.warning === 'string' ? metrics.warning : null,
     tokensPerSecond: pick(metrics, 'tokensPerSecond', 'tokens_per_second'),
   };
 }

@@ -25,6 +25,8 @@ export interface TrainingMetricsPoint {
   clipFractions: number[] | null;
   /** Share of the step's groups whose rewards differed (the ones that teach anything). */
   informativeFraction: number | null;
+  /** Why the run is not learning, with a fix (set on the step where it was noticed, or the last step of a run that wrote no adapter). */
+  warning: string | null;
   tokensPerSecond: number | null;
 }
 

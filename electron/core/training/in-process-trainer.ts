@@ -15,6 +15,7 @@ export async function createInProcessTrainer(init: TrainerInit, options: { onPro
     modelPath: init.modelPath,
     lora: init.lora,
     ...(init.threads === undefined ? {} : { threads: init.threads }),
+    ...(init.resumeAdapter === undefined ? {} : { resumeAdapter: init.resumeAdapter }),
     // every sample the rollouts can produce fits one micro-batch (the loop truncates or drops longer ones)
     ...(init.maxSampleTokens === undefined ? {} : { maxSequenceTokens: init.maxSampleTokens, microBatchTokens: Math.max(2048, init.maxSampleTokens) }),
   });

@@ -74,6 +74,8 @@ export interface TrainerInit {
   threads?: number;
   /** The longest sample (prompt + response tokens) the trainer must take: the rollouts' context size. */
   maxSampleTokens?: number;
+  /** Continue from this adapter's LoRA weights (its rank, alpha and targets replace `lora`'s). */
+  resumeAdapter?: string;
 }
 
 export type TrainerCommand =

@@ -4,6 +4,13 @@ import type { LoraConfig } from './trainer-protocol.ts';
 
 /** Every knob of a Flow-GRPO run; defaults follow ../shared/docs/agentflow-spec.md §3.6 where they apply. */
 export interface TrainingConfig {
+  /**
+   * 'grpo' (default): Flow-GRPO on rollouts of the dataset's tasks. 'sft': supervised fine-tuning on demonstrations,
+   * the planner turns of runs the user gave a thumbs-up (./demonstrations.ts), e.g. to warm-start a planner.
+   */
+  objective: 'grpo' | 'sft';
+  /** Start from this adapter file (e.g. an SFT warm start) instead of a fresh LoRA; null: fresh. */
+  initAdapter: string | null;
   /** Rollouts per task (the paper: 8). */
   groupSize: number;
   /** Tasks per step (the reference: 32; small on a laptop). */
@@ -13,6 +20,13 @@ export interface TrainingConfig {
   /** Wall-time budget of one invocation, ms (0: none). */
   budgetMs: number;
   temperature: number;
+  /**
+   * Dynamic sampling (DAPO): at most this many extra tasks per step, drawn while fewer of the step's groups than its
+   * tasks are informative (rewards not all equal). 0: off, as in the reference.
+   */
+  dynamicSampling: number;
+  /** Sampling temperature of those extra tasks' groups (0: `temperature`), to explore where the policy is stuck. */
+  explorationTemperature: number;
   evalTemperature: number;
   /** Evaluate a candidate on held-out every N steps (and at the last step). */
   evalEvery: number;
@@ -60,11 +74,15 @@ export interface TrainingConfig {
 }
 
 export const defaultTrainingConfig: TrainingConfig = {
+  objective: 'grpo',
+  initAdapter: null,
   groupSize: 8,
   tasksPerStep: 4,
   steps: 10,
   budgetMs: 0,
   temperature: 0.7,
+  dynamicSampling: 0,
+  explorationTemperature: 0,
   evalTemperature: 0,
   evalEvery: 1,
   evalLimit: 100,
@@ -105,6 +123,8 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
   intAtLeast('evalLimit', config.evalLimit, 0);
   intAtLeast('lora.rank', config.lora.rank, 1);
   intAtLeast('miniBatches', config.miniBatches, 1);
+  intAtLeast('dynamicSampling', config.dynamicSampling, 0);
+  if (!(config.explorationTemperature >= 0 && config.explorationTemperature <= 2)) throw bad('explorationTemperature', 'in [0, 2] (0: the rollout temperature)');
   intAtLeast('ppoEpochs', config.ppoEpochs, 1);
   intAtLeast('contextSize', config.contextSize, 64);
   intAtLeast('maxAgentSteps', config.maxAgentSteps, 1);
@@ -117,6 +137,7 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
   if (!(config.klBeta >= 0)) throw bad('klBeta', '≥ 0');
   if (!(config.budgetMs >= 0)) throw bad('budgetMs', '≥ 0');
   if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as q, v (also k, o, gate, up, down)');
+  if (config.objective !== 'grpo' && config.objective !== 'sft') throw bad('objective', '"grpo" or "sft"');
   if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
   return config;
 }

@@ -10,11 +10,12 @@ import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
 import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
 import { plateaued, waitForIdle } from './run-control.ts';
+import { approvedPlannerTurns } from './demonstrations.ts';
 import { collectStep } from './step-collector.ts';
 import { buildSamples, fitSamples } from './step-samples.ts';
 import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
 import { TrainingStore, type StepMetrics, type TrainingRunRecord } from './training-store.ts';
-import type { PolicyTrainer, TrainerInit } from './trainer-protocol.ts';
+import type { PolicyTrainer, TrainerInit, TrainSample } from './trainer-protocol.ts';
 
 export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
 export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
@@ -93,22 +94,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopReason: TrainingStopReason = 'steps';
   const warnings: LearningWarning[] = [];
   try {
-    trainer = await options.startTrainer({ modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}) });
+    trainer = await options.startTrainer({
+      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
+      // a run that starts from an adapter (e.g. an SFT warm start) trains on from its weights
+      ...(config.initAdapter === null ? {} : { resumeAdapter: config.initAdapter }),
+    });
     let step = run.lastCompletedStep;
     const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
     if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
     let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
     if (checkpoint !== undefined) await trainer.loadState(checkpoint.statePath);
-    await options.planner.setAdapter(currentAdapter?.path ?? null);
+    await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
     emit({ type: 'started', run: store.getRun(run.id), resumedFromStep: step });
 
     const history = store.stepMetrics(run.id);
     let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;
     if (history.length === 0 && heldOut.length > 0) {
       emit({ type: 'phase', step: 0, phase: 'baseline' });
-      await options.planner.setAdapter(null);
+      await options.planner.setAdapter(config.initAdapter);
       const base = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
-      await options.planner.setAdapter(currentAdapter?.path ?? null);
+      await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
       emit({ type: 'step', step: 0, metrics: { heldoutAccuracy: base.accuracy } });
@@ -119,6 +124,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepRewards: number[][] = [];
     const runRewards: number[] = [];
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
+    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
+    if (demonstrations !== null && demonstrations.length === 0) {
+      throw new InflowError('TRAINING_NO_DEMONSTRATIONS', `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`, {
+        hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
+      });
+    }
 
     while (step < config.steps) {
       if (signal?.aborted) { stopReason = 'cancelled'; break; }
@@ -129,28 +140,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const timings: Record<string, number> = {};
       const stepStart = performance.now();
 
-      emit({ type: 'phase', step, phase: 'rollout' });
-      const collected = await collectStep({
-        store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
-        ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
-      });
-      const { groups } = collected;
-      timings.rewardMs = collected.rewardMs;
-      timings.rolloutMs = collected.rolloutMs;
-      runRewards.push(...groups.flatMap((g) => g.rewards));
+      let samples: TrainSample[];
+      let metrics: StepMetrics;
+      if (demonstrations !== null) {
+        // SFT: one pass over the demonstrations per step, in `miniBatches` updates
+        const fitted = fitSamples(demonstrations, config.contextSize);
+        samples = fitted.samples;
+        metrics = { samples: samples.length, demonstrations: demonstrations.length, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+      } else {
+        emit({ type: 'phase', step, phase: 'rollout' });
+        const collected = await collectStep({
+          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
+          ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
+        });
+        timings.rewardMs = collected.rewardMs;
+        timings.rolloutMs = collected.rolloutMs;
+        stepRewards.push(collected.groups.flatMap((g) => g.rewards));
+        runRewards.push(...collected.groups.flatMap((g) => g.rewards));
+        const built = buildSamples(store, collected.groups, config, step);
+        const fitted = fitSamples(built.samples, config.contextSize);
+        samples = fitted.samples;
+        const stats = built.stats;
+        metrics = {
+          rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
+          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks,
+          rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
+          loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
+        };
+      }
 
-      const built = buildSamples(store, groups, config, step);
-      const fitted = fitSamples(built.samples, config.contextSize);
-      const { samples } = fitted;
-      const stats = built.stats;
-      const metrics: StepMetrics = {
-        rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
-        informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0,
-        rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
-        loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
-      };
-
-      let adapterPath = currentAdapter?.path ?? null;
+      let adapterPath = currentAdapter?.path ?? config.initAdapter;
       let newAdapterPath: string | null = null;
       if (samples.length > 0) {
         emit({ type: 'phase', step, phase: 'update' });
@@ -158,7 +177,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
         const result = await trainer.step({
-          samples, objective: 'grpo', clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
+          samples, objective: config.objective, clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
           learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
           miniBatches: config.miniBatches, epochs: config.ppoEpochs, seed: config.seed * 1000 + step,
         });
@@ -193,6 +212,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       timings.totalMs = performance.now() - stepStart;
       metrics.timings = timings;
 
+      recent.push({ step, metrics });
+      const warning = demonstrations !== null ? null : noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
+      const warnNow = warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE;
+      // stored with the step, so the app shows it after a restart too
+      if (warnNow) metrics.warning = `${warning.message} Fix: ${warning.hint}`;
       let promoted: AdapterRecord | null = null;
       store.commitStep({
         trainingRunId: run.id, step, metrics, statePath, adapterId: null,
@@ -211,13 +235,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           return metrics.adapterId;
         },
       });
-      if (adapterPath !== (currentAdapter?.path ?? null)) await options.planner.setAdapter(currentAdapter?.path ?? null);
+      if (adapterPath !== (currentAdapter?.path ?? config.initAdapter)) await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       rewardHistory.push(metrics.rewardMean ?? 0);
       emit({ type: 'step', step, metrics });
-      stepRewards.push(groups.flatMap((g) => g.rewards));
-      recent.push({ step, metrics });
-      const warning = noSignalWarning(recent, stepRewards.slice(-NO_SIGNAL_PATIENCE).flat());
-      if (warning !== null && recent.length - lastWarnedAt >= NO_SIGNAL_PATIENCE) {
+      if (warnNow) {
         lastWarnedAt = recent.length;
         warnings.push(warning);
         emit({ type: 'warning', step, warning });
@@ -229,6 +250,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const warning = noAdapterWarning(store.getRun(run.id).lastCompletedStep, runRewards);
       if (warning !== null) {
         warnings.push(warning);
+        store.addStepWarning(run.id, store.getRun(run.id).lastCompletedStep, `${warning.message} Fix: ${warning.hint}`);
         emit({ type: 'warning', step, warning });
       }
     }

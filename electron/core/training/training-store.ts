@@ -181,6 +181,13 @@ export class TrainingStore {
    * last completed step; `extra` runs first inside the same transaction (adapter registration and promotion) and returns the adapter id
    * the checkpoint goes with.
    */
+  /** Adds a warning to a committed step's metrics (a run that ended without learning says why). */
+  addStepWarning(id: string, step: number, warning: string): void {
+    const row = this.db.prepare('SELECT metrics FROM training_steps WHERE training_run_id = ? AND step = ?').get(id, step) as { metrics: string } | undefined;
+    if (row === undefined) return;
+    this.db.prepare('UPDATE training_steps SET metrics = ? WHERE training_run_id = ? AND step = ?').run(JSON.stringify({ ...JSON.parse(row.metrics) as StepMetrics, warning }), id, step);
+  }
+
   commitStep(input: { trainingRunId: string; step: number; metrics: StepMetrics; statePath: string; adapterId: string | null; extra?: () => string | null }): void {
     this.db.transaction(() => {
       const adapterId = input.extra === undefined ? input.adapterId : input.extra();

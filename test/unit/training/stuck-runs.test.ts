@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { toPoint } from '../../../electron/core/api/training-service.ts';
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
@@ -135,5 +136,9 @@ test('a run that cannot learn says so, with the cause and a fix', async () => {
   assert.match(warnings[0]!.hint, /--temperature or --group/);
   assert.match(warnings[1]!.message, /No adapter was written in 4 steps/);
   assert.deepEqual(result.warnings, warnings);
+  // stored with the steps, so the app's Training screen shows them (also after a restart)
+  const points = new TrainingStore(db).stepMetrics(result.trainingRunId).map((s) => toPoint(s.step, s.createdAt, s.metrics));
+  assert.match(points[3]!.warning ?? '', /No learning in steps 1-3: .* Fix: Raise --temperature/);
+  assert.match(points[4]!.warning ?? '', /No adapter was written in 4 steps/);
   db.close();
 });

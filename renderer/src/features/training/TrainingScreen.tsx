@@ -110,6 +110,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                   <p className="run-status" aria-live="polite"><span className="spinner" aria-hidden="true" />{messages[selectedRun.id]}</p>
                 ) : null}
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
+                {latestWarning(points) !== null ? <p className="run-warning" role="status" data-testid="training-warning">{latestWarning(points)}</p> : null}
                 <MetricsCharts points={points} />
               </>
             ) : null}
@@ -126,4 +127,9 @@ function mergePoints(stored: TrainingMetricsPoint[], live: TrainingMetricsPoint[
   const byStep = new Map<number, TrainingMetricsPoint>();
   for (const point of [...stored, ...live]) byStep.set(point.step, point);
   return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+/** The newest "not learning" warning among a run's steps, if any. */
+function latestWarning(points: readonly TrainingMetricsPoint[]): string | null {
+  return [...points].reverse().find((point) => point.warning !== null && point.warning !== undefined)?.warning ?? null;
 }

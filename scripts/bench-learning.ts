@@ -1,0 +1,58 @@
+/**
+ * The learning-efficiency figure of the project: for each acceptance suite (test/integration/training/learning-suites.ts)
+ * and model seed, Flow-GRPO and its shuffled-reward control from the same untrained planner; printed per run: the
+ * untrained held-out success, the mean of the last four evaluations, and the steps and wall time until held-out success
+ * first reaches 90 %. Curves are drawn per suite (SVG + PNG) under .cache/learning-curves/bench-<suite>.*.
+ *
+ *   npm run bench:learning -- [--suites multi-turn,partly-right] [--seeds 1,2,3] [--dynamic-sampling N]
+ *
+ * Trained and control runs alternate which goes first from one seed to the next, so that a change in machine load
+ * does not favour one side; wall times on a shared machine move with its load.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../electron/core/paths.ts';
+import { lastFour, runSuite, suites, type CurvePoint, type LearningSuite } from '../test/integration/training/learning-suites.ts';
+import { writeCurvePictures } from './plot-learning-curve.ts';
+
+const TARGET = 0.9;
+
+/** The first step whose held-out success reaches the target, and the training wall time until then. */
+export function timeToTarget(curve: readonly CurvePoint[], target = TARGET): { step: number; seconds: number } | null {
+  const hit = curve.find((p) => p.step > 0 && (p.heldoutAccuracy ?? 0) >= target);
+  return hit === undefined ? null : { step: hit.step, seconds: hit.seconds };
+}
+
+const pct = (value: number | null | undefined) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { suites: { type: 'string' }, seeds: { type: 'string' }, 'dynamic-sampling': { type: 'string' } } });
+  const names = (values.suites ?? 'multi-turn,partly-right').split(',') as Array<LearningSuite['name']>;
+  const seeds = (values.seeds ?? '1,2,3').split(',').map(Number);
+  const extra = values['dynamic-sampling'] ? { dynamicSampling: Number(values['dynamic-sampling']) } : {};
+  console.log(`bench:learning on ${os.cpus().length} cores (load average ${os.loadavg()[0]!.toFixed(1)}), seeds ${seeds.join(', ')}, 90 % held-out target`);
+  const rows: string[] = ['| suite | seed | run | untrained | last four | steps to 90 % | wall time to 90 % | run time |', '|---|---|---|---|---|---|---|---|'];
+  for (const name of names) {
+    const suite = suites[name];
+    if (suite === undefined) throw new Error(`No suite "${name}" (multi-turn, partly-right).`);
+    const curves: Record<string, CurvePoint[]> = {};
+    for (const [index, seed] of seeds.entries()) {
+      const order = index % 2 === 0 ? [false, true] : [true, false];
+      for (const shuffle of order) {
+        const started = Date.now();
+        const curve = await runSuite(suite, seed, shuffle, extra);
+        const label = shuffle ? 'shuffled rewards' : 'Flow-GRPO';
+        curves[`seed ${seed} ${label}`] = curve;
+        const hit = timeToTarget(curve);
+        const row = `| ${name} | ${seed} | ${label} | ${pct(curve[0]?.heldoutAccuracy)} | ${pct(lastFour(curve))} | ${hit ? hit.step : 'not reached'} | ${hit ? `${hit.seconds.toFixed(0)} s` : '—'} | ${((Date.now() - started) / 1000).toFixed(0)} s |`;
+        rows.push(row);
+        console.log(row);
+      }
+    }
+    await writeCurvePictures({ title: `Flow-GRPO vs shuffled rewards, ${name} suite`, curves }, path.join(repoRoot, '.cache', 'learning-curves', `bench-${name}.svg`));
+  }
+  console.log(`\n${rows.join('\n')}`);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { recordFeedback } from '../../../electron/core/api/feedback.ts';
+import { runAgent } from '../../../electron/core/agent/run-agent.ts';
+import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
+import { openDatabase } from '../../../electron/core/store/database.ts';
+import { RunStore } from '../../../electron/core/store/run-store.ts';
+import { createAgentRollout } from '../../../electron/core/training/agent-rollout.ts';
+import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
+import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer-protocol.ts';
+import { train } from '../../../electron/core/training/training-loop.ts';
+import { TrainingStore } from '../../../electron/core/training/training-store.ts';
+import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+import { syntheticItems, syntheticSetup } from '../../integration/training/synthetic-suite.ts';
+
+/** `inflow train --objective sft` (demonstrations = approved runs' planner turns) and dynamic sampling (issue #11 §2, §3). */
+function planner(pick: () => 'reverser' | 'counter', id = 'planner'): ScriptedLanguageModel {
+  const turn: ScriptedTurn = () => ({ json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: pick() } });
+  return new ScriptedLanguageModel({ id, turns: Array.from({ length: 5000 }, () => turn) });
+}
+
+function recordingTrainer(requests: TrainStepRequest[]): PolicyTrainer {
+  return {
+    async step(request) { requests.push(request); return { loss: 0.5, kl: 0, clipFraction: 0, tokens: 10, durationMs: 5 }; },
+    async saveAdapter(file) { fs.writeFileSync(file, 'adapter'); },
+    async saveState(file) { fs.writeFileSync(file, '{}'); },
+    async loadState() {},
+    async close() {},
+  };
+}
+
+function setup() {
+  const dir = tempDir();
+  const db = openDatabase(path.join(dir, 'inflow.db'));
+  const runs = new RunStore(db);
+  const dataset = new DatasetStore(db).create(syntheticItems({ train: 12, heldOut: 2 }), { name: 'words' });
+  return { dir, db, runs, dataset, handle: { async setAdapter() {} } };
+}
+
+test('SFT trains on the planner turns of the runs the user approved, with this base model, and on nothing else', async () => {
+  const { dir, db, runs, dataset, handle } = setup();
+  const ask = async (model: ScriptedLanguageModel, question: string) => {
+    const task = runs.createTask({ question, source: 'user' });
+    const { tools, models } = syntheticSetup(task);
+    return runAgent({ question, taskId: task.id, models: { ...models, planner: model }, tools, store: runs, limits: { maxSteps: 1 } });
+  };
+  const own = planner(() => 'reverser', 'planner');
+  const approved = await ask(own, 'Reverse the word: apple');
+  const rejected = await ask(own, 'Count the letters in: apple');
+  const unrated = await ask(own, 'Reverse the word: stone');
+  const otherModel = await ask(planner(() => 'reverser', 'other-model'), 'Reverse the word: river');
+  recordFeedback(db, { runId: approved.runId, rating: 1 });
+  recordFeedback(db, { runId: rejected.runId, rating: -1 });
+  recordFeedback(db, { runId: otherModel.runId, rating: 1 });
+  void unrated;
+  const expected = db.prepare("SELECT COUNT(*) AS n FROM module_calls WHERE run_id = ? AND module = 'planner'").get(approved.runId) as { n: number };
+  assert.ok(expected.n >= 1);
+
+  const requests: TrainStepRequest[] = [];
+  const agent = createAgentRollout({ store: runs, planner: own, setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const result = await train({
+    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: '/models/planner.gguf', adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(requests), config: { objective: 'sft', steps: 2 },
+  });
+  assert.equal(requests.length, 2);
+  for (const request of requests) {
+    assert.equal(request.objective, 'sft');
+    assert.equal(request.samples.length, expected.n, 'exactly the approved run\'s planner turns');
+  }
+  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM runs WHERE kind = 'rollout'").get() as { n: number }).n, 0, 'SFT runs no rollouts');
+  const steps = new TrainingStore(db).stepMetrics(result.trainingRunId);
+  assert.equal(steps.at(-1)!.metrics.demonstrations, expected.n);
+  assert.equal(typeof steps.at(-1)!.metrics.heldoutAccuracy, 'number', 'each SFT step is checked on held-out like a GRPO step');
+
+  // without any approved run of this model there is nothing to learn from: a clear error, not an empty run
+  await assert.rejects(
+    train({ db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: '/models/unused.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]), config: { objective: 'sft' } }),
+    (error: unknown) => (error as { code?: string }).code === 'TRAINING_NO_DEMONSTRATIONS',
+  );
+  db.close();
+});
+
+test('dynamic sampling draws more tasks, bounded and counted, while too few groups are informative', async () => {
+  const { dir, db, runs, dataset, handle } = setup();
+  // always the reverser: a reverse group all succeeds, a count group all fails; no group is ever informative
+  const stuck = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const options = { db, runs, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]) };
+  const first = await train({ ...options, agent: stuck, config: { steps: 2, groupSize: 2, tasksPerStep: 2, dynamicSampling: 3, evalEvery: 5 } });
+  for (const { metrics } of new TrainingStore(db).stepMetrics(first.trainingRunId).slice(1)) {
+    assert.equal(metrics.extraTasks, 3, 'the bound');
+    assert.equal(metrics.groups, 5);
+    assert.equal(metrics.rollouts, 10);
+    assert.equal(metrics.informativeFraction, 0);
+  }
+  // a coin-flip planner: most groups are informative; extra tasks only make up for the ones that are not
+  const random = seededRandom(9);
+  const flip = createAgentRollout({ store: runs, planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter')), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const second = await train({ ...options, agent: flip, config: { steps: 6, groupSize: 2, tasksPerStep: 2, dynamicSampling: 4, evalEvery: 10 } });
+  let drew = 0;
+  for (const { metrics } of new TrainingStore(db).stepMetrics(second.trainingRunId).slice(1)) {
+    const informative = Math.round(metrics.informativeFraction as number * metrics.groups!);
+    assert.ok(informative >= 2 || metrics.extraTasks === 4, `step stopped drawing with ${informative} informative groups and ${String(metrics.extraTasks)} extra tasks`);
+    assert.ok(informative <= 2 || metrics.extraTasks === 0, 'no more tasks are drawn once enough groups are informative');
+    drew += metrics.extraTasks as number;
+  }
+  assert.ok(drew > 0, 'some step needed extra tasks');
+  db.close();
+});
+
+test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts and the trainer all start from it', async () => {
+  const { dir, db, runs, dataset } = setup();
+  const warm = path.join(dir, 'sft.gguf');
+  fs.writeFileSync(warm, 'adapter');
+  const swaps: Array<string | null> = [];
+  const inits: unknown[] = [];
+  const agent = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  await train({
+    db, runs, agent, planner: { async setAdapter(p: string | null) { swaps.push(p); } }, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async (init) => { inits.push(init); return recordingTrainer([]); }, config: { steps: 2, groupSize: 2, tasksPerStep: 1, initAdapter: warm },
+  });
+  assert.equal((inits[0] as { resumeAdapter?: string }).resumeAdapter, warm);
+  // no step here trains (one tool for everything: no informative group), so the planner stays on the warm start throughout
+  assert.ok(swaps.length > 0 && swaps.every((p) => p === warm), `swaps ${JSON.stringify(swaps)}`);
+  db.close();
+});
