@@ -5,7 +5,6 @@ import type { AdapterRecord } from '../../core/adapters/adapter-registry.ts';
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
-import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
@@ -13,6 +12,7 @@ import { parseDuration, type TrainingConfig } from '../../core/training/training
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import { exportUsage, trainExport } from './train-export.ts';
 import { renderProgress, stepLine } from '../../core/training/progress-format.ts';
 
 const usage = `Usage:
@@ -20,7 +20,8 @@ const usage = `Usage:
   inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
   inflow train list                                              training runs
   inflow train status RUN_ID                                     per-step metrics
-  inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL (TRL / verl)
+  inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL, for analysis
+  inflow train export --for agentflow --out DIR [...]            an experiment for the reference's verl trainer (below)
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N
@@ -28,7 +29,9 @@ Options:
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
   --judge-model PATH  a model (not the planner's) that judges free-form answers; default: none, since the
                       executor runs on the planner's own model and a model must not grade itself
-  --no-judge          rules only: answers the rules cannot settle score 0`;
+  --no-judge          rules only: answers the rules cannot settle score 0
+Export:
+${exportUsage.split('\n').slice(1).join('\n')}`;
 
 const options = {
   dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
@@ -46,6 +49,7 @@ export const command: CliCommand = {
   summary: 'fine-tune the planner with Flow-GRPO on a dataset (LoRA, on this machine)',
   usage,
   async run(context, args) {
+    if (args[0] === 'export') return trainExport(context, args.slice(1));
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
     const backend = await context.backend();
     const store = new TrainingStore(backend.db);
@@ -61,12 +65,6 @@ export const command: CliCommand = {
       const steps = store.stepMetrics(run.id);
       if (context.json) context.printJson({ run, steps });
       else for (const s of steps) context.print(stepLine(s.step, s.metrics));
-      return;
-    }
-    if (action === 'export') {
-      const result = exportTrainingSamples(backend.db, { outDir: path.resolve(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`)), ...(values.run ? { trainingRunId: values.run } : {}) });
-      if (context.json) context.printJson(result);
-      else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
       return;
     }
     if (action !== undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
