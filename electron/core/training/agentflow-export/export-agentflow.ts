@@ -154,6 +154,7 @@ function baseModelId(given: string | undefined, modelPath: string | undefined): 
 /** The user's past rewarded tasks as a stored dataset (split once, so later evaluations use the same held-out tasks). */
 function harvestedDataset(datasets: DatasetStore): DatasetRecord {
   const harvest = harvestUserTasks(datasets.db);
+  harvest.items = harvest.items.filter((item) => unscorableReason(item) === null);
   if (harvest.items.length === 0) throw new InflowError('DATASET_EMPTY', 'None of your past tasks carries a reward yet.', { hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.' });
   const base = `my-tasks-${new Date().toISOString().slice(0, 10)}`;
   let name = base;
