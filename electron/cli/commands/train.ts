@@ -12,6 +12,9 @@ import { parseDuration, type TrainingConfig } from '../../core/training/training
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import type { Backend } from '../../core/backend.ts';
+import { ModelsService } from '../../core/api/models-service.ts';
+import { SettingsService } from '../../core/api/settings-service.ts';
 import { exportUsage, trainExport } from './train-export.ts';
 import { renderProgress, stepLine } from '../../core/training/progress-format.ts';
 
@@ -27,8 +30,8 @@ Options:
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
-  --judge-model PATH  a model (not the planner's) that judges free-form answers; default: none, since the
-                      executor runs on the planner's own model and a model must not grade itself
+  --judge-model PATH  a model (not the planner's) that judges free-form answers; default: the app's executor
+                      model when it is not the planner's, else none (a model must not grade itself)
   --no-judge          rules only: answers the rules cannot settle score 0
 Export:
 ${exportUsage.split('\n').slice(1).join('\n')}`;
@@ -85,7 +88,7 @@ export const command: CliCommand = {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = path.resolve(values.model);
       if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
@@ -204,3 +207,15 @@ export async function evaluateAdapter(context: CliContext, input: { adapter: Ada
 }
 
 const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
+
+/** The executor model chosen in the app's settings (the default judge when it is not the planner's model); null when none or missing. */
+function executorModelPath(backend: Backend): string | null {
+  const settings = new SettingsService(backend.db);
+  const executor = settings.read().models.executor;
+  if (executor === null) return null;
+  try {
+    return new ModelsService({ modelsDir: backend.paths.models, settings }).pathOf(executor);
+  } catch {
+    return null;
+  }
+}
