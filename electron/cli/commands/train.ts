@@ -82,8 +82,13 @@ export const command: CliCommand = {
       if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
       resumeRunId = run.id;
       modelPath = run.baseModel;
-      if (values['judge-model'] !== undefined || values['no-judge'] === true) throw new InflowError('USAGE', 'A resumed run keeps the judge it started with.', { hint: 'Drop --judge-model / --no-judge, or start a new run.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+      if (values['judge-model'] !== undefined || values['no-judge'] === true) {
+        // A new judge for the rest of the run (e.g. the old one's file is gone): checked as at the start, and recorded.
+        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+        store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...run.config, judgeModel: judge.path }), run.id);
+      } else {
+        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+      }
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = path.resolve(values.model);
