@@ -13,7 +13,8 @@ const usage = `Usage:
   inflow adapters promote ID|VERSION [--model PATH]    the agent uses it from now on (hot-swapped)
   inflow adapters rollback --model PATH                back to the adapter used before
   inflow adapters base --model PATH                    the base model without adapter
-  inflow adapters import PEFT_DIR --model PATH         convert a PEFT LoRA (safetensors) to GGUF`;
+  inflow adapters import PEFT_DIR --model PATH [--alpha A]   convert a PEFT LoRA (safetensors) to GGUF; also a verl
+                                                       checkpoint's global_step_N or actor folder (its lora_adapter)`;
 
 /** `inflow adapters`: the planner's LoRA versions and which one is active. */
 export const command: CliCommand = {
@@ -21,7 +22,7 @@ export const command: CliCommand = {
   summary: 'list, evaluate, promote and roll back planner adapters; import PEFT LoRA adapters',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' }, alpha: { type: 'string' } } });
     const [action, target] = positionals;
     const backend = await context.backend();
     const registry = new AdapterRegistry(backend.db);
@@ -76,7 +77,9 @@ export const command: CliCommand = {
       case 'import': {
         const model = needModel();
         const outPath = path.join(backend.paths.adapters, 'imported', `${path.basename(path.resolve(target ?? 'adapter'))}-${Date.now()}.gguf`);
-        const result = importPeftAdapter({ source: target ?? '', baseModelPath: model, outPath });
+        const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
+        if (alpha !== undefined && !(alpha > 0)) throw new InflowError('USAGE', `--alpha must be a positive number (got "${values.alpha}").`, { hint: usage });
+        const result = importPeftAdapter({ source: target ?? '', baseModelPath: model, outPath, ...(alpha === undefined ? {} : { alpha }) });
         const adapter = registry.register({ path: result.path, baseModel: model, metrics: { importedFrom: path.resolve(target ?? ''), rank: result.rank, alpha: result.alpha } });
         if (context.json) context.printJson(adapter);
         else context.print(`Imported as v${adapter.version} (rank ${result.rank}, ${result.tensors} tensors). Promote it with \`inflow adapters promote ${adapter.id}\`.`);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readDatasetFile, type UnscorableItem } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
+import { unscorableReason } from '../../core/datasets/item-scorability.ts';
 import { InflowError } from '../../core/errors.ts';
 import { findBenchmark, resolveBenchmarksDir } from '../../core/eval/benchmark-catalog.ts';
 import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
@@ -58,6 +59,9 @@ export const command: CliCommand = {
       }
       case 'harvest': {
         const harvest = harvestUserTasks(store.db);
+        const unscorable = harvest.items.filter((item) => unscorableReason(item) !== null);
+        for (const item of unscorable) context.stderr.write(`Left out "${item.question.replace(/\s+/g, ' ').slice(0, 60)}": ${unscorableReason(item)}\n`);
+        harvest.items = harvest.items.filter((item) => !unscorable.includes(item));
         if (harvest.items.length === 0) {
           throw new InflowError('DATASET_EMPTY', `None of your ${harvest.skipped} past tasks carries a reward yet.`, { hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.' });
         }

@@ -5,7 +5,6 @@ import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
-import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
@@ -13,6 +12,10 @@ import { parseDuration, resolveTrainingConfig, type TrainingConfig } from '../..
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import type { Backend } from '../../core/backend.ts';
+import { ModelsService } from '../../core/api/models-service.ts';
+import { SettingsService } from '../../core/api/settings-service.ts';
+import { exportUsage, trainExport } from './train-export.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
 
 const usage = `Usage:
@@ -20,7 +23,8 @@ const usage = `Usage:
   inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
   inflow train list                                              training runs
   inflow train status RUN_ID                                     per-step metrics
-  inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL (TRL / verl)
+  inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL, for analysis
+  inflow train export --for agentflow --out DIR [...]            an experiment for the reference's verl trainer (below)
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
@@ -31,9 +35,11 @@ Options:
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
   --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
 A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.
-  --judge-model PATH  a model (not the planner's) that judges free-form answers; default: none, since the
-                      executor runs on the planner's own model and a model must not grade itself
-  --no-judge          rules only: answers the rules cannot settle score 0`;
+  --judge-model PATH  a model (not the planner's) that judges free-form answers; default: the app's executor
+                      model when it is not the planner's, else none (a model must not grade itself)
+  --no-judge          rules only: answers the rules cannot settle score 0
+Export:
+${exportUsage.split('\n').slice(1).join('\n')}`;
 
 const options = {
   dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
@@ -51,6 +57,7 @@ export const command: CliCommand = {
   summary: 'fine-tune the planner with Flow-GRPO on a dataset (LoRA, on this machine)',
   usage,
   async run(context, args) {
+    if (args[0] === 'export') return trainExport(context, args.slice(1));
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
     const backend = await context.backend();
     const store = new TrainingStore(backend.db);
@@ -66,12 +73,6 @@ export const command: CliCommand = {
       const steps = store.stepMetrics(run.id);
       if (context.json) context.printJson({ run, steps });
       else for (const s of steps) context.print(stepLine(s.step, s.metrics));
-      return;
-    }
-    if (action === 'export') {
-      const result = exportTrainingSamples(backend.db, { outDir: path.resolve(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`)), ...(values.run ? { trainingRunId: values.run } : {}) });
-      if (context.json) context.printJson(result);
-      else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
       return;
     }
     // `train --resume RUN_ID`: the id is the first positional
@@ -92,13 +93,18 @@ export const command: CliCommand = {
       resumeRunId = run.id;
       modelPath = run.baseModel;
       session = { ...run.config, ...config };
-      if (values['judge-model'] !== undefined || values['no-judge'] === true) throw new InflowError('USAGE', 'A resumed run keeps the judge it started with.', { hint: 'Drop --judge-model / --no-judge, or start a new run.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+      if (values['judge-model'] !== undefined || values['no-judge'] === true) {
+        // A new judge for the rest of the run (e.g. the old one's file is gone): checked as at the start, and recorded.
+        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+        store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...run.config, judgeModel: judge.path }), run.id);
+      } else {
+        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+      }
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = path.resolve(values.model);
       if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
@@ -235,3 +241,15 @@ export async function evaluateAdapter(context: CliContext, input: { adapter: Ada
 }
 
 const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
+
+/** The executor model chosen in the app's settings (the default judge when it is not the planner's model); null when none or missing. */
+function executorModelPath(backend: Backend): string | null {
+  const settings = new SettingsService(backend.db);
+  const executor = settings.read().models.executor;
+  if (executor === null) return null;
+  try {
+    return new ModelsService({ modelsDir: backend.paths.models, settings }).pathOf(executor);
+  } catch {
+    return null;
+  }
+}

@@ -145,6 +145,7 @@ export function createApi(options: ApiOptions): Api {
       promote: async (input) => { training.adapters.promote(input.adapterId); return training.listAdapters(activeBase()); },
       rollback: async () => { training.adapters.rollback(engine.plannerBase()); return training.listAdapters(activeBase()); },
       useBase: async () => { training.adapters.useBase(engine.plannerBase()); return training.listAdapters(activeBase()); },
+      exportForAgentflow: async (input) => training.exportForAgentflow(input, activeBase()),
     },
     mcp: {
       servers: async () => mcp.overview(),

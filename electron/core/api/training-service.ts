@@ -4,7 +4,9 @@ import { DatasetStore } from '../datasets/dataset-store.ts';
 import { readDatasetFile } from '../datasets/dataset-format.ts';
 import { AdapterRegistry } from '../adapters/adapter-registry.ts';
 import { InflowError } from '../errors.ts';
-import type { AdapterView, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
+import type { z } from 'zod';
+import type { AdapterView, AgentflowExportView, agentflowExportSchema, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
+import { exportForAgentflow, type AgentflowSource } from '../training/agentflow-export/export-agentflow.ts';
 
 /**
  * The Training screen's reads and the adapter lifecycle: datasets (DatasetStore), training runs and their
@@ -39,6 +41,18 @@ export class TrainingReads {
       ...(input.heldoutFraction === undefined ? {} : { heldOutFraction: input.heldoutFraction }),
     });
     return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut };
+  }
+
+  /** Writes an experiment for the reference's verl trainer (see docs/training.md, "Bigger than one machine"). */
+  exportForAgentflow(input: z.infer<typeof agentflowExportSchema>, plannerPath: string | null): AgentflowExportView {
+    const source: AgentflowSource = 'trainingRunId' in input.source ? { trainingRunId: input.source.trainingRunId } : 'datasetId' in input.source ? { dataset: input.source.datasetId } : { userTasks: true };
+    const result = exportForAgentflow({
+      db: this.db, outDir: input.outDir, source, adapter: input.full !== true,
+      ...('trainingRunId' in source || plannerPath === null ? {} : { modelPath: plannerPath }),
+      ...(input.hfModelId === undefined ? {} : { hfModelId: input.hfModelId }),
+      ...(input.nodes === undefined ? {} : { nodes: input.nodes }), ...(input.gpusPerNode === undefined ? {} : { gpusPerNode: input.gpusPerNode }),
+    });
+    return { outDir: result.outDir, readmeFile: result.readmeFile, train: result.train, val: result.val, hfModelId: result.hfModelId, datasetName: result.datasetName, leftOut: result.leftOut.length };
   }
 
   listRuns(): TrainingRunView[] {

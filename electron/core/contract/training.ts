@@ -88,6 +88,29 @@ export const startTrainingSchema = z.object({
   judgeModelId: z.string().min(1).max(500).nullable().optional(),
 }).strict();
 
+/** What `training.exportForAgentflow` wrote (electron/core/training/agentflow-export). */
+export interface AgentflowExportView {
+  outDir: string;
+  readmeFile: string;
+  train: number;
+  val: number;
+  hfModelId: string;
+  datasetName: string;
+  leftOut: number;
+}
+
+/** Export a training run (or a dataset, or the user's rewarded tasks) for the reference's verl trainer. */
+export const agentflowExportSchema = z.object({
+  source: z.union([z.object({ trainingRunId: idSchema }).strict(), z.object({ datasetId: idSchema }).strict(), z.object({ userTasks: z.literal(true) }).strict()]),
+  outDir: z.string().trim().min(1, 'choose a folder to write').max(4096),
+  /** The base model's Hugging Face id, ORG/NAME; needed when the planner's GGUF does not name it. */
+  hfModelId: z.string().trim().min(3).max(200).optional(),
+  /** Train all weights instead of a LoRA adapter. */
+  full: z.boolean().optional(),
+  nodes: z.number().int().min(1).max(1024).optional(),
+  gpusPerNode: z.number().int().min(1).max(64).optional(),
+}).strict();
+
 /** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */
 export const trainingContract = {
   datasets: method<DatasetView[]>()(emptyInput),
@@ -106,4 +129,5 @@ export const trainingContract = {
   promote: method<AdapterView[]>()(z.object({ adapterId: idSchema }).strict()),
   rollback: method<AdapterView[]>()(emptyInput),
   useBase: method<AdapterView[]>()(emptyInput),
+  exportForAgentflow: method<AgentflowExportView>()(agentflowExportSchema),
 };

@@ -11,11 +11,14 @@ export interface ExportResult {
 }
 
 /**
- * Writes the rollouts of a training run (or of every run) as JSONL for trainers on bigger machines:
+ * Writes the rollouts of a training run (or of every run) as JSONL, for analysis and offline work (inspecting
+ * rewards and advantages, filtering demonstrations for SFT, plotting). GRPO trainers such as TRL's and verl
+ * generate their own rollouts from prompts and do NOT train from these files; to train on a cluster, use the
+ * AgentFlow export (agentflow-export/).
  * - `trajectories.jsonl`: one rollout per line: question, answer, reward, group, and its planner turns.
- * - `turn-samples.jsonl`: one planner turn per line in the prompt/completion shape TRL's GRPOTrainer and verl
- *   read (`prompt`, `completion`, `reward`, `advantage`, `group_id`), plus the exact token ids and the
- *   log-probs at sampling time (`prompt_token_ids`, `completion_token_ids`, `old_logprobs`).
+ * - `turn-samples.jsonl`: one planner turn per line (`prompt`, `completion`, `reward`, `advantage`, `group_id`),
+ *   plus the exact token ids and the log-probs at sampling time (`prompt_token_ids`, `completion_token_ids`,
+ *   `old_logprobs`).
  * Streams line by line, so large histories do not need to fit in memory.
  */
 export function exportTrainingSamples(db: Database, options: { outDir: string; trainingRunId?: string }): ExportResult {

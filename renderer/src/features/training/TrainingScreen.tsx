@@ -12,6 +12,7 @@ import { MetricsCharts } from './MetricsCharts.tsx';
 import { AdaptersTable } from './AdaptersTable.tsx';
 import { DatasetCard } from './DatasetCard.tsx';
 import { JudgePicker, type JudgeSelection } from './JudgePicker.tsx';
+import { ClusterExportCard } from './ClusterExportCard.tsx';
 
 /** Training: datasets, start/stop a Flow-GRPO run from a preset, live charts, adapter versions. */
 export function TrainingScreen({ selectedId }: { selectedId: string | undefined }) {
@@ -112,6 +113,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
                 {latestWarning(points) !== null ? <p className="run-warning" role="status" data-testid="training-warning">{latestWarning(points)}</p> : null}
                 <MetricsCharts points={points} />
+                <ClusterExportCard trainingRunId={selectedRun.id} />
               </>
             ) : null}
           </div>

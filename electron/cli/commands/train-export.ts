@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InflowError } from '../../core/errors.ts';
+import { exportForAgentflow, type AgentflowSource } from '../../core/training/agentflow-export/export-agentflow.ts';
+import { exportTrainingSamples } from '../../core/training/export-samples.ts';
+import { TrainingStore } from '../../core/training/training-store.ts';
+import type { CliContext } from '../command.ts';
+
+export const exportUsage = `Usage:
+  inflow train export [--run RUN_ID] [--out DIR]
+      rollouts and turn samples of a run as JSONL, for analysis (TRL and verl generate their own rollouts and
+      do not train from these files)
+  inflow train export --for agentflow --out DIR [--run RUN_ID | --dataset NAME --model PATH | --tasks --model PATH]
+      an experiment for the reference's trainer (lupantech/AgentFlow on verl): train/val Parquet, train/config.yaml
+      filled from the run's settings, README with the commands, held-out tasks for inflow eval
+    --base-model ORG/NAME  the Hugging Face id of the base model (needed when the GGUF does not name it)
+    --full                 train all weights (default: a LoRA adapter with the run's rank, alpha and targets)
+    --nodes N (1)  --gpus N per node (8)  --train-batch N (the run's tasks per step)  --mini-batch N
+    --max-steps N (tool steps, 3)  --max-prompt N (4096)  --max-response N (2048)`;
+
+const options = {
+  for: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string' }, model: { type: 'string' }, tasks: { type: 'boolean' },
+  'base-model': { type: 'string' }, full: { type: 'boolean' }, nodes: { type: 'string' }, gpus: { type: 'string' }, 'train-batch': { type: 'string' },
+  'mini-batch': { type: 'string' }, 'max-steps': { type: 'string' }, 'max-prompt': { type: 'string' }, 'max-response': { type: 'string' },
+} as const;
+
+const positive = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: exportUsage });
+  return number;
+};
+
+/** `inflow train export`: the JSONL samples of a run, or (`--for agentflow`) an experiment for the reference's trainer. */
+export async function trainExport(context: CliContext, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, allowPositionals: true, strict: false, options });
+  const backend = await context.backend();
+  if (values.for === undefined) {
+    const result = exportTrainingSamples(backend.db, { outDir: path.resolve(String(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`))), ...(typeof values.run === 'string' ? { trainingRunId: values.run } : {}) });
+    if (context.json) context.printJson(result);
+    else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
+    return;
+  }
+  if (values.for !== 'agentflow') throw new InflowError('USAGE', `Unknown export target "${String(values.for)}".`, { hint: 'The one target is --for agentflow.' });
+  if (typeof values.out !== 'string') throw new InflowError('USAGE', 'Name the folder to write with --out DIR.', { hint: exportUsage });
+  const str = (key: keyof typeof options) => (typeof values[key] === 'string' ? values[key] as string : undefined);
+  let source: AgentflowSource;
+  if (values.tasks === true) source = { userTasks: true };
+  else if (str('dataset') !== undefined) source = { dataset: str('dataset')! };
+  else {
+    const runId = str('run') ?? new TrainingStore(backend.db).listRuns()[0]?.id;
+    if (runId === undefined) throw new InflowError('USAGE', 'There is no training run to export.', { hint: 'Name one with --run, or export a dataset: --dataset NAME --model PATH.' });
+    source = { trainingRunId: runId };
+  }
+  const numbers = {
+    nodes: positive(str('nodes'), '--nodes'), gpusPerNode: positive(str('gpus'), '--gpus'), trainBatch: positive(str('train-batch'), '--train-batch'),
+    miniBatch: positive(str('mini-batch'), '--mini-batch'), toolSteps: positive(str('max-steps'), '--max-steps'),
+    maxPromptLength: positive(str('max-prompt'), '--max-prompt'), maxResponseLength: positive(str('max-response'), '--max-response'),
+  };
+  const result = exportForAgentflow({
+    db: backend.db, outDir: values.out, source, adapter: values.full !== true,
+    ...(str('model') === undefined ? {} : { modelPath: path.resolve(str('model')!) }), ...(str('base-model') === undefined ? {} : { hfModelId: str('base-model')! }),
+    ...Object.fromEntries(Object.entries(numbers).filter(([, value]) => value !== undefined)),
+  });
+  if (context.json) context.printJson(result);
+  else {
+    context.print(`Wrote ${result.train} training and ${result.val} validation tasks of "${result.datasetName}" for AgentFlow (base model ${result.hfModelId}) to ${result.outDir}.`);
+    if (result.leftOut.length > 0) context.print(`Left out ${result.leftOut.length} task(s): see ${result.readmeFile}.`);
+    context.print(`Next: read ${result.readmeFile}.`);
+  }
+}
