@@ -24,7 +24,8 @@ Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
-  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu`;
+  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu (inference and the update on the CPU;
+  without it, the first training on a GPU runs a short self-check and falls back to the CPU if it fails)`;
 
 const options = {
   dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
@@ -87,6 +88,10 @@ export const command: CliCommand = {
       backend, modelPath, ...(values.context ? { contextSize: Number(values.context) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
       sequences: Number(values.sequences ?? Math.min(4, config.groupSize ?? 8)), ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.cpu ? { gpu: false as const } : {}),
     });
+    // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
+    const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
+    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu: values.cpu === true, ...(values.threads ? { threads: Number(values.threads) } : {}) });
+    context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
     try {
       const result = await train({
@@ -94,7 +99,7 @@ export const command: CliCommand = {
         adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
         ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
         startTrainer: (init) => startTrainerProcess({
-          init: { ...init, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal,
+          init: { ...init, device: placement.device, ...(values.threads ? { threads: Number(values.threads) } : {}) }, signal: context.signal,
           onProgress: (phase, detail) => {
             if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), `update ${phase.slice(7)} ${Number(detail.microBatch) + 1}/${String(detail.microBatches)}`)}`);
           },

@@ -6,6 +6,7 @@ import type { TrainingReads } from './training-service.ts';
 import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
 import type { TrainerChannel } from '../training/trainer-process.ts';
+import { chooseTrainingDevice } from '../training/device-self-check.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
 import { train, type TrainingEvent } from '../training/training-loop.ts';
@@ -75,6 +76,8 @@ export class TrainingControl {
   private async launch(input: { modelPath: string; groupSize: number; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
     if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const { modelPath, groupSize } = input;
+    // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
+    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false, ...(this.options.threads === undefined ? {} : { threads: this.options.threads }) });
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: 3,
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
@@ -88,7 +91,7 @@ export class TrainingControl {
         if (event.type === 'started') {
           trainingRunId = event.run.id;
           this.active.set(event.run.id, entry);
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started' });
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}. ${placement.message}` });
           resolve(this.options.reads.getRun(event.run.id));
         } else if (event.type === 'step' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
@@ -106,7 +109,7 @@ export class TrainingControl {
         adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
         ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
         startTrainer: (init) => startTrainerProcess({
-          init: { ...init, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
+          init: { ...init, device: placement.device, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
           ...(launch === undefined ? {} : { channel: launch }),
         }),
       }).then(() => undefined, (error: unknown) => {

@@ -13,6 +13,7 @@
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SelfCheckView } from '../contract/system.ts';
 import type { NativeTrainer, TrainingSample } from './native-trainer.ts';
 import { seededRandom } from './seeded-random.ts';
 
@@ -25,18 +26,10 @@ export const SELF_CHECK_DEVICE_ENV = 'INFLOW_SELF_CHECK_DEVICE';
 export const SELF_CHECK_FAULT_ENV = 'INFLOW_SELF_CHECK_FAULT';
 const CHILD_ENV = 'INFLOW_SELF_CHECK_CHILD';
 
-export interface SelfCheckResult {
+/** A check as Settings shows it (the contract's view), plus the key it is remembered by. */
+export interface SelfCheckResult extends SelfCheckView {
   /** What was checked: device names, node-llama-cpp's GPU build and the llama.cpp release. */
   key: string;
-  device: string;
-  passed: boolean;
-  /** Why it failed, in words a user can act on. */
-  reason?: string;
-  logprobMaxAbsDiff?: number;
-  gradientRelError?: number;
-  deviceStepSeconds?: number;
-  cpuStepSeconds?: number;
-  checkedAt: string;
 }
 
 /** Where training runs, and why. */

@@ -14,6 +14,7 @@ export async function createInProcessTrainer(init: TrainerInit, options: { onPro
     modelPath: init.modelPath,
     lora: init.lora,
     ...(init.threads === undefined ? {} : { threads: init.threads }),
+    ...(init.device === undefined ? {} : { device: init.device }),
   });
   const atomically = async (file: string, write: (tmp: string) => Promise<void>) => {
     const tmp = `${file}.tmp-${process.pid}`;

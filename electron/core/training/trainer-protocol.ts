@@ -44,6 +44,8 @@ export interface TrainerInit {
   modelPath: string;
   lora: LoraConfig;
   threads?: number;
+  /** Where the update runs (device-self-check.ts `chooseTrainingDevice` decides); default 'auto'. */
+  device?: 'auto' | 'cpu' | 'gpu';
 }
 
 export type TrainerCommand =

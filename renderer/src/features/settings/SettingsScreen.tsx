@@ -7,6 +7,7 @@ import { ScreenHeader } from '../../components/ScreenHeader.tsx';
 import { errorText } from '../../components/ErrorNotice.tsx';
 import { McpSettings } from './McpSettings.tsx';
 import { DataFolderCard } from './DataFolderCard.tsx';
+import { TrainerCard } from './TrainerCard.tsx';
 
 const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'planner', label: 'Planner', help: 'Picks the next step and tool; the model training improves.' },
@@ -27,6 +28,7 @@ export function SettingsScreen() {
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
       <DataFolderCard dataDir={info?.dataDir} />
+      <TrainerCard />
       <section className="card">
         <h2>Privacy</h2>
         <label className="switch-row">
