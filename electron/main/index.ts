@@ -12,6 +12,7 @@ import { hardenWebContents } from './security.ts';
 import { createMainWindow } from './window.ts';
 import { utilityTrainerLauncher } from './training-host.ts';
 import { installMenu } from './menu.ts';
+import { boundedShutdown, devServerUrl as devServerUrlFor, shutdownLimitMs } from './lifecycle.ts';
 
 /**
  * The Electron entry: one window over the shared back end. The back end (database, models, agent) lives in
@@ -19,12 +20,8 @@ import { installMenu } from './menu.ts';
  * end to stop runs cleanly (they are recorded as cancelled, never lost) and closes the database. The data folder
  * is INFLOW_DATA_DIR, else the one chosen in Settings (recorded in dataDirChoiceFile()), else the default.
  */
-const devServerUrl = process.env.VITE_DEV_SERVER_URL;
+const devServerUrl = devServerUrlFor(process.env, app.isPackaged);
 const here = import.meta.dirname;
-
-registerAppScheme();
-hardenWebContents(devServerUrl);
-if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
 
@@ -52,12 +49,24 @@ async function start(): Promise<void> {
     closing = true;
     event.preventDefault();
     unregister();
-    void api.dispose().then(() => backend.close()).finally(() => app.exit(0));
+    // bounded: a run or a child that does not stop in time cannot keep the app from quitting
+    void boundedShutdown(async () => { await api.dispose(); backend.close(); }).then((outcome) => {
+      if (outcome !== 'done') console.error(`Inflow: shutdown ${outcome === 'timed-out' ? `took longer than ${shutdownLimitMs / 1000} s` : 'failed'}; exiting anyway.`);
+      app.exit(0);
+    });
   });
 }
 
-start().catch((error: unknown) => {
-  const text = InflowError.isInstance(error) ? error.toUserString() : error instanceof Error ? error.message : String(error);
-  dialog.showErrorBox('Inflow could not start', `${text}\n\nYour data was not changed.`);
-  app.exit(1);
-});
+// A second instance hands over to the first (which focuses its window on 'second-instance') and exits at once,
+// before it opens the database or a window.
+if (!app.requestSingleInstanceLock()) {
+  app.exit(0);
+} else {
+  registerAppScheme();
+  hardenWebContents(devServerUrl);
+  start().catch((error: unknown) => {
+    const text = InflowError.isInstance(error) ? error.toUserString() : error instanceof Error ? error.message : String(error);
+    dialog.showErrorBox('Inflow could not start', `${text}\n\nYour data was not changed.`);
+    app.exit(1);
+  });
+}

@@ -3,6 +3,7 @@ import { serializeError } from '../../core/errors.ts';
 import { getEngine } from '../../core/llm/engine.ts';
 import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
+import { trainerStatus } from '../../core/training/trainer-status.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printEgress } from '../egress-table.ts';
@@ -37,6 +38,7 @@ export const command: CliCommand = {
       engine,
       modelsDir: backend.paths.models,
       models: models.map((model) => ({ id: model.id, bytes: model.bytes })),
+      trainer: trainerStatus(backend.paths.dataDir),
     };
     if (context.json) context.printJson(report);
     else {
@@ -53,6 +55,10 @@ export const command: CliCommand = {
       }
       row('data dir', `${report.dataDir} (${formatBytes(report.diskFreeBytes)} free)`);
       row('database', `schema v${String(report.schemaVersion)}`);
+      const trainer = report.trainer;
+      row('trainer', trainer.addon.found ? `${trainer.addon.kind} (${trainer.addon.dir})` : `NOT AVAILABLE: ${trainer.addon.problem}`);
+      row('gpu check', trainer.selfChecks.length === 0 ? 'not run yet (runs before the first training on a GPU)'
+        : trainer.selfChecks.map((c) => `${c.passed ? 'passed' : 'FAILED'} on ${c.device} (${c.checkedAt.slice(0, 10)}${c.passed ? `, step ${c.deviceStepSeconds?.toFixed(2)} s vs CPU ${c.cpuStepSeconds?.toFixed(2)} s` : `: ${c.reason ?? ''}; training uses the CPU`})`).join('; '));
       row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
     }
     return engineOk ? ExitCode.ok : ExitCode.failure;

@@ -33,7 +33,8 @@ Options:
   --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
-  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
+  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu (inference and the update on the CPU;
+  without it, the first training on a GPU runs a short self-check and falls back to the CPU if it fails)
 A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.
   --judge-model PATH  a model (not the planner's) that judges free-form answers; default: the app's executor
                       model when it is not the planner's, else none (a model must not grade itself)
@@ -116,6 +117,10 @@ export const command: CliCommand = {
       sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(values.cpu ? { gpu: false as const } : {}),
       judge: judge.path === null ? null : { path: judge.path },
     });
+    // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
+    const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
+    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu: values.cpu === true, ...(session.threads > 0 ? { threads: session.threads } : {}) });
+    context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
     try {
       const result = await train({
@@ -123,7 +128,7 @@ export const command: CliCommand = {
         adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
         ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
         startTrainer: (init) => startTrainerProcess({
-          init, signal: context.signal,
+          init: { ...init, device: placement.device, ...(session.threads > 0 ? { threads: session.threads } : {}) }, signal: context.signal,
           onProgress: (phase, detail) => {
             if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
           },

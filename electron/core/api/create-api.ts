@@ -19,6 +19,7 @@ import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
 import { createBuiltinToolSource } from './tool-source.ts';
 import { McpService } from './mcp-service.ts';
+import { trainerStatus } from '../training/trainer-status.ts';
 import type { PickPathRequest, PickPathResult } from '../contract/system.ts';
 import { InflowError } from '../errors.ts';
 import { addModelFile } from '../models/add-model.ts';
@@ -162,6 +163,7 @@ export function createApi(options: ApiOptions): Api {
         return options.pickPath(input);
       },
       dataLocation: async () => dataLocation(),
+      trainerStatus: async () => trainerStatus(backend.paths.dataDir),
       setDataDir: async (input) => { writeDataDirChoice(choiceFile, input.path); return dataLocation(); },
     },
     network: {

@@ -6,6 +6,7 @@ import type { TrainingReads } from './training-service.ts';
 import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
 import type { TrainerChannel } from '../training/trainer-process.ts';
+import { chooseTrainingDevice } from '../training/device-self-check.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
 import { chooseTrainingJudge } from '../training/judge-choice.ts';
@@ -94,6 +95,8 @@ export class TrainingControl {
     // a resumed run keeps the context, agent steps and threads stored with it
     const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
     const judgePath = input.judgePath ?? ('config' in input.target ? input.target.config.judgeModel ?? null : null);
+    // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
+    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false, ...(settings.threads > 0 ? { threads: settings.threads } : {}) });
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: settings.maxAgentSteps,
       contextSize: settings.contextSize, ...(settings.threads > 0 ? { threads: settings.threads } : {}),
@@ -107,7 +110,7 @@ export class TrainingControl {
         if (event.type === 'started') {
           trainingRunId = event.run.id;
           this.active.set(event.run.id, entry);
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}` });
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}. ${placement.message}` });
           resolve(this.options.reads.getRun(event.run.id));
         } else if (event.type === 'step' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
@@ -127,7 +130,7 @@ export class TrainingControl {
         adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
         ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
         startTrainer: (init) => startTrainerProcess({
-          init: { ...init, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
+          init: { ...init, device: placement.device, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
           ...(launch === undefined ? {} : { channel: launch }),
         }),
       }).then(() => undefined, (error: unknown) => {

@@ -22,10 +22,32 @@ export interface DataLocation {
   envOverride: boolean;
 }
 
+/** One GPU self-check before training on a device (electron/core/training/device-self-check.ts). */
+export interface SelfCheckView {
+  /** The GPU (as ggml names it) that was checked. */
+  device: string;
+  passed: boolean;
+  /** Why it failed; training then uses the CPU. */
+  reason?: string;
+  logprobMaxAbsDiff?: number;
+  gradientRelError?: number;
+  deviceStepSeconds?: number;
+  cpuStepSeconds?: number;
+  checkedAt: string;
+}
+
+/** Where the trainer binary comes from, and the remembered GPU self-checks. */
+export interface TrainerStatus {
+  addon: { found: boolean; kind: 'env' | 'local-build' | 'prebuilt'; dir: string; problem?: string };
+  selfChecks: SelfCheckView[];
+}
+
 /** The operating system: native pickers and where the data folder lives. */
 export const systemContract = {
   pickPath: method<PickPathResult>()(pickPathSchema),
   dataLocation: method<DataLocation>()(emptyInput),
+  /** The training backend: prebuilt or locally built trainer, and the GPU self-check results. */
+  trainerStatus: method<TrainerStatus>()(emptyInput),
   /** Records the data folder for the next start (null: back to the default). Moves and deletes nothing. */
   setDataDir: method<DataLocation>()(z.object({ path: z.string().min(1).max(4096).nullable() }).strict()),
 };

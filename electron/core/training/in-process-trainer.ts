@@ -18,6 +18,7 @@ export async function createInProcessTrainer(init: TrainerInit, options: { onPro
     ...(init.resumeAdapter === undefined ? {} : { resumeAdapter: init.resumeAdapter }),
     // every sample the rollouts can produce fits one micro-batch (the loop truncates or drops longer ones)
     ...(init.maxSampleTokens === undefined ? {} : { maxSequenceTokens: init.maxSampleTokens, microBatchTokens: Math.max(2048, init.maxSampleTokens) }),
+    ...(init.device === undefined ? {} : { device: init.device }),
   });
   const atomically = async (file: string, write: (tmp: string) => Promise<void>) => {
     const tmp = `${file}.tmp-${process.pid}`;

@@ -76,6 +76,8 @@ export interface TrainerInit {
   maxSampleTokens?: number;
   /** Continue from this adapter's LoRA weights (its rank, alpha and targets replace `lora`'s). */
   resumeAdapter?: string;
+  /** Where the update runs (device-self-check.ts `chooseTrainingDevice` decides); default 'auto'. */
+  device?: 'auto' | 'cpu' | 'gpu';
 }
 
 export type TrainerCommand =

@@ -59,7 +59,10 @@ class StandInApp extends EventEmitter {
   private readonly ready = new Promise<void>((resolve) => { this.readyResolve = resolve; });
   whenReady(): Promise<void> { return this.ready; }
   markReady(): void { this.readyResolve(); }
-  requestSingleInstanceLock(): boolean { return true; }
+  /** INFLOW_STANDIN_SECOND_INSTANCE=1 plays a second instance (another one holds the lock). */
+  requestSingleInstanceLock(): boolean { return process.env.INFLOW_STANDIN_SECOND_INSTANCE !== '1'; }
+  /** INFLOW_STANDIN_PACKAGED=1 plays an installed app. */
+  get isPackaged(): boolean { return process.env.INFLOW_STANDIN_PACKAGED === '1'; }
   quit(): void { this.emit('before-quit', { preventDefault: () => undefined }); }
   exit(code = 0): void { recorded.exitCodes.push(code); }
   override on(event: string, listener: (...args: never[]) => void): this {

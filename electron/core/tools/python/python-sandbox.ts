@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InflowError } from '../../errors.ts';
 import { watchMemory } from './process-memory.ts';
+import { resolvePyodideDir, sandboxLaunch } from './sandbox-launch.ts';
 
 /** What a Python run returns, shaped like the reference's python tool. */
 export interface PythonRunResult {
@@ -39,8 +39,9 @@ export interface PythonSandboxOptions {
 
 interface Pending { id: number; resolve: (value: PythonRunResult) => void; reject: (error: unknown) => void; started: number }
 
-// sandbox-process.ts when run from source, sandbox-process.js when built (scripts/build-electron.ts must list it as an entry).
-const childScript = path.join(import.meta.dirname, `sandbox-process${path.extname(import.meta.filename)}`);
+// sandbox-process.ts when run from source, sandbox-process.js when built (scripts/build-electron.ts must list it as an
+// entry); sandbox-launch.ts maps both it and Pyodide out of app.asar when packaged.
+const moduleExtension = path.extname(import.meta.filename);
 
 /**
  * Python in Pyodide in a separate, locked-down Node process (see sandbox-process.ts): no host file system,
@@ -141,22 +142,13 @@ export class PythonSandbox {
 
   private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
     if (this.ready && this.warm) return this.ready;
-    const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
-    const memoryMb = Math.ceil(this.options.memoryLimitBytes / (1024 * 1024));
+    const pyodideDir = resolvePyodideDir();
     const snapshot = this.loadSnapshot(pyodideDir);
     const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
-    const child = fork(childScript, [], {
-      execArgv: [
-        '--permission',
-        `--allow-fs-read=${pyodideDir}`,
-        `--allow-fs-read=${childScript}`,
-        '--allow-worker', // only for the thread that kills the process when its parent dies (started before any user code)
-        `--max-old-space-size=${Math.max(256, memoryMb)}`,
-        `--wasm-max-mem-pages=${Math.ceil(this.options.memoryLimitBytes / 65536)}`, // every WebAssembly memory, Pyodide's and new ones
-        '--no-warnings',
-      ],
-      // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
-      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: snapshotMode, INFLOW_SANDBOX_OUTPUT_CHARS: String(this.options.maxOutputChars), ELECTRON_RUN_AS_NODE: '1' },
+    const launch = sandboxLaunch({ moduleDir: import.meta.dirname, extension: moduleExtension, pyodideDir, memoryLimitBytes: this.options.memoryLimitBytes, snapshotMode, maxOutputChars: this.options.maxOutputChars });
+    const child = fork(launch.script, [], {
+      execArgv: launch.execArgv,
+      env: launch.env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -236,7 +228,7 @@ export class PythonSandbox {
     this.snapshot = undefined;
     this.snapshotDropped = true;
     if (typeof this.options.snapshotFile === 'string') {
-      const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+      const pyodideDir = resolvePyodideDir();
       fs.rmSync(this.snapshotPath(pyodideDir)!, { force: true });
     }
   }

@@ -9,6 +9,7 @@ import { McpSettings } from './McpSettings.tsx';
 import { DataFolderCard } from './DataFolderCard.tsx';
 import { PrivacyCard } from './PrivacyCard.tsx';
 import { LocalApiCard } from './LocalApiCard.tsx';
+import { TrainerCard } from './TrainerCard.tsx';
 
 const roles: Array<{ role: ModelRole; label: string; help: string }> = [
   { role: 'planner', label: 'Planner', help: 'Picks the next step and tool; the model training improves.' },
@@ -29,6 +30,7 @@ export function SettingsScreen() {
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
       <DataFolderCard dataDir={info?.dataDir} />
+      <TrainerCard />
       <PrivacyCard privacy={settings.privacy} update={update} />
       <LocalApiCard enabled={settings.localApi.enabled} port={settings.localApi.port} />
       <McpSettings />
