@@ -77,7 +77,9 @@ export function parseNumber(input: string | number): ParsedNumber | null {
 
 /** A fraction of fractions, as `\frac{\frac{1}{2}}{3}` expands to: numbers, brackets, `/` and signs only. */
 function fractionExpression(text: string): ParsedNumber | null {
-  if (!/^[-+\d.()\s/]+$/.test(text) || !text.includes('/')) return null;
+  if (!/^[-+\d.()\s/]+$/.test(text) || !text.includes('/') || !text.includes('(')) return null;
+  // An unbracketed chain such as 04/15/18 is a date, not a fraction of fractions.
+  if (/[\d.]\s*\/\s*[\d.]+\s*\//.test(text)) return null;
   // Signs only (at the start or after a bracket): "3-1/2" is arithmetic, not a number.
   if (/[-+]/.test(text.replace(/(^|\()\s*[-+]/g, '$1'))) return null;
   try {

@@ -17,6 +17,8 @@ export interface ReadmeFacts {
   leftOut: ReadonlyArray<{ question: string; reason: string }>;
   adjustments: readonly string[];
   trainingRunId: string | null;
+  maxPromptLength: number;
+  maxResponseLength: number;
 }
 
 /** The README.md of an export: exact commands for the reference's trainer, the tool mapping, and the way back into Inflow. */
@@ -44,6 +46,9 @@ rollouts, FSDP, Ray across nodes) and brings the result back into Inflow.
 | \`manifest.json\` | what was exported, from where, and what was left out |
 
 Base model: \`${f.hfModelId}\` (${f.hfModelIdFrom}); the Inflow planner was \`${f.baseModelPath}\`.
+Prompt and response caps are ${f.maxPromptLength} and ${f.maxResponseLength} tokens (\`data.max_prompt_length\`, \`data.max_response_length\`), the
+Inflow run's; the reference's own planner prompts carry its memory and grow with the steps, and it uses 18432 and
+2048: export with \`--max-prompt 18432\` if its prompts get truncated.
 ${f.adjustments.length === 0 ? '' : `\nAdjusted for verl's batch rules: ${f.adjustments.join('; ')}.\n`}
 ## 1. Set up the reference (once per node)
 

@@ -128,6 +128,7 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
   fs.writeFileSync(files.readmeFile, agentflowReadme({
     hfModelId: hf.id, hfModelIdFrom: hf.from, baseModelPath: modelPath ?? 'BASE.gguf', datasetName: dataset.name, trainRows: train.length, valRows: heldOut.length,
     trainFile: TRAIN_FILE, valFile: VAL_FILE, experimentName, nodes, gpusPerNode, adapter: cluster.adapter, leftOut, adjustments: batches.adjustments, trainingRunId,
+    maxPromptLength: cluster.maxPromptLength, maxResponseLength: cluster.maxResponseLength,
   }));
   fs.writeFileSync(files.manifestFile, `${JSON.stringify({
     for: 'lupantech/AgentFlow (verl 0.5.0)', trainingRunId, dataset: { id: dataset.id, name: dataset.name }, baseModel: { gguf: modelPath ?? null, hfId: hf.id, from: hf.from },
