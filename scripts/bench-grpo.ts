@@ -4,7 +4,10 @@
  * checkpoint. Runs the real agent loop on the real engine with the native trainer in its own process, on the
  * synthetic tool-choice suite. Prints figures; asserts nothing.
  *
- *   npm run bench:grpo -- [--steps 3] [--group 8] [--tasks 2] [--sequences 4] [--threads 1] [--embd 64] [--layers 2]
+ *   npm run bench:grpo -- [--steps 3] [--group 8] [--tasks 2] [--sequences 4] [--threads 1] [--model tiny|small]
+ *                         [--embd 64] [--layers 2]
+ * `--model small` is bench:trainer's small model (nEmbd 256, 4 layers, 8 heads, 2 KV heads, ffn 768); `tiny`
+ * (default) is nEmbd --embd, --layers layers with the test model's other defaults.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,8 +28,13 @@ import { testModelPath } from '../test/support/test-model.ts';
 const { values } = parseArgs({ options: {
   steps: { type: 'string', default: '3' }, group: { type: 'string', default: '8' }, tasks: { type: 'string', default: '2' },
   sequences: { type: 'string', default: '4' }, threads: { type: 'string', default: '1' }, embd: { type: 'string', default: '64' }, layers: { type: 'string', default: '2' },
+  model: { type: 'string', default: 'tiny' },
 } });
-const modelPath = testModelPath({ nEmbd: Number(values.embd), nLayer: Number(values.layers) });
+if (values.model !== 'tiny' && values.model !== 'small') throw new Error(`--model must be tiny or small, not ${values.model}`);
+const shape = values.model === 'small'
+  ? { nEmbd: 256, nLayer: 4, nHead: 8, nHeadKv: 2, nFf: 768 }
+  : { nEmbd: Number(values.embd), nLayer: Number(values.layers) };
+const modelPath = testModelPath(shape);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grpo-'));
 const db = openDatabase(path.join(dir, 'inflow.db'));
 const runs = new RunStore(db);
@@ -52,10 +60,12 @@ const trainedTokens = sum((m) => Number(m.trainedTokens ?? 0));
 const updateSeconds = sum((m) => (m.trainedTokens && m.tokensPerSecond ? Number(m.trainedTokens) / m.tokensPerSecond : 0));
 const turns = db.prepare('SELECT COUNT(*) AS n, AVG(length(c.prompt_tokens) / 4) AS prompt, AVG(length(c.response_tokens) / 4) AS response FROM turn_samples s JOIN module_calls c ON c.id = s.module_call_id').get() as { n: number; prompt: number; response: number };
 
-console.log(`Flow-GRPO bench — test model ${path.basename(modelPath)} (nEmbd ${values.embd}, ${values.layers} layers, tiny vocab), CPU, ${threads} thread(s), ${os.cpus().length} cores`);
+console.log(`Flow-GRPO bench — test model ${path.basename(modelPath)} (${values.model}: nEmbd ${shape.nEmbd}, ${shape.nLayer} layers, tiny vocab), CPU, ${threads} thread(s), ${os.cpus().length} cores`);
 console.log(`  ${steps.length} steps × ${values.tasks} tasks × group ${values.group}, ${values.sequences} parallel sequences; planner turn ≈ ${Math.round(turns.prompt)} prompt + ${Math.round(turns.response)} response tokens`);
 console.log(`  rollouts/hour (rollout phase only):  ${Math.round(rollouts / (rolloutMs / 3_600_000))}`);
 console.log(`  rollouts/hour (whole steps):         ${Math.round(rollouts / (totalMs / 3_600_000))}`);
+const groups = sum((m) => m.groups ?? 0);
+console.log(`  groups/hour (rollout phase / whole steps): ${Math.round(groups / (rolloutMs / 3_600_000))} / ${Math.round(groups / (totalMs / 3_600_000))}`);
 console.log(`  update throughput:                   ${Math.round(trainedTokens / Math.max(updateSeconds, 1e-9))} tokens/s (${trainedTokens} tokens, prompts included)`);
 console.log(`  mean step time:                      ${(totalMs / steps.length / 1000).toFixed(1)} s (wall ${wall.toFixed(1)} s incl. baseline eval and trainer start)`);
 console.log('  share of step time:');
