@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
@@ -175,6 +176,14 @@ test('malformed requests get a clear 4xx and the server keeps answering', async 
     http.get(`${server.url}/models`, { headers: { host: 'evil.example', authorization: `Bearer ${token}` } }, (response) => { response.resume(); resolve(response.statusCode!); }).on('error', reject);
   });
   assert.equal(rebound, 403, 'a foreign Host header (DNS rebinding) is refused');
+  const garbage = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    let reply = '';
+    socket.on('data', (chunk) => { reply += chunk.toString(); });
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+  });
+  assert.match(garbage, /^HTTP\/1\.1 400/, 'a request that is not HTTP gets 400');
   const ok = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 4 });
   assert.equal(ok.object, 'chat.completion');
 });
