@@ -66,8 +66,7 @@ export class EngineService {
   }
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
-  requirePlanner(): string {
-    const planner = this.options.settings.read().models.planner;
+  requirePlanner(planner = this.options.settings.read().models.planner): string {
     if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Open Models and click "Use as planner" on an installed model.' });
     return planner;
   }
@@ -78,7 +77,8 @@ export class EngineService {
 
   /** The agent's models per settings, loading what is not loaded yet. */
   async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
-    const plannerId = this.requirePlanner();
+    const settings = this.options.settings.read().models;
+    const plannerId = this.requirePlanner(settings.planner);
     const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
     const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
     let set = this.loaded;
@@ -91,7 +91,6 @@ export class EngineService {
       this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
       set = await this.loading;
     }
-    const settings = this.options.settings.read().models;
     const fixed: LanguageModel = set.base ?? set.planner;
     const models: AgentModels = { planner: set.planner, fixed };
     for (const role of ['executor', 'verifier', 'generator'] as const) {
