@@ -43,6 +43,8 @@ interface LoadedSet {
 export class EngineService {
   readonly options: EngineServiceOptions;
   private loaded: LoadedSet | null = null;
+  /** Models loaded by id (local API) while no planner set is loaded. */
+  private readonly unattached: Pick<LoadedSet, 'others'> = { others: new Map() };
   private loading: Promise<LoadedSet> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -105,10 +107,9 @@ export class EngineService {
    * any other installed id that model (loaded on first use, kept loaded with the planner's set).
    */
   async chatModel(modelId: string, signal?: AbortSignal): Promise<LanguageModel> {
-    const { models, plannerId } = await this.agentModels(signal);
-    if (modelId === plannerId) return models.planner;
+    if (modelId === this.options.settings.read().models.planner) return (await this.agentModels(signal)).models.planner;
     this.options.models.pathOf(modelId);
-    return this.other(this.loaded!, modelId);
+    return this.other(this.unattached.others.has(modelId) || this.loaded === null ? this.unattached : this.loaded, modelId);
   }
 
   /** The recommended models (marked when installed) and the downloads of this session. */
@@ -138,6 +139,8 @@ export class EngineService {
     this.unsubscribe();
     await this.loading?.catch(() => undefined);
     await this.release();
+    for (const model of this.unattached.others.values()) await model.dispose();
+    this.unattached.others.clear();
   }
 
   private async load(plannerId: string, adapterPath: string | null, signal?: AbortSignal): Promise<LoadedSet> {
@@ -150,7 +153,7 @@ export class EngineService {
     return this.loaded;
   }
 
-  private async other(set: LoadedSet, id: string): Promise<LocalModel> {
+  private async other(set: Pick<LoadedSet, 'others'>, id: string): Promise<LocalModel> {
     let model = set.others.get(id);
     if (model === undefined) {
       model = await (await this.engine()).loadModel(this.loadOptions(id));

@@ -47,7 +47,12 @@ after(async () => {
 
 const hello = [{ role: 'user' as const, content: 'Say hello.' }];
 
-test('GET /v1/models lists the agent and the installed models', async () => {
+test('GET /v1/models lists the agent and the installed models; a model answers by id with no planner chosen', async () => {
+  await api.service.models.setRole({ role: 'planner', modelId: null });
+  const first = await client.chat.completions.create({ model: 'other.gguf', messages: hello, max_tokens: 3 });
+  assert.equal(first.model, 'other.gguf');
+  await assert.rejects(client.chat.completions.create({ model: 'inflow-agent', messages: hello }), (error: unknown) => error instanceof OpenAI.ConflictError && /No planner model/.test(error.message));
+  await api.service.models.setRole({ role: 'planner', modelId: planner });
   const ids = [];
   for await (const model of client.models.list()) ids.push(model.id);
   assert.deepEqual(ids.sort(), ['inflow-agent', 'other.gguf', planner]);
