@@ -93,9 +93,8 @@ export class EventStream {
   }
 }
 
-/** Aborted when the client goes away before the answer is complete. */
-export function clientGone(request: IncomingMessage, response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
+/** Aborted when the client goes away before the answer is complete (or aborts `controller`, when given). */
+export function clientGone(request: IncomingMessage, response: ServerResponse, controller = new AbortController()): AbortSignal {
   const onClose = () => { if (!response.writableFinished) controller.abort(); };
   response.on('close', onClose);
   request.on('aborted', () => controller.abort());
