@@ -114,3 +114,14 @@ test('the egress log keeps the newest rows only', () => {
   assert.equal(kept[0]!.at, total - 1, 'the newest row is kept');
   assert.ok(kept.at(-1)!.at >= total - egressRetention.keepRows - egressRetention.pruneEvery, 'the oldest rows went');
 });
+
+test('a user who had network tools on before keeps Wikipedia online; new users have it off', async () => {
+  const { openDatabase } = await import('../../../electron/core/store/database.ts');
+  const { SettingsService } = await import('../../../electron/core/api/settings-service.ts');
+  const db = openDatabase(':memory:');
+  assert.equal(new SettingsService(db).read().privacy.wikipediaOnline, false);
+  db.prepare("INSERT INTO settings (key, value) VALUES ('privacy.networkTools', 'true')").run();
+  assert.deepEqual(new SettingsService(db).read().privacy, { networkTools: true, wikipediaOnline: true, modelDownloads: false, mcpHttp: false });
+  new SettingsService(db).update({ privacy: { wikipediaOnline: false } });
+  assert.equal(new SettingsService(db).read().privacy.wikipediaOnline, false, 'once set, the own switch wins');
+});
