@@ -63,8 +63,8 @@ export class AskService {
 
   /**
    * A run for another program (the local API): the same tools, memory, limits and recording as Ask, the
-   * agent's own events to `onEvent`, ended by `signal`; "ask first" tools are denied (nobody is there to ask)
-   * unless `approveToolCall` says otherwise. Resolves with the run's result.
+   * agent's own events to `onEvent`, cancelled by `signal`; "ask first" tools are denied (nobody is there to
+   * ask; the denial is recorded). The trace also goes to `run-trace` as for Ask runs. Resolves with the result.
    */
   async run(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string }): Promise<AgentResult> {
     const launched = await this.launch(input, { ...hooks, approve: async () => false });

@@ -55,6 +55,8 @@ export interface Api {
   dispatch: Dispatch;
   events: EventHub;
   localApi: LocalApiService;
+  /** The loaded models (benchmarks compare the local API with a direct call on the same model). */
+  engine: EngineService;
   /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
   dispose(): Promise<void>;
 }
@@ -182,6 +184,7 @@ export function createApi(options: ApiOptions): Api {
     dispatch: createDispatch(service),
     events,
     localApi,
+    engine,
     async dispose() {
       await localApi.dispose();
       await trainingControl.dispose();

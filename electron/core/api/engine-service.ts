@@ -43,6 +43,8 @@ interface LoadedSet {
 export class EngineService {
   readonly options: EngineServiceOptions;
   private loaded: LoadedSet | null = null;
+  /** Models loaded by id (local API) while no planner set is loaded. */
+  private readonly unattached: Pick<LoadedSet, 'others'> = { others: new Map() };
   private loading: Promise<LoadedSet> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -66,8 +68,7 @@ export class EngineService {
   }
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
-  requirePlanner(): string {
-    const planner = this.options.settings.read().models.planner;
+  requirePlanner(planner = this.options.settings.read().models.planner): string {
     if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Open Models and click "Use as planner" on an installed model.' });
     return planner;
   }
@@ -78,7 +79,8 @@ export class EngineService {
 
   /** The agent's models per settings, loading what is not loaded yet. */
   async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
-    const plannerId = this.requirePlanner();
+    const settings = this.options.settings.read().models;
+    const plannerId = this.requirePlanner(settings.planner);
     const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
     const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
     let set = this.loaded;
@@ -91,7 +93,6 @@ export class EngineService {
       this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
       set = await this.loading;
     }
-    const settings = this.options.settings.read().models;
     const fixed: LanguageModel = set.base ?? set.planner;
     const models: AgentModels = { planner: set.planner, fixed };
     for (const role of ['executor', 'verifier', 'generator'] as const) {
@@ -106,10 +107,9 @@ export class EngineService {
    * any other installed id that model (loaded on first use, kept loaded with the planner's set).
    */
   async chatModel(modelId: string, signal?: AbortSignal): Promise<LanguageModel> {
-    const { models, plannerId } = await this.agentModels(signal);
-    if (modelId === plannerId) return models.planner;
+    if (modelId === this.options.settings.read().models.planner) return (await this.agentModels(signal)).models.planner;
     this.options.models.pathOf(modelId);
-    return this.other(this.loaded!, modelId);
+    return this.other(this.unattached.others.has(modelId) || this.loaded === null ? this.unattached : this.loaded, modelId);
   }
 
   /** The recommended models (marked when installed) and the downloads of this session. */
@@ -139,6 +139,8 @@ export class EngineService {
     this.unsubscribe();
     await this.loading?.catch(() => undefined);
     await this.release();
+    for (const model of this.unattached.others.values()) await model.dispose();
+    this.unattached.others.clear();
   }
 
   private async load(plannerId: string, adapterPath: string | null, signal?: AbortSignal): Promise<LoadedSet> {
@@ -151,7 +153,7 @@ export class EngineService {
     return this.loaded;
   }
 
-  private async other(set: LoadedSet, id: string): Promise<LocalModel> {
+  private async other(set: Pick<LoadedSet, 'others'>, id: string): Promise<LocalModel> {
     let model = set.others.get(id);
     if (model === undefined) {
       model = await (await this.engine()).loadModel(this.loadOptions(id));

@@ -28,6 +28,8 @@ export class SettingsService {
         (merged[section] as Record<string, unknown>)[leaf] = value;
       }
     }
+    // Before Wikipedia online had its own switch, "network tools" covered it: keep that for users who had it on.
+    if (!stored.has('privacy.wikipediaOnline')) (merged.privacy as Settings['privacy']).wikipediaOnline = (merged.privacy as Settings['privacy']).networkTools;
     const parsed = settingsSchema.safeParse(merged);
     return parsed.success ? parsed.data : structuredClone(defaultSettings);
   }

@@ -17,7 +17,10 @@ export interface EgressEntry {
 export type EgressStart = Pick<EgressEntry, 'at' | 'feature' | 'host' | 'method' | 'outcome' | 'bytesOut'> & { detail?: string | null };
 export type EgressFinish = Partial<Pick<EgressEntry, 'outcome' | 'status' | 'bytesIn' | 'detail'>>;
 
-/** Where the network module writes what it did: the `egress` table (migration 0060). */
+/** Rows kept: older ones are deleted as new ones come (checked every `pruneEvery` rows). */
+export const egressRetention = { keepRows: 20_000, pruneEvery: 500 } as const;
+
+/** Where the network module writes what it did: the `egress` table (migration 0060), the newest rows kept. */
 export class EgressLog {
   private readonly db: Database;
 
@@ -28,7 +31,9 @@ export class EgressLog {
   start(entry: EgressStart): number {
     const result = this.db.prepare('INSERT INTO egress (at, feature, host, method, outcome, bytes_out, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(entry.at, entry.feature, entry.host, entry.method, entry.outcome, entry.bytesOut, entry.detail ?? null);
-    return Number(result.lastInsertRowid);
+    const id = Number(result.lastInsertRowid);
+    if (id % egressRetention.pruneEvery === 0) this.db.prepare('DELETE FROM egress WHERE id <= ?').run(id - egressRetention.keepRows);
+    return id;
   }
 
   finish(id: number, update: EgressFinish): void {

@@ -30,9 +30,11 @@ function finishReason(generation: Generation, stopped: boolean): 'stop' | 'lengt
 export async function chatCompletion(request: IncomingMessage, response: ServerResponse, model: LanguageModel, chat: ParsedChatRequest, modelName: string): Promise<void> {
   const id = completionId();
   const created = Math.floor(Date.now() / 1000);
-  const gone = clientGone(request, response);
+  // One signal for both reasons to stop: the client went away, or a stop sequence was reached.
   const halt = new AbortController();
-  const signal = AbortSignal.any([gone, halt.signal]);
+  const signal = clientGone(request, response, halt);
+  let gone = false;
+  response.once('close', () => { gone = !response.writableFinished; });
   const stops = new StopMatcher(chat.stop);
   const useStops = chat.stop.length > 0;
   const base = { id, created, model: modelName, system_fingerprint: null };
@@ -43,7 +45,7 @@ export async function chatCompletion(request: IncomingMessage, response: ServerR
       ...(chat.jsonSchema === undefined ? {} : { jsonSchema: chat.jsonSchema }),
       ...(useStops ? { onTextChunk: (text: string) => { stops.push(text); if (stops.stopped) halt.abort(); } } : {}),
     });
-    if (gone.aborted) return;
+    if (gone || response.destroyed) return;
     const content = useStops ? (stops.flush(), stops.text) : generation.text;
     sendJson(response, 200, {
       ...base, object: 'chat.completion',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
@@ -10,7 +11,9 @@ import { harvestUserTasks } from '../../../electron/core/datasets/user-tasks.ts'
 import type { LocalApiServer } from '../../../electron/core/serve/local-api-server.ts';
 import { readToken } from '../../../electron/core/serve/api-token.ts';
 import { tempDir } from '../../support/temp-dir.ts';
-import { testModelPath } from '../../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../../support/test-model.ts';
+import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registry.ts';
+import { getEngine } from '../../../electron/core/llm/engine.ts';
 
 /**
  * The local API against the real server over the real back end (random-weight test GGUF, threads 1), driven by
@@ -28,6 +31,7 @@ const dataDir = tempDir('inflow-api-');
 before(async () => {
   fs.mkdirSync(path.join(dataDir, 'models'), { recursive: true });
   fs.copyFileSync(testModelPath(), path.join(dataDir, 'models', planner));
+  fs.copyFileSync(testModelPath({ seed: 5 }), path.join(dataDir, 'models', 'other.gguf'));
   backend = await createBackend({ dataDir });
   api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
   await api.service.models.setRole({ role: 'planner', modelId: planner });
@@ -43,10 +47,15 @@ after(async () => {
 
 const hello = [{ role: 'user' as const, content: 'Say hello.' }];
 
-test('GET /v1/models lists the agent and the installed models', async () => {
+test('GET /v1/models lists the agent and the installed models; a model answers by id with no planner chosen', async () => {
+  await api.service.models.setRole({ role: 'planner', modelId: null });
+  const first = await client.chat.completions.create({ model: 'other.gguf', messages: hello, max_tokens: 3 });
+  assert.equal(first.model, 'other.gguf');
+  await assert.rejects(client.chat.completions.create({ model: 'inflow-agent', messages: hello }), (error: unknown) => error instanceof OpenAI.ConflictError && /No planner model/.test(error.message));
+  await api.service.models.setRole({ role: 'planner', modelId: planner });
   const ids = [];
   for await (const model of client.models.list()) ids.push(model.id);
-  assert.deepEqual(ids, ['inflow-agent', planner]);
+  assert.deepEqual(ids.sort(), ['inflow-agent', 'other.gguf', planner]);
   assert.equal((await client.models.retrieve('inflow-agent')).id, 'inflow-agent');
 });
 
@@ -175,6 +184,14 @@ test('malformed requests get a clear 4xx and the server keeps answering', async 
     http.get(`${server.url}/models`, { headers: { host: 'evil.example', authorization: `Bearer ${token}` } }, (response) => { response.resume(); resolve(response.statusCode!); }).on('error', reject);
   });
   assert.equal(rebound, 403, 'a foreign Host header (DNS rebinding) is refused');
+  const garbage = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    let reply = '';
+    socket.on('data', (chunk) => { reply += chunk.toString(); });
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+  });
+  assert.match(garbage, /^HTTP\/1\.1 400/, 'a request that is not HTTP gets 400');
   const ok = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 4 });
   assert.equal(ok.object, 'chat.completion');
 });
@@ -200,4 +217,46 @@ test('a client that disconnects mid-stream ends its work; the server goes on', a
   await (async () => { for await (const chunk of words) if ((chunk.choices[0]?.delta.content ?? '') !== '') { chat.abort(); break; } })().catch(() => undefined);
   const after = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 4 });
   assert.equal(after.object, 'chat.completion');
+});
+
+test('the planner answers with its active adapter; another installed model answers by its id', async () => {
+  const engine = await getEngine({ gpu: false });
+  const direct = async (file: string, adapter?: string) => {
+    const model = await engine.loadModel({ path: file, threads: 1, contextSize: 1024 });
+    try {
+      if (adapter !== undefined) await model.setAdapter(adapter);
+      return (await model.generate({ messages: hello, sampling: { temperature: 0, maxTokens: 10 } })).text;
+    } finally { await model.dispose(); }
+  };
+  const viaApi = async (model: string) => (await client.chat.completions.create({ model, messages: hello, max_tokens: 10, temperature: 0 })).choices[0]!.message.content;
+  const base = await viaApi(planner);
+  const lora = testLoraPath({}, { scale: 0.5 });
+  const registry = new AdapterRegistry(backend.db);
+  const plannerFile = path.join(dataDir, 'models', planner);
+  registry.promote(registry.register({ path: lora, baseModel: plannerFile }).id);
+  const adapted = await viaApi(planner);
+  assert.equal(adapted, await direct(plannerFile, lora), 'the planner answers with the promoted adapter');
+  assert.notEqual(adapted, base, 'the adapter changes the greedy answer');
+  registry.useBase(plannerFile);
+  assert.equal(await viaApi(planner), base, 'back on the base model');
+
+  const other = await client.chat.completions.create({ model: 'other.gguf', messages: hello, max_tokens: 10, temperature: 0 });
+  assert.equal(other.model, 'other.gguf');
+  assert.equal(other.choices[0]!.message.content, await direct(path.join(dataDir, 'models', 'other.gguf')));
+});
+
+test('an origin allowed with --cors-origin gets CORS headers and preflights; others stay refused', async () => {
+  const open = await api.localApi.serve({ port: 0, corsOrigins: ['http://localhost:3000'] });
+  try {
+    const token = readToken(dataDir)!;
+    const preflight = await fetch(`${open.url}/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+    const listed = await fetch(`${open.url}/models`, { headers: { origin: 'http://localhost:3000', authorization: `Bearer ${token}` } });
+    assert.equal(listed.status, 200);
+    assert.equal(listed.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+    assert.equal((await fetch(`${open.url}/models`, { headers: { origin: 'http://localhost:3001', authorization: `Bearer ${token}` } })).status, 403);
+  } finally {
+    await open.close();
+  }
 });

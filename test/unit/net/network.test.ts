@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { networkFeatures } from '../../../electron/core/net/network-policy.ts';
+import { egressRetention } from '../../../electron/core/net/egress-log.ts';
 import { canIsolateNetwork, httpServerFetch, stdioCommand } from '../../../electron/core/mcp/local-only.ts';
 import { parseServerEntry } from '../../../electron/core/mcp/mcp-config.ts';
 import { testNetwork } from '../../support/network.ts';
@@ -102,4 +103,25 @@ test('an MCP server marked local-only: an HTTP one only at a loopback URL, a std
   assert.equal(out, 'ENETUNREACH', 'the server process has no route to another computer');
   const open = parseServerEntry('files', { command: 'node', args: ['server.js'] });
   assert.deepEqual(stdioCommand(open as never), { command: 'node', args: ['server.js'] });
+});
+
+test('the egress log keeps the newest rows only', () => {
+  const { log } = testNetwork();
+  const total = egressRetention.keepRows + 2 * egressRetention.pruneEvery;
+  for (let i = 0; i < total; i++) log.start({ at: i, feature: 'web', host: 'h', method: 'GET', outcome: 'ok', bytesOut: 0 });
+  const kept = log.list({ limit: 1_000_000 });
+  assert.ok(kept.length <= egressRetention.keepRows + egressRetention.pruneEvery, `${kept.length} rows kept`);
+  assert.equal(kept[0]!.at, total - 1, 'the newest row is kept');
+  assert.ok(kept.at(-1)!.at >= total - egressRetention.keepRows - egressRetention.pruneEvery, 'the oldest rows went');
+});
+
+test('a user who had network tools on before keeps Wikipedia online; new users have it off', async () => {
+  const { openDatabase } = await import('../../../electron/core/store/database.ts');
+  const { SettingsService } = await import('../../../electron/core/api/settings-service.ts');
+  const db = openDatabase(':memory:');
+  assert.equal(new SettingsService(db).read().privacy.wikipediaOnline, false);
+  db.prepare("INSERT INTO settings (key, value) VALUES ('privacy.networkTools', 'true')").run();
+  assert.deepEqual(new SettingsService(db).read().privacy, { networkTools: true, wikipediaOnline: true, modelDownloads: false, mcpHttp: false });
+  new SettingsService(db).update({ privacy: { wikipediaOnline: false } });
+  assert.equal(new SettingsService(db).read().privacy.wikipediaOnline, false, 'once set, the own switch wins');
 });

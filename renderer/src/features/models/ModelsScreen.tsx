@@ -12,7 +12,7 @@ import { AddModelFile } from './AddModelFile.tsx';
 
 /** Models: installed GGUF models and which module uses each, recommended downloads, the active adapter. */
 export function ModelsScreen() {
-  const { notify, refresh, navigate } = useApp();
+  const { notify, refresh, navigate, settings } = useApp();
   const overview = useQuery(() => call(inflow().models.overview()));
   const adapters = useQuery(() => call(inflow().training.adapters()));
   const [downloads, setDownloads] = useState<Record<string, DownloadView>>({});
@@ -82,6 +82,7 @@ export function ModelsScreen() {
       )}
       <AddModelFile onAdded={(modelId) => { overview.reload(); refresh(); notify(`Added ${modelId}.`); }} />
       <h2 className="section-title">Recommended</h2>
+      {settings?.privacy.modelDownloads === false ? <p className="muted small-text">Model downloads are off: turn on "Model downloads" in Settings → Privacy to download these (from Hugging Face).</p> : null}
       {data?.catalogNote !== null && data?.catalogNote !== undefined ? <p className="muted">{data.catalogNote}</p> : null}
       <ul className="entry-list">
         {(data?.recommended ?? []).map((model) => {
