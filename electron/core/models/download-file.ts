@@ -66,7 +66,7 @@ interface DownloadContext extends DownloadFileOptions {
 }
 
 async function download(options: DownloadContext): Promise<DownloadResult> {
-  const { url, destination, signal, onProgress } = options;
+  const { url, destination, signal } = options;
   const partial = `${destination}.part`;
   const statePath = `${partial}.json`;
   fs.mkdirSync(path.dirname(destination), { recursive: true });

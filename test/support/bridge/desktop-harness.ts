@@ -11,7 +11,6 @@ import { bridgeInitScript } from './bridge-script.ts';
 import type { PickPathRequest, PickPathResult } from '../../../electron/core/contract/system.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
-const rendererOut = path.join(repoRoot, 'dist', 'renderer');
 const bridgePrefix = '/__inflow';
 let built: Promise<void> | null = null;
 

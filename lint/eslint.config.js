@@ -1,0 +1,55 @@
+import path from 'node:path';
+import tseslint from 'typescript-eslint';
+import { layersPlugin } from './layers.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/** The layers of ARCHITECTURE.md; the first layer whose folder holds a file is its layer. */
+const layers = [
+  { name: 'contract', folders: ['electron/core/contract'], mayImport: [], packages: ['zod'] },
+  {
+    name: 'core entry', // what the desktop main process may reach: the API, the back end, errors, paths, the trainer host
+    folders: ['electron/core/api', 'electron/core/backend.ts', 'electron/core/errors.ts', 'electron/core/paths.ts',
+      'electron/core/training/trainer-process.ts', 'electron/core/training/trainer-protocol.ts'],
+    mayImport: ['core', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true,
+  },
+  { name: 'core', folders: ['electron/core'], mayImport: ['core entry', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true },
+  { name: 'main', folders: ['electron/main'], mayImport: ['core entry', 'contract'], packages: ['electron'], node: true },
+  { name: 'preload', folders: ['electron/preload'], mayImport: ['contract'], packages: ['electron'] },
+  { name: 'renderer', folders: ['renderer/src'], mayImport: ['contract'], packages: ['react', 'react-dom', 'zod'] },
+  { name: 'cli', folders: ['electron/cli'], mayImport: ['core', 'core entry', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true },
+];
+
+/**
+ * ESLint's own correctness rules the code keeps (its `recommended` set plus a few): each one catches a real bug.
+ * Left out on purpose: no-control-regex (the scorers strip control characters on purpose), eqeqeq (`== null`
+ * is used for null-or-undefined), no-promise-executor-return (`new Promise((r) => setTimeout(r, ms))`).
+ */
+const correctness = [
+  'constructor-super', 'for-direction', 'getter-return', 'no-async-promise-executor', 'no-case-declarations', 'no-class-assign',
+  'no-compare-neg-zero', 'no-cond-assign', 'no-const-assign', 'no-constant-binary-expression', 'no-constant-condition', 'no-debugger',
+  'no-delete-var', 'no-dupe-else-if', 'no-duplicate-case', 'no-empty', 'no-empty-character-class', 'no-empty-pattern', 'no-ex-assign',
+  'no-fallthrough', 'no-func-assign', 'no-global-assign', 'no-import-assign', 'no-invalid-regexp', 'no-irregular-whitespace',
+  'no-loss-of-precision', 'no-misleading-character-class', 'no-nonoctal-decimal-escape', 'no-octal', 'no-prototype-builtins',
+  'no-regex-spaces', 'no-self-assign', 'no-self-compare', 'no-shadow-restricted-names', 'no-sparse-arrays', 'no-template-curly-in-string',
+  'no-unexpected-multiline', 'no-unreachable', 'no-unsafe-finally', 'no-unsafe-negation', 'no-unsafe-optional-chaining', 'no-unused-labels',
+  'no-useless-backreference', 'no-useless-catch', 'no-useless-escape', 'no-var', 'no-with', 'prefer-const', 'require-yield', 'use-isnan',
+  'valid-typeof', 'no-new-wrappers', 'no-throw-literal',
+];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', 'dist/**', 'release/**', '.cache/**', 'native/build/**', 'lint/**', 'test-output/**', 'renderer/public/**'] },
+  {
+    basePath: root,
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { inflow: layersPlugin, '@typescript-eslint': tseslint.plugin },
+    extends: [tseslint.configs.recommended],
+    rules: {
+      'inflow/layers': ['error', { root, layers }],
+      ...Object.fromEntries(correctness.map((rule) => [rule, 'error'])),
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+);
