@@ -97,7 +97,10 @@ export class PythonSandbox {
   private async runNow(code: string, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<PythonRunResult> {
     options.signal?.throwIfAborted();
     this.disposed = false;
-    const child = await this.startChild(options.signal);
+    // The next process may be starting in the background (without this run's signal): waiting for it is
+    // cancellable too, and a cancellation that came meanwhile stops the run before it is sent.
+    const child = await abortable(this.startChild(options.signal), options.signal);
+    options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<PythonRunResult>((resolve, reject) => {
       const id = this.nextId++;
@@ -142,24 +145,9 @@ export class PythonSandbox {
   private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
     if (this.ready && this.warm) return this.ready;
     const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
-    const memoryMb = Math.ceil(this.options.memoryLimitBytes / (1024 * 1024));
     const snapshot = this.loadSnapshot(pyodideDir);
     const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
-    const child = fork(childScript, [], {
-      execArgv: [
-        '--permission',
-        `--allow-fs-read=${pyodideDir}`,
-        `--allow-fs-read=${childScript}`,
-        '--allow-worker', // only for the thread that kills the process when its parent dies (started before any user code)
-        `--max-old-space-size=${Math.max(256, memoryMb)}`,
-        `--wasm-max-mem-pages=${Math.ceil(this.options.memoryLimitBytes / 65536)}`, // every WebAssembly memory, Pyodide's and new ones
-        '--no-warnings',
-      ],
-      // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
-      env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(this.options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: snapshotMode, INFLOW_SANDBOX_OUTPUT_CHARS: String(this.options.maxOutputChars), ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
+    const child = forkSandboxProcess({ memoryLimitBytes: this.options.memoryLimitBytes, maxOutputChars: this.options.maxOutputChars, snapshotMode });
     this.child = child;
     if (snapshotMode === 'load') child.send({ snapshot });
     let stderr = '';
@@ -253,6 +241,39 @@ export class PythonSandbox {
     this.ready = undefined;
     if (child && child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Starts one sandbox process (sandbox-process.ts) with its locked-down flags; the PythonSandbox drives it over
+ * IPC. Exported for tests that watch what a run leaves running in its process after answering.
+ */
+export function forkSandboxProcess(options: { memoryLimitBytes: number; maxOutputChars: number; snapshotMode: 'none' | 'load' | 'make' }): ChildProcess {
+  const pyodideDir = path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+  const memoryMb = Math.ceil(options.memoryLimitBytes / (1024 * 1024));
+  return fork(childScript, [], {
+    execArgv: [
+      '--permission',
+      `--allow-fs-read=${pyodideDir}`,
+      `--allow-fs-read=${childScript}`,
+      '--allow-worker', // only for the thread that kills the process when its parent dies (started before any user code)
+      `--max-old-space-size=${Math.max(256, memoryMb)}`,
+      `--wasm-max-mem-pages=${Math.ceil(options.memoryLimitBytes / 65536)}`, // every WebAssembly memory, Pyodide's and new ones
+      '--no-warnings',
+    ],
+    // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
+    env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: options.snapshotMode, INFLOW_SANDBOX_OUTPUT_CHARS: String(options.maxOutputChars), ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
 }
 
 function cutMiddle(text: string, limit: number): string {
