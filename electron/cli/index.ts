@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend, type Backend } from '../core/backend.ts';
 import { InflowError, serializeError } from '../core/errors.ts';
+import { degradedReasonOf } from '../core/store/database.ts';
+import { storageError } from '../core/store/storage-errors.ts';
 import { dataDirChoiceFile, readDataDirChoice } from '../core/api/data-dir-choice.ts';
 import { DATA_DIR_ENV, resolveDataDir } from '../core/paths.ts';
 import type { CliCommand, CliContext } from './command.ts';
@@ -125,7 +127,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const code = await command.run(context, args);
     return code ?? ExitCode.ok;
-  } catch (error) {
+  } catch (caught) {
+    // A full disk or a read-only data folder is a clear error with its exit code, not a SQLite stack trace.
+    const error = storageError(caught, backend === undefined ? undefined : degradedReasonOf(backend.db)) ?? caught;
     const serialized = serializeError(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: serialized }, null, 2)}\n`);
     else process.stderr.write(`inflow ${name}: ${InflowError.isInstance(error) ? error.toUserString() : (error as Error)?.stack ?? String(error)}\n`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { dataPaths, type DataPaths } from './paths.ts';
-import { openDatabase, type Database } from './store/database.ts';
+import { degradedReasonOf, openDatabase, type Database } from './store/database.ts';
+import { storageError } from './store/storage-errors.ts';
 import { RunStore } from './store/run-store.ts';
 import { McpManager } from './mcp/mcp-manager.ts';
 import { Network } from './net/network.ts';
@@ -33,7 +34,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   fs.mkdirSync(paths.dataDir, { recursive: true });
   const db = openDatabase(paths.database);
   const runs = new RunStore(db);
-  runs.closeInterruptedRuns();
+  // On a full disk or a read-only data folder the database is open for reading only: nothing to close then.
+  if (degradedReasonOf(db) === undefined) {
+    try {
+      runs.closeInterruptedRuns();
+    } catch (error) {
+      if (storageError(error) === undefined) throw error;
+    }
+  }
   const closers: Array<() => Promise<void> | void> = [];
   let mcp: McpManager | undefined;
   const settings = new SettingsService(db);

@@ -19,6 +19,7 @@
  * Every module call is recorded in `store` as it happens (module 'planner' rows carry prompt/response token
  * ids and log-probs: the Flow-GRPO training samples), as are steps and tool calls.
  */
+import { storageError } from '../store/storage-errors.ts';
 import { InflowError } from '../errors.ts';
 import type { Generation, LanguageModel, SamplingOptions } from '../llm/language-model.ts';
 import { newId } from '../store/ids.ts';
@@ -117,6 +118,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   let stopMessage: string | undefined;
   let answer: string | null = null;
   let error: string | undefined;
+  let storageFailure: InflowError | undefined;
   emit({ type: 'run-start', runId, taskId, question: options.question, profile: profileName, tools: options.tools.map((t) => t.name) });
   try {
     try {
@@ -161,12 +163,21 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       stopMessage = caught.message;
     } else {
       stopReason = 'error';
-      error = InflowError.isInstance(caught) ? caught.toUserString() : caught instanceof Error ? caught.message : String(caught);
+      storageFailure = storageError(caught);
+      const reported = storageFailure ?? caught;
+      error = InflowError.isInstance(reported) ? reported.toUserString() : reported instanceof Error ? reported.message : String(reported);
     }
   } finally {
     budget.dispose();
   }
-  store?.endRun(runId, { stopReason, answer, error: error ?? (stopReason === 'answered' ? null : stopMessage ?? null), totalTokens: budget.usage.totalTokens });
+  try {
+    store?.endRun(runId, { stopReason, answer, error: error ?? (stopReason === 'answered' ? null : stopMessage ?? null), totalTokens: budget.usage.totalTokens });
+  } catch (caught) {
+    // A full disk may refuse even this; the next start then closes the run as interrupted (its process is gone).
+    throw storageFailure ?? storageError(caught) ?? caught;
+  }
+  // The run is recorded as failed; the caller still learns that the disk is full (exit 5 in the CLI).
+  if (storageFailure !== undefined) throw storageFailure;
   emit({ type: 'run-end', runId, stopReason, answer, usage: { ...budget.usage }, ...(error === undefined ? {} : { error }) });
   return { runId, taskId, answer, stopReason, steps, usage: { ...budget.usage }, ...(error === undefined ? {} : { error }) };
 

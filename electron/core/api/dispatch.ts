@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { contract, methodNames, type InflowService } from '../contract/index.ts';
 import type { MethodSpec, Result } from '../contract/method.ts';
 import { InflowError, serializeError } from '../errors.ts';
+import { storageError } from '../store/storage-errors.ts';
 
 /** Calls one contract method by name with untrusted input; never throws. */
 export type Dispatch = (methodName: string, input: unknown) => Promise<Result<unknown>>;
@@ -26,7 +27,8 @@ export function createDispatch(service: InflowService): Dispatch {
       const value = await handler.call(service[domain], parsed.data);
       return { ok: true, value };
     } catch (error) {
-      const serialized = serializeError(error);
+      const serialized = serializeError(storageError(error) ?? error); // a full disk is DISK_FULL, not a SQLite message
+
       return { ok: false, error: { code: serialized.code, message: serialized.message, ...(serialized.hint === undefined ? {} : { hint: serialized.hint }) } };
     }
   };

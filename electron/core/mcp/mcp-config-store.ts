@@ -86,7 +86,10 @@ export class McpConfigStore {
     return this.#update(name, (server) => ({ ...server, localOnly }));
   }
 
-  /** Marks a tool (or `*`, every tool of the server) "ask first", or back to running without asking. */
+    /**
+   * Marks a tool (or `*`, every tool of the server) "ask first", or lets it run without asking. `*` off only
+   * removes the server-wide mark: each tool then follows its own setting or its read-only annotation.
+   */
   setApproval(name: string, tool: string, askFirst: boolean): McpServerConfig {
     return this.#update(name, (server) => {
       if (!askFirst && tool !== '*' && server.askFirstTools.includes('*')) {
@@ -94,8 +97,13 @@ export class McpConfigStore {
           hint: `Turn off "*" first (inflow mcp approval ${name} '*' off), then mark the tools that should ask.`,
         });
       }
-      const others = server.askFirstTools.filter((item) => item !== tool);
-      return { ...server, askFirstTools: askFirst ? [...others, tool] : others };
+      const asking = server.askFirstTools.filter((item) => item !== tool);
+      const allowed = server.autoApproveTools.filter((item) => item !== tool);
+      return {
+        ...server,
+        askFirstTools: askFirst ? [...asking, tool] : asking,
+        autoApproveTools: askFirst || tool === '*' ? allowed : [...allowed, tool],
+      };
     });
   }
 

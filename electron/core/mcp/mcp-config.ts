@@ -24,6 +24,11 @@ export interface McpServerSettings {
   disabledTools: string[];
   /** Tool names that pause the run for the user's approval before each call; `*` means every tool. */
   askFirstTools: string[];
+  /**
+   * Tool names the user allowed to run without asking. Without an entry in either list, a tool asks first
+   * unless the server annotates it read-only (`readOnlyHint: true`).
+   */
+  autoApproveTools: string[];
   /** Wall-clock limit of one tool call. */
   timeoutMs: number;
   /** Results longer than this many characters are cut, with a note saying so. */
@@ -46,7 +51,7 @@ export interface McpServerConfigError {
 export const mcpDefaults = { timeoutMs: 60_000, maxOutputChars: 16_000 } as const;
 
 /** The keys this module reads; anything else in an entry is kept as is (other clients' fields). */
-const knownKeys = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'disabled', 'disabledTools', 'askFirstTools', 'timeoutMs', 'maxOutputChars', 'localOnly']);
+const knownKeys = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'disabled', 'disabledTools', 'askFirstTools', 'timeoutMs', 'autoApproveTools', 'maxOutputChars', 'localOnly']);
 const serverNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/;
 
 /** Checks a server name; names become tool-name prefixes, so they are short and plain. */
@@ -101,7 +106,8 @@ function positiveInteger(server: string, field: string, value: unknown, fallback
 
 /**
  * Reads one `mcpServers` entry: `{command, args, env}` (stdio) or `{url, headers}` (streamable HTTP), the shape
- * other MCP clients use, plus Inflow's `disabled`, `disabledTools`, `askFirstTools`, `timeoutMs`, `maxOutputChars`.
+ * other MCP clients use, plus Inflow's `disabled`, `disabledTools`, `askFirstTools`, `autoApproveTools`, `timeoutMs`,
+ * `maxOutputChars`.
  * Throws MCP_CONFIG_INVALID naming the server and the field.
  */
 export function parseServerEntry(name: string, entry: unknown): McpServerConfig {
@@ -121,6 +127,7 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
     disabled: entry.disabled === true,
     disabledTools: stringList(name, 'disabledTools', entry.disabledTools),
     askFirstTools: stringList(name, 'askFirstTools', entry.askFirstTools),
+    autoApproveTools: stringList(name, 'autoApproveTools', entry.autoApproveTools),
     timeoutMs: positiveInteger(name, 'timeoutMs', entry.timeoutMs, mcpDefaults.timeoutMs),
     maxOutputChars: positiveInteger(name, 'maxOutputChars', entry.maxOutputChars, mcpDefaults.maxOutputChars),
     localOnly: entry.localOnly === true,
@@ -162,6 +169,7 @@ export function toServerEntry(server: McpServerConfig, previous: Record<string, 
     ...(server.disabled ? { disabled: true } : {}),
     ...(server.disabledTools.length > 0 ? { disabledTools: server.disabledTools } : {}),
     ...(server.askFirstTools.length > 0 ? { askFirstTools: server.askFirstTools } : {}),
+    ...(server.autoApproveTools.length > 0 ? { autoApproveTools: server.autoApproveTools } : {}),
     ...(server.timeoutMs === mcpDefaults.timeoutMs ? {} : { timeoutMs: server.timeoutMs }),
     ...(server.maxOutputChars === mcpDefaults.maxOutputChars ? {} : { maxOutputChars: server.maxOutputChars }),
     ...(server.localOnly ? { localOnly: true } : {}),
@@ -173,7 +181,13 @@ export function isToolEnabled(server: McpServerSettings, tool: string): boolean 
   return !server.disabled && !server.disabledTools.includes(tool);
 }
 
-/** Whether a call of this tool waits for the user's approval. */
-export function isAskFirst(server: McpServerSettings, tool: string): boolean {
-  return server.askFirstTools.includes('*') || server.askFirstTools.includes(tool);
+/**
+ * Whether a call of this tool waits for the user's approval: marked "ask first" (or the server's `*`), else not
+ * if the user allowed it, else unless the server annotates it read-only. A tool that may change things asks
+ * first by default; annotations are the server's word, so only the safe direction (read-only) is taken from them.
+ */
+export function isAskFirst(server: McpServerSettings, tool: { name: string; annotations?: { readOnlyHint?: boolean } | undefined }): boolean {
+  if (server.askFirstTools.includes('*') || server.askFirstTools.includes(tool.name)) return true;
+  if (server.autoApproveTools.includes(tool.name)) return false;
+  return tool.annotations?.readOnlyHint !== true;
 }

@@ -90,7 +90,7 @@ export class McpManager {
       tool: definition.name,
       description: definition.description ?? definition.title ?? '',
       enabled: isToolEnabled(server, definition.name),
-      askFirst: isAskFirst(server, definition.name),
+      askFirst: isAskFirst(server, definition),
       inputSchema: definition.inputSchema as Record<string, unknown>,
     }));
   }

@@ -24,7 +24,7 @@ function limitationsOf(server: McpServerConfig, definition: McpToolDefinition): 
   const limitations = [`Runs in the external MCP server "${server.name}"; Inflow does not check what it returns.`];
   if (hints.readOnlyHint !== true) limitations.push(hints.destructiveHint === false ? 'May change things (it is not read-only).' : 'May change or delete data (it is not read-only).');
   if (hints.openWorldHint === true) limitations.push('Reaches outside this computer.');
-  if (isAskFirst(server, definition.name)) limitations.push('Each call waits for the user to allow it; a denied call does not run.');
+  if (isAskFirst(server, definition)) limitations.push('Each call waits for the user to allow it; a denied call does not run.');
   return limitations;
 }
 
@@ -57,7 +57,7 @@ export function createMcpTool(options: McpToolOptions): Tool {
     timeoutMs: server.timeoutMs + toolTimeoutGraceMs,
     maxOutputChars: server.maxOutputChars,
     source: `mcp:${server.name}`,
-    requiresApproval: isAskFirst(server, definition.name),
+    requiresApproval: isAskFirst(server, definition),
     validate,
     async execute(input: Record<string, unknown>, context: ToolContext): Promise<unknown> {
       const result = await options.call(validate(input), { signal: context.signal, timeoutMs: server.timeoutMs });

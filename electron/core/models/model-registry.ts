@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
+import { withFileLock } from '../store/file-lock.ts';
 import { findCatalogModel } from './catalog.ts';
 
 /** A model file installed in the data directory's models folder. */
@@ -54,8 +55,18 @@ function writeRegistry(modelsDir: string, entries: InstalledModel[]): void {
   fs.renameSync(temporary, file);
 }
 
+/** Read-modify-write of the registry under a lock file, so processes adding or removing models at once lose nothing. */
+function updateRegistry<T>(modelsDir: string, update: (entries: InstalledModel[]) => { entries: InstalledModel[]; result: T }): T {
+  fs.mkdirSync(modelsDir, { recursive: true });
+  return withFileLock(`${registryPath(modelsDir)}.lock`, () => {
+    const { entries, result } = update(readRegistry(modelsDir));
+    writeRegistry(modelsDir, entries);
+    return result;
+  });
+}
+
 export function registerInstalledModel(modelsDir: string, entry: InstalledModel): void {
-  writeRegistry(modelsDir, [...readRegistry(modelsDir).filter((existing) => existing.id !== entry.id), entry]);
+  updateRegistry(modelsDir, (entries) => ({ entries: [...entries.filter((existing) => existing.id !== entry.id), entry], result: undefined }));
 }
 
 /**
@@ -63,14 +74,14 @@ export function registerInstalledModel(modelsDir: string, entry: InstalledModel)
  * in place (added with `models add`) stays where it is. Returns what was removed.
  */
 export function removeInstalledModel(modelsDir: string, id: string): InstalledModel {
-  const entries = readRegistry(modelsDir);
-  const entry = entries.find((candidate) => candidate.id === id && (candidate.path !== undefined || fs.existsSync(installedModelPath(modelsDir, candidate))));
-  if (entry === undefined) {
-    throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
-  }
-  if (entry.path === undefined) fs.rmSync(path.join(modelsDir, entry.file), { force: true });
-  writeRegistry(modelsDir, entries.filter((candidate) => candidate.id !== id));
-  return entry;
+  return updateRegistry(modelsDir, (entries) => {
+    const entry = entries.find((candidate) => candidate.id === id && (candidate.path !== undefined || fs.existsSync(installedModelPath(modelsDir, candidate))));
+    if (entry === undefined) {
+      throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
+    }
+    if (entry.path === undefined) fs.rmSync(path.join(modelsDir, entry.file), { force: true });
+    return { entries: entries.filter((candidate) => candidate.id !== id), result: entry };
+  });
 }
 
 /** The file of an installed model; MODEL_NOT_INSTALLED (known id) or UNKNOWN_MODEL. */

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { InflowError } from '../errors.ts';
 import { latestSchemaVersion, migrations } from './migrations/index.ts';
+import type { DegradedReason } from './storage-errors.ts';
 
 export type Database = SqliteDatabase;
 
@@ -19,9 +21,81 @@ export interface OpenDatabaseOptions {
 /**
  * Opens (creating if needed) Inflow's SQLite database: WAL, foreign keys on, migrated to the latest schema.
  * A database written by a newer Inflow, a corrupt file, or one locked by another process is refused with an
- * InflowError naming the file and what to do; the file itself is never modified in those cases.
+ * InflowError naming the file and what to do; the file itself is never modified in those cases. On a full disk
+ * or in a read-only data folder, an existing database is opened for reading only (`degradedReasonOf`).
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
+  try {
+    return openDatabaseAsIs(file, options);
+  } catch (error) {
+    if (options.readonly === true || file === ':memory:' || !fs.existsSync(file)) throw error;
+    const degraded = degradedReason(error, file);
+    if (degraded === undefined) throw error;
+    return openDegraded(file, degraded, options);
+  }
+}
+
+/** How a database that cannot be opened normally can still be read: undefined when it cannot. */
+function degradedReason(error: unknown, file: string): DegradedReason | undefined {
+  const code = String((error as { cause?: { code?: unknown }; code?: unknown }).cause instanceof Error ? ((error as { cause: { code?: unknown } }).cause.code) : (error as { code?: unknown }).code ?? '');
+  if (!/^SQLITE_(IOERR|FULL|CANTOPEN|READONLY)/.test(code)) return undefined;
+  try {
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+  } catch {
+    return 'read-only';
+  }
+  return /^SQLITE_(IOERR|FULL)/.test(code) ? 'disk-full' : undefined;
+}
+
+const degradedDatabases = new WeakMap<Database, DegradedReason>();
+
+/** Why `db` was opened read-only (a full disk, a read-only data folder), or undefined for a normal database. */
+export function degradedReasonOf(db: Database): DegradedReason | undefined {
+  return degradedDatabases.get(db);
+}
+
+/**
+ * Opens a database for reading when the disk is full or the data folder is read-only, so read-only commands
+ * keep working. A full disk: the file itself, in exclusive locking mode (the WAL index then lives in memory, no
+ * shared-memory file needs to grow); writes fail with SQLITE_FULL. A read-only folder (no shared-memory file
+ * can be created next to the database): a temporary copy of the database and its WAL, opened read-only.
+ */
+function openDegraded(file: string, reason: DegradedReason, options: OpenDatabaseOptions): Database {
+  const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
+  let source = file;
+  if (reason === 'read-only') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inflow-readonly-'));
+    source = path.join(dir, path.basename(file));
+    fs.copyFileSync(file, source);
+    if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${source}-wal`);
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  let db: Database;
+  try {
+    db = new BetterSqlite3(source, { readonly: reason === 'read-only', fileMustExist: true });
+  } catch (error) {
+    throw translateSqliteError(error, file);
+  }
+  try {
+    if (reason === 'disk-full') db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    refuseFuture(db, file);
+    if ((db.pragma('user_version', { simple: true }) as number) < latestSchemaVersion) {
+      throw reason === 'disk-full'
+        ? new InflowError('DISK_FULL', `The database ${file} needs an upgrade, which needs disk space, and the disk is full.`, { hint: 'Free some disk space, then run the command again.' })
+        : new InflowError('DATA_DIR_READ_ONLY', `The database ${file} needs an upgrade, and its folder is read-only.`, { hint: 'Make the data folder writable once, or choose another one with --data-dir.' });
+    }
+    db.pragma('foreign_keys = ON');
+    degradedDatabases.set(db, reason);
+    return db;
+  } catch (error) {
+    db.close();
+    throw translateSqliteError(error, file);
+  }
+}
+
+function openDatabaseAsIs(file: string, options: OpenDatabaseOptions): Database {
   if (Number(process.versions.napi) < 10) {
     throw new InflowError('NODE_TOO_OLD', `Inflow needs Node.js 24 or newer (Node-API 10); this is Node ${process.versions.node}.`, {
       hint: 'Run it through the npm scripts (npm test, npm run inflow -- ...) or bin/inflow.js, which use the project\'s Node 24.',

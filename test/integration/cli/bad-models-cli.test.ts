@@ -14,10 +14,10 @@ import { testModelPath } from '../../support/test-model.ts';
 const corpus = brokenModels();
 const chatArgs = ['--cpu', '--threads', '1', '--context-size', '128', '--max-tokens', '2'];
 
-test('every broken model of the corpus gets the same documented exit code and a clear error from models add and chat, never a crash or a hang', async () => {
+test('every broken model of the corpus gets the same documented exit code and a clear error from models add and chat, never a crash or a hang', async (t) => {
   const dataDir = tempDir();
   const cacheDir = tempDir();
-  for (const model of corpus) {
+  for (const model of corpus) await t.test(model.name, async () => {
     const add = await runCli(['models', 'add', model.file, '--data-dir', dataDir], { timeoutMs: 60_000, env: { INFLOW_CACHE_DIR: cacheDir } });
     assert.equal(add.code, model.exitCode, `models add, ${model.name}: ${add.stderr}`);
     assert.match(add.stderr, model.message, `models add, ${model.name}`);
@@ -25,7 +25,7 @@ test('every broken model of the corpus gets the same documented exit code and a 
     const chat = await runCli(['chat', '--model', model.file, ...chatArgs, '--data-dir', dataDir, 'Hi'], { timeoutMs: 120_000, env: { INFLOW_CACHE_DIR: cacheDir } });
     assert.equal(chat.code, model.exitCode, `chat, ${model.name}: ${chat.stderr}`);
     assert.match(chat.stderr, model.message, `chat, ${model.name}`);
-  }
+  });
   // Nothing was registered, and no broken model is in the record of models that loaded.
   const list = JSON.parse((await runCli(['models', 'list', '--json', '--data-dir', dataDir])).stdout) as { models: Array<{ installed: boolean }> };
   assert.equal(list.models.filter((entry) => entry.installed).length, 0, 'no broken model was registered');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createBackend } from '../../../electron/core/backend.ts';
@@ -45,4 +46,21 @@ test('a start marks only runs whose owning process is gone as interrupted, not r
   assert.equal(run?.status, 'ended');
   assert.equal(run?.stopReason, 'interrupted', 'a run whose process was killed is marked interrupted');
   await third.close();
+});
+
+test('models registered by several processes at the same instant are all kept (5 trials of 6 processes)', async () => {
+  const lost: string[] = [];
+  for (let trial = 0; trial < 5; trial++) {
+    const modelsDir = path.join(tempDir(), 'models');
+    const ids = Array.from({ length: 6 }, (_, index) => `model-${index}`);
+    const results = await raceProcesses(
+      { registry: 'electron/core/models/model-registry.ts' },
+      `modules.registry.registerInstalledModel(args[1], { id: args[0], file: args[0] + '.gguf', bytes: 1, sha256: '0', source: 'test', installedAt: new Date().toISOString() });`,
+      ids.map((id) => [id, modelsDir]),
+    );
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+    const registered = (JSON.parse(fs.readFileSync(path.join(modelsDir, 'installed.json'), 'utf8')) as Array<{ id: string }>).map((entry) => entry.id);
+    for (const id of ids) if (!registered.includes(id)) lost.push(`trial ${trial}: ${id}`);
+  }
+  assert.deepEqual(lost, []);
 });

@@ -49,3 +49,21 @@ test('errors from the back end keep their code and hint; success carries the val
   assert.equal(info.ok, true);
   if (info.ok) assert.deepEqual((info.value as { counts: unknown }).counts, { runs: 0, models: 0, memory: 0, datasets: 0 });
 });
+
+test('a full disk reaches the window as DISK_FULL with what to do, not as a SQLite error', async () => {
+  const dir = tempDir('inflow-api-full-');
+  const full = await createBackend({ dataDir: dir });
+  const fullApi = createApi({ backend: full, gpu: false, threads: 1 });
+  try {
+    // SQLite's page limit makes the next write that needs a page fail with SQLITE_FULL, as a full disk does.
+    full.db.pragma(`max_page_count = ${full.db.pragma('page_count', { simple: true }) as number}`);
+    let reply: Awaited<ReturnType<typeof fullApi.dispatch>> | undefined;
+    for (let i = 0; i < 200 && (reply === undefined || reply.ok); i++) reply = await fullApi.dispatch('memory.add', { content: `fact ${i} ${'x'.repeat(400)}` });
+    assert.equal(reply?.ok, false);
+    assert.equal(reply?.ok === false ? reply.error.code : '', 'DISK_FULL');
+    assert.match(reply?.ok === false ? reply.error.hint ?? '' : '', /Free some disk space/);
+  } finally {
+    await fullApi.dispose();
+    await full.close();
+  }
+});

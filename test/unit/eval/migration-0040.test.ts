@@ -14,10 +14,12 @@ describe('migration 0040 (eval)', () => {
     const db = new BetterSqlite3(path.join(tempDir(), 'old.db'));
     db.pragma('foreign_keys = ON');
     migrate(db, 'old.db', 30);
-    const runs = new RunStore(db);
-    const task = runs.createTask({ question: 'kept?' });
-    const run = runs.startRun({ taskId: task.id, kind: 'eval' });
+    // A run as an Inflow of schema 30 wrote it (today's RunStore writes columns of later migrations).
+    db.prepare("INSERT INTO tasks (id, created_at, question) VALUES ('task_old', 1, 'kept?')").run();
+    db.prepare("INSERT INTO runs (id, task_id, kind, created_at) VALUES ('run_old', 'task_old', 'eval', 1)").run();
+    const run = { id: 'run_old' };
     assert.ok(migrate(db, 'old.db') >= 40);
+    const runs = new RunStore(db);
     assert.ok((db.prepare("SELECT name FROM sqlite_master WHERE name IN ('evaluations', 'eval_items')").all() as unknown[]).length === 2);
     assert.equal(runs.getRun(run.id)?.kind, 'eval', 'existing runs survive the upgrade');
 

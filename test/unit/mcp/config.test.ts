@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { McpConfigStore } from '../../../electron/core/mcp/mcp-config-store.ts';
-import { parseServerEntry } from '../../../electron/core/mcp/mcp-config.ts';
+import { isAskFirst, parseServerEntry } from '../../../electron/core/mcp/mcp-config.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 function configError(pattern: RegExp) {
@@ -89,4 +89,23 @@ test('a missing config file is an empty list, and "ask first" for every tool can
   assert.throws(() => store.setApproval('files', 'read', false), configError(/"\*"/));
   store.setApproval('files', '*', false);
   assert.deepEqual(store.get('files').askFirstTools, []);
+});
+
+test('a tool the server does not annotate read-only asks first by default; "approval off" lets it run; read-only tools run', () => {
+  const store = new McpConfigStore({ file: path.join(tempDir(), 'mcp.json') });
+  store.add('files', { command: 'a' });
+  const writeFile = { name: 'write_file', annotations: { readOnlyHint: false, destructiveHint: true } };
+  const unannotated = { name: 'do_something' };
+  const readFile = { name: 'read_text_file', annotations: { readOnlyHint: true } };
+  assert.equal(isAskFirst(store.get('files'), writeFile), true);
+  assert.equal(isAskFirst(store.get('files'), unannotated), true, 'no annotation: it may change things');
+  assert.equal(isAskFirst(store.get('files'), readFile), false);
+  store.setApproval('files', 'write_file', false);
+  assert.equal(isAskFirst(store.get('files'), writeFile), false, 'the user allowed it');
+  assert.deepEqual(JSON.parse(fs.readFileSync(store.file, 'utf8')).mcpServers.files.autoApproveTools, ['write_file']);
+  store.setApproval('files', 'read_text_file', true);
+  assert.equal(isAskFirst(store.get('files'), readFile), true, 'the user asked for it');
+  store.setApproval('files', 'write_file', true);
+  assert.equal(isAskFirst(store.get('files'), writeFile), true);
+  assert.deepEqual(store.get('files').autoApproveTools, []);
 });

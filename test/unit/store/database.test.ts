@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -64,7 +65,10 @@ test('runs, steps and module calls survive a crash: each write is committed as i
     promptTokens: [1, 2, 3], responseTokens: [4, 5], responseLogprobs: [-0.5, -1.25], startedAt: Date.now(), durationMs: 3,
   });
   store.recordStep({ runId: run.id, idx: 1, toolName: 'calculator', command: { expression: '2+2' }, result: { value: 4 } });
-  // Simulate a process death: no endRun, no close. A second connection sees everything.
+  // Simulate a process death: no endRun, no close, and the run's owner is a process that has ended (runs of a
+  // live process, this one included, are not closed). A second connection sees everything.
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
+  db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(dead, run.id);
   const again = new RunStore(openDatabase(file));
   assert.equal(again.closeInterruptedRuns(), 1);
   const reloaded = again.getRun(run.id)!;

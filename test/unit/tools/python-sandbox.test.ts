@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { PythonSandbox } from '../../../electron/core/tools/python/python-sandbox.ts';
+import { forkSandboxProcess, PythonSandbox } from '../../../electron/core/tools/python/python-sandbox.ts';
 
 const sandbox = new PythonSandbox({ timeoutMs: 4_000, memoryLimitBytes: 256 * 1024 * 1024 });
 after(() => sandbox.dispose());
@@ -46,13 +46,27 @@ test('JavaScript and subprocesses are not reachable', async () => {
 });
 
 test('JavaScript reached by re-importing js cannot load Node modules (process, net, fs) or see the real process', async () => {
+  // The imports settle after the run has answered, in the moments before its process is replaced: a sandbox
+  // process of its own is watched over that time (what it prints to stderr is the probe).
+  const child = forkSandboxProcess({ memoryLimitBytes: 256 * 1024 * 1024, maxOutputChars: 3_500, snapshotMode: 'none' });
+  after(() => { child.kill('SIGKILL'); });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    child.on('message', (message: { ready?: boolean }) => { if (message.ready) resolve(); });
+    child.once('exit', (code) => reject(new Error(`the sandbox process ended (${code}): ${stderr}`)));
+  });
   const reopen = "import sys\ndel sys.modules['js']\nimport js\n";
-  await sandbox.run(`${reopen}js.eval("globalThis.__probe = []; for (const m of ['node:process', 'node:net', 'net', 'node:fs', 'node:child_process', 'node:util']) import(m).then(() => globalThis.__probe.push(m + ' LOADED'), () => globalThis.__probe.push(m + ' blocked'))")`);
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const probe = await sandbox.run(`${reopen}print(js.eval('globalThis.__probe.join(",")'))\nprint(js.eval('typeof process.getBuiltinModule + typeof process.binding + typeof fetch + typeof require'))`);
-  assert.doesNotMatch(probe.printedOutput, /LOADED/);
-  assert.match(probe.printedOutput, /node:process blocked/);
-  assert.match(probe.printedOutput, /^undefinedundefinedundefinedundefined$/m);
+  const code = `${reopen}js.eval("for (const m of ['node:process', 'node:net', 'net', 'node:fs', 'node:child_process', 'node:util']) import(m).then(() => console.error(m + ' LOADED'), () => console.error(m + ' blocked'))")\nprint(js.eval('typeof process.getBuiltinModule + typeof process.binding + typeof fetch + typeof require'))`;
+  const result = await new Promise<{ output: string }>((resolve) => {
+    child.on('message', (message: { id?: number; result?: { output: string } }) => { if (message.id === 1 && message.result) resolve(message.result); });
+    child.send({ id: 1, code });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const probe = `${stderr}\n${result.output}`;
+  assert.doesNotMatch(probe, /LOADED/);
+  assert.match(probe, /node:process blocked/);
+  assert.match(probe, /^undefinedundefinedundefinedundefined$/m);
 });
 
 test('an infinite loop is stopped at the wall-clock limit and the next run works', async () => {

@@ -98,7 +98,10 @@ export class PythonSandbox {
   private async runNow(code: string, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<PythonRunResult> {
     options.signal?.throwIfAborted();
     this.disposed = false;
-    const child = await this.startChild(options.signal);
+    // The next process may be starting in the background (without this run's signal): waiting for it is
+    // cancellable too, and a cancellation that came meanwhile stops the run before it is sent.
+    const child = await abortable(this.startChild(options.signal), options.signal);
+    options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<PythonRunResult>((resolve, reject) => {
       const id = this.nextId++;
@@ -145,13 +148,7 @@ export class PythonSandbox {
     const pyodideDir = resolvePyodideDir();
     const snapshot = this.loadSnapshot(pyodideDir);
     const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
-    const launch = sandboxLaunch({ moduleDir: import.meta.dirname, extension: moduleExtension, pyodideDir, memoryLimitBytes: this.options.memoryLimitBytes, snapshotMode, maxOutputChars: this.options.maxOutputChars });
-    const child = fork(launch.script, [], {
-      execArgv: launch.execArgv,
-      env: launch.env,
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
+    const child = forkSandboxProcess({ pyodideDir, memoryLimitBytes: this.options.memoryLimitBytes, maxOutputChars: this.options.maxOutputChars, snapshotMode });
     this.child = child;
     if (snapshotMode === 'load') child.send({ snapshot });
     let stderr = '';
@@ -245,6 +242,24 @@ export class PythonSandbox {
     this.ready = undefined;
     if (child && child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Starts one sandbox process (sandbox-process.ts) with its locked-down flags; the PythonSandbox drives it over
+ * IPC. Exported for tests that watch what a run leaves running in its process after answering.
+ */
+export function forkSandboxProcess(options: { memoryLimitBytes: number; maxOutputChars: number; snapshotMode: 'none' | 'load' | 'make'; pyodideDir?: string }): ChildProcess {
+  const launch = sandboxLaunch({ moduleDir: import.meta.dirname, extension: moduleExtension, pyodideDir: options.pyodideDir ?? resolvePyodideDir(), memoryLimitBytes: options.memoryLimitBytes, snapshotMode: options.snapshotMode, maxOutputChars: options.maxOutputChars });
+  return fork(launch.script, [], { execArgv: launch.execArgv, env: launch.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
 }
 
 function cutMiddle(text: string, limit: number): string {
