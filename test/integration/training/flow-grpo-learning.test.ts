@@ -19,13 +19,13 @@ import { lastFour, runSuite, suites, type CurvePoint, type LearningSuite } from 
  *   planner (same compute, rewards permuted across the step's rollouts) <= untrained + 12.5 points.
  * The curves are printed and written to .cache/learning-curves/<suite>.json (npm run plot:learning-curve draws them).
  *
- * Duration: measured at about 40-50 CPU-seconds per multi-turn step and 15-25 per partly-right step on this 2-core
- * machine, i.e. roughly 10 and 4 minutes per run, 80-90 minutes for the 12 runs: more than the whole CI may take
+ * Duration: measured at about 40 CPU-seconds per multi-turn step and 12-21 per partly-right step on this 2-core
+ * machine, i.e. roughly 9.5 and 3-5 minutes per run, about 75 minutes for the 12 runs: more than the whole CI may take
  * (60 minutes). Until the suites are made cheaper, they run only when INFLOW_ACCEPTANCE=1 (and in
  * `npm run bench:learning`); see docs/training.md.
  */
 const enabled = process.env.INFLOW_ACCEPTANCE === '1';
-const skip = enabled ? false : 'too long for CI (about 80-90 minutes); run with INFLOW_ACCEPTANCE=1';
+const skip = enabled ? false : 'too long for CI (about 75 minutes); run with INFLOW_ACCEPTANCE=1';
 const SEEDS = [1, 2, 3] as const;
 const GAIN = 0.4;
 const FLOOR = 0.85;
