@@ -28,6 +28,7 @@ test('Settings → Training device shows the trainer binary and a failed GPU sel
     await page.getByRole('heading', { name: 'Training device' }).waitFor();
     await page.getByTestId('trainer-backend').filter({ hasText: /Trainer: (local build|prebuilt binary)/ }).waitFor();
     await page.getByTestId('gpu-self-check').filter({ hasText: "Failed on CUDA0 (NVIDIA GeForce RTX 3060) (2026-12-01): the check's process crashed (SIGSEGV). Training uses the CPU." }).waitFor();
+    await page.getByTestId('retention-rule').filter({ hasText: 'the last 3 versions' }).waitFor();
     await page.getByRole('heading', { name: 'Training device' }).scrollIntoViewIfNeeded();
     await desktop.screenshot('settings-training-device');
     assert.deepEqual(desktop.pageErrors, []);

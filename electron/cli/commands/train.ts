@@ -8,7 +8,10 @@ import { InflowError } from '../../core/errors.ts';
 import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
-import { parseDuration, type TrainingConfig } from '../../core/training/training-config.ts';
+import { defaultTrainingConfig, parseDuration, type TrainingConfig } from '../../core/training/training-config.ts';
+import { assertTrainingFits } from '../../core/training/training-disk.ts';
+import { applyRetention } from '../../core/adapters/retention.ts';
+import type { LoraConfig } from '../../core/training/trainer-protocol.ts';
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
@@ -82,6 +85,9 @@ export const command: CliCommand = {
       if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
+    // a run that would not fit on the disk refuses to start, before any model loads
+    const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
     const session = await openTrainingSession({
@@ -114,6 +120,8 @@ export const command: CliCommand = {
       }
     } finally {
       await session.close();
+      const pruned = applyRetention(backend.db);
+      if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
     }
   },
 };

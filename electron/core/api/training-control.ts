@@ -7,6 +7,10 @@ import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
 import type { TrainerChannel } from '../training/trainer-process.ts';
 import { chooseTrainingDevice } from '../training/device-self-check.ts';
+import { assertTrainingFits } from '../training/training-disk.ts';
+import { defaultTrainingConfig } from '../training/training-config.ts';
+import { applyRetention } from '../adapters/retention.ts';
+import type { LoraConfig } from '../training/trainer-protocol.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
 import { train, type TrainingEvent } from '../training/training-loop.ts';
@@ -76,6 +80,9 @@ export class TrainingControl {
   private async launch(input: { modelPath: string; groupSize: number; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
     if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const { modelPath, groupSize } = input;
+    // a run that would not fit on the disk refuses to start (retention rule: electron/core/adapters/retention.ts)
+    const lora = ('config' in input.target ? input.target.config.lora : this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    assertTrainingFits({ modelPath, lora, adaptersDir: this.options.backend.paths.adapters });
     // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
     const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false, ...(this.options.threads === undefined ? {} : { threads: this.options.threads }) });
     const session = await openTrainingSession({
@@ -117,6 +124,7 @@ export class TrainingControl {
         else events.emit('training-progress', { trainingRunId, status: 'failed', point: null, message: error instanceof Error ? error.message : String(error) });
       }).finally(async () => {
         await session.close().catch(() => undefined);
+        applyRetention(this.options.backend.db);
         if (trainingRunId !== null) {
           this.active.delete(trainingRunId);
           events.emit('training-progress', { trainingRunId, status: this.options.reads.getRun(trainingRunId).status, point: null, message: 'Stopped' });

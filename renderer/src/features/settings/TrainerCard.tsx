@@ -31,6 +31,10 @@ export function TrainerCard() {
               ))}
             </ul>
           )}
+          <p className="muted small-text" data-testid="retention-rule">
+            Disk: Inflow keeps the promoted adapter, the best one, those you can roll back to and the last {data.retention.keepLast} versions, and only the last trainer state of an unfinished run; the rest is deleted after each run.
+            {data.retention.reclaimableBytes > 0 ? ` ${(data.retention.reclaimableBytes / 1024 / 1024).toFixed(1)} MiB can be freed now (inflow adapters gc).` : ''}
+          </p>
         </>
       )}
     </section>
