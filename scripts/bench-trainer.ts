@@ -22,6 +22,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     lengths: { type: 'string', default: '256,1024,2048' },
     models: { type: 'string', default: 'tiny,small,small-q8_0' },
+    gpu: { type: 'boolean', default: false },
   },
 });
 const threads = Number(values.threads);
@@ -75,7 +76,8 @@ async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-const module = await loadNativeTrainer({ gpu: false });
+// --gpu: the trainer on node-llama-cpp's GPU backend (npm run check:gpu); node-llama-cpp's forward stays on the CPU
+const module = await loadNativeTrainer({ gpu: values.gpu ? 'auto' : false });
 console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
 console.log('model        T     SFT step   tok/s  recomputed  GRPO step  fwd only  nlc fwd  step/nlc   compute full / recomputed     RSS');
 for (const name of values.models.split(',')) {
