@@ -41,6 +41,7 @@ export class SettingsService {
       privacy: { ...this.read().privacy, ...patch.privacy },
       models: { ...this.read().models, ...patch.models },
       limits: { ...this.read().limits, ...patch.limits },
+      compute: { ...this.read().compute, ...patch.compute },
     });
     const upsert = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {

@@ -84,7 +84,7 @@ export class TrainingControl {
     const lora = ('config' in input.target ? input.target.config.lora : this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
     assertTrainingFits({ modelPath, lora, adaptersDir: this.options.backend.paths.adapters });
     // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
-    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false, ...(this.options.threads === undefined ? {} : { threads: this.options.threads }) });
+    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly, ...(this.options.threads === undefined ? {} : { threads: this.options.threads }) });
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: 3,
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),

@@ -28,7 +28,7 @@ export function SettingsScreen() {
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
       <DataFolderCard dataDir={info?.dataDir} />
-      <TrainerCard />
+      <TrainerCard settings={settings} update={update} />
       <section className="card">
         <h2>Privacy</h2>
         <label className="switch-row">
