@@ -5,6 +5,7 @@ import type { AdapterRecord } from '../../core/adapters/adapter-registry.ts';
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
+import { SettingsService } from '../../core/api/settings-service.ts';
 import { exportTrainingSamples } from '../../core/training/export-samples.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
@@ -88,15 +89,17 @@ export const command: CliCommand = {
     // a run that would not fit on the disk refuses to start, before any model loads
     const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
     assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
+    // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
+    const cpu = values.cpu === true || new SettingsService(backend.db).read().compute.cpuOnly;
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
     const session = await openTrainingSession({
       backend, modelPath, ...(values.context ? { contextSize: Number(values.context) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
-      sequences: Number(values.sequences ?? Math.min(4, config.groupSize ?? 8)), ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.cpu ? { gpu: false as const } : {}),
+      sequences: Number(values.sequences ?? Math.min(4, config.groupSize ?? 8)), ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(cpu ? { gpu: false as const } : {}),
     });
     // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
     const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
-    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu: values.cpu === true, ...(values.threads ? { threads: Number(values.threads) } : {}) });
+    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu, ...(values.threads ? { threads: Number(values.threads) } : {}) });
     context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
     try {
