@@ -125,7 +125,7 @@ function runtimePaths(bins: string): string[] {
 
 async function hashSources(sources: string[], extra: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [...sources, ...fs.readdirSync(path.join(nativeDir, 'src')).filter((f) => f.endsWith('.h')).map((f) => path.join(nativeDir, 'src', f)), import.meta.filename]) {
+  for (const file of [...sources, ...fs.readdirSync(path.join(nativeDir, 'src')).filter((f) => f.endsWith('.h')).map((f) => path.join(nativeDir, 'src', f)), import.meta.filename, path.join(nativeDir, 'build-windows.ts')]) {
     hash.update(file).update(fs.readFileSync(file));
   }
   return hash.update(extra).digest('hex').slice(0, 16);

@@ -25,6 +25,7 @@ const { values } = parseArgs({
     lengths: { type: 'string', default: '256,1024,2048' },
     models: { type: 'string' },
     'vs-torch': { type: 'boolean', default: false },
+    gpu: { type: 'boolean', default: false },
   },
 });
 if (values['vs-torch']) {
@@ -86,7 +87,8 @@ async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-const module = await loadNativeTrainer({ gpu: false });
+// --gpu: the trainer on node-llama-cpp's GPU backend (npm run check:gpu); node-llama-cpp's forward stays on the CPU
+const module = await loadNativeTrainer({ gpu: values.gpu ? 'auto' : false });
 console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
 console.log('model        T     SFT step   tok/s  recomputed  GRPO step  fwd only  nlc fwd  step/nlc   compute full / recomputed     RSS');
 for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {

@@ -28,8 +28,20 @@ test('Settings → Training device shows the trainer binary and a failed GPU sel
     await page.getByRole('heading', { name: 'Training device' }).waitFor();
     await page.getByTestId('trainer-backend').filter({ hasText: /Trainer: (local build|prebuilt binary)/ }).waitFor();
     await page.getByTestId('gpu-self-check').filter({ hasText: "Failed on CUDA0 (NVIDIA GeForce RTX 3060) (2026-12-01): the check's process crashed (SIGSEGV). Training uses the CPU." }).waitFor();
+    await page.getByTestId('retention-rule').filter({ hasText: 'the last 3 versions' }).waitFor();
     await page.getByRole('heading', { name: 'Training device' }).scrollIntoViewIfNeeded();
     await desktop.screenshot('settings-training-device');
+    const cpuOnly = page.getByRole('checkbox', { name: /Use the CPU only/ });
+    assert.equal(await cpuOnly.isChecked(), false);
+    await cpuOnly.click();
+    for (let tries = 0; !(await desktop.api.service.settings.get()).compute.cpuOnly; tries++) {
+      assert.ok(tries < 50, 'the CPU-only choice is saved');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let tries = 0; !(await cpuOnly.isChecked()); tries++) {
+      assert.ok(tries < 50, 'the box shows the saved choice');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.deepEqual(desktop.pageErrors, []);
   });
 });

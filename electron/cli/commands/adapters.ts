@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { applyRetention, planRetention } from '../../core/adapters/retention.ts';
 import { parseArgs } from 'node:util';
 import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
 import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
@@ -14,7 +16,9 @@ const usage = `Usage:
   inflow adapters rollback --model PATH                back to the adapter used before
   inflow adapters base --model PATH                    the base model without adapter
   inflow adapters import PEFT_DIR --model PATH [--alpha A]   convert a PEFT LoRA (safetensors) to GGUF; also a verl
-                                                       checkpoint's global_step_N or actor folder (its lora_adapter)`;
+                                                       checkpoint's global_step_N or actor folder (its lora_adapter)
+  inflow adapters gc [--dry-run] [--keep N]            delete adapter files and trainer states the retention rule
+      does not keep (kept: promoted, best, rollback history, resumable runs, last N=3; states of finished runs go)`;
 
 /** `inflow adapters`: the planner's LoRA versions and which one is active. */
 export const command: CliCommand = {
@@ -22,7 +26,7 @@ export const command: CliCommand = {
   summary: 'list, evaluate, promote and roll back planner adapters; import PEFT LoRA adapters',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' }, alpha: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' }, alpha: { type: 'string' }, 'dry-run': { type: 'boolean' }, keep: { type: 'string' } } });
     const [action, target] = positionals;
     const backend = await context.backend();
     const registry = new AdapterRegistry(backend.db);
@@ -34,7 +38,7 @@ export const command: CliCommand = {
     const find = (idOrVersion: string): AdapterRecord => registry.get(idOrVersion, baseModel);
     const line = (a: AdapterRecord, active: boolean) => {
       const accuracy = typeof a.metrics.heldoutAccuracy === 'number' ? `${(a.metrics.heldoutAccuracy * 100).toFixed(1)}%` : '—';
-      return `${active ? '*' : ' '} v${String(a.version).padEnd(4)} ${a.status.padEnd(9)} held-out ${accuracy.padStart(6)}  step ${String(a.metrics.step ?? '—').padStart(4)}  ${a.id}  ${path.basename(a.baseModel)}`;
+      return `${active ? '*' : ' '} v${String(a.version).padEnd(4)} ${(fs.existsSync(a.path) ? a.status : 'pruned').padEnd(9)} held-out ${accuracy.padStart(6)}  step ${String(a.metrics.step ?? '—').padStart(4)}  ${a.id}  ${path.basename(a.baseModel)}`;
     };
     switch (action) {
       case 'list':
@@ -83,6 +87,19 @@ export const command: CliCommand = {
         const adapter = registry.register({ path: result.path, baseModel: model, metrics: { importedFrom: path.resolve(target ?? ''), rank: result.rank, alpha: result.alpha } });
         if (context.json) context.printJson(adapter);
         else context.print(`Imported as v${adapter.version} (rank ${result.rank}, ${result.tensors} tensors). Promote it with \`inflow adapters promote ${adapter.id}\`.`);
+        return;
+      }
+      case 'gc': {
+        const keepLast = values.keep === undefined ? undefined : Number(values.keep);
+        if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1)) throw new InflowError('USAGE', `--keep must be a whole number of at least 1, not "${values.keep}".`, { hint: usage });
+        const plan = (values['dry-run'] ? planRetention : applyRetention)(backend.db, keepLast === undefined ? {} : { keepLast });
+        if (context.json) context.printJson({ dryRun: values['dry-run'] === true, bytes: plan.bytes, adapters: plan.adapters.map((a) => ({ id: a.adapter.id, version: a.adapter.version, path: a.adapter.path, bytes: a.bytes })), states: plan.states });
+        else {
+          const verb = values['dry-run'] ? 'Would delete' : 'Deleted';
+          for (const { adapter } of plan.adapters) context.print(`${verb} adapter v${adapter.version} ${adapter.path}`);
+          for (const state of plan.states) context.print(`${verb} trainer state ${state.path}`);
+          context.print(`${values['dry-run'] ? 'Would free' : 'Freed'} ${(plan.bytes / 1024 / 1024).toFixed(1)} MiB (${plan.adapters.length} adapters, ${plan.states.length} trainer states).`);
+        }
         return;
       }
       default:

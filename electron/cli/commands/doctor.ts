@@ -38,7 +38,7 @@ export const command: CliCommand = {
       engine,
       modelsDir: backend.paths.models,
       models: models.map((model) => ({ id: model.id, bytes: model.bytes })),
-      trainer: trainerStatus(backend.paths.dataDir),
+      trainer: trainerStatus(backend.paths.dataDir, backend.db),
     };
     if (context.json) context.printJson(report);
     else {
@@ -59,6 +59,7 @@ export const command: CliCommand = {
       row('trainer', trainer.addon.found ? `${trainer.addon.kind} (${trainer.addon.dir})` : `NOT AVAILABLE: ${trainer.addon.problem}`);
       row('gpu check', trainer.selfChecks.length === 0 ? 'not run yet (runs before the first training on a GPU)'
         : trainer.selfChecks.map((c) => `${c.passed ? 'passed' : 'FAILED'} on ${c.device} (${c.checkedAt.slice(0, 10)}${c.passed ? `, step ${c.deviceStepSeconds?.toFixed(2)} s vs CPU ${c.cpuStepSeconds?.toFixed(2)} s` : `: ${c.reason ?? ''}; training uses the CPU`})`).join('; '));
+      row('disk rule', `keeps promoted, best and last ${trainer.retention.keepLast} adapters; ${formatBytes(trainer.retention.reclaimableBytes)} reclaimable ("inflow adapters gc")`);
       row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
     }
     return engineOk ? ExitCode.ok : ExitCode.failure;

@@ -8,7 +8,10 @@ import { InflowError } from '../../core/errors.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
 import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
 import { rewardForAnswer } from '../../core/training/rewards.ts';
-import { parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
+import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
+import { assertTrainingFits } from '../../core/training/training-disk.ts';
+import { applyRetention } from '../../core/adapters/retention.ts';
+import type { LoraConfig } from '../../core/training/trainer-protocol.ts';
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
@@ -110,16 +113,21 @@ export const command: CliCommand = {
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
+    // a run that would not fit on the disk refuses to start, before any model loads
+    const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
+    // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
+    const cpu = values.cpu === true || new SettingsService(backend.db).read().compute.cpuOnly;
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
     const engineSession = await openTrainingSession({
       backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
-      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(values.cpu ? { gpu: false as const } : {}),
+      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(cpu ? { gpu: false as const } : {}),
       judge: judge.path === null ? null : { path: judge.path },
     });
     // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
     const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
-    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu: values.cpu === true, ...(session.threads > 0 ? { threads: session.threads } : {}) });
+    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu, ...(session.threads > 0 ? { threads: session.threads } : {}) });
     context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
     try {
@@ -144,6 +152,8 @@ export const command: CliCommand = {
       }
     } finally {
       await engineSession.close();
+      const pruned = applyRetention(backend.db);
+      if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
     }
   },
 };

@@ -165,7 +165,7 @@ export function createApi(options: ApiOptions): Api {
         return options.pickPath(input);
       },
       dataLocation: async () => dataLocation(),
-      trainerStatus: async () => trainerStatus(backend.paths.dataDir),
+      trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend.db),
       setDataDir: async (input) => { writeDataDirChoice(choiceFile, input.path); return dataLocation(); },
     },
     network: {

@@ -44,6 +44,7 @@ export class SettingsService {
       models: { ...this.read().models, ...patch.models },
       limits: { ...this.read().limits, ...patch.limits },
       localApi: { ...this.read().localApi, ...patch.localApi },
+      compute: { ...this.read().compute, ...patch.compute },
     });
     const upsert = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {

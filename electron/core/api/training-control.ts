@@ -7,6 +7,10 @@ import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
 import type { TrainerChannel } from '../training/trainer-process.ts';
 import { chooseTrainingDevice } from '../training/device-self-check.ts';
+import { assertTrainingFits } from '../training/training-disk.ts';
+import { defaultTrainingConfig } from '../training/training-config.ts';
+import { applyRetention } from '../adapters/retention.ts';
+import type { LoraConfig } from '../training/trainer-protocol.ts';
 import { startTrainerProcess } from '../training/trainer-process.ts';
 import { openTrainingSession } from '../training/cli-session.ts';
 import { chooseTrainingJudge } from '../training/judge-choice.ts';
@@ -95,8 +99,11 @@ export class TrainingControl {
     // a resumed run keeps the context, agent steps and threads stored with it
     const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
     const judgePath = input.judgePath ?? ('config' in input.target ? input.target.config.judgeModel ?? null : null);
+    // a run that would not fit on the disk refuses to start (retention rule: electron/core/adapters/retention.ts)
+    const lora = ('config' in input.target ? input.target.config.lora : this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    assertTrainingFits({ modelPath, lora, adaptersDir: this.options.backend.paths.adapters });
     // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
-    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false, ...(settings.threads > 0 ? { threads: settings.threads } : {}) });
+    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly, ...(settings.threads > 0 ? { threads: settings.threads } : {}) });
     const session = await openTrainingSession({
       backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: settings.maxAgentSteps,
       contextSize: settings.contextSize, ...(settings.threads > 0 ? { threads: settings.threads } : {}),
@@ -138,6 +145,7 @@ export class TrainingControl {
         else events.emit('training-progress', { trainingRunId, status: 'failed', point: null, message: error instanceof Error ? error.message : String(error) });
       }).finally(async () => {
         await session.close().catch(() => undefined);
+        applyRetention(this.options.backend.db);
         if (trainingRunId !== null) {
           this.active.delete(trainingRunId);
           events.emit('training-progress', { trainingRunId, status: this.options.reads.getRun(trainingRunId).status, point: null, message: 'Stopped' });

@@ -34,6 +34,10 @@ export const settingsSchema = z.object({
   }),
   profile: z.enum(['structured', 'agentflow']),
   theme: z.enum(['system', 'light', 'dark']),
+  compute: z.object({
+    /** Everything on the CPU: training from the next run, inference from the next start. Off: GPU when it passes its self-check. */
+    cpuOnly: z.boolean(),
+  }),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -44,6 +48,7 @@ export const settingsPatchSchema = z.object({
   localApi: settingsSchema.shape.localApi.partial().optional(),
   profile: settingsSchema.shape.profile.optional(),
   theme: settingsSchema.shape.theme.optional(),
+  compute: settingsSchema.shape.compute.partial().optional(),
 }).strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
@@ -54,6 +59,7 @@ export const defaultSettings: Settings = {
   limits: { maxSteps: 8, maxWallSeconds: 300, maxTokens: 60_000 },
   profile: 'structured',
   theme: 'system',
+  compute: { cpuOnly: false },
 };
 
 /** User settings, stored in the database; every module reads them from there. */

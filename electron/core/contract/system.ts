@@ -40,6 +40,8 @@ export interface SelfCheckView {
 export interface TrainerStatus {
   addon: { found: boolean; kind: 'env' | 'local-build' | 'prebuilt'; dir: string; problem?: string };
   selfChecks: SelfCheckView[];
+  /** The disk rule for adapters and trainer states, and what applying it now would free. */
+  retention: { keepLast: number; reclaimableBytes: number };
 }
 
 /** The operating system: native pickers and where the data folder lives. */

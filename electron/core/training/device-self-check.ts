@@ -56,8 +56,8 @@ function remember(dataDir: string, result: SelfCheckResult): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
-/** The device under test and the key its result is remembered by. */
-async function deviceUnderTest(env: NodeJS.ProcessEnv): Promise<{ device: 'cpu' | 'gpu'; name: string | null; key: string }> {
+/** The device under test and the key its result is remembered by (name null: no GPU). */
+export async function deviceUnderTest(env: NodeJS.ProcessEnv): Promise<{ device: 'cpu' | 'gpu'; name: string | null; key: string }> {
   const { loadNativeTrainer } = await import('./native-trainer.ts');
   const module = await loadNativeTrainer({ gpu: 'auto' });
   const forced = env[SELF_CHECK_DEVICE_ENV] === 'cpu';

@@ -8,8 +8,9 @@ import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 
 export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
+/** INFLOW_TEST_TRAINER_GPU=1 (set by `npm run check:gpu`) runs the trainer tests on the GPU; node-llama-cpp's reference stays on the CPU. */
 export function trainerModule(): Promise<NativeTrainerModule> {
-  return loadNativeTrainer({ gpu: false });
+  return loadNativeTrainer({ gpu: process.env.INFLOW_TEST_TRAINER_GPU === '1' ? 'auto' : false });
 }
 
 

@@ -30,7 +30,7 @@ export function SettingsScreen() {
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
       <DataFolderCard dataDir={info?.dataDir} />
-      <TrainerCard />
+      <TrainerCard settings={settings} update={update} />
       <PrivacyCard privacy={settings.privacy} update={update} />
       <LocalApiCard enabled={settings.localApi.enabled} port={settings.localApi.port} />
       <McpSettings />

@@ -1,18 +1,24 @@
 import { call, inflow } from '../../ipc/client.ts';
 import { useQuery } from '../../ipc/use-query.ts';
+import type { Settings, SettingsPatch } from '../../../../electron/core/contract/settings.ts';
 
 const kinds = { 'prebuilt': 'prebuilt binary', 'local-build': 'local build', 'env': 'INFLOW_NATIVE_BUILD_DIR' } as const;
 
 /**
  * Settings → Training device: which trainer binary is used, and the GPU self-check results (run before the first
- * training on a GPU; a failed check means training runs on the CPU). Read-only: `inflow train --cpu` forces the CPU.
+ * training on a GPU; a failed check means training runs on the CPU), and the CPU-only choice (`inflow train --cpu`
+ * in the CLI).
  */
-export function TrainerCard() {
+export function TrainerCard(props: { settings: Settings; update: (patch: SettingsPatch) => Promise<void> }) {
   const status = useQuery(() => call(inflow().system.trainerStatus({})));
   const data = status.data;
   return (
     <section className="card" aria-labelledby="trainer-heading">
       <h2 id="trainer-heading">Training device</h2>
+      <label className="switch-row">
+        <input type="checkbox" checked={props.settings.compute.cpuOnly} onChange={(event) => void props.update({ compute: { cpuOnly: event.target.checked } })} />
+        <span>Use the CPU only <span className="muted small-text">(training from the next run, answering questions after a restart)</span></span>
+      </label>
       {data === undefined ? <p className="muted">…</p> : (
         <>
           <p data-testid="trainer-backend">
@@ -31,6 +37,10 @@ export function TrainerCard() {
               ))}
             </ul>
           )}
+          <p className="muted small-text" data-testid="retention-rule">
+            Disk: Inflow keeps the promoted adapter, the best one, those you can roll back to and the last {data.retention.keepLast} versions, and only the last trainer state of an unfinished run; the rest is deleted after each run.
+            {data.retention.reclaimableBytes > 0 ? ` ${(data.retention.reclaimableBytes / 1024 / 1024).toFixed(1)} MiB can be freed now (inflow adapters gc).` : ''}
+          </p>
         </>
       )}
     </section>

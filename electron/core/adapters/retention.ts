@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import type { Database } from '../store/database.ts';
+import { AdapterRegistry, type AdapterRecord } from './adapter-registry.ts';
+
+/**
+ * Which adapter files and trainer states stay on disk. Adapters of each base model: the promoted one, the best by
+ * held-out accuracy, those the rollback history can return to, the one an unfinished run resumes from, and the
+ * last `keepLast` versions; the others' files are deleted (their rows stay, as history). Trainer states (optimizer
+ * checkpoints, ~3× an adapter): only the last one of each unfinished (running or paused) run; every state of a
+ * finished run (completed, cancelled, failed) goes. Applied after each training run and by `inflow adapters gc`;
+ * Settings shows the rule and what it would free.
+ */
+export const retentionRule = { keepLast: 3 } as const;
+
+export interface RetentionPlan {
+  adapters: Array<{ adapter: AdapterRecord; bytes: number }>;
+  states: Array<{ trainingRunId: string; step: number; path: string; bytes: number }>;
+  bytes: number;
+}
+
+const size = (file: string): number => { try { return fs.statSync(file).size; } catch { return 0; } };
+
+/** Adapter ids the rollback history can still return to (replay as registry.rollback does). */
+function rollbackStack(db: Database, baseModel: string): Set<string> {
+  const stack: Array<string | null> = [];
+  for (const event of db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{ adapter_id: string | null; action: string }>) {
+    if (event.action === 'rollback') stack.pop();
+    else stack.push(event.adapter_id);
+  }
+  return new Set(stack.filter((id): id is string => id !== null));
+}
+
+/** What the rule would delete now (files that still exist). */
+export function planRetention(db: Database, options: { keepLast?: number } = {}): RetentionPlan {
+  const keepLast = options.keepLast ?? retentionRule.keepLast;
+  const registry = new AdapterRegistry(db);
+  const unfinished = db.prepare("SELECT id, last_completed_step FROM training_runs WHERE status IN ('running', 'paused')").all() as Array<{ id: string; last_completed_step: number }>;
+  const resumeAdapters = new Set<string>();
+  const latestState = new Map<string, number>();
+  for (const run of unfinished) {
+    latestState.set(run.id, run.last_completed_step);
+    const checkpoint = db.prepare('SELECT adapter_id FROM training_checkpoints WHERE training_run_id = ? AND step = ?').get(run.id, run.last_completed_step) as { adapter_id: string | null } | undefined;
+    if (checkpoint?.adapter_id != null) resumeAdapters.add(checkpoint.adapter_id);
+  }
+  const adapters: RetentionPlan['adapters'] = [];
+  const baseModels = (db.prepare('SELECT DISTINCT base_model FROM adapters').all() as Array<{ base_model: string }>).map((r) => r.base_model);
+  for (const baseModel of baseModels) {
+    const keep = new Set<string>([...rollbackStack(db, baseModel), ...resumeAdapters]);
+    const active = registry.active(baseModel);
+    const best = registry.best(baseModel);
+    if (active !== null) keep.add(active.id);
+    if (best !== null) keep.add(best.id);
+    const versions = registry.list(baseModel).sort((a, b) => b.version - a.version);
+    for (const adapter of versions.slice(0, keepLast)) keep.add(adapter.id);
+    for (const adapter of versions) if (!keep.has(adapter.id) && fs.existsSync(adapter.path)) adapters.push({ adapter, bytes: size(adapter.path) });
+  }
+  const states: RetentionPlan['states'] = [];
+  for (const row of db.prepare('SELECT training_run_id, step, state_path FROM training_checkpoints').all() as Array<{ training_run_id: string; step: number; state_path: string }>) {
+    if (latestState.get(row.training_run_id) === row.step) continue;
+    if (fs.existsSync(row.state_path)) states.push({ trainingRunId: row.training_run_id, step: row.step, path: row.state_path, bytes: size(row.state_path) });
+  }
+  return { adapters, states, bytes: [...adapters, ...states].reduce((sum, item) => sum + item.bytes, 0) };
+}
+
+/** Deletes what the plan names; returns it (with `bytes` freed). Rows stay: the history of versions and steps. */
+export function applyRetention(db: Database, options: { keepLast?: number } = {}): RetentionPlan {
+  const plan = planRetention(db, options);
+  for (const { adapter } of plan.adapters) fs.rmSync(adapter.path, { force: true });
+  for (const state of plan.states) fs.rmSync(state.path, { force: true });
+  return plan;
+}
