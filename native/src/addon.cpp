@@ -270,6 +270,7 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.threads = (int)numberOption(o, "threads", 1);
   options.maxSequenceTokens = (int64_t)numberOption(o, "maxSequenceTokens", 0);
   options.microBatchTokens = (int64_t)numberOption(o, "microBatchTokens", 2048);
+  options.packTokens = (int64_t)numberOption(o, "packTokens", 512);
   options.memoryLimitBytes = (int64_t)numberOption(o, "memoryLimitBytes", 0);
   options.resumeAdapter = stringOption(o, "resumeAdapter", "");
   options.resumeState = stringOption(o, "resumeState", "");

@@ -25,6 +25,7 @@ int64_t fileSize(const std::string& path) {
 Trainer::Trainer(const TrainerOptions& options) : options_(options) {
   if (options.threads < 1 || options.threads > 512) throw TrainerError("BAD_OPTIONS", "threads must be between 1 and 512");
   if (options.microBatchTokens < 2) throw TrainerError("BAD_OPTIONS", "microBatchTokens must be at least 2");
+  if (options.packTokens < 2) throw TrainerError("BAD_OPTIONS", "packTokens must be at least 2");
   const HyperParams hp = Model::inspect(options.modelPath);  // refuses bad files before any allocation
   backend_ = chooseBackend(options.device);
   const int64_t modelBytes = fileSize(options.modelPath);
@@ -161,14 +162,18 @@ void Trainer::validate(const std::vector<Sample>& samples) const {
   }
 }
 
+// First-fit packing. Samples share a micro-batch only up to packTokens (at most microBatchTokens) tokens: the explicit
+// attention of a micro-batch of T tokens costs T^2 whatever the block-causal mask hides, so four 500-token samples
+// packed into 2000 tokens cost four times the attention of running them one by one. A longer sample runs alone.
 std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const {
+  const int64_t capacity = std::min(options_.packTokens, options_.microBatchTokens);
   std::vector<PackedBatch> batches;
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& s = samples[i];
     const int64_t length = (int64_t)(s.prompt.size() + s.response.size());
     PackedBatch* target = nullptr;
     for (PackedBatch& b : batches) {
-      if (b.nTokens() + length <= options_.microBatchTokens) {
+      if (b.nTokens() + length <= capacity) {
         target = &b;
         break;
       }

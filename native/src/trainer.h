@@ -23,6 +23,7 @@ struct TrainerOptions {
   int threads = 1;
   int64_t maxSequenceTokens = 0;   // 0: the model's context length
   int64_t microBatchTokens = 2048;
+  int64_t packTokens = 512;        // samples share a micro-batch only up to this many tokens (attention costs T^2)
   int64_t memoryLimitBytes = 0;    // 0: the device's free memory
   std::string resumeAdapter;       // adapter GGUF to continue from (its rank/alpha/targets win)
   std::string resumeState;         // optimizer state written by saveState

@@ -19,7 +19,8 @@
  *   trainer shares node-llama-cpp's ggml and backend (CPU here; CUDA/Vulkan/Metal code paths unverified).
  * - `createTrainer(options)`: `modelPath`, `lora {rank, alpha, targets, seed}` (targets: q k v o gate up down, or the
  *   tensor names attn_q ... ffn_down), `threads`, `device` ('auto' | 'cpu' | 'gpu'), `microBatchTokens` (samples are
- *   packed up to this many tokens per micro-batch; gradients accumulate over micro-batches), `maxSequenceTokens`,
+ *   at most this many tokens per micro-batch; gradients accumulate over micro-batches), `packTokens` (samples share
+ *   a micro-batch only up to this many tokens, default 512: the explicit attention costs T² per micro-batch), `maxSequenceTokens`,
  *   `memoryLimitBytes`, `recompute` ('auto': per-layer recomputation when the full graph does not fit),
  *   `headChunkTokens`, `resumeAdapter` / `resumeState` (continue a run), `gpu` / `llama` (see above).
  * - `trainer.step(request)`: `objective` 'grpo' (per-token clipped ratio surrogate against the old policy, clip
@@ -71,6 +72,8 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   threads?: number;
   device?: 'auto' | 'cpu' | 'gpu';
   microBatchTokens?: number;
+  /** Samples share a micro-batch only up to this many tokens (default 512; a longer sample runs alone, up to microBatchTokens). */
+  packTokens?: number;
   maxSequenceTokens?: number;
   memoryLimitBytes?: number;
   /** Continue from this adapter (its rank, alpha and targets replace `lora`'s). */
@@ -338,6 +341,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     threads: options.threads ?? 1,
     device: options.device ?? 'auto',
     microBatchTokens: options.microBatchTokens ?? 2048,
+    packTokens: options.packTokens ?? 512,
     maxSequenceTokens: options.maxSequenceTokens ?? 0,
     memoryLimitBytes: options.memoryLimitBytes ?? 0,
     resumeAdapter: options.resumeAdapter ?? '',

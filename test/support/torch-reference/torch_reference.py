@@ -244,14 +244,13 @@ def bench(torch, gguf, request):
 
 
 def blas_library():
+    """The BLAS libraries mapped into this process (libblas.so.3 is OpenBLAS once libopenblas0-pthread is installed)."""
     try:
         with open('/proc/self/maps') as maps:
-            for line in maps:
-                if 'blas' in line.lower():
-                    return line.split()[-1]
+            found = sorted({line.split()[-1] for line in maps if 'blas' in line.split()[-1].lower()})
     except OSError:
-        pass
-    return 'unknown'
+        return 'unknown'
+    return ', '.join(found) or 'none'
 
 
 def main():
