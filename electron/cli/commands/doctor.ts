@@ -6,6 +6,7 @@ import { listInstalledModels } from '../../core/models/model-registry.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printEgress } from '../egress-table.ts';
+import { SettingsService } from '../../core/api/settings-service.ts';
 
 /** `inflow doctor`: what this machine offers Inflow, and what is missing. */
 export const command: CliCommand = {
@@ -53,6 +54,8 @@ export const command: CliCommand = {
       }
       row('data dir', `${report.dataDir} (${formatBytes(report.diskFreeBytes)} free)`);
       row('database', `schema v${String(report.schemaVersion)}`);
+      const allowed = Object.entries(new SettingsService(backend.db).read().privacy).filter(([, on]) => on).map(([name]) => name);
+      row('network', `${allowed.length === 0 ? 'nothing allowed (Settings → Privacy)' : `allowed: ${allowed.join(', ')}`}; ${backend.egress.count()} requests logged (inflow doctor --egress)`);
       row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
     }
     return engineOk ? ExitCode.ok : ExitCode.failure;
