@@ -63,7 +63,14 @@ test('Local API: switched on in Settings, used by another program with the token
     const rated = await client.post(`/runs/${answer.inflow.run_id}/feedback`, { body: { rating: 'up' } }) as { reward: number };
     assert.equal(rated.reward, 1);
     await page.keyboard.press('Control+2');
-    await page.getByText('What is 2 + 3?').first().waitFor({ timeout: 30_000 });
+    await page.getByText('What is 2 + 3?').first().click({ timeout: 30_000 });
+    // The run from the API is rated in the app too: thumbs down with the right answer.
+    await page.getByRole('button', { name: 'Bad answer' }).click();
+    await page.getByLabel('The right answer').fill('5');
+    await page.getByRole('button', { name: 'Save answer' }).click();
+    await page.getByRole('status').filter({ hasText: 'expected answer' }).waitFor();
+    const task = desktop.backend.db.prepare('SELECT t.expected_answer, t.answer_kind FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ?').get(answer.inflow.run_id) as { expected_answer: string; answer_kind: string };
+    assert.deepEqual(task, { expected_answer: '"5"', answer_kind: 'judge' });
 
     await page.goto(`${desktop.url}#/settings`);
     await card.getByRole('switch', { name: /Serve an OpenAI-compatible API/ }).click();

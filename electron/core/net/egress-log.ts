@@ -42,6 +42,10 @@ export class EgressLog {
       detail = coalesce(?, detail) WHERE id = ?`).run(update.outcome ?? null, update.status ?? null, update.bytesIn ?? null, update.detail ?? null, id);
   }
 
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM egress').get() as { n: number }).n;
+  }
+
   /** Newest first. */
   list(options: { limit?: number; since?: number } = {}): EgressEntry[] {
     const rows = this.db.prepare('SELECT * FROM egress WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?')

@@ -99,6 +99,10 @@ test('response_format json_schema constrains the output to the schema', async ()
     assert.equal(typeof parsed.sure, 'boolean');
     assert.deepEqual(Object.keys(parsed).sort(), ['answer', 'sure']);
   }
+  const anyObject = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 60, seed: 3, response_format: { type: 'json_object' } });
+  assert.equal(anyObject.choices[0]!.finish_reason, 'stop', 'the grammar ends once the object is complete');
+  const value = JSON.parse(anyObject.choices[0]!.message.content ?? '') as unknown;
+  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), anyObject.choices[0]!.message.content ?? '');
 });
 
 test('a stop sequence cuts the text before it', async () => {
