@@ -13,10 +13,12 @@ import { parseDuration, resolveTrainingConfig, type TrainingConfig } from '../..
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
 import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage:
-  inflow train --dataset FILE|NAME --model PATH [--group 8] [--steps N] [--budget 30m] [options]
+  inflow train --dataset FILE|NAME --model PATH|ID [--group 8] [--steps N] [--budget 30m] [options]
   inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
   inflow train list                                              training runs
   inflow train status RUN_ID                                     per-step metrics
@@ -26,7 +28,7 @@ Options:
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
-  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu
+  --max-steps N (agent steps per rollout, 3)  --context N (${defaults.trainingContextSize})  --threads N  --sequences N  --seed N  --cpu
 A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.
   --judge-model PATH  a model (not the planner's) that judges free-form answers; default: none, since the
                       executor runs on the planner's own model and a model must not grade itself
@@ -92,9 +94,8 @@ export const command: CliCommand = {
       judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
-      modelPath = path.resolve(values.model);
-      if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
+      modelPath = resolveModelFile(values.model, backend.paths.models);
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }
