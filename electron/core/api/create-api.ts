@@ -34,7 +34,7 @@ export interface ApiOptions {
   gpu?: false | 'auto';
   /** CPU threads for inference contexts (tests: 1). */
   threads?: number;
-  /** Context size of loaded models (default 4096). */
+  /** Context size of loaded models (default: contract/defaults.ts, per prompt profile). */
   contextSize?: number;
   /** Recommended models offered for download (default: the built-in catalog). */
   catalog?: readonly CatalogModel[];
