@@ -17,13 +17,13 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../electron/core/backend.ts';
 import { openDatabase } from '../electron/core/store/database.ts';
 import { repoRoot } from '../electron/core/paths.ts';
-import { seededRandom } from '../electron/core/gguf/seeded-random.ts';
+import { seededSampler } from '../electron/core/training/seeded-random.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
 const { values } = parseArgs({ options: { asks: { type: 'string', default: '5' }, trains: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' } } });
 const asks = Number(values.asks);
 const trains = Number(values.trains);
-const random = seededRandom(Number(values.seed));
+const random = seededSampler(Number(values.seed));
 const node = path.join(repoRoot, 'node_modules', '.bin', 'node');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'inflow-crash-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));

@@ -10,6 +10,7 @@ import { dataDirChoiceFile, readDataDirChoice } from '../core/api/data-dir-choic
 import { DATA_DIR_ENV, resolveDataDir } from '../core/paths.ts';
 import type { CliCommand, CliContext } from './command.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
+import { progressAsLines, watchClosedPipes } from './output.ts';
 
 const commandsDir = path.join(import.meta.dirname, 'commands');
 
@@ -65,6 +66,23 @@ function chooseDataDir(explicit: string | undefined): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`| head`) cancels the command; the CLI then exits 0 (see output.ts).
+  const controller = new AbortController();
+  const pipes = watchClosedPipes([process.stdout, process.stderr], () => controller.abort(new InflowError('CANCELLED', 'The reader of the output went away.')));
+  try {
+    const code = await runMain(argv, controller, pipes.closed);
+    return pipes.closed() ? ExitCode.ok : code;
+  } finally {
+    pipes.dispose();
+  }
+}
+
+/** An option parseArgs does not know, or one that lacks its value: node:util's errors, not the command's. */
+function isParseArgsError(error: unknown): error is Error {
+  return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_');
+}
+
+async function runMain(argv: string[], controller: AbortController, outputClosed: () => boolean): Promise<number> {
   const { values, tokens } = parseArgs({
     args: argv,
     options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
@@ -107,7 +125,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`inflow: ${InflowError.isInstance(error) ? error.toUserString() : String(error)}\n`);
     return InflowError.isInstance(error) ? exitCodeFor(error.code) : ExitCode.failure;
   }
-  const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(ExitCode.cancelled);
     controller.abort(new InflowError('CANCELLED', 'Cancelled by the user.'));
@@ -118,18 +135,25 @@ export async function main(argv: string[]): Promise<number> {
     dataDir,
     json,
     stdout: process.stdout,
-    stderr: process.stderr,
+    stderr: progressAsLines(process.stderr, outputClosed),
     signal: controller.signal,
     backend: async () => (backend ??= await createBackend({ dataDir: context.dataDir })),
-    print: (line = '') => { if (!json) process.stdout.write(`${line}\n`); },
-    printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    print: (line = '') => { if (!json && !outputClosed()) process.stdout.write(`${line}\n`); },
+    printJson: (value) => { if (!outputClosed()) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`); },
   };
   try {
     const code = await command.run(context, args);
     return code ?? ExitCode.ok;
   } catch (caught) {
+    if (outputClosed()) return ExitCode.ok;
     // A full disk or a read-only data folder is a clear error with its exit code, not a SQLite stack trace.
     const error = storageError(caught, backend === undefined ? undefined : degradedReasonOf(backend.db)) ?? caught;
+    // A usage error (node:util's parser, or the command's own USAGE) shows the command's usage.
+    if (isParseArgsError(error) || (InflowError.isInstance(error) && error.code === 'USAGE' && !json)) {
+      const hint = InflowError.isInstance(error) && error.hint !== undefined && error.hint !== command.usage ? `${error.hint}\n` : '';
+      process.stderr.write(`inflow ${name}: ${error.message}\n${hint}\n${command.usage}\n`);
+      return ExitCode.usage;
+    }
     const serialized = serializeError(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: serialized }, null, 2)}\n`);
     else process.stderr.write(`inflow ${name}: ${InflowError.isInstance(error) ? error.toUserString() : (error as Error)?.stack ?? String(error)}\n`);

@@ -6,17 +6,18 @@ import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter
 import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
+import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import type { CliCommand } from '../command.ts';
 import { evaluateAdapter } from './train.ts';
 
 const usage = `Usage:
-  inflow adapters list [--model PATH]
-  inflow adapters eval ID|VERSION --dataset NAME [--model PATH] [--limit N] [--max-steps 3]   held-out accuracy
-  inflow adapters promote ID|VERSION [--model PATH]    the agent uses it from now on (hot-swapped)
-  inflow adapters rollback --model PATH                back to the adapter used before
-  inflow adapters base --model PATH                    the base model without adapter
-  inflow adapters import PEFT_DIR --model PATH [--alpha A]   convert a PEFT LoRA (safetensors) to GGUF; also a verl
-                                                       checkpoint's global_step_N or actor folder (its lora_adapter)
+  inflow adapters list [--model PATH|ID]
+  inflow adapters eval ID|VERSION --dataset NAME [--model PATH|ID] [--limit N] [--max-steps 3]   held-out accuracy
+  inflow adapters promote ID|VERSION [--model PATH|ID]    the agent uses it from now on (hot-swapped)
+  inflow adapters rollback --model PATH|ID                back to the adapter used before
+  inflow adapters base --model PATH|ID                    the base model without adapter
+  inflow adapters import PEFT_DIR --model PATH|ID [--alpha A]   convert a PEFT LoRA (safetensors) to GGUF; also a
+                                                          verl checkpoint's global_step_N or actor folder (its lora_adapter)
   inflow adapters gc [--dry-run] [--keep N]            delete adapter files and trainer states the retention rule
       does not keep (kept: promoted, best, rollback history, resumable runs, last N=3; states of finished runs go)`;
 
@@ -30,9 +31,9 @@ export const command: CliCommand = {
     const [action, target] = positionals;
     const backend = await context.backend();
     const registry = new AdapterRegistry(backend.db);
-    const baseModel = values.model === undefined ? undefined : path.resolve(values.model);
+    const baseModel = values.model === undefined ? undefined : resolveModelFile(values.model, backend.paths.models);
     const needModel = () => {
-      if (baseModel === undefined) throw new InflowError('USAGE', 'Name the base model with --model PATH.', { hint: usage });
+      if (baseModel === undefined) throw new InflowError('USAGE', 'Name the base model with --model PATH|ID.', { hint: usage });
       return baseModel;
     };
     const find = (idOrVersion: string): AdapterRecord => registry.get(idOrVersion, baseModel);
@@ -46,7 +47,7 @@ export const command: CliCommand = {
         const list = registry.list(baseModel);
         const activeIds = new Set(list.map((a) => registry.active(a.baseModel)?.id).filter(Boolean));
         if (context.json) context.printJson(list.map((a) => ({ ...a, active: activeIds.has(a.id) })));
-        else if (list.length === 0) context.print('No adapters yet. Train one with `inflow train --dataset FILE --model PATH`.');
+        else if (list.length === 0) context.print('No adapters yet. Train one with `inflow train --dataset FILE --model PATH|ID`.');
         else for (const a of list) context.print(line(a, activeIds.has(a.id)));
         return;
       }

@@ -22,6 +22,7 @@ import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { agentContextSize, defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage: inflow ask [options] "QUESTION"
   Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
@@ -43,7 +44,7 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --yes                  allow every call of "ask first" tools without asking
   --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
   --seed N               planner sampling seed
-  --context-size N       context window (default 8192; 16384 with --profile agentflow); --threads N; --cpu
+  --context-size N       context window (default ${defaults.agentContextSize}; ${defaults.agentflowContextSize} with --profile agentflow); --threads N; --cpu
   --json                 print the result (answer, stop reason, steps, usage) as JSON`;
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -104,7 +105,7 @@ export const command: CliCommand = {
       if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
 
       // agentflow prompts carry the reference's long tool cards and 2048-token answers: a larger default context.
-      const contextSize = integer(values['context-size'], 'context-size') ?? (profile === 'agentflow' ? 16384 : 8192);
+      const contextSize = integer(values['context-size'], 'context-size') ?? agentContextSize(profile);
       const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
       const load = (choice: string | undefined) => engine.loadModel({
         ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),

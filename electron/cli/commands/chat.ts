@@ -8,6 +8,7 @@ import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
 import { resolveInstalledModel } from '../../core/models/model-registry.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage: inflow chat [options] ["MESSAGE"]
   Streams a reply from a local model. Without MESSAGE: reads it from piped stdin, or, on a terminal, starts a
@@ -16,7 +17,7 @@ const usage = `Usage: inflow chat [options] ["MESSAGE"]
   --system TEXT          a system prompt
   --temperature T        0 = greedy (default 0.7)
   --top-p P, --top-k K, --seed N, --max-tokens N (default 512)
-  --context-size N       context window in tokens (default 4096)
+  --context-size N       context window in tokens (default ${defaults.modelContextSize})
   --threads N            CPU threads (default: all cores)
   --adapter FILE         apply a GGUF LoRA adapter; --adapter-scale S (default 1)
   --cpu                  do not use the GPU
@@ -59,7 +60,7 @@ export const command: CliCommand = {
     const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
     const threads = number(values.threads, 'threads');
     const model = await engine.loadModel({
-      ...choice, contextSize: number(values['context-size'], 'context-size') ?? 4096, signal: context.signal,
+      ...choice, contextSize: number(values['context-size'], 'context-size') ?? defaults.modelContextSize, signal: context.signal,
       ...(threads === undefined ? {} : { threads }),
     });
     try {

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { serializeError } from '../../core/errors.ts';
 import { getEngine } from '../../core/llm/engine.ts';
 import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
@@ -15,12 +16,13 @@ export const command: CliCommand = {
   summary: 'check Node, the compute backend, GPU and VRAM, the data directory and installed models',
   usage: 'Usage: inflow doctor [--cpu] [--egress [--limit N]] [--json]\n  --cpu      check the CPU backend only (skip GPU detection)\n  --egress   what left this computer: the network log (time, feature, host, bytes), newest first (default 50 rows)',
   async run(context, args) {
+    const { values } = parseArgs({ args, options: { cpu: { type: 'boolean' }, egress: { type: 'boolean' }, limit: { type: 'string' } } });
     const backend = await context.backend();
-    if (args.includes('--egress')) return printEgress(context, backend.egress, args);
+    if (values.egress === true) return printEgress(context, backend.egress, args);
     let engine: Record<string, unknown>;
     let engineOk = true;
     try {
-      const info = await (await getEngine({ gpu: args.includes('--cpu') ? false : 'auto' })).info();
+      const info = await (await getEngine({ gpu: values.cpu === true ? false : 'auto' })).info();
       engine = { ...info };
     } catch (error) {
       engineOk = false;

@@ -168,7 +168,7 @@ export const command: CliCommand = {
   summary: 'run a benchmark through the agent, score it, resume, and report (terminal, JSON, HTML)',
   usage,
   async run(context, args) {
-    if (args[0] === 'list') return listCommand(context);
+    if (args[0] === 'list') { parseArgs({ args: args.slice(1), options: {} }); return listCommand(context); }
     if (args[0] === 'items') return itemsCommand(context, args.slice(1));
     if (args[0] === 'report' || args[0] === 'compare') return reportCommand(context, args.slice(1));
     return runCommand(context, args);

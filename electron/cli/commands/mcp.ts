@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
 import { McpManager, type McpToolInfo } from '../../core/mcp/mcp-manager.ts';
 import type { McpServerConfig } from '../../core/mcp/mcp-config.ts';
@@ -141,6 +142,8 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const [subcommand, ...rest] = args;
+    // Only `mcp add` takes options (its own parser: the server's options follow "--"); the others take names.
+    if (subcommand !== 'add') parseArgs({ args: rest, allowPositionals: true, options: {} });
     // HTTP servers are reached through the network module (privacy setting "Tool servers over HTTP", egress log).
     const manager = new McpManager({ configFile: dataPaths(context.dataDir).mcpConfig, network: (await context.backend()).network });
     const done = (message: string, value: unknown) => {

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
+import { measuredBudget } from '../../core/api/hardware.ts';
 import { InflowError } from '../../core/errors.ts';
-import { getEngine } from '../../core/llm/engine.ts';
 import { modelCatalog } from '../../core/models/catalog.ts';
 import type { DownloadProgress } from '../../core/models/download-file.ts';
-import { estimateFit, formatBytes, freeDiskBytes, systemBudget, type HardwareBudget } from '../../core/models/hardware-fit.ts';
+import { estimateFit, formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels, removeInstalledModel } from '../../core/models/model-registry.ts';
 import { pullModel } from '../../core/models/pull-model.ts';
 import { addModelFile } from '../../core/models/add-model.ts';
@@ -41,16 +41,6 @@ function progressPrinter(context: CliContext, label: string): (progress: Downloa
       context.stderr.write(`${label} ${percent} ${sizes}\n`);
     }
   };
-}
-
-/** RAM plus the GPU's VRAM when llama.cpp finds a GPU (without one, or if the runtime fails, RAM only). */
-async function measuredBudget(): Promise<HardwareBudget> {
-  try {
-    const info = await (await getEngine({ gpu: 'auto' })).info();
-    return systemBudget({ total: info.vram.total, free: info.vram.free });
-  } catch {
-    return systemBudget();
-  }
 }
 
 /** `inflow models`: the model catalog, downloads and installed models. */

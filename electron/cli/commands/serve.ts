@@ -5,6 +5,7 @@ import { InflowError } from '../../core/errors.ts';
 import { ensureToken, tokenFile } from '../../core/serve/api-token.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print-token] [--cpu] [--threads N] [--context-size N]
   An OpenAI-compatible API on 127.0.0.1 (docs/api.md): GET /v1/models, POST /v1/chat/completions (a model, or
@@ -12,7 +13,7 @@ const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print
   --port N             port (default: Settings → Local API, 8642)
   --cors-origin ORIGIN allow web pages from ORIGIN (e.g. http://localhost:3000) to call it; none by default
   --print-token        print the token (created on first use) and exit
-  --cpu                no GPU; --threads N CPU threads; --context-size N context of loaded models (default 4096)`;
+  --cpu                no GPU; --threads N CPU threads; --context-size N context of loaded models (default ${defaults.agentContextSize}, ${defaults.agentflowContextSize} in the agentflow profile)`;
 
 function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -19,10 +19,12 @@ import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
 import { exportUsage, trainExport } from './train-export.ts';
+import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage:
-  inflow train --dataset FILE|NAME --model PATH [--group 8] [--steps N] [--budget 30m] [options]
+  inflow train --dataset FILE|NAME --model PATH|ID [--group 8] [--steps N] [--budget 30m] [options]
   inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
   inflow train list                                              training runs
   inflow train status RUN_ID                                     per-step metrics
@@ -36,7 +38,7 @@ Options:
   --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
-  --max-steps N (agent steps per rollout, 3)  --context N (4096)  --threads N  --sequences N  --seed N  --cpu (inference and the update on the CPU;
+  --max-steps N (agent steps per rollout, 3)  --context N (${defaults.trainingContextSize})  --threads N  --sequences N  --seed N  --cpu (inference and the update on the CPU;
   without it, the first training on a GPU runs a short self-check and falls back to the CPU if it fails)
 A resume keeps the run's settings; --steps, --budget, --context, --max-steps, --threads and --eval-limit change them.
   --judge-model PATH  a model (not the planner's) that judges free-form answers; default: the app's executor
@@ -106,9 +108,8 @@ export const command: CliCommand = {
       }
     } else {
       if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
-      modelPath = path.resolve(values.model);
-      if (!fs.existsSync(modelPath)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${modelPath}.`, { hint: 'Give the path of a GGUF model.' });
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
+      modelPath = resolveModelFile(values.model, backend.paths.models);
+      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
     }

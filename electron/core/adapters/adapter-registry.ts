@@ -65,10 +65,25 @@ export class AdapterRegistry {
     return this.get(id);
   }
 
+  /**
+   * An adapter by id, or by version ("v2" or "2") of `baseModel`; without a base model, a version is looked up
+   * across base models and must name one adapter (else USAGE: name the model).
+   */
   get(idOrVersion: string, baseModel?: string): AdapterRecord {
-    const row = (/^v?\d+$/.test(idOrVersion) && baseModel !== undefined
-      ? this.db.prepare('SELECT * FROM adapters WHERE base_model = ? AND version = ?').get(baseModel, Number(idOrVersion.replace(/^v/, '')))
-      : this.db.prepare('SELECT * FROM adapters WHERE id = ?').get(idOrVersion)) as Record<string, unknown> | undefined;
+    const version = /^v?\d+$/.test(idOrVersion) ? Number(idOrVersion.replace(/^v/, '')) : undefined;
+    let row: Record<string, unknown> | undefined;
+    if (version !== undefined && baseModel !== undefined) {
+      row = this.db.prepare('SELECT * FROM adapters WHERE base_model = ? AND version = ?').get(baseModel, version) as Record<string, unknown> | undefined;
+    } else {
+      row = this.db.prepare('SELECT * FROM adapters WHERE id = ?').get(idOrVersion) as Record<string, unknown> | undefined;
+      if (row === undefined && version !== undefined) {
+        const rows = this.db.prepare('SELECT * FROM adapters WHERE version = ? ORDER BY base_model').all(version) as Record<string, unknown>[];
+        if (rows.length > 1) {
+          throw new InflowError('USAGE', `Version v${version} exists for ${rows.length} base models.`, { hint: `Name the model with --model: ${rows.map((r) => String(r.base_model)).join(', ')}.` });
+        }
+        row = rows[0];
+      }
+    }
     if (row === undefined) {
       throw new InflowError('ADAPTER_NOT_FOUND', `No adapter "${idOrVersion}".`, { hint: 'List adapters with `inflow adapters list`.' });
     }

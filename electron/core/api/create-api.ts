@@ -35,7 +35,7 @@ export interface ApiOptions {
   gpu?: false | 'auto';
   /** CPU threads for inference contexts (tests: 1). */
   threads?: number;
-  /** Context size of loaded models (default 4096). */
+  /** Context size of loaded models (default: contract/defaults.ts, per prompt profile). */
   contextSize?: number;
   /** Recommended models offered for download (default: the built-in catalog). */
   catalog?: readonly CatalogModel[];
@@ -78,7 +78,7 @@ export function createApi(options: ApiOptions): Api {
   const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
   const knowledge = new KnowledgeService({ backend, events });
   const mcp = new McpService({ backend });
-  const builtin = createBuiltinToolSource({ knowledge: knowledge.index, mcp, network: backend.network });
+  const builtin = createBuiltinToolSource({ backend, knowledge: knowledge.index, mcp });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
   const localApi = new LocalApiService({ deps: { db: backend.db, settings, models, engine, ask }, dataDir: backend.paths.dataDir });
   const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });

@@ -13,6 +13,7 @@ import type { LocalModel } from '../llm/local-model.ts';
 import { getEngine, type Engine } from '../llm/engine.ts';
 import { EnginePlanner } from '../training/engine-planner.ts';
 import { InflowError } from '../errors.ts';
+import { agentContextSize } from '../contract/defaults.ts';
 
 export interface EngineServiceOptions {
   backend: Backend;
@@ -29,6 +30,8 @@ export interface EngineServiceOptions {
 interface LoadedSet {
   plannerId: string;
   adapterPath: string | null;
+  /** The context the set was loaded with: a change of prompt profile reloads it. */
+  contextSize: number;
   planner: EnginePlanner;
   /** The base model without adapter for the fixed modules, when the planner carries an adapter. */
   base: LocalModel | null;
@@ -73,6 +76,11 @@ export class EngineService {
     return planner;
   }
 
+  /** The context of the agent's models: the one given at start-up, else the default of the profile in settings. */
+  contextSize(): number {
+    return this.options.contextSize ?? agentContextSize(this.options.settings.read().profile);
+  }
+
   async engine(): Promise<Engine> {
     return getEngine({ gpu: this.options.gpu });
   }
@@ -88,7 +96,7 @@ export class EngineService {
       await set.planner.setAdapter(adapterPath);
       set.adapterPath = adapterPath;
     }
-    if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath) {
+    if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath || set.contextSize !== this.contextSize()) {
       await this.release();
       this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
       set = await this.loading;
@@ -149,7 +157,7 @@ export class EngineService {
     const planner = await EnginePlanner.load(engine, loadOptions);
     if (adapterPath !== null) await planner.setAdapter(adapterPath);
     const base = adapterPath === null ? null : await engine.loadModel(loadOptions);
-    this.loaded = { plannerId, adapterPath, planner, base, others: new Map() };
+    this.loaded = { plannerId, adapterPath, contextSize: loadOptions.contextSize, planner, base, others: new Map() };
     return this.loaded;
   }
 
@@ -167,7 +175,7 @@ export class EngineService {
     return {
       path: file,
       id: path.basename(modelId, '.gguf'),
-      contextSize: this.options.contextSize ?? 4096,
+      contextSize: this.contextSize(),
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       ...(signal === undefined ? {} : { signal }),
     };

@@ -1,7 +1,6 @@
 import type { Backend } from '../backend.ts';
 import type { McpOverview, McpToolView } from '../contract/mcp.ts';
 import { McpManager } from '../mcp/mcp-manager.ts';
-import type { Tool } from '../tools/tool.ts';
 
 /**
  * MCP servers for the Settings screen and Ask runs: the data folder's mcp.json (the file `inflow mcp` edits),
@@ -53,15 +52,6 @@ export class McpService {
   setAskFirst(name: string, tool: string, askFirst: boolean): McpOverview {
     this.manager.config.setApproval(name, tool, askFirst);
     return this.overview();
-  }
-
-  /** The enabled servers' tools for a run, and the servers that could not be reached (with why). */
-  async runTools(reserved: Iterable<string>): Promise<{ tools: Tool[]; absent: Array<{ name: string; reason: string }> }> {
-    const set = await this.manager.tools({ reserved });
-    return {
-      tools: set.tools,
-      absent: set.problems.filter((problem) => !problem.fromCache).map((problem) => ({ name: `${problem.server} (MCP)`, reason: problem.error.message })),
-    };
   }
 
   async dispose(): Promise<void> {

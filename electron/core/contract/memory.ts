@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method } from './method.ts';
 import { pageSchema } from './common.ts';
+import { defaults } from './defaults.ts';
 
 export interface MemoryEntryView {
   id: number;
@@ -13,7 +14,7 @@ export interface MemoryEntryView {
   updatedAt: number;
 }
 
-const contentSchema = z.string().trim().min(1, 'a memory entry cannot be empty').max(4000);
+const contentSchema = z.string().trim().min(1, 'a memory entry cannot be empty').max(defaults.memoryEntryMaxChars);
 const entryId = z.number().int().positive();
 
 /** Long-term memory: facts and preferences the user confirmed, each linked to its run. */

@@ -5,6 +5,7 @@ import { getEngine } from '../llm/engine.ts';
 import type { LocalModel } from '../llm/local-model.ts';
 import { resolveModelChoice } from '../llm/resolve-model.ts';
 import { createModelJudge, type Judge } from '../scoring/judge.ts';
+import { defaults } from '../contract/defaults.ts';
 
 export interface EvalModelOptions {
   backend: Backend;
@@ -41,7 +42,7 @@ export async function loadEvalModels(options: EvalModelOptions): Promise<EvalMod
   const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
   const target = resolveModelChoice(options.model, options.backend.paths.models);
   const common = {
-    contextSize: options.contextSize ?? 8192, sequences: options.sequences ?? 1,
+    contextSize: options.contextSize ?? defaults.agentContextSize, sequences: options.sequences ?? 1,
     ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   const settings = { ...common, ...target };

@@ -1,5 +1,5 @@
 import { gguf, type GgufTensorInput, type GgufValue } from './gguf-format.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededSampler } from '../training/seeded-random.ts';
 import type { ResolvedTestModelOptions } from './test-model-builder.ts';
 
 export interface TestLoraOptions {
@@ -19,7 +19,7 @@ export interface TestLoraOptions {
 export function buildTestLora(model: ResolvedTestModelOptions, options: TestLoraOptions = {}): { metadata: Array<[string, GgufValue]>; tensors: GgufTensorInput[] } {
   const rank = options.rank ?? 4;
   const alpha = options.alpha ?? rank;
-  const random = seededRandom(options.seed ?? 7);
+  const random = seededSampler(options.seed ?? 7);
   const scale = options.scale ?? 0.5;
   const qSize = model.nHead * model.headDim;
   const kvSize = model.nHeadKv * model.headDim;

@@ -1,7 +1,7 @@
 import { InflowError } from '../errors.ts';
 import { GgmlType, gguf, type GgufTensorInput, type GgufValue } from './gguf-format.ts';
 import { toHalfBits, toQ8_0 } from './float16.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededSampler } from '../training/seeded-random.ts';
 import { tokenizerMetadata, type TestVocab, type TokenizerMetadata } from './tokenizer-metadata.ts';
 
 export type TestArch = 'llama' | 'qwen2' | 'qwen3';
@@ -85,7 +85,7 @@ export function buildTestModel(options: TestModelOptions, vocabDir: string): Bui
   const o = resolveTestModelOptions(options);
   const tokenizer = tokenizerMetadata(o.vocab, vocabDir, o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate });
   const nVocab = tokenizer.vocabSize;
-  const random = seededRandom(o.seed);
+  const random = seededSampler(o.seed);
   const qSize = o.nHead * o.headDim;
   const kvSize = o.nHeadKv * o.headDim;
 

@@ -8,6 +8,7 @@ import { resolveInstalledModel } from '../models/model-registry.ts';
 import { ensureModelLoadsSafely } from './model-probe.ts';
 import { clearLlamaLog, recordLlamaLog, takeLlamaErrors } from './llama-log.ts';
 import { LocalModel, type ContextSettings } from './local-model.ts';
+import { defaults } from '../contract/defaults.ts';
 
 export type EngineBackend = 'Metal' | 'CUDA' | 'Vulkan' | 'CPU';
 
@@ -81,7 +82,7 @@ export class Engine {
   async loadModel(options: LoadModelOptions): Promise<LocalModel> {
     const { file, id } = this.resolveFile(options);
     const { header } = assertGgufModelFile(file);
-    const contextSize = options.contextSize ?? 4096;
+    const contextSize = options.contextSize ?? defaults.modelContextSize;
     const sequences = options.sequences ?? 1;
     const useGpu = this.llama.gpu !== false && options.gpuLayers !== 0;
     const vram = useGpu ? await this.llama.getVramState() : { total: 0, free: 0 };

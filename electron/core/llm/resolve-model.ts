@@ -2,8 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
 import { modelCatalog } from '../models/catalog.ts';
-import { listInstalledModels } from '../models/model-registry.ts';
+import { listInstalledModels, resolveInstalledModel } from '../models/model-registry.ts';
 import type { LoadModelOptions } from './engine.ts';
+
+function looksLikePath(choice: string): boolean {
+  return choice.endsWith('.gguf') || choice.includes('/') || choice.includes('\\') || fs.existsSync(choice);
+}
+
+/**
+ * The model file `--model` names, for commands that need the file itself (training, adapters, which are keyed by
+ * the base model's path): a GGUF path (MODEL_NOT_FOUND when there is no such file) or an installed model's id.
+ */
+export function resolveModelFile(choice: string, modelsDir: string): string {
+  if (!looksLikePath(choice)) return resolveInstalledModel(modelsDir, choice);
+  const file = path.resolve(choice);
+  if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${file}.`, { hint: 'Give the path of a GGUF model, or the id of an installed one (inflow models list).' });
+  return file;
+}
 
 /**
  * What `--model` means: a path to a GGUF file, or the id of an installed or catalog model. Without one, the
@@ -11,8 +26,7 @@ import type { LoadModelOptions } from './engine.ts';
  */
 export function resolveModelChoice(choice: string | undefined, modelsDir: string): Pick<LoadModelOptions, 'path' | 'catalogId' | 'modelsDir'> {
   if (choice !== undefined) {
-    const looksLikePath = choice.endsWith('.gguf') || choice.includes('/') || choice.includes('\\');
-    if (looksLikePath || fs.existsSync(choice)) return { path: path.resolve(choice) };
+    if (looksLikePath(choice)) return { path: path.resolve(choice) };
     return { catalogId: choice, modelsDir };
   }
   const installed = listInstalledModels(modelsDir);

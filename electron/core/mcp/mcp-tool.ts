@@ -4,7 +4,7 @@ import type { Tool, ToolContext } from '../tools/tool.ts';
 import { isAskFirst, type McpServerConfig } from './mcp-config.ts';
 import type { McpToolDefinition } from './mcp-connection.ts';
 import { resultToText } from './mcp-result.ts';
-import { toGrammarSchema } from './grammar-schema.ts';
+import { toGrammarSchema } from '../tools/grammar-schema.ts';
 import { createInputValidator } from './input-validator.ts';
 
 const maxDescriptionChars = 1200;

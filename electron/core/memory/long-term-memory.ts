@@ -1,6 +1,7 @@
 import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { ftsQuery } from '../knowledge/fts-query.ts';
+import { defaults } from '../contract/defaults.ts';
 
 export type MemoryKind = 'fact' | 'preference';
 
@@ -14,7 +15,7 @@ export interface MemoryEntry {
   updatedAt: number;
 }
 
-const maxContentChars = 2_000;
+const maxContentChars = defaults.memoryEntryMaxChars;
 
 /**
  * Long-term memory: facts and preferences the user confirmed, kept across tasks in memory_entries and

@@ -29,7 +29,7 @@ export interface ToolDefinition<Input extends z.ZodObject> {
  * throws TOOL_INPUT_INVALID naming each wrong field.
  */
 export function defineTool<Input extends z.ZodObject>(definition: ToolDefinition<Input>): Tool {
-  const inputSchema = toGrammarSchema(z.toJSONSchema(definition.input, { io: 'input', unrepresentable: 'any' }));
+  const inputSchema = toGrammarSchema(z.toJSONSchema(definition.input, { io: 'input', unrepresentable: 'any' }), { notes: false, closed: true });
   const validate = (input: unknown): Record<string, unknown> => {
     const result = definition.input.safeParse(input);
     if (result.success) return result.data as Record<string, unknown>;

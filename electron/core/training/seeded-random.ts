@@ -23,3 +23,25 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   }
   return copy;
 }
+
+/**
+ * The same generator with normal samples too (Box-Muller, two per pair of uniforms), for reproducible weights:
+ * the test models and adapters of gguf/ are drawn from it.
+ */
+export function seededSampler(seed: number): { uniform(): number; normal(): number } {
+  const uniform = seededRandom(seed);
+  let spare: number | undefined;
+  const normal = () => {
+    if (spare !== undefined) {
+      const value = spare;
+      spare = undefined;
+      return value;
+    }
+    const u = Math.max(uniform(), 1e-12);
+    const v = uniform();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    spare = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  };
+  return { uniform, normal };
+}

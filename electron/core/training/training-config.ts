@@ -1,6 +1,7 @@
 import { InflowError } from '../errors.ts';
 import type { AdvantageGrouping } from './advantages.ts';
 import type { LoraConfig } from './trainer-protocol.ts';
+import { defaults } from '../contract/defaults.ts';
 
 /** Every knob of a Flow-GRPO run; defaults follow ../shared/docs/agentflow-spec.md §3.6 where they apply. */
 export interface TrainingConfig {
@@ -105,7 +106,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   unloadDuringUpdate: 'auto',
   seed: 42,
   shuffleRewards: false,
-  contextSize: 4096,
+  contextSize: defaults.trainingContextSize,
   maxAgentSteps: 3,
   threads: 0,
   judgeModel: null,

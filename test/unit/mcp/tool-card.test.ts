@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
-import { toGrammarSchema } from '../../../electron/core/mcp/grammar-schema.ts';
+import { toGrammarSchema } from '../../../electron/core/tools/grammar-schema.ts';
 import { createInputValidator } from '../../../electron/core/mcp/input-validator.ts';
 import { capText, resultToText } from '../../../electron/core/mcp/mcp-result.ts';
 import { mcpToolName, toolNameKey, uniqueToolName } from '../../../electron/core/mcp/tool-naming.ts';
