@@ -7,6 +7,7 @@ import { createAgentflowProfile } from '../../../electron/core/agent/profiles/ag
 import type { PromptInputs } from '../../../electron/core/agent/profiles/prompt-profile.ts';
 import { builtinTools } from '../../../electron/core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../../electron/core/tools/python/python-sandbox.ts';
+import { testNetwork } from '../../support/network.ts';
 
 /**
  * The agentflow profile's prompts equal, byte for byte, what the reference's own code (lupantech/AgentFlow at the
@@ -26,7 +27,7 @@ const fixture = JSON.parse(golden('inputs.json')) as GoldenInputs;
 
 function goldenInputs(knownFacts: string[] = []): PromptInputs {
   // Inflow's built-in tools with web access on: the reference's five plus Inflow's own web search.
-  const { tools } = builtinTools({ webAccess: true, sandbox: new PythonSandbox(), only: ['generalist', 'python', 'grounded-search', 'web-page', 'wikipedia'] });
+  const { tools } = builtinTools({ webAccess: true, network: testNetwork({ privacy: { networkTools: true, wikipediaOnline: true } }).network, sandbox: new PythonSandbox(), only: ['generalist', 'python', 'grounded-search', 'web-page', 'wikipedia'] });
   const memory = new AgentMemory();
   for (const action of fixture.memory) memory.add(action);
   return {
