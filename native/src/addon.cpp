@@ -65,7 +65,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("model", hyperParams(env, t->hp()));
     o.Set("backend", t->backendName());
     o.Set("weightTypes", t->model().weightTypes());
-    o.Set("weightBytes", (double)t->model().weightBytes());
+    o.Set("weightBytes", (double)t->weightBytes());
+    o.Set("backward", t->autodiff() ? "autodiff" : "manual");
     o.Set("dequantizeInGraph", t->dequantizing());
     Napi::Object lora = Napi::Object::New(env);
     lora.Set("rank", t->lora().config().rank);
@@ -276,6 +277,9 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.dequantize = (int)numberOption(o, "dequantize", -1);
   options.recompute = (int)numberOption(o, "recompute", -1);
   options.headChunkTokens = (int64_t)numberOption(o, "headChunkTokens", 256);
+  const std::string backward = stringOption(o, "backward", "manual");
+  if (backward != "manual" && backward != "autodiff") return rejected(env, "BAD_OPTIONS", "backward must be 'manual' or 'autodiff'");
+  options.autodiff = backward == "autodiff";
   options.lora.rank = (int)numberOption(o, "rank", 8);
   options.lora.alpha = (float)numberOption(o, "alpha", 16);
   options.lora.seed = (uint64_t)numberOption(o, "seed", 42);

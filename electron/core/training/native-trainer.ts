@@ -85,6 +85,11 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   recompute?: 'auto' | boolean;
   /** With recomputation: response tokens per chunk of the output head (its logits are vocabulary x tokens). */
   headChunkTokens?: number;
+  /**
+   * 'manual' (default): the hand-written backward (MUL_MAT on transposed weight copies, blockwise attention), which
+   * every GPU backend runs whole; 'autodiff': ggml's automatic differentiation (the reference it is tested against).
+   */
+  backward?: 'manual' | 'autodiff';
 }
 
 export type TokenList = readonly number[] | Int32Array;
@@ -186,6 +191,8 @@ export interface TrainerInfo {
   weightTypes: string;
   weightBytes: number;
   dequantizeInGraph: boolean;
+  /** Which backward the trainer runs (see CreateTrainerOptions.backward). */
+  backward: 'manual' | 'autodiff';
   lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
   step: number;
 }
@@ -344,6 +351,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     dequantize: options.dequantize === undefined || options.dequantize === 'auto' ? -1 : options.dequantize ? 1 : 0,
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,
+    backward: options.backward ?? 'manual',
   };
 }
 
