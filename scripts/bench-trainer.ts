@@ -8,7 +8,9 @@
  * ratio SFT step / node-llama-cpp forward, the peak compute buffers (full graph / recomputation) and the peak RSS.
  *
  * Options: --threads N (default 1; more threads than free cores is catastrophic with ggml's spinning threadpool),
- * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny.
+ * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny,
+ * --vs-autodiff (adds the SFT step of ggml's autodiff backward, timed alternately with the hand-written one's, and the
+ * spread [min-max] of both).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     lengths: { type: 'string', default: '256,1024,2048' },
     models: { type: 'string', default: 'tiny,small,small-q8_0' },
+    'vs-autodiff': { type: 'boolean', default: false },
   },
 });
 const threads = Number(values.threads);
@@ -60,6 +63,21 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
+/** Times two jobs alternately (A B, B A, ...), so that a change of load hits both; medians and ranges. */
+async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<Array<{ median: number; min: number; max: number }>> {
+  await a();
+  await b();
+  const times: number[][] = [[], []];
+  for (let i = 0; i < repeats; i++) {
+    for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const started = performance.now();
+      await (side === 0 ? a : b)();
+      (times[side] as number[]).push((performance.now() - started) / 1000);
+    }
+  }
+  return times.map((list) => ({ median: median(list), min: Math.min(...list), max: Math.max(...list) }));
+}
+
 async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise<number> {
   const context = await model.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
   const sequence = context.getSequence();
@@ -84,6 +102,7 @@ for (const name of values.models.split(',')) {
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
   const trainer = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false });
   const recomputing = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: true });
+  const autodiff = values['vs-autodiff'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, backward: 'autodiff' }) : undefined;
   try {
     const vocab = trainer.info().model.vocabularySize;
     for (const length of lengths) {
@@ -100,6 +119,12 @@ for (const name of values.models.split(',')) {
       const grpo = await timed(() => trainer.step({ samples: [sample], objective: 'grpo', klBeta: 0.04, learningRate: 1e-5 }));
       const forward = await timed(() => trainer.logprobs([sample]));
       const reference = await nodeLlamaCppForward(llamaModel, tokens);
+      if (autodiff !== undefined) {
+        const sft = (trainer: typeof autodiff) => () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
+        const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+        const range = (t: { median: number; min: number; max: number }): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}]`;
+        console.log(`  ${name} T=${length}: SFT step hand-written ${range(manualStep)}, autodiff ${range(autodiffStep)}, speed-up ${(autodiffStep.median / manualStep.median).toFixed(2)}x`);
+      }
       console.log([
         name.padEnd(11), String(length).padStart(5), `${sft.toFixed(3)} s`.padStart(10), (length / sft).toFixed(0).padStart(7),
         `${recomputed.toFixed(3)} s`.padStart(11), `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
@@ -109,6 +134,7 @@ for (const name of values.models.split(',')) {
   } finally {
     await trainer.dispose();
     await recomputing.dispose();
+    await autodiff?.dispose();
     await llamaModel.dispose();
   }
 }

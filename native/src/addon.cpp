@@ -25,6 +25,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                         InstanceMethod("saveState", &TrainerWrap::saveState), InstanceMethod("loadState", &TrainerWrap::loadState),
                         InstanceMethod("estimateMemory", &TrainerWrap::estimateMemory),
                         InstanceMethod("parameterNames", &TrainerWrap::parameterNames),
+                        InstanceMethod("graphNodes", &TrainerWrap::graphNodes),
                         InstanceMethod("getParameter", &TrainerWrap::getParameter), InstanceMethod("setParameter", &TrainerWrap::setParameter),
                         InstanceMethod("cancel", &TrainerWrap::cancel), InstanceMethod("dispose", &TrainerWrap::dispose)});
   }
@@ -168,6 +169,49 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("fits", e.fits);
     o.Set("recompute", e.recompute);
     return o;
+  }
+
+  // graphNodes(tokens, objective, klTerm, recompute): the nodes of a step's portable graphs (ops audit test)
+  Napi::Value graphNodes(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    if (busy_) throw makeError(env, "TRAINER_BUSY", "another trainer job is still running", "Await the previous call first.");
+    const int64_t tokens = info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 0;
+    if (tokens < 2) throw makeError(env, "BAD_OPTIONS", "graphNodes needs at least 2 tokens", "Pass tokens >= 2.");
+    const std::string objective = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "grpo";
+    std::vector<GraphNode> nodes = sync(env, [&] {
+      return t->graphNodes(tokens, objective == "sft" ? Objective::Sft : Objective::Grpo, info[2].ToBoolean(), info[3].ToBoolean());
+    });
+    auto shape = [&](const int64_t* ne) {
+      Napi::Array a = Napi::Array::New(env, 4);
+      for (uint32_t d = 0; d < 4; ++d) a.Set(d, (double)ne[d]);
+      return a;
+    };
+    Napi::Array result = Napi::Array::New(env, nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const GraphNode& n = nodes[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("op", n.op);
+      o.Set("type", n.type);
+      o.Set("ne", shape(n.ne));
+      Napi::Array params = Napi::Array::New(env, 16);
+      for (uint32_t k = 0; k < 16; ++k) params.Set(k, n.params[k]);
+      o.Set("params", params);
+      Napi::Array sources = Napi::Array::New(env, n.sources.size());
+      for (size_t s = 0; s < n.sources.size(); ++s) {
+        Napi::Object src = Napi::Object::New(env);
+        src.Set("type", n.sources[s].type);
+        src.Set("contiguous", n.sources[s].contiguous);
+        src.Set("contiguousRows", n.sources[s].contiguousRows);
+        src.Set("transposed", n.sources[s].transposed);
+        src.Set("weight", n.sources[s].weight);
+        src.Set("ne", shape(n.sources[s].ne));
+        sources.Set((uint32_t)s, src);
+      }
+      o.Set("sources", sources);
+      result.Set((uint32_t)i, o);
+    }
+    return result;
   }
 
   Napi::Value parameterNames(const Napi::CallbackInfo& info) {

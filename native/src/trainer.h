@@ -66,6 +66,20 @@ struct Progress {
   double seconds = 0; // since the step started
 };
 
+// One node of a training graph (graph-audit.cpp): what a backend's supports_op looks at.
+struct GraphNode {
+  struct Source {
+    std::string type;
+    bool contiguous = false, contiguousRows = false, transposed = false, weight = false;
+    int64_t ne[4] = {0, 0, 0, 0};
+  };
+  std::string op;    // ggml_op_desc: the op, or the unary / GLU op's name
+  std::string type;
+  int64_t ne[4] = {0, 0, 0, 0};
+  int32_t params[16] = {};
+  std::vector<Source> sources;
+};
+
 struct MemoryEstimate {
   size_t weightBytes = 0, loraBytes = 0, computeBytes = 0, totalBytes = 0, availableBytes = 0;
   int64_t tokens = 0;
@@ -90,6 +104,8 @@ class Trainer {
   std::vector<std::vector<float>> logprobs(const std::vector<Sample>& samples, bool adapter);
   StepResult step(std::vector<Sample>& samples, const StepOptions& options, const std::function<void(const Progress&)>& progress);
   MemoryEstimate estimate(int64_t tokens, Objective objective, bool klTerm);
+  // the nodes of a step's graphs as a GPU backend would get them (ops audit)
+  std::vector<GraphNode> graphNodes(int64_t tokens, Objective objective, bool klTerm, bool recompute);
 
   std::atomic<bool> cancelled{false};
 

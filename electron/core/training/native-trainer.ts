@@ -204,6 +204,17 @@ export interface RuntimeInfo {
   devices: string[];
 }
 
+/** A node of a training step's graph as a GPU backend receives it (what its supports_op looks at); see graphNodes. */
+export interface GraphNode {
+  /** ggml_op_desc: the op's name, or the unary / GLU op's name (SILU, EXP, SWIGLU, ...). */
+  op: string;
+  type: string;
+  ne: number[];
+  /** The op's parameters (int32 words, as ggml stores them). */
+  params: number[];
+  sources: Array<{ type: string; contiguous: boolean; contiguousRows: boolean; transposed: boolean; weight: boolean; ne: number[] }>;
+}
+
 /** The addon's trainer object as compiled from native/src/addon.cpp (wrapped by NativeTrainer). */
 export interface AddonTrainer {
   info(): TrainerInfo;
@@ -213,6 +224,7 @@ export interface AddonTrainer {
   saveState(path: string): Promise<void>;
   loadState(path: string): Promise<void>;
   estimateMemory(tokens: number, objective: string, klTerm: boolean): MemoryEstimate;
+  graphNodes(tokens: number, objective: string, klTerm: boolean, recompute: boolean): GraphNode[];
   parameterNames(): string[];
   getParameter(name: string, gradient: boolean): Float32Array;
   setParameter(name: string, values: Float32Array): void;
