@@ -92,6 +92,8 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   if (r.skipped) o.Set("skipReason", r.skipReason);
   o.Set("peakComputeBytes", (double)r.peakComputeBytes);
   o.Set("recomputed", r.recomputed);
+  o.Set("graphSplits", r.graphSplits);
+  o.Set("weightCopyBytes", (double)r.weightCopyBytes);
   return o;
 }
 

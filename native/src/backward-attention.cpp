@@ -52,7 +52,7 @@ float attentionScale(const Builder& b) { return 1.0f / std::sqrt((float)b.model.
 
 // softmax(scale * K_c^T Q_c + mask) of a block: [q1, q1 - q0, H]
 ggml_tensor* probabilities(const Builder& b, ggml_tensor* qc, ggml_tensor* kc, ggml_tensor* mask) {
-  ggml_tensor* scores = ggml_mul_mat(b.ctx, kc, qc);
+  ggml_tensor* scores = b.mm(kc, qc);
   return ggml_soft_max_ext(b.ctx, scores, mask, attentionScale(b), 0.0f);
 }
 
@@ -70,7 +70,7 @@ ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp
     ggml_tensor* kc = rows(b, kp, 0, k.q1);
     ggml_tensor* p = probabilities(b, qc, kc, in.chunkMasks[c]);
     ggml_tensor* vt = b.copy(ggml_transpose(ctx, ggml_view_3d(ctx, vp, vp->ne[0], k.q1, vp->ne[2], vp->nb[1], vp->nb[2], 0)));
-    ggml_tensor* o = ggml_mul_mat(ctx, vt, p);                                                     // [hd, C, H]
+    ggml_tensor* o = b.mm(vt, p);                                                     // [hd, C, H]
     ggml_tensor* part = ggml_reshape_2d(ctx, b.copy(ggml_permute(ctx, o, 0, 2, 1, 3)), hp.headDim * hp.nHead, k.q1 - k.q0);
     merged = merged == nullptr ? part : ggml_concat(ctx, merged, part, 1);
   }
@@ -95,9 +95,9 @@ AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, g
     ggml_tensor* vc = rows(b, vp, 0, k.q1);
     ggml_tensor* gOc = rows(b, gO, k.q0, k.q1);
     ggml_tensor* p = probabilities(b, qc, kc, in.chunkMasks[c]);                 // [K, C, H]
-    ggml_tensor* gP = ggml_mul_mat(ctx, vc, ggml_scale(ctx, gOc, scale));                  // scale * dP: [K, C, H]
+    ggml_tensor* gP = b.mm(vc, ggml_scale(ctx, gOc, scale));                  // scale * dP: [K, C, H]
     ggml_tensor* gS = ggml_mul(ctx, ggml_sub(ctx, gP, rows(b, d, k.q0, k.q1)), p);         // dS: [K, C, H]
-    ggml_tensor* gQc = ggml_mul_mat(ctx, b.copy(ggml_transpose(ctx, kc)), gS);             // [hd, C, H]
+    ggml_tensor* gQc = b.mm(b.copy(ggml_transpose(ctx, kc)), gS);             // [hd, C, H]
     ggml_tensor *gKc = nullptr, *gVc = nullptr;
     if (b.options.cpuOuterProducts) {
       // [K, hd, Hkv]: rows of K keys, accumulated over queries by OUT_PROD; transposed once after the last block
@@ -108,8 +108,8 @@ AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, g
         gVc = ggml_pad(ctx, gVc, (int)(T - k.q1), 0, 0, 0);
       }
     } else {
-      gKc = ggml_mul_mat(ctx, grouped(b, qc, hp.nHeadKv), grouped(b, gS, hp.nHeadKv));  // [hd, K, Hkv]
-      gVc = ggml_mul_mat(ctx, grouped(b, gOc, hp.nHeadKv), grouped(b, p, hp.nHeadKv));  // [hd, K, Hkv]
+      gKc = b.mm(grouped(b, qc, hp.nHeadKv), grouped(b, gS, hp.nHeadKv));  // [hd, K, Hkv]
+      gVc = b.mm(grouped(b, gOc, hp.nHeadKv), grouped(b, p, hp.nHeadKv));  // [hd, K, Hkv]
       if (k.q1 < T) {
         gKc = ggml_pad(ctx, gKc, 0, (int)(T - k.q1), 0, 0);
         gVc = ggml_pad(ctx, gVc, 0, (int)(T - k.q1), 0, 0);

@@ -28,21 +28,21 @@ ggml_tensor* linearBackward(const Builder& b, ggml_tensor* w, int64_t layer, int
                             GradientList& grads) {
   ggml_context* ctx = b.ctx;
   ggml_tensor* wt = b.options.transposed != nullptr && b.iota == nullptr ? b.options.transposed->of(w) : transposed(b, b.weight(w));
-  ggml_tensor* gx = ggml_mul_mat(ctx, wt, gy);
+  ggml_tensor* gx = b.mm(wt, gy);
   if (r.z == nullptr) return gx;
   const LoraPair& pair = b.lora->pair(layer, target);
   const float scale = b.lora->scale();
-  ggml_tensor* gz = ggml_scale(ctx, ggml_mul_mat(ctx, transposed(b, pair.b), gy), scale);                     // [r, T]
+  ggml_tensor* gz = ggml_scale(ctx, b.mm(transposed(b, pair.b), gy), scale);                     // [r, T]
   if (b.options.cpuOuterProducts) {
     grads.emplace_back(pair.b, ggml_scale(ctx, transposed(b, ggml_out_prod(ctx, gy, r.z)), scale));  // [n_out, r] -> [r, n_out]
     grads.emplace_back(pair.a, ggml_out_prod(ctx, r.x, gz));                                         // [n_in, r]
-    return ggml_add(ctx, gx, ggml_mul_mat(ctx, transposed(b, pair.a), gz));
+    return ggml_add(ctx, gx, b.mm(transposed(b, pair.a), gz));
   }
-  grads.emplace_back(pair.b, ggml_scale(ctx, ggml_mul_mat(ctx, transposed(b, r.z), transposed(b, gy)), scale));  // [r, n_out]
+  grads.emplace_back(pair.b, ggml_scale(ctx, b.mm(transposed(b, r.z), transposed(b, gy)), scale));  // [r, n_out]
   // dA^T = (B^T dy) x^T as [r, n_in], then transposed: the product has n_in columns, never a narrow one (on CUDA a
   // matmul with <= 16 columns takes the TF32 tensor-core kernel)
-  grads.emplace_back(pair.a, transposed(b, ggml_mul_mat(ctx, transposed(b, gz), transposed(b, r.x))));           // [n_in, r]
-  return ggml_add(ctx, gx, ggml_mul_mat(ctx, transposed(b, pair.a), gz));
+  grads.emplace_back(pair.a, transposed(b, b.mm(transposed(b, gz), transposed(b, r.x))));           // [n_in, r]
+  return ggml_add(ctx, gx, b.mm(transposed(b, pair.a), gz));
 }
 
 ggml_tensor* manualLayer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T, const GraphInputs& in, LayerRecord* record) {
@@ -117,7 +117,7 @@ ggml_tensor* manualHeadBackward(const Builder& b, const HeadRecord& r, ggml_tens
   gLogits = ggml_reshape_2d(ctx, ggml_set_rows(ctx, ggml_reshape_2d(ctx, gLogits, 1, V * n), atTargets, in.flatTargets), V, n);
   ggml_tensor* wt = b.options.transposed != nullptr && b.iota == nullptr ? b.options.transposed->of(b.model.output)
                                                                         : transposed(b, b.weight(b.model.output));
-  ggml_tensor* gSelected = ggml_mul_mat(ctx, wt, gLogits);                                       // [d, n]
+  ggml_tensor* gSelected = b.mm(wt, gLogits);                                       // [d, n]
   ggml_tensor* gHidden = ggml_set_rows(ctx, ggml_scale(ctx, r.x, 0.0f), gSelected, in.rows);    // [d, T]: rows are distinct
   return rmsNormBackward(ctx, r.x, r.xn, ggml_mul(ctx, gHidden, b.model.outputNorm), hp.normEps);
 }

@@ -20,6 +20,19 @@ struct Builder {
 
   ggml_tensor* copy(ggml_tensor* t) const { return ggml_cont(ctx, t); }
 
+  // MUL_MAT for the hand-written path's graphs. F32 precision is requested (CUDA's cuBLAS path would otherwise compute
+  // F16 weights in F16), and on GPUs (options.padNarrow) a product with at most 16 columns and a float src0 gets 17:
+  // CUDA sends 9-16 columns to its tensor-core kernel, which rounds F32 to TF32 (~1e-3), and ignores the precision.
+  ggml_tensor* mm(ggml_tensor* a, ggml_tensor* b) const {
+    const int64_t n = b->ne[1];
+    const bool narrow = options.padNarrow && n <= 16 && !ggml_is_quantized(a->type);
+    ggml_tensor* y = ggml_mul_mat(ctx, a, narrow ? ggml_pad(ctx, b, 0, (int)(17 - n), 0, 0) : b);
+    ggml_mul_mat_set_prec(y, GGML_PREC_F32);
+    if (!narrow) return y;
+    ggml_tensor* view = ggml_view_4d(ctx, y, y->ne[0], n, y->ne[2], y->ne[3], y->nb[1], y->nb[2], y->nb[3], 0);
+    return ggml_is_contiguous(view) ? view : ggml_cont(ctx, view);
+  }
+
   ggml_tensor* weight(ggml_tensor* w) const {
     if (iota == nullptr || w->type == GGML_TYPE_F32) return w;
     // GET_ROWS over all rows yields an F32 copy whose backward is plain F32 OUT_PROD (CUDA/Vulkan need that)
@@ -28,13 +41,13 @@ struct Builder {
 
   // z (optional) receives A x, the LoRA's rank-sized intermediate that the hand-written backward needs
   ggml_tensor* linear(ggml_tensor* w, ggml_tensor* bias, ggml_tensor* x, int64_t layer, int target, ggml_tensor** z = nullptr) const {
-    ggml_tensor* y = ggml_mul_mat(ctx, weight(w), x);
+    ggml_tensor* y = options.manual ? mm(weight(w), x) : ggml_mul_mat(ctx, weight(w), x);
     if (lora != nullptr && options.adapter && target >= 0) {
       const LoraPair& pair = lora->pair(layer, target);
       if (pair.a != nullptr) {
-        ggml_tensor* ax = ggml_mul_mat(ctx, pair.a, x);
+        ggml_tensor* ax = options.manual ? mm(pair.a, x) : ggml_mul_mat(ctx, pair.a, x);
         if (z != nullptr) *z = ax;
-        ggml_tensor* ab = ggml_mul_mat(ctx, pair.b, ax);
+        ggml_tensor* ab = options.manual ? mm(pair.b, ax) : ggml_mul_mat(ctx, pair.b, ax);
         y = ggml_add(ctx, y, ggml_scale(ctx, ab, lora->scale()));
       }
     }

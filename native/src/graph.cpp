@@ -66,7 +66,7 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
   ggml_tensor* xn = ggml_rms_norm(ctx, x, hp.normEps);
   x = ggml_mul(ctx, xn, b.model.outputNorm);
   ggml_tensor* selected = ggml_get_rows(ctx, x, in.rows);                      // [d, n]
-  ggml_tensor* logits = ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
+  ggml_tensor* logits = b.options.manual ? b.mm(b.weight(b.model.output), selected) : ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
   ggml_tensor* mean = ggml_scale(ctx, ggml_sum_rows(ctx, logits), -1.0f / (float)hp.nVocab);
   ggml_tensor* centered = ggml_add(ctx, logits, mean);
   // A further shift without gradient (built from STEP, whose gradient ggml ignores): 60 x the number of thresholds
@@ -213,6 +213,7 @@ ManualGraph buildManualHead(ggml_context* ctx, const Model& model, Objective obj
 ggml_tensor* buildManualBackward(ggml_context* ctx, ggml_cgraph* gf, const Model& model, const Lora* lora, const GraphOptions& options,
                                  const ManualGraph& g, ggml_tensor* gLogp, const GraphInputs& in, GradientList& grads) {
   Builder b{ctx, model, lora, options, in.iota, gf};
+  if (options.lossScale != 1.0f) gLogp = ggml_scale(ctx, gLogp, options.lossScale);  // undone on the LoRA gradients
   ggml_tensor* gx = manualHeadBackward(b, g.head, gLogp, in);
   for (auto r = g.layers.rbegin(); r != g.layers.rend(); ++r) gx = manualLayerBackward(b, *r, gx, in, grads);
   return gx;

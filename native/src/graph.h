@@ -53,6 +53,8 @@ struct GraphOptions {
   // OUT_PROD with long rows instead of MUL_MAT on transposed copies, which the CPU makes element by element (slow)
   bool cpuOuterProducts = false;
   int64_t attentionChunk = 256;  // hand-written path: query rows per attention block (backward.h)
+  bool padNarrow = false;        // GPU graphs: no float MUL_MAT with <= 16 columns (see Builder::mm)
+  float lossScale = 1.0f;        // hand-written path: dLoss/dlogp is multiplied by it (backends that round to half)
   const TransposedWeights* transposed = nullptr;  // W^T of the frozen matrices (hand-written backward, not dequantising)
 };
 

@@ -28,6 +28,8 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
+  o.padNarrow = !backend_.isCpu || portableGraph();
+  o.lossScale = lossScale_;
   return o;
 }
 
@@ -111,12 +113,41 @@ void Trainer::compute(ggml_cgraph* gf, int64_t T, const std::function<void()>& f
     computeBytes += ggml_backend_sched_get_buffer_size(sched_, ggml_backend_sched_get_backend(sched_, i));
   }
   peakCompute_ = std::max(peakCompute_, computeBytes);
+  checkFallback(gf);
   fill();
   if (profile_) profile_->start();
   const ggml_status status = ggml_backend_sched_graph_compute(sched_, gf);
   checkCancelled();
   if (status != GGML_STATUS_SUCCESS) {
     throw TrainerError("COMPUTE_FAILED", "the backend failed to compute the graph (status " + std::to_string((int)status) + ")");
+  }
+}
+
+// On a GPU, an op the device lacks runs on the CPU and the scheduler copies its inputs there, frozen weights included,
+// on every step. Counted per step (StepMetrics.graphSplits, weightCopyBytes) and refused unless allowCpuFallback.
+void Trainer::checkFallback(ggml_cgraph* gf) {
+  graphSplits_ = std::max(graphSplits_, ggml_backend_sched_get_n_splits(sched_));
+  if (backend_.isCpu) return;
+  size_t copied = 0;
+  std::string where;
+  for (int i = 0; i < ggml_graph_n_nodes(gf); ++i) {
+    ggml_tensor* node = ggml_graph_node(gf, i);
+    if (ggml_backend_sched_get_tensor_backend(sched_, node) != cpu_) continue;
+    for (int s = 0; s < GGML_MAX_SRC && node->src[s] != nullptr; ++s) {
+      ggml_tensor* src = node->src[s]->view_src != nullptr ? node->src[s]->view_src : node->src[s];
+      if (src->buffer == nullptr || ggml_backend_buffer_is_host(src->buffer) ||
+          ggml_backend_buffer_get_usage(src->buffer) != GGML_BACKEND_BUFFER_USAGE_WEIGHTS) {
+        continue;
+      }
+      copied += ggml_nbytes(src);
+      if (where.empty()) where = std::string(ggml_op_desc(node)) + " on " + src->name;
+    }
+  }
+  weightCopyBytes_ += copied;
+  if (copied > 0 && !options_.allowCpuFallback) {
+    throw TrainerError("CPU_FALLBACK", "the " + backendName() + " backend cannot run part of the training graph (" + where + "): " + gib((double)copied) +
+                                           " of weights would be copied to the CPU every step",
+                       "Pass allowCpuFallback: true to train anyway (slowly), or use backward: 'manual' and a supported weight type.");
   }
 }
 
@@ -185,7 +216,7 @@ void Trainer::accumulateGradients(const GradientList& gradients) {
       if (param != p.tensor) continue;
       buffer.resize(p.grad.size());
       ggml_backend_tensor_get(grad, buffer.data(), 0, buffer.size() * sizeof(float));
-      for (size_t i = 0; i < buffer.size(); ++i) p.grad[i] += buffer[i];
+      for (size_t i = 0; i < buffer.size(); ++i) p.grad[i] += buffer[i] / lossScale_;
     }
   }
 }

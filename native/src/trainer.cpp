@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <sys/stat.h>
 
 #include "common.h"
@@ -65,6 +66,9 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     for (const LayerWeights& l : model_->layers) quantized = quantized || l.wq->type != GGML_TYPE_F32 || l.ffnDown->type != GGML_TYPE_F32;
     quantized = quantized || model_->output->type != GGML_TYPE_F32;
     headChunk_ = std::max<int64_t>(1, options.headChunkTokens);
+    const char* scale = std::getenv("INFLOW_TRAINER_LOSS_SCALE");
+    lossScale_ = scale != nullptr ? (float)std::atof(scale) : backendName().find("Metal") != std::string::npos ? 1024.0f : 1.0f;
+    if (!(lossScale_ > 0.0f)) throw TrainerError("BAD_OPTIONS", "INFLOW_TRAINER_LOSS_SCALE must be a positive number");
     checkBackendSupport();
     // the hand-written backward never needs dequantised weights (only MUL_MAT touches them); autodiff's OUT_PROD does
     const bool autoDequantize = options.autodiff && !backend_.isCpu && quantized;

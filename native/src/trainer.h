@@ -33,6 +33,7 @@ struct TrainerOptions {
   int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
   int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
   bool autodiff = false;           // true: ggml's autodiff for the whole backward (the reference for the hand-written one)
+  bool allowCpuFallback = false;   // GPU: train even when ops with weight inputs would run on the CPU (see checkFallback)
 };
 
 struct Sample {
@@ -57,6 +58,8 @@ struct StepResult {
   std::string skipReason;
   size_t peakComputeBytes = 0;
   bool recomputed = false;
+  int graphSplits = 0;          // most backend splits of a graph of the step (1: the whole graph on one device)
+  size_t weightCopyBytes = 0;   // frozen-weight bytes the scheduler copied to the CPU during the step (GPU fallback)
 };
 
 struct Progress {
@@ -136,6 +139,7 @@ class Trainer {
                           ggml_tensor** gradIn);
   size_t graphSize(int64_t tokens) const;
   void compute(ggml_cgraph* gf, int64_t tokens, const std::function<void()>& fill);
+  void checkFallback(ggml_cgraph* gf);
   void fillLayerInputs(const GraphInputs& in, const PackedBatch& batch);
   void fillHeadInputs(const GraphInputs& in, const PackedBatch& batch, int64_t first, int64_t count, const std::vector<Sample>* samples,
                       const StepOptions* step, double tokenScale);
@@ -164,8 +168,13 @@ class Trainer {
   bool selfRatio_ = false;  // the current step's GRPO old policy is the current adapter (see GraphOptions)
   int64_t headChunk_ = 256;
   size_t graphCapacity_ = 0;  // nodes the schedulers can hold
+  // hand-written backward: dLoss/dlogp is scaled by this and the LoRA gradients divided by it. 1024 on Metal, whose
+  // matmuls round F32 operands to half (small gradients would underflow), else 1; INFLOW_TRAINER_LOSS_SCALE overrides
+  float lossScale_ = 1.0f;
   std::unique_ptr<OpProfile> profile_;  // INFLOW_TRAINER_PROFILE=1
   size_t peakCompute_ = 0;
+  int graphSplits_ = 0;
+  size_t weightCopyBytes_ = 0;
 };
 
 }  // namespace inflow

@@ -90,6 +90,11 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
    * every GPU backend runs whole; 'autodiff': ggml's automatic differentiation (the reference it is tested against).
    */
   backward?: 'manual' | 'autodiff';
+  /**
+   * On a GPU, train even when part of the graph would run on the CPU with frozen weights copied there every step
+   * (refused with CPU_FALLBACK otherwise; StepMetrics.weightCopyBytes says how much was copied).
+   */
+  allowCpuFallback?: boolean;
 }
 
 export type TokenList = readonly number[] | Int32Array;
@@ -144,6 +149,10 @@ export interface StepMetrics {
   peakComputeBytes: number;
   /** Whether this step used per-layer recomputation. */
   recomputed: boolean;
+  /** Most backend splits of one of the step's graphs: 1 when the whole graph ran on one device. */
+  graphSplits: number;
+  /** Frozen-weight bytes copied to the CPU during the step because the device lacked an op (0 on the CPU backend). */
+  weightCopyBytes: number;
 }
 
 /** Reported before each pass over a micro-batch and before the optimizer update. */
@@ -364,6 +373,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,
     backward: options.backward ?? 'manual',
+    allowCpuFallback: options.allowCpuFallback ?? false,
   };
 }
 

@@ -48,9 +48,11 @@ async function stepNodes(module: NativeTrainerModule, options: TestModelOptions,
   const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, backward });
   try {
     const nodes: GraphNode[] = [];
-    // 300 tokens: two attention blocks of the full graph, three of recomputation's
-    for (const recompute of [false, true]) {
-      for (const objective of ['grpo', 'sft'] as const) nodes.push(...await trainer.graphNodes({ tokens: 300, objective, klBeta: 0.1, recompute }));
+    // 300 tokens: two attention blocks of the full graph, three of recomputation's; 12: products with <= 16 columns
+    for (const tokens of [300, 12]) {
+      for (const recompute of [false, true]) {
+        for (const objective of ['grpo', 'sft'] as const) nodes.push(...await trainer.graphNodes({ tokens, objective, klBeta: 0.1, recompute }));
+      }
     }
     return nodes;
   } finally {
