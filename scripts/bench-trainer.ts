@@ -119,6 +119,20 @@ for (const name of values.models.split(',')) {
       const grpo = await timed(() => trainer.step({ samples: [sample], objective: 'grpo', klBeta: 0.04, learningRate: 1e-5 }));
       const forward = await timed(() => trainer.logprobs([sample]));
       const reference = await nodeLlamaCppForward(llamaModel, tokens);
+      {
+        // the ratio that matters, taken alternately (SFT step, node-llama-cpp forward, ...) so that load hits both
+        const context = await llamaModel.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
+        const sequence = context.getSequence();
+        try {
+          const [step, nlc] = await timedPair(() => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 }), async () => {
+            await sequence.clearHistory();
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+          }) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+          console.log(`  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x`);
+        } finally {
+          await context.dispose();
+        }
+      }
       if (autodiff !== undefined) {
         const sft = (trainer: typeof autodiff) => () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
         const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];

@@ -123,34 +123,6 @@ void Trainer::compute(ggml_cgraph* gf, int64_t T, const std::function<void()>& f
   }
 }
 
-// On a GPU, an op the device lacks runs on the CPU and the scheduler copies its inputs there, frozen weights included,
-// on every step. Counted per step (StepMetrics.graphSplits, weightCopyBytes) and refused unless allowCpuFallback.
-void Trainer::checkFallback(ggml_cgraph* gf) {
-  graphSplits_ = std::max(graphSplits_, ggml_backend_sched_get_n_splits(sched_));
-  if (backend_.isCpu) return;
-  size_t copied = 0;
-  std::string where;
-  for (int i = 0; i < ggml_graph_n_nodes(gf); ++i) {
-    ggml_tensor* node = ggml_graph_node(gf, i);
-    if (ggml_backend_sched_get_tensor_backend(sched_, node) != cpu_) continue;
-    for (int s = 0; s < GGML_MAX_SRC && node->src[s] != nullptr; ++s) {
-      ggml_tensor* src = node->src[s]->view_src != nullptr ? node->src[s]->view_src : node->src[s];
-      if (src->buffer == nullptr || ggml_backend_buffer_is_host(src->buffer) ||
-          ggml_backend_buffer_get_usage(src->buffer) != GGML_BACKEND_BUFFER_USAGE_WEIGHTS) {
-        continue;
-      }
-      copied += ggml_nbytes(src);
-      if (where.empty()) where = std::string(ggml_op_desc(node)) + " on " + src->name;
-    }
-  }
-  weightCopyBytes_ += copied;
-  if (copied > 0 && !options_.allowCpuFallback) {
-    throw TrainerError("CPU_FALLBACK", "the " + backendName() + " backend cannot run part of the training graph (" + where + "): " + gib((double)copied) +
-                                           " of weights would be copied to the CPU every step",
-                       "Pass allowCpuFallback: true to train anyway (slowly), or use backward: 'manual' and a supported weight type.");
-  }
-}
-
 void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
   const int64_t T = batch.nTokens();
   setInput(in.tokens, batch.tokens);
