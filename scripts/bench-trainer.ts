@@ -8,7 +8,9 @@
  * ratio SFT step / node-llama-cpp forward, the peak compute buffers (full graph / recomputation) and the peak RSS.
  *
  * Options: --threads N (default 1; more threads than free cores is catastrophic with ggml's spinning threadpool),
- * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny.
+ * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny,
+ * --vs-autodiff (adds the SFT step of ggml's autodiff backward, timed alternately with the hand-written one's, and the
+ * spread [min-max] of both).
  * --vs-torch: the comparison with the PyTorch reference instead (scripts/bench-trainer-torch.ts; --threads may be a
  * list, default 1,2; --models default tiny,small).
  */
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     models: { type: 'string' },
     'vs-torch': { type: 'boolean', default: false },
     gpu: { type: 'boolean', default: false },
+    'vs-autodiff': { type: 'boolean', default: false },
   },
 });
 if (values['vs-torch']) {
@@ -72,6 +75,21 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
+/** Times two jobs alternately (A B, B A, ...), so that a change of load hits both; medians and ranges. */
+async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<Array<{ median: number; min: number; max: number }>> {
+  await a();
+  await b();
+  const times: number[][] = [[], []];
+  for (let i = 0; i < repeats; i++) {
+    for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const started = performance.now();
+      await (side === 0 ? a : b)();
+      (times[side] as number[]).push((performance.now() - started) / 1000);
+    }
+  }
+  return times.map((list) => ({ median: median(list), min: Math.min(...list), max: Math.max(...list) }));
+}
+
 async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise<number> {
   const context = await model.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
   const sequence = context.getSequence();
@@ -97,6 +115,7 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
   const trainer = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false });
   const recomputing = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: true });
+  const autodiff = values['vs-autodiff'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, backward: 'autodiff' }) : undefined;
   try {
     const vocab = trainer.info().model.vocabularySize;
     for (const length of lengths) {
@@ -113,6 +132,26 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
       const grpo = await timed(() => trainer.step({ samples: [sample], objective: 'grpo', klBeta: 0.04, learningRate: 1e-5 }));
       const forward = await timed(() => trainer.logprobs([sample]));
       const reference = await nodeLlamaCppForward(llamaModel, tokens);
+      {
+        // the ratio that matters, taken alternately (SFT step, node-llama-cpp forward, ...) so that load hits both
+        const context = await llamaModel.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
+        const sequence = context.getSequence();
+        try {
+          const [step, nlc] = await timedPair(() => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 }), async () => {
+            await sequence.clearHistory();
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+          }) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+          console.log(`  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x`);
+        } finally {
+          await context.dispose();
+        }
+      }
+      if (autodiff !== undefined) {
+        const sft = (trainer: typeof autodiff) => () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
+        const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+        const range = (t: { median: number; min: number; max: number }): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}]`;
+        console.log(`  ${name} T=${length}: SFT step hand-written ${range(manualStep)}, autodiff ${range(autodiffStep)}, speed-up ${(autodiffStep.median / manualStep.median).toFixed(2)}x`);
+      }
       console.log([
         name.padEnd(11), String(length).padStart(5), `${sft.toFixed(3)} s`.padStart(10), (length / sft).toFixed(0).padStart(7),
         `${recomputed.toFixed(3)} s`.padStart(11), `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
@@ -122,6 +161,7 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   } finally {
     await trainer.dispose();
     await recomputing.dispose();
+    await autodiff?.dispose();
     await llamaModel.dispose();
   }
 }

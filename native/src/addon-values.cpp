@@ -92,7 +92,42 @@ Napi::Object stepResult(Napi::Env env, const StepResult& r) {
   if (r.skipped) o.Set("skipReason", r.skipReason);
   o.Set("peakComputeBytes", (double)r.peakComputeBytes);
   o.Set("recomputed", r.recomputed);
+  o.Set("graphSplits", r.graphSplits);
+  o.Set("weightCopyBytes", (double)r.weightCopyBytes);
   return o;
+}
+
+Napi::Array graphNodesValue(Napi::Env env, const std::vector<GraphNode>& nodes) {
+  auto shape = [&](const int64_t* ne) {
+    Napi::Array a = Napi::Array::New(env, 4);
+    for (uint32_t d = 0; d < 4; ++d) a.Set(d, (double)ne[d]);
+    return a;
+  };
+  Napi::Array result = Napi::Array::New(env, nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const GraphNode& n = nodes[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("op", n.op);
+    o.Set("type", n.type);
+    o.Set("ne", shape(n.ne));
+    Napi::Array params = Napi::Array::New(env, 16);
+    for (uint32_t k = 0; k < 16; ++k) params.Set(k, n.params[k]);
+    o.Set("params", params);
+    Napi::Array sources = Napi::Array::New(env, n.sources.size());
+    for (size_t s = 0; s < n.sources.size(); ++s) {
+      Napi::Object src = Napi::Object::New(env);
+      src.Set("type", n.sources[s].type);
+      src.Set("contiguous", n.sources[s].contiguous);
+      src.Set("contiguousRows", n.sources[s].contiguousRows);
+      src.Set("transposed", n.sources[s].transposed);
+      src.Set("weight", n.sources[s].weight);
+      src.Set("ne", shape(n.sources[s].ne));
+      sources.Set((uint32_t)s, src);
+    }
+    o.Set("sources", sources);
+    result.Set((uint32_t)i, o);
+  }
+  return result;
 }
 
 }  // namespace inflow

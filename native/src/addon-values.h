@@ -17,5 +17,6 @@ double numberOption(const Napi::Object& o, const char* key, double fallback);
 std::vector<Sample> readSamples(Napi::Env env, Napi::Value value);
 Napi::Object hyperParams(Napi::Env env, const HyperParams& hp);
 Napi::Object stepResult(Napi::Env env, const StepResult& r);
+Napi::Array graphNodesValue(Napi::Env env, const std::vector<GraphNode>& nodes);
 
 }  // namespace inflow

@@ -25,6 +25,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                         InstanceMethod("saveState", &TrainerWrap::saveState), InstanceMethod("loadState", &TrainerWrap::loadState),
                         InstanceMethod("estimateMemory", &TrainerWrap::estimateMemory),
                         InstanceMethod("parameterNames", &TrainerWrap::parameterNames),
+                        InstanceMethod("graphNodes", &TrainerWrap::graphNodes),
                         InstanceMethod("getParameter", &TrainerWrap::getParameter), InstanceMethod("setParameter", &TrainerWrap::setParameter),
                         InstanceMethod("cancel", &TrainerWrap::cancel), InstanceMethod("dispose", &TrainerWrap::dispose)});
   }
@@ -65,7 +66,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("model", hyperParams(env, t->hp()));
     o.Set("backend", t->backendName());
     o.Set("weightTypes", t->model().weightTypes());
-    o.Set("weightBytes", (double)t->model().weightBytes());
+    o.Set("weightBytes", (double)t->weightBytes());
+    o.Set("backward", t->autodiff() ? "autodiff" : "manual");
     o.Set("dequantizeInGraph", t->dequantizing());
     Napi::Object lora = Napi::Object::New(env);
     lora.Set("rank", t->lora().config().rank);
@@ -167,6 +169,20 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("fits", e.fits);
     o.Set("recompute", e.recompute);
     return o;
+  }
+
+  // graphNodes(tokens, objective, klTerm, recompute): the nodes of a step's portable graphs (ops audit test)
+  Napi::Value graphNodes(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    if (busy_) throw makeError(env, "TRAINER_BUSY", "another trainer job is still running", "Await the previous call first.");
+    const int64_t tokens = info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 0;
+    if (tokens < 2) throw makeError(env, "BAD_OPTIONS", "graphNodes needs at least 2 tokens", "Pass tokens >= 2.");
+    const std::string objective = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "grpo";
+    std::vector<GraphNode> nodes = sync(env, [&] {
+      return t->graphNodes(tokens, objective == "sft" ? Objective::Sft : Objective::Grpo, info[2].ToBoolean(), info[3].ToBoolean());
+    });
+    return graphNodesValue(env, nodes);
   }
 
   Napi::Value parameterNames(const Napi::CallbackInfo& info) {
@@ -277,6 +293,10 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.dequantize = (int)numberOption(o, "dequantize", -1);
   options.recompute = (int)numberOption(o, "recompute", -1);
   options.headChunkTokens = (int64_t)numberOption(o, "headChunkTokens", 256);
+  const std::string backward = stringOption(o, "backward", "manual");
+  if (backward != "manual" && backward != "autodiff") return rejected(env, "BAD_OPTIONS", "backward must be 'manual' or 'autodiff'");
+  options.autodiff = backward == "autodiff";
+  options.allowCpuFallback = o.Get("allowCpuFallback").ToBoolean();
   options.lora.rank = (int)numberOption(o, "rank", 8);
   options.lora.alpha = (float)numberOption(o, "alpha", 16);
   options.lora.seed = (uint64_t)numberOption(o, "seed", 42);

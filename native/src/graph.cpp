@@ -3,74 +3,14 @@
 // stay exact instead of underflowing as log(softmax) would.
 #include "graph.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "backward.h"
+#include "graph-builder.h"
 
 namespace inflow {
 namespace {
-
-struct Builder {
-  ggml_context* ctx;
-  const Model& model;
-  const Lora* lora;
-  const GraphOptions& options;
-  ggml_tensor* iota;
-
-  ggml_tensor* weight(ggml_tensor* w) const {
-    if (iota == nullptr || w->type == GGML_TYPE_F32) return w;
-    // GET_ROWS over all rows yields an F32 copy whose backward is plain F32 OUT_PROD (CUDA/Vulkan need that)
-    return ggml_get_rows(ctx, w, ggml_view_1d(ctx, iota, w->ne[1], 0));
-  }
-
-  ggml_tensor* linear(ggml_tensor* w, ggml_tensor* bias, ggml_tensor* x, int64_t layer, int target) const {
-    ggml_tensor* y = ggml_mul_mat(ctx, weight(w), x);
-    if (lora != nullptr && options.adapter && target >= 0) {
-      const LoraPair& pair = lora->pair(layer, target);
-      if (pair.a != nullptr) {
-        ggml_tensor* ab = ggml_mul_mat(ctx, pair.b, ggml_mul_mat(ctx, pair.a, x));
-        y = ggml_add(ctx, y, ggml_scale(ctx, ab, lora->scale()));
-      }
-    }
-    if (bias != nullptr) y = ggml_add(ctx, y, bias);
-    return y;
-  }
-
-  ggml_tensor* norm(ggml_tensor* x, ggml_tensor* w) const {
-    return ggml_mul(ctx, ggml_rms_norm(ctx, x, model.hp().normEps), w);
-  }
-
-  ggml_tensor* rope(ggml_tensor* x, ggml_tensor* positions) const {
-    const HyperParams& hp = model.hp();
-    return ggml_rope_ext(ctx, x, positions, model.ropeFreqs, (int)hp.nRot, hp.ropeMode, (int)hp.ropeCtxOrig, hp.ropeFreqBase,
-                         hp.ropeFreqScale, 0.0f, hp.ropeAttnFactor, 32.0f, 1.0f);
-  }
-
-  ggml_tensor* attention(ggml_tensor* x, int64_t il, int64_t T, const GraphInputs& in) const {
-    const HyperParams& hp = model.hp();
-    const LayerWeights& l = model.layers[il];
-    ggml_tensor* q = ggml_reshape_3d(ctx, linear(l.wq, l.bq, x, il, TARGET_Q), hp.headDim, hp.nHead, T);
-    ggml_tensor* k = ggml_reshape_3d(ctx, linear(l.wk, l.bk, x, il, TARGET_K), hp.headDim, hp.nHeadKv, T);
-    ggml_tensor* v = ggml_reshape_3d(ctx, linear(l.wv, l.bv, x, il, TARGET_V), hp.headDim, hp.nHeadKv, T);
-    if (l.qNorm != nullptr) q = norm(q, l.qNorm);
-    if (l.kNorm != nullptr) k = norm(k, l.kNorm);
-    // contiguous copies let ggml's CPU backend use its blocked GEMM (tinyBLAS) instead of one short dot per entry
-    q = ggml_cont(ctx, ggml_permute(ctx, rope(q, in.positions), 0, 2, 1, 3));  // [hd, T, nHead]
-    k = ggml_cont(ctx, ggml_permute(ctx, rope(k, in.positions), 0, 2, 1, 3));  // [hd, T, nKv]
-    ggml_tensor* kq = ggml_mul_mat(ctx, k, q);                 // [T_k, T_q, nHead], GQA by broadcast
-    kq = ggml_soft_max_ext(ctx, kq, in.mask, 1.0f / std::sqrt((float)hp.headDim), 0.0f);
-    if (options.backward) ggml_set_output(kq);  // never overwritten in place by SOFT_MAX_BACK (CPU bug)
-    ggml_tensor* vt = ggml_cont(ctx, ggml_transpose(ctx, ggml_permute(ctx, v, 0, 2, 1, 3)));  // [T, hd, nKv]
-    ggml_tensor* kqv = ggml_mul_mat(ctx, vt, kq);                                             // [hd, T, nHead]
-    ggml_tensor* merged = ggml_reshape_2d(ctx, ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3)), hp.headDim * hp.nHead, T);
-    return linear(l.wo, l.bo, merged, il, TARGET_O);
-  }
-
-  ggml_tensor* feedForward(ggml_tensor* x, int64_t il) const {
-    const LayerWeights& l = model.layers[il];
-    ggml_tensor* gate = linear(l.ffnGate, nullptr, x, il, TARGET_GATE);
-    ggml_tensor* up = linear(l.ffnUp, nullptr, x, il, TARGET_UP);
-    return linear(l.ffnDown, nullptr, ggml_swiglu_split(ctx, gate, up), il, TARGET_DOWN);
-  }
-};
 
 ggml_tensor* input(ggml_context* ctx, ggml_type type, int64_t n0, int64_t n1, const char* name) {
   ggml_tensor* t = n1 > 0 ? ggml_new_tensor_2d(ctx, type, n0, n1) : ggml_new_tensor_1d(ctx, type, n0);
@@ -88,7 +28,9 @@ int64_t iotaLength(const Model& model) {
   return n;
 }
 
-size_t graphSize(const Model& model) { return 2048 + (size_t)model.hp().nLayer * 512; }
+size_t graphSize(const Model& model, int64_t T) {
+  return 2048 + (size_t)model.hp().nLayer * (640 + 96 * (size_t)attentionChunks(T, kAttentionChunkLean));
+}
 
 namespace {
 
@@ -96,10 +38,19 @@ namespace {
 void layerInputs(ggml_context* ctx, const Model& model, const GraphOptions& options, int64_t T, GraphInputs& in) {
   if (options.dequantize) in.iota = input(ctx, GGML_TYPE_I32, iotaLength(model), 0, "iota");
   in.positions = input(ctx, GGML_TYPE_I32, T, 0, "positions");
-  in.mask = input(ctx, GGML_TYPE_F32, T, T, "mask");
+  if (!options.manual) {
+    in.mask = input(ctx, GGML_TYPE_F32, T, T, "mask");
+    return;
+  }
+  const int64_t chunk = options.attentionChunk;
+  for (int64_t c = 0; c < attentionChunks(T, chunk); ++c) {
+    const int64_t keys = std::min(T, (c + 1) * chunk);
+    in.chunkMasks.push_back(input(ctx, GGML_TYPE_F32, keys, keys - c * chunk, "chunk_mask"));
+  }
 }
 
 ggml_tensor* layer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T, const GraphInputs& in) {
+  if (b.options.manual) return manualLayer(b, x, il, T, in, nullptr);
   const LayerWeights& l = b.model.layers[il];
   ggml_tensor* h = ggml_add(b.ctx, x, b.attention(b.norm(x, l.attnNorm), il, T, in));
   return ggml_add(b.ctx, h, b.feedForward(b.norm(h, l.ffnNorm), il));
@@ -114,14 +65,17 @@ ggml_tensor* clampNoGrad(ggml_context* ctx, ggml_tensor* x, float limit) {
   return ggml_add(ctx, ggml_mul(ctx, x, inside), ggml_scale(ctx, ggml_sub(ctx, above, below), limit));
 }
 
-GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t n, GraphInputs& in) {
+// `record` (hand-written backward): keeps what manualHeadBackward needs and adds the zero seed parameter to logp
+GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t n, GraphInputs& in, HeadRecord* record = nullptr) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
   in.rows = input(ctx, GGML_TYPE_I32, n, 0, "rows");
   in.flatTargets = input(ctx, GGML_TYPE_I32, n, 0, "flat_targets");
-  x = b.norm(x, b.model.outputNorm);
+  if (record != nullptr) record->x = x;
+  ggml_tensor* xn = ggml_rms_norm(ctx, x, hp.normEps);
+  x = ggml_mul(ctx, xn, b.model.outputNorm);
   ggml_tensor* selected = ggml_get_rows(ctx, x, in.rows);                      // [d, n]
-  ggml_tensor* logits = ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
+  ggml_tensor* logits = b.options.manual ? b.mm(b.weight(b.model.output), selected) : ggml_mul_mat(ctx, b.weight(b.model.output), selected);  // [V, n]
   ggml_tensor* mean = ggml_scale(ctx, ggml_sum_rows(ctx, logits), -1.0f / (float)hp.nVocab);
   ggml_tensor* centered = ggml_add(ctx, logits, mean);
   // A further shift without gradient (built from STEP, whose gradient ggml ignores): 60 x the number of thresholds
@@ -138,6 +92,13 @@ GraphOutputs head(const Builder& b, ggml_tensor* x, Objective objective, int64_t
   ggml_tensor* chosen = ggml_get_rows(ctx, ggml_reshape_2d(ctx, shifted, 1, hp.nVocab * n), in.flatTargets);  // [1, n]
   GraphOutputs out;
   out.logp = ggml_reshape_1d(ctx, ggml_sub(ctx, chosen, lse), n);
+  if (record != nullptr) {
+    *record = HeadRecord{record->x, xn, logits, nullptr, input(ctx, GGML_TYPE_F32, n, 0, "logp_seed")};
+    ggml_set_param(record->seed);
+    in.seed = record->seed;
+    out.logp = ggml_add(ctx, out.logp, record->seed);
+    record->logp = out.logp;
+  }
   ggml_set_name(out.logp, "logp");
   ggml_set_output(out.logp);
   if (objective == Objective::Logprob) return out;
@@ -239,6 +200,49 @@ GraphOutputs buildHeadGraph(ggml_context* ctx, const Model& model, Objective obj
   Builder b{ctx, model, nullptr, options, in.iota};
   in.x = boundary(ctx, model, T, "head_in");
   return head(b, in.x, objective, n, in);
+}
+
+ManualGraph buildManualGraph(ggml_context* ctx, const Model& model, const Lora* lora, Objective objective, const GraphOptions& options, int64_t T,
+                             int64_t n, GraphInputs& in) {
+  layerInputs(ctx, model, options, T, in);
+  Builder b{ctx, model, lora, options, in.iota};
+  in.tokens = input(ctx, GGML_TYPE_I32, T, 0, "tokens");
+  ManualGraph g;
+  g.layers.resize((size_t)model.hp().nLayer);
+  ggml_tensor* x = ggml_get_rows(ctx, model.tokenEmbd, in.tokens);
+  for (int64_t il = 0; il < model.hp().nLayer; ++il) x = manualLayer(b, x, il, T, in, &g.layers[(size_t)il]);
+  g.out = head(b, x, objective, n, in, &g.head);
+  return g;
+}
+
+ManualGraph buildManualHead(ggml_context* ctx, const Model& model, Objective objective, const GraphOptions& options, int64_t T, int64_t n,
+                            GraphInputs& in) {
+  if (options.dequantize) in.iota = input(ctx, GGML_TYPE_I32, iotaLength(model), 0, "iota");
+  Builder b{ctx, model, nullptr, options, in.iota};
+  in.x = input(ctx, GGML_TYPE_F32, model.hp().nEmbd, T, "head_in");
+  ManualGraph g;
+  g.out = head(b, in.x, objective, n, in, &g.head);
+  return g;
+}
+
+ggml_tensor* buildManualBackward(ggml_context* ctx, ggml_cgraph* gf, const Model& model, const Lora* lora, const GraphOptions& options,
+                                 const ManualGraph& g, ggml_tensor* gLogp, const GraphInputs& in, GradientList& grads) {
+  Builder b{ctx, model, lora, options, in.iota, gf};
+  if (options.lossScale != 1.0f) gLogp = ggml_scale(ctx, gLogp, options.lossScale);  // undone on the LoRA gradients
+  ggml_tensor* gx = manualHeadBackward(b, g.head, gLogp, in);
+  for (auto r = g.layers.rbegin(); r != g.layers.rend(); ++r) gx = manualLayerBackward(b, *r, gx, in, grads);
+  return gx;
+}
+
+ggml_tensor* buildManualLayerGraph(ggml_context* ctx, ggml_cgraph* gf, const Model& model, const Lora* lora, const GraphOptions& options, int64_t il,
+                                   int64_t T, GraphInputs& in, GradientList& grads) {
+  layerInputs(ctx, model, options, T, in);
+  Builder b{ctx, model, lora, options, in.iota, gf};
+  in.x = input(ctx, GGML_TYPE_F32, model.hp().nEmbd, T, "layer_in");
+  in.gradOut = input(ctx, GGML_TYPE_F32, model.hp().nEmbd, T, "grad_out");
+  LayerRecord record;
+  manualLayer(b, in.x, il, T, in, &record);
+  return manualLayerBackward(b, record, in.gradOut, in, grads);
 }
 
 }  // namespace inflow

@@ -10,6 +10,8 @@
 
 namespace inflow {
 
+class TransposedWeights;
+
 // One packed micro-batch: several samples laid end to end with positions restarting per sample and a
 // block-causal mask, plus the rows whose next token is a scored response token.
 struct PackedBatch {
@@ -30,6 +32,8 @@ struct GraphInputs {
   ggml_tensor *tokens = nullptr, *positions = nullptr, *mask = nullptr, *rows = nullptr, *flatTargets = nullptr;
   ggml_tensor *x = nullptr, *gradOut = nullptr;  // recomputation: a layer's (or the head's) input and its output gradient
   ggml_tensor *iota = nullptr;  // 0..max(n_out)-1, only when dequantising in the graph
+  std::vector<ggml_tensor*> chunkMasks;  // hand-written path: the mask of each attention block [keys, queries]
+  ggml_tensor* seed = nullptr;  // hand-written path: zeros added to logp, the parameter autodiff differentiates for
   ggml_tensor *old = nullptr, *ref = nullptr, *coefA = nullptr, *coefK = nullptr, *lo = nullptr, *hi = nullptr, *coefW = nullptr;
 };
 
@@ -44,6 +48,14 @@ struct GraphOptions {
   bool klTerm = false;          // GRPO: add beta * k3 KL to the reference
   bool backward = false;        // a backward pass follows (keep attention softmax outputs, see buildGraph)
   bool selfRatio = false;       // GRPO whose old policy is the current one: ratio = 1, gradient = A * grad(logp)
+  bool manual = false;          // the hand-written backward's graphs (chunked attention; see backward.h)
+  // the graph runs on the CPU backend: products over tokens (LoRA gradients) and over queries (attention dK, dV) are
+  // OUT_PROD with long rows instead of MUL_MAT on transposed copies, which the CPU makes element by element (slow)
+  bool cpuOuterProducts = false;
+  int64_t attentionChunk = 256;  // hand-written path: query rows per attention block (backward.h)
+  bool padNarrow = false;        // GPU graphs: no float MUL_MAT with <= 16 columns (see Builder::mm)
+  float lossScale = 1.0f;        // hand-written path: dLoss/dlogp is multiplied by it (backends that round to half)
+  const TransposedWeights* transposed = nullptr;  // W^T of the frozen matrices (hand-written backward, not dequantising)
 };
 
 // Builds the graph for one micro-batch. Softmax outputs that feed a backward pass are marked as outputs so that the
@@ -62,7 +74,8 @@ GraphOutputs buildLayerBackward(ggml_context* ctx, const Model& model, const Lor
 GraphOutputs buildHeadGraph(ggml_context* ctx, const Model& model, Objective objective, const GraphOptions& options, int64_t nTokens,
                             int64_t nTargets, GraphInputs& inputs);
 
-size_t graphSize(const Model& model);
+// node capacity of a graph over T tokens (the hand-written path's attention adds nodes per query block)
+size_t graphSize(const Model& model, int64_t T);
 int64_t iotaLength(const Model& model);
 
 }  // namespace inflow

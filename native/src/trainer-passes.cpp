@@ -3,15 +3,38 @@
 // them, fills the inputs, computes, and reads outputs and LoRA gradients back to the host.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "common.h"
 #include "trainer-internal.h"
 #include "trainer.h"
 
 namespace inflow {
+namespace {
+
+// INFLOW_TRAINER_PORTABLE_GRAPH=1: build the graph GPU backends get (MUL_MAT on transposed copies only) on the CPU
+// too, so that the tests check its numbers here
+bool portableGraph() {
+  const char* value = std::getenv("INFLOW_TRAINER_PORTABLE_GRAPH");
+  return value != nullptr && value[0] == '1';
+}
+
+}  // namespace
+
+size_t Trainer::graphSize(int64_t tokens) const { return inflow::graphSize(*model_, tokens); }
+
+GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) const {
+  GraphOptions o{adapter, dequantize_, klTerm, backward, selfRatio_};
+  o.manual = !options_.autodiff;
+  o.transposed = transposed_.get();
+  o.cpuOuterProducts = backend_.isCpu && !portableGraph();
+  o.padNarrow = !backend_.isCpu || portableGraph();
+  o.lossScale = lossScale_;
+  return o;
+}
 
 ggml_cgraph* Trainer::graphFor(ggml_context* ctx, ggml_tensor* root, bool gradients, ggml_tensor* boundary) {
-  ggml_cgraph* gf = ggml_new_graph_custom(ctx, graphSize(*model_), gradients);
+  ggml_cgraph* gf = ggml_new_graph_custom(ctx, graphCapacity_, gradients);
   ggml_build_forward_expand(gf, root);
   if (!gradients) return gf;
   // the loss gradient is seeded from a persistent tensor holding 1; parameter gradients are read from the backward
@@ -29,6 +52,55 @@ ggml_cgraph* Trainer::graphFor(ggml_context* ctx, ggml_tensor* root, bool gradie
   return gf;
 }
 
+ggml_cgraph* Trainer::manualGraphFor(ggml_context* ctx, const ManualGraph& g, const GraphInputs& in, const GraphOptions& options,
+                                     GradientList& gradients, ggml_tensor** gradIn) {
+  ggml_cgraph* gf = graphFor(ctx, g.out.loss, true, nullptr);  // autodiff: the seed is the only parameter
+  ggml_tensor* gx = buildManualBackward(ctx, gf, *model_, lora_.get(), options, g, ggml_graph_get_grad(gf, g.head.seed), in, gradients);
+  for (auto& [param, grad] : gradients) {
+    ggml_set_output(grad);
+    ggml_build_forward_expand(gf, grad);
+  }
+  if (gradIn != nullptr) {
+    ggml_set_output(gx);
+    ggml_build_forward_expand(gf, gx);
+    *gradIn = gx;
+  }
+  return gf;
+}
+
+ggml_cgraph* Trainer::headGraph(ggml_context* ctx, Objective objective, const GraphOptions& options, int64_t T, int64_t n, GraphInputs& in,
+                                GraphOutputs& out, ggml_tensor** gradIn) {
+  if (options.manual) {
+    ManualGraph g = buildManualHead(ctx, *model_, objective, options, T, n, in);
+    out = g.out;
+    GradientList none;
+    return manualGraphFor(ctx, g, in, options, none, gradIn);
+  }
+  out = buildHeadGraph(ctx, *model_, objective, options, T, n, in);
+  ggml_cgraph* gf = graphFor(ctx, out.loss, true, in.x);
+  *gradIn = ggml_graph_get_grad(gf, in.x);
+  return gf;
+}
+
+ggml_cgraph* Trainer::layerGraph(ggml_context* ctx, int64_t il, const GraphOptions& options, int64_t T, GraphInputs& in, GradientList& gradients,
+                                 ggml_tensor** gradIn) {
+  if (!options.manual) {
+    GraphOutputs out = buildLayerBackward(ctx, *model_, lora_.get(), options, il, T, in);
+    ggml_cgraph* gf = graphFor(ctx, out.loss, true, in.x);
+    *gradIn = ggml_graph_get_grad(gf, in.x);
+    return gf;
+  }
+  ggml_cgraph* gf = ggml_new_graph_custom(ctx, graphCapacity_, false);
+  *gradIn = buildManualLayerGraph(ctx, gf, *model_, lora_.get(), options, il, T, in, gradients);
+  ggml_set_output(*gradIn);
+  ggml_build_forward_expand(gf, *gradIn);
+  for (auto& [param, grad] : gradients) {
+    ggml_set_output(grad);
+    ggml_build_forward_expand(gf, grad);
+  }
+  return gf;
+}
+
 void Trainer::compute(ggml_cgraph* gf, int64_t T, const std::function<void()>& fill) {
   checkCancelled();
   ggml_backend_sched_reset(sched_);
@@ -41,7 +113,9 @@ void Trainer::compute(ggml_cgraph* gf, int64_t T, const std::function<void()>& f
     computeBytes += ggml_backend_sched_get_buffer_size(sched_, ggml_backend_sched_get_backend(sched_, i));
   }
   peakCompute_ = std::max(peakCompute_, computeBytes);
+  checkFallback(gf);
   fill();
+  if (profile_) profile_->start();
   const ggml_status status = ggml_backend_sched_graph_compute(sched_, gf);
   checkCancelled();
   if (status != GGML_STATUS_SUCCESS) {
@@ -60,6 +134,16 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
     }
     setInput(in.mask, mask);
   }
+  for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
+    ggml_tensor* m = in.chunkMasks[c];
+    if (m->buffer == nullptr) continue;
+    const int64_t keys = m->ne[0], queries = m->ne[1], q0 = keys - queries;
+    std::vector<float> mask((size_t)(keys * queries), -INFINITY);
+    for (int64_t q = q0; q < q0 + queries; ++q) {
+      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)((q - q0) * keys + k)] = 0.0f;
+    }
+    setInput(m, mask);
+  }
   if (in.iota != nullptr) {
     std::vector<int32_t> iota((size_t)in.iota->ne[0]);
     for (size_t i = 0; i < iota.size(); ++i) iota[i] = (int32_t)i;
@@ -74,6 +158,7 @@ void Trainer::fillHeadInputs(const GraphInputs& in, const PackedBatch& batch, in
   for (int64_t j = 0; j < count; ++j) flat[j] = (int32_t)(j * V + batch.targets[first + j]);
   setInput(in.rows, rows);
   setInput(in.flatTargets, flat);
+  if (in.seed != nullptr) setInput(in.seed, std::vector<float>((size_t)count, 0.0f));
   if (samples == nullptr) return;
   std::vector<float> coefA(count), coefK(count), coefW(count), lo(count), hi(count), old(count), ref(count);
   for (int64_t j = 0; j < count; ++j) {
@@ -96,6 +181,18 @@ void Trainer::fillHeadInputs(const GraphInputs& in, const PackedBatch& batch, in
   setInput(in.hi, hi);
 }
 
+void Trainer::accumulateGradients(const GradientList& gradients) {
+  std::vector<float> buffer;
+  for (Param& p : lora_->params()) {
+    for (const auto& [param, grad] : gradients) {
+      if (param != p.tensor) continue;
+      buffer.resize(p.grad.size());
+      ggml_backend_tensor_get(grad, buffer.data(), 0, buffer.size() * sizeof(float));
+      for (size_t i = 0; i < buffer.size(); ++i) p.grad[i] += buffer[i] / lossScale_;
+    }
+  }
+}
+
 void Trainer::accumulateGradients(ggml_cgraph* gf) {
   std::vector<float> buffer;
   for (Param& p : lora_->params()) {
@@ -112,11 +209,20 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
   if (objective == Objective::Logprob) return runLogprobs(batch, adapter);
   if (gradients && recompute_) return runRecomputed(batch, objective, klTerm, *samples, *step, tokenScale);
   const int64_t T = batch.nTokens(), n = batch.nTargets();
-  GraphContext graph(graphSize(*model_));
+  GraphContext graph(graphSize(T));
   GraphInputs in;
-  GraphOptions graphOptions{adapter, dequantize_, klTerm, gradients, selfRatio_};
-  GraphOutputs out = buildGraph(graph.ctx, *model_, adapter ? lora_.get() : nullptr, objective, graphOptions, T, n, in);
-  ggml_cgraph* gf = graphFor(graph.ctx, out.loss != nullptr ? out.loss : out.logp, gradients, nullptr);
+  const GraphOptions options = graphOptions(adapter, klTerm, gradients);
+  GraphOutputs out;
+  ggml_cgraph* gf = nullptr;
+  GradientList manual;
+  if (gradients && options.manual) {
+    ManualGraph g = buildManualGraph(graph.ctx, *model_, lora_.get(), objective, options, T, n, in);
+    out = g.out;
+    gf = manualGraphFor(graph.ctx, g, in, options, manual, nullptr);
+  } else {
+    out = buildGraph(graph.ctx, *model_, adapter ? lora_.get() : nullptr, objective, options, T, n, in);
+    gf = graphFor(graph.ctx, out.loss != nullptr ? out.loss : out.logp, gradients, nullptr);
+  }
   compute(gf, T, [&] {
     fillLayerInputs(in, batch);
     fillHeadInputs(in, batch, 0, n, objective == Objective::Logprob ? nullptr : samples, step, tokenScale);
@@ -129,7 +235,7 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
     ggml_backend_tensor_get(out.loss, &loss, 0, sizeof(float));
     pass.loss = loss;
   }
-  if (gradients) accumulateGradients(gf);
+  if (gradients) options.manual ? accumulateGradients(manual) : accumulateGradients(gf);
   return pass;
 }
 
@@ -137,12 +243,12 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
 // targets, so the vocabulary-sized logits never exist for more than headChunk_ rows at once.
 Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
   const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd;
-  const GraphOptions graphOptions{adapter, dequantize_, false, false};
+  const GraphOptions options = graphOptions(adapter, false, false);
   std::vector<float> hidden((size_t)(d * T));
   {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(T));
     GraphInputs in;
-    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, adapter ? lora_.get() : nullptr, graphOptions, T, in, false);
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, adapter ? lora_.get() : nullptr, options, T, in, false);
     compute(graphFor(graph.ctx, outputs.back(), false, nullptr), T, [&] { fillLayerInputs(in, batch); });
     ggml_backend_tensor_get(outputs.back(), hidden.data(), 0, hidden.size() * sizeof(float));
   }
@@ -150,9 +256,9 @@ Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
   pass.logp.resize(n);
   for (int64_t first = 0; first < n; first += headChunk_) {
     const int64_t count = std::min(headChunk_, n - first);
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(T));
     GraphInputs in;
-    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, Objective::Logprob, graphOptions, T, count, in);
+    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, Objective::Logprob, options, T, count, in);
     compute(graphFor(graph.ctx, out.logp, false, nullptr), T, [&] {
       setInput(in.x, hidden);
       fillLayerInputs(in, batch);
@@ -166,13 +272,14 @@ Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
 Trainer::Pass Trainer::runRecomputed(const PackedBatch& batch, Objective objective, bool klTerm, const std::vector<Sample>& samples,
                                      const StepOptions& step, double tokenScale) {
   const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd, L = hp().nLayer;
-  const GraphOptions graphOptions{true, dequantize_, klTerm, true, selfRatio_};  // the stack below ignores `backward`
+  GraphOptions options = graphOptions(true, klTerm, true);  // the stack below ignores `backward`
+  options.attentionChunk = kAttentionChunkLean;
   // 1. forward, keeping only the input of every layer (and of the head) on the host
   std::vector<std::vector<float>> states((size_t)L + 1, std::vector<float>((size_t)(d * T)));
   {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(T));
     GraphInputs in;
-    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), graphOptions, T, in);
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), options, T, in);
     ggml_cgraph* gf = graphFor(graph.ctx, outputs.back(), false, nullptr);
     compute(gf, T, [&] { fillLayerInputs(in, batch); });
     for (int64_t l = 0; l <= L; ++l) ggml_backend_tensor_get(outputs[l], states[l].data(), 0, states[l].size() * sizeof(float));
@@ -183,10 +290,11 @@ Trainer::Pass Trainer::runRecomputed(const PackedBatch& batch, Objective objecti
   std::vector<float> gradient((size_t)(d * T), 0.0f), buffer((size_t)(d * T));
   for (int64_t first = 0; first < n; first += headChunk_) {
     const int64_t count = std::min(headChunk_, n - first);
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(T));
     GraphInputs in;
-    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, objective, graphOptions, T, count, in);
-    ggml_cgraph* gf = graphFor(graph.ctx, out.loss, true, in.x);
+    GraphOutputs out;
+    ggml_tensor* gradIn = nullptr;
+    ggml_cgraph* gf = headGraph(graph.ctx, objective, options, T, count, in, out, &gradIn);
     compute(gf, T, [&] {
       setInput(in.x, states[L]);
       fillLayerInputs(in, batch);
@@ -196,22 +304,23 @@ Trainer::Pass Trainer::runRecomputed(const PackedBatch& batch, Objective objecti
     ggml_backend_tensor_get(out.loss, &loss, 0, sizeof(float));
     pass.loss += loss;
     ggml_backend_tensor_get(out.logp, pass.logp.data() + first, 0, count * sizeof(float));
-    ggml_backend_tensor_get(ggml_graph_get_grad(gf, in.x), buffer.data(), 0, buffer.size() * sizeof(float));
+    ggml_backend_tensor_get(gradIn, buffer.data(), 0, buffer.size() * sizeof(float));
     for (size_t i = 0; i < buffer.size(); ++i) gradient[i] += buffer[i];
   }
   // 3. the layers in reverse: recompute one layer, take the VJP for its LoRA tensors and for its input
   for (int64_t il = L - 1; il >= 0; --il) {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(T));
     GraphInputs in;
-    GraphOutputs out = buildLayerBackward(graph.ctx, *model_, lora_.get(), graphOptions, il, T, in);
-    ggml_cgraph* gf = graphFor(graph.ctx, out.loss, true, in.x);
+    ggml_tensor* gradIn = nullptr;
+    GradientList manual;
+    ggml_cgraph* gf = layerGraph(graph.ctx, il, options, T, in, manual, &gradIn);
     compute(gf, T, [&] {
       setInput(in.x, states[il]);
       setInput(in.gradOut, gradient);
       fillLayerInputs(in, batch);
     });
-    accumulateGradients(gf);
-    if (il > 0) ggml_backend_tensor_get(ggml_graph_get_grad(gf, in.x), gradient.data(), 0, gradient.size() * sizeof(float));
+    options.manual ? accumulateGradients(manual) : accumulateGradients(gf);
+    if (il > 0) ggml_backend_tensor_get(gradIn, gradient.data(), 0, gradient.size() * sizeof(float));
   }
   return pass;
 }

@@ -40,6 +40,8 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
                        "Lower microBatchTokens, shorten the samples, or use a smaller model / lower LoRA rank.");
   }
   recompute_ = e.recompute;
+  graphSplits_ = 0;
+  weightCopyBytes_ = 0;
   for (Param& p : lora_->params()) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
   const double tokenScale = 1.0 / (double)r.responseTokens;
   double klSum = 0;
@@ -144,6 +146,8 @@ StepResult Trainer::step(std::vector<Sample>& samples, const StepOptions& o, con
   r.tokensPerSecond = r.seconds > 0 ? (double)r.tokens / r.seconds : 0;
   r.peakComputeBytes = peakCompute_;
   r.recomputed = recompute_;
+  r.graphSplits = graphSplits_;
+  r.weightCopyBytes = weightCopyBytes_;
   return r;
 }
 

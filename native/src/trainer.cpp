@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <sys/stat.h>
 
 #include "common.h"
@@ -49,6 +50,10 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
       config.seed = options.lora.seed;
     }
     lora_ = std::make_unique<Lora>(*model_, config, ggml_backend_dev_buffer_type(backend_.device));
+    if (!options.autodiff) {
+      // the hand-written backward differentiates by hand: autodiff must not see the LoRA tensors as parameters
+      for (Param& p : lora_->params()) p.tensor->flags &= ~GGML_TENSOR_FLAG_PARAM;
+    }
     if (!options.resumeAdapter.empty()) lora_->loadAdapterValues(options.resumeAdapter);
     if (!options.resumeState.empty()) lora_->loadState(options.resumeState);
     ggml_init_params params = {ggml_tensor_overhead() * 2, nullptr, true};
@@ -57,16 +62,19 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     constBuffer_ = ggml_backend_alloc_ctx_tensors_from_buft(constCtx_, ggml_backend_dev_buffer_type(backend_.device));
     const float one = 1.0f;
     ggml_backend_tensor_set(lossGrad_, &one, 0, sizeof(one));
-    ggml_backend_t backends[2] = {device_, cpu_};
-    sched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphSize(*model_), false, false);
-    // measuring with reserve_size leaves a scheduler's allocator planned for a graph it never allocated: keep it apart
-    measureSched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphSize(*model_), false, false);
+    reserveCapacity(graphSize(std::max<int64_t>(options.microBatchTokens, 2048)));
     bool quantized = false;
     for (const LayerWeights& l : model_->layers) quantized = quantized || l.wq->type != GGML_TYPE_F32 || l.ffnDown->type != GGML_TYPE_F32;
     quantized = quantized || model_->output->type != GGML_TYPE_F32;
     headChunk_ = std::max<int64_t>(1, options.headChunkTokens);
+    const char* scale = std::getenv("INFLOW_TRAINER_LOSS_SCALE");
+    lossScale_ = scale != nullptr ? (float)std::atof(scale) : backendName().find("Metal") != std::string::npos ? 1024.0f : 1.0f;
+    if (!(lossScale_ > 0.0f)) throw TrainerError("BAD_OPTIONS", "INFLOW_TRAINER_LOSS_SCALE must be a positive number");
     checkBackendSupport();
-    dequantize_ = forceDequantize_ || options.dequantize == 1 || (options.dequantize == -1 && !backend_.isCpu && quantized);
+    // the hand-written backward never needs dequantised weights (only MUL_MAT touches them); autodiff's OUT_PROD does
+    const bool autoDequantize = options.autodiff && !backend_.isCpu && quantized;
+    dequantize_ = forceDequantize_ || options.dequantize == 1 || (options.dequantize == -1 && autoDequantize);
+    if (!options.autodiff && !dequantize_) transposed_ = std::make_unique<TransposedWeights>(*model_, ggml_backend_dev_buffer_type(backend_.device));
   } catch (...) {
     release();
     throw;
@@ -77,9 +85,11 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
 Trainer::~Trainer() { release(); }
 
 void Trainer::release() {
+  profile_.reset();
   if (sched_) ggml_backend_sched_free(sched_);
   if (measureSched_) ggml_backend_sched_free(measureSched_);
   sched_ = measureSched_ = nullptr;
+  transposed_.reset();
   lora_.reset();
   model_.reset();
   if (constBuffer_) ggml_backend_buffer_free(constBuffer_);
@@ -91,8 +101,9 @@ void Trainer::release() {
   cpu_ = device_ = nullptr;
 }
 
-// The backward of y = W x needs OUT_PROD with W as source; a backend that cannot do it for W's type would make the
-// scheduler abort the process. Such weights are dequantised in the graph instead (GET_ROWS), or the model is refused.
+// Autodiff's backward of y = W x needs OUT_PROD with W as source; the hand-written one needs MUL_MAT with W (forward)
+// and with W^T's type. A backend that cannot do it for W's type would make the scheduler abort the process (or run a
+// weight-sized op on the CPU every step): such weights are dequantised in the graph instead (GET_ROWS), or refused.
 void Trainer::checkBackendSupport() {
   ggml_init_params params = {ggml_tensor_overhead() * 8, nullptr, true};
   ggml_context* ctx = ggml_init(params);
@@ -107,7 +118,16 @@ void Trainer::checkBackendSupport() {
   for (ggml_tensor* w : weights) {
     ggml_reset(ctx);
     ggml_tensor* grad = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[1], 8);
-    if (supported(ggml_out_prod(ctx, w, ggml_transpose(ctx, grad)))) continue;
+    if (options_.autodiff) {
+      if (supported(ggml_out_prod(ctx, w, ggml_transpose(ctx, grad)))) continue;
+    } else {
+      ggml_tensor* x = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, w->ne[0], 8);
+      ggml_tensor* wt = ggml_new_tensor_2d(ctx, transposedType(w->type, w->ne[1]), w->ne[1], w->ne[0]);
+      if (ggml_backend_dev_supports_op(backend_.device, ggml_mul_mat(ctx, w, x)) &&
+          ggml_backend_dev_supports_op(backend_.device, ggml_mul_mat(ctx, wt, grad))) {
+        continue;
+      }
+    }
     forceDequantize_ = true;
     ggml_tensor* rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, w->ne[1]);
     if (!supported(ggml_get_rows(ctx, w, rows))) {
@@ -120,6 +140,22 @@ void Trainer::checkBackendSupport() {
     throw TrainerError("UNSUPPORTED_MODEL", "the " + backendName() + " backend cannot train through " + refused + " weights",
                        "Convert the model to f16, q8_0 or a K-quant.");
   }
+}
+
+// Both schedulers hold at least `nodes` graph nodes (recreated, buffers dropped, when a larger graph comes).
+void Trainer::reserveCapacity(size_t nodes) {
+  if (nodes <= graphCapacity_) return;
+  if (sched_) ggml_backend_sched_free(sched_);
+  if (measureSched_) ggml_backend_sched_free(measureSched_);
+  graphCapacity_ = nodes;
+  ggml_backend_t backends[2] = {device_, cpu_};
+  sched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphCapacity_, false, false);
+  if (OpProfile::enabled()) {
+    if (!profile_) profile_ = std::make_unique<OpProfile>();
+    profile_->attach(sched_);
+  }
+  // measuring with reserve_size leaves a scheduler's allocator planned for a graph it never allocated: keep it apart
+  measureSched_ = ggml_backend_sched_new(backends, nullptr, backend_.isCpu ? 1 : 2, graphCapacity_, false, false);
 }
 
 std::string Trainer::backendName() const { return ggml_backend_dev_name(backend_.device); }
@@ -210,42 +246,59 @@ size_t Trainer::reserve(ggml_cgraph* gf) {
 
 size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bool klTerm, bool recompute) {
   const bool gradients = objective != Objective::Logprob;
-  const GraphOptions graphOptions{true, dequantize_, klTerm, gradients, selfRatio_};
-  const size_t staging = (size_t)(tokens * tokens) * sizeof(float);  // the host-built mask
+  GraphOptions options = graphOptions(true, klTerm, gradients);
+  if (recompute) options.attentionChunk = kAttentionChunkLean;
+  reserveCapacity(graphSize(tokens));
+  // the host-built masks: T x T, or the attention blocks' (about half of it) on the hand-written path
+  size_t staging = (size_t)(tokens * tokens) * sizeof(float);
+  if (options.manual) {
+    staging = 0;
+    for (int64_t q0 = 0; q0 < tokens; q0 += options.attentionChunk) {
+      const int64_t q1 = std::min(tokens, q0 + options.attentionChunk);
+      staging += (size_t)(q1 * (q1 - q0)) * sizeof(float);
+    }
+  }
   if (!gradients) {
-    GraphContext stack(graphSize(*model_));
+    GraphContext stack(graphSize(tokens));
     GraphInputs in;
-    std::vector<ggml_tensor*> outputs = buildLayerStack(stack.ctx, *model_, lora_.get(), graphOptions, tokens, in, false);
+    std::vector<ggml_tensor*> outputs = buildLayerStack(stack.ctx, *model_, lora_.get(), options, tokens, in, false);
     size_t peak = reserve(graphFor(stack.ctx, outputs.back(), false, nullptr));
-    GraphContext head(graphSize(*model_));
+    GraphContext head(graphSize(tokens));
     GraphInputs headIn;
-    GraphOutputs out = buildHeadGraph(head.ctx, *model_, Objective::Logprob, graphOptions, tokens, std::min(targets, headChunk_), headIn);
+    GraphOutputs out = buildHeadGraph(head.ctx, *model_, Objective::Logprob, options, tokens, std::min(targets, headChunk_), headIn);
     return std::max(peak, reserve(graphFor(head.ctx, out.logp, false, nullptr))) + staging;
   }
   if (!recompute) {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(tokens));
     GraphInputs in;
-    GraphOutputs out = buildGraph(graph.ctx, *model_, lora_.get(), objective, graphOptions, tokens, targets, in);
-    return reserve(graphFor(graph.ctx, gradients ? out.loss : out.logp, gradients, nullptr)) + staging;
+    if (options.manual) {
+      ManualGraph g = buildManualGraph(graph.ctx, *model_, lora_.get(), objective, options, tokens, targets, in);
+      GradientList gradients;
+      return reserve(manualGraphFor(graph.ctx, g, in, options, gradients, nullptr)) + staging;
+    }
+    GraphOutputs out = buildGraph(graph.ctx, *model_, lora_.get(), objective, options, tokens, targets, in);
+    return reserve(graphFor(graph.ctx, out.loss, true, nullptr)) + staging;
   }
   size_t peak = 0;
   {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(tokens));
     GraphInputs in;
-    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), graphOptions, tokens, in);
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, lora_.get(), options, tokens, in);
     peak = std::max(peak, reserve(graphFor(graph.ctx, outputs.back(), false, nullptr)));
   }
   {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(tokens));
     GraphInputs in;
-    GraphOutputs out = buildHeadGraph(graph.ctx, *model_, objective, graphOptions, tokens, std::min(targets, headChunk_), in);
-    peak = std::max(peak, reserve(graphFor(graph.ctx, out.loss, true, in.x)));
+    GraphOutputs out;
+    ggml_tensor* gradIn = nullptr;
+    peak = std::max(peak, reserve(headGraph(graph.ctx, objective, options, tokens, std::min(targets, headChunk_), in, out, &gradIn)));
   }
   {
-    GraphContext graph(graphSize(*model_));
+    GraphContext graph(graphSize(tokens));
     GraphInputs in;
-    GraphOutputs out = buildLayerBackward(graph.ctx, *model_, lora_.get(), graphOptions, 0, tokens, in);
-    peak = std::max(peak, reserve(graphFor(graph.ctx, out.loss, true, in.x)));
+    GradientList gradients;
+    ggml_tensor* gradIn = nullptr;
+    peak = std::max(peak, reserve(layerGraph(graph.ctx, 0, options, tokens, in, gradients, &gradIn)));
   }
   // layer inputs kept on the host plus two gradient buffers
   const size_t host = (size_t)(hp().nLayer + 3) * (size_t)(hp().nEmbd * tokens) * sizeof(float);
@@ -256,7 +309,7 @@ MemoryEstimate Trainer::estimate(int64_t tokens, Objective objective, bool klTer
   if (tokens < 2) throw TrainerError("BAD_OPTIONS", "estimateMemory needs at least 2 tokens");
   MemoryEstimate e;
   e.tokens = tokens;
-  e.weightBytes = model_->weightBytes();
+  e.weightBytes = weightBytes();  // the transposed copies of the hand-written backward included
   e.loraBytes = lora_->parameterCount() * sizeof(float) * 5;  // device copy + host value, gradient, two moments
   size_t freeBytes = 0, totalBytes = 0;
   ggml_backend_dev_memory(backend_.device, &freeBytes, &totalBytes);

@@ -6,6 +6,7 @@ import { InflowError } from '../errors.ts';
 import { learningRateAt, scheduleProblems, type LearningRateSchedule } from './native-trainer-schedule.ts';
 import { toInflowError } from './native-trainer-errors.ts';
 import type {
+  GraphNode,
   AddonTrainer, MemoryEstimate, StepMetrics, StepProgress, StepRequest, TrainerInfo,
   TrainingSample,
 } from './native-trainer.ts';
@@ -93,6 +94,14 @@ export class NativeTrainer {
   /** Memory a micro-batch of `tokens` tokens needs, measured on the real graph, and whether it fits. */
   async estimateMemory(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number }): Promise<MemoryEstimate> {
     return this.#enqueue(async (native) => native.estimateMemory(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0));
+  }
+
+  /**
+   * The nodes of the graphs a step over `tokens` tokens builds, in the form GPU backends get them (the hand-written
+   * backward's portable graph; views and reshapes left out): for the ops audit against each backend's supports_op.
+   */
+  async graphNodes(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number; recompute?: boolean }): Promise<GraphNode[]> {
+    return this.#enqueue(async (native) => native.graphNodes(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0, options.recompute ?? false));
   }
 
   parameterNames(): string[] {

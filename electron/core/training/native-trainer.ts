@@ -89,6 +89,16 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   recompute?: 'auto' | boolean;
   /** With recomputation: response tokens per chunk of the output head (its logits are vocabulary x tokens). */
   headChunkTokens?: number;
+  /**
+   * 'manual' (default): the hand-written backward (MUL_MAT on transposed weight copies, blockwise attention), which
+   * every GPU backend runs whole; 'autodiff': ggml's automatic differentiation (the reference it is tested against).
+   */
+  backward?: 'manual' | 'autodiff';
+  /**
+   * On a GPU, train even when part of the graph would run on the CPU with frozen weights copied there every step
+   * (refused with CPU_FALLBACK otherwise; StepMetrics.weightCopyBytes says how much was copied).
+   */
+  allowCpuFallback?: boolean;
 }
 
 export type TokenList = readonly number[] | Int32Array;
@@ -143,6 +153,10 @@ export interface StepMetrics {
   peakComputeBytes: number;
   /** Whether this step used per-layer recomputation. */
   recomputed: boolean;
+  /** Most backend splits of one of the step's graphs: 1 when the whole graph ran on one device. */
+  graphSplits: number;
+  /** Frozen-weight bytes copied to the CPU during the step because the device lacked an op (0 on the CPU backend). */
+  weightCopyBytes: number;
 }
 
 /** Reported before each pass over a micro-batch and before the optimizer update. */
@@ -190,6 +204,8 @@ export interface TrainerInfo {
   weightTypes: string;
   weightBytes: number;
   dequantizeInGraph: boolean;
+  /** Which backward the trainer runs (see CreateTrainerOptions.backward). */
+  backward: 'manual' | 'autodiff';
   lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
   step: number;
 }
@@ -201,6 +217,17 @@ export interface RuntimeInfo {
   devices: string[];
 }
 
+/** A node of a training step's graph as a GPU backend receives it (what its supports_op looks at); see graphNodes. */
+export interface GraphNode {
+  /** ggml_op_desc: the op's name, or the unary / GLU op's name (SILU, EXP, SWIGLU, ...). */
+  op: string;
+  type: string;
+  ne: number[];
+  /** The op's parameters (int32 words, as ggml stores them). */
+  params: number[];
+  sources: Array<{ type: string; contiguous: boolean; contiguousRows: boolean; transposed: boolean; weight: boolean; ne: number[] }>;
+}
+
 /** The addon's trainer object as compiled from native/src/addon.cpp (wrapped by NativeTrainer). */
 export interface AddonTrainer {
   info(): TrainerInfo;
@@ -210,6 +237,7 @@ export interface AddonTrainer {
   saveState(path: string): Promise<void>;
   loadState(path: string): Promise<void>;
   estimateMemory(tokens: number, objective: string, klTerm: boolean): MemoryEstimate;
+  graphNodes(tokens: number, objective: string, klTerm: boolean, recompute: boolean): GraphNode[];
   parameterNames(): string[];
   getParameter(name: string, gradient: boolean): Float32Array;
   setParameter(name: string, values: Float32Array): void;
@@ -349,6 +377,8 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     dequantize: options.dequantize === undefined || options.dequantize === 'auto' ? -1 : options.dequantize ? 1 : 0,
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,
+    backward: options.backward ?? 'manual',
+    allowCpuFallback: options.allowCpuFallback ?? false,
   };
 }
 
