@@ -1,14 +1,14 @@
 /**
- * A corpus of broken inputs for the fault and bad-input tests, generated on demand into a temporary folder:
- * models llama.cpp would crash on or hang reading, and damaged databases. Each entry names what is wrong with
- * it, so a failing test says which case broke.
+ * A corpus of broken inputs for the fault and bad-input tests, generated on demand into temporary folders:
+ * models llama.cpp would crash on or hang reading, broken dataset files and damaged databases (a full disk and
+ * a read-only folder: test/support/full-disk.ts). Each entry names what is wrong with it and the exit code and
+ * message a user gets, so a failing test says which case broke.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { gguf, GGUF_MAGIC, GgufType, type GgufValue } from '../../electron/core/gguf/gguf-format.ts';
-import { readGgufFile } from '../../electron/core/gguf/gguf-reader.ts';
 import { writeGgufFile } from '../../electron/core/gguf/gguf-writer.ts';
 import { buildTestModel } from '../../electron/core/gguf/test-model-builder.ts';
 import { tempDir } from './temp-dir.ts';
@@ -100,31 +100,54 @@ export function brokenModels(): BrokenModel[] {
   return models;
 }
 
-/** A database file that is not SQLite at all. */
-export function garbageDatabase(dataDir: string): string {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'inflow.db');
-  fs.writeFileSync(file, 'this is not a database\n'.repeat(100));
-  return file;
+export interface BrokenFile {
+  name: string;
+  file: string;
+  exitCode: number;
+  message: RegExp;
 }
 
-/**
- * Makes the data folder's database behave as a full disk: SQLite's max_page_count is set to the pages in use
- * (persisted in the file header), so the next write that needs a page fails with SQLITE_FULL, exactly as on a
- * full disk, while every read still works.
- */
-export function fillDatabase(databaseFile: string): void {
-  const db = new Database(databaseFile);
-  try {
-    db.pragma('journal_mode = DELETE');
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages}`);
-  } finally {
-    db.close();
+/** Broken dataset files for `inflow datasets import`, written into a fresh folder. */
+export function brokenDatasets(): BrokenFile[] {
+  const dir = tempDir('inflow-broken-datasets-');
+  const at = (name: string, content?: string | Buffer) => {
+    const file = path.join(dir, name);
+    if (content !== undefined) fs.writeFileSync(file, content);
+    return file;
+  };
+  const datasets: BrokenFile[] = [
+    { name: 'an empty file', file: at('empty.jsonl', ''), exitCode: 4, message: /holds no items/ },
+    { name: 'a JSONL line that is not JSON', file: at('bad-line.jsonl', '{"question":"a","answer":"b"}\n{broken\n'), exitCode: 4, message: /line 2 is not valid JSON/ },
+    { name: 'binary garbage', file: at('binary.json', Buffer.from(Array.from({ length: 3000 }, (_, index) => (index * 7919) % 256))), exitCode: 4, message: /not valid JSON/ },
+    { name: 'an item without an answer', file: at('no-answer.json', '[{"question":"a"}]'), exitCode: 4, message: /no usable "answer"/ },
+    { name: 'a question that is not text', file: at('number-question.jsonl', '{"question": 5, "answer": "x"}\n'), exitCode: 4, message: /no "question" text/ },
+    { name: 'a folder', file: at('folder.json'), exitCode: 4, message: /not a regular file/ },
+  ];
+  fs.mkdirSync(path.join(dir, 'folder.json'));
+  if (process.platform !== 'win32') {
+    execFileSync('mkfifo', [at('pipe.jsonl')]);
+    datasets.push({ name: 'a FIFO', file: at('pipe.jsonl'), exitCode: 4, message: /not a regular file/ });
   }
+  return datasets;
 }
 
-/** Reads the header of a corpus model (for tests that check the reader alone). */
-export function headerOf(file: string) {
-  return readGgufFile(file);
+/** Damaged data folders: each gets its database written in a broken way; `dataDir` is made for the case. */
+export function brokenDatabases(): Array<BrokenFile & { dataDir: string }> {
+  const cases: Array<BrokenFile & { dataDir: string }> = [];
+  const garbage = tempDir('inflow-broken-db-');
+  fs.writeFileSync(path.join(garbage, 'inflow.db'), 'this is not a database\n'.repeat(100));
+  cases.push({ name: 'a file that is not SQLite', dataDir: garbage, file: path.join(garbage, 'inflow.db'), exitCode: 4, message: /not an Inflow database or is damaged/ });
+  const future = tempDir('inflow-broken-db-');
+  const db = new Database(path.join(future, 'inflow.db'));
+  db.pragma('user_version = 99999');
+  db.close();
+  cases.push({ name: 'a database from a newer Inflow', dataDir: future, file: path.join(future, 'inflow.db'), exitCode: 4, message: /newer Inflow/ });
+  const truncated = tempDir('inflow-broken-db-');
+  const good = new Database(path.join(truncated, 'inflow.db'));
+  good.exec('CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000));');
+  good.close();
+  const bytes = fs.readFileSync(path.join(truncated, 'inflow.db'));
+  fs.writeFileSync(path.join(truncated, 'inflow.db'), bytes.subarray(0, 4096 + 512));
+  cases.push({ name: 'a truncated database', dataDir: truncated, file: path.join(truncated, 'inflow.db'), exitCode: 4, message: /damaged/ });
+  return cases;
 }

@@ -32,6 +32,12 @@ const benchmarkKinds: Record<string, AnswerKind> = {
  */
 export function readDatasetFile(file: string, options: { answerKind?: AnswerKind } & UnscorableHandling = {}): DatasetItemInput[] {
   let text: string;
+  // A pipe or device would block the read forever (a FIFO with no writer): only regular files are datasets.
+  let stat: fs.Stats | undefined;
+  try { stat = fs.statSync(file); } catch { stat = undefined; } // missing or unreachable: the read below says so
+  if (stat !== undefined && !stat.isFile()) {
+    throw new InflowError('DATASET_INVALID', `${file} is not a regular file (a folder, pipe, socket or device).`, { hint: 'Pass the path of the .json or .jsonl file itself.' });
+  }
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {

@@ -112,6 +112,7 @@ function openDatabaseAsIs(file: string, options: OpenDatabaseOptions): Database 
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     checkReadable(db, file);
+    refuseFuture(db, file); // before anything is written: switching to WAL would already change the file
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

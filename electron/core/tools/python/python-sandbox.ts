@@ -100,7 +100,7 @@ export class PythonSandbox {
     this.disposed = false;
     // The next process may be starting in the background (without this run's signal): waiting for it is
     // cancellable too, and a cancellation that came meanwhile stops the run before it is sent.
-    const child = await abortable(this.startChild(options.signal), options.signal);
+    const child = await abortable(this.startChild(options.signal), options.signal, () => this.kill());
     options.signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     return new Promise<PythonRunResult>((resolve, reject) => {
@@ -244,12 +244,13 @@ export class PythonSandbox {
   }
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/** `promise`, or a rejection with the signal's reason as soon as it aborts (after calling `onAbort`). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
   if (signal === undefined) return promise;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const abort = () => { onAbort(); reject(signal.reason); };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });
 }
 
