@@ -23,7 +23,9 @@ const layers = [
 /**
  * ESLint's own correctness rules the code keeps (its `recommended` set plus a few): each one catches a real bug.
  * Left out on purpose: no-control-regex (the scorers strip control characters on purpose), eqeqeq (`== null`
- * is used for null-or-undefined), no-promise-executor-return (`new Promise((r) => setTimeout(r, ms))`).
+ * is used for null-or-undefined), no-promise-executor-return (`new Promise((r) => setTimeout(r, ms))`),
+ * no-template-curly-in-string (the verl config, the release workflow and electron-builder's file macros are written
+ * as plain strings holding `${...}` on purpose).
  */
 const correctness = [
   'constructor-super', 'for-direction', 'getter-return', 'no-async-promise-executor', 'no-case-declarations', 'no-class-assign',
@@ -31,7 +33,7 @@ const correctness = [
   'no-delete-var', 'no-dupe-else-if', 'no-duplicate-case', 'no-empty', 'no-empty-character-class', 'no-empty-pattern', 'no-ex-assign',
   'no-fallthrough', 'no-func-assign', 'no-global-assign', 'no-import-assign', 'no-invalid-regexp', 'no-irregular-whitespace',
   'no-loss-of-precision', 'no-misleading-character-class', 'no-nonoctal-decimal-escape', 'no-octal', 'no-prototype-builtins',
-  'no-regex-spaces', 'no-self-assign', 'no-self-compare', 'no-shadow-restricted-names', 'no-sparse-arrays', 'no-template-curly-in-string',
+  'no-regex-spaces', 'no-self-assign', 'no-self-compare', 'no-shadow-restricted-names', 'no-sparse-arrays',
   'no-unexpected-multiline', 'no-unreachable', 'no-unsafe-finally', 'no-unsafe-negation', 'no-unsafe-optional-chaining', 'no-unused-labels',
   'no-useless-backreference', 'no-useless-catch', 'no-useless-escape', 'no-var', 'no-with', 'prefer-const', 'require-yield', 'use-isnan',
   'valid-typeof', 'no-new-wrappers', 'no-throw-literal',

@@ -18,7 +18,7 @@ import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
-import { exportUsage, trainExport } from './train-export.ts';
+import { exportUsage, trainExport } from '../train-export.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';

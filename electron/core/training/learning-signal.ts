@@ -2,7 +2,7 @@ import type { StepMetrics } from './training-store.ts';
 
 /** Why a run is not learning, in words a user can act on. */
 export interface LearningWarning {
-  code: 'NO_LEARNING_SIGNAL' | 'NO_ADAPTER_WRITTEN';
+  code: 'NO_LEARNING_SIGNAL' | 'NO_ADAPTER_WRITTEN' | 'OPTIMIZER_STATE_RESTARTED';
   message: string;
   hint: string;
 }

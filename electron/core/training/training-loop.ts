@@ -94,18 +94,38 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopReason: TrainingStopReason = 'steps';
   const warnings: LearningWarning[] = [];
   try {
-    trainer = await options.startTrainer({
-      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
-      // a run that starts from an adapter (e.g. an SFT warm start) trains on from its weights
-      ...(config.initAdapter === null ? {} : { resumeAdapter: config.initAdapter }),
-    });
     let step = run.lastCompletedStep;
     const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
     if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
     let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
-    if (checkpoint !== undefined) await trainer.loadState(checkpoint.statePath);
+    // A finished run's trainer states are pruned by the disk retention rule (adapters/retention.ts): extending it
+    // continues from the LoRA weights of its latest adapter, with fresh optimizer moments, and says so.
+    const stateKept = checkpoint !== undefined && fs.existsSync(checkpoint.statePath);
+    let continueFrom: string | null = config.initAdapter;
+    if (checkpoint !== undefined && !stateKept) {
+      const latest = store.latestAdapterCheckpoint(run.id, step);
+      const adapter = latest === undefined ? null : registry.get(latest.adapterId);
+      if (latest !== undefined && (adapter === null || !fs.existsSync(adapter.path))) {
+        throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} cannot go on from step ${step}: its trainer state and the adapter of step ${latest.step} were removed from the disk.`, { hint: 'Start a new run (--from-adapter ID continues from one of its kept adapters).' });
+      }
+      if (adapter !== null) continueFrom = adapter.path;
+      currentAdapter = adapter;
+      const warning: LearningWarning = {
+        code: 'OPTIMIZER_STATE_RESTARTED',
+        message: `The trainer state of step ${step} was pruned (the run had finished), so training goes on from ${adapter === null ? 'the starting weights' : `adapter v${adapter.version}`} with fresh optimizer moments.`,
+        hint: 'Nothing to do; to keep trainer states of finished runs, extend a run before it is pruned (inflow adapters gc --dry-run lists what would go).',
+      };
+      warnings.push(warning);
+    }
+    trainer = await options.startTrainer({
+      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
+      // a run that starts from an adapter (e.g. an SFT warm start, or a finished run's last adapter) trains on from its weights
+      ...(continueFrom === null ? {} : { resumeAdapter: continueFrom }),
+    });
+    if (checkpoint !== undefined && stateKept) await trainer.loadState(checkpoint.statePath);
     await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
     emit({ type: 'started', run: store.getRun(run.id), resumedFromStep: step });
+    for (const warning of warnings) emit({ type: 'warning', step, warning });
 
     const history = store.stepMetrics(run.id);
     let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;

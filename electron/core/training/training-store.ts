@@ -102,6 +102,13 @@ export class TrainingStore {
     return row === undefined ? undefined : { statePath: row.state_path, adapterId: row.adapter_id };
   }
 
+  /** The latest checkpoint at or before `step` that wrote an adapter (its LoRA weights are the run's at `step`). */
+  latestAdapterCheckpoint(id: string, step: number): { step: number; adapterId: string } | undefined {
+    const row = this.db.prepare('SELECT step, adapter_id FROM training_checkpoints WHERE training_run_id = ? AND step <= ? AND adapter_id IS NOT NULL ORDER BY step DESC LIMIT 1')
+      .get(id, step) as { step: number; adapter_id: string } | undefined;
+    return row === undefined ? undefined : { step: row.step, adapterId: row.adapter_id };
+  }
+
   /** Finds this step's group for a dataset item (not discarded), or creates it with a fresh task. */
   groupFor(input: { trainingRunId: string; step: number; datasetItemId: number; createTask: () => string }): { id: string; taskId: string; status: string } {
     const existing = this.db.prepare(`SELECT id, task_id, status FROM rollout_groups WHERE training_run_id = ? AND step = ? AND dataset_item_id = ?

@@ -45,6 +45,8 @@ test('inflow train runs Flow-GRPO steps on a dataset file with live metrics, the
   assert.equal(more.status, 0, more.stderr);
   assert.match(more.stdout, new RegExp(`Resuming run ${runId} after step 1 \\(context 1024, 1 agent steps, 1 threads\\)`));
   assert.match(more.stdout, /Stopped \(steps\) after step 2/);
+  // the completed run's trainer states were pruned by the retention rule: it goes on from its adapter, and says so
+  assert.match(more.stdout + more.stderr, /fresh optimizer moments/);
   const bad = inflow(dataDir, 'train', '--dataset', file, '--model', path.join(dataDir, 'missing.gguf'));
   assert.equal(bad.status, 3);
   assert.match(bad.stderr, /No model file/);

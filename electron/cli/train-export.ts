@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { InflowError } from '../../core/errors.ts';
-import { exportForAgentflow, type AgentflowSource } from '../../core/training/agentflow-export/export-agentflow.ts';
-import { exportTrainingSamples } from '../../core/training/export-samples.ts';
-import { TrainingStore } from '../../core/training/training-store.ts';
-import type { CliContext } from '../command.ts';
+import { InflowError } from '../core/errors.ts';
+import { exportForAgentflow, type AgentflowSource } from '../core/training/agentflow-export/export-agentflow.ts';
+import { exportTrainingSamples } from '../core/training/export-samples.ts';
+import { TrainingStore } from '../core/training/training-store.ts';
+import type { CliContext } from './command.ts';
 
 export const exportUsage = `Usage:
   inflow train export [--run RUN_ID] [--out DIR]
