@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { method } from './method.ts';
 
-/** One request the network module made or refused (the egress log, migration 0060). */
+/** One request the network module made or refused (the egress log, migration 0060; features: core/net/network-policy.ts). */
 export interface EgressView {
   id: number;
   at: number;

@@ -1,18 +1,8 @@
 import type { Database } from '../store/database.ts';
-import type { NetworkFeature } from './network-policy.ts';
+import type { EgressView } from '../contract/network.ts';
 
-export interface EgressEntry {
-  id: number;
-  at: number;
-  feature: NetworkFeature;
-  host: string;
-  method: string;
-  outcome: 'ok' | 'failed' | 'refused';
-  status: number | null;
-  bytesOut: number;
-  bytesIn: number;
-  detail: string | null;
-}
+/** One logged request: the contract's view of it (the renderer reads the same shape). */
+export type EgressEntry = EgressView;
 
 export type EgressStart = Pick<EgressEntry, 'at' | 'feature' | 'host' | 'method' | 'outcome' | 'bytesOut'> & { detail?: string | null };
 export type EgressFinish = Partial<Pick<EgressEntry, 'outcome' | 'status' | 'bytesIn' | 'detail'>>;
@@ -51,7 +41,7 @@ export class EgressLog {
     const rows = this.db.prepare('SELECT * FROM egress WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?')
       .all(options.since ?? 0, options.limit ?? 200) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
-      id: row.id as number, at: row.at as number, feature: row.feature as NetworkFeature, host: row.host as string, method: row.method as string,
+      id: row.id as number, at: row.at as number, feature: row.feature as EgressEntry['feature'], host: row.host as string, method: row.method as string,
       outcome: row.outcome as EgressEntry['outcome'], status: (row.status as number | null) ?? null, bytesOut: row.bytes_out as number,
       bytesIn: row.bytes_in as number, detail: (row.detail as string | null) ?? null,
     }));
