@@ -26,13 +26,36 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   try {
-    return openDatabaseAsIs(file, options);
+    return openRetryingRaces(file, options);
   } catch (error) {
     if (options.readonly === true || file === ':memory:' || !fs.existsSync(file)) throw error;
     const degraded = degradedReason(error, file);
     if (degraded === undefined) throw error;
     return openDegraded(file, degraded, options);
   }
+}
+
+/**
+ * Opens the database, again and again until the busy timeout, while another process is creating its schema at the
+ * same instant: a read of a table that process is committing can fail once (an FTS5 table whose shadow tables are
+ * being written reports "vtable constructor failed", which SQLite's busy handler does not retry).
+ */
+function openRetryingRaces(file: string, options: OpenDatabaseOptions): Database {
+  const deadline = Date.now() + (options.busyTimeoutMs ?? 5000);
+  for (;;) {
+    try {
+      return openDatabaseAsIs(file, options);
+    } catch (error) {
+      if (!isOpenRace(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a short pause, synchronously (open is sync)
+    }
+  }
+}
+
+function isOpenRace(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return /vtable constructor failed/.test(message) || /^SQLITE_(BUSY|LOCKED)/.test(String((cause as { code?: unknown }).code ?? ''));
 }
 
 /** How a database that cannot be opened normally can still be read: undefined when it cannot. */
