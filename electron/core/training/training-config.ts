@@ -3,7 +3,7 @@ import type { AdvantageGrouping } from './advantages.ts';
 import type { LoraConfig } from './trainer-protocol.ts';
 import { defaults } from '../contract/defaults.ts';
 
-/** Every knob of a Flow-GRPO run; defaults follow ../shared/docs/agentflow-spec.md §3.6 where they apply. */
+/** Every knob of a Flow-GRPO run; defaults follow the AgentFlow reference trainer (lupantech/AgentFlow train/config.yaml with verl 0.5.0 defaults) where they apply. */
 export interface TrainingConfig {
   /**
    * 'grpo' (default): Flow-GRPO on rollouts of the dataset's tasks. 'sft': supervised fine-tuning on demonstrations,
