@@ -24,6 +24,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
                         InstanceMethod("step", &TrainerWrap::step), InstanceMethod("saveAdapter", &TrainerWrap::saveAdapter),
                         InstanceMethod("saveState", &TrainerWrap::saveState), InstanceMethod("loadState", &TrainerWrap::loadState),
                         InstanceMethod("estimateMemory", &TrainerWrap::estimateMemory),
+                        InstanceMethod("packedTokens", &TrainerWrap::packedTokens),
                         InstanceMethod("parameterNames", &TrainerWrap::parameterNames),
                         InstanceMethod("graphNodes", &TrainerWrap::graphNodes),
                         InstanceMethod("getParameter", &TrainerWrap::getParameter), InstanceMethod("setParameter", &TrainerWrap::setParameter),
@@ -150,6 +151,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value saveAdapter(const Napi::CallbackInfo& info) { return fileJob(info, 0); }
   Napi::Value saveState(const Napi::CallbackInfo& info) { return fileJob(info, 1); }
   Napi::Value loadState(const Napi::CallbackInfo& info) { return fileJob(info, 2); }
+
+  // tokens the trainer puts through the model for these samples (after packing and prefix sharing)
+  Napi::Value packedTokens(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Trainer* t = usable(env);
+    std::vector<Sample> samples = readSamples(env, info[0]);
+    return Napi::Number::New(env, (double)sync(env, [&] { return t->packedTokens(samples); }));
+  }
 
   Napi::Value estimateMemory(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -287,6 +296,7 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.maxSequenceTokens = (int64_t)numberOption(o, "maxSequenceTokens", 0);
   options.microBatchTokens = (int64_t)numberOption(o, "microBatchTokens", 2048);
   options.packTokens = (int64_t)numberOption(o, "packTokens", 512);
+  options.sharePrefixes = !o.Has("sharePrefixes") || o.Get("sharePrefixes").ToBoolean();
   options.memoryLimitBytes = (int64_t)numberOption(o, "memoryLimitBytes", 0);
   options.resumeAdapter = stringOption(o, "resumeAdapter", "");
   options.resumeState = stringOption(o, "resumeState", "");

@@ -13,16 +13,21 @@ namespace inflow {
 class TransposedWeights;
 
 // One packed micro-batch: several samples laid end to end with positions restarting per sample and a
-// block-causal mask, plus the rows whose next token is a scored response token.
+// block-causal mask, plus the rows whose next token is a scored response token. Samples whose prompts start with the
+// same tokens may share one segment: the common prefix once (branch -1), then each sample's rest as its own branch,
+// its positions continuing after the prefix; a branch token sees the prefix and the earlier tokens of its branch.
 struct PackedBatch {
   std::vector<int32_t> tokens, positions;
   std::vector<int32_t> segment;      // sample slot (0..k) of every packed token, for the mask
+  std::vector<int32_t> branch;       // -1: seen by every token of its segment after it; b >= 0: only by branch b
   std::vector<int32_t> rows;         // packed row that predicts each target
   std::vector<int32_t> targets;      // target token id of each scored position
   std::vector<int32_t> sampleOf;     // index of the sample (in the caller's array) of each target
   std::vector<int32_t> tokenOf;      // index of the target inside that sample's response
   int64_t nTokens() const { return (int64_t)tokens.size(); }
   int64_t nTargets() const { return (int64_t)targets.size(); }
+  // whether packed token k is visible to query q (k <= q)
+  bool sees(int64_t q, int64_t k) const { return segment[k] == segment[q] && (branch[k] < 0 || branch[k] == branch[q]); }
 };
 
 enum class Objective { Logprob, Grpo, Sft };

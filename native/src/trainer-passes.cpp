@@ -130,7 +130,9 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
   if (in.mask != nullptr && in.mask->buffer != nullptr) {
     std::vector<float> mask((size_t)(T * T), -INFINITY);
     for (int64_t q = 0; q < T; ++q) {
-      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)(q * T + k)] = 0.0f;
+      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) {
+        if (batch.sees(q, k)) mask[(size_t)(q * T + k)] = 0.0f;
+      }
     }
     setInput(in.mask, mask);
   }
@@ -140,7 +142,9 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
     const int64_t keys = m->ne[0], queries = m->ne[1], q0 = keys - queries;
     std::vector<float> mask((size_t)(keys * queries), -INFINITY);
     for (int64_t q = q0; q < q0 + queries; ++q) {
-      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)((q - q0) * keys + k)] = 0.0f;
+      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) {
+        if (batch.sees(q, k)) mask[(size_t)((q - q0) * keys + k)] = 0.0f;
+      }
     }
     setInput(m, mask);
   }

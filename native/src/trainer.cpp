@@ -198,41 +198,128 @@ void Trainer::validate(const std::vector<Sample>& samples) const {
   }
 }
 
-// First-fit packing. Samples share a micro-batch only up to packTokens (at most microBatchTokens) tokens: the explicit
-// attention of a micro-batch of T tokens costs T^2 whatever the block-causal mask hides, so four 500-token samples
-// packed into 2000 tokens cost four times the attention of running them one by one. A longer sample runs alone.
+// Packing. Samples whose prompts start with the same tokens (the rollouts of one task, a rollout's later turns) first
+// form shared segments: the common prefix once, then each sample's rest of prompt and response as a branch (see
+// PackedBatch). Every branch keeps at least its last prompt token, so each scored row is a distinct packed row. A
+// sample joins a segment only when the segment's estimated cost stays below running the two apart, with cost(T) =
+// T (8 d + 6 d_ff) + 4 d T^2 per layer (the matmuls, and the explicit attention that grows with T^2), and the segment
+// stays within microBatchTokens; the loss, log-probs and gradients are the same as unshared (the shared prefix's
+// activations are those each sample would compute for itself).
+// Then first-fit: single samples share a micro-batch only up to packTokens (at most microBatchTokens) tokens: the
+// explicit attention of a micro-batch of T tokens costs T^2 whatever the block-causal mask hides, so four 500-token
+// samples packed into 2000 tokens cost four times the attention of running them one by one. A longer sample, or a
+// shared segment, runs alone.
+namespace {
+
+struct Segment {
+  std::vector<size_t> members;
+  size_t prefix = 0;  // shared prompt tokens (meaningful with two members or more)
+  int64_t total = 0;  // sum of the members' own lengths
+  int64_t size() const { return members.size() < 2 ? total : (int64_t)prefix + total - (int64_t)members.size() * (int64_t)prefix; }
+};
+
+size_t commonPrefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b, size_t limit) {
+  size_t n = 0;
+  while (n < limit && n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  return n;
+}
+
+}  // namespace
+
 std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const {
   const int64_t capacity = std::min(options_.packTokens, options_.microBatchTokens);
-  std::vector<PackedBatch> batches;
+  auto length = [&](size_t i) { return (int64_t)(samples[i].prompt.size() + samples[i].response.size()); };
+  const double perToken = 8.0 * (double)hp().nEmbd + 6.0 * (double)hp().nFf, perPair = 4.0 * (double)hp().nEmbd;
+  auto cost = [&](int64_t T) { return (double)T * perToken + (double)T * (double)T * perPair; };
+  std::vector<Segment> segments;
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& s = samples[i];
-    const int64_t length = (int64_t)(s.prompt.size() + s.response.size());
+    const int64_t len = length(i);
+    Segment* best = nullptr;
+    size_t bestPrefix = 0;
+    int64_t bestSaving = 0;
+    if (options_.sharePrefixes && !s.prompt.empty()) {
+      for (Segment& g : segments) {
+        const Sample& first = samples[g.members.front()];
+        const size_t limit = std::min(g.members.size() < 2 ? first.prompt.size() - 1 : g.prefix, s.prompt.size() - 1);
+        const size_t prefix = commonPrefix(first.prompt, s.prompt, limit);
+        if (prefix == 0) continue;
+        Segment joined = g;
+        joined.members.push_back(i);
+        joined.prefix = prefix;
+        joined.total += len;
+        const int64_t before = g.size(), after = joined.size();
+        if (after > options_.microBatchTokens || cost(after) > cost(before) + cost(len)) continue;
+        if (before + len - after > bestSaving) {
+          best = &g;
+          bestPrefix = prefix;
+          bestSaving = before + len - after;
+        }
+      }
+    }
+    if (best != nullptr) {
+      best->members.push_back(i);
+      best->prefix = bestPrefix;
+      best->total += len;
+    } else {
+      Segment g;
+      g.members.push_back(i);
+      g.total = len;
+      segments.push_back(g);
+    }
+  }
+
+  std::vector<PackedBatch> batches;
+  std::vector<size_t> shared;  // batches holding one shared segment each, closed to other samples
+  for (const Segment& g : segments) {
     PackedBatch* target = nullptr;
-    for (PackedBatch& b : batches) {
-      if (b.nTokens() + length <= capacity) {
-        target = &b;
-        break;
+    const bool alone = g.members.size() > 1;
+    if (!alone) {
+      for (size_t b = 0; b < batches.size(); ++b) {
+        if (std::find(shared.begin(), shared.end(), b) == shared.end() && batches[b].nTokens() + g.size() <= capacity) {
+          target = &batches[b];
+          break;
+        }
       }
     }
-    if (target == nullptr) target = &batches.emplace_back();
-    const int64_t offset = target->nTokens();
+    if (target == nullptr) {
+      if (alone) shared.push_back(batches.size());
+      target = &batches.emplace_back();
+    }
     const int32_t segment = target->segment.empty() ? 0 : target->segment.back() + 1;
-    int32_t position = 0;
-    for (const std::vector<int32_t>* part : {&s.prompt, &s.response}) {
-      for (int32_t t : *part) {
-        target->tokens.push_back(t);
-        target->positions.push_back(position++);
-        target->segment.push_back(segment);
+    auto put = [&](int32_t token, int32_t position, int32_t branch) {
+      target->tokens.push_back(token);
+      target->positions.push_back(position);
+      target->segment.push_back(segment);
+      target->branch.push_back(branch);
+    };
+    const size_t prefix = alone ? g.prefix : 0;
+    const Sample& first = samples[g.members.front()];
+    for (size_t t = 0; t < prefix; ++t) put(first.prompt[t], (int32_t)t, -1);
+    for (size_t m = 0; m < g.members.size(); ++m) {
+      const size_t i = g.members[m];
+      const Sample& s = samples[i];
+      const int32_t branch = alone ? (int32_t)m : -1;
+      const int64_t offset = target->nTokens() - (int64_t)prefix;  // packed index of the sample's token 0, as if unshared
+      int32_t position = (int32_t)prefix;
+      for (size_t t = prefix; t < s.prompt.size(); ++t) put(s.prompt[t], position++, branch);
+      for (int32_t t : s.response) put(t, position++, branch);
+      for (size_t j = 0; j < s.response.size(); ++j) {
+        target->rows.push_back((int32_t)(offset + (int64_t)s.prompt.size() + (int64_t)j - 1));
+        target->targets.push_back(s.response[j]);
+        target->sampleOf.push_back((int32_t)i);
+        target->tokenOf.push_back((int32_t)j);
       }
-    }
-    for (size_t j = 0; j < s.response.size(); ++j) {
-      target->rows.push_back((int32_t)(offset + (int64_t)s.prompt.size() + (int64_t)j - 1));
-      target->targets.push_back(s.response[j]);
-      target->sampleOf.push_back((int32_t)i);
-      target->tokenOf.push_back((int32_t)j);
     }
   }
   return batches;
+}
+
+int64_t Trainer::packedTokens(const std::vector<Sample>& samples) const {
+  validate(samples);
+  int64_t total = 0;
+  for (const PackedBatch& b : pack(samples)) total += b.nTokens();
+  return total;
 }
 
 size_t Trainer::reserve(ggml_cgraph* gf) {

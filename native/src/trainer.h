@@ -27,6 +27,7 @@ struct TrainerOptions {
   int64_t maxSequenceTokens = 0;   // 0: the model's context length
   int64_t microBatchTokens = 2048;
   int64_t packTokens = 512;        // samples share a micro-batch only up to this many tokens (attention costs T^2)
+  bool sharePrefixes = true;       // samples whose prompts start alike share one copy of the common prefix (exact)
   int64_t memoryLimitBytes = 0;    // 0: the device's free memory
   std::string resumeAdapter;       // adapter GGUF to continue from (its rank/alpha/targets win)
   std::string resumeState;         // optimizer state written by saveState
@@ -112,6 +113,8 @@ class Trainer {
   std::vector<GraphNode> graphNodes(int64_t tokens, Objective objective, bool klTerm, bool recompute);
 
   std::atomic<bool> cancelled{false};
+  // tokens a pass over these samples puts through the model (after packing and prefix sharing)
+  int64_t packedTokens(const std::vector<Sample>& samples) const;
 
  private:
   struct Pass {

@@ -26,22 +26,35 @@ export function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
 }
 
 /**
+ * The units a step's mini-batches are made of: whole task groups when every sample names its group (verl splits a step
+ * by prompts, each prompt's rollouts together, which also lets the trainer share their common prompt prefix), else
+ * single samples.
+ */
+function units<T extends { group?: number }>(samples: readonly T[]): T[][] {
+  if (samples.length === 0 || samples.some((s) => s.group === undefined)) return samples.map((s) => [s]);
+  const byGroup = new Map<number, T[]>();
+  for (const s of samples) byGroup.set(s.group!, [...(byGroup.get(s.group!) ?? []), s]);
+  return [...byGroup.values()];
+}
+
+/**
  * One training step as verl's PPO actor runs it: the old policy's per-token log-probs are computed once, before the
  * first update, with the adapter that sampled the rollouts (and, with a KL term, the base model's, adapter off); then
- * for each epoch the samples are shuffled and split into mini-batches, one optimizer update each, every update
- * measuring its ratio against those fixed old log-probs. With one mini-batch and one epoch the ratio is exactly 1,
- * so the trainer's single-pass form is used (no separate old-policy pass), which gives the same update.
+ * for each epoch the task groups (or samples, see `units`) are shuffled and split into mini-batches, one optimizer
+ * update each, every update measuring its ratio against those fixed old log-probs. With one mini-batch and one epoch
+ * the ratio is exactly 1, so the trainer's single-pass form is used (no separate old-policy pass), which gives the
+ * same update.
  */
 export async function miniBatchStep(trainer: NativeTrainer, request: TrainStepRequest, onProgress?: (progress: UpdateProgress) => void): Promise<TrainStepResult> {
   const started = performance.now();
   const miniBatches = Math.max(1, request.miniBatches ?? 1);
   const epochs = Math.max(1, request.epochs ?? 1);
   const grpo = request.objective === 'grpo';
-  const base: TrainingSample[] = request.samples.map(({ promptTokens, responseTokens, advantage, weight }) => ({
-    promptTokens, responseTokens, ...(grpo ? { advantage } : {}), ...(weight === undefined ? {} : { weight }),
+  const base: Array<TrainingSample & { group?: number }> = request.samples.map(({ promptTokens, responseTokens, advantage, weight, group }) => ({
+    promptTokens, responseTokens, ...(grpo ? { advantage } : {}), ...(weight === undefined ? {} : { weight }), ...(group === undefined ? {} : { group }),
   }));
   const single = miniBatches === 1 && epochs === 1;
-  const updates = epochs * Math.min(miniBatches, base.length);
+  const updates = epochs * Math.min(miniBatches, units(request.samples).length);
   let samples = base;
   let extraTokens = 0;
   if (grpo && !single) {
@@ -53,14 +66,14 @@ export async function miniBatchStep(trainer: NativeTrainer, request: TrainStepRe
       ref = await trainer.logprobs(base, { adapter: false });
     }
     samples = base.map((sample, i) => ({ ...sample, oldLogprobs: old[i]!, ...(ref ? { refLogprobs: ref[i]! } : {}) }));
-    extraTokens = base.reduce((sum, s) => sum + s.promptTokens.length + s.responseTokens.length, 0) * (ref ? 2 : 1);
+    extraTokens = (await trainer.packedTokens(base)) * (ref ? 2 : 1);
   }
   const results: UpdateMetrics[] = [];
   let tokens = extraTokens;
   let skipped: string | undefined;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const order = single ? samples : seededShuffle(samples, (request.seed ?? 0) * 7919 + epoch);
-    for (const batch of splitEvenly(order, miniBatches)) {
+    const order = single ? [samples] : seededShuffle(units(samples), (request.seed ?? 0) * 7919 + epoch);
+    for (const batch of splitEvenly(order, miniBatches).map((run) => run.flat())) {
       const update = results.length;
       const metrics = await trainer.step({
         samples: batch, objective: request.objective, learningRate: request.learningRate,

@@ -92,6 +92,11 @@ export class NativeTrainer {
   }
 
   /** Memory a micro-batch of `tokens` tokens needs, measured on the real graph, and whether it fits. */
+  /** Tokens a pass over `samples` puts through the model (packing and prefix sharing included), for throughput figures. */
+  async packedTokens(samples: readonly TrainingSample[]): Promise<number> {
+    return this.#enqueue(async (native) => native.packedTokens(samples));
+  }
+
   async estimateMemory(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number }): Promise<MemoryEstimate> {
     return this.#enqueue(async (native) => native.estimateMemory(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0));
   }

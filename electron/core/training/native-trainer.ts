@@ -74,6 +74,12 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   microBatchTokens?: number;
   /** Samples share a micro-batch only up to this many tokens (default 512; a longer sample runs alone, up to microBatchTokens). */
   packTokens?: number;
+  /**
+   * Samples whose prompts start with the same tokens (a group's rollouts of one task, a rollout's later turns) share
+   * one copy of the common prefix in their micro-batch (default true). Exact: the same loss, log-probs and gradients,
+   * fewer tokens through the model.
+   */
+  sharePrefixes?: boolean;
   maxSequenceTokens?: number;
   memoryLimitBytes?: number;
   /** Continue from this adapter (its rank, alpha and targets replace `lora`'s). */
@@ -237,6 +243,8 @@ export interface AddonTrainer {
   saveState(path: string): Promise<void>;
   loadState(path: string): Promise<void>;
   estimateMemory(tokens: number, objective: string, klTerm: boolean): MemoryEstimate;
+  /** Tokens a pass over `samples` puts through the model, after packing and prefix sharing. */
+  packedTokens(samples: readonly TrainingSample[]): number;
   graphNodes(tokens: number, objective: string, klTerm: boolean, recompute: boolean): GraphNode[];
   parameterNames(): string[];
   getParameter(name: string, gradient: boolean): Float32Array;
@@ -370,6 +378,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     device: options.device ?? 'auto',
     microBatchTokens: options.microBatchTokens ?? 2048,
     packTokens: options.packTokens ?? 512,
+    sharePrefixes: options.sharePrefixes ?? true,
     maxSequenceTokens: options.maxSequenceTokens ?? 0,
     memoryLimitBytes: options.memoryLimitBytes ?? 0,
     resumeAdapter: options.resumeAdapter ?? '',

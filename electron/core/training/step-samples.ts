@@ -49,7 +49,7 @@ export function buildSamples(store: TrainingStore, groups: readonly CollectedGro
     for (const s of stored) {
       const advantage = byRun.get(s.runId);
       if (advantage === undefined || advantage === 0) continue;
-      samples.push({ promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage, ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}) });
+      samples.push({ promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage, group: index, ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}) });
     }
   });
   return { samples, stats: summariseGroups(results) };

@@ -17,6 +17,11 @@ export interface TrainSample {
   /** Scales the sample's tokens (SFT: e.g. how much a demonstration counts; default 1). */
   weight?: number;
   oldLogprobs?: number[];
+  /**
+   * The task group the sample's rollout belongs to (its index in the step). Mini-batches keep a group whole, as verl
+   * splits a step by prompts with each prompt's rollouts together; without it samples are split one by one.
+   */
+  group?: number;
 }
 
 /**

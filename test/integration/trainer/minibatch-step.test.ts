@@ -67,3 +67,28 @@ test('a sample longer than 2048 tokens trains when the trainer is sized to the r
     await plain.dispose();
   }
 });
+
+test('mini-batches keep each task group whole, as verl splits a step by prompts, and share the group\'s prompt prefix', async () => {
+  const module = await trainerModule();
+  const trainer = await module.createTrainer({ modelPath: testModelPath(), lora: { rank: 2, alpha: 4, targets: ['q', 'v'] }, threads: 1 });
+  try {
+    // four tasks with 3, 4, 5 and 4 rollouts of one turn each: a group's samples share their task's 30-token prompt
+    const sizes = [3, 4, 5, 4];
+    const prompts = randomSamples(trainer.info().model.vocabularySize, sizes.map(() => ({ prompt: 30, response: 1 })), 5).map((s) => s.promptTokens);
+    const responses = randomSamples(trainer.info().model.vocabularySize, Array.from({ length: 16 }, () => ({ prompt: 0, response: 6 })), 6);
+    let k = 0;
+    const samples = sizes.flatMap((size, group) => Array.from({ length: size }, (_, i) => ({
+      promptTokens: [...prompts[group]!], responseTokens: [...responses[k++]!.responseTokens], advantage: i % 2 === 0 ? 1 : -1, group,
+    })));
+    const result = await miniBatchStep(trainer, { samples, objective: 'grpo', learningRate: 1e-3, clipLow: 0.2, clipHigh: 0.3, dualClip: 3, klBeta: 0, miniBatches: 4, seed: 3 });
+    assert.deepEqual(result.updates!.map((u) => u.samples).sort(), [3, 4, 4, 5], 'one whole group per update');
+    // the old-policy pass over all 16 samples and the four updates, each group's prompt prefix (29 tokens) counted once
+    const shared = (size: number) => 29 + size * (1 + 6);
+    assert.equal(result.tokens, sizes.reduce((sum, size) => sum + 2 * shared(size), 0));
+
+    const two = await miniBatchStep(trainer, { samples: samples.filter((s) => s.group < 2), objective: 'grpo', learningRate: 1e-3, clipLow: 0.2, clipHigh: 0.3, klBeta: 0, miniBatches: 4, seed: 3 });
+    assert.deepEqual(two.updates!.map((u) => u.samples).sort(), [3, 4], 'two groups make two updates, not four');
+  } finally {
+    await trainer.dispose();
+  }
+});
