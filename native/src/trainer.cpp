@@ -201,14 +201,14 @@ void Trainer::validate(const std::vector<Sample>& samples) const {
 // Packing. Samples whose prompts start with the same tokens (the rollouts of one task, a rollout's later turns) first
 // form shared segments: the common prefix once, then each sample's rest of prompt and response as a branch (see
 // PackedBatch). Every branch keeps at least its last prompt token, so each scored row is a distinct packed row. A
-// sample joins a segment only when the segment's estimated cost stays below running the two apart, with cost(T) =
-// T (8 d + 6 d_ff) + 4 d T^2 per layer (the matmuls, and the explicit attention that grows with T^2), and the segment
-// stays within microBatchTokens; the loss, log-probs and gradients are the same as unshared (the shared prefix's
-// activations are those each sample would compute for itself).
-// Then first-fit: single samples share a micro-batch only up to packTokens (at most microBatchTokens) tokens: the
-// explicit attention of a micro-batch of T tokens costs T^2 whatever the block-causal mask hides, so four 500-token
-// samples packed into 2000 tokens cost four times the attention of running them one by one. A longer sample, or a
-// shared segment, runs alone.
+// sample joins a segment while the segment stays within packTokens, or beyond that (up to microBatchTokens) while its
+// estimated cost stays below running the two apart, with cost(T) = T (8 d + 6 d_ff) + 4 d T^2 per layer (the
+// matmuls, and the explicit attention that grows with T^2). The loss, log-probs and gradients are the same as
+// unshared (the shared prefix's activations are those each sample would compute for itself).
+// Then first-fit: samples and segments share a micro-batch only up to packTokens (at most microBatchTokens) tokens:
+// the explicit attention of a micro-batch of T tokens costs T^2 whatever the block-causal mask hides, so four
+// 500-token samples packed into 2000 tokens cost four times the attention of running them one by one. A longer
+// sample or segment runs alone.
 namespace {
 
 struct Segment {
@@ -249,7 +249,7 @@ std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const
         joined.prefix = prefix;
         joined.total += len;
         const int64_t before = g.size(), after = joined.size();
-        if (after > options_.microBatchTokens || cost(after) > cost(before) + cost(len)) continue;
+        if (after > options_.microBatchTokens || (after > capacity && cost(after) > cost(before) + cost(len))) continue;
         if (before + len - after > bestSaving) {
           best = &g;
           bestPrefix = prefix;
@@ -270,22 +270,16 @@ std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const
   }
 
   std::vector<PackedBatch> batches;
-  std::vector<size_t> shared;  // batches holding one shared segment each, closed to other samples
   for (const Segment& g : segments) {
     PackedBatch* target = nullptr;
-    const bool alone = g.members.size() > 1;
-    if (!alone) {
-      for (size_t b = 0; b < batches.size(); ++b) {
-        if (std::find(shared.begin(), shared.end(), b) == shared.end() && batches[b].nTokens() + g.size() <= capacity) {
-          target = &batches[b];
-          break;
-        }
+    for (PackedBatch& b : batches) {
+      if (b.nTokens() + g.size() <= capacity) {
+        target = &b;
+        break;
       }
     }
-    if (target == nullptr) {
-      if (alone) shared.push_back(batches.size());
-      target = &batches.emplace_back();
-    }
+    if (target == nullptr) target = &batches.emplace_back();
+    const bool shared = g.members.size() > 1;
     const int32_t segment = target->segment.empty() ? 0 : target->segment.back() + 1;
     auto put = [&](int32_t token, int32_t position, int32_t branch) {
       target->tokens.push_back(token);
@@ -293,13 +287,13 @@ std::vector<PackedBatch> Trainer::pack(const std::vector<Sample>& samples) const
       target->segment.push_back(segment);
       target->branch.push_back(branch);
     };
-    const size_t prefix = alone ? g.prefix : 0;
+    const size_t prefix = shared ? g.prefix : 0;
     const Sample& first = samples[g.members.front()];
     for (size_t t = 0; t < prefix; ++t) put(first.prompt[t], (int32_t)t, -1);
     for (size_t m = 0; m < g.members.size(); ++m) {
       const size_t i = g.members[m];
       const Sample& s = samples[i];
-      const int32_t branch = alone ? (int32_t)m : -1;
+      const int32_t branch = shared ? (int32_t)m : -1;
       const int64_t offset = target->nTokens() - (int64_t)prefix;  // packed index of the sample's token 0, as if unshared
       int32_t position = (int32_t)prefix;
       for (size_t t = prefix; t < s.prompt.size(); ++t) put(s.prompt[t], position++, branch);

@@ -125,7 +125,7 @@ export function suiteSetup(suite: LearningSuite): (task: TaskRecord) => { tools:
   };
 }
 
-export interface CurvePoint { step: number; heldoutAccuracy: number | null; rewardMean: number | null; kl: number | null; clipFraction: number | null; informativeFraction: number | null; seconds: number }
+export interface CurvePoint { step: number; heldoutAccuracy: number | null; rewardMean: number | null; kl: number | null; clipFraction: number | null; informativeFraction: number | null; seconds: number; timings: Record<string, number>; samples: number; trainedTokens: number }
 
 /** Training settings of the suites (the rest are the product's defaults: 4 mini-batch updates per step, dual clip 3). */
 export const suiteConfig = (suite: LearningSuite, shuffleRewards: boolean): Partial<TrainingConfig> => ({
@@ -156,7 +156,8 @@ export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleR
       return {
         step, heldoutAccuracy: metrics.heldoutAccuracy ?? null, rewardMean: metrics.rewardMean ?? null, kl: metrics.kl ?? null,
         clipFraction: metrics.clipFraction ?? null, informativeFraction: typeof metrics.informativeFraction === 'number' ? metrics.informativeFraction : null,
-        seconds: step === 0 ? 0 : Math.min(elapsed, (Date.now() - started) / 1000),
+        seconds: step === 0 ? 0 : Math.min(elapsed, (Date.now() - started) / 1000), timings: metrics.timings ?? {},
+        samples: metrics.samples ?? 0, trainedTokens: typeof metrics.trainedTokens === 'number' ? metrics.trainedTokens : 0,
       };
     });
   } finally {
