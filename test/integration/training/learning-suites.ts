@@ -36,6 +36,9 @@ import { testModelPath } from '../../support/test-model.ts';
  */
 export const CUE = 60;
 
+/** Parallel sequences of the planner: a group's rollouts decode together. */
+const SEQUENCES = Number(process.env.INFLOW_SUITE_SEQUENCES ?? 4);
+
 const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
   'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern',
   'basket', 'copper', 'dragon', 'feather', 'glacier', 'hammer', 'island', 'jungle', 'kettle', 'lemon', 'mirror', 'needle',
@@ -136,7 +139,7 @@ export const suiteConfig = (suite: LearningSuite, shuffleRewards: boolean): Part
 /** One training run of `suite` from the untrained planner of model seed `modelSeed`: its held-out curve per step. */
 export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleRewards: boolean, extra: Partial<TrainingConfig> = {}): Promise<CurvePoint[]> {
   const modelPath = testModelPath({ seed: modelSeed });
-  const planner = await EnginePlanner.load(await getEngine({ gpu: false }), { path: modelPath, contextSize: 2048, threads: 1, sequences: 4 });
+  const planner = await EnginePlanner.load(await getEngine({ gpu: false }), { path: modelPath, contextSize: 2048, threads: 1, sequences: SEQUENCES });
   const dir = tempDir();
   const db = openDatabase(path.join(dir, 'inflow.db'));
   try {
