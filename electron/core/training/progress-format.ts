@@ -23,6 +23,7 @@ export function stepLine(step: number, m: StepMetrics): string {
     `${f(m.tokensPerSecond, 0)} tok/s`,
     `zero-groups ${m.zeroGroups ?? 0}/${m.groups ?? 0}`,
     ...(typeof m.extraTasks === 'number' && m.extraTasks > 0 ? [`extra-tasks ${m.extraTasks}`] : []),
+    ...(typeof m.exploredGroups === 'number' && m.exploredGroups > 0 ? [`explored ${m.exploredGroups}`] : []),
     ...(typeof m.truncatedSamples === 'number' && m.truncatedSamples > 0 ? [`truncated ${m.truncatedSamples}`] : []),
     ...(typeof m.droppedSamples === 'number' && m.droppedSamples > 0 ? [`dropped ${m.droppedSamples} too long`] : []),
     ...(typeof m.failedRollouts === 'number' && m.failedRollouts > 0 ? [`failed rollouts ${m.failedRollouts}`] : []),

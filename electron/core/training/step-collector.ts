@@ -13,6 +13,8 @@ export interface StepCollection {
   groups: CollectedGroup[];
   /** Tasks drawn beyond the step's own by dynamic sampling. */
   extraTasks: number;
+  /** The step's all-failed groups sampled again at the exploration temperature (counted in the same budget). */
+  exploredGroups: number;
   rollouts: number;
   failedRollouts: number;
   rolloutMs: number;
@@ -22,8 +24,10 @@ export interface StepCollection {
 /**
  * The rollout phase of a step: a group per task of the step. With dynamic sampling (`config.dynamicSampling` > 0, as
  * DAPO does), while fewer groups than the step's tasks are informative (rewards not all equal: the only groups that
- * teach anything), more tasks are drawn, at most `dynamicSampling` per step, in a seeded order (a restarted step
- * draws the same ones), sampled at `explorationTemperature` when set. They are counted and reported. A step in which every rollout that ran failed (the
+ * teach anything): first, with `explorationTemperature` set, each of the step's tasks on which every rollout failed
+ * (where the policy is stuck) is sampled again at that temperature, its first group kept in the store but set aside;
+ * then more tasks are drawn, in a seeded order (a restarted step draws the same ones), at the exploration
+ * temperature when set; at most `dynamicSampling` groups in all per step. They are counted and reported. A step in which every rollout that ran failed (the
  * question does not fit the context, the model cannot run) is an error, not an empty step: training on nothing but
  * failures would end "completed" having learnt nothing.
  */
@@ -47,12 +51,27 @@ export async function collectStep(options: {
   };
   for (const item of items) await collect(item, config.temperature);
   let extraTasks = 0;
+  let exploredGroups = 0;
   if (config.dynamicSampling > 0) {
-    const candidates = seededShuffle(options.trainItems, config.seed * 7919 + step * 31 + 17).filter((item) => !items.includes(item));
     const informative = () => groups.filter((g) => g.rewards.some((r) => r !== g.rewards[0])).length;
-    while (informative() < items.length && extraTasks < Math.min(config.dynamicSampling, candidates.length)) {
+    const hot = config.explorationTemperature > 0 ? config.explorationTemperature : config.temperature;
+    // per-group temperature raising: a task on which every rollout failed is where the policy is stuck; its group is
+    // set aside (kept in the store, marked discarded) and sampled again at the exploration temperature
+    if (config.explorationTemperature > 0) {
+      for (const [index, group] of [...groups.entries()]) {
+        if (exploredGroups >= config.dynamicSampling || informative() >= items.length) break;
+        if (group.ran === 0 || group.rewards.some((r) => r !== 0)) continue;
+        options.store.markGroup(group.groupId, 'discarded', { reason: 'explored again at the exploration temperature' });
+        groups.splice(groups.indexOf(group), 1);
+        total += config.groupSize;
+        await collect(items[index]!, hot);
+        exploredGroups++;
+      }
+    }
+    const candidates = seededShuffle(options.trainItems, config.seed * 7919 + step * 31 + 17).filter((item) => !items.includes(item));
+    while (informative() < items.length && exploredGroups + extraTasks < config.dynamicSampling && extraTasks < candidates.length) {
       total += config.groupSize;
-      await collect(candidates[extraTasks]!, config.explorationTemperature > 0 ? config.explorationTemperature : config.temperature);
+      await collect(candidates[extraTasks]!, hot);
       extraTasks++;
     }
   }
@@ -66,7 +85,7 @@ export async function collectStep(options: {
   }
   const rewardMs = sum(groups.map((g) => g.rewardMs));
   // wall time of the phase (rollouts of a group overlap on parallel sequences), rewards taken out
-  return { groups, extraTasks, rollouts: groups.length * config.groupSize, failedRollouts, rewardMs, rolloutMs: performance.now() - started - rewardMs };
+  return { groups, extraTasks, exploredGroups, rollouts: groups.length * config.groupSize, failedRollouts, rewardMs, rolloutMs: performance.now() - started - rewardMs };
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -183,7 +183,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const stats = built.stats;
         metrics = {
           rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
-          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks,
+          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks, exploredGroups: collected.exploredGroups,
           rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
           loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
         };

@@ -110,6 +110,38 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
   db.close();
 });
 
+test('a task on which every rollout failed is sampled again at the exploration temperature, within the dynamic-sampling bound', async () => {
+  const { dir, db, runs, dataset, handle } = setup();
+  // picks the reverser at the rollout temperature: count tasks all fail there; only when sampled hotter does it try the counter
+  const hotTurn: ScriptedTurn = (request) => ({ json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: (request.sampling?.temperature ?? 0) > 1 ? 'counter' : 'reverser' } });
+  const hot = new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => hotTurn) });
+  const agent = createAgentRollout({ store: runs, planner: hot, setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const result = await train({
+    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]),
+    config: { steps: 3, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, explorationTemperature: 1.2, evalEvery: 10 },
+  });
+  const store = new TrainingStore(db);
+  let explored = 0;
+  for (const { step, metrics } of store.stepMetrics(result.trainingRunId).slice(1)) {
+    const groups = db.prepare('SELECT status FROM rollout_groups WHERE training_run_id = ? AND step = ?').all(result.trainingRunId, step) as Array<{ status: string }>;
+    const discarded = groups.filter((g) => g.status === 'discarded').length;
+    // each all-failed count task was set aside (kept in the store) and sampled again hot, where the counter solves it
+    assert.equal(metrics.exploredGroups, discarded, `step ${step}`);
+    assert.ok(discarded >= 1, `step ${step}: every step of 4 tasks (2 kinds) has a count task`);
+    assert.equal(metrics.groups, 4 + (metrics.extraTasks as number), 'the explored groups replace the failed ones');
+    assert.equal(metrics.rollouts, metrics.groups! * 2);
+    explored += discarded;
+  }
+  assert.ok(explored > 0);
+  // without an exploration temperature nothing is sampled again
+  const plain = await train({
+    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]),
+    config: { steps: 1, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10 },
+  });
+  assert.equal(store.stepMetrics(plain.trainingRunId).at(-1)!.metrics.exploredGroups, 0);
+  db.close();
+});
+
 test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts and the trainer all start from it', async () => {
   const { dir, db, runs, dataset } = setup();
   const warm = path.join(dir, 'sft.gguf');
