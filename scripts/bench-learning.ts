@@ -13,16 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../electron/core/paths.ts';
-import { lastFour, runSuite, suites, type CurvePoint, type LearningSuite } from '../test/integration/training/learning-suites.ts';
+import { lastFour, runSuite, suites, timeToTarget, type CurvePoint, type LearningSuite } from '../test/integration/training/learning-suites.ts';
 import { writeCurvePictures } from './plot-learning-curve.ts';
-
-const TARGET = 0.9;
-
-/** The first step whose held-out success reaches the target, and the training wall time until then. */
-export function timeToTarget(curve: readonly CurvePoint[], target = TARGET): { step: number; seconds: number } | null {
-  const hit = curve.find((p) => p.step > 0 && (p.heldoutAccuracy ?? 0) >= target);
-  return hit === undefined ? null : { step: hit.step, seconds: hit.seconds };
-}
 
 const pct = (value: number | null | undefined) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
 

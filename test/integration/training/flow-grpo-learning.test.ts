@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../../electron/core/paths.ts';
-import { lastFour, runSuite, suites, type CurvePoint, type LearningSuite } from './learning-suites.ts';
+import { lastFour, runSuite, suites, timeToTarget, type CurvePoint, type LearningSuite } from './learning-suites.ts';
 
 /**
  * ACCEPTANCE: Flow-GRPO must learn where it matters, on the two suites of learning-suites.ts, from a random-weight test
@@ -42,8 +42,8 @@ async function acceptance(suite: LearningSuite): Promise<void> {
   const curves: Record<string, CurvePoint[]> = {};
   const failures: string[] = [];
   for (const seed of SEEDS) {
-    const trained = await runSuite(suite, seed, false);
-    const control = await runSuite(suite, seed, true);
+    // the two runs of a seed side by side: each holds one core (planner and trainer take turns), and CI has two
+    const [trained, control] = await Promise.all([runSuite(suite, seed, false), runSuite(suite, seed, true)]);
     print(`${suite.name} seed ${seed} Flow-GRPO`, trained);
     print(`${suite.name} seed ${seed} control`, control);
     curves[`seed ${seed} Flow-GRPO`] = trained;
@@ -52,7 +52,9 @@ async function acceptance(suite: LearningSuite): Promise<void> {
     assert.equal(control[0]!.heldoutAccuracy, base, 'both runs start from the same planner');
     const final = lastFour(trained);
     const controlFinal = lastFour(control);
-    console.log(`# ${suite.name} seed ${seed}: untrained ${fmt(base)}, trained ${fmt(final)}, control ${fmt(controlFinal)} (last four)`);
+    const hit = timeToTarget(trained);
+    console.log(`# ${suite.name} seed ${seed}: untrained ${fmt(base)}, trained ${fmt(final)}, control ${fmt(controlFinal)} (last four); ` +
+      `90 % held-out first at ${hit ? `step ${hit.step}, ${hit.seconds.toFixed(0)} s of training` : 'no step'}`);
     if (final < base + GAIN - 1e-9) failures.push(`seed ${seed}: trained ${fmt(final)} is less than untrained ${fmt(base)} + 40 points`);
     if (final < FLOOR) failures.push(`seed ${seed}: trained ${fmt(final)} is below 85 %`);
     if (controlFinal > base + CONTROL_MARGIN + 1e-9) failures.push(`seed ${seed}: the shuffled-reward control reached ${fmt(controlFinal)}, above untrained ${fmt(base)} + 12.5 points`);

@@ -169,5 +169,11 @@ export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleR
   }
 }
 
+/** The first step whose held-out success reaches `target`, and the training wall time until then. */
+export function timeToTarget(curve: readonly CurvePoint[], target = 0.9): { step: number; seconds: number } | null {
+  const hit = curve.find((p) => p.step > 0 && (p.heldoutAccuracy ?? 0) >= target);
+  return hit === undefined ? null : { step: hit.step, seconds: hit.seconds };
+}
+
 /** Mean held-out success over the last four evaluations. */
 export const lastFour = (curve: readonly CurvePoint[]) => curve.slice(-4).reduce((sum, p) => sum + (p.heldoutAccuracy ?? 0), 0) / 4;
