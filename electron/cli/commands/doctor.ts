@@ -9,6 +9,7 @@ import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printEgress } from '../egress-table.ts';
 import { SettingsService } from '../../core/api/settings-service.ts';
+import { schemaVersion } from '../../core/store/database.ts';
 
 /** `inflow doctor`: what this machine offers Inflow, and what is missing. */
 export const command: CliCommand = {
@@ -37,7 +38,7 @@ export const command: CliCommand = {
       ramFreeBytes: os.freemem(),
       dataDir: backend.paths.dataDir,
       diskFreeBytes: freeDiskBytes(backend.paths.dataDir),
-      schemaVersion: backend.db.pragma('user_version', { simple: true }),
+      schemaVersion: schemaVersion(backend.db),
       engine,
       modelsDir: backend.paths.models,
       models: models.map((model) => ({ id: model.id, bytes: model.bytes })),

@@ -102,7 +102,7 @@ export const command: CliCommand = {
       if (values['judge-model'] !== undefined || values['no-judge'] === true) {
         // A new judge for the rest of the run (e.g. the old one's file is gone): checked as at the start, and recorded.
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
-        store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...run.config, judgeModel: judge.path }), run.id);
+        store.setConfig(run.id, { ...run.config, judgeModel: judge.path });
       } else {
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
       }

@@ -186,6 +186,11 @@ export class RunStore {
     };
   }
 
+  /** Sets a task's reference answer (a user's correction: answer kind `judge`). */
+  setExpectedAnswer(taskId: string, answer: unknown, answerKind: string): void {
+    this.db.prepare('UPDATE tasks SET expected_answer = ?, answer_kind = ? WHERE id = ?').run(json(answer), answerKind, taskId);
+  }
+
   startRun(input: RunStart): RunRecord {
     const id = newId('run');
     this.statements.insertRun.run({

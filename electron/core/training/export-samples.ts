@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from '../store/database.ts';
 import { decodeFloats, decodeTokens } from '../store/blobs.ts';
+import { TrainingStore } from './training-store.ts';
 
 export interface ExportResult {
   trajectoriesFile: string;
@@ -25,20 +26,14 @@ export function exportTrainingSamples(db: Database, options: { outDir: string; t
   fs.mkdirSync(options.outDir, { recursive: true });
   const trajectoriesFile = path.join(options.outDir, 'trajectories.jsonl');
   const samplesFile = path.join(options.outDir, 'turn-samples.jsonl');
-  const filter = options.trainingRunId === undefined ? '' : 'WHERE g.training_run_id = @run';
-  const runs = db.prepare(`SELECT r.id, r.group_id, r.answer, r.stop_reason, r.planner_adapter_id, t.question, t.expected_answer, g.training_run_id, g.step,
-      (SELECT value FROM rewards w WHERE w.run_id = r.id ORDER BY w.id DESC LIMIT 1) AS reward
-    FROM rollout_groups g JOIN runs r ON r.group_id = g.id JOIN tasks t ON t.id = r.task_id ${filter}
-    ORDER BY g.step, g.created_at, r.created_at, r.rowid`);
-  const turns = db.prepare(`SELECT c.id, c.prompt_text, c.response_text, c.prompt_tokens, c.response_tokens, c.response_logprobs, c.step_idx, s.advantage
-    FROM module_calls c LEFT JOIN turn_samples s ON s.module_call_id = c.id WHERE c.run_id = ? AND c.module = 'planner' ORDER BY c.id`);
+  const store = new TrainingStore(db);
   const trajectoriesFd = fs.openSync(trajectoriesFile, 'w');
   const samplesFd = fs.openSync(samplesFile, 'w');
   let trajectories = 0;
   let samples = 0;
   try {
-    for (const row of runs.iterate(options.trainingRunId === undefined ? {} : { run: options.trainingRunId }) as Iterable<Record<string, unknown>>) {
-      const calls = turns.all(row.id) as Record<string, unknown>[];
+    for (const row of store.exportRollouts(options.trainingRunId)) {
+      const calls = store.exportPlannerTurns(row.id as string);
       const reward = row.reward as number | null;
       fs.writeSync(trajectoriesFd, `${JSON.stringify({
         run_id: row.id, group_id: row.group_id, training_run_id: row.training_run_id, step: row.step,

@@ -300,7 +300,7 @@ function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetS
     const changes = Object.fromEntries(resumeSettings.filter((key) => options.config?.[key] !== undefined).map((key) => [key, options.config![key]]));
     if (Object.keys(changes).length > 0) {
       const config = resolveTrainingConfig({ ...run.config, ...changes });
-      store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify(config), run.id);
+      store.setConfig(run.id, config);
     }
     return store.getRun(run.id);
   }
