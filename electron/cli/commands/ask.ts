@@ -5,9 +5,8 @@ import { assembleTools } from '../../core/agent/assemble-tools.ts';
 import type { ProfileName } from '../../core/agent/profiles/prompt-profile.ts';
 import { referenceToolNames } from '../../core/agent/profiles/reference-cards.ts';
 import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
+import { askRunOptions } from '../../core/agent/ask-run.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
-import { AdapterRegistry } from '../../core/adapters/adapter-registry.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
@@ -18,7 +17,6 @@ import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
 import { findCatalogModel } from '../../core/models/catalog.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
-import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -77,7 +75,7 @@ export const command: CliCommand = {
     }
     if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
     const backend = await context.backend();
-    const settings = new SettingsService(backend.db).read();
+    const settings = backend.settings.read();
     // --web allows the web tools and Wikipedia online for this run; --endpoint allows that one server.
     if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
     if (values.endpoint !== undefined) backend.network.grant('endpoint');
@@ -114,7 +112,7 @@ export const command: CliCommand = {
       loaded.push(planner);
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
-      const adapter = values.adapter ?? (values.base === true ? undefined : new AdapterRegistry(backend.db).active(planner.filePath)?.path);
+      const adapter = values.adapter ?? (values.base === true ? undefined : backend.adapters.active(planner.filePath)?.path);
       if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
@@ -149,21 +147,18 @@ export const command: CliCommand = {
         if (event.type === 'run-end' && answering) context.stdout.write('\n');
         for (const line of formatEvent(event)) context.print(line);
       };
+      const maxSteps = integer(values['max-steps'], 'max-steps');
+      const maxTimeSeconds = integer(values['max-time'], 'max-time');
+      const maxTokens = integer(values['max-tokens'], 'max-tokens');
       const result = await runAgent({
-        question,
+        // the app's rule for a question (memory, settings' limits, the run store), with the flags as overrides
+        ...askRunOptions(backend, question, {
+          profile, ...(maxSteps === undefined ? {} : { maxSteps }), ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }), ...(maxTokens === undefined ? {} : { maxTokens }),
+        }),
         models,
         tools,
         absentTools: absent,
-        knownFacts: new LongTermMemory(backend.db).relevantFacts(question, 5),
-        profile,
-        limits: {
-          maxSteps: integer(values['max-steps'], 'max-steps') ?? settings.limits.maxSteps,
-          maxTimeMs: (integer(values['max-time'], 'max-time') ?? settings.limits.maxWallSeconds) * 1000,
-          maxTokens: integer(values['max-tokens'], 'max-tokens') ?? settings.limits.maxTokens,
-        },
         ...(values.seed === undefined ? {} : { seed: integer(values.seed, 'seed')! }),
-        store: backend.runs,
-        runKind: 'ask',
         approveToolCall: createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal }),
         signal: context.signal,
         onEvent,

@@ -13,11 +13,9 @@ import { assertTrainingFits } from '../../core/training/training-disk.ts';
 import { applyRetention } from '../../core/adapters/retention.ts';
 import type { LoraConfig } from '../../core/training/trainer-protocol.ts';
 import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
-import { TrainingStore } from '../../core/training/training-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { exportUsage, trainExport } from '../train-export.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
@@ -66,7 +64,7 @@ export const command: CliCommand = {
     if (args[0] === 'export') return trainExport(context, args.slice(1));
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
     const backend = await context.backend();
-    const store = new TrainingStore(backend.db);
+    const store = backend.training;
     const [action, target] = positionals;
     if (action === 'list') {
       const runs = store.listRuns();
@@ -111,14 +109,14 @@ export const command: CliCommand = {
       modelPath = resolveModelFile(values.model, backend.paths.models);
       judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
       config.judgeModel = judge.path;
-      datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
+      datasetId = resolveDataset(backend.datasets, values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
     // a run that would not fit on the disk refuses to start, before any model loads
     const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
     assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
-    const cpu = values.cpu === true || new SettingsService(backend.db).read().compute.cpuOnly;
+    const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
     const { openTrainingSession } = await import('../../core/training/cli-session.ts');
     const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
     const engineSession = await openTrainingSession({
@@ -241,8 +239,7 @@ function progressPrinter(context: CliContext): ((event: TrainingEvent) => void) 
 /** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
 export async function evaluateAdapter(context: CliContext, input: { adapter: AdapterRecord; dataset: DatasetRecord; baseModel: string; limit?: number; maxSteps?: number; threads?: number }): Promise<HeldOutResult> {
   const backend = await context.backend();
-  const datasets = new DatasetStore(backend.db);
-  const items = datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
+  const items = backend.datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
   if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
   const { openTrainingSession } = await import('../../core/training/cli-session.ts');
   const session = await openTrainingSession({
@@ -260,7 +257,7 @@ const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).to
 
 /** The executor model chosen in the app's settings (the default judge when it is not the planner's model); null when none or missing. */
 function executorModelPath(backend: Backend): string | null {
-  const settings = new SettingsService(backend.db);
+  const settings = backend.settings;
   const executor = settings.read().models.executor;
   if (executor === null) return null;
   try {

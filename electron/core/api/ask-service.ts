@@ -11,7 +11,7 @@ import type { Tool } from '../tools/tool.ts';
 import type { AgentEvent } from '../agent/agent-events.ts';
 import { runAgent, type RunAgentResult as AgentResult } from '../agent/run-agent.ts';
 import { InflowError } from '../errors.ts';
-import { LongTermMemory } from '../memory/long-term-memory.ts';
+import { askRunOptions } from '../agent/ask-run.ts';
 import { toolLabel } from './tool-source.ts';
 
 /** The tools a run may use under the current settings, and those that are off with the reason. */
@@ -83,7 +83,6 @@ export class AskService {
       ...set.absent.map((tool) => ({ name: tool.name, reason: tool.reason })),
       ...set.tools.filter((tool) => !tools.includes(tool)).map((tool) => ({ name: tool.name, reason: 'turned off by the user for this task' })),
     ];
-    const knownFacts = new LongTermMemory(this.options.backend.db).relevantFacts(input.question, 5);
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort();
     hooks.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -101,15 +100,10 @@ export class AskService {
     let rejectStarted!: (error: unknown) => void;
     const started = new Promise<{ runId: string; taskId: string }>((resolve, reject) => { resolveStarted = resolve; rejectStarted = reject; });
     const done = runAgent({
-      question: input.question,
+      ...askRunOptions(this.options.backend, input.question, input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }),
       models,
       tools,
       absentTools,
-      knownFacts,
-      profile: settings.profile,
-      limits: { maxSteps: input.maxSteps ?? settings.limits.maxSteps, maxTimeMs: settings.limits.maxWallSeconds * 1000, maxTokens: settings.limits.maxTokens },
-      store: this.options.backend.runs,
-      runKind: 'ask',
       runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: hooks.source },
       signal: controller.signal,
       approveToolCall: (request) => (hooks.approve ?? ((r, s) => this.askApproval(r, s)))(request, controller.signal),

@@ -3,7 +3,6 @@ import type { InflowService } from '../contract/index.ts';
 import { trainingPresets } from '../contract/training.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventHub } from './event-hub.ts';
-import { SettingsService } from './settings-service.ts';
 import { RunsService } from './runs-service.ts';
 import { MemoryService } from './memory-service.ts';
 import { ModelsService } from './models-service.ts';
@@ -68,9 +67,9 @@ export interface Api {
 export function createApi(options: ApiOptions): Api {
   const { backend } = options;
   const events = new EventHub();
-  const settings = new SettingsService(backend.db);
+  const settings = backend.settings;
   const runs = new RunsService(backend.db, backend.runs);
-  const memory = new MemoryService(backend.db);
+  const memory = new MemoryService(backend.memory);
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';

@@ -1,7 +1,6 @@
-import type { Database } from '../store/database.ts';
 import { InflowError } from '../errors.ts';
 import type { MemoryEntryView } from '../contract/memory.ts';
-import { LongTermMemory, type MemoryEntry } from '../memory/long-term-memory.ts';
+import type { LongTermMemory, MemoryEntry } from '../memory/long-term-memory.ts';
 
 /**
  * The Memory screen's view of long-term memory (LongTermMemory, table memory_entries with its FTS5 index): list
@@ -10,8 +9,8 @@ import { LongTermMemory, type MemoryEntry } from '../memory/long-term-memory.ts'
 export class MemoryService {
   private readonly memory: LongTermMemory;
 
-  constructor(db: Database) {
-    this.memory = new LongTermMemory(db);
+  constructor(memory: LongTermMemory) {
+    this.memory = memory;
   }
 
   list(options: { search?: string; limit?: number; offset?: number } = {}): MemoryEntryView[] {
