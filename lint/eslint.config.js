@@ -11,7 +11,7 @@ const layers = [
   {
     name: 'core entry', // what the desktop main process may reach: the API, the back end, errors, paths, the trainer host
     folders: ['electron/core/api', 'electron/core/backend.ts', 'electron/core/errors.ts', 'electron/core/paths.ts',
-      'electron/core/training/trainer-process.ts', 'electron/core/training/trainer-protocol.ts'],
+      'electron/core/training/trainer/trainer-process.ts', 'electron/core/training/trainer/trainer-protocol.ts'],
     mayImport: ['core', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true,
   },
   { name: 'core', folders: ['electron/core'], mayImport: ['core entry', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true },

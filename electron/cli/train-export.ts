@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InflowError } from '../core/errors.ts';
 import { exportForAgentflow, type AgentflowSource } from '../core/training/agentflow-export/export-agentflow.ts';
-import { exportTrainingSamples } from '../core/training/export-samples.ts';
+import { exportTrainingSamples } from '../core/training/flow-grpo/export-samples.ts';
 import type { CliContext } from './command.ts';
 
 export const exportUsage = `Usage:

@@ -4,7 +4,7 @@ import { serializeError } from '../../core/errors.ts';
 import { getEngine } from '../../core/llm/engine.ts';
 import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
-import { trainerStatus } from '../../core/training/trainer-status.ts';
+import { trainerStatus } from '../../core/training/trainer/trainer-status.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printEgress } from '../egress-table.ts';

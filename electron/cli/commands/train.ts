@@ -5,20 +5,20 @@ import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
-import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
-import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
-import { rewardForAnswer } from '../../core/training/rewards.ts';
-import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
-import { assertTrainingFits } from '../../core/training/training-disk.ts';
+import { evaluateHeldOut, type HeldOutResult } from '../../core/training/flow-grpo/heldout-eval.ts';
+import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/flow-grpo/judge-choice.ts';
+import { rewardForAnswer } from '../../core/training/flow-grpo/rewards.ts';
+import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/flow-grpo/training-config.ts';
+import { assertTrainingFits } from '../../core/training/flow-grpo/training-disk.ts';
 import { applyRetention } from '../../core/adapters/retention.ts';
-import type { LoraConfig } from '../../core/training/trainer-protocol.ts';
-import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
+import type { LoraConfig } from '../../core/training/trainer/trainer-protocol.ts';
+import { train, type TrainingEvent } from '../../core/training/flow-grpo/training-loop.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
 import { exportUsage, trainExport } from '../train-export.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
-import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
+import { renderProgress, stepLine, updateProgressText } from '../../core/training/flow-grpo/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage:
@@ -117,15 +117,15 @@ export const command: CliCommand = {
     assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
     const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
-    const { openTrainingSession } = await import('../../core/training/cli-session.ts');
-    const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
+    const { openTrainingSession } = await import('../../core/training/flow-grpo/cli-session.ts');
+    const { startTrainerProcess } = await import('../../core/training/trainer/trainer-process.ts');
     const engineSession = await openTrainingSession({
       backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
       sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(cpu ? { gpu: false as const } : {}),
       judge: judge.path === null ? null : { path: judge.path },
     });
     // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
-    const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
+    const { chooseTrainingDevice } = await import('../../core/training/trainer/device-self-check.ts');
     const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu, ...(session.threads > 0 ? { threads: session.threads } : {}) });
     context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
@@ -241,7 +241,7 @@ export async function evaluateAdapter(context: CliContext, input: { adapter: Ada
   const backend = await context.backend();
   const items = backend.datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
   if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
-  const { openTrainingSession } = await import('../../core/training/cli-session.ts');
+  const { openTrainingSession } = await import('../../core/training/flow-grpo/cli-session.ts');
   const session = await openTrainingSession({
     backend, modelPath: input.baseModel, judge: 'fixed', ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }), ...(input.threads === undefined ? {} : { threads: input.threads }),
   });

@@ -18,7 +18,7 @@ import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
 import { createBuiltinToolSource } from './tool-source.ts';
 import { McpService } from './mcp-service.ts';
-import { trainerStatus } from '../training/trainer-status.ts';
+import { trainerStatus } from '../training/trainer/trainer-status.ts';
 import type { PickPathRequest, PickPathResult } from '../contract/system.ts';
 import { InflowError } from '../errors.ts';
 import { addModelFile } from '../models/add-model.ts';

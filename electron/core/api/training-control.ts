@@ -5,17 +5,17 @@ import type { ModelsService } from './models-service.ts';
 import type { TrainingReads } from './training-service.ts';
 import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
-import type { TrainerChannel } from '../training/trainer-process.ts';
-import { chooseTrainingDevice } from '../training/device-self-check.ts';
-import { assertTrainingFits } from '../training/training-disk.ts';
-import { defaultTrainingConfig } from '../training/training-config.ts';
+import type { TrainerChannel } from '../training/trainer/trainer-process.ts';
+import { chooseTrainingDevice } from '../training/trainer/device-self-check.ts';
+import { assertTrainingFits } from '../training/flow-grpo/training-disk.ts';
+import { defaultTrainingConfig } from '../training/flow-grpo/training-config.ts';
 import { applyRetention } from '../adapters/retention.ts';
-import type { LoraConfig } from '../training/trainer-protocol.ts';
-import { startTrainerProcess } from '../training/trainer-process.ts';
-import { openTrainingSession } from '../training/cli-session.ts';
-import { chooseTrainingJudge } from '../training/judge-choice.ts';
-import { train, type TrainingEvent } from '../training/training-loop.ts';
-import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/training-config.ts';
+import type { LoraConfig } from '../training/trainer/trainer-protocol.ts';
+import { startTrainerProcess } from '../training/trainer/trainer-process.ts';
+import { openTrainingSession } from '../training/flow-grpo/cli-session.ts';
+import { chooseTrainingJudge } from '../training/flow-grpo/judge-choice.ts';
+import { train, type TrainingEvent } from '../training/flow-grpo/training-loop.ts';
+import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/flow-grpo/training-config.ts';
 import { InflowError } from '../errors.ts';
 
 /** Starts the process that hosts the native trainer: an Electron utility process in the app; default a Node child. */

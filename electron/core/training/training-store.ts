@@ -3,7 +3,7 @@ import { decodeFloats, decodeTokens } from '../store/blobs.ts';
 import { InflowError } from '../errors.ts';
 import { newId } from '../store/ids.ts';
 import { RewardStore } from '../store/reward-store.ts';
-import { storedTrainingConfig, type TrainingConfig } from './training-config.ts';
+import { storedTrainingConfig, type TrainingConfig } from './flow-grpo/training-config.ts';
 
 export type TrainingStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 

@@ -6,7 +6,7 @@ import { harvestUserTasks } from '../../datasets/user-tasks.ts';
 import { InflowError } from '../../errors.ts';
 import type { Database } from '../../store/database.ts';
 import { RunHistory } from '../../store/run-history.ts';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config.ts';
+import { resolveTrainingConfig, type TrainingConfig } from '../flow-grpo/training-config.ts';
 import { TrainingStore } from '../training-store.ts';
 import { agentflowConfig, renderAgentflowConfig } from './agentflow-config.ts';
 import { agentflowRows, writeAgentflowParquet } from './agentflow-parquet.ts';
