@@ -9,10 +9,8 @@ import { evaluateHeldOut, type HeldOutResult } from '../../core/training/flow-gr
 import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/flow-grpo/judge-choice.ts';
 import { rewardForAnswer } from '../../core/training/flow-grpo/rewards.ts';
 import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/flow-grpo/training-config.ts';
-import { assertTrainingFits } from '../../core/training/flow-grpo/training-disk.ts';
-import { applyRetention } from '../../core/adapters/retention.ts';
 import type { LoraConfig } from '../../core/training/trainer/trainer-protocol.ts';
-import { train, type TrainingEvent } from '../../core/training/flow-grpo/training-loop.ts';
+import type { TrainingEvent } from '../../core/training/flow-grpo/training-loop.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
@@ -112,47 +110,32 @@ export const command: CliCommand = {
       datasetId = resolveDataset(backend.datasets, values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
-    // a run that would not fit on the disk refuses to start, before any model loads
     const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
-    assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
     const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
-    const { openTrainingSession } = await import('../../core/training/flow-grpo/cli-session.ts');
-    const { startTrainerProcess } = await import('../../core/training/trainer/trainer-process.ts');
-    const engineSession = await openTrainingSession({
-      backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
-      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(cpu ? { gpu: false as const } : {}),
-      judge: judge.path === null ? null : { path: judge.path },
-    });
-    // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
-    const { chooseTrainingDevice } = await import('../../core/training/trainer/device-self-check.ts');
-    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu, ...(session.threads > 0 ? { threads: session.threads } : {}) });
-    context.stderr.write(`${placement.message}\n`);
     const progress = progressPrinter(context);
-    try {
-      const result = await train({
-        db: backend.db, runs: backend.runs, agent: engineSession.agent, planner: engineSession.planner, ...(engineSession.judge === undefined ? {} : { judge: engineSession.judge }),
-        adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
-        ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
-        startTrainer: (init) => startTrainerProcess({
-          init: { ...init, device: placement.device, ...(session.threads > 0 ? { threads: session.threads } : {}) }, signal: context.signal,
-          onProgress: (phase, detail) => {
-            if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
-          },
-        }),
-      });
-      if (context.json) context.printJson(result);
-      else {
-        context.stderr.write('\n');
-        context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
-        if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
-        for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
-        if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
-      }
-    } finally {
-      await engineSession.close();
-      const pruned = applyRetention(backend.db);
-      if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
+    // the app's start (launch-training.ts): the disk check before any model loads, the update's device (--cpu, else the
+    // GPU self-check of this device, run once and remembered; docs/trainer.md), the models, the loop, retention at the end
+    const { launchTraining } = await import('../../core/training/flow-grpo/launch-training.ts');
+    const launched = await launchTraining({
+      backend, modelPath, lora, settings: session, judgePath: judge.path, cpu, gpu: cpu ? false : 'auto',
+      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
+      onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
+      onUpdateProgress: (phase, detail) => {
+        if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+      },
+      onPruned: (pruned) => {
+        if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
+      },
+    }, { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) });
+    const result = await launched.result;
+    if (context.json) context.printJson(result);
+    else {
+      context.stderr.write('\n');
+      context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
+      if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
+      for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
+      if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
     }
   },
 };

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { createApi } from '../../../electron/core/api/create-api.ts';
+import { McpService } from '../../../electron/core/api/mcp-service.ts';
+import { createBackend } from '../../../electron/core/backend.ts';
+import { runCli } from '../../support/run-cli.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+/** One path from each front end to each service: the CLI and the app ask the same stores, with the same filters. */
+const dataDir = tempDir('inflow-one-path-');
+const backend = await createBackend({ dataDir });
+after(() => backend.close());
+
+test('`inflow runs list` and the Runs screen list the same runs for the same filter (one query)', async () => {
+  const questions = ['What is 50% of 10?', 'Capital of France?', 'What is 100% of 3?', 'Tallest mountain?'];
+  for (const [i, question] of questions.entries()) {
+    const task = backend.runs.createTask({ question });
+    const run = backend.runs.startRun({ taskId: task.id, kind: i === 3 ? 'eval' : 'ask' });
+    backend.runs.endRun(run.id, { stopReason: 'answered', answer: `answer ${i}` });
+  }
+  const api = createApi({ backend, gpu: false, startLocalApi: false });
+  try {
+    for (const filter of [{ search: '%' }, { kind: 'ask' as const }, { search: 'capital' }]) {
+      const app = (await api.service.runs.list({ ...filter, limit: 20 })).map((run) => run.id);
+      const args = ['--data-dir', dataDir, '--json', 'runs', 'list', '--limit', '20', ...('search' in filter ? ['--search', filter.search] : ['--kind', filter.kind])];
+      const cli = await runCli(args);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.deepEqual((JSON.parse(cli.stdout) as Array<{ id: string }>).map((run) => run.id), app, JSON.stringify(filter));
+      assert.ok(app.length > 0);
+    }
+    // a literal % is a character to find, not a wildcard, in both
+    assert.equal((await api.service.runs.list({ search: '%' })).length, 2);
+  } finally {
+    await api.dispose();
+  }
+});
+
+test('the app\'s MCP screen, the agent\'s tools and the CLI use the back end\'s one MCP manager', () => {
+  assert.equal(new McpService({ backend }).manager, backend.mcp);
+});
