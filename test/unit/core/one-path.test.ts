@@ -20,9 +20,12 @@ test('`inflow runs list` and the Runs screen list the same runs for the same fil
   }
   const api = createApi({ backend, gpu: false, startLocalApi: false });
   try {
-    for (const filter of [{ search: '%' }, { kind: 'ask' as const }, { search: 'capital' }]) {
-      const app = (await api.service.runs.list({ ...filter, limit: 20 })).map((run) => run.id);
-      const args = ['--data-dir', dataDir, '--json', 'runs', 'list', '--limit', '20', ...('search' in filter ? ['--search', filter.search] : ['--kind', filter.kind])];
+    const filters: Array<{ app: { search: string } | { kind: 'ask' }; cli: string[] }> = [
+      { app: { search: '%' }, cli: ['--search', '%'] }, { app: { kind: 'ask' }, cli: ['--kind', 'ask'] }, { app: { search: 'capital' }, cli: ['--search', 'capital'] },
+    ];
+    for (const filter of filters) {
+      const app = (await api.service.runs.list({ ...filter.app, limit: 20 })).map((run) => run.id);
+      const args = ['--data-dir', dataDir, '--json', 'runs', 'list', '--limit', '20', ...filter.cli];
       const cli = await runCli(args);
       assert.equal(cli.code, 0, cli.stderr);
       assert.deepEqual((JSON.parse(cli.stdout) as Array<{ id: string }>).map((run) => run.id), app, JSON.stringify(filter));
