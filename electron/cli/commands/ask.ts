@@ -4,8 +4,8 @@ import type { AgentEvent } from '../../core/agent/agent-events.ts';
 import { assembleTools } from '../../core/agent/assemble-tools.ts';
 import type { ProfileName } from '../../core/agent/profiles/prompt-profile.ts';
 import { referenceToolNames } from '../../core/agent/profiles/reference-cards.ts';
-import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
-import { askRunOptions } from '../../core/agent/ask-run.ts';
+import type { AgentModels } from '../../core/agent/run-agent.ts';
+import { createApi } from '../../core/api/create-api.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
@@ -112,7 +112,8 @@ export const command: CliCommand = {
       loaded.push(planner);
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
-      const adapter = values.adapter ?? (values.base === true ? undefined : backend.adapters.active(planner.filePath)?.path);
+      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.active(planner.filePath);
+      const adapter = values.adapter ?? promoted?.path;
       if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
@@ -150,19 +151,20 @@ export const command: CliCommand = {
       const maxSteps = integer(values['max-steps'], 'max-steps');
       const maxTimeSeconds = integer(values['max-time'], 'max-time');
       const maxTokens = integer(values['max-tokens'], 'max-tokens');
-      const result = await runAgent({
-        // the app's rule for a question (memory, settings' limits, the run store), with the flags as overrides
-        ...askRunOptions(backend, question, {
-          profile, ...(maxSteps === undefined ? {} : { maxSteps }), ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }), ...(maxTokens === undefined ? {} : { maxTokens }),
-        }),
-        models,
-        tools,
-        absentTools: absent,
-        ...(values.seed === undefined ? {} : { seed: integer(values.seed, 'seed')! }),
-        approveToolCall: createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal }),
-        signal: context.signal,
-        onEvent,
-      });
+      const seed = integer(values.seed, 'seed');
+      const approver = createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal });
+      // the Ask screen's run (the app's service), with the terminal's models, tools, flags and approver
+      const api = createApi({ backend, gpu: values.cpu === true ? false : 'auto', startLocalApi: false });
+      let result: Awaited<ReturnType<typeof api.ask.runWith>>;
+      try {
+        result = await api.ask.runWith({ question }, {
+          source: 'cli', models: { models, plannerId: planner.id, adapterId: promoted?.id ?? null }, toolSet: { tools, absent },
+          overrides: { profile, ...(maxSteps === undefined ? {} : { maxSteps }), ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }), ...(maxTokens === undefined ? {} : { maxTokens }) },
+          ...(seed === undefined ? {} : { seed }), approve: (request) => approver(request), signal: context.signal, onEvent,
+        });
+      } finally {
+        await api.dispose();
+      }
       if (context.json) context.printJson(result);
       if (result.stopReason === 'cancelled') return ExitCode.cancelled;
       return result.stopReason === 'error' ? ExitCode.failure : ExitCode.ok;

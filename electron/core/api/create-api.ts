@@ -54,6 +54,8 @@ export interface Api {
   dispatch: Dispatch;
   events: EventHub;
   localApi: LocalApiService;
+  /** Runs of the agent: the Ask screen's and the local API's, and `inflow ask`'s (runWith, with the terminal's choices). */
+  ask: AskService;
   /** The loaded models (benchmarks compare the local API with a direct call on the same model). */
   engine: EngineService;
   /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
@@ -183,6 +185,7 @@ export function createApi(options: ApiOptions): Api {
     dispatch: createDispatch(service),
     events,
     localApi,
+    ask,
     engine,
     async dispose() {
       await localApi.dispose();
