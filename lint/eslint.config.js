@@ -1,6 +1,7 @@
 import path from 'node:path';
 import tseslint from 'typescript-eslint';
 import { layersPlugin } from './layers.js';
+import { sqlOwnersPlugin } from './sql-owners.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -10,7 +11,7 @@ const layers = [
   {
     name: 'core entry', // what the desktop main process may reach: the API, the back end, errors, paths, the trainer host
     folders: ['electron/core/api', 'electron/core/backend.ts', 'electron/core/errors.ts', 'electron/core/paths.ts',
-      'electron/core/training/trainer-process.ts', 'electron/core/training/trainer-protocol.ts'],
+      'electron/core/training/trainer/trainer-process.ts', 'electron/core/training/trainer/trainer-protocol.ts'],
     mayImport: ['core', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true,
   },
   { name: 'core', folders: ['electron/core'], mayImport: ['core entry', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true },
@@ -19,6 +20,23 @@ const layers = [
   { name: 'renderer', folders: ['renderer/src'], mayImport: ['contract'], packages: ['react', 'react-dom', 'zod'] },
   { name: 'cli', folders: ['electron/cli'], mayImport: ['core', 'core entry', 'contract'], packages: 'any', forbidPackages: ['electron', 'react', 'react-dom'], node: true },
 ];
+
+/** One owner per table: the store modules that may run SQL, with the tables each one writes ('*': the schema). */
+const sqlOwners = {
+  'electron/core/store/database.ts': '*',
+  'electron/core/store/migrations/': '*',
+  'electron/core/store/run-store.ts': ['tasks', 'runs', 'steps', 'module_calls'],
+  'electron/core/store/reward-store.ts': ['rewards', 'feedback'],
+  'electron/core/store/run-history.ts': [],
+  'electron/core/store/settings-store.ts': ['settings'],
+  'electron/core/training/training-store.ts': ['training_runs', 'training_steps', 'training_checkpoints', 'rollout_groups', 'turn_samples'],
+  'electron/core/datasets/dataset-store.ts': ['datasets', 'dataset_items'],
+  'electron/core/eval/eval-store.ts': ['evaluations', 'eval_items'],
+  'electron/core/adapters/adapter-registry.ts': ['adapters', 'adapter_events'],
+  'electron/core/knowledge/knowledge-index.ts': ['knowledge_sources', 'knowledge_documents', 'knowledge_passages'],
+  'electron/core/memory/long-term-memory.ts': ['memory_entries'],
+  'electron/core/net/egress-log.ts': ['egress'],
+};
 
 /**
  * ESLint's own correctness rules the code keeps (its `recommended` set plus a few): each one catches a real bug.
@@ -46,10 +64,11 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
-    plugins: { inflow: layersPlugin, '@typescript-eslint': tseslint.plugin },
+    plugins: { inflow: { ...layersPlugin, rules: { ...layersPlugin.rules, ...sqlOwnersPlugin.rules } }, '@typescript-eslint': tseslint.plugin },
     extends: [tseslint.configs.recommended],
     rules: {
       'inflow/layers': ['error', { root, layers }],
+      'inflow/sql-owners': ['error', { root, scope: ['electron'], owners: sqlOwners }],
       ...Object.fromEntries(correctness.map((rule) => [rule, 'error'])),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },

@@ -10,7 +10,7 @@
  * MSVC is used: see build-windows.ts).
  * Flags: `--force` rebuilds even when the sources are unchanged; `--strict` exits non-zero on failure (CI);
  * `--prebuild` writes the release binary into `native/prebuilds/<platform>-<arch>/` (prebuildify's layout, found by
- * electron/core/training/native-addon-location.ts), linked so that it finds libggml-base both in a checkout and in
+ * electron/core/training/trainer/native-addon-location.ts), linked so that it finds libggml-base both in a checkout and in
  * the packaged app (see prebuildRuntimePaths).
  */
 import { execFile } from 'node:child_process';
@@ -27,7 +27,7 @@ const run = promisify(execFile);
 const nativeDir = import.meta.dirname;
 const repoRoot = path.resolve(nativeDir, '..');
 const prebuild = process.argv.includes('--prebuild');
-/** The prebuildify folder name (electron/core/training/native-addon-location.ts `prebuildName`). */
+/** The prebuildify folder name (electron/core/training/trainer/native-addon-location.ts `prebuildName`). */
 const prebuildName = `${process.platform}-${process.arch}`;
 /** Overridable so that packaging (or a test) can build elsewhere; native-trainer.ts reads the same variable. */
 const buildDir = path.resolve((process.env.INFLOW_NATIVE_BUILD_DIR ?? '') !== '' ? process.env.INFLOW_NATIVE_BUILD_DIR as string : path.join(nativeDir, ...(prebuild ? ['prebuilds', prebuildName] : ['build'])));
@@ -35,7 +35,7 @@ const output = path.join(buildDir, 'inflow-trainer.node');
 const infoFile = path.join(buildDir, 'build-info.json');
 const require = createRequire(path.join(repoRoot, 'package.json'));
 
-/** What the build left behind; read by electron/core/training/native-trainer.ts. */
+/** What the build left behind; read by electron/core/training/trainer/native-trainer.ts. */
 export interface NativeBuildInfo {
   ok: boolean;
   error?: string;

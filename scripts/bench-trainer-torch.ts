@@ -6,7 +6,7 @@
  * times every length once on each side, the side that goes first alternating between rounds; medians over rounds
  * with their range. Options: --threads 1,2 --repeats N (rounds, default 3) --lengths 256,1024,2048 --models tiny,small.
  */
-import { loadNativeTrainer, type TrainingSample } from '../electron/core/training/native-trainer.ts';
+import { loadNativeTrainer, type TrainingSample } from '../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath, type TestModelOptions } from '../test/support/test-model.ts';
 import { findTorchPython, torchBench, torchUnavailableReason } from '../test/support/torch-reference/torch-reference.ts';
 

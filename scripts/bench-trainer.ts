@@ -17,7 +17,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LlamaModel } from 'node-llama-cpp';
-import { loadNativeTrainer, type NativeTrainerModule, type TrainingSample } from '../electron/core/training/native-trainer.ts';
+import { loadNativeTrainer, type NativeTrainerModule, type TrainingSample } from '../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath, testModelsDir, type TestModelOptions } from '../test/support/test-model.ts';
 
 const { values } = parseArgs({

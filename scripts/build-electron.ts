@@ -24,7 +24,7 @@ fs.rmSync(path.join(dist, 'electron'), { recursive: true, force: true });
 await build({
   input: {
     'electron/main/index': path.join(root, 'electron/main/index.ts'),
-    'electron/core/training/trainer-worker': path.join(root, 'electron/core/training/trainer-worker.ts'),
+    'electron/core/training/trainer-worker': path.join(root, 'electron/core/training/trainer/trainer-worker.ts'),
     'electron/core/tools/python/sandbox-process': path.join(root, 'electron/core/tools/python/sandbox-process.ts'),
     'electron/core/llm/model-probe-child': path.join(root, 'electron/core/llm/model-probe-child.ts'),
   },

@@ -1,13 +1,13 @@
 /**
  * `npm run check:gpu`: everything that can only be checked on a machine with a GPU, in one command:
- *  1. the GPU self-check (electron/core/training/device-self-check.ts) on the test model, with its figures;
+ *  1. the GPU self-check (electron/core/training/trainer/device-self-check.ts) on the test model, with its figures;
  *  2. the trainer's parity and gradient tests with the trainer on the GPU (INFLOW_TEST_TRAINER_GPU=1);
  *  3. `bench:trainer --gpu`.
  * Exits 1 when there is no GPU (saying so) or when any part fails.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { deviceUnderTest, runSelfCheckIsolated, selfCheckTolerance } from '../electron/core/training/device-self-check.ts';
+import { deviceUnderTest, runSelfCheckIsolated, selfCheckTolerance } from '../electron/core/training/trainer/device-self-check.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeGgufFile } from '../electron/core/gguf/gguf-writer.ts';
-import { buildTestModel, type TestModelOptions } from '../electron/core/gguf/test-model-builder.ts';
+import { buildTestModel, type TestModelOptions } from '../test/support/gguf/test-model-builder.ts';
 import { ensureLlamaSource } from './llama-source.ts';
 
 /**

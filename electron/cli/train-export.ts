@@ -2,8 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InflowError } from '../core/errors.ts';
 import { exportForAgentflow, type AgentflowSource } from '../core/training/agentflow-export/export-agentflow.ts';
-import { exportTrainingSamples } from '../core/training/export-samples.ts';
-import { TrainingStore } from '../core/training/training-store.ts';
+import { exportTrainingSamples } from '../core/training/flow-grpo/export-samples.ts';
 import type { CliContext } from './command.ts';
 
 export const exportUsage = `Usage:
@@ -48,7 +47,7 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
   if (values.tasks === true) source = { userTasks: true };
   else if (str('dataset') !== undefined) source = { dataset: str('dataset')! };
   else {
-    const runId = str('run') ?? new TrainingStore(backend.db).listRuns()[0]?.id;
+    const runId = str('run') ?? backend.training.listRuns()[0]?.id;
     if (runId === undefined) throw new InflowError('USAGE', 'There is no training run to export.', { hint: 'Name one with --run, or export a dataset: --dataset NAME --model PATH.' });
     source = { trainingRunId: runId };
   }

@@ -7,20 +7,37 @@ import { McpManager } from './mcp/mcp-manager.ts';
 import { Network } from './net/network.ts';
 import { EgressLog } from './net/egress-log.ts';
 import { SettingsService } from './api/settings-service.ts';
+import { LongTermMemory } from './memory/long-term-memory.ts';
+import { DatasetStore } from './datasets/dataset-store.ts';
+import { AdapterRegistry } from './adapters/adapter-registry.ts';
+import { TrainingStore } from './training/training-store.ts';
+import { EvalStore } from './eval/eval-store.ts';
 
 export interface BackendOptions {
   dataDir: string;
 }
 
 /**
- * The back end that the CLI, the Electron main process and the e2e test bridge all drive: one data
- * directory, one database, the stores over it. Heavy parts (models, trainer) are created on demand by
- * their own modules and take what they need from here.
+ * The back end that the CLI, the Electron main process and the e2e test bridge all drive, and the composition root
+ * of its stores: one data directory, one database, the settings and the stores over it, built once here. The app's
+ * services (api/create-api.ts) and the CLI commands take them from here instead of building their own. Heavy parts
+ * (models, trainer) are created on demand by their own modules and take what they need from here.
  */
 export interface Backend {
   paths: DataPaths;
   db: Database;
+  /** The user's settings over their defaults (contract/settings.ts). */
+  settings: SettingsService;
+  /** Tasks, runs, steps and module calls. */
   runs: RunStore;
+  /** Long-term memory (facts and preferences). */
+  memory: LongTermMemory;
+  datasets: DatasetStore;
+  /** LoRA adapters per base model and which one is active. */
+  adapters: AdapterRegistry;
+  /** Training runs, their steps, checkpoints, rollout groups and turn samples. */
+  training: TrainingStore;
+  evaluations: EvalStore;
   /** MCP servers as tools (created on first use; their processes are closed with the back end). */
   readonly mcp: McpManager;
   /** The one way out of this computer: every outbound request, checked against the privacy settings and logged. */
@@ -50,7 +67,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   return {
     paths,
     db,
+    settings,
     runs,
+    memory: new LongTermMemory(db),
+    datasets: new DatasetStore(db),
+    adapters: new AdapterRegistry(db),
+    training: new TrainingStore(db),
+    evaluations: new EvalStore(db),
     network,
     egress,
     get mcp() {

@@ -3,7 +3,6 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { InflowError } from '../core/errors.ts';
 import { createBackend } from '../core/backend.ts';
 import { createApi } from '../core/api/create-api.ts';
-import { SettingsService } from '../core/api/settings-service.ts';
 import { DATA_DIR_ENV, resolveDataDir } from '../core/paths.ts';
 import { dataDirChoiceFile, readDataDirChoice } from '../core/api/data-dir-choice.ts';
 import { nativePathPicker } from './pick-path.ts';
@@ -34,7 +33,7 @@ async function start(): Promise<void> {
   const chosen = (process.env[DATA_DIR_ENV] ?? '') === '' ? readDataDirChoice(choiceFile) : undefined;
   const backend = await createBackend({ dataDir: resolveDataDir(chosen) });
   // Settings → "Use the CPU only" applies to inference from the start after it was set (training reads it per run)
-  const cpuOnly = new SettingsService(backend.db).read().compute.cpuOnly;
+  const cpuOnly = backend.settings.read().compute.cpuOnly;
   const api = createApi({
     backend, dataDirChoiceFile: choiceFile, ...(cpuOnly ? { gpu: false as const } : {}), pickPath: nativePathPicker(() => mainWindow),
     launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')),

@@ -1,10 +1,10 @@
 import { utilityProcess } from 'electron';
-import type { TrainerChannel } from '../core/training/trainer-process.ts';
-import type { TrainerReply } from '../core/training/trainer-protocol.ts';
+import type { TrainerChannel } from '../core/training/trainer/trainer-process.ts';
+import type { TrainerReply } from '../core/training/trainer/trainer-protocol.ts';
 
 /**
  * Runs the native trainer in an Electron utility process (its own OS process: a crash or a long update
- * never freezes the window). `entry` is the training module's worker (electron/core/training/trainer-worker.ts),
+ * never freezes the window). `entry` is the training module's worker (electron/core/training/trainer/trainer-worker.ts),
  * bundled next to main by scripts/build-electron.ts.
  */
 export function utilityTrainerLauncher(entry: string): () => TrainerChannel {

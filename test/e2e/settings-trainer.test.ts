@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDesktop, type Desktop } from '../support/bridge/desktop-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { selfCheckFile } from '../../electron/core/training/device-self-check.ts';
+import { selfCheckFile } from '../../electron/core/training/trainer/device-self-check.ts';
 
 /** Settings shows where the trainer binary comes from and the remembered GPU self-check (here: a failed one). */
 let desktop: Desktop;

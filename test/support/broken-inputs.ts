@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { gguf, GGUF_MAGIC, GgufType, type GgufValue } from '../../electron/core/gguf/gguf-format.ts';
 import { writeGgufFile } from '../../electron/core/gguf/gguf-writer.ts';
-import { buildTestModel } from '../../electron/core/gguf/test-model-builder.ts';
+import { buildTestModel } from './gguf/test-model-builder.ts';
 import { tempDir } from './temp-dir.ts';
 import { testModelPath, vocabDir } from './test-model.ts';
 

@@ -2,12 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeGgufFile } from '../../electron/core/gguf/gguf-writer.ts';
-import { buildTestLora, type TestLoraOptions } from '../../electron/core/gguf/lora-builder.ts';
-import { buildTestModel, resolveTestModelOptions, type TestModelOptions } from '../../electron/core/gguf/test-model-builder.ts';
+import { buildTestLora, type TestLoraOptions } from './gguf/lora-builder.ts';
+import { buildTestModel, resolveTestModelOptions, type TestModelOptions } from './gguf/test-model-builder.ts';
 import { ensureLlamaSource, repoRoot } from '../../scripts/llama-source.ts';
 
-export type { TestModelOptions } from '../../electron/core/gguf/test-model-builder.ts';
-export type { TestLoraOptions } from '../../electron/core/gguf/lora-builder.ts';
+export type { TestModelOptions } from './gguf/test-model-builder.ts';
+export type { TestLoraOptions } from './gguf/lora-builder.ts';
 
 /** Bump when the builder's output changes, so cached files are rebuilt. */
 const BUILDER_VERSION = 1;

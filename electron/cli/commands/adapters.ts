@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { applyRetention, planRetention } from '../../core/adapters/retention.ts';
 import { parseArgs } from 'node:util';
-import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
+import { type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
 import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
-import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import type { CliCommand } from '../command.ts';
@@ -30,7 +29,7 @@ export const command: CliCommand = {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' }, alpha: { type: 'string' }, 'dry-run': { type: 'boolean' }, keep: { type: 'string' } } });
     const [action, target] = positionals;
     const backend = await context.backend();
-    const registry = new AdapterRegistry(backend.db);
+    const registry = backend.adapters;
     const baseModel = values.model === undefined ? undefined : resolveModelFile(values.model, backend.paths.models);
     const needModel = () => {
       if (baseModel === undefined) throw new InflowError('USAGE', 'Name the base model with --model PATH|ID.', { hint: usage });
@@ -69,7 +68,7 @@ export const command: CliCommand = {
         return;
       case 'eval': {
         const adapter = find(target ?? '');
-        const dataset = new DatasetStore(backend.db).get(values.dataset ?? '');
+        const dataset = backend.datasets.get(values.dataset ?? '');
         const result = await evaluateAdapter(context, {
           adapter, dataset, baseModel: adapter.baseModel, ...(values.limit ? { limit: Number(values.limit) } : {}),
           ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),

@@ -4,10 +4,9 @@ import type { AgentEvent } from '../../core/agent/agent-events.ts';
 import { assembleTools } from '../../core/agent/assemble-tools.ts';
 import type { ProfileName } from '../../core/agent/profiles/prompt-profile.ts';
 import { referenceToolNames } from '../../core/agent/profiles/reference-cards.ts';
-import { runAgent, type AgentModels } from '../../core/agent/run-agent.ts';
+import type { AgentModels } from '../../core/agent/run-agent.ts';
+import { createApi } from '../../core/api/create-api.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
-import { AdapterRegistry } from '../../core/adapters/adapter-registry.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
@@ -18,7 +17,6 @@ import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
 import { findCatalogModel } from '../../core/models/catalog.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
-import { LongTermMemory } from '../../core/memory/long-term-memory.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -77,7 +75,7 @@ export const command: CliCommand = {
     }
     if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
     const backend = await context.backend();
-    const settings = new SettingsService(backend.db).read();
+    const settings = backend.settings.read();
     // --web allows the web tools and Wikipedia online for this run; --endpoint allows that one server.
     if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
     if (values.endpoint !== undefined) backend.network.grant('endpoint');
@@ -114,7 +112,8 @@ export const command: CliCommand = {
       loaded.push(planner);
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
-      const adapter = values.adapter ?? (values.base === true ? undefined : new AdapterRegistry(backend.db).active(planner.filePath)?.path);
+      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.active(planner.filePath);
+      const adapter = values.adapter ?? promoted?.path;
       if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
@@ -149,25 +148,23 @@ export const command: CliCommand = {
         if (event.type === 'run-end' && answering) context.stdout.write('\n');
         for (const line of formatEvent(event)) context.print(line);
       };
-      const result = await runAgent({
-        question,
-        models,
-        tools,
-        absentTools: absent,
-        knownFacts: new LongTermMemory(backend.db).relevantFacts(question, 5),
-        profile,
-        limits: {
-          maxSteps: integer(values['max-steps'], 'max-steps') ?? settings.limits.maxSteps,
-          maxTimeMs: (integer(values['max-time'], 'max-time') ?? settings.limits.maxWallSeconds) * 1000,
-          maxTokens: integer(values['max-tokens'], 'max-tokens') ?? settings.limits.maxTokens,
-        },
-        ...(values.seed === undefined ? {} : { seed: integer(values.seed, 'seed')! }),
-        store: backend.runs,
-        runKind: 'ask',
-        approveToolCall: createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal }),
-        signal: context.signal,
-        onEvent,
-      });
+      const maxSteps = integer(values['max-steps'], 'max-steps');
+      const maxTimeSeconds = integer(values['max-time'], 'max-time');
+      const maxTokens = integer(values['max-tokens'], 'max-tokens');
+      const seed = integer(values.seed, 'seed');
+      const approver = createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal });
+      // the Ask screen's run (the app's service), with the terminal's models, tools, flags and approver
+      const api = createApi({ backend, gpu: values.cpu === true ? false : 'auto', startLocalApi: false });
+      let result: Awaited<ReturnType<typeof api.ask.runWith>>;
+      try {
+        result = await api.ask.runWith({ question }, {
+          source: 'cli', models: { models, plannerId: planner.id, adapterId: promoted?.id ?? null }, toolSet: { tools, absent },
+          overrides: { profile, ...(maxSteps === undefined ? {} : { maxSteps }), ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }), ...(maxTokens === undefined ? {} : { maxTokens }) },
+          ...(seed === undefined ? {} : { seed }), approve: (request) => approver(request), signal: context.signal, onEvent,
+        });
+      } finally {
+        await api.dispose();
+      }
       if (context.json) context.printJson(result);
       if (result.stopReason === 'cancelled') return ExitCode.cancelled;
       return result.stopReason === 'error' ? ExitCode.failure : ExitCode.ok;

@@ -31,7 +31,7 @@ export const command: CliCommand = {
       options: { name: { type: 'string' }, heldout: { type: 'string' }, kind: { type: 'string' }, seed: { type: 'string' }, 'skip-unscorable': { type: 'boolean' } },
     });
     const [action, target] = positionals;
-    const store = new DatasetStore((await context.backend()).db);
+    const store = (await context.backend()).datasets;
     const heldOutFraction = values.heldout === undefined ? undefined : Number(values.heldout);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     const show = (record: ReturnType<DatasetStore['get']>) => {

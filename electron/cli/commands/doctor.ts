@@ -4,11 +4,11 @@ import { serializeError } from '../../core/errors.ts';
 import { getEngine } from '../../core/llm/engine.ts';
 import { formatBytes, freeDiskBytes } from '../../core/models/hardware-fit.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
-import { trainerStatus } from '../../core/training/trainer-status.ts';
+import { trainerStatus } from '../../core/training/trainer/trainer-status.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { printEgress } from '../egress-table.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
+import { schemaVersion } from '../../core/store/database.ts';
 
 /** `inflow doctor`: what this machine offers Inflow, and what is missing. */
 export const command: CliCommand = {
@@ -37,7 +37,7 @@ export const command: CliCommand = {
       ramFreeBytes: os.freemem(),
       dataDir: backend.paths.dataDir,
       diskFreeBytes: freeDiskBytes(backend.paths.dataDir),
-      schemaVersion: backend.db.pragma('user_version', { simple: true }),
+      schemaVersion: schemaVersion(backend.db),
       engine,
       modelsDir: backend.paths.models,
       models: models.map((model) => ({ id: model.id, bytes: model.bytes })),
@@ -63,7 +63,7 @@ export const command: CliCommand = {
       row('gpu check', trainer.selfChecks.length === 0 ? 'not run yet (runs before the first training on a GPU)'
         : trainer.selfChecks.map((c) => `${c.passed ? 'passed' : 'FAILED'} on ${c.device} (${c.checkedAt.slice(0, 10)}${c.passed ? `, step ${c.deviceStepSeconds?.toFixed(2)} s vs CPU ${c.cpuStepSeconds?.toFixed(2)} s` : `: ${c.reason ?? ''}; training uses the CPU`})`).join('; '));
       row('disk rule', `keeps promoted, best and last ${trainer.retention.keepLast} adapters; ${formatBytes(trainer.retention.reclaimableBytes)} reclaimable ("inflow adapters gc")`);
-      const allowed = Object.entries(new SettingsService(backend.db).read().privacy).filter(([, on]) => on).map(([name]) => name);
+      const allowed = Object.entries(backend.settings.read().privacy).filter(([, on]) => on).map(([name]) => name);
       row('network', `${allowed.length === 0 ? 'nothing allowed (Settings → Privacy)' : `allowed: ${allowed.join(', ')}`}; ${backend.egress.count()} requests logged (inflow doctor --egress)`);
       row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
     }

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { evaluatePlanner } from '../../core/eval/evaluate-planner.ts';
 import { buildEvalReport, type EvalReport } from '../../core/eval/eval-report.ts';
-import { EvalStore, type EvaluationRecord } from '../../core/eval/eval-store.ts';
+import type { EvaluationRecord } from '../../core/eval/eval-store.ts';
 import { loadBenchmark } from '../../core/eval/load-benchmark.ts';
 import { writeReportFiles } from '../../core/eval/report-files.ts';
 import { renderTextReport } from '../../core/eval/report-text.ts';
@@ -84,9 +83,9 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
   const benchmarks = names.map((name) => loadBenchmark(name, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] }));
   if (values.resume !== undefined && benchmarks.length > 1) throw new InflowError('USAGE', '--resume takes a single benchmark.', { hint: 'Resume each evaluation on its own, or leave out --resume: unfinished ones resume by themselves.' });
   const backend = await context.backend();
-  const evalStore = new EvalStore(backend.db);
+  const evalStore = backend.evaluations;
   // The built-in tools as Ask offers them: network tools only when the privacy setting (or --web) allows.
-  const settings = new SettingsService(backend.db).read();
+  const settings = backend.settings.read();
   if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
   const sandbox = new PythonSandbox();
   try {
@@ -127,7 +126,7 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
 
 async function listCommand(context: CliContext): Promise<number> {
   const backend = await context.backend();
-  const store = new EvalStore(backend.db);
+  const store = backend.evaluations;
   const evaluations = store.listWithCounts({ limit: 100 });
   if (context.json) context.printJson(evaluations);
   else if (evaluations.length === 0) context.print('No evaluations yet. Start one with: inflow eval --benchmark gameof24 --limit 10');
@@ -141,7 +140,7 @@ async function reportCommand(context: CliContext, args: string[]): Promise<numbe
   const { values, positionals } = parseArgs({ args, options: { html: { type: 'string' } }, allowPositionals: true, strict: true });
   if (positionals.length === 0) throw new InflowError('USAGE', 'Name the evaluation(s) to report: inflow eval report ID [ID2].', { hint: 'List them with: inflow eval list' });
   const backend = await context.backend();
-  const report = buildEvalReport({ evalStore: new EvalStore(backend.db), evaluationIds: positionals });
+  const report = buildEvalReport({ evalStore: backend.evaluations, evaluationIds: positionals });
   writeReports(context, report, backend.paths.reports, values.html, positionals.join('-vs-'));
   return ExitCode.ok;
 }
@@ -151,7 +150,7 @@ async function itemsCommand(context: CliContext, args: string[]): Promise<number
   const id = positionals[0];
   if (id === undefined) throw new InflowError('USAGE', 'Name the evaluation: inflow eval items ID [--wrong].', { hint: 'List them with: inflow eval list' });
   const backend = await context.backend();
-  const store = new EvalStore(backend.db);
+  const store = backend.evaluations;
   if (store.get(id) === undefined) throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${id}.`, { hint: 'List them with: inflow eval list' });
   const items = store.items(id).filter((item) => values.wrong !== true || !item.correct);
   if (context.json) context.printJson(items);

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
 import { McpManager, type McpToolInfo } from '../../core/mcp/mcp-manager.ts';
 import type { McpServerConfig } from '../../core/mcp/mcp-config.ts';
-import { dataPaths } from '../../core/paths.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -145,7 +144,7 @@ export const command: CliCommand = {
     // Only `mcp add` takes options (its own parser: the server's options follow "--"); the others take names.
     if (subcommand !== 'add') parseArgs({ args: rest, allowPositionals: true, options: {} });
     // HTTP servers are reached through the network module (privacy setting "Tool servers over HTTP", egress log).
-    const manager = new McpManager({ configFile: dataPaths(context.dataDir).mcpConfig, network: (await context.backend()).network });
+    const manager = (await context.backend()).mcp;
     const done = (message: string, value: unknown) => {
       if (context.json) context.printJson(value);
       else context.print(message);

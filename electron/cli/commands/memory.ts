@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
-import { LongTermMemory, type MemoryEntry, type MemoryKind } from '../../core/memory/long-term-memory.ts';
+import { type MemoryEntry, type MemoryKind } from '../../core/memory/long-term-memory.ts';
 import type { CliCommand } from '../command.ts';
 
 const usage = `Usage: inflow memory <command>
@@ -26,7 +26,7 @@ export const command: CliCommand = {
   async run(context, args) {
     const [sub, ...rest] = args;
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { kind: { type: 'string' }, run: { type: 'string' } } });
-    const memory = new LongTermMemory((await context.backend()).db);
+    const memory = (await context.backend()).memory;
     const kind = values.kind as MemoryKind | undefined;
     const show = (entry: MemoryEntry, verb: string) => (context.json ? context.printJson(entry) : context.print(`${verb} ${line(entry).trim()}`));
     switch (sub) {

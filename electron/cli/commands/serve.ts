@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { createApi } from '../../core/api/create-api.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { InflowError } from '../../core/errors.ts';
 import { ensureToken, tokenFile } from '../../core/serve/api-token.ts';
 import type { CliCommand } from '../command.ts';
@@ -42,7 +41,7 @@ export const command: CliCommand = {
       else context.stdout.write(`${token}\n`);
       return ExitCode.ok;
     }
-    const port = whole(values.port, 'port', 1024, 65535) ?? new SettingsService(backend.db).read().localApi.port;
+    const port = whole(values.port, 'port', 1024, 65535) ?? backend.settings.read().localApi.port;
     const threads = whole(values.threads, 'threads', 1, 1024);
     const contextSize = whole(values['context-size'], 'context-size', 256, 1_048_576);
     for (const origin of values['cors-origin'] ?? []) {

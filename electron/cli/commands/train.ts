@@ -5,22 +5,18 @@ import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter
 import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
-import { evaluateHeldOut, type HeldOutResult } from '../../core/training/heldout-eval.ts';
-import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/judge-choice.ts';
-import { rewardForAnswer } from '../../core/training/rewards.ts';
-import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/training-config.ts';
-import { assertTrainingFits } from '../../core/training/training-disk.ts';
-import { applyRetention } from '../../core/adapters/retention.ts';
-import type { LoraConfig } from '../../core/training/trainer-protocol.ts';
-import { train, type TrainingEvent } from '../../core/training/training-loop.ts';
-import { TrainingStore } from '../../core/training/training-store.ts';
+import { evaluateHeldOut, type HeldOutResult } from '../../core/training/flow-grpo/heldout-eval.ts';
+import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/flow-grpo/judge-choice.ts';
+import { rewardForAnswer } from '../../core/training/flow-grpo/rewards.ts';
+import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/flow-grpo/training-config.ts';
+import type { LoraConfig } from '../../core/training/trainer/trainer-protocol.ts';
+import type { TrainingEvent } from '../../core/training/flow-grpo/training-loop.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
-import { SettingsService } from '../../core/api/settings-service.ts';
 import { exportUsage, trainExport } from '../train-export.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
-import { renderProgress, stepLine, updateProgressText } from '../../core/training/progress-format.ts';
+import { renderProgress, stepLine, updateProgressText } from '../../core/training/flow-grpo/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage:
@@ -66,7 +62,7 @@ export const command: CliCommand = {
     if (args[0] === 'export') return trainExport(context, args.slice(1));
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
     const backend = await context.backend();
-    const store = new TrainingStore(backend.db);
+    const store = backend.training;
     const [action, target] = positionals;
     if (action === 'list') {
       const runs = store.listRuns();
@@ -102,7 +98,7 @@ export const command: CliCommand = {
       if (values['judge-model'] !== undefined || values['no-judge'] === true) {
         // A new judge for the rest of the run (e.g. the old one's file is gone): checked as at the start, and recorded.
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
-        store.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify({ ...run.config, judgeModel: judge.path }), run.id);
+        store.setConfig(run.id, { ...run.config, judgeModel: judge.path });
       } else {
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
       }
@@ -111,50 +107,35 @@ export const command: CliCommand = {
       modelPath = resolveModelFile(values.model, backend.paths.models);
       judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
       config.judgeModel = judge.path;
-      datasetId = resolveDataset(new DatasetStore(backend.db), values.dataset, values.heldout, context).id;
+      datasetId = resolveDataset(backend.datasets, values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
-    // a run that would not fit on the disk refuses to start, before any model loads
     const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
-    assertTrainingFits({ modelPath, lora, adaptersDir: backend.paths.adapters });
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
-    const cpu = values.cpu === true || new SettingsService(backend.db).read().compute.cpuOnly;
-    const { openTrainingSession } = await import('../../core/training/cli-session.ts');
-    const { startTrainerProcess } = await import('../../core/training/trainer-process.ts');
-    const engineSession = await openTrainingSession({
-      backend, modelPath, contextSize: session.contextSize, ...(session.threads > 0 ? { threads: session.threads } : {}),
-      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), maxSteps: session.maxAgentSteps, ...(cpu ? { gpu: false as const } : {}),
-      judge: judge.path === null ? null : { path: judge.path },
-    });
-    // where the update runs: --cpu, else the GPU self-check of this device (run once, remembered; see docs/trainer.md)
-    const { chooseTrainingDevice } = await import('../../core/training/device-self-check.ts');
-    const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath, cpu, ...(session.threads > 0 ? { threads: session.threads } : {}) });
-    context.stderr.write(`${placement.message}\n`);
+    const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
     const progress = progressPrinter(context);
-    try {
-      const result = await train({
-        db: backend.db, runs: backend.runs, agent: engineSession.agent, planner: engineSession.planner, ...(engineSession.judge === undefined ? {} : { judge: engineSession.judge }),
-        adaptersDir: backend.paths.adapters, signal: context.signal, onEvent: progress, config,
-        ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }),
-        startTrainer: (init) => startTrainerProcess({
-          init: { ...init, device: placement.device, ...(session.threads > 0 ? { threads: session.threads } : {}) }, signal: context.signal,
-          onProgress: (phase, detail) => {
-            if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
-          },
-        }),
-      });
-      if (context.json) context.printJson(result);
-      else {
-        context.stderr.write('\n');
-        context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
-        if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
-        for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
-        if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
-      }
-    } finally {
-      await engineSession.close();
-      const pruned = applyRetention(backend.db);
-      if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
+    // the app's start (launch-training.ts): the disk check before any model loads, the update's device (--cpu, else the
+    // GPU self-check of this device, run once and remembered; docs/trainer.md), the models, the loop, retention at the end
+    const { launchTraining } = await import('../../core/training/flow-grpo/launch-training.ts');
+    const launched = await launchTraining({
+      backend, modelPath, lora, settings: session, judgePath: judge.path, cpu, gpu: cpu ? false : 'auto',
+      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
+      onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
+      onUpdateProgress: (phase, detail) => {
+        if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+      },
+      onPruned: (pruned) => {
+        if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
+      },
+    }, { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) });
+    const result = await launched.result;
+    if (context.json) context.printJson(result);
+    else {
+      context.stderr.write('\n');
+      context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
+      if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
+      for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
+      if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
     }
   },
 };
@@ -241,10 +222,9 @@ function progressPrinter(context: CliContext): ((event: TrainingEvent) => void) 
 /** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
 export async function evaluateAdapter(context: CliContext, input: { adapter: AdapterRecord; dataset: DatasetRecord; baseModel: string; limit?: number; maxSteps?: number; threads?: number }): Promise<HeldOutResult> {
   const backend = await context.backend();
-  const datasets = new DatasetStore(backend.db);
-  const items = datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
+  const items = backend.datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
   if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
-  const { openTrainingSession } = await import('../../core/training/cli-session.ts');
+  const { openTrainingSession } = await import('../../core/training/flow-grpo/cli-session.ts');
   const session = await openTrainingSession({
     backend, modelPath: input.baseModel, judge: 'fixed', ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }), ...(input.threads === undefined ? {} : { threads: input.threads }),
   });
@@ -260,7 +240,7 @@ const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).to
 
 /** The executor model chosen in the app's settings (the default judge when it is not the planner's model); null when none or missing. */
 function executorModelPath(backend: Backend): string | null {
-  const settings = new SettingsService(backend.db);
+  const settings = backend.settings;
   const executor = settings.read().models.executor;
   if (executor === null) return null;
   try {

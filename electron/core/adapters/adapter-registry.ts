@@ -104,6 +104,16 @@ export class AdapterRegistry {
     return this.get(id);
   }
 
+  /** The base models that have adapters. */
+  baseModels(): string[] {
+    return (this.db.prepare('SELECT DISTINCT base_model FROM adapters').all() as Array<{ base_model: string }>).map((row) => row.base_model);
+  }
+
+  /** The promote / return-to-base / rollback history of a base model, oldest first. */
+  events(baseModel: string): Array<{ adapter_id: string | null; action: string }> {
+    return this.db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{ adapter_id: string | null; action: string }>;
+  }
+
   /** The adapter the agent should use with this base model, or null for the bare model. */
   active(baseModel: string): AdapterRecord | null {
     const row = this.db.prepare('SELECT adapter_id FROM adapter_events WHERE base_model = ? ORDER BY id DESC LIMIT 1').get(baseModel) as { adapter_id: string | null } | undefined;
@@ -132,7 +142,7 @@ export class AdapterRegistry {
 
   /** Returns to the adapter (or bare model) that was active before the current one. */
   rollback(baseModel: string): AdapterRecord | null {
-    const events = this.db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{ adapter_id: string | null; action: string }>;
+    const events = this.events(baseModel);
     if (events.length === 0) {
       throw new InflowError('ADAPTER_NO_HISTORY', `Nothing to roll back for ${baseModel}: no adapter was ever promoted.`, { hint: 'Promote an adapter first with `inflow adapters promote`.' });
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Database } from '../store/database.ts';
 import { AdapterRegistry, type AdapterRecord } from './adapter-registry.ts';
+import { TrainingStore } from '../training/training-store.ts';
 
 /**
  * Which adapter files and trainer states stay on disk. Adapters of each base model: the promoted one, the best by
@@ -21,9 +22,9 @@ export interface RetentionPlan {
 const size = (file: string): number => { try { return fs.statSync(file).size; } catch { return 0; } };
 
 /** Adapter ids the rollback history can still return to (replay as registry.rollback does). */
-function rollbackStack(db: Database, baseModel: string): Set<string> {
+function rollbackStack(registry: AdapterRegistry, baseModel: string): Set<string> {
   const stack: Array<string | null> = [];
-  for (const event of db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{ adapter_id: string | null; action: string }>) {
+  for (const event of registry.events(baseModel)) {
     if (event.action === 'rollback') stack.pop();
     else stack.push(event.adapter_id);
   }
@@ -34,18 +35,17 @@ function rollbackStack(db: Database, baseModel: string): Set<string> {
 export function planRetention(db: Database, options: { keepLast?: number } = {}): RetentionPlan {
   const keepLast = options.keepLast ?? retentionRule.keepLast;
   const registry = new AdapterRegistry(db);
-  const unfinished = db.prepare("SELECT id, last_completed_step FROM training_runs WHERE status IN ('running', 'paused')").all() as Array<{ id: string; last_completed_step: number }>;
+  const training = new TrainingStore(db);
   const resumeAdapters = new Set<string>();
   const latestState = new Map<string, number>();
-  for (const run of unfinished) {
-    latestState.set(run.id, run.last_completed_step);
-    const checkpoint = db.prepare('SELECT adapter_id FROM training_checkpoints WHERE training_run_id = ? AND step = ?').get(run.id, run.last_completed_step) as { adapter_id: string | null } | undefined;
-    if (checkpoint?.adapter_id != null) resumeAdapters.add(checkpoint.adapter_id);
+  for (const run of training.unfinishedRuns()) {
+    latestState.set(run.id, run.lastCompletedStep);
+    const checkpoint = training.checkpoint(run.id, run.lastCompletedStep);
+    if (checkpoint?.adapterId != null) resumeAdapters.add(checkpoint.adapterId);
   }
   const adapters: RetentionPlan['adapters'] = [];
-  const baseModels = (db.prepare('SELECT DISTINCT base_model FROM adapters').all() as Array<{ base_model: string }>).map((r) => r.base_model);
-  for (const baseModel of baseModels) {
-    const keep = new Set<string>([...rollbackStack(db, baseModel), ...resumeAdapters]);
+  for (const baseModel of registry.baseModels()) {
+    const keep = new Set<string>([...rollbackStack(registry, baseModel), ...resumeAdapters]);
     const active = registry.active(baseModel);
     const best = registry.best(baseModel);
     if (active !== null) keep.add(active.id);
@@ -55,9 +55,9 @@ export function planRetention(db: Database, options: { keepLast?: number } = {})
     for (const adapter of versions) if (!keep.has(adapter.id) && fs.existsSync(adapter.path)) adapters.push({ adapter, bytes: size(adapter.path) });
   }
   const states: RetentionPlan['states'] = [];
-  for (const row of db.prepare('SELECT training_run_id, step, state_path FROM training_checkpoints').all() as Array<{ training_run_id: string; step: number; state_path: string }>) {
-    if (latestState.get(row.training_run_id) === row.step) continue;
-    if (fs.existsSync(row.state_path)) states.push({ trainingRunId: row.training_run_id, step: row.step, path: row.state_path, bytes: size(row.state_path) });
+  for (const row of training.stateFiles()) {
+    if (latestState.get(row.trainingRunId) === row.step) continue;
+    if (fs.existsSync(row.statePath)) states.push({ trainingRunId: row.trainingRunId, step: row.step, path: row.statePath, bytes: size(row.statePath) });
   }
   return { adapters, states, bytes: [...adapters, ...states].reduce((sum, item) => sum + item.bytes, 0) };
 }

@@ -1,12 +1,14 @@
 import type { Backend } from '../backend.ts';
 import type { AppInfo } from '../contract/app.ts';
 import type { InstalledModel } from '../contract/models.ts';
+import { RunHistory } from '../store/run-history.ts';
+import { LongTermMemory } from '../memory/long-term-memory.ts';
+import { DatasetStore } from '../datasets/dataset-store.ts';
 
 const version = '0.1.0';
 
 /** Where the data lives and how much of it there is (the first-run checklist reads the counts). */
 export function readAppInfo(backend: Backend, installed: InstalledModel[]): AppInfo {
-  const count = (sql: string): number => (backend.db.prepare(sql).get() as { n: number }).n;
   return {
     version,
     dataDir: backend.paths.dataDir,
@@ -14,10 +16,10 @@ export function readAppInfo(backend: Backend, installed: InstalledModel[]): AppI
     modelsDir: backend.paths.models,
     platform: process.platform,
     counts: {
-      runs: count("SELECT COUNT(*) AS n FROM runs WHERE kind = 'ask'"),
+      runs: new RunHistory(backend.db).countAsks(),
       models: installed.length,
-      memory: count('SELECT COUNT(*) AS n FROM memory_entries'),
-      datasets: count('SELECT COUNT(*) AS n FROM datasets'),
+      memory: new LongTermMemory(backend.db).count(),
+      datasets: new DatasetStore(backend.db).count(),
     },
   };
 }

@@ -9,9 +9,9 @@ import type { SettingsService } from './settings-service.ts';
 import type { EngineService } from './engine-service.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { AgentEvent } from '../agent/agent-events.ts';
-import { runAgent, type RunAgentResult as AgentResult } from '../agent/run-agent.ts';
+import { runAgent, type AgentModels, type RunAgentResult as AgentResult } from '../agent/run-agent.ts';
 import { InflowError } from '../errors.ts';
-import { LongTermMemory } from '../memory/long-term-memory.ts';
+import { askRunOptions, type AskOverrides } from '../agent/ask-run.ts';
 import { toolLabel } from './tool-source.ts';
 
 /** The tools a run may use under the current settings, and those that are off with the reason. */
@@ -21,6 +21,19 @@ export interface ToolSet {
 }
 export type ToolSource = (settings: Settings) => Promise<ToolSet>;
 export interface AskInput { question: string; tools?: string[]; maxSteps?: number }
+
+/**
+ * What a front end other than the app may choose for one run (`inflow ask`'s flags): its own models (instead of the
+ * settings' models on the engine), its own tool set (instead of the tool source), the profile and limits over the
+ * settings, a sampling seed. Everything else (memory, recording, events, cancellation) is the Ask screen's.
+ */
+export interface AskChoices {
+  models?: { models: AgentModels; plannerId: string; adapterId: string | null };
+  toolSet?: ToolSet;
+  overrides?: AskOverrides;
+  seed?: number;
+}
+type AskHooks = { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string; approve?: (request: ToolApprovalRequest, signal: AbortSignal) => Promise<boolean> } & AskChoices;
 
 interface ActiveRun {
   controller: AbortController;
@@ -71,10 +84,20 @@ export class AskService {
     return launched.done;
   }
 
-  private async launch(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string; approve?: (request: ToolApprovalRequest, signal: AbortSignal) => Promise<boolean> }): Promise<{ started: Promise<{ runId: string; taskId: string }>; done: Promise<AgentResult> }> {
+  /**
+   * `inflow ask`: the same run as the Ask screen's (this service's one path to the agent), with the terminal's
+   * choices (models, tools, profile, limits, seed) and its approver. Resolves with the result.
+   */
+  async runWith(input: AskInput, hooks: AskHooks): Promise<AgentResult> {
+    const launched = await this.launch(input, hooks);
+    launched.started.catch(() => undefined); // a failure before the run starts reaches the caller through `done`
+    return launched.done;
+  }
+
+  private async launch(input: AskInput, hooks: AskHooks): Promise<{ started: Promise<{ runId: string; taskId: string }>; done: Promise<AgentResult> }> {
     const settings = this.options.settings.read();
-    const { models, plannerId, adapterId } = await this.options.engine.agentModels();
-    const set = await this.options.toolSource(settings);
+    const { models, plannerId, adapterId } = hooks.models ?? await this.options.engine.agentModels();
+    const set = hooks.toolSet ?? await this.options.toolSource(settings);
     const wanted = input.tools === undefined ? null : new Set(input.tools);
     const unknown = input.tools?.filter((name) => !set.tools.some((tool) => tool.name === name) && !set.absent.some((tool) => tool.name === name)) ?? [];
     if (unknown.length > 0) throw new InflowError('UNKNOWN_TOOL', `Unknown tool${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, { hint: 'Pick tools from the list under the task box.' });
@@ -83,7 +106,6 @@ export class AskService {
       ...set.absent.map((tool) => ({ name: tool.name, reason: tool.reason })),
       ...set.tools.filter((tool) => !tools.includes(tool)).map((tool) => ({ name: tool.name, reason: 'turned off by the user for this task' })),
     ];
-    const knownFacts = new LongTermMemory(this.options.backend.db).relevantFacts(input.question, 5);
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort();
     hooks.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -101,15 +123,11 @@ export class AskService {
     let rejectStarted!: (error: unknown) => void;
     const started = new Promise<{ runId: string; taskId: string }>((resolve, reject) => { resolveStarted = resolve; rejectStarted = reject; });
     const done = runAgent({
-      question: input.question,
+      ...askRunOptions(this.options.backend, input.question, { ...hooks.overrides, ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }) }),
+      ...(hooks.seed === undefined ? {} : { seed: hooks.seed }),
       models,
       tools,
       absentTools,
-      knownFacts,
-      profile: settings.profile,
-      limits: { maxSteps: input.maxSteps ?? settings.limits.maxSteps, maxTimeMs: settings.limits.maxWallSeconds * 1000, maxTokens: settings.limits.maxTokens },
-      store: this.options.backend.runs,
-      runKind: 'ask',
       runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: hooks.source },
       signal: controller.signal,
       approveToolCall: (request) => (hooks.approve ?? ((r, s) => this.askApproval(r, s)))(request, controller.signal),

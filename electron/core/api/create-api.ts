@@ -3,7 +3,6 @@ import type { InflowService } from '../contract/index.ts';
 import { trainingPresets } from '../contract/training.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventHub } from './event-hub.ts';
-import { SettingsService } from './settings-service.ts';
 import { RunsService } from './runs-service.ts';
 import { MemoryService } from './memory-service.ts';
 import { ModelsService } from './models-service.ts';
@@ -19,7 +18,7 @@ import { KnowledgeService } from './knowledge-service.ts';
 import { readAppInfo } from './app-info.ts';
 import { createBuiltinToolSource } from './tool-source.ts';
 import { McpService } from './mcp-service.ts';
-import { trainerStatus } from '../training/trainer-status.ts';
+import { trainerStatus } from '../training/trainer/trainer-status.ts';
 import type { PickPathRequest, PickPathResult } from '../contract/system.ts';
 import { InflowError } from '../errors.ts';
 import { addModelFile } from '../models/add-model.ts';
@@ -55,6 +54,8 @@ export interface Api {
   dispatch: Dispatch;
   events: EventHub;
   localApi: LocalApiService;
+  /** Runs of the agent: the Ask screen's and the local API's, and `inflow ask`'s (runWith, with the terminal's choices). */
+  ask: AskService;
   /** The loaded models (benchmarks compare the local API with a direct call on the same model). */
   engine: EngineService;
   /** Stops running work (runs end as cancelled, training checkpoints) and releases models. */
@@ -68,9 +69,9 @@ export interface Api {
 export function createApi(options: ApiOptions): Api {
   const { backend } = options;
   const events = new EventHub();
-  const settings = new SettingsService(backend.db);
+  const settings = backend.settings;
   const runs = new RunsService(backend.db, backend.runs);
-  const memory = new MemoryService(backend.db);
+  const memory = new MemoryService(backend.memory);
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend.db);
   const gpu = options.gpu ?? 'auto';
@@ -184,6 +185,7 @@ export function createApi(options: ApiOptions): Api {
     dispatch: createDispatch(service),
     events,
     localApi,
+    ask,
     engine,
     async dispose() {
       await localApi.dispose();

@@ -11,7 +11,7 @@ import type { AgentModels } from '../agent/run-agent.ts';
 import type { LanguageModel } from '../llm/language-model.ts';
 import type { LocalModel } from '../llm/local-model.ts';
 import { getEngine, type Engine } from '../llm/engine.ts';
-import { EnginePlanner } from '../training/engine-planner.ts';
+import { EnginePlanner } from '../training/flow-grpo/engine-planner.ts';
 import { InflowError } from '../errors.ts';
 import { agentContextSize } from '../contract/defaults.ts';
 

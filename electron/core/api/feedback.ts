@@ -1,6 +1,8 @@
 import type { Database } from '../store/database.ts';
 import { InflowError } from '../errors.ts';
 import type { FeedbackResult } from '../contract/ask.ts';
+import { RunStore } from '../store/run-store.ts';
+import { RewardStore } from '../store/reward-store.ts';
 
 /**
  * Records a thumbs up or down on a run: a `feedback` row (which the training-data harvest reads) and a
@@ -10,23 +12,19 @@ import type { FeedbackResult } from '../contract/ask.ts';
  * The app's thumbs and the local API's `POST /v1/runs/{id}/feedback` both come here.
  */
 export function recordFeedback(db: Database, input: { runId: string; rating: 1 | -1; comment?: string; correctedAnswer?: string }): FeedbackResult {
-  const run = db.prepare('SELECT r.id, r.status, r.task_id, t.source FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ?').get(input.runId) as { id: string; status: string; task_id: string; source: string } | undefined;
-  if (run === undefined) throw new InflowError('RUN_NOT_FOUND', `No run "${input.runId}".`, { hint: 'Rate a run from the Ask or Runs screen.' });
+  const runs = new RunStore(db);
+  const run = runs.getRun(input.runId);
+  const task = run === undefined ? undefined : runs.getTask(run.taskId);
+  if (run === undefined || task === undefined) throw new InflowError('RUN_NOT_FOUND', `No run "${input.runId}".`, { hint: 'Rate a run from the Ask or Runs screen.' });
   if (run.status === 'running') throw new InflowError('RUN_STILL_RUNNING', 'This run has not finished yet.', { hint: 'Wait for the answer (or cancel the run), then rate it.' });
-  if (input.correctedAnswer !== undefined && run.source !== 'user') {
-    throw new InflowError('CORRECTION_NOT_ALLOWED', `Run "${input.runId}" belongs to a ${run.source} task, whose answer comes from its dataset.`, { hint: 'Correct answers of your own questions only; fix a dataset in its file.' });
+  if (input.correctedAnswer !== undefined && task.source !== 'user') {
+    throw new InflowError('CORRECTION_NOT_ALLOWED', `Run "${input.runId}" belongs to a ${task.source} task, whose answer comes from its dataset.`, { hint: 'Correct answers of your own questions only; fix a dataset in its file.' });
   }
   const reward = input.rating === 1 ? 1 : 0;
-  const now = Date.now();
-  db.transaction(() => {
-    db.prepare('DELETE FROM feedback WHERE run_id = ?').run(input.runId);
-    db.prepare("DELETE FROM rewards WHERE run_id = ? AND source = 'feedback'").run(input.runId);
-    db.prepare('INSERT INTO feedback (run_id, rating, comment, created_at) VALUES (?, ?, ?, ?)').run(input.runId, input.rating, input.comment ?? null, now);
-    db.prepare("INSERT INTO rewards (run_id, value, source, details, created_at) VALUES (?, ?, 'feedback', ?, ?)")
-      .run(input.runId, reward, JSON.stringify({ rating: input.rating, ...(input.correctedAnswer === undefined ? {} : { corrected: true }) }), now);
-    if (input.correctedAnswer !== undefined) {
-      db.prepare("UPDATE tasks SET expected_answer = ?, answer_kind = 'judge' WHERE id = ?").run(JSON.stringify(input.correctedAnswer), run.task_id);
-    }
-  })();
+  const corrected = input.correctedAnswer;
+  new RewardStore(db).recordFeedback(
+    { runId: input.runId, rating: input.rating, comment: input.comment ?? null, reward, details: { rating: input.rating, ...(corrected === undefined ? {} : { corrected: true }) } },
+    corrected === undefined ? undefined : () => runs.setExpectedAnswer(task.id, corrected, 'judge'),
+  );
   return { runId: input.runId, rating: input.rating, reward };
 }

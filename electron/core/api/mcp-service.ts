@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.ts';
 import type { McpOverview, McpToolView } from '../contract/mcp.ts';
-import { McpManager } from '../mcp/mcp-manager.ts';
+import type { McpManager } from '../mcp/mcp-manager.ts';
 
 /**
  * MCP servers for the Settings screen and Ask runs: the data folder's mcp.json (the file `inflow mcp` edits),
@@ -11,7 +11,8 @@ export class McpService {
   readonly manager: McpManager;
 
   constructor(options: { backend: Backend }) {
-    this.manager = new McpManager({ configFile: options.backend.paths.mcpConfig, network: options.backend.network });
+    // the back end's MCP manager (built once, closed with the back end): the agent's tools and this screen share it
+    this.manager = options.backend.mcp;
   }
 
   overview(): McpOverview {

@@ -1,4 +1,5 @@
 import type { Database } from '../store/database.ts';
+import { SettingsStore } from '../store/settings-store.ts';
 import { defaultSettings, settingsSchema, type Settings, type SettingsPatch } from '../contract/settings.ts';
 
 /**
@@ -7,16 +8,15 @@ import { defaultSettings, settingsSchema, type Settings, type SettingsPatch } fr
  * network-tool gate, the CLI) read the same values without knowing this service.
  */
 export class SettingsService {
-  private readonly db: Database;
+  private readonly store: SettingsStore;
 
   constructor(db: Database) {
-    this.db = db;
+    this.store = new SettingsStore(db);
   }
 
   /** The stored settings over the defaults; a stored value that no longer validates falls back to its default. */
   read(): Settings {
-    const rows = this.db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
-    const stored = new Map(rows.map((row) => [row.key, row.value]));
+    const stored = this.store.readAll();
     const merged = structuredClone(defaultSettings) as Record<string, unknown>;
     for (const [key, text] of stored) {
       const [section, leaf] = key.split('.');
@@ -46,10 +46,7 @@ export class SettingsService {
       localApi: { ...this.read().localApi, ...patch.localApi },
       compute: { ...this.read().compute, ...patch.compute },
     });
-    const upsert = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    this.db.transaction(() => {
-      for (const [key, value] of flatten(next)) upsert.run(key, JSON.stringify(value));
-    })();
+    this.store.writeAll(flatten(next));
     return next;
   }
 }

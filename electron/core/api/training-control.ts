@@ -5,17 +5,14 @@ import type { ModelsService } from './models-service.ts';
 import type { TrainingReads } from './training-service.ts';
 import { toPoint } from './training-service.ts';
 import type { TrainingPreset, TrainingRunView } from '../contract/training.ts';
-import type { TrainerChannel } from '../training/trainer-process.ts';
-import { chooseTrainingDevice } from '../training/device-self-check.ts';
-import { assertTrainingFits } from '../training/training-disk.ts';
-import { defaultTrainingConfig } from '../training/training-config.ts';
-import { applyRetention } from '../adapters/retention.ts';
-import type { LoraConfig } from '../training/trainer-protocol.ts';
-import { startTrainerProcess } from '../training/trainer-process.ts';
-import { openTrainingSession } from '../training/cli-session.ts';
-import { chooseTrainingJudge } from '../training/judge-choice.ts';
-import { train, type TrainingEvent } from '../training/training-loop.ts';
-import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/training-config.ts';
+import { defaultTrainingConfig } from '../training/flow-grpo/training-config.ts';
+import type { LoraConfig } from '../training/trainer/trainer-protocol.ts';
+import { chooseTrainingJudge } from '../training/flow-grpo/judge-choice.ts';
+import type { train, TrainingEvent } from '../training/flow-grpo/training-loop.ts';
+import type { TrainerChannel } from '../training/trainer/trainer-process.ts';
+import type { TrainingDevice } from '../training/trainer/device-self-check.ts';
+import { launchTraining } from '../training/flow-grpo/launch-training.ts';
+import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/flow-grpo/training-config.ts';
 import { InflowError } from '../errors.ts';
 
 /** Starts the process that hosts the native trainer: an Electron utility process in the app; default a Node child. */
@@ -99,25 +96,17 @@ export class TrainingControl {
     // a resumed run keeps the context, agent steps and threads stored with it
     const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
     const judgePath = input.judgePath ?? ('config' in input.target ? input.target.config.judgeModel ?? null : null);
-    // a run that would not fit on the disk refuses to start (retention rule: electron/core/adapters/retention.ts)
     const lora = ('config' in input.target ? input.target.config.lora : this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
-    assertTrainingFits({ modelPath, lora, adaptersDir: this.options.backend.paths.adapters });
-    // the update's device: the CPU when the app runs on the CPU, else the GPU self-check decides (device-self-check.ts)
-    const placement = await chooseTrainingDevice({ dataDir: this.options.backend.paths.dataDir, modelPath, cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly, ...(settings.threads > 0 ? { threads: settings.threads } : {}) });
-    const session = await openTrainingSession({
-      backend: this.options.backend, modelPath, gpu: this.options.gpu, sequences: Math.min(4, groupSize), maxSteps: settings.maxAgentSteps,
-      contextSize: settings.contextSize, ...(settings.threads > 0 ? { threads: settings.threads } : {}),
-      judge: judgePath === null ? null : { path: judgePath },
-    });
     const controller = new AbortController();
     const { events, launch, threads } = this.options;
     let trainingRunId: string | null = null;
+    let placement: TrainingDevice | undefined;
     return new Promise<TrainingRunView>((resolve, reject) => {
       const onEvent = (event: TrainingEvent) => {
         if (event.type === 'started') {
           trainingRunId = event.run.id;
           this.active.set(event.run.id, entry);
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}. ${placement.message}` });
+          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}. ${placement?.message ?? ''}` });
           resolve(this.options.reads.getRun(event.run.id));
         } else if (event.type === 'step' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
@@ -132,20 +121,19 @@ export class TrainingControl {
         }
       };
       const entry: ActiveTraining = { controller, done: Promise.resolve() };
-      entry.done = train({
-        db: this.options.backend.db, runs: this.options.backend.runs, agent: session.agent, planner: session.planner, ...(session.judge === undefined ? {} : { judge: session.judge }),
-        adaptersDir: this.options.backend.paths.adapters, signal: controller.signal, onEvent,
+      // the same start as `inflow train` (launch-training.ts): disk check, the update's device (the CPU when the app
+      // runs on the CPU, else the GPU self-check), the models, the loop with its trainer process, retention at the end
+      entry.done = launchTraining({
+        backend: this.options.backend, modelPath, lora, settings, judgePath, cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly,
+        gpu: this.options.gpu, sequences: Math.min(4, groupSize), ...(threads === undefined ? {} : { trainerThreads: threads }),
+        ...(launch === undefined ? {} : { channel: launch }), onDevice: (chosen) => { placement = chosen; },
+      }, {
+        signal: controller.signal, onEvent,
         ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
-        startTrainer: (init) => startTrainerProcess({
-          init: { ...init, device: placement.device, ...(threads === undefined ? {} : { threads }) }, signal: controller.signal,
-          ...(launch === undefined ? {} : { channel: launch }),
-        }),
-      }).then(() => undefined, (error: unknown) => {
+      }).then(({ result }) => result).then(() => undefined, (error: unknown) => {
         if (trainingRunId === null) reject(error);
         else events.emit('training-progress', { trainingRunId, status: 'failed', point: null, message: error instanceof Error ? error.message : String(error) });
-      }).finally(async () => {
-        await session.close().catch(() => undefined);
-        applyRetention(this.options.backend.db);
+      }).finally(() => {
         if (trainingRunId !== null) {
           this.active.delete(trainingRunId);
           events.emit('training-progress', { trainingRunId, status: this.options.reads.getRun(trainingRunId).status, point: null, message: 'Stopped' });

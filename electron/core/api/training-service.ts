@@ -3,6 +3,7 @@ import type { Database } from '../store/database.ts';
 import { DatasetStore } from '../datasets/dataset-store.ts';
 import { readDatasetFile } from '../datasets/dataset-format.ts';
 import { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import { TrainingStore } from '../training/training-store.ts';
 import { InflowError } from '../errors.ts';
 import type { z } from 'zod';
 import type { AdapterView, AgentflowExportView, agentflowExportSchema, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
@@ -56,21 +57,18 @@ export class TrainingReads {
   }
 
   listRuns(): TrainingRunView[] {
-    const rows = this.db.prepare(`SELECT tr.*, d.name AS dataset_name FROM training_runs tr LEFT JOIN datasets d ON d.id = tr.dataset_id
-      ORDER BY tr.created_at DESC, tr.rowid DESC`).all() as Record<string, unknown>[];
-    return rows.map(toRunView);
+    return new TrainingStore(this.db).runRowsWithDataset().map(toRunView);
   }
 
   getRun(id: string): TrainingRunView {
-    const row = this.db.prepare(`SELECT tr.*, d.name AS dataset_name FROM training_runs tr LEFT JOIN datasets d ON d.id = tr.dataset_id WHERE tr.id = ?`).get(id) as Record<string, unknown> | undefined;
+    const [row] = new TrainingStore(this.db).runRowsWithDataset(id);
     if (row === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
     return toRunView(row);
   }
 
   metrics(trainingRunId: string): TrainingMetricsPoint[] {
     this.getRun(trainingRunId);
-    const rows = this.db.prepare('SELECT step, created_at, metrics FROM training_steps WHERE training_run_id = ? ORDER BY step').all(trainingRunId) as Array<{ step: number; created_at: number; metrics: string }>;
-    return rows.map((row) => toPoint(row.step, row.created_at, JSON.parse(row.metrics) as Record<string, unknown>));
+    return new TrainingStore(this.db).stepRows(trainingRunId).map((row) => toPoint(row.step, row.createdAt, JSON.parse(row.metrics) as Record<string, unknown>));
   }
 
   listAdapters(activeBase: string | null): AdapterView[] {

@@ -2,7 +2,7 @@
  * The defaults both front ends share: the desktop app (through the API services) and the CLI read them from
  * here, so `inflow ask` and the Ask screen, `inflow eval` and an evaluation, `inflow memory add` and the Memory
  * screen behave alike. (User-changeable settings and their defaults are in settings.ts; training's in
- * training/training-config.ts, which takes its context from here.) This file is in the contract so that the
+ * training/flow-grpo/training-config.ts, which takes its context from here.) This file is in the contract so that the
  * renderer may show the same limits.
  */
 export const defaults = {

@@ -22,7 +22,7 @@ export interface DataLocation {
   envOverride: boolean;
 }
 
-/** One GPU self-check before training on a device (electron/core/training/device-self-check.ts). */
+/** One GPU self-check before training on a device (electron/core/training/trainer/device-self-check.ts). */
 export interface SelfCheckView {
   /** The GPU (as ggml names it) that was checked. */
   device: string;

@@ -49,6 +49,11 @@ export class DatasetStore {
     this.db = db;
   }
 
+  /** How many datasets there are. */
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM datasets').get() as { n: number }).n;
+  }
+
   /** Stores items under a new dataset name, split train/held-out by a seeded shuffle; all or nothing. */
   create(items: readonly DatasetItemInput[], options: ImportOptions): DatasetRecord {
     if (items.length === 0) throw new InflowError('DATASET_INVALID', `Dataset "${options.name}" has no items.`, { hint: 'Import a file with at least one question.' });

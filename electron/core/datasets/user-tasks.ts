@@ -1,4 +1,5 @@
 import type { Database } from '../store/database.ts';
+import { RunHistory } from '../store/run-history.ts';
 import { isAnswerKind } from '../scoring/answer-kind.ts';
 import type { DatasetItemInput } from './dataset-format.ts';
 
@@ -15,10 +16,8 @@ export interface UserTaskHarvest {
  * such tasks are skipped and counted. Tasks created by training or evaluation are never harvested.
  */
 export function harvestUserTasks(db: Database): UserTaskHarvest {
-  const tasks = db.prepare(`SELECT id, question, expected_answer, answer_kind FROM tasks WHERE source = 'user' ORDER BY created_at, rowid`)
-    .all() as Array<{ id: string; question: string; expected_answer: string | null; answer_kind: string | null }>;
-  const approved = db.prepare(`SELECT r.answer FROM feedback f JOIN runs r ON r.id = f.run_id
-    WHERE r.task_id = ? AND f.rating = 1 AND r.answer IS NOT NULL AND r.answer <> '' ORDER BY f.created_at DESC, f.id DESC LIMIT 1`);
+  const history = new RunHistory(db);
+  const tasks = history.userTasks();
   const items: DatasetItemInput[] = [];
   let skipped = 0;
   for (const task of tasks) {
@@ -28,9 +27,9 @@ export function harvestUserTasks(db: Database): UserTaskHarvest {
       items.push({ question: task.question, answer: Array.isArray(expected) ? expected.map(String) : expected, answerKind: kind, meta: { taskId: task.id, from: 'expected_answer' } });
       continue;
     }
-    const liked = approved.get(task.id) as { answer: string } | undefined;
+    const liked = history.latestApprovedAnswer(task.id);
     if (liked !== undefined) {
-      items.push({ question: task.question, answer: liked.answer, answerKind: 'judge', meta: { taskId: task.id, from: 'feedback' } });
+      items.push({ question: task.question, answer: liked, answerKind: 'judge', meta: { taskId: task.id, from: 'feedback' } });
       continue;
     }
     skipped++;

@@ -1,5 +1,7 @@
 import type { Database } from '../store/database.ts';
 import { InflowError } from '../errors.ts';
+import { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import { TrainingStore } from '../training/training-store.ts';
 import type { EvalItemRecord, EvalStore, EvaluationRecord } from './eval-store.ts';
 import { compareEvaluations, summarizeEvaluation, type Comparison, type EvaluationSummary } from './summarize.ts';
 
@@ -25,9 +27,9 @@ export interface EvalReport {
 
 /** The training curve of an adapter that came from a training run (null for base models or imported adapters). */
 export function loadTrainingCurve(db: Database, adapterId: string): TrainingCurve | null {
-  const adapter = db.prepare('SELECT training_run_id FROM adapters WHERE id = ?').get(adapterId) as { training_run_id: string | null } | undefined;
-  if (adapter?.training_run_id == null) return null;
-  const rows = db.prepare('SELECT step, metrics FROM training_steps WHERE training_run_id = ? ORDER BY step').all(adapter.training_run_id) as Array<{ step: number; metrics: string }>;
+  const trainingRunId = new AdapterRegistry(db).list().find((adapter) => adapter.id === adapterId)?.trainingRunId;
+  if (trainingRunId == null) return null;
+  const rows = new TrainingStore(db).stepRows(trainingRunId);
   const series: TrainingCurve['series'] = {};
   for (const row of rows) {
     let metrics: unknown;
@@ -40,15 +42,14 @@ export function loadTrainingCurve(db: Database, adapterId: string): TrainingCurv
       if (typeof value === 'number' && Number.isFinite(value)) (series[name] ??= []).push({ step: row.step, value });
     }
   }
-  return Object.keys(series).length === 0 ? null : { adapterId, trainingRunId: adapter.training_run_id, series };
+  return Object.keys(series).length === 0 ? null : { adapterId, trainingRunId, series };
 }
 
 /** A warning when the evaluation's adapter was trained on a dataset imported from the very benchmark file it is scored on. */
 function contaminationWarning(db: Database, evaluation: EvaluationRecord): string[] {
   if (evaluation.adapterId === null) return [];
-  const row = db.prepare(`SELECT d.name AS name FROM adapters a JOIN training_runs t ON t.id = a.training_run_id
-    JOIN datasets d ON d.id = t.dataset_id WHERE a.id = ? AND d.source = ?`).get(evaluation.adapterId, evaluation.benchmarkFile) as { name: string } | undefined;
-  if (row === undefined) return [];
+  const row = new TrainingStore(db).datasetOfAdapter(evaluation.adapterId);
+  if (row === undefined || row.source !== evaluation.benchmarkFile) return [];
   return [`Adapter ${evaluation.adapterId} was trained on dataset "${row.name}", imported from ${evaluation.benchmarkFile} — the file this evaluation scores. Its accuracy here may be inflated by items seen in training.`];
 }
 

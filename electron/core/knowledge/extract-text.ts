@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../errors.ts';
+import { htmlTitle, htmlToText } from './html-text.ts';
 
 /** A piece of a document with where it is: lines of a text file, or a page of a PDF. */
 export interface TextSegment {
@@ -34,40 +35,12 @@ export async function extractText(file: string, bytes?: Buffer): Promise<{ title
     }
     const raw = data.toString('utf8');
     if (extension === '.html' || extension === '.htm') {
-      const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(raw)?.[1]?.trim();
-      return { title: title ? decodeEntities(title) : base, segments: [{ text: htmlToText(raw), start: 1, unit: 'line' }] };
+      const title = htmlTitle(raw);
+      return { title: title !== '' ? title : base, segments: [{ text: htmlToText(raw), start: 1, unit: 'line' }] };
     }
     const heading = /^#\s+(.+)$/m.exec(raw)?.[1]?.trim();
     return { title: extension === '.txt' ? base : heading ?? base, segments: [{ text: raw, start: 1, unit: 'line' }] };
   } catch (error) {
     throw new InflowError('KNOWLEDGE_FILE_UNREADABLE', `Could not read ${file}: ${(error as Error).message}`, { hint: 'Check that the file is a valid, unencrypted document.', cause: error });
   }
-}
-
-/** Visible text of an HTML page, one block element per line. */
-export function htmlToText(html: string): string {
-  return decodeEntities(
-    html
-      .replace(/<(script|style|noscript|template|svg)[\s\S]*?<\/\1>/gi, ' ')
-      .replace(/<!--[\s\S]*?-->/g, ' ')
-      .replace(/<(br|\/p|\/div|\/h[1-6]|\/li|\/tr|\/section|\/article|\/header|\/footer|\/blockquote|\/pre)\s*\/?>/gi, '\n')
-      .replace(/<[^>]+>/g, ' '),
-  )
-    .split('\n')
-    .map((line) => line.replace(/[ \t\f\v\r]+/g, ' ').trim())
-    .filter((line, index, lines) => line !== '' || (index > 0 && lines[index - 1] !== ''))
-    .join('\n')
-    .trim();
-}
-
-const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', copy: '©' };
-
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (match, entity: string) => {
-    if (entity[0] === '#') {
-      const code = entity[1]?.toLowerCase() === 'x' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : match;
-    }
-    return entities[entity.toLowerCase()] ?? match;
-  });
 }

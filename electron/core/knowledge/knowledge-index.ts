@@ -77,8 +77,27 @@ export class KnowledgeIndex {
       throw new InflowError('KNOWLEDGE_FOLDER_NOT_FOUND', `The folder ${resolved} does not exist.`, { hint: 'Give the path of an existing folder with .txt, .md, .html or .pdf files.' });
     }
     if (!stat.isDirectory()) throw new InflowError('KNOWLEDGE_FOLDER_INVALID', `${resolved} is a file, not a folder.`, { hint: 'Give the folder that contains it.' });
-    this.db.prepare('INSERT INTO knowledge_sources (kind, path, added_at) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING').run('folder', resolved, Date.now());
+    return this.addSource('folder', resolved);
+  }
+
+  /** Adds a source of this kind at this resolved path, or returns the existing one. */
+  addSource(kind: KnowledgeSource['kind'], resolved: string): KnowledgeSource {
+    this.db.prepare('INSERT INTO knowledge_sources (kind, path, added_at) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING').run(kind, resolved, Date.now());
     return this.getSource(resolved)!;
+  }
+
+  /** The documents indexed from a source, by path (size, modification time and content hash decide re-indexing). */
+  documentsOf(sourceId: number): Map<string, { id: number; path: string; size: number; mtime_ms: number; content_hash: string }> {
+    return new Map((this.db.prepare('SELECT id, path, size, mtime_ms, content_hash FROM knowledge_documents WHERE source_id = ?').all(sourceId) as Array<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string }>).map((row) => [row.path, row]));
+  }
+
+  /** Removes documents that left their source, and records when the source was indexed. */
+  finishIndexing(sourceId: number, goneDocumentIds: Iterable<number>): number {
+    const remove = this.db.prepare('DELETE FROM knowledge_documents WHERE id = ?');
+    let removed = 0;
+    for (const id of goneDocumentIds) { remove.run(id); removed++; }
+    this.db.prepare('UPDATE knowledge_sources SET indexed_at = ? WHERE id = ?').run(Date.now(), sourceId);
+    return removed;
   }
 
   getSource(idOrPath: number | string): KnowledgeSource | undefined {
@@ -110,7 +129,7 @@ export class KnowledgeIndex {
     const started = performance.now();
     const stats: IndexStats = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [], passages: 0, durationMs: 0 };
     const files = listFiles(source.path);
-    const known = new Map((this.db.prepare('SELECT id, path, size, mtime_ms, content_hash FROM knowledge_documents WHERE source_id = ?').all(source.id) as Array<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string }>).map((row) => [row.path, row]));
+    const known = this.documentsOf(source.id);
     let done = 0;
     for (const file of files) {
       options.signal?.throwIfAborted();
@@ -144,9 +163,7 @@ export class KnowledgeIndex {
         stats.failed.push({ path: file, error: InflowError.isInstance(error) ? error.message : String(error) });
       }
     }
-    const remove = this.db.prepare('DELETE FROM knowledge_documents WHERE id = ?');
-    for (const gone of known.values()) { remove.run(gone.id); stats.removed++; }
-    this.db.prepare('UPDATE knowledge_sources SET indexed_at = ? WHERE id = ?').run(Date.now(), source.id);
+    stats.removed += this.finishIndexing(source.id, [...known.values()].map((gone) => gone.id));
     stats.durationMs = performance.now() - started;
     return stats;
   }

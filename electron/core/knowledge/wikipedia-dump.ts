@@ -18,10 +18,9 @@ export async function importWikipediaDump(index: KnowledgeIndex, file: string, o
   const resolved = path.resolve(file);
   if (!fs.existsSync(resolved)) throw new InflowError('KNOWLEDGE_DUMP_NOT_FOUND', `The dump ${resolved} does not exist.`, { hint: 'Give a .jsonl or .jsonl.gz file with one {"title", "text"} object per line.' });
   const started = performance.now();
-  index.db.prepare('INSERT INTO knowledge_sources (kind, path, added_at) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING').run('wikipedia', resolved, Date.now());
-  const source = index.getSource(resolved)!;
+  const source = index.addSource('wikipedia', resolved);
   if (source.kind !== 'wikipedia') throw new InflowError('KNOWLEDGE_SOURCE_CONFLICT', `${resolved} is already added as a ${source.kind}.`);
-  const known = new Map((index.db.prepare('SELECT id, path, content_hash FROM knowledge_documents WHERE source_id = ?').all(source.id) as Array<{ id: number; path: string; content_hash: string }>).map((row) => [row.path, row]));
+  const known = index.documentsOf(source.id);
   const stats: IndexStats = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [], passages: 0, durationMs: 0 };
   let input: NodeJS.ReadableStream = fs.createReadStream(resolved);
   if (resolved.endsWith('.gz')) input = input.pipe(zlib.createGunzip());
@@ -55,9 +54,7 @@ export async function importWikipediaDump(index: KnowledgeIndex, file: string, o
     else stats.added++;
     if (lineNumber % 1000 === 0) options.onProgress?.({ done: lineNumber, total: 0, path: title });
   }
-  const remove = index.db.prepare('DELETE FROM knowledge_documents WHERE id = ?');
-  for (const [title, row] of known) if (!seen.has(title)) { remove.run(row.id); stats.removed++; }
-  index.db.prepare('UPDATE knowledge_sources SET indexed_at = ? WHERE id = ?').run(Date.now(), source.id);
+  stats.removed += index.finishIndexing(source.id, [...known].filter(([title]) => !seen.has(title)).map(([, row]) => row.id));
   stats.durationMs = performance.now() - started;
   return stats;
 }

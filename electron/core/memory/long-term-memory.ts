@@ -40,6 +40,26 @@ export class LongTermMemory {
     return this.get(Number(info.lastInsertRowid))!;
   }
 
+  /** How many entries there are. */
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM memory_entries').get() as { n: number }).n;
+  }
+
+  /**
+   * The Memory screen's rows: entries with the question of the run each came from, newest first, or the entries
+   * matching `search` (each word a prefix), best first; or the one entry `id`.
+   */
+  views(options: { search?: string; limit: number; offset: number } | { id: number }): Array<MemoryEntry & { runQuestion: string | null }> {
+    const select = `SELECT m.*, t.question AS run_question FROM memory_entries m LEFT JOIN runs r ON r.id = m.run_id LEFT JOIN tasks t ON t.id = r.task_id`;
+    const toView = (row: Record<string, unknown>) => ({ ...toEntry(row), runQuestion: row.run_question as string | null });
+    if ('id' in options) return (this.db.prepare(`${select} WHERE m.id = ?`).all(options.id) as Record<string, unknown>[]).map(toView);
+    const search = options.search?.trim() ?? '';
+    if (search === '') return (this.db.prepare(`${select} ORDER BY m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?`).all(options.limit, options.offset) as Record<string, unknown>[]).map(toView);
+    const query = search.split(/\s+/).map((word) => `"${word.replace(/"/g, '""')}"*`).join(' ');
+    return (this.db.prepare(`${select} JOIN memory_fts f ON f.rowid = m.id WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts) LIMIT ? OFFSET ?`)
+      .all(query, options.limit, options.offset) as Record<string, unknown>[]).map(toView);
+  }
+
   get(id: number): MemoryEntry | undefined {
     const row = this.db.prepare('SELECT * FROM memory_entries WHERE id = ?').get(id) as Record<string, unknown> | undefined;
     return row === undefined ? undefined : toEntry(row);

@@ -73,6 +73,11 @@ function degradedReason(error: unknown, file: string): DegradedReason | undefine
 const degradedDatabases = new WeakMap<Database, DegradedReason>();
 
 /** Why `db` was opened read-only (a full disk, a read-only data folder), or undefined for a normal database. */
+/** The schema version the database file is at (its `user_version`). */
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
 export function degradedReasonOf(db: Database): DegradedReason | undefined {
   return degradedDatabases.get(db);
 }

@@ -1,6 +1,7 @@
 import type { Database } from './database.ts';
 import { decodeFloats, decodeTokens, encodeFloats, encodeTokens } from './blobs.ts';
 import { newId } from './ids.ts';
+import { RunHistory } from './run-history.ts';
 import { currentProcess, isProcessAlive } from './process-identity.ts';
 
 /** Why a run ended. `interrupted`: the process died mid-run and the run was closed on the next start. */
@@ -186,6 +187,11 @@ export class RunStore {
     };
   }
 
+  /** Sets a task's reference answer (a user's correction: answer kind `judge`). */
+  setExpectedAnswer(taskId: string, answer: unknown, answerKind: string): void {
+    this.db.prepare('UPDATE tasks SET expected_answer = ?, answer_kind = ? WHERE id = ?').run(json(answer), answerKind, taskId);
+  }
+
   startRun(input: RunStart): RunRecord {
     const id = newId('run');
     this.statements.insertRun.run({
@@ -220,18 +226,9 @@ export class RunStore {
     return row === undefined ? undefined : toRun(row);
   }
 
+  /** Runs newest first, filtered as the Runs screen filters them (one query: RunHistory.summaries). */
   listRuns(options: ListRunsOptions = {}): RunRecord[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: options.limit ?? 50, offset: options.offset ?? 0 };
-    if (options.kind !== undefined) { where.push('r.kind = @kind'); params.kind = options.kind; }
-    if (options.stopReason !== undefined) { where.push('r.stop_reason = @stopReason'); params.stopReason = options.stopReason; }
-    if (options.search !== undefined && options.search !== '') {
-      where.push("(t.question LIKE @search ESCAPE '\\' OR r.answer LIKE @search ESCAPE '\\')");
-      params.search = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    }
-    const sql = `SELECT r.* FROM runs r JOIN tasks t ON t.id = r.task_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY r.created_at DESC, r.rowid DESC LIMIT @limit OFFSET @offset`;
-    return (this.db.prepare(sql).all(params) as Record<string, unknown>[]).map(toRun);
+    return new RunHistory(this.db).summaries({ ...options, limit: options.limit ?? 50 }).map(toRun);
   }
 
   recordStep(input: StepInput): void {

@@ -2,7 +2,8 @@ import type { Database } from '../store/database.ts';
 import { decodeFloats, decodeTokens } from '../store/blobs.ts';
 import { InflowError } from '../errors.ts';
 import { newId } from '../store/ids.ts';
-import { storedTrainingConfig, type TrainingConfig } from './training-config.ts';
+import { RewardStore } from '../store/reward-store.ts';
+import { storedTrainingConfig, type TrainingConfig } from './flow-grpo/training-config.ts';
 
 export type TrainingStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
@@ -55,9 +56,64 @@ export interface StoredTurnSample {
  */
 export class TrainingStore {
   readonly db: Database;
+  private readonly rewards: RewardStore;
 
   constructor(db: Database) {
     this.db = db;
+    this.rewards = new RewardStore(db);
+  }
+
+  /** Replaces a run's stored configuration (a resumed run with a new judge or schedule). */
+  setConfig(id: string, config: TrainingConfig): void {
+    this.db.prepare('UPDATE training_runs SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+  }
+
+  /** Training runs with their dataset's name, newest first (or the one run `id`), as database rows. */
+  runRowsWithDataset(id?: string): Record<string, unknown>[] {
+    const select = 'SELECT tr.*, d.name AS dataset_name FROM training_runs tr LEFT JOIN datasets d ON d.id = tr.dataset_id';
+    return (id === undefined
+      ? this.db.prepare(`${select} ORDER BY tr.created_at DESC, tr.rowid DESC`).all()
+      : this.db.prepare(`${select} WHERE tr.id = ?`).all(id)) as Record<string, unknown>[];
+  }
+
+  /** A run's committed steps with their metrics as stored (JSON text), in step order. */
+  stepRows(id: string): Array<{ step: number; createdAt: number; metrics: string }> {
+    return (this.db.prepare('SELECT step, created_at, metrics FROM training_steps WHERE training_run_id = ? ORDER BY step').all(id) as Array<{ step: number; created_at: number; metrics: string }>)
+      .map((row) => ({ step: row.step, createdAt: row.created_at, metrics: row.metrics }));
+  }
+
+  /**
+   * The rollouts of a training run (or of all), for the JSONL export: run, task and group columns with the latest
+   * reward, in step order.
+   */
+  exportRollouts(trainingRunId?: string): Iterable<Record<string, unknown>> {
+    const filter = trainingRunId === undefined ? '' : 'WHERE g.training_run_id = @run';
+    return this.db.prepare(`SELECT r.id, r.group_id, r.answer, r.stop_reason, r.planner_adapter_id, t.question, t.expected_answer, g.training_run_id, g.step,
+        (SELECT value FROM rewards w WHERE w.run_id = r.id ORDER BY w.id DESC LIMIT 1) AS reward
+      FROM rollout_groups g JOIN runs r ON r.group_id = g.id JOIN tasks t ON t.id = r.task_id ${filter}
+      ORDER BY g.step, g.created_at, r.created_at, r.rowid`).iterate(trainingRunId === undefined ? {} : { run: trainingRunId }) as Iterable<Record<string, unknown>>;
+  }
+
+  /** A run's planner turns with their sample's advantage (null when not a turn sample), for the JSONL export. */
+  exportPlannerTurns(runId: string): Record<string, unknown>[] {
+    return this.db.prepare(`SELECT c.id, c.prompt_text, c.response_text, c.prompt_tokens, c.response_tokens, c.response_logprobs, c.step_idx, s.advantage
+      FROM module_calls c LEFT JOIN turn_samples s ON s.module_call_id = c.id WHERE c.run_id = ? AND c.module = 'planner' ORDER BY c.id`).all(runId) as Record<string, unknown>[];
+  }
+
+  /** Runs not finished yet (running or paused) with their last committed step. */
+  unfinishedRuns(): Array<{ id: string; lastCompletedStep: number }> {
+    return this.db.prepare("SELECT id, last_completed_step AS lastCompletedStep FROM training_runs WHERE status IN ('running', 'paused')").all() as Array<{ id: string; lastCompletedStep: number }>;
+  }
+
+  /** Every checkpoint's trainer state file. */
+  stateFiles(): Array<{ trainingRunId: string; step: number; statePath: string }> {
+    return this.db.prepare('SELECT training_run_id AS trainingRunId, step, state_path AS statePath FROM training_checkpoints').all() as Array<{ trainingRunId: string; step: number; statePath: string }>;
+  }
+
+  /** The dataset an adapter was trained on (through its training run), or undefined. */
+  datasetOfAdapter(adapterId: string): { name: string; source: string | null } | undefined {
+    return this.db.prepare(`SELECT d.name AS name, d.source AS source FROM adapters a JOIN training_runs t ON t.id = a.training_run_id
+      JOIN datasets d ON d.id = t.dataset_id WHERE a.id = ?`).get(adapterId) as { name: string; source: string | null } | undefined;
   }
 
   createRun(input: { datasetId: string; baseModel: string; config: TrainingConfig }): TrainingRunRecord {
@@ -137,8 +193,7 @@ export class TrainingStore {
   /** Stores a finished rollout's reward and its planner turn samples, in one transaction (idempotent per call). */
   recordRollout(input: { groupId: string; runId: string; reward: { value: number; source: string; details: Record<string, unknown> } }): number {
     return this.db.transaction(() => {
-      this.db.prepare('INSERT INTO rewards (run_id, value, source, details, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(input.runId, input.reward.value, input.reward.source, JSON.stringify(input.reward.details), Date.now());
+      this.rewards.add(input.runId, input.reward);
       return this.db.prepare(`INSERT OR IGNORE INTO turn_samples (group_id, run_id, module_call_id, reward)
         SELECT ?, run_id, id, ? FROM module_calls WHERE run_id = ? AND module = 'planner'
         AND prompt_tokens IS NOT NULL AND response_tokens IS NOT NULL AND length(response_tokens) > 0`)

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadNativeTrainer } from '../../../electron/core/training/native-trainer.ts';
-import { loraAdapterBytes } from '../../../electron/core/training/training-disk.ts';
+import { loadNativeTrainer } from '../../../electron/core/training/trainer/native-trainer.ts';
+import { loraAdapterBytes } from '../../../electron/core/training/flow-grpo/training-disk.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
 

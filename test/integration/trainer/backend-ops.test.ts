@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { GraphNode, NativeTrainerModule } from '../../../electron/core/training/native-trainer.ts';
+import type { GraphNode, NativeTrainerModule } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { ensureLlamaSource } from '../../../scripts/llama-source.ts';
 import { tablePath, type BackendTable } from '../../../scripts/backend-ops-table.ts';
 import { testModelPath, testModelsDir, type TestModelOptions } from '../../support/test-model.ts';

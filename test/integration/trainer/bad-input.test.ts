@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { gguf } from '../../../electron/core/gguf/gguf-format.ts';
 import { writeGgufFile } from '../../../electron/core/gguf/gguf-writer.ts';
-import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { trainerModule } from './trainer-fixtures.ts';

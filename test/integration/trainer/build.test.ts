@@ -7,7 +7,7 @@ import { tempDir } from '../../support/temp-dir.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const node = process.execPath;
-const trainerModule = path.join(repoRoot, 'electron', 'core', 'training', 'native-trainer.ts');
+const trainerModule = path.join(repoRoot, 'electron', 'core', 'training', 'trainer', 'native-trainer.ts');
 
 /** Runs a TypeScript snippet in a fresh Node process (the addon is loaded once per process) and parses its last line. */
 function runScript(source: string, env: NodeJS.ProcessEnv): unknown {

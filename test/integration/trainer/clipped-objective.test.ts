@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NativeTrainer, StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, StepRequest, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { largestGradient, lossOf, worstRelativeError } from './finite-differences.ts';
 import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';

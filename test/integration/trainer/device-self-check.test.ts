@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { chooseTrainingDevice, readSelfChecks, selfCheckFile, selfCheckTolerance } from '../../../electron/core/training/device-self-check.ts';
+import { chooseTrainingDevice, readSelfChecks, selfCheckFile, selfCheckTolerance } from '../../../electron/core/training/trainer/device-self-check.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
 

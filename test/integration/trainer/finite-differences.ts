@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { NativeTrainer, StepRequest } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, StepRequest } from '../../../electron/core/training/trainer/native-trainer.ts';
 
 /** Loss of the current adapter (no update); gradients are left in the trainer. */
 export async function lossOf(trainer: NativeTrainer, request: StepRequest): Promise<number> {

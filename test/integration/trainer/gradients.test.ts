@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { StepRequest, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { worstRelativeError } from './finite-differences.ts';
 import { testModelPath, type TestModelOptions } from '../../support/test-model.ts';
 import { allTargets, maxAbsDifference, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createInProcessTrainer } from '../../../electron/core/training/in-process-trainer.ts';
-import { miniBatchStep } from '../../../electron/core/training/minibatch-update.ts';
-import type { TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import { createInProcessTrainer } from '../../../electron/core/training/trainer/in-process-trainer.ts';
+import { miniBatchStep } from '../../../electron/core/training/flow-grpo/minibatch-update.ts';
+import type { TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { largestGradient } from './finite-differences.ts';
 import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';

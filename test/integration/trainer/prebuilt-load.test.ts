@@ -24,7 +24,7 @@ test('with no local build, the trainer loads from its prebuilt binary and trains
   assert.ok(!fs.existsSync(path.join(checkout, 'native', 'build')), 'no local build');
   const script = path.join(checkout, 'probe.ts');
   fs.writeFileSync(script, `import fs from 'node:fs';
-    import { loadNativeTrainer } from './electron/core/training/native-trainer.ts';
+    import { loadNativeTrainer } from './electron/core/training/trainer/native-trainer.ts';
     const module = await loadNativeTrainer({ gpu: false });
     const trainer = await module.createTrainer({ modelPath: ${JSON.stringify(testModelPath())}, lora: { rank: 2, alpha: 4, targets: ['q', 'v'], seed: 1 }, threads: 1 });
     const metrics = await trainer.step({ samples: [{ promptTokens: [5, 6, 7, 8], responseTokens: [9, 10, 11], advantage: 1 }], objective: 'grpo', learningRate: 1e-3 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { NativeTrainer, NativeTrainerModule, StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, NativeTrainerModule, StepRequest, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath, testModelsDir } from '../../support/test-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { allTargets, maxAbsDifference, nodeLlamaCppLogprobs, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';

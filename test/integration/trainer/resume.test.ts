@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
-import type { NativeTrainer, StepRequest } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, StepRequest } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { randomSamples, trainerModule } from './trainer-fixtures.ts';

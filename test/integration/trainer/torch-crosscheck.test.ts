@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { NativeTrainer, StepRequest, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, StepRequest, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath, type TestModelOptions } from '../../support/test-model.ts';
 import { findTorchPython, torchCheck, torchUnavailableReason, type TorchCheckCase } from '../../support/torch-reference/torch-reference.ts';
 import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';

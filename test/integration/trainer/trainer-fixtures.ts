@@ -3,7 +3,7 @@
  * per-token log-probabilities as node-llama-cpp itself computes them.
  */
 import type { Llama, LlamaModel } from 'node-llama-cpp';
-import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 
 export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];

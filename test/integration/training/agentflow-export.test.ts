@@ -13,7 +13,7 @@ import { repoRoot } from '../../../electron/core/paths.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { exportForAgentflow } from '../../../electron/core/training/agentflow-export/export-agentflow.ts';
-import { resolveTrainingConfig } from '../../../electron/core/training/training-config.ts';
+import { resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';

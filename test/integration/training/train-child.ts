@@ -6,10 +6,10 @@
 import { createBackend } from '../../../electron/core/backend.ts';
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { getEngine } from '../../../electron/core/llm/engine.ts';
-import { createAgentRollout } from '../../../electron/core/training/agent-rollout.ts';
-import { EnginePlanner } from '../../../electron/core/training/engine-planner.ts';
-import { startTrainerProcess } from '../../../electron/core/training/trainer-process.ts';
-import { train } from '../../../electron/core/training/training-loop.ts';
+import { createAgentRollout } from '../../../electron/core/training/flow-grpo/agent-rollout.ts';
+import { EnginePlanner } from '../../../electron/core/training/flow-grpo/engine-planner.ts';
+import { startTrainerProcess } from '../../../electron/core/training/trainer/trainer-process.ts';
+import { train } from '../../../electron/core/training/flow-grpo/training-loop.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { syntheticItems, syntheticSetup } from './synthetic-suite.ts';

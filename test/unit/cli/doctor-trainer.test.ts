@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { selfCheckFile } from '../../../electron/core/training/device-self-check.ts';
+import { selfCheckFile } from '../../../electron/core/training/trainer/device-self-check.ts';
 import { runCli } from '../../support/run-cli.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 

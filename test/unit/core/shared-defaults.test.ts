@@ -10,7 +10,7 @@ import { SettingsService } from '../../../electron/core/api/settings-service.ts'
 import { TrainingReads } from '../../../electron/core/api/training-service.ts';
 import { agentContextSize, defaults } from '../../../electron/core/contract/defaults.ts';
 import { memoryContract } from '../../../electron/core/contract/memory.ts';
-import { resolveTrainingConfig } from '../../../electron/core/training/training-config.ts';
+import { resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
 import { runCli } from '../../support/run-cli.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 

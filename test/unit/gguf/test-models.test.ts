@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readGgufFile, readGgufTensor } from '../../../electron/core/gguf/gguf-reader.ts';
 import { CHATML_TEMPLATE } from '../../../electron/core/gguf/chatml-template.ts';
-import { TINY_VOCAB_REGULAR_TOKENS } from '../../../electron/core/gguf/tokenizer-metadata.ts';
+import { TINY_VOCAB_REGULAR_TOKENS } from '../../support/gguf/tokenizer-metadata.ts';
 import { testLoraPath, testModelPath, testModelsDir } from '../../support/test-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 

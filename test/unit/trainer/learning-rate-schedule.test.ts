@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { learningRateAt, scheduleProblems } from '../../../electron/core/training/native-trainer-schedule.ts';
+import { learningRateAt, scheduleProblems } from '../../../electron/core/training/trainer/native-trainer-schedule.ts';
 
 test('warm-up rises linearly to the peak, then cosine decays to the floor at totalSteps', () => {
   const schedule = { peak: 1e-3, type: 'cosine' as const, warmupSteps: 4, totalSteps: 14, minRatio: 0.1 };

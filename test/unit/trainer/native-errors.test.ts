@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
-import { toInflowError } from '../../../electron/core/training/native-trainer.ts';
+import { toInflowError } from '../../../electron/core/training/trainer/native-trainer.ts';
 
 test('addon errors keep their code and hint as InflowErrors', () => {
   const native = Object.assign(new Error('sample 2 has no response tokens'), { code: 'EMPTY_SAMPLE', hint: 'Drop samples with empty responses.' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupAdvantages, summariseGroups } from '../../../electron/core/training/advantages.ts';
+import { groupAdvantages, summariseGroups } from '../../../electron/core/training/flow-grpo/advantages.ts';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) < tol, `${a} ≉ ${b}`);
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { repoRoot } from '../../../electron/core/paths.ts';
-import { chooseTrainingJudge, sameModelFile } from '../../../electron/core/training/judge-choice.ts';
-import { resolveTrainingConfig } from '../../../electron/core/training/training-config.ts';
+import { chooseTrainingJudge, sameModelFile } from '../../../electron/core/training/flow-grpo/judge-choice.ts';
+import { resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { locateNativeAddon } from '../../../electron/core/training/native-addon-location.ts';
+import { locateNativeAddon } from '../../../electron/core/training/trainer/native-addon-location.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 function build(dir: string, ok: boolean): void {

@@ -6,7 +6,7 @@ import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registr
 import { applyRetention, planRetention } from '../../../electron/core/adapters/retention.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
-import { assertTrainingFits, trainingDiskBytes } from '../../../electron/core/training/training-disk.ts';
+import { assertTrainingFits, trainingDiskBytes } from '../../../electron/core/training/flow-grpo/training-disk.ts';
 import { runCli } from '../../support/run-cli.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { feedbackReward, rewardForAnswer } from '../../../electron/core/training/rewards.ts';
+import { feedbackReward, rewardForAnswer } from '../../../electron/core/training/flow-grpo/rewards.ts';
 import type { Judge } from '../../../electron/core/scoring/judge.ts';
 
 const item = (answer: string | number | string[], answerKind: string, meta: Record<string, unknown> = {}, question = 'q') =>

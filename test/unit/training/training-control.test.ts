@@ -6,10 +6,10 @@ import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
-import type { RolloutAgent } from '../../../electron/core/training/rollout-agent.ts';
-import type { PolicyTrainer } from '../../../electron/core/training/trainer-protocol.ts';
-import { parseDuration, resolveTrainingConfig } from '../../../electron/core/training/training-config.ts';
-import { train, type TrainingEvent } from '../../../electron/core/training/training-loop.ts';
+import type { RolloutAgent } from '../../../electron/core/training/flow-grpo/rollout-agent.ts';
+import type { PolicyTrainer } from '../../../electron/core/training/trainer/trainer-protocol.ts';
+import { parseDuration, resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
+import { train, type TrainingEvent } from '../../../electron/core/training/flow-grpo/training-loop.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 /** Budgets, plateau, idle waiting and settings checks of the loop, with an agent that records one planner turn per run. */

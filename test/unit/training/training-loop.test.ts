@@ -6,11 +6,11 @@ import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registr
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
-import { createAgentRollout } from '../../../electron/core/training/agent-rollout.ts';
-import { exportTrainingSamples } from '../../../electron/core/training/export-samples.ts';
+import { createAgentRollout } from '../../../electron/core/training/flow-grpo/agent-rollout.ts';
+import { exportTrainingSamples } from '../../../electron/core/training/flow-grpo/export-samples.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
-import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer-protocol.ts';
-import { train, type TrainingEvent } from '../../../electron/core/training/training-loop.ts';
+import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer/trainer-protocol.ts';
+import { train, type TrainingEvent } from '../../../electron/core/training/flow-grpo/training-loop.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';

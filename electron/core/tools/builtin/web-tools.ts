@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { decodeEntities, htmlToText } from '../../knowledge/extract-text.ts';
+import { parseHTML } from 'linkedom';
+import { htmlToText, readableArticle } from '../../knowledge/html-text.ts';
 import { defineTool } from '../define-tool.ts';
 import type { Tool } from '../tool.ts';
 import { fetchText, rankChunks, wordChunks } from './web-fetch.ts';
@@ -38,25 +39,33 @@ export async function searchWeb(query: string, options: WebToolOptions, signal: 
   return parseSearchResults(text);
 }
 
-/** A page's readable text (HTML without markup, at most 1,000,000 characters, as the reference) and title. */
+/**
+ * A page's readable text (at most 1,000,000 characters, as the reference) and title: for HTML, the main content as
+ * Firefox's reader view finds it (knowledge/html-text.ts), else the text as served.
+ */
 export async function readPage(url: string, options: WebToolOptions, signal: AbortSignal): Promise<{ url: string; title: string; text: string }> {
   const page = await fetchText(url, { signal, fetch: options.fetch });
   const isHtml = /html/i.test(page.contentType) || /<html|<body/i.test(page.text.slice(0, 2000));
-  const text = (isHtml ? htmlToText(page.text) : page.text).slice(0, 1_000_000);
-  const title = isHtml ? htmlToText(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(page.text)?.[1] ?? '') : '';
-  return { url: page.finalUrl, title, text };
+  const { title, text } = isHtml ? readableArticle(page.text) : { title: '', text: page.text };
+  return { url: page.finalUrl, title, text: text.slice(0, 1_000_000) };
 }
 
-/** Results of a DuckDuckGo HTML page: `a.result__a` links and their `.result__snippet`. */
+/**
+ * Results of a DuckDuckGo HTML page, read from its DOM: each `a.result__a` link (DuckDuckGo's redirect unwrapped) with
+ * the `.result__snippet` that follows it before the next result.
+ */
 export function parseSearchResults(html: string): Array<{ title: string; url: string; snippet: string }> {
   const results: Array<{ title: string; url: string; snippet: string }> = [];
-  const pattern = /<a[^>]*class="[^"]*result__a[^"]*"[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>([\s\S]*?)(?=<a[^>]*class="[^"]*result__a|$)/gi;
-  for (const match of html.matchAll(pattern)) {
-    let url = decodeEntities(match[1]!);
-    const redirect = /[?&]uddg=([^&]+)/.exec(url);
-    if (redirect) url = decodeURIComponent(redirect[1]!);
-    const snippet = /class="[^"]*result__snippet[^"]*"[^>]*>([\s\S]*?)<\/a>/i.exec(match[3] ?? '')?.[1] ?? '';
-    results.push({ title: htmlToText(match[2]!), url, snippet: htmlToText(snippet) });
+  // links and snippets in document order: a snippet belongs to the link before it
+  for (const element of parseHTML(html).document.querySelectorAll('a.result__a, .result__snippet')) {
+    if (element.classList.contains('result__a')) {
+      let url = element.getAttribute('href') ?? '';
+      const redirect = /[?&]uddg=([^&]+)/.exec(url);
+      if (redirect) url = decodeURIComponent(redirect[1]!);
+      results.push({ title: htmlToText(element.innerHTML), url, snippet: '' });
+    } else if (results.length > 0 && results.at(-1)!.snippet === '') {
+      results.at(-1)!.snippet = htmlToText(element.innerHTML);
+    }
   }
   return results;
 }

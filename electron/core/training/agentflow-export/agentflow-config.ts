@@ -1,4 +1,4 @@
-import type { TrainingConfig } from '../training-config.ts';
+import type { TrainingConfig } from '../flow-grpo/training-config.ts';
 import { counterpartOf } from './tool-mapping.ts';
 
 /** What the reference's `train/config.yaml` needs beyond an Inflow run's settings. */

@@ -5,7 +5,8 @@ import { unscorableReason } from '../../datasets/item-scorability.ts';
 import { harvestUserTasks } from '../../datasets/user-tasks.ts';
 import { InflowError } from '../../errors.ts';
 import type { Database } from '../../store/database.ts';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config.ts';
+import { RunHistory } from '../../store/run-history.ts';
+import { resolveTrainingConfig, type TrainingConfig } from '../flow-grpo/training-config.ts';
 import { TrainingStore } from '../training-store.ts';
 import { agentflowConfig, renderAgentflowConfig } from './agentflow-config.ts';
 import { agentflowRows, writeAgentflowParquet } from './agentflow-parquet.ts';
@@ -167,7 +168,7 @@ function harvestedDataset(datasets: DatasetStore): DatasetRecord {
 function toolWithoutCounterpart(db: Database, item: DatasetItem): string | null {
   const taskId = item.meta.taskId;
   if (typeof taskId !== 'string') return null;
-  const used = (db.prepare('SELECT DISTINCT s.tool_name AS tool FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.task_id = ? AND s.tool_name IS NOT NULL').all(taskId) as Array<{ tool: string }>).map((row) => row.tool);
+  const used = new RunHistory(db).toolsUsedByTask(taskId);
   const missing = used.filter((tool) => counterpartOf(tool)?.reference == null);
   return missing.length === 0 ? null : `its runs used ${missing.join(', ')}, which has no counterpart on the cluster`;
 }

@@ -21,7 +21,7 @@ export const toolCounterparts: readonly ToolCounterpart[] = [
   { inflow: 'Knowledge_Search_Tool', reference: null, engine: 'Default', note: 'searches the user\'s own documents on this machine; they do not go to the cluster' },
 ];
 
-/** The tools Inflow's training rollouts use (electron/core/training/cli-session.ts). */
+/** The tools Inflow's training rollouts use (electron/core/training/flow-grpo/cli-session.ts). */
 export const trainingRolloutTools: readonly string[] = ['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool'];
 
 /** The counterpart of an Inflow tool name; MCP tools and anything unknown have none. */

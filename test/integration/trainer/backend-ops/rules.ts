@@ -5,7 +5,7 @@
  * Device features are assumed present (Metal: simdgroup reduction and matrix multiply, i.e. Apple7 / M1 and newer).
  * `true` entries of the table need no rule. Views, reshapes and permutes are free on every backend and not audited.
  */
-import type { GraphNode } from '../../../../electron/core/training/native-trainer.ts';
+import type { GraphNode } from '../../../../electron/core/training/trainer/native-trainer.ts';
 
 type Source = GraphNode['sources'][number];
 export interface Rule { written: string; check: (node: GraphNode) => boolean }

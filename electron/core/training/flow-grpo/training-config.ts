@@ -1,0 +1,166 @@
+import { InflowError } from '../../errors.ts';
+import type { AdvantageGrouping } from './advantages.ts';
+import type { LoraConfig } from '../trainer/trainer-protocol.ts';
+import { defaults } from '../../contract/defaults.ts';
+
+/** Every knob of a Flow-GRPO run; defaults follow the AgentFlow reference trainer (lupantech/AgentFlow train/config.yaml with verl 0.5.0 defaults) where they apply. */
+export interface TrainingConfig {
+  /**
+   * 'grpo' (default): Flow-GRPO on rollouts of the dataset's tasks. 'sft': supervised fine-tuning on demonstrations,
+   * the planner turns of runs the user gave a thumbs-up (./demonstrations.ts), e.g. to warm-start a planner.
+   */
+  objective: 'grpo' | 'sft';
+  /** Start from this adapter file (e.g. an SFT warm start) instead of a fresh LoRA; null: fresh. */
+  initAdapter: string | null;
+  /** Rollouts per task (the paper: 8). */
+  groupSize: number;
+  /** Tasks per step (the reference: 32; small on a laptop). */
+  tasksPerStep: number;
+  /** Step budget (total steps of the run). */
+  steps: number;
+  /** Wall-time budget of one invocation, ms (0: none). */
+  budgetMs: number;
+  temperature: number;
+  /**
+   * Dynamic sampling (DAPO): at most this many extra tasks per step, drawn while fewer of the step's groups than its
+   * tasks are informative (rewards not all equal). 0: off, as in the reference.
+   */
+  dynamicSampling: number;
+  /** Sampling temperature of those extra tasks' groups (0: `temperature`), to explore where the policy is stuck. */
+  explorationTemperature: number;
+  evalTemperature: number;
+  /** Evaluate a candidate on held-out every N steps (and at the last step). */
+  evalEvery: number;
+  /** Cap on held-out items per evaluation (0: all); the default keeps a 200k-item dataset from evaluating 40k items. */
+  evalLimit: number;
+  grouping: AdvantageGrouping;
+  clipLow: number;
+  clipHigh: number;
+  /** Dual-clip bound c for negative advantages (0: off); the reference uses 3. */
+  dualClip: number;
+  /** Optimizer updates per step (PPO mini-batches); the reference: 32 prompts x 8 rollouts in mini-batches of 8 prompts = 4. */
+  miniBatches: number;
+  /** Passes over a step's samples (PPO epochs; the reference: 1). */
+  ppoEpochs: number;
+  klBeta: number;
+  learningRate: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  lora: LoraConfig;
+  /** Promote a candidate automatically when it beats the best held-out accuracy so far. */
+  autoPromote: boolean;
+  /** Stop when the step reward mean has not improved by `plateauDelta` for this many steps (0: never). */
+  plateauPatience: number;
+  plateauDelta: number;
+  /** Wait while the machine is busy (load average per core above `idleLoad`). */
+  onlyWhenIdle: boolean;
+  idleLoad: number;
+  /** Unload the inference model during updates: always, never, or when the planner says memory is short. */
+  unloadDuringUpdate: 'auto' | 'always' | 'never';
+  /** Seed of task order and sampling. */
+  seed: number;
+  /** Shuffle rewards within each step before advantages: a control that must NOT learn. */
+  shuffleRewards: boolean;
+  /**
+   * The rollouts' context size in tokens: the one source of the sample-length limit (the trainer takes samples up to
+   * this long; longer ones are truncated or dropped before the update, and counted). Stored with the run.
+   */
+  contextSize: number;
+  /** Agent steps per rollout (the reference trains with 3). Stored with the run, so a resume keeps it. */
+  maxAgentSteps: number;
+  /** CPU threads of the planner and the trainer (0: the engine's default). Stored with the run. */
+  threads: number;
+  /** The judge model's GGUF for free-form answers, never the planner's own model (judge-choice.ts); null: rules only. */
+  judgeModel: string | null;
+}
+
+export const defaultTrainingConfig: TrainingConfig = {
+  objective: 'grpo',
+  initAdapter: null,
+  groupSize: 8,
+  tasksPerStep: 4,
+  steps: 10,
+  budgetMs: 0,
+  temperature: 0.7,
+  dynamicSampling: 0,
+  explorationTemperature: 0,
+  evalTemperature: 0,
+  evalEvery: 1,
+  evalLimit: 100,
+  grouping: 'trajectory',
+  clipLow: 0.2,
+  clipHigh: 0.3,
+  dualClip: 3,
+  miniBatches: 4,
+  ppoEpochs: 1,
+  klBeta: 0.001,
+  learningRate: 1e-5,
+  weightDecay: 0.01,
+  maxGradNorm: 1,
+  lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o'] },
+  autoPromote: true,
+  plateauPatience: 0,
+  plateauDelta: 0.01,
+  onlyWhenIdle: false,
+  idleLoad: 0.5,
+  unloadDuringUpdate: 'auto',
+  seed: 42,
+  shuffleRewards: false,
+  contextSize: defaults.trainingContextSize,
+  maxAgentSteps: 3,
+  threads: 0,
+  judgeModel: null,
+};
+
+/** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */
+export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
+  const config: TrainingConfig = { ...defaultTrainingConfig, ...overrides, lora: { ...defaultTrainingConfig.lora, ...overrides.lora } };
+  const bad = (field: string, rule: string) => new InflowError('TRAINING_CONFIG_INVALID', `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${rule}.`, { hint: `Fix ${field} and start again.` });
+  const intAtLeast = (field: string, value: number, min: number) => { if (!Number.isInteger(value) || value < min) throw bad(field, `an integer ≥ ${min}`); };
+  intAtLeast('groupSize', config.groupSize, 2);
+  intAtLeast('tasksPerStep', config.tasksPerStep, 1);
+  intAtLeast('steps', config.steps, 1);
+  intAtLeast('evalEvery', config.evalEvery, 1);
+  intAtLeast('evalLimit', config.evalLimit, 0);
+  intAtLeast('lora.rank', config.lora.rank, 1);
+  intAtLeast('miniBatches', config.miniBatches, 1);
+  intAtLeast('dynamicSampling', config.dynamicSampling, 0);
+  if (!(config.explorationTemperature >= 0 && config.explorationTemperature <= 2)) throw bad('explorationTemperature', 'in [0, 2] (0: the rollout temperature)');
+  intAtLeast('ppoEpochs', config.ppoEpochs, 1);
+  intAtLeast('contextSize', config.contextSize, 64);
+  intAtLeast('maxAgentSteps', config.maxAgentSteps, 1);
+  intAtLeast('threads', config.threads, 0);
+  if (!(config.dualClip === 0 || config.dualClip > 1)) throw bad('dualClip', '0 (off) or above 1 (the reference: 3)');
+  if (!(config.temperature > 0 && config.temperature <= 2)) throw bad('temperature', 'in (0, 2] (rollouts must sample)');
+  if (!(config.learningRate > 0 && config.learningRate < 1)) throw bad('learningRate', 'in (0, 1)');
+  if (!(config.clipLow > 0 && config.clipLow < 1)) throw bad('clipLow', 'in (0, 1)');
+  if (!(config.clipHigh > 0)) throw bad('clipHigh', '> 0');
+  if (!(config.klBeta >= 0)) throw bad('klBeta', '≥ 0');
+  if (!(config.budgetMs >= 0)) throw bad('budgetMs', '≥ 0');
+  if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as q, v (also k, o, gate, up, down)');
+  if (config.objective !== 'grpo' && config.objective !== 'sft') throw bad('objective', '"grpo" or "sft"');
+  if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
+  return config;
+}
+
+/**
+ * A run's stored configuration. Runs recorded before a setting existed keep the behaviour they started with: one
+ * update per step, no dual clip, every held-out item, a 4096-token context and 3 agent steps.
+ */
+export function storedTrainingConfig(stored: Partial<TrainingConfig>): TrainingConfig {
+  const legacy: Partial<TrainingConfig> = { dualClip: 0, miniBatches: 1, ppoEpochs: 1, evalLimit: 0 };
+  return { ...defaultTrainingConfig, ...legacy, ...stored, lora: { ...defaultTrainingConfig.lora, ...stored.lora } };
+}
+
+/** Parses a duration such as 30m, 2h, 90s or 1500 (ms). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) throw new InflowError('USAGE', `Cannot read the duration "${text}".`, { hint: 'Use a number with a unit: 90s, 30m, 2h.' });
+  const value = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+function lookup(config: TrainingConfig, field: string): unknown {
+  return field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config);
+}

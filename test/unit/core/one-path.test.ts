@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { createApi } from '../../../electron/core/api/create-api.ts';
+import { McpService } from '../../../electron/core/api/mcp-service.ts';
+import { createBackend } from '../../../electron/core/backend.ts';
+import { runCli } from '../../support/run-cli.ts';
+import { testModelPath } from '../../support/test-model.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+/** One path from each front end to each service: the CLI and the app ask the same stores, with the same filters. */
+const dataDir = tempDir('inflow-one-path-');
+const backend = await createBackend({ dataDir });
+after(() => backend.close());
+
+test('`inflow runs list` and the Runs screen list the same runs for the same filter (one query)', async () => {
+  const questions = ['What is 50% of 10?', 'Capital of France?', 'What is 100% of 3?', 'Tallest mountain?'];
+  for (const [i, question] of questions.entries()) {
+    const task = backend.runs.createTask({ question });
+    const run = backend.runs.startRun({ taskId: task.id, kind: i === 3 ? 'eval' : 'ask' });
+    backend.runs.endRun(run.id, { stopReason: 'answered', answer: `answer ${i}` });
+  }
+  const api = createApi({ backend, gpu: false, startLocalApi: false });
+  try {
+    const filters: Array<{ app: { search: string } | { kind: 'ask' }; cli: string[] }> = [
+      { app: { search: '%' }, cli: ['--search', '%'] }, { app: { kind: 'ask' }, cli: ['--kind', 'ask'] }, { app: { search: 'capital' }, cli: ['--search', 'capital'] },
+    ];
+    for (const filter of filters) {
+      const app = (await api.service.runs.list({ ...filter.app, limit: 20 })).map((run) => run.id);
+      const args = ['--data-dir', dataDir, '--json', 'runs', 'list', '--limit', '20', ...filter.cli];
+      const cli = await runCli(args);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.deepEqual((JSON.parse(cli.stdout) as Array<{ id: string }>).map((run) => run.id), app, JSON.stringify(filter));
+      assert.ok(app.length > 0);
+    }
+    // a literal % is a character to find, not a wildcard, in both
+    assert.equal((await api.service.runs.list({ search: '%' })).length, 2);
+  } finally {
+    await api.dispose();
+  }
+});
+
+test('the app\'s MCP screen, the agent\'s tools and the CLI use the back end\'s one MCP manager', () => {
+  assert.equal(new McpService({ backend }).manager, backend.mcp);
+});
+
+test('`inflow ask` runs through the Ask screen\'s service: recorded like an app run (source, tools, limits from settings)', async () => {
+  backend.settings.update({ limits: { maxSteps: 2, maxWallSeconds: 120, maxTokens: 20_000 } });
+  const cli = await runCli(['--data-dir', dataDir, '--json', 'ask', 'What is 2 + 3?', '--model', testModelPath(), '--cpu', '--threads', '1', '--context-size', '512', '--tools', 'python', '--seed', '7']);
+  assert.ok(cli.code === 0 || cli.code === 1, cli.stderr);
+  const { runId } = JSON.parse(cli.stdout) as { runId: string };
+  const stored = backend.runs.getRun(runId)!;
+  // AskService records where a run came from and which planner; the limits are the settings' (no flag given)
+  assert.equal(stored.config.source, 'cli');
+  assert.equal(stored.config.plannerModel, stored.plannerModel);
+  assert.deepEqual(stored.config.tools, ['Python_Code_Generator_Tool']);
+  const limits = stored.config.limits as { maxSteps: number; maxTimeMs: number; maxTokens: number };
+  assert.deepEqual({ maxSteps: limits.maxSteps, maxTimeMs: limits.maxTimeMs, maxTokens: limits.maxTokens }, { maxSteps: 2, maxTimeMs: 120_000, maxTokens: 20_000 });
+  assert.equal(stored.config.seed, 7);
+});
