@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/native-trainer.ts';
+import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
 
