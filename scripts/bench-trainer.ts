@@ -11,6 +11,9 @@
  * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny,
  * --vs-autodiff (adds the SFT step of ggml's autodiff backward, timed alternately with the hand-written one's, and the
  * spread [min-max] of both).
+ * --sharing: prefix sharing on and off, like for like: a GRPO step over 4 task groups of 8 samples that share their
+ * group's 460-token prompt (60-token responses, the acceptance suite's planner turn), timed alternately; packed tokens,
+ * medians and ranges.
  * --vs-torch: the comparison with the PyTorch reference instead (scripts/bench-trainer-torch.ts; --threads may be a
  * list, default 1,2; --models default tiny,small).
  */
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     'vs-torch': { type: 'boolean', default: false },
     gpu: { type: 'boolean', default: false },
     'vs-autodiff': { type: 'boolean', default: false },
+    sharing: { type: 'boolean', default: false },
   },
 });
 if (values['vs-torch']) {
@@ -108,6 +112,32 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 // --gpu: the trainer on node-llama-cpp's GPU backend (npm run check:gpu); node-llama-cpp's forward stays on the CPU
 const module = await loadNativeTrainer({ gpu: values.gpu ? 'auto' : false });
 console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
+if (values.sharing) {
+  console.log('model   samples  packed tokens shared / apart   GRPO step shared [range]   apart [range]   apart / shared');
+  for (const name of (values.models ?? 'tiny,small').split(',')) {
+    const modelPath = await modelFile(module, name);
+    const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
+    const shared = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: 4096 });
+    const apart = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: 4096, sharePrefixes: false });
+    try {
+      const vocab = shared.info().model.vocabularySize;
+      const token = (i: number) => 3 + ((i * 2654435761) % (vocab - 3));
+      const samples: TrainingSample[] = [];
+      for (let g = 0; g < 4; g++) {
+        const prompt = Array.from({ length: 460 }, (_, i) => token(g * 100_000 + i));
+        for (let r = 0; r < 8; r++) samples.push({ promptTokens: prompt, responseTokens: Array.from({ length: 60 }, (_, i) => token(g * 100_000 + r * 1000 + 50_000 + i)), advantage: r % 2 === 0 ? 1 : -1 });
+      }
+      const request = { samples, objective: 'grpo' as const, learningRate: 0, apply: false };
+      const [a, b] = await timedPair(() => shared.step(request), () => apart.step(request)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+      const range = (t: { median: number; min: number; max: number }) => `${t.median.toFixed(2)} s [${t.min.toFixed(2)}-${t.max.toFixed(2)}]`;
+      console.log(`${name.padEnd(8)}${String(samples.length).padStart(7)}  ${String(await shared.packedTokens(samples)).padStart(13)} / ${String(await apart.packedTokens(samples)).padEnd(6)}   ${range(a).padEnd(25)} ${range(b).padEnd(22)} ${(b.median / a.median).toFixed(2)}x`);
+    } finally {
+      await shared.dispose();
+      await apart.dispose();
+    }
+  }
+  process.exit(0);
+}
 console.log('model        T     SFT step   tok/s  recomputed  GRPO step  fwd only  nlc fwd  step/nlc   compute full / recomputed     RSS');
 for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   const modelPath = await modelFile(module, name);
