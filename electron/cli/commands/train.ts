@@ -30,7 +30,7 @@ Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
   --objective grpo|sft (sft: supervised, on the planner turns of runs you gave a thumbs-up; a warm start)
-  --dynamic-sampling N (up to N extra tasks per step while too few groups teach anything, 0)  --explore-temperature T
+  --dynamic-sampling N (up to N extra groups per step while too few teach anything, 0)  --explore-temperature T (all-failed tasks are sampled again at T)
   --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
   --plateau N (stop after N steps without reward gain)  --only-when-idle  --no-promote  --shuffle-rewards
