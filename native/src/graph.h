@@ -33,6 +33,7 @@ struct GraphInputs {
   ggml_tensor *x = nullptr, *gradOut = nullptr;  // recomputation: a layer's (or the head's) input and its output gradient
   ggml_tensor *iota = nullptr;  // 0..max(n_out)-1, only when dequantising in the graph
   std::vector<ggml_tensor*> chunkMasks;  // hand-written path: the mask of each attention block [keys, queries]
+  ggml_tensor* flashMask = nullptr;      // hand-written CPU graph: the whole [keys, queries] mask (F16) of the flash-attention forward
   ggml_tensor* seed = nullptr;  // hand-written path: zeros added to logp, the parameter autodiff differentiates for
   ggml_tensor *old = nullptr, *ref = nullptr, *coefA = nullptr, *coefK = nullptr, *lo = nullptr, *hi = nullptr, *coefW = nullptr;
 };

@@ -3,7 +3,6 @@
 // them, fills the inputs, computes, and reads outputs and LoRA gradients back to the host.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "common.h"
 #include "trainer-internal.h"
@@ -133,6 +132,14 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
       for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)(q * T + k)] = 0.0f;
     }
     setInput(in.mask, mask);
+  }
+  if (in.flashMask != nullptr && in.flashMask->buffer != nullptr) {
+    const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f);
+    std::vector<ggml_fp16_t> mask((size_t)(T * T), ggml_fp32_to_fp16(-INFINITY));
+    for (int64_t q = 0; q < T; ++q) {
+      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) mask[(size_t)(q * T + k)] = zero;
+    }
+    setInput(in.flashMask, mask);
   }
   for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
     ggml_tensor* m = in.chunkMasks[c];
