@@ -5,8 +5,7 @@
 // with D = rowsum(dP P) = rowsum(dO O) taken from the small output (as flash attention's backward does),
 // every product a MUL_MAT on contiguous operands (ggml's blocked GEMM on the CPU). For GQA, the heads sharing a KV head
 // are laid side by side along the contracted axis, so dK and dV come out summed per KV head (no REPEAT_BACK).
-// The CPU graph differs (cpuOuterProducts): its forward is ggml's flash attention (F32 throughout, no T x T matrix),
-// and its backward forms dS by SOFT_MAX_BACK and dK, dV by OUT_PROD (cpuAttentionBackward).
+// Forward-only CPU graphs (no backward follows) use ggml's flash attention instead (GraphOptions::flashForward).
 #include <algorithm>
 
 #include "backward.h"
@@ -58,46 +57,6 @@ ggml_tensor* probabilities(const Builder& b, ggml_tensor* qc, ggml_tensor* kc, g
   return ggml_soft_max_ext(b.ctx, scores, mask, attentionScale(b), 0.0f);
 }
 
-// rows [from, to) of every head of a [hd, T, heads] tensor: a strided view (OUT_PROD reads its second operand by strides)
-ggml_tensor* rowsView(ggml_context* ctx, ggml_tensor* t, int64_t from, int64_t to) {
-  return ggml_view_3d(ctx, t, t->ne[0], to - from, t->ne[2], t->nb[1], t->nb[2], (size_t)from * t->nb[1]);
-}
-
-// The CPU graph's backward (OUT_PROD is CPU-only here): P recomputed and dP as in the portable graph, dS by
-// SOFT_MAX_BACK (one pass per row: D = rowsum(dP P) over the block's keys, then scale P (dP - D); the portable graph's
-// broadcast SUB of D costs five times an elementwise op on the CPU), dQ = MUL_MAT(K^T, dS) with K^T made once per
-// layer, and dK, dV as OUT_PROD with long rows of keys, accumulated over the blocks and transposed once at the end.
-AttentionGradients cpuAttentionBackward(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, ggml_tensor* gO, int64_t T,
-                                        const GraphInputs& in) {
-  ggml_context* ctx = b.ctx;
-  const HyperParams& hp = b.model.hp();
-  ggml_tensor* kT = b.copy(ggml_transpose(ctx, kp));  // [T, hd, Hkv]
-  AttentionGradients g;
-  for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
-    const Block k = block(in, c);
-    ggml_tensor* p = probabilities(b, rows(b, qp, k.q0, k.q1), rows(b, kp, 0, k.q1), in.chunkMasks[c]);  // [K, C, H]
-    ggml_tensor* gP = b.mm(rows(b, vp, 0, k.q1), rows(b, gO, k.q0, k.q1));             // dP: [K, C, H]
-    ggml_tensor* gS = ggml_soft_max_ext_back(ctx, gP, p, attentionScale(b), 0.0f);  // dS (may reuse dP's memory, never P's)
-    ggml_tensor* gQc = b.mm(ggml_view_3d(ctx, kT, k.q1, kT->ne[1], kT->ne[2], kT->nb[1], kT->nb[2], 0), gS);  // [hd, C, H]
-    // [K, hd, Hkv]: rows of K keys, accumulated over the block's queries
-    ggml_tensor* gKc = groupSum(ctx, ggml_out_prod(ctx, gS, rows(b, qp, k.q0, k.q1)), hp.nHeadKv);
-    ggml_tensor* gVc = groupSum(ctx, ggml_out_prod(ctx, p, rows(b, gO, k.q0, k.q1)), hp.nHeadKv);
-    if (k.q1 < T) {
-      gKc = ggml_pad(ctx, gKc, (int)(T - k.q1), 0, 0, 0);
-      gVc = ggml_pad(ctx, gVc, (int)(T - k.q1), 0, 0, 0);
-    }
-    if (b.gf != nullptr) {
-      for (ggml_tensor* t : {gQc, gKc, gVc}) ggml_build_forward_expand(b.gf, t);
-    }
-    g.q = g.q == nullptr ? gQc : ggml_concat(ctx, g.q, gQc, 1);
-    g.k = g.k == nullptr ? gKc : ggml_add(ctx, g.k, gKc);
-    g.v = g.v == nullptr ? gVc : ggml_add(ctx, g.v, gVc);
-  }
-  g.k = b.copy(ggml_transpose(ctx, g.k));
-  g.v = b.copy(ggml_transpose(ctx, g.v));
-  return g;
-}
-
 }  // namespace
 
 int64_t attentionChunks(int64_t T, int64_t chunk) { return (T + chunk - 1) / chunk; }
@@ -106,8 +65,8 @@ ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
   if (in.flashMask != nullptr) {
-    // CPU graph: ggml's tiled flash attention (F32 Q, K, V: exact F32 products, online softmax, 64 x 64 tiles whose
-    // keys are all masked are skipped); its output is already [hd, H, T]. The backward recomputes P per block.
+    // forward-only CPU graphs (GraphOptions::flashForward): ggml's tiled flash attention (F32 Q, K, V: exact F32
+    // products, online softmax, 64 x 64 tiles whose keys are all masked are skipped); its output is already [hd, H, T]
     ggml_tensor* o = ggml_flash_attn_ext(ctx, qp, kp, vp, in.flashMask, attentionScale(b), 0.0f, 0.0f);
     ggml_flash_attn_ext_set_prec(o, GGML_PREC_F32);
     return ggml_reshape_2d(ctx, o, hp.headDim * hp.nHead, T);
@@ -115,7 +74,9 @@ ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp
   ggml_tensor* merged = nullptr;
   for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
     const Block k = block(in, c);
-    ggml_tensor* p = probabilities(b, rows(b, qp, k.q0, k.q1), rows(b, kp, 0, k.q1), in.chunkMasks[c]);
+    ggml_tensor* qc = rows(b, qp, k.q0, k.q1);
+    ggml_tensor* kc = rows(b, kp, 0, k.q1);
+    ggml_tensor* p = probabilities(b, qc, kc, in.chunkMasks[c]);
     ggml_tensor* vt = b.copy(ggml_transpose(ctx, ggml_view_3d(ctx, vp, vp->ne[0], k.q1, vp->ne[2], vp->nb[1], vp->nb[2], 0)));
     ggml_tensor* o = b.mm(vt, p);                                                     // [hd, C, H]
     ggml_tensor* part = ggml_reshape_2d(ctx, b.copy(ggml_permute(ctx, o, 0, 2, 1, 3)), hp.headDim * hp.nHead, k.q1 - k.q0);
@@ -128,10 +89,9 @@ AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, g
                                             ggml_tensor* gMerged, int64_t T, const GraphInputs& in) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  const float scale = attentionScale(b);
   // [hd*H, T] -> [hd, T, H]
   ggml_tensor* gO = b.copy(ggml_permute(ctx, ggml_reshape_3d(ctx, gMerged, hp.headDim, hp.nHead, T), 0, 2, 1, 3));
-  if (b.options.cpuOuterProducts) return cpuAttentionBackward(b, qp, kp, vp, gO, T, in);
-  const float scale = attentionScale(b);
   // scale * D per query and head: [1, T, H]
   ggml_tensor* d = ggml_sum_rows(ctx, ggml_mul(ctx, ggml_reshape_3d(ctx, gMerged, hp.headDim, hp.nHead, T), ggml_reshape_3d(ctx, merged, hp.headDim, hp.nHead, T)));
   d = b.copy(ggml_permute(ctx, ggml_scale(ctx, d, scale), 0, 2, 1, 3));
@@ -146,11 +106,22 @@ AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, g
     ggml_tensor* gP = b.mm(vc, ggml_scale(ctx, gOc, scale));                  // scale * dP: [K, C, H]
     ggml_tensor* gS = ggml_mul(ctx, ggml_sub(ctx, gP, rows(b, d, k.q0, k.q1)), p);         // dS: [K, C, H]
     ggml_tensor* gQc = b.mm(b.copy(ggml_transpose(ctx, kc)), gS);             // [hd, C, H]
-    ggml_tensor* gKc = b.mm(grouped(b, qc, hp.nHeadKv), grouped(b, gS, hp.nHeadKv));  // [hd, K, Hkv]
-    ggml_tensor* gVc = b.mm(grouped(b, gOc, hp.nHeadKv), grouped(b, p, hp.nHeadKv));  // [hd, K, Hkv]
-    if (k.q1 < T) {
-      gKc = ggml_pad(ctx, gKc, 0, (int)(T - k.q1), 0, 0);
-      gVc = ggml_pad(ctx, gVc, 0, (int)(T - k.q1), 0, 0);
+    ggml_tensor *gKc = nullptr, *gVc = nullptr;
+    if (b.options.cpuOuterProducts) {
+      // [K, hd, Hkv]: rows of K keys, accumulated over queries by OUT_PROD; transposed once after the last block
+      gKc = groupSum(ctx, ggml_out_prod(ctx, gS, qc), hp.nHeadKv);
+      gVc = groupSum(ctx, ggml_out_prod(ctx, p, gOc), hp.nHeadKv);
+      if (k.q1 < T) {
+        gKc = ggml_pad(ctx, gKc, (int)(T - k.q1), 0, 0, 0);
+        gVc = ggml_pad(ctx, gVc, (int)(T - k.q1), 0, 0, 0);
+      }
+    } else {
+      gKc = b.mm(grouped(b, qc, hp.nHeadKv), grouped(b, gS, hp.nHeadKv));  // [hd, K, Hkv]
+      gVc = b.mm(grouped(b, gOc, hp.nHeadKv), grouped(b, p, hp.nHeadKv));  // [hd, K, Hkv]
+      if (k.q1 < T) {
+        gKc = ggml_pad(ctx, gKc, 0, (int)(T - k.q1), 0, 0);
+        gVc = ggml_pad(ctx, gVc, 0, (int)(T - k.q1), 0, 0);
+      }
     }
     if (b.gf != nullptr) {
       for (ggml_tensor* t : {gQc, gKc, gVc}) ggml_build_forward_expand(b.gf, t);
@@ -158,6 +129,10 @@ AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, g
     g.q = g.q == nullptr ? gQc : ggml_concat(ctx, g.q, gQc, 1);
     g.k = g.k == nullptr ? gKc : ggml_add(ctx, g.k, gKc);
     g.v = g.v == nullptr ? gVc : ggml_add(ctx, g.v, gVc);
+  }
+  if (b.options.cpuOuterProducts) {
+    g.k = b.copy(ggml_transpose(ctx, g.k));
+    g.v = b.copy(ggml_transpose(ctx, g.v));
   }
   return g;
 }

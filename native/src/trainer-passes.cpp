@@ -27,6 +27,7 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
+  o.flashForward = o.manual && o.cpuOuterProducts && !backward;
   o.padNarrow = !backend_.isCpu || portableGraph();
   o.lossScale = lossScale_;
   return o;

@@ -257,8 +257,8 @@ size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bo
       const int64_t q1 = std::min(tokens, q0 + options.attentionChunk);
       staging += (size_t)(q1 * (q1 - q0)) * sizeof(float);
     }
-    // the CPU graph's flash-attention forward takes the whole mask as F16
-    if (options.cpuOuterProducts) staging += (size_t)(tokens * tokens) * sizeof(ggml_fp16_t);
+    // a forward-only CPU pass's flash attention takes the whole mask as F16
+    if (options.flashForward) staging += (size_t)(tokens * tokens) * sizeof(ggml_fp16_t);
   }
   if (!gradients) {
     GraphContext stack(graphSize(tokens));

@@ -111,11 +111,11 @@ test('estimateMemory matches the compute buffers a step measures (hand-written b
     try {
       const estimate = await trainer.estimateMemory({ tokens: 600, objective: 'sft' });
       const metrics = await trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-3 });
-      // the estimate is the measured device buffers plus the host-side terms: the attention blocks' masks (blocks of
-      // 256 query rows, 128 when recomputing: keys x queries floats each), the CPU graph's flash-attention mask (T x T
-      // halves) and, recomputing, the kept layer inputs and two gradient buffers ((layers + 3) x d x T floats)
+      // the estimate is the measured device buffers plus two host-side terms: the attention blocks' masks (blocks of
+      // 256 query rows, 128 when recomputing: keys x queries floats each) and, recomputing, the kept layer inputs and
+      // two gradient buffers ((layers + 3) x d x T floats)
       const block = recompute ? 128 : 256, T = 600, { layerCount, embeddingLength } = trainer.info().model;
-      let host = /cpu/i.test(trainer.info().backend) && process.env.INFLOW_TRAINER_PORTABLE_GRAPH !== '1' ? T * T * 2 : 0;
+      let host = 0;
       for (let q0 = 0; q0 < T; q0 += block) host += Math.min(T, q0 + block) * (Math.min(T, q0 + block) - q0) * 4;
       if (recompute) host += (layerCount + 3) * embeddingLength * T * 4;
       const expected = metrics.peakComputeBytes + host;
