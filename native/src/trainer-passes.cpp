@@ -3,6 +3,7 @@
 // them, fills the inputs, computes, and reads outputs and LoRA gradients back to the host.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "common.h"
 #include "trainer-internal.h"
