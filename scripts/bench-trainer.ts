@@ -79,19 +79,31 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-/** Times two jobs alternately (A B, B A, ...), so that a change of load hits both; medians and ranges. */
-async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<Array<{ median: number; min: number; max: number }>> {
+interface Timing { median: number; min: number; max: number; cpu: number }
+
+/**
+ * Times two jobs alternately (A B, B A, ...), so that a change of load hits both: wall-clock medians and ranges, and
+ * the median CPU time of the process over each job (all threads: the trainer's and node-llama-cpp's own), which other
+ * load on a shared machine disturbs less than the wall clock.
+ */
+async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Timing, Timing]> {
   await a();
   await b();
-  const times: number[][] = [[], []];
+  const times: number[][] = [[], []], cpu: number[][] = [[], []];
   for (let i = 0; i < repeats; i++) {
     for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
-      const started = performance.now();
+      const started = performance.now(), startedCpu = process.cpuUsage();
       await (side === 0 ? a : b)();
+      const used = process.cpuUsage(startedCpu);
       (times[side] as number[]).push((performance.now() - started) / 1000);
+      (cpu[side] as number[]).push((used.user + used.system) / 1e6);
     }
   }
-  return times.map((list) => ({ median: median(list), min: Math.min(...list), max: Math.max(...list) }));
+  const timing = (side: number): Timing => {
+    const list = times[side] as number[];
+    return { median: median(list), min: Math.min(...list), max: Math.max(...list), cpu: median(cpu[side] as number[]) };
+  };
+  return [timing(0), timing(1)];
 }
 
 async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise<number> {
@@ -170,16 +182,16 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
           const [step, nlc] = await timedPair(() => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 }), async () => {
             await sequence.clearHistory();
             await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
-          }) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
-          console.log(`  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x`);
+          });
+          console.log(`  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x; CPU time ${step.cpu.toFixed(3)} s vs ${nlc.cpu.toFixed(3)} s, ratio ${(step.cpu / nlc.cpu).toFixed(1)}x`);
         } finally {
           await context.dispose();
         }
       }
       if (autodiff !== undefined) {
         const sft = (trainer: typeof autodiff) => () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
-        const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
-        const range = (t: { median: number; min: number; max: number }): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}]`;
+        const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff));
+        const range = (t: Timing): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}] (CPU ${t.cpu.toFixed(3)} s)`;
         console.log(`  ${name} T=${length}: SFT step hand-written ${range(manualStep)}, autodiff ${range(autodiffStep)}, speed-up ${(autodiffStep.median / manualStep.median).toFixed(2)}x`);
       }
       console.log([

@@ -5,6 +5,7 @@
 // with D = rowsum(dP P) = rowsum(dO O) taken from the small output (as flash attention's backward does),
 // every product a MUL_MAT on contiguous operands (ggml's blocked GEMM on the CPU). For GQA, the heads sharing a KV head
 // are laid side by side along the contracted axis, so dK and dV come out summed per KV head (no REPEAT_BACK).
+// Forward-only CPU graphs (no backward follows) use ggml's flash attention instead (GraphOptions::flashForward).
 #include <algorithm>
 
 #include "backward.h"
@@ -63,6 +64,13 @@ int64_t attentionChunks(int64_t T, int64_t chunk) { return (T + chunk - 1) / chu
 ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  if (in.flashMask != nullptr) {
+    // forward-only CPU graphs (GraphOptions::flashForward): ggml's tiled flash attention (F32 Q, K, V: exact F32
+    // products, online softmax, 64 x 64 tiles whose keys are all masked are skipped); its output is already [hd, H, T]
+    ggml_tensor* o = ggml_flash_attn_ext(ctx, qp, kp, vp, in.flashMask, attentionScale(b), 0.0f, 0.0f);
+    ggml_flash_attn_ext_set_prec(o, GGML_PREC_F32);
+    return ggml_reshape_2d(ctx, o, hp.headDim * hp.nHead, T);
+  }
   ggml_tensor* merged = nullptr;
   for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
     const Block k = block(in, c);

@@ -26,6 +26,12 @@ bool OpProfile::observe(ggml_tensor* t, bool ask, void* self) {
                   (long long)t->src[0]->ne[1], (long long)t->src[0]->ne[2], (long long)t->src[1]->ne[0], (long long)t->src[1]->ne[1],
                   (long long)t->src[1]->ne[2], ggml_is_contiguous(t->src[1]) ? "" : " (src1 strided)");
     key += shape;
+  } else if (t->op == GGML_OP_OUT_PROD || t->op == GGML_OP_SUB || t->op == GGML_OP_MUL || t->op == GGML_OP_ADD || t->op == GGML_OP_SOFT_MAX) {
+    char shape[96];
+    std::snprintf(shape, sizeof(shape), " [%lld,%lld,%lld] x [%lld,%lld,%lld]", (long long)t->src[0]->ne[0], (long long)t->src[0]->ne[1],
+                  (long long)t->src[0]->ne[2], t->src[1] ? (long long)t->src[1]->ne[0] : 0LL, t->src[1] ? (long long)t->src[1]->ne[1] : 0LL,
+                  t->src[1] ? (long long)t->src[1]->ne[2] : 0LL);
+    key += shape;
   } else if (t->op == GGML_OP_CONT || t->op == GGML_OP_CPY) {
     char shape[64];
     std::snprintf(shape, sizeof(shape), " %lld elements", (long long)ggml_nelements(t));

@@ -28,6 +28,7 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
+  o.flashForward = o.manual && o.cpuOuterProducts && !backward;
   o.padNarrow = !backend_.isCpu || portableGraph();
   o.lossScale = lossScale_;
   return o;
@@ -135,6 +136,16 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
       }
     }
     setInput(in.mask, mask);
+  }
+  if (in.flashMask != nullptr && in.flashMask->buffer != nullptr) {
+    const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f);
+    std::vector<ggml_fp16_t> mask((size_t)(T * T), ggml_fp32_to_fp16(-INFINITY));
+    for (int64_t q = 0; q < T; ++q) {
+      for (int64_t k = q; k >= 0 && batch.segment[k] == batch.segment[q]; --k) {
+        if (batch.sees(q, k)) mask[(size_t)(q * T + k)] = zero;
+      }
+    }
+    setInput(in.flashMask, mask);
   }
   for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
     ggml_tensor* m = in.chunkMasks[c];
