@@ -15,7 +15,7 @@ import { repoRoot } from '../electron/core/paths.ts';
 interface Point { step: number; heldoutAccuracy: number | null; rewardMean: number | null }
 export interface CurveFile { title: string; curves: Record<string, Point[]> }
 
-const colours = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'];
+const colours = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#4b5563'];
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** The SVG of some learning curves (values in [0, 1], drawn as percentages). */
