@@ -10,7 +10,7 @@ import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { createAgentRollout } from '../../../electron/core/training/flow-grpo/agent-rollout.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer/trainer-protocol.ts';
-import { rewardsSeen } from '../../../electron/core/training/flow-grpo/step-collector.ts';
+import { shuffleWithinGroups } from '../../../electron/core/training/flow-grpo/step-samples.ts';
 import { train } from '../../../electron/core/training/flow-grpo/training-loop.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
@@ -143,14 +143,18 @@ test('a task on which every rollout failed is sampled again at the exploration t
   db.close();
 });
 
-test('the shuffled-reward control samples blind: its dynamic-sampling decisions never see which rollout earned what', () => {
-  // the view depends only on the pool of rewards: the same rewards held by other groups give the same view
-  const a = rewardsSeen([[0, 0, 0, 0], [1, 1, 1, 1], [1, 0, 1, 0]], true, 5);
-  const b = rewardsSeen([[1, 1, 1, 1], [1, 0, 0, 1], [0, 0, 0, 0]], true, 5);
-  assert.deepEqual(a, b);
-  assert.deepEqual(a.flat().sort(), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], 'the same pool');
-  assert.deepEqual(rewardsSeen([[0, 0], [1, 1]], false, 5), [[0, 0], [1, 1]], 'a real run sees the real rewards');
-
+test('the shuffled-reward control deals each group\'s rewards out again among its own rollouts: the same groups teach, none says which rollout earned what', () => {
+  const rewards = [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 0, 0, 0]];
+  const moved = new Set<number>();
+  for (let seed = 1; seed <= 20; seed++) {
+    const shuffled = shuffleWithinGroups(rewards, seed);
+    assert.deepEqual(shuffled.map((g) => g.slice().sort()), rewards.map((g) => g.slice().sort()), 'every group keeps its own rewards');
+    assert.deepEqual(shuffleWithinGroups(rewards, seed), shuffled, 'seeded: a restarted step shuffles the same');
+    moved.add(shuffled[2]!.indexOf(1));
+  }
+  // the one success of group 3 lands on many rollouts over the seeds, not on the one that earned it
+  assert.ok(moved.size >= 5, `the rewarded rollout moved to ${moved.size} places`);
+  assert.ok([...moved].some((i) => i !== 0));
 });
 
 test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts and the trainer all start from it', async () => {

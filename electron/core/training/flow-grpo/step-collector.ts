@@ -53,18 +53,17 @@ export async function collectStep(options: {
   let extraTasks = 0;
   let exploredGroups = 0;
   if (config.dynamicSampling > 0) {
-    const seen = (): Map<CollectedGroup, number[]> => {
-      const view = rewardsSeen(groups.map((g) => g.rewards), config.shuffleRewards, config.seed * 7411 + step * 13 + groups.length);
-      return new Map(groups.map((g, i) => [g, view[i]!]));
-    };
-    const informative = () => [...seen().values()].filter((rewards) => rewards.some((r) => r !== rewards[0])).length;
+    // these decisions read only each group's rewards as a whole (all equal, all failed), which the shuffled-reward
+    // control keeps (it deals a group's rewards out again among its own rollouts, step-samples.ts): a control decides
+    // exactly as on its own rewards, and learns nothing from the decisions
+    const informative = () => groups.filter((g) => g.rewards.some((r) => r !== g.rewards[0])).length;
     const hot = config.explorationTemperature > 0 ? config.explorationTemperature : config.temperature;
     // per-group temperature raising: a task on which every rollout failed is where the policy is stuck; its group is
     // set aside (kept in the store, marked discarded) and sampled again at the exploration temperature
     if (config.explorationTemperature > 0) {
       for (const [index, group] of [...groups.entries()]) {
         if (exploredGroups >= config.dynamicSampling || informative() >= items.length) break;
-        if (group.ran === 0 || seen().get(group)!.some((r) => r !== 0)) continue;
+        if (group.ran === 0 || group.rewards.some((r) => r !== 0)) continue;
         options.store.markGroup(group.groupId, 'discarded', { reason: 'explored again at the exploration temperature' });
         groups.splice(groups.indexOf(group), 1);
         total += config.groupSize;
@@ -90,19 +89,6 @@ export async function collectStep(options: {
   const rewardMs = sum(groups.map((g) => g.rewardMs));
   // wall time of the phase (rollouts of a group overlap on parallel sequences), rewards taken out
   return { groups, extraTasks, exploredGroups, rollouts: groups.length * config.groupSize, failedRollouts, rewardMs, rolloutMs: performance.now() - started - rewardMs };
-}
-
-/**
- * What dynamic sampling's decisions see of the groups' rewards: the real ones, or in the shuffled-reward control
- * (`blind`) the pooled rewards dealt out again in a seeded order that depends only on the pool, not on which rollout
- * earned what. A control that set aside the groups that really failed would train on a filtered sample: a little
- * rejection sampling, i.e. learning the control must not do.
- */
-export function rewardsSeen(groups: readonly (readonly number[])[], blind: boolean, seed: number): number[][] {
-  if (!blind) return groups.map((g) => [...g]);
-  const pool = seededShuffle(groups.flat().sort((a, b) => a - b), seed);
-  let k = 0;
-  return groups.map((g) => g.map(() => pool[k++] as number));
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -26,14 +26,21 @@ export function fitSamples(samples: readonly TrainSample[], limit: number): { sa
   return { samples: out, truncated, dropped };
 }
 
+/**
+ * The shuffled-reward control's rewards: each group's rewards dealt out again among its own rollouts, in a seeded
+ * order. Every group keeps its rewards (so the same groups are informative, with the same advantages, as in a real
+ * run, and dynamic sampling decides the same on either) but which rollout earned what is lost: the control does the
+ * trained run's work, update for update, without its signal. Permuting across the step's groups instead would give a
+ * control more and larger random updates than the run it controls: groups that really solved their task (rewards all
+ * 1, no update) would get a mix, so the control would drift where the trained run has nothing to learn.
+ */
+export function shuffleWithinGroups(rewards: readonly (readonly number[])[], seed: number): number[][] {
+  return rewards.map((group, index) => seededShuffle(group, seed * 1009 + index));
+}
+
 /** Advantages per group (with the shuffled-reward control when asked), stored on the samples; non-zero ones go to the trainer. */
 export function buildSamples(store: TrainingStore, groups: readonly CollectedGroup[], config: TrainingConfig, step: number) {
-  let rewards = groups.map((g) => g.rewards.slice());
-  if (config.shuffleRewards) {
-    const flat = seededShuffle(rewards.flat(), config.seed * 31 + step);
-    let k = 0;
-    rewards = rewards.map((list) => list.map(() => flat[k++] as number));
-  }
+  const rewards = config.shuffleRewards ? shuffleWithinGroups(groups.map((g) => g.rewards), config.seed * 31 + step) : groups.map((g) => g.rewards.slice());
   const results: Array<{ rewards: number[]; result: GroupAdvantages }> = [];
   const samples: TrainSample[] = [];
   groups.forEach((group, index) => {
