@@ -18,7 +18,7 @@ import { lastFour, runSuite, suites, timeToTarget, type CurvePoint, type Learnin
  * advance, none picked afterwards), on a held-out split of 12 unseen items, judged on the mean of the last four
  * held-out evaluations (greedy):
  *   trained >= untrained + 40 points, trained >= 85 %, and the shuffled-reward control from the same untrained
- *   planner (same compute, rewards permuted across the step's rollouts) <= untrained + 12.5 points.
+ *   planner (the same updates, each group's rewards dealt out again among its own rollouts) <= untrained + 12.5 points.
  * The curves are printed and written to .cache/learning-curves/<suite>.json (npm run plot:learning-curve draws them).
  *
  * Duration: a seed's trained and control runs go side by side, one core each; see docs/training.md for the measured

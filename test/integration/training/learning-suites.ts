@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { DatasetItemInput } from '../../../electron/core/datasets/dataset-format.ts';
+import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registry.ts';
+import { runAgent } from '../../../electron/core/agent/run-agent.ts';
+import { recordFeedback } from '../../../electron/core/api/feedback.ts';
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { getEngine } from '../../../electron/core/llm/engine.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
@@ -64,11 +67,14 @@ export interface LearningSuite {
   train: number;
   heldOut: number;
   steps: number;
+  /** The partly-right planner's warm start (null: the random-weight planner as it is). */
+  warmStart: WarmStart | null;
 }
 
 export const suites: Record<LearningSuite['name'], LearningSuite> = {
   'partly-right': {
     name: 'partly-right', maxSteps: 1, stopAfter: 1, train: 24, heldOut: 12, steps: 24,
+    warmStart: { demonstrations: 6, attempts: 16, temperature: 1, steps: 8, learningRate: 5e-3 },
     kinds: [
       { name: 'reverse', cue: 'backwards', question: (w) => `Reverse the word: ${w}`, answer: reverse, tools: ['reverser'] },
       { name: 'count', cue: 'how many', question: (w) => `Count the letters in: ${w}`, answer: (w) => String(w.length), tools: ['counter'] },
@@ -77,7 +83,7 @@ export const suites: Record<LearningSuite['name'], LearningSuite> = {
     ],
   },
   'multi-turn': {
-    name: 'multi-turn', maxSteps: 3, stopAfter: 2, train: 16, heldOut: 12, steps: 14,
+    name: 'multi-turn', maxSteps: 3, stopAfter: 2, train: 16, heldOut: 12, steps: 14, warmStart: null,
     kinds: [
       { name: 'prefix-then-reverse', cue: 'mirror', question: (w) => `Reverse the first three letters of: ${w}`, answer: (w) => reverse(w.slice(0, 3)), tools: ['prefix', 'reverser'] },
       { name: 'reverse-then-prefix', cue: 'backwards', question: (w) => `The first three letters of the reversed word: ${w}`, answer: (w) => reverse(w).slice(0, 3), tools: ['reverser', 'prefix'] },
@@ -140,8 +146,51 @@ export const suiteConfig = (suite: LearningSuite, shuffleRewards: boolean): Part
   lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
 });
 
+/**
+ * How a user warm-starts a planner (docs/training.md): they asked it questions of the suite's first kind, gave a thumbs
+ * up to the runs it answered right (up to `demonstrations` runs, each question asked up to `attempts` times, sampled
+ * at `temperature`), and ran `inflow train --objective sft` on those demonstrations for `steps` steps. The result is
+ * the suite's untrained planner (step 0): shown one kind only, it must be taught the rest by Flow-GRPO.
+ */
+export interface WarmStart { demonstrations: number; attempts: number; temperature: number; steps: number; learningRate: number }
+
+async function warmStartAdapter(options: {
+  suite: LearningSuite; db: ReturnType<typeof openDatabase>; runs: RunStore; planner: EnginePlanner; datasetId: string; modelPath: string; dir: string; settings: WarmStart | null;
+  setup: ReturnType<typeof suiteSetup>;
+}): Promise<string | null> {
+  const { suite, db, runs, settings } = options;
+  if (settings === null) return null;
+  const items = new DatasetStore(db).items(options.datasetId, 'train').filter((item) => item.meta?.kind === suite.kinds[0]!.name).slice(0, settings.demonstrations);
+  let approved = 0;
+  for (const [index, item] of items.entries()) {
+    for (let attempt = 0; attempt < settings.attempts; attempt++) {
+      const task = runs.createTask({ question: item.question, source: 'user' });
+      const { tools, models } = options.setup(task);
+      const result = await runAgent({
+        question: item.question, taskId: task.id, models: { ...models, planner: options.planner }, tools, store: runs, limits: { maxSteps: suite.maxSteps },
+        moduleMaxTokens: { planner: 64 }, plannerSampling: { temperature: settings.temperature, topP: 0.99 }, seed: 1 + index * 1000 + attempt,
+      });
+      if (result.answer === item.answer) {
+        recordFeedback(db, { runId: result.runId, rating: 1 });
+        approved++;
+        break;
+      }
+    }
+  }
+  if (approved === 0) throw new Error(`The ${suite.name} suite's warm start found no right answer to approve in ${items.length} x ${settings.attempts} tries.`);
+  const sft = await train({
+    db, runs, agent: createAgentRollout({ store: runs, planner: options.planner, setup: options.setup, limits: { maxSteps: suite.maxSteps }, moduleMaxTokens: { planner: 64 } }),
+    planner: options.planner, datasetId: options.datasetId, baseModel: options.modelPath, adaptersDir: path.join(options.dir, 'warm-start'),
+    startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
+    config: { objective: 'sft', steps: settings.steps, learningRate: settings.learningRate, evalLimit: 0, autoPromote: false, lora: suiteConfig(suite, false).lora },
+  });
+  const adapter = new AdapterRegistry(db).list(options.modelPath).filter((a) => a.trainingRunId === sft.trainingRunId).at(-1);
+  if (adapter === undefined) throw new Error(`The ${suite.name} suite's warm start wrote no adapter.`);
+  return adapter.path;
+}
+
 /** One training run of `suite` from the untrained planner of model seed `modelSeed`: its held-out curve per step. */
-export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleRewards: boolean, extra: Partial<TrainingConfig> = {}): Promise<CurvePoint[]> {
+export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleRewards: boolean, extra: Partial<TrainingConfig> = {}, warm: WarmStart | null = suite.warmStart): Promise<CurvePoint[]> {
   const modelPath = testModelPath({ seed: modelSeed });
   const planner = await EnginePlanner.load(await getEngine({ gpu: false }), { path: modelPath, contextSize: 2048, threads: 1, sequences: SEQUENCES });
   const dir = tempDir();
@@ -150,12 +199,14 @@ export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleR
     const runs = new RunStore(db);
     const dataset = new DatasetStore(db).create(suiteItems(suite), { name: suite.name });
     // a 64-token planner cap bounds the free-text fields: shorter turns, faster updates (docs/training.md)
-    const agent = createAgentRollout({ store: runs, planner, setup: suiteSetup(suite), limits: { maxSteps: suite.maxSteps }, moduleMaxTokens: { planner: 64 } });
+    const setup = suiteSetup(suite);
+    const agent = createAgentRollout({ store: runs, planner, setup, limits: { maxSteps: suite.maxSteps }, moduleMaxTokens: { planner: 64 } });
+    const initAdapter = await warmStartAdapter({ suite, db, runs, planner, datasetId: dataset.id, modelPath, dir, settings: warm, setup });
     const started = Date.now();
     const result = await train({
       db, runs, agent, planner, datasetId: dataset.id, baseModel: modelPath, adaptersDir: path.join(dir, 'adapters'),
       startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
-      config: { ...suiteConfig(suite, shuffleRewards), ...extra },
+      config: { ...suiteConfig(suite, shuffleRewards), initAdapter, ...extra },
     });
     let elapsed = 0;
     return new TrainingStore(db).stepMetrics(result.trainingRunId).map(({ step, metrics }) => {
