@@ -39,6 +39,18 @@ const sqlOwners = {
 };
 
 /**
+ * One model loader (ARCHITECTURE.md): outside these files a model is loaded for inference only through the back end's
+ * `modelLoader` (electron/core/llm/model-loader.ts), so every front end gets the same file for `--model` and the same
+ * context defaults (contract/defaults.ts).
+ */
+const modelLoaders = ['electron/core/llm/model-loader.ts', 'electron/core/llm/engine.ts', 'electron/core/llm/model-probe-child.ts', 'electron/core/training/flow-grpo/engine-planner.ts'];
+const viaModelLoader = 'through the back end\'s model loader (backend.modelLoader, electron/core/llm/model-loader.ts), which gives every front end the same defaults';
+const modelLoading = [
+  { selector: "CallExpression[callee.property.name='loadModel']", message: `Load models ${viaModelLoader}.` },
+  { selector: "CallExpression[callee.object.name='EnginePlanner'][callee.property.name='load']", message: `Load the planner ${viaModelLoader} (loadPlanner).` },
+];
+
+/**
  * ESLint's own correctness rules the code keeps (its `recommended` set plus a few): each one catches a real bug.
  * Left out on purpose: no-control-regex (the scorers strip control characters on purpose), eqeqeq (`== null`
  * is used for null-or-undefined), no-promise-executor-return (`new Promise((r) => setTimeout(r, ms))`),
@@ -73,4 +85,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  { basePath: root, files: ['electron/**/*.ts'], ignores: modelLoaders, rules: { 'no-restricted-syntax': ['error', ...modelLoading] } },
 );

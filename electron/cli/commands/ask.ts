@@ -10,17 +10,15 @@ import { formatEvent } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
-import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
-import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
 import { findCatalogModel } from '../../core/models/catalog.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { agentContextSize, defaults } from '../../core/contract/defaults.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage: inflow ask [options] "QUESTION"
   Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
@@ -86,7 +84,7 @@ export const command: CliCommand = {
     // The agentflow profile offers the tools the released planner was trained with, unless --tools says otherwise.
     const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean) ?? (profile === 'agentflow' ? referenceToolNames() : undefined);
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
-      model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
+      model: values['embed-model'], loader: backend.modelLoader, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
     });
     const sandbox = new PythonSandbox({ snapshotFile: path.join(backend.paths.dataDir, 'cache', 'pyodide.snapshot') });
     const loaded: LocalModel[] = [];
@@ -103,10 +101,10 @@ export const command: CliCommand = {
       if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
 
       // agentflow prompts carry the reference's long tool cards and 2048-token answers: a larger default context.
-      const contextSize = integer(values['context-size'], 'context-size') ?? agentContextSize(profile);
-      const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
-      const load = (choice: string | undefined) => engine.loadModel({
-        ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
+      // (the default per profile is the back end's model loader's, as for the app: contract/defaults.ts)
+      const contextSize = integer(values['context-size'], 'context-size');
+      const load = (choice: string | undefined) => backend.modelLoader.load({
+        purpose: { use: 'agent', profile }, model: choice, contextSize, gpu: values.cpu === true ? false : 'auto', threads, signal: context.signal,
       });
       const planner = await load(values.model);
       loaded.push(planner);

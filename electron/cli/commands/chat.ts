@@ -2,10 +2,8 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
 import { readGgufFile } from '../../core/gguf/gguf-reader.ts';
-import { getEngine } from '../../core/llm/engine.ts';
 import type { ChatMessage, SamplingOptions } from '../../core/llm/language-model.ts';
-import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
-import { resolveInstalledModel } from '../../core/models/model-registry.ts';
+import type { ModelRequest } from '../../core/llm/model-loader.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
@@ -55,14 +53,12 @@ export const command: CliCommand = {
     const message = positionals.length > 0 || interactive ? positionals.join(' ').trim() : (await readStdin()).trim();
     if (message === '' && !interactive) throw new InflowError('USAGE', 'Give the message to send.', { hint: usage });
     const backend = await context.backend();
-    const choice = resolveModelChoice(values.model, backend.paths.models);
-    readGgufFile(choice.path ?? resolveInstalledModel(backend.paths.models, choice.catalogId ?? '')); // fail fast, before starting llama.cpp
-    const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
-    const threads = number(values.threads, 'threads');
-    const model = await engine.loadModel({
-      ...choice, contextSize: number(values['context-size'], 'context-size') ?? defaults.modelContextSize, signal: context.signal,
-      ...(threads === undefined ? {} : { threads }),
-    });
+    const request: ModelRequest = {
+      purpose: { use: 'chat' }, model: values.model, contextSize: number(values['context-size'], 'context-size'),
+      gpu: values.cpu === true ? false : 'auto', threads: number(values.threads, 'threads'), signal: context.signal,
+    };
+    readGgufFile(backend.modelLoader.modelFile(request)); // fail fast, before starting llama.cpp
+    const model = await backend.modelLoader.load(request);
     try {
       if (values.adapter !== undefined) await model.setAdapter(values.adapter, number(values['adapter-scale'], 'adapter-scale') ?? 1);
       const messages: ChatMessage[] = values.system === undefined ? [] : [{ role: 'system', content: values.system }];

@@ -30,7 +30,7 @@ export const command: CliCommand = {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string' }, 'embed-model': { type: 'string' }, threads: { type: 'string' } } });
     const backend = await context.backend();
     const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
-      model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal,
+      model: values['embed-model'], loader: backend.modelLoader, signal: context.signal,
       ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
     });
     try {

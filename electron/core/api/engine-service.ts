@@ -10,10 +10,10 @@ import type { SettingsService } from './settings-service.ts';
 import type { AgentModels } from '../agent/run-agent.ts';
 import type { LanguageModel } from '../llm/language-model.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import { getEngine, type Engine } from '../llm/engine.ts';
-import { EnginePlanner } from '../training/flow-grpo/engine-planner.ts';
+import type { Engine } from '../llm/engine.ts';
+import { defaultContextSize, type ModelRequest } from '../llm/model-loader.ts';
+import type { EnginePlanner } from '../training/flow-grpo/engine-planner.ts';
 import { InflowError } from '../errors.ts';
-import { agentContextSize } from '../contract/defaults.ts';
 
 export interface EngineServiceOptions {
   backend: Backend;
@@ -40,8 +40,8 @@ interface LoadedSet {
 
 /**
  * The models the agent runs on: the planner (base model plus the active adapter, hot-swapped when the user
- * promotes or rolls back) and the fixed modules' models from settings, loaded through the engine on first
- * use and kept loaded. Also the recommended catalog for the Models screen.
+ * promotes or rolls back) and the fixed modules' models from settings, loaded through the back end's model loader
+ * (llm/model-loader.ts) on first use and kept loaded. Also the recommended catalog for the Models screen.
  */
 export class EngineService {
   readonly options: EngineServiceOptions;
@@ -78,11 +78,11 @@ export class EngineService {
 
   /** The context of the agent's models: the one given at start-up, else the default of the profile in settings. */
   contextSize(): number {
-    return this.options.contextSize ?? agentContextSize(this.options.settings.read().profile);
+    return this.options.contextSize ?? defaultContextSize({ use: 'agent', profile: this.options.settings.read().profile });
   }
 
   async engine(): Promise<Engine> {
-    return getEngine({ gpu: this.options.gpu });
+    return this.options.backend.modelLoader.engine(this.options.gpu);
   }
 
   /** The agent's models per settings, loading what is not loaded yet. */
@@ -152,30 +152,32 @@ export class EngineService {
   }
 
   private async load(plannerId: string, adapterPath: string | null, signal?: AbortSignal): Promise<LoadedSet> {
-    const engine = await this.engine();
-    const loadOptions = this.loadOptions(plannerId, signal);
-    const planner = await EnginePlanner.load(engine, loadOptions);
+    const loader = this.options.backend.modelLoader;
+    const request = this.request(plannerId, signal);
+    const planner = await loader.loadPlanner(request);
     if (adapterPath !== null) await planner.setAdapter(adapterPath);
-    const base = adapterPath === null ? null : await engine.loadModel(loadOptions);
-    this.loaded = { plannerId, adapterPath, contextSize: loadOptions.contextSize, planner, base, others: new Map() };
+    const base = adapterPath === null ? null : await loader.load(request);
+    this.loaded = { plannerId, adapterPath, contextSize: loader.loadOptions(request).contextSize, planner, base, others: new Map() };
     return this.loaded;
   }
 
   private async other(set: Pick<LoadedSet, 'others'>, id: string): Promise<LocalModel> {
     let model = set.others.get(id);
     if (model === undefined) {
-      model = await (await this.engine()).loadModel(this.loadOptions(id));
+      model = await this.options.backend.modelLoader.load(this.request(id));
       set.others.set(id, model);
     }
     return model;
   }
 
-  private loadOptions(modelId: string, signal?: AbortSignal) {
-    const file = this.options.models.pathOf(modelId);
+  /** What the back end's model loader gets for an installed model of the agent: the context of the profile in settings. */
+  private request(modelId: string, signal?: AbortSignal): ModelRequest {
     return {
-      path: file,
+      purpose: { use: 'agent', profile: this.options.settings.read().profile },
+      file: this.options.models.pathOf(modelId),
       id: path.basename(modelId, '.gguf'),
-      contextSize: this.contextSize(),
+      gpu: this.options.gpu,
+      ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       ...(signal === undefined ? {} : { signal }),
     };

@@ -6,7 +6,6 @@ import { loadEvalModels, type EvalModelOptions } from './eval-models.ts';
 import type { EvalStore, EvaluationRecord } from './eval-store.ts';
 import type { Benchmark } from './load-benchmark.ts';
 import { runEvaluation, type EvalProgress } from './run-evaluation.ts';
-import { agentContextSize } from '../contract/defaults.ts';
 
 /** The models are chosen as `loadEvalModels` chooses them (model, adapter, judge, engine settings). */
 export interface EvaluatePlannerOptions extends Omit<EvalModelOptions, 'sequences'> {
@@ -40,7 +39,8 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
     noJudge: options.noJudge === true,
     gpu: options.gpu ?? 'auto',
     ...(options.threads === undefined ? {} : { threads: options.threads }),
-    contextSize: options.contextSize ?? agentContextSize(options.profile),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
     sequences: options.concurrency ?? 1,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { repoRoot } from '../../../electron/core/paths.ts';
+import { lintMissing as missing, ruleLinter, type RuleLinter } from '../../support/project-lint.ts';
 
 /**
  * The layer rules of ARCHITECTURE.md are enforced by ESLint (lint/eslint.config.js, rule inflow/layers). These
  * tests run that very configuration: the real tree passes, and each forbidden import is reported.
  */
-const eslintEntry = path.join(repoRoot, 'lint', 'node_modules', 'eslint', 'lib', 'api.js');
-const missing = !fs.existsSync(eslintEntry) && 'the lint toolchain is not installed: run `npm run lint` once (CI does)';
-
-/** The part of ESLint's Node API used here (ESLint lives in lint/node_modules, outside the project's types). */
-interface LintResult { filePath: string; messages: { ruleId: string | null; line: number; message: string }[] }
-interface Linter {
-  lintFiles(patterns: string[]): Promise<LintResult[]>;
-  lintText(code: string, options: { filePath: string }): Promise<LintResult[]>;
-}
-
-async function linter(): Promise<Linter> {
-  const { ESLint } = (await import(pathToFileURL(eslintEntry).href)) as { ESLint: new (options: object) => Linter };
-  return new ESLint({ cwd: repoRoot, overrideConfigFile: path.join(repoRoot, 'lint', 'eslint.config.js'), ruleFilter: ({ ruleId }: { ruleId: string }) => ruleId === 'inflow/layers' });
-}
-
-async function layerErrors(eslint: Linter, file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
-  return result!.messages.filter((m) => m.ruleId === 'inflow/layers').map((m) => m.message);
-}
+const linter = () => ruleLinter('inflow/layers');
+const layerErrors = (eslint: RuleLinter, file: string, code: string) => eslint.text(file, code);
 
 test('the front ends, the contract and the back end keep their layers (lint on the real tree)', { skip: missing }, async () => {
   const eslint = await linter();
-  const results = await eslint.lintFiles(['renderer/src', 'electron']);
-  const problems = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'inflow/layers').map((m) => `${path.relative(repoRoot, r.filePath)}:${m.line} ${m.message}`));
+  const { problems, files } = await eslint.tree(['renderer/src', 'electron']);
   assert.deepEqual(problems, []);
-  const files = results.map((r) => path.relative(repoRoot, r.filePath));
   assert.ok(files.some((f) => f.startsWith('renderer/src/')) && files.some((f) => f.startsWith(path.join('electron', 'core', 'contract'))), 'renderer and contract were linted');
   assert.ok(files.length > 200, `linted ${files.length} files`);
 });

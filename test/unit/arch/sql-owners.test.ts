@@ -1,40 +1,20 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { repoRoot } from '../../../electron/core/paths.ts';
+import { lintMissing as missing, ruleLinter, type RuleLinter } from '../../support/project-lint.ts';
 
 /**
  * One owner per table (ARCHITECTURE.md), enforced by ESLint (lint/sql-owners.js, rule inflow/sql-owners, owners
  * listed in lint/eslint.config.js). These tests run that configuration: the real tree passes, SQL outside a store
  * module is reported with the file's name, and a store writing another store's table is reported with the owner.
  */
-const eslintEntry = path.join(repoRoot, 'lint', 'node_modules', 'eslint', 'lib', 'api.js');
-const missing = !fs.existsSync(eslintEntry) && 'the lint toolchain is not installed: run `npm run lint` once (CI does)';
-
-interface LintResult { filePath: string; messages: { ruleId: string | null; line: number; message: string }[] }
-interface Linter {
-  lintFiles(patterns: string[]): Promise<LintResult[]>;
-  lintText(code: string, options: { filePath: string }): Promise<LintResult[]>;
-}
-
-async function linter(): Promise<Linter> {
-  const { ESLint } = (await import(pathToFileURL(eslintEntry).href)) as { ESLint: new (options: object) => Linter };
-  return new ESLint({ cwd: repoRoot, overrideConfigFile: path.join(repoRoot, 'lint', 'eslint.config.js'), ruleFilter: ({ ruleId }: { ruleId: string }) => ruleId === 'inflow/sql-owners' });
-}
-
-async function sqlErrors(eslint: Linter, file: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
-  return result!.messages.filter((m) => m.ruleId === 'inflow/sql-owners').map((m) => m.message);
-}
+const linter = () => ruleLinter('inflow/sql-owners');
+const sqlErrors = (eslint: RuleLinter, file: string, code: string) => eslint.text(file, code);
 
 test('every SQL statement of the product is in the store module that owns its table (lint on the real tree)', { skip: missing }, async () => {
   const eslint = await linter();
-  const results = await eslint.lintFiles(['electron']);
-  const problems = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'inflow/sql-owners').map((m) => `${path.relative(repoRoot, r.filePath)}:${m.line} ${m.message}`));
+  const { problems, files } = await eslint.tree(['electron']);
   assert.deepEqual(problems, []);
-  assert.ok(results.length > 150, `linted ${results.length} files`);
+  assert.ok(files.length > 150, `linted ${files.length} files`);
 });
 
 test('SQL outside the store modules is reported, naming the file', { skip: missing }, async () => {
