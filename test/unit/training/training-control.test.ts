@@ -72,6 +72,13 @@ test('bad settings are refused naming the field; durations parse', () => {
   assert.throws(() => resolveTrainingConfig({ lora: { rank: 8, alpha: 16, targets: [] } }), /lora\.targets/);
   assert.deepEqual(resolveTrainingConfig().lora.targets, ['q', 'k', 'v', 'o']);
   assert.equal(resolveTrainingConfig().clipHigh, 0.3);
+  // the zod rules state the field, its value and the rule, as the hand checks did
+  assert.throws(() => resolveTrainingConfig({ groupSize: 2.5 }), { message: 'Training setting groupSize is 2.5; it must be an integer ≥ 2.' });
+  assert.throws(() => resolveTrainingConfig({ dualClip: 1 }), { message: 'Training setting dualClip is 1; it must be 0 (off) or above 1 (the reference: 3).' });
+  assert.throws(() => resolveTrainingConfig({ objective: 'rl' as 'grpo' }), { message: 'Training setting objective is "rl"; it must be "grpo" or "sft".' });
+  assert.throws(() => resolveTrainingConfig({ lora: { rank: 0, alpha: 16, targets: ['q'] } }), /Training setting lora\.rank is 0; it must be an integer ≥ 1\./);
+  assert.throws(() => resolveTrainingConfig({ lora: { rank: 8, alpha: 16, targets: [1 as unknown as string] } }), /Training setting lora\.targets is \[1\]; it must be a non-empty list/);
+  assert.equal(resolveTrainingConfig({ dualClip: 0, evalLimit: 0, threads: 0 }).dualClip, 0);
   assert.equal(parseDuration('30m'), 1_800_000);
   assert.equal(parseDuration('90s'), 90_000);
   assert.throws(() => parseDuration('soon'), (e: unknown) => InflowError.isInstance(e) && e.code === 'USAGE');
