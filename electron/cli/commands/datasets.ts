@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDatasetFile, type UnscorableItem } from '../../core/datasets/dataset-format.ts';
+import { importDataset } from '../../core/datasets/import-dataset.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
 import { unscorableReason } from '../../core/datasets/item-scorability.ts';
 import { InflowError } from '../../core/errors.ts';
 import { findBenchmark, resolveBenchmarksDir } from '../../core/eval/benchmark-catalog.ts';
-import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
+import { isAnswerKind, type AnswerKind } from '../../core/scoring/answer-kind.ts';
 import type { CliCommand } from '../command.ts';
 
 const usage = `Usage:
@@ -45,16 +45,12 @@ export const command: CliCommand = {
         // a benchmark's name (not an existing file) reads the shipped file of that benchmark
         const benchmark = fs.existsSync(target) ? undefined : findBenchmark(target);
         const file = benchmark === undefined ? target : path.join(resolveBenchmarksDir(), benchmark.file);
-        let leftOut: UnscorableItem[] = [];
-        const items = readDatasetFile(file, {
-          ...(values.kind === undefined ? {} : { answerKind: values.kind as never }),
-          ...(values['skip-unscorable'] === true ? { onUnscorable: (unscorable: UnscorableItem[]) => { leftOut = unscorable; } } : {}),
+        // the Training screen's import (datasets/import-dataset.ts), with the CLI's --kind, --seed and benchmark names
+        const { record, leftOut } = importDataset(store, {
+          file, name: values.name, heldOutFraction, seed, answerKind: values.kind as AnswerKind | undefined, skipUnscorable: values['skip-unscorable'] === true,
         });
         for (const item of leftOut) context.stderr.write(`Left out ${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}\n`);
-        show(store.create(items, {
-          name: values.name ?? path.basename(file).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(file),
-          ...(heldOutFraction === undefined ? {} : { heldOutFraction }), ...(seed === undefined ? {} : { seed }),
-        }));
+        show(record);
         return;
       }
       case 'harvest': {

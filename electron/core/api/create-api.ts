@@ -73,7 +73,7 @@ export function createApi(options: ApiOptions): Api {
   const runs = new RunsService(backend.db, backend.runs);
   const memory = new MemoryService(backend.memory);
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
-  const training = new TrainingReads(backend.db);
+  const training = new TrainingReads(backend);
   const gpu = options.gpu ?? 'auto';
   const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
   const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });

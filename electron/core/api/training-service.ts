@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { Database } from '../store/database.ts';
-import { DatasetStore } from '../datasets/dataset-store.ts';
-import { readDatasetFile } from '../datasets/dataset-format.ts';
-import { AdapterRegistry } from '../adapters/adapter-registry.ts';
-import { TrainingStore } from '../training/training-store.ts';
+import type { DatasetStore } from '../datasets/dataset-store.ts';
+import { importDataset } from '../datasets/import-dataset.ts';
+import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import type { TrainingStore } from '../training/training-store.ts';
+import type { Backend } from '../backend.ts';
 import { InflowError } from '../errors.ts';
 import type { z } from 'zod';
 import type { AdapterView, AgentflowExportView, agentflowExportSchema, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
@@ -18,11 +18,14 @@ export class TrainingReads {
   readonly datasets: DatasetStore;
   readonly adapters: AdapterRegistry;
   private readonly db: Database;
+  private readonly store: TrainingStore;
 
-  constructor(db: Database) {
-    this.db = db;
-    this.datasets = new DatasetStore(db);
-    this.adapters = new AdapterRegistry(db);
+  /** Over the back end's stores (backend.ts builds them once). */
+  constructor(backend: Pick<Backend, 'db' | 'datasets' | 'adapters' | 'training'>) {
+    this.db = backend.db;
+    this.datasets = backend.datasets;
+    this.adapters = backend.adapters;
+    this.store = backend.training;
   }
 
   listDatasets(): DatasetView[] {
@@ -33,15 +36,8 @@ export class TrainingReads {
   }
 
   importDataset(input: { path: string; name?: string; heldoutFraction?: number; skipUnscorable?: boolean }): DatasetView & { leftOut: string[] } {
-    const file = path.resolve(input.path);
-    let leftOut: string[] = [];
-    const items = readDatasetFile(file, input.skipUnscorable === true ? { onUnscorable: (unscorable) => { leftOut = unscorable.map((item) => `${item.where}: ${item.reason}`); } } : {});
-    const record = this.datasets.create(items, {
-      name: input.name ?? path.basename(file).replace(/\.(jsonl?|json)$/i, ''),
-      source: file,
-      ...(input.heldoutFraction === undefined ? {} : { heldOutFraction: input.heldoutFraction }),
-    });
-    return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut };
+    const { record, leftOut } = importDataset(this.datasets, { file: input.path, name: input.name, heldOutFraction: input.heldoutFraction, skipUnscorable: input.skipUnscorable });
+    return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut: leftOut.map((item) => `${item.where}: ${item.reason}`) };
   }
 
   /** Writes an experiment for the reference's verl trainer (see docs/training.md, "Bigger than one machine"). */
@@ -57,18 +53,18 @@ export class TrainingReads {
   }
 
   listRuns(): TrainingRunView[] {
-    return new TrainingStore(this.db).runRowsWithDataset().map(toRunView);
+    return this.store.runRowsWithDataset().map(toRunView);
   }
 
   getRun(id: string): TrainingRunView {
-    const [row] = new TrainingStore(this.db).runRowsWithDataset(id);
+    const [row] = this.store.runRowsWithDataset(id);
     if (row === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
     return toRunView(row);
   }
 
   metrics(trainingRunId: string): TrainingMetricsPoint[] {
     this.getRun(trainingRunId);
-    return new TrainingStore(this.db).stepRows(trainingRunId).map((row) => toPoint(row.step, row.createdAt, JSON.parse(row.metrics) as Record<string, unknown>));
+    return this.store.stepRows(trainingRunId).map((row) => toPoint(row.step, row.createdAt, JSON.parse(row.metrics) as Record<string, unknown>));
   }
 
   listAdapters(activeBase: string | null): AdapterView[] {

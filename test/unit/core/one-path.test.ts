@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import { createApi } from '../../../electron/core/api/create-api.ts';
 import { McpService } from '../../../electron/core/api/mcp-service.ts';
@@ -56,4 +58,37 @@ test('`inflow ask` runs through the Ask screen\'s service: recorded like an app 
   const limits = stored.config.limits as { maxSteps: number; maxTimeMs: number; maxTokens: number };
   assert.deepEqual({ maxSteps: limits.maxSteps, maxTimeMs: limits.maxTimeMs, maxTokens: limits.maxTokens }, { maxSteps: 2, maxTimeMs: 120_000, maxTokens: 20_000 });
   assert.equal(stored.config.seed, 7);
+});
+
+test('a dataset file: the Training screen and `inflow datasets import` store the same dataset and leave out the same items', async () => {
+  const file = path.join(tempDir('inflow-one-path-data-'), 'g24.jsonl');
+  fs.writeFileSync(file, [
+    { question: 'Using the numbers [1, 2, 3, 4], make 24.', answer: '1*2*3*4', answer_kind: 'gameof24' },
+    { question: 'Make 24 from the card.', answer: '?', answer_kind: 'gameof24' },
+    { question: 'Using the numbers [2, 3, 4, 6], make 24.', answer: '(6-2)*(4+3-1)', answer_kind: 'gameof24' },
+    { question: 'What is 6 * 7?', answer: '42' },
+  ].map((item) => JSON.stringify(item)).join('\n'));
+  const api = createApi({ backend, gpu: false, startLocalApi: false });
+  try {
+    const app = await api.service.training.importDataset({ path: file, heldoutFraction: 0.25, skipUnscorable: true });
+    const cliDir = tempDir('inflow-one-path-cli-');
+    const cli = await runCli(['--data-dir', cliDir, '--json', 'datasets', 'import', file, '--heldout', '0.25', '--skip-unscorable']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const stored = JSON.parse(cli.stdout) as { name: string; source: string; counts: { train: number; heldout: number } };
+    // the same name (after the file), source, split and left-out item
+    assert.deepEqual({ name: stored.name, source: stored.source, train: stored.counts.train, heldout: stored.counts.heldout }, { name: app.name, source: app.source, train: app.trainItems, heldout: app.heldoutItems });
+    assert.equal(app.name, 'g24');
+    assert.equal(app.trainItems + app.heldoutItems, 3);
+    assert.deepEqual(app.leftOut.map((line) => line.replace(/:.*/s, '')), ['line 2']);
+    assert.match(cli.stderr, /Left out .*line 2 \("Make 24 from the card\."\)/);
+    const other = await createBackend({ dataDir: cliDir });
+    try {
+      const items = (store: typeof backend.datasets, name: string) => store.items(store.get(name).id).map((item) => `${item.split} ${item.question} ${JSON.stringify(item.answer)} ${item.answerKind}`);
+      assert.deepEqual(items(other.datasets, 'g24'), items(backend.datasets, 'g24'));
+    } finally {
+      await other.close();
+    }
+  } finally {
+    await api.dispose();
+  }
 });

@@ -17,7 +17,6 @@ import { EngineService } from '../../../electron/core/api/engine-service.ts';
 import { EventHub } from '../../../electron/core/api/event-hub.ts';
 import { ModelsService } from '../../../electron/core/api/models-service.ts';
 import { SettingsService } from '../../../electron/core/api/settings-service.ts';
-import { TrainingReads } from '../../../electron/core/api/training-service.ts';
 import { agentContextSize, defaults } from '../../../electron/core/contract/defaults.ts';
 import { memoryContract } from '../../../electron/core/contract/memory.ts';
 import { resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
@@ -32,7 +31,7 @@ test('the planner context: the app and `inflow ask`/`inflow eval` resolve the sa
   const settings = new SettingsService(backend.db);
   const events = new EventHub();
   const engine = new EngineService({
-    backend, settings, models: new ModelsService({ modelsDir: backend.paths.models, settings }), adapters: new TrainingReads(backend.db).adapters,
+    backend, settings, models: new ModelsService({ modelsDir: backend.paths.models, settings }), adapters: backend.adapters,
     downloads: new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network }), events, gpu: false,
   });
   try {
