@@ -6,23 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
+import type { TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
-import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
-
-function closeGradients(a: NativeTrainer, b: NativeTrainer, label: string): void {
-  for (const name of a.parameterNames()) {
-    const x = a.getParameter(name, { gradient: true });
-    const y = b.getParameter(name, { gradient: true });
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
-      scale = Math.max(scale, Math.abs(x[i] as number));
-    }
-    assert.ok(scale > 0 && diff <= 1e-4 * scale, `${label} ${name}: gradients differ by ${diff} (scale ${scale})`);
-  }
-}
+import { allTargets, assertSameGradients, copyParameters, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
 
 /** A task's prompt (40 tokens) with three sampled responses, a later turn whose prompt extends it, and an unrelated sample. */
 function groupSamples(vocab: number): TrainingSample[] {
@@ -54,7 +40,7 @@ for (const variant of [
     const apart = await module.createTrainer({ modelPath, lora, microBatchTokens: 256, packTokens: 64, sharePrefixes: false, ...variant.options });
     try {
       randomizeLoraB(shared);
-      for (const name of shared.parameterNames()) apart.setParameter(name, shared.getParameter(name));
+      copyParameters(shared, apart);
       const samples = groupSamples(shared.info().model.vocabularySize);
 
       const logpShared = await shared.logprobs(samples, { adapter: true });
@@ -76,7 +62,7 @@ for (const variant of [
         const b = await apart.step(request);
         assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, Math.abs(a.loss)), `${request.objective} loss ${a.loss} vs ${b.loss}`);
         if (request.objective === 'grpo') assert.ok(Math.abs(a.clipFraction - b.clipFraction) < 1e-9 && a.clipFraction > 0, `clip fraction ${a.clipFraction} vs ${b.clipFraction}`);
-        closeGradients(shared, apart, request.objective);
+        assertSameGradients(shared, apart, request.objective);
         // apart: [44 15] [45] [46] [53] with packTokens 64; shared: the prefix (39) once + branches 5, 6, 7, 14, then the other sample
         assert.equal(b.microBatches, 4);
         assert.equal(a.microBatches, 2);

@@ -1,7 +1,8 @@
 /**
- * Helpers shared by the native trainer tests: the addon loaded next to node-llama-cpp (CPU), seeded samples, and
- * per-token log-probabilities as node-llama-cpp itself computes them.
+ * Helpers shared by the native trainer tests: the addon loaded next to node-llama-cpp (CPU), seeded samples, twin
+ * trainers' parameters and gradients compared, and per-token log-probabilities as node-llama-cpp itself computes them.
  */
+import assert from 'node:assert/strict';
 import type { Llama, LlamaModel } from 'node-llama-cpp';
 import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
@@ -33,6 +34,29 @@ export function randomizeLoraB(trainer: NativeTrainer, seed = 3, scale = 0.05): 
     const values = trainer.getParameter(name);
     for (let i = 0; i < values.length; i++) values[i] = (next() * 2 - 1) * scale;
     trainer.setParameter(name, values);
+  }
+}
+
+/** Gives `to` the parameters of `from` (two trainers of the same model and LoRA then compute the same thing). */
+export function copyParameters(from: NativeTrainer, to: NativeTrainer): void {
+  for (const name of from.parameterNames()) to.setParameter(name, from.getParameter(name));
+}
+
+/**
+ * Asserts that two trainers hold the same gradients after a step: per parameter, none all zero, and the largest
+ * difference within 1e-4 of the largest gradient of `a` (how two packings of the same samples must agree).
+ */
+export function assertSameGradients(a: NativeTrainer, b: NativeTrainer, label?: string): void {
+  for (const name of a.parameterNames()) {
+    const x = a.getParameter(name, { gradient: true });
+    const y = b.getParameter(name, { gradient: true });
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < x.length; i++) {
+      diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
+      scale = Math.max(scale, Math.abs(x[i] as number));
+    }
+    assert.ok(scale > 0 && diff <= 1e-4 * scale, `${label === undefined ? '' : `${label} `}${name}: gradients differ by ${diff} (scale ${scale})`);
   }
 }
 
