@@ -110,7 +110,10 @@ export const command: CliCommand = {
       loaded.push(planner);
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
-      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.active(planner.filePath);
+      // (as in the app: a promoted adapter whose file is gone leaves the bare model, with a note)
+      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.usableActive(planner.filePath);
+      const missing = values.adapter !== undefined || values.base === true || promoted !== null ? null : backend.adapters.active(planner.filePath);
+      if (missing !== null) context.stderr.write(`inflow ask: the promoted adapter v${missing.version} is gone (${missing.path}); the planner runs without it\n`);
       const adapter = values.adapter ?? promoted?.path;
       if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {

@@ -120,6 +120,15 @@ export class AdapterRegistry {
     return row?.adapter_id == null ? null : this.get(row.adapter_id);
   }
 
+  /**
+   * The adapter a planner of this base model runs with: the promoted one while its file is there, else null (the bare
+   * model; the file may have been deleted by hand). The one rule for the app's agent and `inflow ask`.
+   */
+  usableActive(baseModel: string): AdapterRecord | null {
+    const active = this.active(baseModel);
+    return active !== null && fs.existsSync(active.path) ? active : null;
+  }
+
   /** The adapter with the best held-out accuracy so far (ties: the older one), or null. */
   best(baseModel: string): AdapterRecord | null {
     let best: AdapterRecord | null = null;

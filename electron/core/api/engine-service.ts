@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backend.ts';
 import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
@@ -89,8 +88,8 @@ export class EngineService {
   async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
     const settings = this.options.settings.read().models;
     const plannerId = this.requirePlanner(settings.planner);
-    const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
-    const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
+    const active = this.options.adapters.usableActive(this.options.models.pathOf(plannerId));
+    const adapterPath = active?.path ?? null;
     let set = this.loaded;
     if (set !== null && set.plannerId === plannerId && set.adapterPath !== adapterPath && (adapterPath === null || set.base !== null)) {
       await set.planner.setAdapter(adapterPath);

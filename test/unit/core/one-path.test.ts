@@ -6,7 +6,7 @@ import { createApi } from '../../../electron/core/api/create-api.ts';
 import { McpService } from '../../../electron/core/api/mcp-service.ts';
 import { createBackend } from '../../../electron/core/backend.ts';
 import { runCli } from '../../support/run-cli.ts';
-import { testModelPath } from '../../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 /** One path from each front end to each service: the CLI and the app ask the same stores, with the same filters. */
@@ -88,6 +88,33 @@ test('a dataset file: the Training screen and `inflow datasets import` store the
     } finally {
       await other.close();
     }
+  } finally {
+    await api.dispose();
+  }
+});
+
+test('a promoted adapter whose file is gone: the Ask screen and `inflow ask` both run the bare planner and record no adapter', async () => {
+  fs.mkdirSync(backend.paths.models, { recursive: true });
+  const tiny = path.join(backend.paths.models, 'tiny.gguf');
+  fs.copyFileSync(testModelPath(), tiny);
+  const adapterFile = path.join(tempDir('inflow-one-path-adapter-'), 'planner-v1.gguf');
+  fs.copyFileSync(testLoraPath(), adapterFile);
+  backend.adapters.promote(backend.adapters.register({ path: adapterFile, baseModel: tiny }).id);
+  fs.rmSync(adapterFile);
+  backend.settings.update({ models: { planner: 'tiny.gguf' } });
+  const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
+  try {
+    const app = await api.engine.agentModels();
+    assert.equal(app.adapterId, null);
+    assert.equal(app.models.planner.adapterId, null);
+    await api.engine.release();
+    const cli = await runCli(['--data-dir', dataDir, '--json', 'ask', 'What is 2 + 3?', '--model', tiny, '--cpu', '--threads', '1', '--tools', 'generalist', '--no-mcp', '--max-steps', '1', '--max-tokens', '64']);
+    assert.ok(cli.code === 0 || cli.code === 1, `${cli.code} ${cli.stderr}`);
+    assert.match(cli.stderr, /the promoted adapter v1 is gone \(.*planner-v1\.gguf\); the planner runs without it/);
+    const { runId } = JSON.parse(cli.stdout) as { runId: string };
+    const detail = await api.service.runs.get({ runId });
+    assert.equal(detail.config.adapterId, null);
+    assert.ok(detail.calls.length > 0 && detail.calls.every((call) => call.adapterId === null), JSON.stringify(detail.calls.map((call) => call.adapterId)));
   } finally {
     await api.dispose();
   }
