@@ -7,7 +7,7 @@ import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
 import { InflowError } from '../../core/errors.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import type { CliCommand } from '../command.ts';
-import { evaluateAdapter } from './train.ts';
+import { evaluateAdapter } from '../adapter-eval.ts';
 
 const usage = `Usage:
   inflow adapters list [--model PATH|ID]
