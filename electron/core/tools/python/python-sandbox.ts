@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../../errors.ts';
 import { watchMemory } from './process-memory.ts';
 import { resolvePyodideDir, sandboxLaunch } from './sandbox-launch.ts';
+import { SandboxSnapshot } from './sandbox-snapshot.ts';
 
 /** What a Python run returns, shaped like the reference's python tool. */
 export interface PythonRunResult {
@@ -53,8 +53,7 @@ const moduleExtension = path.extname(import.meta.filename);
  */
 export class PythonSandbox {
   private readonly options: Required<Omit<PythonSandboxOptions, 'snapshotFile'>> & Pick<PythonSandboxOptions, 'snapshotFile'>;
-  private snapshot: Uint8Array | undefined;
-  private snapshotDropped = false;
+  private readonly snapshot: SandboxSnapshot;
   private child: ChildProcess | undefined;
   private ready: Promise<ChildProcess> | undefined;
   private pending: Pending | undefined;
@@ -71,6 +70,7 @@ export class PythonSandbox {
       processMemoryLimitBytes: options.processMemoryLimitBytes ?? (options.memoryLimitBytes ?? 512 * 1024 * 1024) + 512 * 1024 * 1024,
       snapshotFile: options.snapshotFile,
     };
+    this.snapshot = new SandboxSnapshot(options.snapshotFile, this.options.memoryLimitBytes);
   }
 
   /** Whether a sandbox process is running (warm). */
@@ -133,12 +133,12 @@ export class PythonSandbox {
 
   /** Starts (or reuses) the process; a snapshot that fails to load is dropped and the start retried once without it. */
   private async startChild(signal?: AbortSignal): Promise<ChildProcess> {
-    const usedSnapshot = this.snapshot !== undefined || (typeof this.options.snapshotFile === 'string');
+    const usedSnapshot = this.snapshot.held || (typeof this.options.snapshotFile === 'string');
     try {
       return await this.ensureChild(signal);
     } catch (error) {
-      if (!usedSnapshot || !this.snapshotDropped || signal?.aborted) throw error;
-      this.snapshotDropped = false;
+      if (!usedSnapshot || !this.snapshot.dropped || signal?.aborted) throw error;
+      this.snapshot.dropped = false;
       return this.ensureChild(signal);
     }
   }
@@ -146,7 +146,7 @@ export class PythonSandbox {
   private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
     if (this.ready && this.warm) return this.ready;
     const pyodideDir = resolvePyodideDir();
-    const snapshot = this.loadSnapshot(pyodideDir);
+    const snapshot = this.snapshot.load(pyodideDir);
     const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
     const child = forkSandboxProcess({ pyodideDir, memoryLimitBytes: this.options.memoryLimitBytes, maxOutputChars: this.options.maxOutputChars, snapshotMode });
     this.child = child;
@@ -159,9 +159,9 @@ export class PythonSandbox {
       const onAbort = () => { clearTimeout(timer); this.kill(); reject(signal!.reason); };
       signal?.addEventListener('abort', onAbort, { once: true });
       child.on('message', (message: { snapshot?: Uint8Array; ready?: boolean; fatal?: string; id?: number; result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean } }) => {
-        if (message.snapshot) { this.keepSnapshot(message.snapshot, pyodideDir); return; }
+        if (message.snapshot) { this.snapshot.keep(message.snapshot, pyodideDir); return; }
         if (message.ready) { started = true; clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(child); return; }
-        if (message.fatal !== undefined) { clearTimeout(timer); this.kill(); if (snapshotMode === 'load') this.dropSnapshot(); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
+        if (message.fatal !== undefined) { clearTimeout(timer); this.kill(); if (snapshotMode === 'load') this.snapshot.drop(); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
         const pending = this.pending;
         if (pending && message.id === pending.id && message.result) {
           this.restart(); // one run per process: the next run gets a clean interpreter
@@ -175,7 +175,7 @@ export class PythonSandbox {
       });
       child.on('exit', (code, exitSignal) => {
         clearTimeout(timer);
-        if (!started && snapshotMode === 'load' && exitSignal !== 'SIGKILL') this.dropSnapshot();
+        if (!started && snapshotMode === 'load' && exitSignal !== 'SIGKILL') this.snapshot.drop();
         if (this.child === child) { this.child = undefined; this.ready = undefined; }
         const reason = exitSignal === 'SIGKILL' ? 'was stopped' : `exited (${exitSignal ?? code})`;
         const error = new InflowError('SANDBOX_CRASHED', `The Python sandbox ${reason}.${stderr.includes('heap out of memory') ? ' It ran out of memory.' : ''}`);
@@ -186,48 +186,6 @@ export class PythonSandbox {
     });
     this.ready.catch(() => undefined);
     return this.ready;
-  }
-
-  private snapshotPath(pyodideDir: string): string | undefined {
-    if (typeof this.options.snapshotFile !== 'string') return undefined;
-    const version = (JSON.parse(fs.readFileSync(path.join(pyodideDir, 'package.json'), 'utf8')) as { version: string }).version;
-    // The snapshot only fits the Pyodide version and memory limit that made it.
-    return `${this.options.snapshotFile}.${version}.${this.options.memoryLimitBytes}`;
-  }
-
-  private loadSnapshot(pyodideDir: string): Uint8Array | undefined {
-    if (this.snapshot !== undefined || this.options.snapshotFile === false) return this.snapshot;
-    const file = this.snapshotPath(pyodideDir);
-    if (file === undefined || !fs.existsSync(file)) return undefined;
-    try {
-      this.snapshot = new Uint8Array(fs.readFileSync(file));
-    } catch {
-      this.snapshot = undefined;
-    }
-    return this.snapshot;
-  }
-
-  private keepSnapshot(snapshot: Uint8Array, pyodideDir: string): void {
-    this.snapshot = snapshot;
-    const file = this.snapshotPath(pyodideDir);
-    if (file === undefined) return;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(`${file}.tmp`, snapshot);
-      fs.renameSync(`${file}.tmp`, file);
-    } catch {
-      // A snapshot that cannot be saved only costs the next session its fast start.
-    }
-  }
-
-  /** A snapshot that failed to load is not used again. */
-  private dropSnapshot(): void {
-    this.snapshot = undefined;
-    this.snapshotDropped = true;
-    if (typeof this.options.snapshotFile === 'string') {
-      const pyodideDir = resolvePyodideDir();
-      fs.rmSync(this.snapshotPath(pyodideDir)!, { force: true });
-    }
   }
 
   /** Kills the process and starts a fresh one in the background, so the next run does not wait for Pyodide. */
