@@ -18,6 +18,27 @@ export function isSupportedFile(file: string): boolean {
   return supportedExtensions.has(path.extname(file).toLowerCase());
 }
 
+/** Supported files under a folder, recursively, skipping hidden folders, node_modules and symbolic links. */
+export function listSupportedFiles(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) { if (entry.name !== 'node_modules') walk(full); }
+      else if (entry.isFile() && isSupportedFile(full)) out.push(full);
+    }
+  };
+  walk(folder);
+  return out;
+}
+
 /**
  * Text of a txt, md, html or pdf file, as segments that keep their location. HTML loses tags, scripts and
  * styles; PDFs are read page by page with unpdf. Throws KNOWLEDGE_FILE_UNREADABLE naming the file.

@@ -5,7 +5,7 @@ import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { chunkSegments, type Passage } from './chunk-text.ts';
 import { decodeVector, dot, encodeVector, type Embedder } from './embedder.ts';
-import { extractText, isSupportedFile } from './extract-text.ts';
+import { extractText, listSupportedFiles } from './extract-text.ts';
 import { ftsQuery } from './fts-query.ts';
 
 export interface KnowledgeSource {
@@ -128,7 +128,7 @@ export class KnowledgeIndex {
   async indexFolder(source: KnowledgeSource, options: IndexOptions = {}): Promise<IndexStats> {
     const started = performance.now();
     const stats: IndexStats = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [], passages: 0, durationMs: 0 };
-    const files = listFiles(source.path);
+    const files = listSupportedFiles(source.path);
     const known = this.documentsOf(source.id);
     let done = 0;
     for (const file of files) {
@@ -302,25 +302,4 @@ function toSource(row: Record<string, unknown>): KnowledgeSource {
     documents: row.documents as number,
     passages: row.passages as number,
   };
-}
-
-/** Supported files under a folder, recursively, skipping hidden folders, node_modules and symbolic links. */
-function listFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) { if (entry.name !== 'node_modules') walk(full); }
-      else if (entry.isFile() && isSupportedFile(full)) out.push(full);
-    }
-  };
-  walk(folder);
-  return out;
 }
