@@ -3,65 +3,20 @@ import path from 'node:path';
 import { AdapterRegistry, type AdapterRecord } from '../../adapters/adapter-registry.ts';
 import { DatasetStore, type DatasetItem } from '../../datasets/dataset-store.ts';
 import { InflowError } from '../../errors.ts';
-import type { Database } from '../../store/database.ts';
-import type { RunStore } from '../../store/run-store.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
-import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
+import { rewardForAnswer, type Reward } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
-import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
 import { plateaued, waitForIdle } from './run-control.ts';
 import { approvedPlannerTurns } from './demonstrations.ts';
 import { collectStep } from './step-collector.ts';
 import { buildSamples, fitSamples } from './step-samples.ts';
-import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
-import { TrainingStore, type StepMetrics, type TrainingRunRecord } from '../training-store.ts';
-import type { PolicyTrainer, TrainerInit, TrainSample } from '../trainer/trainer-protocol.ts';
+import { TrainingStore, type StepMetrics } from '../training-store.ts';
+import { openRun, resumePoint } from './open-run.ts';
+import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
 
-export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
-export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
-
-export type TrainingEvent =
-  | { type: 'started'; run: TrainingRunRecord; resumedFromStep: number }
-  | { type: 'phase'; step: number; phase: TrainingPhase }
-  | { type: 'rollout'; step: number; done: number; total: number }
-  | { type: 'step'; step: number; metrics: StepMetrics }
-  | { type: 'promoted'; adapter: AdapterRecord }
-  | { type: 'warning'; step: number; warning: LearningWarning }
-  | { type: 'stopped'; reason: TrainingStopReason };
-
-export interface TrainOptions {
-  db: Database;
-  runs: RunStore;
-  /** Start a new run on this dataset (id or name) ... */
-  datasetId?: string;
-  /** ... or resume this run from its last completed step. */
-  resumeRunId?: string;
-  /** Path of the base GGUF model the planner runs and the trainer adapts. */
-  baseModel?: string;
-  config?: Partial<TrainingConfig>;
-  agent: RolloutAgent;
-  planner: PlannerHandle;
-  startTrainer: (init: TrainerInit) => Promise<PolicyTrainer>;
-  /** Where adapters and trainer checkpoints go (the data directory's `adapters/`). */
-  adaptersDir: string;
-  judge?: RewardOptions['judge'];
-  signal?: AbortSignal;
-  onEvent?: (event: TrainingEvent) => void;
-  /** Default: the one-minute load average per core is below `config.idleLoad`. */
-  isIdle?: () => boolean;
-  /** How often a busy machine is checked again (default 5 s). */
-  idlePollMs?: number;
-}
-
-export interface TrainResult {
-  trainingRunId: string;
-  stopReason: TrainingStopReason;
-  lastCompletedStep: number;
-  baselineAccuracy: number | null;
-  bestAdapter: AdapterRecord | null;
-  /** Why the run did not learn, when it did not (also emitted as 'warning' events). */
-  warnings: LearningWarning[];
-}
+export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+export { resumeSettings } from './open-run.ts';
 
 /**
  * Flow-GRPO on the user's machine. Each step: a group of rollouts per task with the current planner, rewards,
@@ -95,28 +50,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const warnings: LearningWarning[] = [];
   try {
     let step = run.lastCompletedStep;
-    const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
-    if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
-    let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
-    // A finished run's trainer states are pruned by the disk retention rule (adapters/retention.ts): extending it
-    // continues from the LoRA weights of its latest adapter, with fresh optimizer moments, and says so.
-    const stateKept = checkpoint !== undefined && fs.existsSync(checkpoint.statePath);
-    let continueFrom: string | null = config.initAdapter;
-    if (checkpoint !== undefined && !stateKept) {
-      const latest = store.latestAdapterCheckpoint(run.id, step);
-      const adapter = latest === undefined ? null : registry.get(latest.adapterId);
-      if (latest !== undefined && (adapter === null || !fs.existsSync(adapter.path))) {
-        throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} cannot go on from step ${step}: its trainer state and the adapter of step ${latest.step} were removed from the disk.`, { hint: 'Start a new run (--from-adapter ID continues from one of its kept adapters).' });
-      }
-      if (adapter !== null) continueFrom = adapter.path;
-      currentAdapter = adapter;
-      const warning: LearningWarning = {
-        code: 'OPTIMIZER_STATE_RESTARTED',
-        message: `The trainer state of step ${step} was pruned (the run had finished), so training goes on from ${adapter === null ? 'the starting weights' : `adapter v${adapter.version}`} with fresh optimizer moments.`,
-        hint: 'Nothing to do; to keep trainer states of finished runs, extend a run before it is pruned (inflow adapters gc --dry-run lists what would go).',
-      };
-      warnings.push(warning);
-    }
+    const start = resumePoint(run, store, registry);
+    const { checkpoint, stateKept, continueFrom } = start;
+    let currentAdapter: AdapterRecord | null = start.adapter;
+    if (start.warning !== null) warnings.push(start.warning);
     trainer = await options.startTrainer({
       modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
       // a run that starts from an adapter (e.g. an SFT warm start, or a finished run's last adapter) trains on from its weights
@@ -287,28 +224,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     await trainer?.close();
   }
-}
-
-/** Settings a resume may change (given explicitly); the run keeps its stored value of every other one. */
-export const resumeSettings = ['steps', 'budgetMs', 'contextSize', 'maxAgentSteps', 'threads', 'evalLimit'] as const;
-
-function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
-  if (options.resumeRunId !== undefined) {
-    const run = store.getRun(options.resumeRunId);
-    if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep)) throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Give more --steps to continue it, or start a new run with --dataset.' });
-    // what a resume may change, stored with the run; everything else (the objective, the sizes) stays as it started
-    const changes = Object.fromEntries(resumeSettings.filter((key) => options.config?.[key] !== undefined).map((key) => [key, options.config![key]]));
-    if (Object.keys(changes).length > 0) {
-      const config = resolveTrainingConfig({ ...run.config, ...changes });
-      store.setConfig(run.id, config);
-    }
-    return store.getRun(run.id);
-  }
-  if (options.datasetId === undefined || options.baseModel === undefined) {
-    throw new InflowError('USAGE', 'Training needs a dataset and a base model, or a run to resume.', { hint: 'Use --dataset FILE|NAME and --model PATH, or --resume.' });
-  }
-  const dataset = datasets.get(options.datasetId);
-  return store.createRun({ datasetId: dataset.id, baseModel: options.baseModel, config: resolveTrainingConfig(options.config) });
 }
 
 function limit<T>(items: T[], count: number): T[] {
