@@ -5,7 +5,9 @@ import { parseDuration } from '../core/training/flow-grpo/training-config.ts';
 export function configFrom(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
   const num = (key: string) => (typeof values[key] === 'string' ? Number(values[key]) : undefined);
   const config: Partial<TrainingConfig> = {};
-  const set = <K extends keyof TrainingConfig>(key: K, value: TrainingConfig[K] | undefined) => { if (value !== undefined) config[key] = value; };
+  const set = <K extends keyof TrainingConfig>(key: K, value: TrainingConfig[K] | undefined) => {
+    if (value !== undefined) config[key] = value;
+  };
   set('groupSize', num('group'));
   set('steps', num('steps'));
   set('tasksPerStep', num('tasks-per-step'));
@@ -31,8 +33,15 @@ export function configFrom(values: Record<string, string | boolean | undefined>)
   if (values['shuffle-rewards']) config.shuffleRewards = true;
   if (values.rank !== undefined || values.alpha !== undefined || values.targets !== undefined) {
     config.lora = {
-      rank: num('rank') ?? 16, alpha: num('alpha') ?? 2 * (num('rank') ?? 16),
-      targets: typeof values.targets === 'string' ? values.targets.split(',').map((t) => t.trim()).filter(Boolean) : ['q', 'k', 'v', 'o'],
+      rank: num('rank') ?? 16,
+      alpha: num('alpha') ?? 2 * (num('rank') ?? 16),
+      targets:
+        typeof values.targets === 'string'
+          ? values.targets
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : ['q', 'k', 'v', 'o'],
     };
   }
   return config;

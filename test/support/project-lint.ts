@@ -13,7 +13,10 @@ const eslintEntry = path.join(repoRoot, 'lint', 'node_modules', 'eslint', 'lib',
 export const lintMissing: string | false = !fs.existsSync(eslintEntry) && 'the lint toolchain is not installed: run `npm run lint` once (CI does)';
 
 /** The part of ESLint's Node API used here (ESLint lives in lint/node_modules, outside the project's types). */
-interface LintResult { filePath: string; messages: { ruleId: string | null; line: number; message: string }[] }
+interface LintResult {
+  filePath: string;
+  messages: { ruleId: string | null; line: number; message: string }[];
+}
 interface ESLintApi {
   lintFiles(patterns: string[]): Promise<LintResult[]>;
   lintText(code: string, options: { filePath: string }): Promise<LintResult[]>;
@@ -29,12 +32,18 @@ export interface RuleLinter {
 /** A linter with the project's configuration that reports only `ruleId`. */
 export async function ruleLinter(ruleId: string): Promise<RuleLinter> {
   const { ESLint } = (await import(pathToFileURL(eslintEntry).href)) as { ESLint: new (options: object) => ESLintApi };
-  const eslint = new ESLint({ cwd: repoRoot, overrideConfigFile: path.join(repoRoot, 'lint', 'eslint.config.js'), ruleFilter: (rule: { ruleId: string }) => rule.ruleId === ruleId });
+  const eslint = new ESLint({
+    cwd: repoRoot,
+    overrideConfigFile: path.join(repoRoot, 'lint', 'eslint.config.js'),
+    ruleFilter: (rule: { ruleId: string }) => rule.ruleId === ruleId,
+  });
   return {
     async tree(folders) {
       const results = await eslint.lintFiles(folders);
       return {
-        problems: results.flatMap((r) => r.messages.filter((m) => m.ruleId === ruleId).map((m) => `${path.relative(repoRoot, r.filePath)}:${m.line} ${m.message}`)),
+        problems: results.flatMap((r) =>
+          r.messages.filter((m) => m.ruleId === ruleId).map((m) => `${path.relative(repoRoot, r.filePath)}:${m.line} ${m.message}`),
+        ),
         files: results.map((r) => path.relative(repoRoot, r.filePath)),
       };
     },

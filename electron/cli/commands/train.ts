@@ -43,13 +43,43 @@ Export:
 ${exportUsage.split('\n').slice(1).join('\n')}`;
 
 const options = {
-  dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
-  resume: { type: 'boolean' }, 'tasks-per-step': { type: 'string' }, temperature: { type: 'string' }, lr: { type: 'string' },
-  rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
-  'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
-  'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
-  threads: { type: 'string' }, objective: { type: 'string' }, 'from-adapter': { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'explore-temperature': { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
-  'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' },
+  dataset: { type: 'string' },
+  model: { type: 'string' },
+  group: { type: 'string' },
+  steps: { type: 'string' },
+  budget: { type: 'string' },
+  resume: { type: 'boolean' },
+  'tasks-per-step': { type: 'string' },
+  temperature: { type: 'string' },
+  lr: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  targets: { type: 'string' },
+  grouping: { type: 'string' },
+  heldout: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-limit': { type: 'string' },
+  plateau: { type: 'string' },
+  'only-when-idle': { type: 'boolean' },
+  'no-promote': { type: 'boolean' },
+  'shuffle-rewards': { type: 'boolean' },
+  'max-steps': { type: 'string' },
+  context: { type: 'string' },
+  threads: { type: 'string' },
+  objective: { type: 'string' },
+  'from-adapter': { type: 'string' },
+  'dynamic-sampling': { type: 'string' },
+  'explore-temperature': { type: 'string' },
+  'mini-batches': { type: 'string' },
+  epochs: { type: 'string' },
+  'dual-clip': { type: 'string' },
+  sequences: { type: 'string' },
+  seed: { type: 'string' },
+  cpu: { type: 'boolean' },
+  run: { type: 'string' },
+  out: { type: 'string' },
+  'judge-model': { type: 'string' },
+  'no-judge': { type: 'boolean' },
 } as const;
 
 /** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
@@ -66,7 +96,9 @@ export const command: CliCommand = {
     if (action === 'list') {
       const runs = store.listRuns();
       if (context.json) context.printJson(runs);
-      else for (const r of runs) context.print(`${r.id}  ${r.status.padEnd(9)} step ${r.lastCompletedStep}/${r.config.steps}  ${path.basename(r.baseModel)}`);
+      else
+        for (const r of runs)
+          context.print(`${r.id}  ${r.status.padEnd(9)} step ${r.lastCompletedStep}/${r.config.steps}  ${path.basename(r.baseModel)}`);
       return;
     }
     if (action === 'status') {
@@ -90,7 +122,10 @@ export const command: CliCommand = {
     let judge: TrainingJudgeChoice;
     if (values.resume) {
       const run = resumeId !== undefined ? store.getRun(resumeId) : store.latestUnfinished();
-      if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
+      if (run === undefined)
+        throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', {
+          hint: 'Start one with --dataset FILE --model PATH.',
+        });
       resumeRunId = run.id;
       modelPath = run.baseModel;
       session = { ...run.config, ...config };
@@ -99,34 +134,59 @@ export const command: CliCommand = {
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
         store.setConfig(run.id, { ...run.config, judgeModel: judge.path });
       } else {
-        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+        judge = chooseTrainingJudge({
+          plannerPath: modelPath,
+          judgePath: run.config.judgeModel ?? null,
+          noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null,
+        });
       }
     } else {
-      if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
+      if (values.dataset === undefined || values.model === undefined)
+        throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = resolveModelFile(values.model, backend.paths.models);
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
+      judge = chooseTrainingJudge({
+        plannerPath: modelPath,
+        judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models),
+        noJudge: values['no-judge'] === true,
+        executorPath: executorModelPath(backend),
+      });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(backend.datasets, values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
-    const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    const lora =
+      (resumeRunId === undefined ? config.lora : (store.getRun(resumeRunId).config.lora as LoraConfig | undefined)) ?? defaultTrainingConfig.lora;
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
     const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
     const progress = progressPrinter(context);
     // the app's start (launch-training.ts): the disk check before any model loads, the update's device (--cpu, else the
     // GPU self-check of this device, run once and remembered; docs/trainer.md), the models, the loop, retention at the end
     const { launchTraining } = await import('../../core/training/flow-grpo/launch-training.ts');
-    const launched = await launchTraining({
-      backend, modelPath, lora, settings: session, judgePath: judge.path, cpu, gpu: cpu ? false : 'auto',
-      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
-      onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
-      onUpdateProgress: (phase, detail) => {
-        if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+    const launched = await launchTraining(
+      {
+        backend,
+        modelPath,
+        lora,
+        settings: session,
+        judgePath: judge.path,
+        cpu,
+        gpu: cpu ? false : 'auto',
+        sequences: Number(values.sequences ?? Math.min(4, session.groupSize)),
+        ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
+        onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
+        onUpdateProgress: (phase, detail) => {
+          if (!context.json && phase.startsWith('update:') && detail)
+            context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+        },
+        onPruned: (pruned) => {
+          if (pruned.bytes > 0 && !context.json)
+            context.stderr.write(
+              `Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`,
+            );
+        },
       },
-      onPruned: (pruned) => {
-        if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
-      },
-    }, { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) });
+      { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) },
+    );
     const result = await launched.result;
     if (context.json) context.printJson(result);
     else {
@@ -134,7 +194,10 @@ export const command: CliCommand = {
       context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
       if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
       for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
-      if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
+      if (result.bestAdapter)
+        context.print(
+          `Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`,
+        );
     }
   },
 };

@@ -71,7 +71,10 @@ export class EngineService {
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
   requirePlanner(planner = this.options.settings.read().models.planner): string {
-    if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Open Models and click "Use as planner" on an installed model.' });
+    if (planner === null)
+      throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', {
+        hint: 'Open Models and click "Use as planner" on an installed model.',
+      });
     return planner;
   }
 
@@ -97,7 +100,9 @@ export class EngineService {
     }
     if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath || set.contextSize !== this.contextSize()) {
       await this.release();
-      this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
+      this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => {
+        this.loading = null;
+      });
       set = await this.loading;
     }
     const fixed: LanguageModel = set.base ?? set.planner;
@@ -124,8 +129,11 @@ export class EngineService {
     const installed = new Set((await this.options.models.installed()).map((model) => model.id));
     return {
       recommended: this.options.downloads.models.map((model) => ({
-        id: model.id, name: model.name, description: `${model.parameters} · ${model.quantization} · ${model.description}`,
-        sizeBytes: model.approxBytes, installed: installed.has(model.id),
+        id: model.id,
+        name: model.name,
+        description: `${model.parameters} · ${model.quantization} · ${model.description}`,
+        sizeBytes: model.approxBytes,
+        installed: installed.has(model.id),
       })),
       downloads: this.options.downloads.list(),
       catalogNote: null,

@@ -6,7 +6,14 @@ import type { TrainingStore } from '../training/training-store.ts';
 import type { Backend } from '../backend.ts';
 import { InflowError } from '../errors.ts';
 import type { z } from 'zod';
-import type { AdapterView, AgentflowExportView, agentflowExportSchema, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
+import type {
+  AdapterView,
+  AgentflowExportView,
+  agentflowExportSchema,
+  DatasetView,
+  TrainingMetricsPoint,
+  TrainingRunView,
+} from '../contract/training.ts';
 import { exportForAgentflow, type AgentflowSource } from '../training/agentflow-export/export-agentflow.ts';
 
 /**
@@ -30,26 +37,52 @@ export class TrainingReads {
 
   listDatasets(): DatasetView[] {
     return this.datasets.list().map((dataset) => ({
-      id: dataset.id, name: dataset.name, source: dataset.source, createdAt: dataset.createdAt,
-      trainItems: dataset.counts.train, heldoutItems: dataset.counts.heldout,
+      id: dataset.id,
+      name: dataset.name,
+      source: dataset.source,
+      createdAt: dataset.createdAt,
+      trainItems: dataset.counts.train,
+      heldoutItems: dataset.counts.heldout,
     }));
   }
 
   importDataset(input: { path: string; name?: string; heldoutFraction?: number; skipUnscorable?: boolean }): DatasetView & { leftOut: string[] } {
-    const { record, leftOut } = importDataset(this.datasets, { file: input.path, name: input.name, heldOutFraction: input.heldoutFraction, skipUnscorable: input.skipUnscorable });
+    const { record, leftOut } = importDataset(this.datasets, {
+      file: input.path,
+      name: input.name,
+      heldOutFraction: input.heldoutFraction,
+      skipUnscorable: input.skipUnscorable,
+    });
     return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut: leftOut.map((item) => `${item.where}: ${item.reason}`) };
   }
 
   /** Writes an experiment for the reference's verl trainer (see docs/training.md, "Bigger than one machine"). */
   exportForAgentflow(input: z.infer<typeof agentflowExportSchema>, plannerPath: string | null): AgentflowExportView {
-    const source: AgentflowSource = 'trainingRunId' in input.source ? { trainingRunId: input.source.trainingRunId } : 'datasetId' in input.source ? { dataset: input.source.datasetId } : { userTasks: true };
+    const source: AgentflowSource =
+      'trainingRunId' in input.source
+        ? { trainingRunId: input.source.trainingRunId }
+        : 'datasetId' in input.source
+          ? { dataset: input.source.datasetId }
+          : { userTasks: true };
     const result = exportForAgentflow({
-      db: this.db, outDir: input.outDir, source, adapter: input.full !== true,
+      db: this.db,
+      outDir: input.outDir,
+      source,
+      adapter: input.full !== true,
       ...('trainingRunId' in source || plannerPath === null ? {} : { modelPath: plannerPath }),
       ...(input.hfModelId === undefined ? {} : { hfModelId: input.hfModelId }),
-      ...(input.nodes === undefined ? {} : { nodes: input.nodes }), ...(input.gpusPerNode === undefined ? {} : { gpusPerNode: input.gpusPerNode }),
+      ...(input.nodes === undefined ? {} : { nodes: input.nodes }),
+      ...(input.gpusPerNode === undefined ? {} : { gpusPerNode: input.gpusPerNode }),
     });
-    return { outDir: result.outDir, readmeFile: result.readmeFile, train: result.train, val: result.val, hfModelId: result.hfModelId, datasetName: result.datasetName, leftOut: result.leftOut.length };
+    return {
+      outDir: result.outDir,
+      readmeFile: result.readmeFile,
+      train: result.train,
+      val: result.val,
+      hfModelId: result.hfModelId,
+      datasetName: result.datasetName,
+      leftOut: result.leftOut.length,
+    };
   }
 
   listRuns(): TrainingRunView[] {
@@ -58,7 +91,8 @@ export class TrainingReads {
 
   getRun(id: string): TrainingRunView {
     const [row] = this.store.runRowsWithDataset(id);
-    if (row === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
+    if (row === undefined)
+      throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
     return toRunView(row);
   }
 
@@ -70,8 +104,14 @@ export class TrainingReads {
   listAdapters(activeBase: string | null): AdapterView[] {
     const active = activeBase === null ? null : this.adapters.active(activeBase);
     return this.adapters.list().map((adapter) => ({
-      id: adapter.id, trainingRunId: adapter.trainingRunId, parentId: adapter.parentId, version: adapter.version,
-      createdAt: adapter.createdAt, baseModel: adapter.baseModel, status: adapter.status, metrics: adapter.metrics,
+      id: adapter.id,
+      trainingRunId: adapter.trainingRunId,
+      parentId: adapter.parentId,
+      version: adapter.version,
+      createdAt: adapter.createdAt,
+      baseModel: adapter.baseModel,
+      status: adapter.status,
+      metrics: adapter.metrics,
       active: active?.id === adapter.id,
     }));
   }
@@ -96,7 +136,9 @@ export function toPoint(step: number, at: number, metrics: Record<string, unknow
     kl: pick(metrics, 'kl', 'klMean'),
     loss: pick(metrics, 'loss', 'lossMean'),
     clipFraction: pick(metrics, 'clipFraction', 'clip_fraction'),
-    clipFractions: Array.isArray(metrics.updates) ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0) : null,
+    clipFractions: Array.isArray(metrics.updates)
+      ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0)
+      : null,
     informativeFraction: pick(metrics, 'informativeFraction'),
     warning: typeof metrics.warning === 'string' ? metrics.warning : null,
     tokensPerSecond: pick(metrics, 'tokensPerSecond', 'tokens_per_second'),

@@ -26,11 +26,19 @@ export function importDataset(store: DatasetStore, input: ImportDatasetInput): {
   // read as named (its messages name the file as the user gave it), stored with its absolute path
   const items = readDatasetFile(input.file, {
     ...(input.answerKind === undefined ? {} : { answerKind: input.answerKind }),
-    ...(input.skipUnscorable === true ? { onUnscorable: (unscorable: UnscorableItem[]) => { leftOut = unscorable; } } : {}),
+    ...(input.skipUnscorable === true
+      ? {
+          onUnscorable: (unscorable: UnscorableItem[]) => {
+            leftOut = unscorable;
+          },
+        }
+      : {}),
   });
   const record = store.create(items, {
-    name: input.name ?? path.basename(input.file).replace(/\.jsonl?$/i, ''), source: path.resolve(input.file),
-    ...(input.heldOutFraction === undefined ? {} : { heldOutFraction: input.heldOutFraction }), ...(input.seed === undefined ? {} : { seed: input.seed }),
+    name: input.name ?? path.basename(input.file).replace(/\.jsonl?$/i, ''),
+    source: path.resolve(input.file),
+    ...(input.heldOutFraction === undefined ? {} : { heldOutFraction: input.heldOutFraction }),
+    ...(input.seed === undefined ? {} : { seed: input.seed }),
   });
   return { record, leftOut };
 }

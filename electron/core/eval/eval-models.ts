@@ -42,8 +42,12 @@ export interface EvalModels {
 export async function loadEvalModels(options: EvalModelOptions): Promise<EvalModels> {
   const loader = options.backend.modelLoader;
   const common: ModelRequest = {
-    purpose: { use: 'agent', profile: options.profile }, contextSize: options.contextSize, sequences: options.sequences ?? 1,
-    gpu: options.gpu ?? 'auto', threads: options.threads, signal: options.signal,
+    purpose: { use: 'agent', profile: options.profile },
+    contextSize: options.contextSize,
+    sequences: options.sequences ?? 1,
+    gpu: options.gpu ?? 'auto',
+    threads: options.threads,
+    signal: options.signal,
   };
   const settings: ModelRequest = { ...common, model: options.model };
   const loaded: LocalModel[] = [];

@@ -48,13 +48,21 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
     const evaluations: EvaluationRecord[] = [];
     for (const benchmark of options.benchmarks) {
       const agent = createEvalAgent({
-        store: options.backend.runs, models: loaded.models, tools: options.tools.tools, absentTools: options.tools.absent, benchmark: benchmark.name,
+        store: options.backend.runs,
+        models: loaded.models,
+        tools: options.tools.tools,
+        absentTools: options.tools.absent,
+        benchmark: benchmark.name,
         ...(options.profile === undefined ? {} : { profile: options.profile }),
         ...(options.maxSteps === undefined ? {} : { limits: { maxSteps: options.maxSteps } }),
       });
       const evaluation = await runEvaluation({
-        evalStore: options.evalStore, runs: options.backend.runs, benchmark, agent,
-        plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
+        evalStore: options.evalStore,
+        runs: options.backend.runs,
+        benchmark,
+        agent,
+        plannerModel: loaded.plannerModelId,
+        adapterId: loaded.adapterId,
         ...(loaded.judge === undefined ? {} : { judge: loaded.judge }),
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -63,7 +71,9 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         config: {
-          profile: options.profile ?? 'structured', maxSteps: options.maxSteps ?? 10, judge: loaded.judge?.id ?? null,
+          profile: options.profile ?? 'structured',
+          maxSteps: options.maxSteps ?? 10,
+          judge: loaded.judge?.id ?? null,
           tools: options.tools.tools.map((tool) => tool.name),
         },
       });

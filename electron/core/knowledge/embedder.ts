@@ -13,7 +13,12 @@ export interface Embedder {
  * node-llama-cpp embedding context, texts embedded one after the other, vectors L2-normalised. Long texts are
  * cut to the context size in tokens.
  */
-export async function createLlamaEmbedder(options: { id: string; llamaModel: LlamaModel; contextSize?: number; threads?: number }): Promise<Embedder & { dispose(): Promise<void> }> {
+export async function createLlamaEmbedder(options: {
+  id: string;
+  llamaModel: LlamaModel;
+  contextSize?: number;
+  threads?: number;
+}): Promise<Embedder & { dispose(): Promise<void> }> {
   const context: LlamaEmbeddingContext = await options.llamaModel.createEmbeddingContext({
     contextSize: options.contextSize ?? defaults.embeddingContextSize,
     ...(options.threads === undefined ? {} : { threads: options.threads }),

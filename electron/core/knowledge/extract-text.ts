@@ -31,8 +31,9 @@ export function listSupportedFiles(folder: string): string[] {
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) { if (entry.name !== 'node_modules') walk(full); }
-      else if (entry.isFile() && isSupportedFile(full)) out.push(full);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(full);
+      } else if (entry.isFile() && isSupportedFile(full)) out.push(full);
     }
   };
   walk(folder);
@@ -60,8 +61,11 @@ export async function extractText(file: string, bytes?: Buffer): Promise<{ title
       return { title: title !== '' ? title : base, segments: [{ text: htmlToText(raw), start: 1, unit: 'line' }] };
     }
     const heading = /^#\s+(.+)$/m.exec(raw)?.[1]?.trim();
-    return { title: extension === '.txt' ? base : heading ?? base, segments: [{ text: raw, start: 1, unit: 'line' }] };
+    return { title: extension === '.txt' ? base : (heading ?? base), segments: [{ text: raw, start: 1, unit: 'line' }] };
   } catch (error) {
-    throw new InflowError('KNOWLEDGE_FILE_UNREADABLE', `Could not read ${file}: ${(error as Error).message}`, { hint: 'Check that the file is a valid, unencrypted document.', cause: error });
+    throw new InflowError('KNOWLEDGE_FILE_UNREADABLE', `Could not read ${file}: ${(error as Error).message}`, {
+      hint: 'Check that the file is a valid, unencrypted document.',
+      cause: error,
+    });
   }
 }

@@ -7,11 +7,7 @@ import { resolveInstalledModel } from '../models/model-registry.ts';
 import { resolveModelChoice } from './resolve-model.ts';
 
 /** What a model is loaded for: this decides its default context (contract/defaults.ts). */
-export type ModelPurpose =
-  | { use: 'agent'; profile?: ProfileName | undefined }
-  | { use: 'training' }
-  | { use: 'chat' }
-  | { use: 'embedding' };
+export type ModelPurpose = { use: 'agent'; profile?: ProfileName | undefined } | { use: 'training' } | { use: 'chat' } | { use: 'embedding' };
 
 export interface ModelRequest {
   purpose: ModelPurpose;
@@ -42,10 +38,14 @@ export interface ModelLoad {
 /** The default context of a purpose, from contract/defaults.ts: the one table every front end reads. */
 export function defaultContextSize(purpose: ModelPurpose): number {
   switch (purpose.use) {
-    case 'agent': return agentContextSize(purpose.profile);
-    case 'training': return defaults.trainingContextSize;
-    case 'chat': return defaults.modelContextSize;
-    case 'embedding': return defaults.embeddingContextSize;
+    case 'agent':
+      return agentContextSize(purpose.profile);
+    case 'training':
+      return defaults.trainingContextSize;
+    case 'chat':
+      return defaults.modelContextSize;
+    case 'embedding':
+      return defaults.embeddingContextSize;
   }
 }
 
@@ -110,7 +110,9 @@ export class ModelLoader {
   /** Calls `listener` after each load with what was loaded and how; returns the unsubscribe function. */
   onLoad(listener: (load: ModelLoad) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   private emit(load: ModelLoad): void {

@@ -20,8 +20,10 @@ test('samples share a micro-batch only up to packTokens, longer ones run alone, 
     const vocab = packed.info().model.vocabularySize;
     // 12 + 12 + 12 + 40 tokens: packed by 64 -> [12 12 12] [40]; by 24 -> [12 12] [12] [40] (40 > 24 runs alone)
     const samples = randomSamples(vocab, [
-      { prompt: 6, response: 6, advantage: 1 }, { prompt: 5, response: 7, advantage: -1 },
-      { prompt: 8, response: 4, advantage: 0.5 }, { prompt: 30, response: 10, advantage: 1 },
+      { prompt: 6, response: 6, advantage: 1 },
+      { prompt: 5, response: 7, advantage: -1 },
+      { prompt: 8, response: 4, advantage: 0.5 },
+      { prompt: 30, response: 10, advantage: 1 },
     ]);
     const request = { samples, objective: 'grpo' as const, learningRate: 0, apply: false };
     const a = await packed.step(request);
@@ -30,7 +32,10 @@ test('samples share a micro-batch only up to packTokens, longer ones run alone, 
     assert.equal(b.microBatches, 3);
     assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, Math.abs(a.loss)), `loss ${a.loss} vs ${b.loss}`);
     assertSameGradients(packed, apart);
-    await assert.rejects(module.createTrainer({ modelPath, lora, packTokens: 1 }), (error: Error & { code?: string }) => error.code === 'BAD_OPTIONS');
+    await assert.rejects(
+      module.createTrainer({ modelPath, lora, packTokens: 1 }),
+      (error: Error & { code?: string }) => error.code === 'BAD_OPTIONS',
+    );
   } finally {
     await packed.dispose();
     await apart.dispose();

@@ -13,8 +13,10 @@ import { allTargets, assertSameGradients, copyParameters, randomSamples, randomi
 /** A task's prompt (40 tokens) with three sampled responses, a later turn whose prompt extends it, and an unrelated sample. */
 function groupSamples(vocab: number): TrainingSample[] {
   const [first, second, third, other] = randomSamples(vocab, [
-    { prompt: 40, response: 4, advantage: 1.2 }, { prompt: 1, response: 5, advantage: -0.7 },
-    { prompt: 8, response: 6, advantage: 0.4 }, { prompt: 10, response: 5, advantage: -1 },
+    { prompt: 40, response: 4, advantage: 1.2 },
+    { prompt: 1, response: 5, advantage: -0.7 },
+    { prompt: 8, response: 6, advantage: 0.4 },
+    { prompt: 10, response: 5, advantage: -1 },
   ]);
   const prompt = first!.promptTokens;
   return [
@@ -53,7 +55,7 @@ for (const variant of [
       }
 
       // GRPO against old log-probs that differ from the current policy (ratios away from 1, some clipped)
-      const withOld = samples.map((s, i) => ({ ...s, oldLogprobs: Float32Array.from(logpApart[i]!, (v, j) => v + ((i + j) % 3 - 1) * 0.4) }));
+      const withOld = samples.map((s, i) => ({ ...s, oldLogprobs: Float32Array.from(logpApart[i]!, (v, j) => v + (((i + j) % 3) - 1) * 0.4) }));
       for (const request of [
         { samples: withOld, objective: 'grpo' as const, oldLogprobs: 'given' as const, dualClip: 3, klBeta: 0.01, learningRate: 0, apply: false },
         { samples, objective: 'sft' as const, learningRate: 0, apply: false },
@@ -61,7 +63,8 @@ for (const variant of [
         const a = await shared.step(request);
         const b = await apart.step(request);
         assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, Math.abs(a.loss)), `${request.objective} loss ${a.loss} vs ${b.loss}`);
-        if (request.objective === 'grpo') assert.ok(Math.abs(a.clipFraction - b.clipFraction) < 1e-9 && a.clipFraction > 0, `clip fraction ${a.clipFraction} vs ${b.clipFraction}`);
+        if (request.objective === 'grpo')
+          assert.ok(Math.abs(a.clipFraction - b.clipFraction) < 1e-9 && a.clipFraction > 0, `clip fraction ${a.clipFraction} vs ${b.clipFraction}`);
         assertSameGradients(shared, apart, request.objective);
         // apart: [44 15] [45] [46] [53] with packTokens 64; shared: the prefix (39) once + branches 5, 6, 7, 14, then the other sample
         assert.equal(b.microBatches, 4);

@@ -31,8 +31,13 @@ test('the planner context: the app and `inflow ask`/`inflow eval` resolve the sa
   const settings = new SettingsService(backend.db);
   const events = new EventHub();
   const engine = new EngineService({
-    backend, settings, models: new ModelsService({ modelsDir: backend.paths.models, settings }), adapters: backend.adapters,
-    downloads: new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network }), events, gpu: false,
+    backend,
+    settings,
+    models: new ModelsService({ modelsDir: backend.paths.models, settings }),
+    adapters: backend.adapters,
+    downloads: new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network }),
+    events,
+    gpu: false,
   });
   try {
     // the app: the Ask screen's models follow the prompt profile in settings
@@ -83,11 +88,25 @@ test('a long-term memory entry: the app and `inflow memory add` accept and refus
 async function runInProcess(command: typeof chat, args: string[]): Promise<{ code: number | void; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = new PassThrough().on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  const err = new PassThrough().on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const out = new PassThrough().on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const err = new PassThrough().on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const context: CliContext = {
-    dataDir, json: true, stdout: out, stderr: err, signal: new AbortController().signal, backend: async () => backend,
-    print: (line = '') => { out.write(`${line}\n`); }, printJson: (value) => { out.write(`${JSON.stringify(value)}\n`); },
+    dataDir,
+    json: true,
+    stdout: out,
+    stderr: err,
+    signal: new AbortController().signal,
+    backend: async () => backend,
+    print: (line = '') => {
+      out.write(`${line}\n`);
+    },
+    printJson: (value) => {
+      out.write(`${JSON.stringify(value)}\n`);
+    },
   };
   const code = await command.run(context, args);
   return { code, stdout, stderr };
@@ -99,7 +118,13 @@ test('one model loader: the Ask screen, `inflow ask`, `inflow chat`, an evaluati
   fs.copyFileSync(testModelPath(), tiny);
   const loads: ModelLoad[] = [];
   const unsubscribe = backend.modelLoader.onLoad((load) => loads.push(load));
-  const loaded = () => loads.splice(0).map((load) => `${load.purpose.use}${'profile' in load.purpose && load.purpose.profile !== undefined ? `/${load.purpose.profile}` : ''} ${load.options.contextSize}`);
+  const loaded = () =>
+    loads
+      .splice(0)
+      .map(
+        (load) =>
+          `${load.purpose.use}${'profile' in load.purpose && load.purpose.profile !== undefined ? `/${load.purpose.profile}` : ''} ${load.options.contextSize}`,
+      );
   const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
   try {
     // the app: the Ask screen's planner, per the prompt profile in settings
@@ -112,7 +137,21 @@ test('one model loader: the Ask screen, `inflow ask`, `inflow chat`, an evaluati
     assert.deepEqual(loaded(), [`agent/structured ${defaults.agentContextSize}`, `agent/agentflow ${defaults.agentflowContextSize}`]);
 
     // the CLI, in this process on the same back end: `inflow ask` and `inflow chat` without --context-size
-    const asked = await runInProcess(ask, ['What is 2 + 3?', '--model', tiny, '--cpu', '--threads', '1', '--tools', 'generalist', '--no-mcp', '--max-steps', '1', '--max-tokens', '64']);
+    const asked = await runInProcess(ask, [
+      'What is 2 + 3?',
+      '--model',
+      tiny,
+      '--cpu',
+      '--threads',
+      '1',
+      '--tools',
+      'generalist',
+      '--no-mcp',
+      '--max-steps',
+      '1',
+      '--max-tokens',
+      '64',
+    ]);
     assert.notEqual(asked.code, undefined, asked.stderr);
     assert.deepEqual(loaded(), [`agent/structured ${defaults.agentContextSize}`]);
     const chatted = await runInProcess(chat, ['hello', '--model', tiny, '--cpu', '--threads', '1', '--max-tokens', '2']);
@@ -126,7 +165,11 @@ test('one model loader: the Ask screen, `inflow ask`, `inflow chat`, an evaluati
     const session = await openTrainingSession({ backend, modelPath: tiny, gpu: false, threads: 1 });
     assert.equal(session.planner.contextSize, defaults.trainingContextSize);
     await session.close();
-    assert.deepEqual(loaded(), [`agent/agentflow ${defaults.agentflowContextSize}`, `training ${defaults.trainingContextSize}`, `training ${defaults.trainingContextSize}`]);
+    assert.deepEqual(loaded(), [
+      `agent/agentflow ${defaults.agentflowContextSize}`,
+      `training ${defaults.trainingContextSize}`,
+      `training ${defaults.trainingContextSize}`,
+    ]);
     assert.equal(defaultContextSize({ use: 'agent' }), agentContextSize('structured'));
   } finally {
     unsubscribe();

@@ -48,17 +48,31 @@ export interface TrainingSession {
  */
 export async function openTrainingSession(options: TrainingSessionOptions): Promise<TrainingSession> {
   const loader = options.backend.modelLoader;
-  const load: ModelRequest = { purpose: { use: 'training' }, file: options.modelPath, contextSize: options.contextSize, gpu: options.gpu ?? 'auto', threads: options.threads };
+  const load: ModelRequest = {
+    purpose: { use: 'training' },
+    file: options.modelPath,
+    contextSize: options.contextSize,
+    gpu: options.gpu ?? 'auto',
+    threads: options.threads,
+  };
   const planner = await loader.loadPlanner({ ...load, sequences: options.sequences ?? 1 });
   const fixed = await loader.load(load);
   const sandbox = new PythonSandbox();
   const tools: Tool[] = [createGeneralistTool({ model: fixed }), createPythonTool({ sandbox })];
   const agent = createAgentRollout({
-    store: options.backend.runs, planner, setup: () => ({ models: { fixed }, tools }), limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
+    store: options.backend.runs,
+    planner,
+    setup: () => ({ models: { fixed }, tools }),
+    limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
   });
   let judgeModel: LocalModel | undefined;
   try {
-    judgeModel = options.judge === 'fixed' ? fixed : typeof options.judge === 'object' && options.judge !== null ? await loader.load({ ...load, file: options.judge.path }) : undefined;
+    judgeModel =
+      options.judge === 'fixed'
+        ? fixed
+        : typeof options.judge === 'object' && options.judge !== null
+          ? await loader.load({ ...load, file: options.judge.path })
+          : undefined;
   } catch (error) {
     sandbox.dispose();
     await planner.dispose();
@@ -66,7 +80,10 @@ export async function openTrainingSession(options: TrainingSessionOptions): Prom
     throw error;
   }
   return {
-    planner, fixed, agent, judge: judgeModel === undefined ? undefined : createModelJudge(judgeModel),
+    planner,
+    fixed,
+    agent,
+    judge: judgeModel === undefined ? undefined : createModelJudge(judgeModel),
     async close() {
       sandbox.dispose();
       await planner.dispose();
@@ -77,6 +94,10 @@ export async function openTrainingSession(options: TrainingSessionOptions): Prom
 }
 
 /** Applies the promoted adapter of `modelPath` (if any) to a planner: what the agent does at start and on each change. */
-export async function applyActiveAdapter(registry: AdapterRegistry, modelPath: string, planner: { setAdapter(path: string | null): Promise<void> }): Promise<void> {
+export async function applyActiveAdapter(
+  registry: AdapterRegistry,
+  modelPath: string,
+  planner: { setAdapter(path: string | null): Promise<void> },
+): Promise<void> {
   await planner.setAdapter(registry.active(modelPath)?.path ?? null);
 }

@@ -14,7 +14,10 @@ export const resumeSettings = ['steps', 'budgetMs', 'contextSize', 'maxAgentStep
 export function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
   if (options.resumeRunId !== undefined) {
     const run = store.getRun(options.resumeRunId);
-    if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep)) throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Give more --steps to continue it, or start a new run with --dataset.' });
+    if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep))
+      throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, {
+        hint: 'Give more --steps to continue it, or start a new run with --dataset.',
+      });
     // what a resume may change, stored with the run; everything else (the objective, the sizes) stays as it started
     const changes = Object.fromEntries(resumeSettings.filter((key) => options.config?.[key] !== undefined).map((key) => [key, options.config![key]]));
     if (Object.keys(changes).length > 0) {
@@ -24,7 +27,9 @@ export function openRun(options: TrainOptions, store: TrainingStore, datasets: D
     return store.getRun(run.id);
   }
   if (options.datasetId === undefined || options.baseModel === undefined) {
-    throw new InflowError('USAGE', 'Training needs a dataset and a base model, or a run to resume.', { hint: 'Use --dataset FILE|NAME and --model PATH, or --resume.' });
+    throw new InflowError('USAGE', 'Training needs a dataset and a base model, or a run to resume.', {
+      hint: 'Use --dataset FILE|NAME and --model PATH, or --resume.',
+    });
   }
   const dataset = datasets.get(options.datasetId);
   return store.createRun({ datasetId: dataset.id, baseModel: options.baseModel, config: resolveTrainingConfig(options.config) });
@@ -35,22 +40,38 @@ export function openRun(options: TrainOptions, store: TrainingStore, datasets: D
  * finished run's trainer states are pruned by the disk retention rule (adapters/retention.ts): extending it continues
  * from the LoRA weights of its latest adapter, with fresh optimizer moments, and says so (the warning).
  */
-export function resumePoint(run: TrainingRunRecord, store: TrainingStore, registry: AdapterRegistry): {
-  checkpoint: { statePath: string; adapterId: string | null } | undefined; stateKept: boolean; adapter: AdapterRecord | null; continueFrom: string | null; warning: LearningWarning | null;
+export function resumePoint(
+  run: TrainingRunRecord,
+  store: TrainingStore,
+  registry: AdapterRegistry,
+): {
+  checkpoint: { statePath: string; adapterId: string | null } | undefined;
+  stateKept: boolean;
+  adapter: AdapterRecord | null;
+  continueFrom: string | null;
+  warning: LearningWarning | null;
 } {
   const step = run.lastCompletedStep;
   const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
-  if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
+  if (step > 0 && checkpoint === undefined)
+    throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
   const stateKept = checkpoint !== undefined && fs.existsSync(checkpoint.statePath);
   const current = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
   if (checkpoint === undefined || stateKept) return { checkpoint, stateKept, adapter: current, continueFrom: run.config.initAdapter, warning: null };
   const latest = store.latestAdapterCheckpoint(run.id, step);
   const adapter = latest === undefined ? null : registry.get(latest.adapterId);
   if (latest !== undefined && (adapter === null || !fs.existsSync(adapter.path))) {
-    throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} cannot go on from step ${step}: its trainer state and the adapter of step ${latest.step} were removed from the disk.`, { hint: 'Start a new run (--from-adapter ID continues from one of its kept adapters).' });
+    throw new InflowError(
+      'TRAINING_CHECKPOINT_MISSING',
+      `Run ${run.id} cannot go on from step ${step}: its trainer state and the adapter of step ${latest.step} were removed from the disk.`,
+      { hint: 'Start a new run (--from-adapter ID continues from one of its kept adapters).' },
+    );
   }
   return {
-    checkpoint, stateKept, adapter, continueFrom: adapter !== null ? adapter.path : run.config.initAdapter,
+    checkpoint,
+    stateKept,
+    adapter,
+    continueFrom: adapter !== null ? adapter.path : run.config.initAdapter,
     warning: {
       code: 'OPTIMIZER_STATE_RESTARTED',
       message: `The trainer state of step ${step} was pruned (the run had finished), so training goes on from ${adapter === null ? 'the starting weights' : `adapter v${adapter.version}`} with fresh optimizer moments.`,

@@ -163,7 +163,11 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
     const issue = checked.error.issues[0]!;
     // an issue inside a list (a target that is not a string) names the list
     const field = issue.path.filter((key) => typeof key === 'string').join('.');
-    throw new InflowError('TRAINING_CONFIG_INVALID', `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${issue.message}.`, { hint: `Fix ${field} and start again.` });
+    throw new InflowError(
+      'TRAINING_CONFIG_INVALID',
+      `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${issue.message}.`,
+      { hint: `Fix ${field} and start again.` },
+    );
   }
   return config;
 }

@@ -33,7 +33,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const dataset = datasets.get(run.datasetId ?? '');
   const trainItems = datasets.items(dataset.id, 'train');
   const heldOut = limit(datasets.items(dataset.id, 'heldout'), config.evalLimit);
-  if (trainItems.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training items.`, { hint: 'Import more items or lower the held-out fraction.' });
+  if (trainItems.length === 0)
+    throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training items.`, {
+      hint: 'Import more items or lower the held-out fraction.',
+    });
   const runDir = path.join(options.adaptersDir, run.id);
   fs.mkdirSync(runDir, { recursive: true });
   const emit = (event: TrainingEvent) => options.onEvent?.(event);
@@ -55,7 +58,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let currentAdapter: AdapterRecord | null = start.adapter;
     if (start.warning !== null) warnings.push(start.warning);
     trainer = await options.startTrainer({
-      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
+      modelPath: run.baseModel,
+      lora: config.lora,
+      maxSampleTokens: config.contextSize,
+      ...(config.threads > 0 ? { threads: config.threads } : {}),
       // a run that starts from an adapter (e.g. an SFT warm start, or a finished run's last adapter) trains on from its weights
       ...(continueFrom === null ? {} : { resumeAdapter: continueFrom }),
     });
@@ -69,13 +75,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (history.length === 0 && heldOut.length > 0) {
       emit({ type: 'phase', step: 0, phase: 'baseline' });
       await options.planner.setAdapter(config.initAdapter);
-      const base = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+      const base = await evaluateHeldOut({
+        items: heldOut,
+        runs: options.runs,
+        agent: options.agent,
+        reward,
+        temperature: config.evalTemperature,
+        seed: config.seed,
+        parallel,
+        ...(signal ? { signal } : {}),
+      });
       await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
       emit({ type: 'step', step: 0, metrics: { heldoutAccuracy: base.accuracy } });
     }
-    let bestAccuracy = Math.max(baselineAccuracy ?? -1, ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)));
+    let bestAccuracy = Math.max(
+      baselineAccuracy ?? -1,
+      ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)),
+    );
     const rewardHistory = history.filter((h) => h.step > 0).map((h) => h.metrics.rewardMean ?? 0);
     const recent: Array<{ step: number; metrics: StepMetrics }> = [];
     const stepRewards: number[][] = [];
@@ -83,15 +101,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
     const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
     if (demonstrations !== null && demonstrations.length === 0) {
-      throw new InflowError('TRAINING_NO_DEMONSTRATIONS', `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`, {
-        hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
-      });
+      throw new InflowError(
+        'TRAINING_NO_DEMONSTRATIONS',
+        `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`,
+        {
+          hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
+        },
+      );
     }
 
     while (step < config.steps) {
-      if (signal?.aborted) { stopReason = 'cancelled'; break; }
-      if (config.budgetMs > 0 && Date.now() - started >= config.budgetMs) { stopReason = 'budget'; break; }
-      if (plateaued(rewardHistory, config)) { stopReason = 'plateau'; break; }
+      if (signal?.aborted) {
+        stopReason = 'cancelled';
+        break;
+      }
+      if (config.budgetMs > 0 && Date.now() - started >= config.budgetMs) {
+        stopReason = 'budget';
+        break;
+      }
+      if (plateaued(rewardHistory, config)) {
+        stopReason = 'plateau';
+        break;
+      }
       if (config.onlyWhenIdle) await waitForIdle(options, config, step, emit);
       step++;
       const timings: Record<string, number> = {};
@@ -103,12 +134,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         // SFT: one pass over the demonstrations per step, in `miniBatches` updates
         const fitted = fitSamples(demonstrations, config.contextSize);
         samples = fitted.samples;
-        metrics = { samples: samples.length, demonstrations: demonstrations.length, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+        metrics = {
+          samples: samples.length,
+          demonstrations: demonstrations.length,
+          truncatedSamples: fitted.truncated,
+          droppedSamples: fitted.dropped,
+          loss: null,
+          kl: null,
+          clipFraction: null,
+          tokensPerSecond: null,
+          heldoutAccuracy: null,
+        };
       } else {
         emit({ type: 'phase', step, phase: 'rollout' });
         const collected = await collectStep({
-          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
-          ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
+          store,
+          runs: options.runs,
+          agent: options.agent,
+          reward,
+          trainingRunId: run.id,
+          step,
+          trainItems,
+          config,
+          parallel,
+          ...(signal ? { signal } : {}),
+          onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
         });
         timings.rewardMs = collected.rewardMs;
         timings.rolloutMs = collected.rolloutMs;
@@ -119,10 +169,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         samples = fitted.samples;
         const stats = built.stats;
         metrics = {
-          rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
-          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks, exploredGroups: collected.exploredGroups,
-          rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
-          loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
+          rewardMean: stats.rewardMean,
+          rewardStd: stats.rewardSpread,
+          groups: stats.groups,
+          zeroGroups: stats.zeroGroups,
+          samples: samples.length,
+          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0,
+          extraTasks: collected.extraTasks,
+          exploredGroups: collected.exploredGroups,
+          rollouts: collected.rollouts,
+          failedRollouts: collected.failedRollouts,
+          truncatedSamples: fitted.truncated,
+          droppedSamples: fitted.dropped,
+          loss: null,
+          kl: null,
+          clipFraction: null,
+          tokensPerSecond: null,
+          heldoutAccuracy: null,
         };
       }
 
@@ -134,18 +197,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
         const result = await trainer.step({
-          samples, objective: config.objective, clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
-          learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
-          miniBatches: config.miniBatches, epochs: config.ppoEpochs, seed: config.seed * 1000 + step,
+          samples,
+          objective: config.objective,
+          clipLow: config.clipLow,
+          clipHigh: config.clipHigh,
+          dualClip: config.dualClip,
+          klBeta: config.klBeta,
+          learningRate: config.learningRate,
+          weightDecay: config.weightDecay,
+          maxGradNorm: config.maxGradNorm,
+          miniBatches: config.miniBatches,
+          epochs: config.ppoEpochs,
+          seed: config.seed * 1000 + step,
         });
         newAdapterPath = path.join(runDir, `step-${String(step).padStart(4, '0')}.gguf`);
         await trainer.saveAdapter(newAdapterPath);
         if (unload) await options.planner.reload?.();
         timings.updateMs = performance.now() - updateStart;
         Object.assign(metrics, {
-          loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: result.tokens / (result.durationMs / 1000),
-          trainedTokens: result.tokens, ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
-          ...(result.updates ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) } : {}),
+          loss: result.loss,
+          kl: result.kl,
+          clipFraction: result.clipFraction,
+          tokensPerSecond: result.tokens / (result.durationMs / 1000),
+          trainedTokens: result.tokens,
+          ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
+          ...(result.updates
+            ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) }
+            : {}),
         });
         emit({ type: 'phase', step, phase: 'swap' });
         const swapStart = performance.now();
@@ -156,7 +234,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       if (heldOut.length > 0 && (step % config.evalEvery === 0 || step === config.steps)) {
         emit({ type: 'phase', step, phase: 'eval' });
-        const evaluation = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+        const evaluation = await evaluateHeldOut({
+          items: heldOut,
+          runs: options.runs,
+          agent: options.agent,
+          reward,
+          temperature: config.evalTemperature,
+          seed: config.seed,
+          parallel,
+          ...(signal ? { signal } : {}),
+        });
         metrics.heldoutAccuracy = evaluation.accuracy;
         timings.evalMs = evaluation.durationMs;
       }
@@ -176,12 +263,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (warnNow) metrics.warning = `${warning.message} Fix: ${warning.hint}`;
       let promoted: AdapterRecord | null = null;
       store.commitStep({
-        trainingRunId: run.id, step, metrics, statePath, adapterId: null,
+        trainingRunId: run.id,
+        step,
+        metrics,
+        statePath,
+        adapterId: null,
         extra: () => {
           if (newAdapterPath !== null) {
             currentAdapter = registry.register({
-              path: newAdapterPath, baseModel: run.baseModel, trainingRunId: run.id, parentId: currentAdapter?.id ?? null,
-              metrics: { step, ...(metrics.heldoutAccuracy == null ? {} : { heldoutAccuracy: metrics.heldoutAccuracy }), rewardMean: metrics.rewardMean },
+              path: newAdapterPath,
+              baseModel: run.baseModel,
+              trainingRunId: run.id,
+              parentId: currentAdapter?.id ?? null,
+              metrics: {
+                step,
+                ...(metrics.heldoutAccuracy == null ? {} : { heldoutAccuracy: metrics.heldoutAccuracy }),
+                rewardMean: metrics.rewardMean,
+              },
             });
             if (config.autoPromote && typeof metrics.heldoutAccuracy === 'number' && metrics.heldoutAccuracy > bestAccuracy) {
               bestAccuracy = metrics.heldoutAccuracy;
@@ -213,11 +311,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     store.setStatus(run.id, stopReason === 'cancelled' || stopReason === 'budget' ? 'paused' : 'completed');
     emit({ type: 'stopped', reason: stopReason });
-    return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel), warnings };
+    return {
+      trainingRunId: run.id,
+      stopReason,
+      lastCompletedStep: store.getRun(run.id).lastCompletedStep,
+      baselineAccuracy,
+      bestAdapter: registry.best(run.baseModel),
+      warnings,
+    };
   } catch (error) {
     if (signal?.aborted) {
       store.setStatus(run.id, 'paused');
-      throw new InflowError('CANCELLED', `Training stopped; run ${run.id} resumes from step ${store.getRun(run.id).lastCompletedStep} with --resume.`, { cause: error });
+      throw new InflowError(
+        'CANCELLED',
+        `Training stopped; run ${run.id} resumes from step ${store.getRun(run.id).lastCompletedStep} with --resume.`,
+        { cause: error },
+      );
     }
     store.setStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
     throw error;
@@ -229,4 +338,3 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 function limit<T>(items: T[], count: number): T[] {
   return count > 0 ? items.slice(0, count) : items;
 }
-

@@ -147,7 +147,11 @@ export interface StepRequest {
 export interface AddonTrainer {
   info(): TrainerInfo;
   logprobs(samples: readonly TrainingSample[], adapter: boolean): Promise<Float32Array[]>;
-  step(samples: readonly TrainingSample[], options: Record<string, unknown>, onProgress?: (progress: StepProgress) => void): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
+  step(
+    samples: readonly TrainingSample[],
+    options: Record<string, unknown>,
+    onProgress?: (progress: StepProgress) => void,
+  ): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
   saveAdapter(path: string): Promise<void>;
   saveState(path: string): Promise<void>;
   loadState(path: string): Promise<void>;
@@ -184,8 +188,20 @@ function buildDir(): string {
   return locateNativeAddon(path.join(repoRoot, 'native')).dir;
 }
 const targetAliases: Record<string, LoraTarget> = {
-  q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
-  attn_q: 'q', attn_k: 'k', attn_v: 'v', attn_output: 'o', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
+  q: 'q',
+  k: 'k',
+  v: 'v',
+  o: 'o',
+  gate: 'gate',
+  up: 'up',
+  down: 'down',
+  attn_q: 'q',
+  attn_k: 'k',
+  attn_v: 'v',
+  attn_output: 'o',
+  ffn_gate: 'gate',
+  ffn_up: 'up',
+  ffn_down: 'down',
 };
 
 function unavailable(message: string, hint: string): InflowError {
@@ -223,17 +239,31 @@ export function loadNativeTrainer(options: LoadNativeTrainerOptions = {}): Promi
 async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerModule> {
   const { getLlama } = await import('node-llama-cpp');
   // build 'never': a missing or failing prebuilt binary is an error here, not a silent 6-minute compile into node_modules
-  const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto', build: 'never' }).catch((error: unknown) => {
-    throw unavailable(`node-llama-cpp could not load its binaries: ${(error as Error).message}`, 'Run "npx node-llama-cpp inspect gpu" to see why.');
-  }));
+  const llama =
+    options.llama ??
+    (await getLlama({ gpu: options.gpu ?? 'auto', build: 'never' }).catch((error: unknown) => {
+      throw unavailable(
+        `node-llama-cpp could not load its binaries: ${(error as Error).message}`,
+        'Run "npx node-llama-cpp inspect gpu" to see why.',
+      );
+    }));
   const infoFile = path.join(buildDir(), 'build-info.json');
-  if (!fs.existsSync(infoFile)) throw unavailable(`no build and no prebuilt binary for ${prebuildName()} (looked in ${addonCandidates(path.join(repoRoot, 'native')).map((c) => c.dir).join(', ')})`, 'Reinstall Inflow; in a checkout, run "npm run build:native".');
+  if (!fs.existsSync(infoFile))
+    throw unavailable(
+      `no build and no prebuilt binary for ${prebuildName()} (looked in ${addonCandidates(path.join(repoRoot, 'native'))
+        .map((c) => c.dir)
+        .join(', ')})`,
+      'Reinstall Inflow; in a checkout, run "npm run build:native".',
+    );
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
   if (!info.ok) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
   // next to build-info.json rather than the absolute path recorded at build time, so a moved checkout still works
   const addonPath = path.join(buildDir(), 'inflow-trainer.node');
   if (info.llamaCppRelease !== undefined && info.llamaCppRelease !== llama.llamaCppRelease.release) {
-    throw unavailable(`it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`, 'Run "npm run build:native" after changing node-llama-cpp.');
+    throw unavailable(
+      `it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`,
+      'Run "npm run build:native" after changing node-llama-cpp.',
+    );
   }
   let addon: Addon;
   try {
@@ -274,7 +304,8 @@ async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerMod
 function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Record<string, unknown> {
   const targets = options.lora.targets.map((name) => {
     const target = targetAliases[name];
-    if (target === undefined) throw new InflowError('BAD_OPTIONS', `Unknown LoRA target '${name}'.`, { hint: 'Use q, k, v, o, gate, up, down (or attn_q ... ffn_down).' });
+    if (target === undefined)
+      throw new InflowError('BAD_OPTIONS', `Unknown LoRA target '${name}'.`, { hint: 'Use q, k, v, o, gate, up, down (or attn_q ... ffn_down).' });
     return target;
   });
   return {
@@ -302,6 +333,9 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
 
 /** Loads the addon (see loadNativeTrainer) and creates a trainer: the model is read and the LoRA initialised. */
 export async function createTrainer(options: CreateTrainerOptions): Promise<NativeTrainer> {
-  const module = await loadNativeTrainer({ ...(options.llama === undefined ? {} : { llama: options.llama }), ...(options.gpu === undefined ? {} : { gpu: options.gpu }) });
+  const module = await loadNativeTrainer({
+    ...(options.llama === undefined ? {} : { llama: options.llama }),
+    ...(options.gpu === undefined ? {} : { gpu: options.gpu }),
+  });
   return module.createTrainer(options);
 }
