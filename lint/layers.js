@@ -31,12 +31,19 @@ const layersRule = {
   meta: {
     type: 'problem',
     docs: { description: 'Each layer imports only the layers, packages and Node built-ins it is allowed (see ARCHITECTURE.md).' },
-    schema: [{ type: 'object', properties: { root: { type: 'string' }, layers: { type: 'array' } }, required: ['root', 'layers'], additionalProperties: false }],
+    schema: [
+      {
+        type: 'object',
+        properties: { root: { type: 'string' }, layers: { type: 'array' } },
+        required: ['root', 'layers'],
+        additionalProperties: false,
+      },
+    ],
     messages: {
       layer: '{{from}} may not import {{to}} ({{specifier}}); {{from}} may import: {{allowed}}.',
       outside: '{{from}} may not import {{specifier}}, which is outside every layer.',
       package: '{{from}} may not import the package {{specifier}}{{why}}.',
-      builtin: '{{from}} may not import Node\'s {{specifier}}.',
+      builtin: "{{from}} may not import Node's {{specifier}}.",
     },
   },
   create(context) {
@@ -51,7 +58,11 @@ const layersRule = {
         const to = layerOf(target, layers, root);
         if (to === undefined) context.report({ node, messageId: 'outside', data: { from: from.name, specifier } });
         else if (to !== from && !from.mayImport.includes(to.name)) {
-          context.report({ node, messageId: 'layer', data: { from: from.name, to: to.name, specifier, allowed: [from.name, ...from.mayImport].join(', ') } });
+          context.report({
+            node,
+            messageId: 'layer',
+            data: { from: from.name, to: to.name, specifier, allowed: [from.name, ...from.mayImport].join(', ') },
+          });
         }
         return;
       }
@@ -63,17 +74,22 @@ const layersRule = {
       const forbidden = (from.forbidPackages ?? []).includes(name);
       const allowed = from.packages === 'any' || (from.packages ?? []).includes(name);
       if (forbidden || !allowed) {
-        context.report({ node, messageId: 'package', data: { from: from.name, specifier, why: forbidden ? ' (this layer must stay free of it)' : ' (not in its allowed packages)' } });
+        context.report({
+          node,
+          messageId: 'package',
+          data: { from: from.name, specifier, why: forbidden ? ' (this layer must stay free of it)' : ' (not in its allowed packages)' },
+        });
       }
     };
-    const sourceOf = (node) => node.source?.type === 'Literal' ? node.source.value : undefined;
+    const sourceOf = (node) => (node.source?.type === 'Literal' ? node.source.value : undefined);
     return {
       ImportDeclaration: (node) => check(node, sourceOf(node)),
       ExportNamedDeclaration: (node) => check(node, sourceOf(node)),
       ExportAllDeclaration: (node) => check(node, sourceOf(node)),
       ImportExpression: (node) => check(node, sourceOf(node)),
       CallExpression: (node) => {
-        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal') check(node, node.arguments[0].value);
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal')
+          check(node, node.arguments[0].value);
       },
     };
   },

@@ -16,7 +16,7 @@ function relativeOf(file, root) {
 }
 
 function ownerOf(relative, owners) {
-  return Object.keys(owners).find((key) => key.endsWith('/') ? relative.startsWith(key) : relative === key);
+  return Object.keys(owners).find((key) => (key.endsWith('/') ? relative.startsWith(key) : relative === key));
 }
 
 function receiverName(node) {
@@ -30,9 +30,17 @@ const sqlOwnersRule = {
   meta: {
     type: 'problem',
     docs: { description: 'SQL only in the store module that owns the table (see ARCHITECTURE.md).' },
-    schema: [{ type: 'object', properties: { root: { type: 'string' }, scope: { type: 'array' }, owners: { type: 'object' } }, required: ['root', 'scope', 'owners'], additionalProperties: false }],
+    schema: [
+      {
+        type: 'object',
+        properties: { root: { type: 'string' }, scope: { type: 'array' }, owners: { type: 'object' } },
+        required: ['root', 'scope', 'owners'],
+        additionalProperties: false,
+      },
+    ],
     messages: {
-      outside: '{{file}} runs SQL (.{{method}}) but is not a store module: ask the store that owns the table (owners are listed in lint/eslint.config.js).',
+      outside:
+        '{{file}} runs SQL (.{{method}}) but is not a store module: ask the store that owns the table (owners are listed in lint/eslint.config.js).',
       foreign: '{{file}} writes table {{table}}, which belongs to {{owner}}: call a method of that store.',
       unowned: '{{file}} writes table {{table}}, which has no owner in lint/eslint.config.js: add it to its store module.',
     },
@@ -48,7 +56,11 @@ const sqlOwnersRule = {
           const callee = node.callee;
           if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
           const method = callee.property.name;
-          const sql = method === 'prepare' || method === 'transaction' || method === 'pragma' || (method === 'exec' && dbNames.has(receiverName(callee.object)));
+          const sql =
+            method === 'prepare' ||
+            method === 'transaction' ||
+            method === 'pragma' ||
+            (method === 'exec' && dbNames.has(receiverName(callee.object)));
           if (sql) context.report({ node, messageId: 'outside', data: { file: relative, method } });
         },
       };
@@ -66,7 +78,9 @@ const sqlOwnersRule = {
       }
     };
     return {
-      Literal: (node) => { if (typeof node.value === 'string') checkText(node, node.value); },
+      Literal: (node) => {
+        if (typeof node.value === 'string') checkText(node, node.value);
+      },
       TemplateLiteral: (node) => checkText(node, node.quasis.map((quasi) => quasi.value.cooked ?? quasi.value.raw).join(' ')),
     };
   },

@@ -20,8 +20,18 @@ const backends = {
 
 export const tablePath = path.join(repoRoot, 'test', 'integration', 'trainer', 'backend-ops', 'support-tables.json');
 
-export interface OpEntry { verdict: 'true' | 'false' | 'conditional'; source: string }
-export interface BackendTable { file: string; sha256: string; ops: Record<string, OpEntry>; unary: string[]; glu: string[]; defaultSource: string }
+export interface OpEntry {
+  verdict: 'true' | 'false' | 'conditional';
+  source: string;
+}
+export interface BackendTable {
+  file: string;
+  sha256: string;
+  ops: Record<string, OpEntry>;
+  unary: string[];
+  glu: string[];
+  defaultSource: string;
+}
 
 /** The text from `start` to its matching closing brace (start points at or before the opening brace). */
 function braced(text: string, start: number): string {
@@ -34,7 +44,11 @@ function braced(text: string, start: number): string {
   throw new Error('unbalanced braces');
 }
 
-const normalise = (code: string): string => code.replace(/\/\/[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+const normalise = (code: string): string =>
+  code
+    .replace(/\/\/[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** Splits the body of `switch (op->op) { ... }` into case groups at its own nesting depth. */
 function parseSwitch(body: string): { ops: Record<string, OpEntry>; defaultSource: string } {
@@ -58,7 +72,7 @@ function parseSwitch(body: string): { ops: Record<string, OpEntry>; defaultSourc
   for (const match of body.matchAll(pattern)) {
     const token = match[0];
     if (depth === 0 && match[1] !== undefined) {
-      if (code.trim() !== '' ) flush();
+      if (code.trim() !== '') flush();
       labels.push(match[1]);
       continue;
     }
@@ -85,7 +99,16 @@ export function buildTables(): Record<string, BackendTable> {
     const body = braced(text, at);
     const switchAt = body.search(/switch\s*\(\s*op->op\s*\)/);
     const { ops, defaultSource } = parseSwitch(braced(body, switchAt));
-    const listed = (kind: string): string[] => [...new Set([...(normalise((ops[kind] ?? { source: '' }).source)).matchAll(new RegExp(`case GGML_${kind === 'UNARY' ? 'UNARY' : 'GLU'}_OP_([A-Z0-9_]+)`, 'g'))].map((m) => m[1] as string))].sort();
+    const listed = (kind: string): string[] =>
+      [
+        ...new Set(
+          [
+            ...normalise((ops[kind] ?? { source: '' }).source).matchAll(
+              new RegExp(`case GGML_${kind === 'UNARY' ? 'UNARY' : 'GLU'}_OP_([A-Z0-9_]+)`, 'g'),
+            ),
+          ].map((m) => m[1] as string),
+        ),
+      ].sort();
     tables[name] = { file, sha256: createHash('sha256').update(text).digest('hex'), ops, unary: listed('UNARY'), glu: listed('GLU'), defaultSource };
   }
   return tables;

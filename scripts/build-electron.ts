@@ -50,12 +50,14 @@ const info = (() => {
   }
 })();
 if (info?.ok !== true || !fs.existsSync(path.join(prebuiltDir, 'inflow-trainer.node'))) {
-  console.error([
-    `The prebuilt trainer addon for ${prebuild} is missing from ${prebuiltDir}${info?.error === undefined ? '' : ` (its build failed: ${info.error.split('\n')[0]})`}.`,
-    'A packaged app never compiles, so it must carry a prebuilt binary. Make one with',
-    '  npm run build:native -- --prebuild',
-    '(a C++17 compiler: g++/clang++, or MSVC on Windows), or put the release workflow\'s prebuilds/ artifact there.',
-  ].join('\n'));
+  console.error(
+    [
+      `The prebuilt trainer addon for ${prebuild} is missing from ${prebuiltDir}${info?.error === undefined ? '' : ` (its build failed: ${info.error.split('\n')[0]})`}.`,
+      'A packaged app never compiles, so it must carry a prebuilt binary. Make one with',
+      '  npm run build:native -- --prebuild',
+      "(a C++17 compiler: g++/clang++, or MSVC on Windows), or put the release workflow's prebuilds/ artifact there.",
+    ].join('\n'),
+  );
   process.exit(1);
 }
 const nativeOut = path.join(dist, 'native', 'prebuilds', prebuild);

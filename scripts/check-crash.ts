@@ -20,7 +20,9 @@ import { repoRoot } from '../electron/core/paths.ts';
 import { seededSampler } from '../electron/core/training/seeded-random.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
-const { values } = parseArgs({ options: { asks: { type: 'string', default: '5' }, trains: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { asks: { type: 'string', default: '5' }, trains: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' } },
+});
 const asks = Number(values.asks);
 const trains = Number(values.trains);
 const random = seededSampler(Number(values.seed));
@@ -50,20 +52,50 @@ async function askTrials(): Promise<{ killed: number; markedInterrupted: number;
   const model = testModelPath();
   const counts = { killed: 0, markedInterrupted: 0, leftRunning: 0, notKilled: 0 };
   for (let trial = 0; trial < asks; trial++) {
-    const child = spawn(node, [path.join(repoRoot, 'electron', 'cli', 'index.ts'), 'ask', `What is ${trial} + 17?`, '--model', model, '--cpu', '--threads', '1',
-      '--context-size', '1024', '--tools', 'python', '--max-steps', '3', '--data-dir', dataDir], { stdio: 'ignore' });
+    const child = spawn(
+      node,
+      [
+        path.join(repoRoot, 'electron', 'cli', 'index.ts'),
+        'ask',
+        `What is ${trial} + 17?`,
+        '--model',
+        model,
+        '--cpu',
+        '--threads',
+        '1',
+        '--context-size',
+        '1024',
+        '--tools',
+        'python',
+        '--max-steps',
+        '3',
+        '--data-dir',
+        dataDir,
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     let victim: string | undefined;
     while (child.exitCode === null && child.signalCode === null) {
       const running = runningRuns(dataDir);
-      if (running.length > 0) { victim = running[0]; break; }
+      if (running.length > 0) {
+        victim = running[0];
+        break;
+      }
       await sleep(50);
     }
-    if (victim === undefined) { counts.notKilled++; await exited; continue; }
+    if (victim === undefined) {
+      counts.notKilled++;
+      await exited;
+      continue;
+    }
     await sleep(random.uniform() * 1500); // somewhere in the run: a model call, a tool, a write
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
-    if (child.signalCode !== 'SIGKILL') { counts.notKilled++; continue; }
+    if (child.signalCode !== 'SIGKILL') {
+      counts.notKilled++;
+      continue;
+    }
     counts.killed++;
     const backend = await createBackend({ dataDir }); // a start: closes runs whose process is gone
     const run = backend.runs.getRun(victim);
@@ -75,7 +107,19 @@ async function askTrials(): Promise<{ killed: number; markedInterrupted: number;
 }
 
 /** One training run killed at a random event, then resumed until it completes (each resume may be killed too). */
-async function trainTrial(trial: number): Promise<{ kills: number; resumes: number; complete: boolean; samples: number; consumedOnce: number; wrongStep: number; unconsumed: number; adapters: number; steps: number }> {
+async function trainTrial(
+  trial: number,
+): Promise<{
+  kills: number;
+  resumes: number;
+  complete: boolean;
+  samples: number;
+  consumedOnce: number;
+  wrongStep: number;
+  unconsumed: number;
+  adapters: number;
+  steps: number;
+}> {
   const dataDir = path.join(work, `train-${trial}`);
   const childScript = path.join(repoRoot, 'test', 'integration', 'training', 'train-child.ts');
   let kills = 0;
@@ -86,7 +130,9 @@ async function trainTrial(trial: number): Promise<{ kills: number; resumes: numb
     const child = spawn(node, [childScript, dataDir, ...(attempt > 0 ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     if (attempt > 0) resumes++;
     let events = 0;
-    readline.createInterface({ input: child.stdout }).on('line', () => { if (++events >= killAt && child.exitCode === null) child.kill('SIGKILL'); });
+    readline.createInterface({ input: child.stdout }).on('line', () => {
+      if (++events >= killAt && child.exitCode === null) child.kill('SIGKILL');
+    });
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
     if (signal === 'SIGKILL') kills++;
     else if (code === 0) done = true;
@@ -95,11 +141,25 @@ async function trainTrial(trial: number): Promise<{ kills: number; resumes: numb
   const db = openDatabase(path.join(dataDir, 'inflow.db'));
   try {
     const run = db.prepare('SELECT status, last_completed_step AS step FROM training_runs').get() as { status: string; step: number };
-    const sample = db.prepare(`SELECT COUNT(s.id) AS samples, COUNT(s.consumed_step) AS consumed, COALESCE(SUM(s.consumed_step <> g.step), 0) AS wrong
-      FROM turn_samples s JOIN rollout_groups g ON g.id = s.group_id WHERE g.status = 'consumed'`).get() as { samples: number; consumed: number; wrong: number };
+    const sample = db
+      .prepare(
+        `SELECT COUNT(s.id) AS samples, COUNT(s.consumed_step) AS consumed, COALESCE(SUM(s.consumed_step <> g.step), 0) AS wrong
+      FROM turn_samples s JOIN rollout_groups g ON g.id = s.group_id WHERE g.status = 'consumed'`,
+      )
+      .get() as { samples: number; consumed: number; wrong: number };
     const unconsumed = (db.prepare('SELECT COUNT(*) AS n FROM turn_samples WHERE consumed_step IS NULL').get() as { n: number }).n;
     const adapters = (db.prepare('SELECT COUNT(*) AS n FROM adapters').get() as { n: number }).n;
-    return { kills, resumes, complete: run.status === 'completed', samples: sample.samples, consumedOnce: sample.consumed - sample.wrong, wrongStep: sample.wrong, unconsumed, adapters, steps: run.step };
+    return {
+      kills,
+      resumes,
+      complete: run.status === 'completed',
+      samples: sample.samples,
+      consumedOnce: sample.consumed - sample.wrong,
+      wrongStep: sample.wrong,
+      unconsumed,
+      adapters,
+      steps: run.step,
+    };
   } finally {
     db.close();
   }
@@ -107,12 +167,16 @@ async function trainTrial(trial: number): Promise<{ kills: number; resumes: numb
 
 const started = Date.now();
 const ask = await askTrials();
-console.log(`ask kills: ${ask.killed} killed (${ask.notKilled} finished before the kill), ${ask.markedInterrupted} marked interrupted, ${ask.leftRunning} left running`);
+console.log(
+  `ask kills: ${ask.killed} killed (${ask.notKilled} finished before the kill), ${ask.markedInterrupted} marked interrupted, ${ask.leftRunning} left running`,
+);
 let ok = ask.markedInterrupted === ask.killed && ask.leftRunning === 0;
 for (let trial = 0; trial < trains; trial++) {
   const result = await trainTrial(trial);
-  console.log(`train run ${trial + 1}: ${result.kills} kills, ${result.resumes} resumes, ${result.complete ? 'completed' : 'NOT completed'} at step ${result.steps}; `
-    + `${result.samples} turn samples, ${result.consumedOnce} consumed exactly once by their own step, ${result.wrongStep} by another step, ${result.unconsumed} never consumed; ${result.adapters} adapters`);
+  console.log(
+    `train run ${trial + 1}: ${result.kills} kills, ${result.resumes} resumes, ${result.complete ? 'completed' : 'NOT completed'} at step ${result.steps}; ` +
+      `${result.samples} turn samples, ${result.consumedOnce} consumed exactly once by their own step, ${result.wrongStep} by another step, ${result.unconsumed} never consumed; ${result.adapters} adapters`,
+  );
   ok &&= result.complete && result.consumedOnce === result.samples && result.unconsumed === 0 && result.adapters === result.steps;
 }
 console.log(`${ok ? 'OK' : 'FAILED'}: ${Math.round((Date.now() - started) / 1000)} s`);

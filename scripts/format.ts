@@ -16,8 +16,19 @@ if (mode !== '--write' && mode !== '--check') {
 ensureLintToolchain();
 const prettier = path.join(lintDir, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
 const files = rest.length > 0 ? rest : ['**/*.{ts,tsx,js,mjs,cjs}'];
-const result = spawnSync(process.execPath, [
-  prettier, mode, '--config', path.join(lintDir, 'prettier.config.js'), '--ignore-path', path.join(lintDir, '.prettierignore'),
-  '--log-level', 'warn', ...files,
-], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  [
+    prettier,
+    mode,
+    '--config',
+    path.join(lintDir, 'prettier.config.js'),
+    '--ignore-path',
+    path.join(lintDir, '.prettierignore'),
+    '--log-level',
+    'warn',
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -14,11 +14,18 @@ export const lintDir = path.join(root, 'lint');
 export function ensureLintToolchain(): void {
   const installedLock = path.join(lintDir, 'node_modules', '.package-lock.json');
   const lock = path.join(lintDir, 'package-lock.json');
-  const markers = [path.join(lintDir, 'node_modules', 'eslint', 'bin', 'eslint.js'), path.join(lintDir, 'node_modules', 'prettier', 'bin', 'prettier.cjs')];
-  const stale = markers.some((file) => !fs.existsSync(file)) || !fs.existsSync(installedLock) || fs.statSync(installedLock).mtimeMs < fs.statSync(lock).mtimeMs;
+  const markers = [
+    path.join(lintDir, 'node_modules', 'eslint', 'bin', 'eslint.js'),
+    path.join(lintDir, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+  ];
+  const stale =
+    markers.some((file) => !fs.existsSync(file)) || !fs.existsSync(installedLock) || fs.statSync(installedLock).mtimeMs < fs.statSync(lock).mtimeMs;
   if (!stale) return;
   process.stderr.write('lint: installing the lint toolchain into lint/node_modules (npm ci --prefix lint)\n');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const install = spawnSync(npm, ['ci', '--prefix', lintDir, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit', shell: process.platform === 'win32' });
+  const install = spawnSync(npm, ['ci', '--prefix', lintDir, '--no-audit', '--no-fund', '--loglevel=error'], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (install.status !== 0) process.exit(install.status ?? 1);
 }

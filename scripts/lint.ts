@@ -11,9 +11,20 @@ ensureLintToolchain();
 const eslint = path.join(lintDir, 'node_modules', 'eslint', 'bin', 'eslint.js');
 const started = performance.now();
 const args = process.argv.slice(2);
-const result = spawnSync(process.execPath, [
-  eslint, '--config', path.join(lintDir, 'eslint.config.js'), '--cache', '--cache-location', path.join(lintDir, 'node_modules', '.eslintcache'),
-  '--max-warnings', '0', ...(args.length === 0 ? ['.'] : args),
-], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  [
+    eslint,
+    '--config',
+    path.join(lintDir, 'eslint.config.js'),
+    '--cache',
+    '--cache-location',
+    path.join(lintDir, 'node_modules', '.eslintcache'),
+    '--max-warnings',
+    '0',
+    ...(args.length === 0 ? ['.'] : args),
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 if (result.status === 0) process.stderr.write(`lint: clean in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 process.exit(result.status ?? 1);

@@ -16,7 +16,11 @@ const commandsDir = path.join(import.meta.dirname, 'commands');
 
 /** Command names: every command is one file in ./commands named after it, exporting `command`. */
 function commandNames(): string[] {
-  return fs.readdirSync(commandsDir).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3)).sort();
+  return fs
+    .readdirSync(commandsDir)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => file.slice(0, -3))
+    .sort();
 }
 
 /** Imports one command's module only, so a problem in one command never breaks the others. */
@@ -34,7 +38,14 @@ async function loadCommands(): Promise<Map<string, CliCommand>> {
       const command = await loadCommand(name);
       if (command) commands.set(command.name, command);
     } catch (error) {
-      commands.set(name, { name, summary: `(unavailable: ${(error as Error).message})`, usage: '', run: async () => { throw error; } });
+      commands.set(name, {
+        name,
+        summary: `(unavailable: ${(error as Error).message})`,
+        usage: '',
+        run: async () => {
+          throw error;
+        },
+      });
     }
   }
   return commands;
@@ -68,7 +79,9 @@ function chooseDataDir(explicit: string | undefined): string {
 export async function main(argv: string[]): Promise<number> {
   // A reader that goes away (`| head`) cancels the command; the CLI then exits 0 (see output.ts).
   const controller = new AbortController();
-  const pipes = watchClosedPipes([process.stdout, process.stderr], () => controller.abort(new InflowError('CANCELLED', 'The reader of the output went away.')));
+  const pipes = watchClosedPipes([process.stdout, process.stderr], () =>
+    controller.abort(new InflowError('CANCELLED', 'The reader of the output went away.')),
+  );
   try {
     const code = await runMain(argv, controller, pipes.closed);
     return pipes.closed() ? ExitCode.ok : code;
@@ -138,8 +151,12 @@ async function runMain(argv: string[], controller: AbortController, outputClosed
     stderr: progressAsLines(process.stderr, outputClosed),
     signal: controller.signal,
     backend: async () => (backend ??= await createBackend({ dataDir: context.dataDir })),
-    print: (line = '') => { if (!json && !outputClosed()) process.stdout.write(`${line}\n`); },
-    printJson: (value) => { if (!outputClosed()) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`); },
+    print: (line = '') => {
+      if (!json && !outputClosed()) process.stdout.write(`${line}\n`);
+    },
+    printJson: (value) => {
+      if (!outputClosed()) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
   };
   try {
     const code = await command.run(context, args);
@@ -156,7 +173,8 @@ async function runMain(argv: string[], controller: AbortController, outputClosed
     }
     const serialized = serializeError(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: serialized }, null, 2)}\n`);
-    else process.stderr.write(`inflow ${name}: ${InflowError.isInstance(error) ? error.toUserString() : (error as Error)?.stack ?? String(error)}\n`);
+    else
+      process.stderr.write(`inflow ${name}: ${InflowError.isInstance(error) ? error.toUserString() : ((error as Error)?.stack ?? String(error))}\n`);
     return InflowError.isInstance(error) ? exitCodeFor(error.code) : ExitCode.failure;
   } finally {
     process.off('SIGINT', onSigint);
@@ -166,7 +184,12 @@ async function runMain(argv: string[], controller: AbortController, outputClosed
 
 if (import.meta.main) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (error: unknown) => { process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`); process.exitCode = ExitCode.failure; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
+      process.exitCode = ExitCode.failure;
+    },
   );
 }

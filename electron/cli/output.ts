@@ -19,7 +19,12 @@ const closeListeners = new Set<() => void>();
  */
 export function watchClosedPipes(streams: NodeJS.WritableStream[], onClosed: () => void): { closed(): boolean; dispose(): void } {
   let closed = false;
-  const listener = () => { if (!closed) { closed = true; onClosed(); } };
+  const listener = () => {
+    if (!closed) {
+      closed = true;
+      onClosed();
+    }
+  };
   closeListeners.add(listener);
   for (const stream of streams) {
     if (closedStreams.has(stream)) listener();
@@ -31,7 +36,12 @@ export function watchClosedPipes(streams: NodeJS.WritableStream[], onClosed: () 
       for (const notify of closeListeners) notify();
     });
   }
-  return { closed: () => closed, dispose: () => { closeListeners.delete(listener); } };
+  return {
+    closed: () => closed,
+    dispose: () => {
+      closeListeners.delete(listener);
+    },
+  };
 }
 
 const eraseLine = /\x1b\[K/g;
@@ -43,7 +53,10 @@ export function progressAsLines(target: NodeJS.WritableStream & { isTTY?: boolea
   const out = new Writable({
     decodeStrings: false,
     write(chunk: string | Buffer, _encoding, callback) {
-      if (isClosed()) { callback(); return; }
+      if (isClosed()) {
+        callback();
+        return;
+      }
       const [head = '', ...updates] = String(chunk).replace(eraseLine, '').split('\r');
       let result = head;
       if (head !== '') last = '';
@@ -55,7 +68,10 @@ export function progressAsLines(target: NodeJS.WritableStream & { isTTY?: boolea
           result += `${result === '' || result.endsWith('\n') ? '' : '\n'}${update}\n`;
           last = update;
         }
-        if (rest !== '') { result += rest; last = ''; }
+        if (rest !== '') {
+          result += rest;
+          last = '';
+        }
       }
       if (result !== '') target.write(result);
       callback();

@@ -18,15 +18,28 @@ export const exportUsage = `Usage:
     --max-steps N (tool steps, 3)  --max-prompt N (4096)  --max-response N (2048)`;
 
 const options = {
-  for: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, dataset: { type: 'string' }, model: { type: 'string' }, tasks: { type: 'boolean' },
-  'base-model': { type: 'string' }, full: { type: 'boolean' }, nodes: { type: 'string' }, gpus: { type: 'string' }, 'train-batch': { type: 'string' },
-  'mini-batch': { type: 'string' }, 'max-steps': { type: 'string' }, 'max-prompt': { type: 'string' }, 'max-response': { type: 'string' },
+  for: { type: 'string' },
+  out: { type: 'string' },
+  run: { type: 'string' },
+  dataset: { type: 'string' },
+  model: { type: 'string' },
+  tasks: { type: 'boolean' },
+  'base-model': { type: 'string' },
+  full: { type: 'boolean' },
+  nodes: { type: 'string' },
+  gpus: { type: 'string' },
+  'train-batch': { type: 'string' },
+  'mini-batch': { type: 'string' },
+  'max-steps': { type: 'string' },
+  'max-prompt': { type: 'string' },
+  'max-response': { type: 'string' },
 } as const;
 
 const positive = (value: string | undefined, flag: string): number | undefined => {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: exportUsage });
+  if (!Number.isInteger(number) || number < 1)
+    throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: exportUsage });
   return number;
 };
 
@@ -35,35 +48,55 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
   const { values } = parseArgs({ args, allowPositionals: true, strict: false, options });
   const backend = await context.backend();
   if (values.for === undefined) {
-    const result = exportTrainingSamples(backend.db, { outDir: path.resolve(String(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`))), ...(typeof values.run === 'string' ? { trainingRunId: values.run } : {}) });
+    const result = exportTrainingSamples(backend.db, {
+      outDir: path.resolve(String(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`))),
+      ...(typeof values.run === 'string' ? { trainingRunId: values.run } : {}),
+    });
     if (context.json) context.printJson(result);
-    else context.print(`Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`);
+    else
+      context.print(
+        `Wrote ${result.trajectories} trajectories to ${result.trajectoriesFile}\nWrote ${result.samples} turn samples to ${result.samplesFile}`,
+      );
     return;
   }
-  if (values.for !== 'agentflow') throw new InflowError('USAGE', `Unknown export target "${String(values.for)}".`, { hint: 'The one target is --for agentflow.' });
+  if (values.for !== 'agentflow')
+    throw new InflowError('USAGE', `Unknown export target "${String(values.for)}".`, { hint: 'The one target is --for agentflow.' });
   if (typeof values.out !== 'string') throw new InflowError('USAGE', 'Name the folder to write with --out DIR.', { hint: exportUsage });
-  const str = (key: keyof typeof options) => (typeof values[key] === 'string' ? values[key] as string : undefined);
+  const str = (key: keyof typeof options) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
   let source: AgentflowSource;
   if (values.tasks === true) source = { userTasks: true };
   else if (str('dataset') !== undefined) source = { dataset: str('dataset')! };
   else {
     const runId = str('run') ?? backend.training.listRuns()[0]?.id;
-    if (runId === undefined) throw new InflowError('USAGE', 'There is no training run to export.', { hint: 'Name one with --run, or export a dataset: --dataset NAME --model PATH.' });
+    if (runId === undefined)
+      throw new InflowError('USAGE', 'There is no training run to export.', {
+        hint: 'Name one with --run, or export a dataset: --dataset NAME --model PATH.',
+      });
     source = { trainingRunId: runId };
   }
   const numbers = {
-    nodes: positive(str('nodes'), '--nodes'), gpusPerNode: positive(str('gpus'), '--gpus'), trainBatch: positive(str('train-batch'), '--train-batch'),
-    miniBatch: positive(str('mini-batch'), '--mini-batch'), toolSteps: positive(str('max-steps'), '--max-steps'),
-    maxPromptLength: positive(str('max-prompt'), '--max-prompt'), maxResponseLength: positive(str('max-response'), '--max-response'),
+    nodes: positive(str('nodes'), '--nodes'),
+    gpusPerNode: positive(str('gpus'), '--gpus'),
+    trainBatch: positive(str('train-batch'), '--train-batch'),
+    miniBatch: positive(str('mini-batch'), '--mini-batch'),
+    toolSteps: positive(str('max-steps'), '--max-steps'),
+    maxPromptLength: positive(str('max-prompt'), '--max-prompt'),
+    maxResponseLength: positive(str('max-response'), '--max-response'),
   };
   const result = exportForAgentflow({
-    db: backend.db, outDir: values.out, source, adapter: values.full !== true,
-    ...(str('model') === undefined ? {} : { modelPath: path.resolve(str('model')!) }), ...(str('base-model') === undefined ? {} : { hfModelId: str('base-model')! }),
+    db: backend.db,
+    outDir: values.out,
+    source,
+    adapter: values.full !== true,
+    ...(str('model') === undefined ? {} : { modelPath: path.resolve(str('model')!) }),
+    ...(str('base-model') === undefined ? {} : { hfModelId: str('base-model')! }),
     ...Object.fromEntries(Object.entries(numbers).filter(([, value]) => value !== undefined)),
   });
   if (context.json) context.printJson(result);
   else {
-    context.print(`Wrote ${result.train} training and ${result.val} validation tasks of "${result.datasetName}" for AgentFlow (base model ${result.hfModelId}) to ${result.outDir}.`);
+    context.print(
+      `Wrote ${result.train} training and ${result.val} validation tasks of "${result.datasetName}" for AgentFlow (base model ${result.hfModelId}) to ${result.outDir}.`,
+    );
     if (result.leftOut.length > 0) context.print(`Left out ${result.leftOut.length} task(s): see ${result.readmeFile}.`);
     context.print(`Next: read ${result.readmeFile}.`);
   }

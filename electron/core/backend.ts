@@ -12,6 +12,7 @@ import { DatasetStore } from './datasets/dataset-store.ts';
 import { AdapterRegistry } from './adapters/adapter-registry.ts';
 import { TrainingStore } from './training/training-store.ts';
 import { EvalStore } from './eval/eval-store.ts';
+import { ModelLoader } from './llm/model-loader.ts';
 
 export interface BackendOptions {
   dataDir: string;
@@ -19,9 +20,9 @@ export interface BackendOptions {
 
 /**
  * The back end that the CLI, the Electron main process and the e2e test bridge all drive, and the composition root
- * of its stores: one data directory, one database, the settings and the stores over it, built once here. The app's
- * services (api/create-api.ts) and the CLI commands take them from here instead of building their own. Heavy parts
- * (models, trainer) are created on demand by their own modules and take what they need from here.
+ * of its services: one data directory, one database, the settings, the stores over it and the model loader, built once here. The app's
+ * services (api/create-api.ts) and the CLI commands take them from here instead of building their own. Models are
+ * loaded on demand through `modelLoader`; the trainer runs in its own process.
  */
 export interface Backend {
   paths: DataPaths;
@@ -38,6 +39,8 @@ export interface Backend {
   /** Training runs, their steps, checkpoints, rollout groups and turn samples. */
   training: TrainingStore;
   evaluations: EvalStore;
+  /** The one way a model is loaded for inference, with the context defaults of contract/defaults.ts. */
+  modelLoader: ModelLoader;
   /** MCP servers as tools (created on first use; their processes are closed with the back end). */
   readonly mcp: McpManager;
   /** The one way out of this computer: every outbound request, checked against the privacy settings and logged. */
@@ -74,6 +77,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     adapters: new AdapterRegistry(db),
     training: new TrainingStore(db),
     evaluations: new EvalStore(db),
+    modelLoader: new ModelLoader({ modelsDir: paths.models }),
     network,
     egress,
     get mcp() {

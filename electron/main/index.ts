@@ -35,15 +35,27 @@ async function start(): Promise<void> {
   // Settings → "Use the CPU only" applies to inference from the start after it was set (training reads it per run)
   const cpuOnly = backend.settings.read().compute.cpuOnly;
   const api = createApi({
-    backend, dataDirChoiceFile: choiceFile, ...(cpuOnly ? { gpu: false as const } : {}), pickPath: nativePathPicker(() => mainWindow),
+    backend,
+    dataDirChoiceFile: choiceFile,
+    ...(cpuOnly ? { gpu: false as const } : {}),
+    pickPath: nativePathPicker(() => mainWindow),
     launchTraining: utilityTrainerLauncher(path.join(here, '..', 'core', 'training', 'trainer-worker.js')),
   });
   const unregister = registerIpc({ dispatch: api.dispatch, events: api.events, window: () => mainWindow, devServerUrl });
-  const open = () => { mainWindow = createMainWindow({ preloadPath: path.join(here, '..', 'preload', 'index.cjs'), devServerUrl }); };
+  const open = () => {
+    mainWindow = createMainWindow({ preloadPath: path.join(here, '..', 'preload', 'index.cjs'), devServerUrl });
+  };
   open();
-  app.on('second-instance', () => { if (mainWindow?.isMinimized()) mainWindow.restore(); mainWindow?.focus(); });
-  app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) open(); });
-  app.on('window-all-closed', () => { if (process.platform !== 'darwin') app.quit(); });
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
 
   let closing = false;
   app.on('before-quit', (event) => {
@@ -52,8 +64,12 @@ async function start(): Promise<void> {
     event.preventDefault();
     unregister();
     // bounded: a run or a child that does not stop in time cannot keep the app from quitting
-    void boundedShutdown(async () => { await api.dispose(); backend.close(); }).then((outcome) => {
-      if (outcome !== 'done') console.error(`Inflow: shutdown ${outcome === 'timed-out' ? `took longer than ${shutdownLimitMs / 1000} s` : 'failed'}; exiting anyway.`);
+    void boundedShutdown(async () => {
+      await api.dispose();
+      backend.close();
+    }).then((outcome) => {
+      if (outcome !== 'done')
+        console.error(`Inflow: shutdown ${outcome === 'timed-out' ? `took longer than ${shutdownLimitMs / 1000} s` : 'failed'}; exiting anyway.`);
       app.exit(0);
     });
   });

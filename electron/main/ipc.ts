@@ -9,14 +9,25 @@ import { isAppUrl } from './window-options.ts';
  * showing our own page; its input is validated by the contract's schema inside `dispatch`. Events from the
  * back end are forwarded to the window on their own channels. Returns a function that undoes all of it.
  */
-export function registerIpc(options: { dispatch: Dispatch; events: EventHub; window: () => BrowserWindow | null; devServerUrl?: string }): () => void {
+export function registerIpc(options: {
+  dispatch: Dispatch;
+  events: EventHub;
+  window: () => BrowserWindow | null;
+  devServerUrl?: string;
+}): () => void {
   const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
     const window = options.window();
     const frame = event.senderFrame;
     const main = event.sender.mainFrame;
-    return window !== null && !window.isDestroyed() && event.sender.id === window.webContents.id
-      && frame !== null && frame.processId === main.processId && frame.routingId === main.routingId
-      && isAppUrl(frame.url, options.devServerUrl);
+    return (
+      window !== null &&
+      !window.isDestroyed() &&
+      event.sender.id === window.webContents.id &&
+      frame !== null &&
+      frame.processId === main.processId &&
+      frame.routingId === main.routingId &&
+      isAppUrl(frame.url, options.devServerUrl)
+    );
   };
   for (const name of methodNames) {
     ipcMain.handle(channelOf(name), async (event, input: unknown) => {

@@ -22,9 +22,17 @@ export function devServerUrl(env: NodeJS.ProcessEnv, isPackaged: boolean): strin
  */
 export async function boundedShutdown(work: () => Promise<void>, limitMs: number = shutdownLimitMs): Promise<'done' | 'failed' | 'timed-out'> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timed-out'>((resolve) => { timer = setTimeout(() => resolve('timed-out'), limitMs); });
+  const timeout = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), limitMs);
+  });
   try {
-    return await Promise.race([work().then(() => 'done' as const, () => 'failed' as const), timeout]);
+    return await Promise.race([
+      work().then(
+        () => 'done' as const,
+        () => 'failed' as const,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -11,12 +11,20 @@ export function utilityTrainerLauncher(entry: string): () => TrainerChannel {
   return () => {
     const child = utilityProcess.fork(entry, [], { serviceName: 'Inflow trainer', stdio: 'inherit' });
     let alive = true;
-    child.once('exit', () => { alive = false; });
+    child.once('exit', () => {
+      alive = false;
+    });
     return {
       postMessage: (message) => child.postMessage(message),
-      onMessage: (listener) => { child.on('message', (message: unknown) => listener(message as TrainerReply)); },
-      onExit: (listener) => { child.once('exit', (code: number) => listener(code)); },
-      kill: () => { if (alive) child.kill(); },
+      onMessage: (listener) => {
+        child.on('message', (message: unknown) => listener(message as TrainerReply));
+      },
+      onExit: (listener) => {
+        child.once('exit', (code: number) => listener(code));
+      },
+      kill: () => {
+        if (alive) child.kill();
+      },
     };
   };
 }

@@ -13,7 +13,9 @@ const bridge: InflowBridge = buildBridge({
   subscribe: (name, listener) => {
     const handler = (_event: IpcRendererEvent, payload: unknown) => listener(payload);
     ipcRenderer.on(eventChannelOf(name), handler);
-    return () => { ipcRenderer.removeListener(eventChannelOf(name), handler); };
+    return () => {
+      ipcRenderer.removeListener(eventChannelOf(name), handler);
+    };
   },
 });
 

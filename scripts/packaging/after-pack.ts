@@ -25,7 +25,10 @@ export function resourcesDirOf(appOutDir: string, os: TargetOs, productFilename:
 
 function files(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 /** What is missing from a packed app for its target; empty when complete. */
@@ -38,8 +41,10 @@ export function missingRuntime(resourcesDir: string, os: TargetOs, arch: string)
     if (bins.length === 0) problems.push(`@node-llama-cpp/${name}'s binaries`);
     else if (i === 0 && !bins.some((f) => path.basename(f) === 'llama-addon.node')) problems.push(`@node-llama-cpp/${name}'s llama-addon.node`);
   });
-  if (!fs.existsSync(path.join(unpacked, 'node_modules', 'better-sqlite3', 'prebuilds', runtime.sqlitePrebuild))) problems.push(`better-sqlite3/prebuilds/${runtime.sqlitePrebuild}`);
-  if (!fs.existsSync(path.join(unpacked, 'dist', 'native', 'prebuilds', runtime.trainerPrebuild, 'inflow-trainer.node'))) problems.push(`dist/native/prebuilds/${runtime.trainerPrebuild}/inflow-trainer.node`);
+  if (!fs.existsSync(path.join(unpacked, 'node_modules', 'better-sqlite3', 'prebuilds', runtime.sqlitePrebuild)))
+    problems.push(`better-sqlite3/prebuilds/${runtime.sqlitePrebuild}`);
+  if (!fs.existsSync(path.join(unpacked, 'dist', 'native', 'prebuilds', runtime.trainerPrebuild, 'inflow-trainer.node')))
+    problems.push(`dist/native/prebuilds/${runtime.trainerPrebuild}/inflow-trainer.node`);
   return problems;
 }
 
@@ -49,7 +54,9 @@ export default async function afterPack(context: AfterPackContext): Promise<void
   if (os === undefined) return;
   const missing = missingRuntime(resourcesDirOf(context.appOutDir, os, context.packager.appInfo.productFilename), os, arch);
   if (missing.length > 0) {
-    throw new Error(`The packed ${os}-${arch} app is incomplete: ${missing.join(', ')} missing. Pack each arch on a host of that arch `
-      + '(npm installs only the host\'s @node-llama-cpp packages) after `npm ci` and `npm run build:native -- --prebuild`.');
+    throw new Error(
+      `The packed ${os}-${arch} app is incomplete: ${missing.join(', ')} missing. Pack each arch on a host of that arch ` +
+        "(npm installs only the host's @node-llama-cpp packages) after `npm ci` and `npm run build:native -- --prebuild`.",
+    );
   }
 }

@@ -15,7 +15,9 @@ const dataDir = tempDir('inflow-e2e-zoom-');
 before(async () => {
   desktop = await startDesktop({ dataDir, colorScheme: 'dark', viewport: { width: 640, height: 410 }, deviceScaleFactor: 2 });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('at 200% zoom in the dark theme every screen fits the window width and is reachable by keyboard', async () => {
   await desktop.recordFailure(async (page) => {
@@ -27,16 +29,20 @@ test('at 200% zoom in the dark theme every screen fits the window width and is r
       await page.keyboard.press(`Control+${index + 1}`);
       await page.getByRole('heading', { name: screen.label, level: 1 }).waitFor();
       await page.waitForLoadState('networkidle');
-      const overflow = await page.evaluate(`({
+      const overflow = (await page.evaluate(`({
         document: document.documentElement.scrollWidth - window.innerWidth,
         main: document.getElementById('main').scrollWidth - document.getElementById('main').clientWidth,
-      })`) as { document: number; main: number };
+      })`)) as { document: number; main: number };
       assert.ok(overflow.document <= 0 && overflow.main <= 0, `${screen.label} overflows sideways by ${JSON.stringify(overflow)}`);
       await desktop.screenshot(`zoom-${index + 1}-${screen.id}`);
     }
     await page.keyboard.press('Control+1');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Go to Models', 'after a screen change, Tab goes to the screen\'s first control');
+    assert.equal(
+      await page.evaluate('document.activeElement.textContent'),
+      'Go to Models',
+      "after a screen change, Tab goes to the screen's first control",
+    );
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Models', level: 1 }).waitFor();
     assert.deepEqual(desktop.pageErrors, []);

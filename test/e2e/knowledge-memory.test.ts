@@ -19,7 +19,9 @@ before(async () => {
   fs.writeFileSync(path.join(notes, 'rivers.txt'), 'The Danube flows through ten countries before reaching the Black Sea.\n');
   desktop = await startDesktop({ dataDir });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('a folder is indexed with progress, can be searched, and the knowledge tool becomes available', async () => {
   await desktop.recordFailure(async (page) => {
@@ -35,7 +37,10 @@ test('a folder is indexed with progress, can be searched, and the knowledge tool
     await page.getByLabel('Search your documents').fill('Etna');
     await page.getByRole('main').getByRole('button', { name: 'Search' }).click();
     await page.getByText(/stratovolcano on the east coast of Sicily/).waitFor();
-    await page.getByText(/volcanoes\.md/).first().waitFor();
+    await page
+      .getByText(/volcanoes\.md/)
+      .first()
+      .waitFor();
     await desktop.screenshot('20-knowledge');
     const tools = await desktop.api.service.ask.tools();
     assert.equal(tools.find((tool) => tool.label === 'knowledge')?.available, true, 'the knowledge-search tool is offered once a folder is indexed');
@@ -48,7 +53,9 @@ test('memory entries can be added, searched, edited and deleted, each linked to 
     const task = desktop.backend.runs.createTask({ question: 'Which units do I prefer?' });
     const run = desktop.backend.runs.startRun({ taskId: task.id });
     desktop.backend.runs.endRun(run.id, { stopReason: 'answered', answer: 'metric' });
-    desktop.backend.db.prepare('INSERT INTO memory_entries (kind, content, run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run('preference', 'The user prefers metric units', run.id, Date.now(), Date.now());
+    desktop.backend.db
+      .prepare('INSERT INTO memory_entries (kind, content, run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run('preference', 'The user prefers metric units', run.id, Date.now(), Date.now());
 
     await page.goto(`${desktop.url}#/memory`);
     await page.reload();
@@ -70,7 +77,10 @@ test('memory entries can be added, searched, edited and deleted, each linked to 
     const entry = page.getByRole('listitem').filter({ hasText: 'Grenoble' });
     await entry.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('The user lives in Grenoble').waitFor({ state: 'detached' });
-    assert.deepEqual((await desktop.api.service.memory.list()).map((item) => item.content), ['The user prefers metric units']);
+    assert.deepEqual(
+      (await desktop.api.service.memory.list()).map((item) => item.content),
+      ['The user prefers metric units'],
+    );
 
     await page.getByRole('button', { name: 'From: Which units do I prefer?' }).click();
     await page.getByRole('article', { name: 'Run details' }).getByRole('heading', { name: 'Which units do I prefer?' }).waitFor();

@@ -23,7 +23,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address() as net.AddressInfo; probe.close(() => resolve(port)); });
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -33,7 +36,10 @@ before(async () => {
   desktop = await startDesktop({ dataDir });
   await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
   await desktop.api.service.settings.update({ limits: { maxSteps: 1 } });
-  web = http.createServer((_request, response) => { response.writeHead(200); response.end('stand-in for the web'); });
+  web = http.createServer((_request, response) => {
+    response.writeHead(200);
+    response.end('stand-in for the web');
+  });
   await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
 });
 after(async () => {
@@ -59,8 +65,12 @@ test('Local API: switched on in Settings, used by another program with the token
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
     assert.deepEqual(ids, ['inflow-agent', 'test-planner.gguf']);
-    const answer = await client.chat.completions.create({ model: 'inflow-agent', messages: [{ role: 'user', content: 'What is 2 + 3?' }], inflow: { tools: ['Generalist_Solution_Generator_Tool'] } } as OpenAI.ChatCompletionCreateParamsNonStreaming) as OpenAI.ChatCompletion & { inflow: { run_id: string } };
-    const rated = await client.post(`/runs/${answer.inflow.run_id}/feedback`, { body: { rating: 'up' } }) as { reward: number };
+    const answer = (await client.chat.completions.create({
+      model: 'inflow-agent',
+      messages: [{ role: 'user', content: 'What is 2 + 3?' }],
+      inflow: { tools: ['Generalist_Solution_Generator_Tool'] },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming)) as OpenAI.ChatCompletion & { inflow: { run_id: string } };
+    const rated = (await client.post(`/runs/${answer.inflow.run_id}/feedback`, { body: { rating: 'up' } })) as { reward: number };
     assert.equal(rated.reward, 1);
     await page.keyboard.press('Control+2');
     await page.getByText('What is 2 + 3?').first().click({ timeout: 30_000 });
@@ -69,7 +79,9 @@ test('Local API: switched on in Settings, used by another program with the token
     await page.getByLabel('The right answer').fill('5');
     await page.getByRole('button', { name: 'Save answer' }).click();
     await page.getByRole('status').filter({ hasText: 'expected answer' }).waitFor();
-    const task = desktop.backend.db.prepare('SELECT t.expected_answer, t.answer_kind FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ?').get(answer.inflow.run_id) as { expected_answer: string; answer_kind: string };
+    const task = desktop.backend.db
+      .prepare('SELECT t.expected_answer, t.answer_kind FROM runs r JOIN tasks t ON t.id = r.task_id WHERE r.id = ?')
+      .get(answer.inflow.run_id) as { expected_answer: string; answer_kind: string };
     assert.deepEqual(task, { expected_answer: '"5"', answer_kind: 'judge' });
 
     await page.goto(`${desktop.url}#/settings`);
@@ -96,9 +108,12 @@ test('Privacy: each feature is switched on its own, the egress log shows what le
     await (await desktop.backend.network.fetch('web', `http://127.0.0.1:${address.port}/search?q=x`)).text();
     await page.reload();
     await privacy.getByText(/What left this computer/).click();
-    const row = privacy.getByRole('table', { name: 'Egress log' }).getByRole('row').filter({ hasText: `127.0.0.1:${address.port}` });
+    const row = privacy
+      .getByRole('table', { name: 'Egress log' })
+      .getByRole('row')
+      .filter({ hasText: `127.0.0.1:${address.port}` });
     await row.waitFor();
-    assert.match(await row.textContent() ?? '', /web.*ok \(200\)/);
+    assert.match((await row.textContent()) ?? '', /web.*ok \(200\)/);
 
     await page.getByLabel('Server name').fill('remote');
     await page.getByLabel('Command or URL').fill('http://127.0.0.1:9/mcp');

@@ -21,7 +21,9 @@ before(async () => {
   await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
   await desktop.api.service.settings.update({ limits: { maxSteps: 1 } });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('a tool server is added in Settings, a tool marked "ask first" pauses the run until the user denies it', async () => {
   await desktop.recordFailure(async (page) => {

@@ -29,7 +29,9 @@ before(async () => {
   fs.copyFileSync(testModelPath(), userModel);
   desktop = await startDesktop({ dataDir });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('add a GGUF through the picker, see it in Installed, make it the planner; an adapter is refused with a reason', async () => {
   await desktop.recordFailure(async (page) => {
@@ -44,7 +46,11 @@ test('add a GGUF through the picker, see it in Installed, make it the planner; a
       assert.ok(tries < 50, 'the picker was asked');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.deepEqual(desktop.picker.requests[0], { kind: 'file', title: 'Add a GGUF model', filters: [{ name: 'GGUF models', extensions: ['gguf'] }] });
+    assert.deepEqual(desktop.picker.requests[0], {
+      kind: 'file',
+      title: 'Add a GGUF model',
+      filters: [{ name: 'GGUF models', extensions: ['gguf'] }],
+    });
     assert.equal(await page.getByLabel('GGUF model file').inputValue(), '', 'cancelling leaves the field as it was');
 
     desktop.picker.answers.push({ path: userModel });
@@ -56,7 +62,11 @@ test('add a GGUF through the picker, see it in Installed, make it the planner; a
     await entry.waitFor();
     await entry.getByText(userModel).waitFor();
     assert.ok(fs.existsSync(userModel), 'the file stays where the user keeps it');
-    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'models')).filter((name) => name.endsWith('.gguf')), [], 'nothing was copied');
+    assert.deepEqual(
+      fs.readdirSync(path.join(dataDir, 'models')).filter((name) => name.endsWith('.gguf')),
+      [],
+      'nothing was copied',
+    );
 
     await entry.getByRole('button', { name: 'Use as planner' }).click();
     await page.getByTestId('planner-model').filter({ hasText: 'my-qwen-tiny' }).waitFor();
@@ -90,7 +100,11 @@ test('Browse… fills the Knowledge folder and the dataset file; Settings record
     desktop.picker.answers.push({ path: dataset });
     await page.getByRole('button', { name: 'Browse for a dataset' }).click();
     await waitForValue(page.locator('#dataset-path'), dataset);
-    assert.deepEqual(desktop.picker.requests.at(-1), { kind: 'file', title: 'Choose a dataset', filters: [{ name: 'Datasets', extensions: ['json', 'jsonl'] }] });
+    assert.deepEqual(desktop.picker.requests.at(-1), {
+      kind: 'file',
+      title: 'Choose a dataset',
+      filters: [{ name: 'Datasets', extensions: ['json', 'jsonl'] }],
+    });
 
     const before = fs.readdirSync(dataDir).sort();
     const next = path.join(tempDir('inflow-next-'), 'Inflow');

@@ -11,23 +11,37 @@ let desktop: Desktop;
 const dataDir = tempDir('inflow-e2e-trainer-');
 
 before(async () => {
-  fs.writeFileSync(path.join(dataDir, selfCheckFile), JSON.stringify({
-    'CUDA0 (NVIDIA GeForce RTX 3060) | node-llama-cpp cuda | llama.cpp b0000': {
-      key: 'CUDA0 (NVIDIA GeForce RTX 3060) | node-llama-cpp cuda | llama.cpp b0000', device: 'CUDA0 (NVIDIA GeForce RTX 3060)', passed: false,
-      reason: "the check's process crashed (SIGSEGV)", checkedAt: '2026-12-01T10:00:00.000Z',
-    },
-  }));
+  fs.writeFileSync(
+    path.join(dataDir, selfCheckFile),
+    JSON.stringify({
+      'CUDA0 (NVIDIA GeForce RTX 3060) | node-llama-cpp cuda | llama.cpp b0000': {
+        key: 'CUDA0 (NVIDIA GeForce RTX 3060) | node-llama-cpp cuda | llama.cpp b0000',
+        device: 'CUDA0 (NVIDIA GeForce RTX 3060)',
+        passed: false,
+        reason: "the check's process crashed (SIGSEGV)",
+        checkedAt: '2026-12-01T10:00:00.000Z',
+      },
+    }),
+  );
   desktop = await startDesktop({ dataDir });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('Settings → Training device shows the trainer binary and a failed GPU self-check with its consequence', async () => {
   await desktop.recordFailure(async (page) => {
     await page.goto(desktop.url);
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByRole('heading', { name: 'Training device' }).waitFor();
-    await page.getByTestId('trainer-backend').filter({ hasText: /Trainer: (local build|prebuilt binary)/ }).waitFor();
-    await page.getByTestId('gpu-self-check').filter({ hasText: "Failed on CUDA0 (NVIDIA GeForce RTX 3060) (2026-12-01): the check's process crashed (SIGSEGV). Training uses the CPU." }).waitFor();
+    await page
+      .getByTestId('trainer-backend')
+      .filter({ hasText: /Trainer: (local build|prebuilt binary)/ })
+      .waitFor();
+    await page
+      .getByTestId('gpu-self-check')
+      .filter({ hasText: "Failed on CUDA0 (NVIDIA GeForce RTX 3060) (2026-12-01): the check's process crashed (SIGSEGV). Training uses the CPU." })
+      .waitFor();
     await page.getByTestId('retention-rule').filter({ hasText: 'the last 3 versions' }).waitFor();
     await page.getByRole('heading', { name: 'Training device' }).scrollIntoViewIfNeeded();
     await desktop.screenshot('settings-training-device');

@@ -19,12 +19,21 @@ const datasetFile = path.join(dataDir, 'arithmetic.jsonl');
 before(async () => {
   fs.mkdirSync(path.join(dataDir, 'models'), { recursive: true });
   fs.copyFileSync(testModelPath(), path.join(dataDir, 'models', 'test-planner.gguf'));
-  const items = [['2 + 2', '4'], ['3 + 5', '8'], ['10 - 7', '3'], ['6 * 7', '42'], ['9 + 9', '18'], ['12 / 4', '3']];
+  const items = [
+    ['2 + 2', '4'],
+    ['3 + 5', '8'],
+    ['10 - 7', '3'],
+    ['6 * 7', '42'],
+    ['9 + 9', '18'],
+    ['12 / 4', '3'],
+  ];
   fs.writeFileSync(datasetFile, items.map(([q, a]) => JSON.stringify({ question: `What is ${q}?`, answer: a, answer_kind: 'numeric' })).join('\n'));
   desktop = await startDesktop({ dataDir });
   await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
 });
-after(async () => { await desktop?.close(); });
+after(async () => {
+  await desktop?.close();
+});
 
 test('a user imports a dataset, starts a quick Flow-GRPO run, sees the reward chart move, and stops it', async () => {
   await desktop.recordFailure(async (page) => {
@@ -71,7 +80,10 @@ test('adapter versions can be compared, promoted and rolled back, and the planne
     const registry = new AdapterRegistry(desktop.backend.db);
     const loraDir = path.join(dataDir, 'adapters', 'manual');
     fs.mkdirSync(loraDir, { recursive: true });
-    for (const [version, accuracy] of [[1, 0.25], [2, 0.5]] as const) {
+    for (const [version, accuracy] of [
+      [1, 0.25],
+      [2, 0.5],
+    ] as const) {
       const file = path.join(loraDir, `v${version}.gguf`);
       fs.copyFileSync(testLoraPath({}, { seed: version }), file);
       registry.register({ path: file, baseModel: base, metrics: { heldoutAccuracy: accuracy } });

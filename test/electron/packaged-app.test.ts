@@ -20,14 +20,19 @@ const shots = path.join(repoRoot, 'test-output', 'electron');
 let app: ElectronApplication;
 let page: Page;
 const dataDir = skip === false ? tempDir('inflow-electron-') : '';
-const shot = async (name: string) => { fs.mkdirSync(shots, { recursive: true }); await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true }); };
+const shot = async (name: string) => {
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+};
 
 before(async () => {
   if (skip !== false || 'reason' in found) return;
   app = await _electron.launch({ executablePath: found.executable, env: { ...process.env, INFLOW_DATA_DIR: dataDir }, timeout: 120_000 });
   page = await app.firstWindow();
 });
-after(async () => { if (app !== undefined) await app.close().catch(() => undefined); });
+after(async () => {
+  if (app !== undefined) await app.close().catch(() => undefined);
+});
 
 test('the packed app: add a model, ask, rate, train one step, quit', { skip, timeout: 600_000 }, async () => {
   try {
@@ -35,7 +40,9 @@ test('the packed app: add a model, ask, rate, train one step, quit', { skip, tim
     await shot('01-started');
     const model = testModelPath();
     // the native open dialog cannot be clicked by Playwright: answer it in the main process
-    await app.evaluate(({ dialog }, file) => { dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [file] })) as never; }, model);
+    await app.evaluate(({ dialog }, file) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [file] })) as never;
+    }, model);
     await page.getByRole('button', { name: 'Go to Models' }).click();
     await page.getByRole('button', { name: 'Browse for a GGUF model' }).click();
     await page.getByRole('button', { name: 'Add model' }).click();
@@ -51,7 +58,17 @@ test('the packed app: add a model, ask, rate, train one step, quit', { skip, tim
     await shot('03-asked-and-rated');
 
     const dataset = path.join(dataDir, 'sums.jsonl');
-    fs.writeFileSync(dataset, [['2 + 2', '4'], ['3 + 5', '8'], ['6 * 7', '42'], ['9 + 9', '18']].map(([q, a]) => JSON.stringify({ question: `What is ${q}?`, answer: a, answer_kind: 'numeric' })).join('\n'));
+    fs.writeFileSync(
+      dataset,
+      [
+        ['2 + 2', '4'],
+        ['3 + 5', '8'],
+        ['6 * 7', '42'],
+        ['9 + 9', '18'],
+      ]
+        .map(([q, a]) => JSON.stringify({ question: `What is ${q}?`, answer: a, answer_kind: 'numeric' }))
+        .join('\n'),
+    );
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Training', exact: true }).click();
     await page.getByLabel('Dataset file').fill(dataset);
     await page.getByRole('button', { name: 'Import' }).click();
@@ -67,7 +84,9 @@ test('the packed app: add a model, ask, rate, train one step, quit', { skip, tim
   }
   const started = Date.now();
   const exited = new Promise<void>((resolve) => app.process().once('exit', () => resolve()));
-  await app.evaluate(({ app: electronApp }) => { electronApp.quit(); });
+  await app.evaluate(({ app: electronApp }) => {
+    electronApp.quit();
+  });
   await exited;
   assert.ok(Date.now() - started < 15_000, 'quitting is bounded');
 });

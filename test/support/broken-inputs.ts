@@ -117,10 +117,25 @@ export function brokenDatasets(): BrokenFile[] {
   };
   const datasets: BrokenFile[] = [
     { name: 'an empty file', file: at('empty.jsonl', ''), exitCode: 4, message: /holds no items/ },
-    { name: 'a JSONL line that is not JSON', file: at('bad-line.jsonl', '{"question":"a","answer":"b"}\n{broken\n'), exitCode: 4, message: /line 2 is not valid JSON/ },
-    { name: 'binary garbage', file: at('binary.json', Buffer.from(Array.from({ length: 3000 }, (_, index) => (index * 7919) % 256))), exitCode: 4, message: /not valid JSON/ },
+    {
+      name: 'a JSONL line that is not JSON',
+      file: at('bad-line.jsonl', '{"question":"a","answer":"b"}\n{broken\n'),
+      exitCode: 4,
+      message: /line 2 is not valid JSON/,
+    },
+    {
+      name: 'binary garbage',
+      file: at('binary.json', Buffer.from(Array.from({ length: 3000 }, (_, index) => (index * 7919) % 256))),
+      exitCode: 4,
+      message: /not valid JSON/,
+    },
     { name: 'an item without an answer', file: at('no-answer.json', '[{"question":"a"}]'), exitCode: 4, message: /no usable "answer"/ },
-    { name: 'a question that is not text', file: at('number-question.jsonl', '{"question": 5, "answer": "x"}\n'), exitCode: 4, message: /no "question" text/ },
+    {
+      name: 'a question that is not text',
+      file: at('number-question.jsonl', '{"question": 5, "answer": "x"}\n'),
+      exitCode: 4,
+      message: /no "question" text/,
+    },
     { name: 'a folder', file: at('folder.json'), exitCode: 4, message: /not a regular file/ },
   ];
   fs.mkdirSync(path.join(dir, 'folder.json'));
@@ -136,7 +151,13 @@ export function brokenDatabases(): Array<BrokenFile & { dataDir: string }> {
   const cases: Array<BrokenFile & { dataDir: string }> = [];
   const garbage = tempDir('inflow-broken-db-');
   fs.writeFileSync(path.join(garbage, 'inflow.db'), 'this is not a database\n'.repeat(100));
-  cases.push({ name: 'a file that is not SQLite', dataDir: garbage, file: path.join(garbage, 'inflow.db'), exitCode: 4, message: /not an Inflow database or is damaged/ });
+  cases.push({
+    name: 'a file that is not SQLite',
+    dataDir: garbage,
+    file: path.join(garbage, 'inflow.db'),
+    exitCode: 4,
+    message: /not an Inflow database or is damaged/,
+  });
   const future = tempDir('inflow-broken-db-');
   const db = new Database(path.join(future, 'inflow.db'));
   db.pragma('user_version = 99999');

@@ -11,7 +11,8 @@ import net from 'node:net';
 
 const recordFile = process.env.INFLOW_EGRESS_RECORD;
 // Each process that loads the guard says so, so a test can check which processes were covered.
-if (recordFile !== undefined) fs.appendFileSync(`${recordFile}.loaded`, `${JSON.stringify({ pid: process.pid, argv: process.argv.slice(1).join(' ') })}\n`);
+if (recordFile !== undefined)
+  fs.appendFileSync(`${recordFile}.loaded`, `${JSON.stringify({ pid: process.pid, argv: process.argv.slice(1).join(' ') })}\n`);
 
 function isLocal(host: string | undefined): boolean {
   if (host === undefined || host === '') return true;
@@ -32,7 +33,10 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   let port: unknown;
   if (typeof first === 'object' && first !== null) {
     const options = first as { host?: string; port?: unknown; path?: string };
-    if (options.path === undefined) { host = options.host ?? 'localhost'; port = options.port; }
+    if (options.path === undefined) {
+      host = options.host ?? 'localhost';
+      port = options.port;
+    }
   } else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
     port = first;
     host = typeof args[1] === 'string' ? args[1] : 'localhost';

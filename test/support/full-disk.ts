@@ -11,7 +11,9 @@ import { tempDir } from './temp-dir.ts';
  */
 export function canMountPrivately(): boolean {
   if (process.platform !== 'linux') return false;
-  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt'], { stdio: 'ignore' });
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt'], {
+    stdio: 'ignore',
+  });
   return probe.status === 0;
 }
 
@@ -29,21 +31,26 @@ export function runOnDisk(state: DiskState, dataDir: string, commands: string[][
   fs.mkdirSync(mount);
   const results = path.join(work, 'results.json');
   const runner = path.join(work, 'runner.ts');
-  fs.writeFileSync(runner, `import fs from 'node:fs';
+  fs.writeFileSync(
+    runner,
+    `import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 const out = [];
 for (const args of ${JSON.stringify(commands)}) {
   const run = spawnSync(${JSON.stringify(path.join(repoRoot, 'node_modules', '.bin', 'node'))}, [${JSON.stringify(path.join(repoRoot, 'electron', 'cli', 'index.ts'))}, ...args, '--data-dir', ${JSON.stringify(mount)}], { encoding: 'utf8', timeout: 120_000 });
   out.push({ code: run.status, stdout: run.stdout, stderr: run.stderr });
 }
-fs.writeFileSync(${JSON.stringify(results)}, JSON.stringify(out));\n`);
+fs.writeFileSync(${JSON.stringify(results)}, JSON.stringify(out));\n`,
+  );
   const size = Math.ceil(folderBytes(dataDir) / 4096) * 4096 + 1024 * 1024;
-  const prepare = state === 'full'
-    ? `mount -t tmpfs -o size=${size} tmpfs "$MNT" && cp -a "$SRC/." "$MNT/" && (dd if=/dev/zero of="$MNT/.filler" bs=4096 2>/dev/null; dd if=/dev/zero of="$MNT/.filler2" bs=1 2>/dev/null; true)`
-    : `cp -a "$SRC/." "$MNT/" && mount --bind "$MNT" "$MNT" && mount -o remount,bind,ro "$MNT"`;
+  const prepare =
+    state === 'full'
+      ? `mount -t tmpfs -o size=${size} tmpfs "$MNT" && cp -a "$SRC/." "$MNT/" && (dd if=/dev/zero of="$MNT/.filler" bs=4096 2>/dev/null; dd if=/dev/zero of="$MNT/.filler2" bs=1 2>/dev/null; true)`
+      : `cp -a "$SRC/." "$MNT/" && mount --bind "$MNT" "$MNT" && mount -o remount,bind,ro "$MNT"`;
   const shell = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', `${prepare} && "$NODE" "$RUNNER"`], {
     env: { ...process.env, MNT: mount, SRC: dataDir, NODE: path.join(repoRoot, 'node_modules', '.bin', 'node'), RUNNER: runner },
-    encoding: 'utf8', timeout: 600_000,
+    encoding: 'utf8',
+    timeout: 600_000,
   });
   if (!fs.existsSync(results)) throw new Error(`The ${state} disk could not be set up: ${shell.stderr}`);
   return JSON.parse(fs.readFileSync(results, 'utf8')) as CliRun[];

@@ -28,7 +28,7 @@ async function freePort(): Promise<number> {
  * (`http://127.0.0.1:<port>/mcp`), on `port` if given. The process is killed when the test file ends.
  */
 export async function startEverythingHttpServer(options: { port?: number } = {}): Promise<{ url: string; pid: number; port: number; stop(): void }> {
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [path.join(packages, 'server-everything/dist/index.js'), 'streamableHttp'], {
     env: { ...process.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,10 @@ export async function startModelServer(files: Record<string, string>): Promise<M
   const server = http.createServer((request, response) => {
     const name = decodeURIComponent((request.url ?? '').slice(1));
     const file = files[name];
-    if (file === undefined) { response.writeHead(404).end('not found'); return; }
+    if (file === undefined) {
+      response.writeHead(404).end('not found');
+      return;
+    }
     const size = fs.statSync(file).size;
     const etag = `"${size}-${fs.statSync(file).mtimeMs}"`;
     const range = request.headers.range ?? '';
@@ -34,8 +37,16 @@ export async function startModelServer(files: Record<string, string>): Promise<M
     const ifRange = request.headers['if-range'];
     if (match !== null && (ifRange === undefined || ifRange === etag)) {
       start = Number(match[1]);
-      if (start >= size) { response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end(); return; }
-      response.writeHead(206, { 'Content-Length': size - start, 'Content-Range': `bytes ${start}-${size - 1}/${size}`, ETag: etag, 'Accept-Ranges': 'bytes' });
+      if (start >= size) {
+        response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+        return;
+      }
+      response.writeHead(206, {
+        'Content-Length': size - start,
+        'Content-Range': `bytes ${start}-${size - 1}/${size}`,
+        ETag: etag,
+        'Accept-Ranges': 'bytes',
+      });
     } else {
       response.writeHead(200, { 'Content-Length': size, ETag: etag, 'Accept-Ranges': 'bytes' });
     }
@@ -47,16 +58,29 @@ export async function startModelServer(files: Record<string, string>): Promise<M
       stallAfter = undefined;
       return;
     }
-    if (limit === undefined) { response.end(body); return; }
+    if (limit === undefined) {
+      response.end(body);
+      return;
+    }
     response.write(body.subarray(0, limit), () => setTimeout(() => response.socket?.destroy(), 20));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     url: (name) => `http://127.0.0.1:${port}/${encodeURIComponent(name)}`,
     ranges,
-    cutNextAfter: (bytes) => { cutAfter = bytes; },
-    stallNextAfter: (bytes) => { stallAfter = bytes; },
+    cutNextAfter: (bytes) => {
+      cutAfter = bytes;
+    },
+    stallNextAfter: (bytes) => {
+      stallAfter = bytes;
+    },
   };
 }

@@ -13,7 +13,9 @@ import { ensurePrebuiltTrainer } from './prebuilt-trainer.ts';
 export function makeElectronStandIn(dir: string): string {
   fs.mkdirSync(path.join(dir, 'resources'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'locales'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (test/support/packaging.ts)" >&2\nexit 1\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (test/support/packaging.ts)" >&2\nexit 1\n', {
+    mode: 0o755,
+  });
   fs.writeFileSync(path.join(dir, 'locales', 'en-US.pak'), 'stand-in');
   fs.writeFileSync(path.join(dir, 'LICENSE'), 'stand-in');
   fs.writeFileSync(path.join(dir, 'version'), '45.5.0');
@@ -32,7 +34,13 @@ export function packLinuxApp(outputDir: string, standInDir: string): string {
   run([path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']);
   ensurePrebuiltTrainer();
   run([path.join(repoRoot, 'scripts', 'build-electron.ts')]);
-  run([path.join(repoRoot, 'node_modules', 'electron-builder', 'cli.js'), '--linux', '--dir', '--x64',
-    `-c.electronDist=${makeElectronStandIn(standInDir)}`, `-c.directories.output=${outputDir}`]);
+  run([
+    path.join(repoRoot, 'node_modules', 'electron-builder', 'cli.js'),
+    '--linux',
+    '--dir',
+    '--x64',
+    `-c.electronDist=${makeElectronStandIn(standInDir)}`,
+    `-c.directories.output=${outputDir}`,
+  ]);
   return path.join(outputDir, 'linux-unpacked');
 }

@@ -48,7 +48,10 @@ export class ScriptedLanguageModel implements LanguageModel {
     this.requests.push(request);
     const turn = this.turns[index];
     if (turn === undefined) {
-      throw new InflowError('SCRIPT_EXHAUSTED', `ScriptedLanguageModel "${this.id}" got call ${index + 1} but was scripted for ${this.turns.length}.`);
+      throw new InflowError(
+        'SCRIPT_EXHAUSTED',
+        `ScriptedLanguageModel "${this.id}" got call ${index + 1} but was scripted for ${this.turns.length}.`,
+      );
     }
     const reply = typeof turn === 'function' ? await turn(request, index) : turn;
     if (reply instanceof Error) throw reply;
@@ -61,8 +64,14 @@ export class ScriptedLanguageModel implements LanguageModel {
     let stopReason: Generation['stopReason'] = 'eos';
     const kept: string[] = [];
     for (const piece of pieces) {
-      if (request.signal?.aborted === true) { stopReason = 'aborted'; break; }
-      if (kept.length >= maxTokens) { stopReason = 'max_tokens'; break; }
+      if (request.signal?.aborted === true) {
+        stopReason = 'aborted';
+        break;
+      }
+      if (kept.length >= maxTokens) {
+        stopReason = 'max_tokens';
+        break;
+      }
       kept.push(piece);
       request.onTextChunk?.(piece);
     }
@@ -73,7 +82,9 @@ export class ScriptedLanguageModel implements LanguageModel {
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        throw new InflowError('MODEL_OUTPUT_INVALID', `Scripted reply ${index + 1} is not JSON but the request had a schema: ${text.slice(0, 80)}`, { cause: error });
+        throw new InflowError('MODEL_OUTPUT_INVALID', `Scripted reply ${index + 1} is not JSON but the request had a schema: ${text.slice(0, 80)}`, {
+          cause: error,
+        });
       }
     }
     return {

@@ -7,7 +7,7 @@ import { importPeftAdapter } from '../../core/adapters/peft-import.ts';
 import { InflowError } from '../../core/errors.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import type { CliCommand } from '../command.ts';
-import { evaluateAdapter } from './train.ts';
+import { evaluateAdapter } from '../adapter-eval.ts';
 
 const usage = `Usage:
   inflow adapters list [--model PATH|ID]
@@ -26,7 +26,20 @@ export const command: CliCommand = {
   summary: 'list, evaluate, promote and roll back planner adapters; import PEFT LoRA adapters',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { model: { type: 'string' }, dataset: { type: 'string' }, limit: { type: 'string' }, 'max-steps': { type: 'string' }, threads: { type: 'string' }, alpha: { type: 'string' }, 'dry-run': { type: 'boolean' }, keep: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        dataset: { type: 'string' },
+        limit: { type: 'string' },
+        'max-steps': { type: 'string' },
+        threads: { type: 'string' },
+        alpha: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        keep: { type: 'string' },
+      },
+    });
     const [action, target] = positionals;
     const backend = await context.backend();
     const registry = backend.adapters;
@@ -70,8 +83,12 @@ export const command: CliCommand = {
         const adapter = find(target ?? '');
         const dataset = backend.datasets.get(values.dataset ?? '');
         const result = await evaluateAdapter(context, {
-          adapter, dataset, baseModel: adapter.baseModel, ...(values.limit ? { limit: Number(values.limit) } : {}),
-          ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}), ...(values.threads ? { threads: Number(values.threads) } : {}),
+          adapter,
+          dataset,
+          baseModel: adapter.baseModel,
+          ...(values.limit ? { limit: Number(values.limit) } : {}),
+          ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}),
+          ...(values.threads ? { threads: Number(values.threads) } : {}),
         });
         registry.updateMetrics(adapter.id, { heldoutAccuracy: result.accuracy, evaluatedOn: dataset.name });
         if (context.json) context.printJson(result);
@@ -82,23 +99,40 @@ export const command: CliCommand = {
         const model = needModel();
         const outPath = path.join(backend.paths.adapters, 'imported', `${path.basename(path.resolve(target ?? 'adapter'))}-${Date.now()}.gguf`);
         const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
-        if (alpha !== undefined && !(alpha > 0)) throw new InflowError('USAGE', `--alpha must be a positive number (got "${values.alpha}").`, { hint: usage });
+        if (alpha !== undefined && !(alpha > 0))
+          throw new InflowError('USAGE', `--alpha must be a positive number (got "${values.alpha}").`, { hint: usage });
         const result = importPeftAdapter({ source: target ?? '', baseModelPath: model, outPath, ...(alpha === undefined ? {} : { alpha }) });
-        const adapter = registry.register({ path: result.path, baseModel: model, metrics: { importedFrom: path.resolve(target ?? ''), rank: result.rank, alpha: result.alpha } });
+        const adapter = registry.register({
+          path: result.path,
+          baseModel: model,
+          metrics: { importedFrom: path.resolve(target ?? ''), rank: result.rank, alpha: result.alpha },
+        });
         if (context.json) context.printJson(adapter);
-        else context.print(`Imported as v${adapter.version} (rank ${result.rank}, ${result.tensors} tensors). Promote it with \`inflow adapters promote ${adapter.id}\`.`);
+        else
+          context.print(
+            `Imported as v${adapter.version} (rank ${result.rank}, ${result.tensors} tensors). Promote it with \`inflow adapters promote ${adapter.id}\`.`,
+          );
         return;
       }
       case 'gc': {
         const keepLast = values.keep === undefined ? undefined : Number(values.keep);
-        if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1)) throw new InflowError('USAGE', `--keep must be a whole number of at least 1, not "${values.keep}".`, { hint: usage });
+        if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1))
+          throw new InflowError('USAGE', `--keep must be a whole number of at least 1, not "${values.keep}".`, { hint: usage });
         const plan = (values['dry-run'] ? planRetention : applyRetention)(backend.db, keepLast === undefined ? {} : { keepLast });
-        if (context.json) context.printJson({ dryRun: values['dry-run'] === true, bytes: plan.bytes, adapters: plan.adapters.map((a) => ({ id: a.adapter.id, version: a.adapter.version, path: a.adapter.path, bytes: a.bytes })), states: plan.states });
+        if (context.json)
+          context.printJson({
+            dryRun: values['dry-run'] === true,
+            bytes: plan.bytes,
+            adapters: plan.adapters.map((a) => ({ id: a.adapter.id, version: a.adapter.version, path: a.adapter.path, bytes: a.bytes })),
+            states: plan.states,
+          });
         else {
           const verb = values['dry-run'] ? 'Would delete' : 'Deleted';
           for (const { adapter } of plan.adapters) context.print(`${verb} adapter v${adapter.version} ${adapter.path}`);
           for (const state of plan.states) context.print(`${verb} trainer state ${state.path}`);
-          context.print(`${values['dry-run'] ? 'Would free' : 'Freed'} ${(plan.bytes / 1024 / 1024).toFixed(1)} MiB (${plan.adapters.length} adapters, ${plan.states.length} trainer states).`);
+          context.print(
+            `${values['dry-run'] ? 'Would free' : 'Freed'} ${(plan.bytes / 1024 / 1024).toFixed(1)} MiB (${plan.adapters.length} adapters, ${plan.states.length} trainer states).`,
+          );
         }
         return;
       }

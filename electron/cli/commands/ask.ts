@@ -10,17 +10,15 @@ import { formatEvent } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
-import { getEngine } from '../../core/llm/engine.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
-import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
 import { findCatalogModel } from '../../core/models/catalog.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { agentContextSize, defaults } from '../../core/contract/defaults.ts';
+import { defaults } from '../../core/contract/defaults.ts';
 
 const usage = `Usage: inflow ask [options] "QUESTION"
   Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
@@ -59,13 +57,28 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
+      args,
+      allowPositionals: true,
       options: {
-        tools: { type: 'string' }, 'max-steps': { type: 'string' }, 'max-time': { type: 'string' }, 'max-tokens': { type: 'string' },
-        profile: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' }, 'fixed-model': { type: 'string' },
-        endpoint: { type: 'string' }, 'endpoint-model': { type: 'string' }, web: { type: 'boolean' }, seed: { type: 'string' },
-        'context-size': { type: 'string' }, threads: { type: 'string' }, cpu: { type: 'boolean' }, 'embed-model': { type: 'string' },
-        'no-mcp': { type: 'boolean' }, yes: { type: 'boolean' }, base: { type: 'boolean' },
+        tools: { type: 'string' },
+        'max-steps': { type: 'string' },
+        'max-time': { type: 'string' },
+        'max-tokens': { type: 'string' },
+        profile: { type: 'string' },
+        model: { type: 'string' },
+        adapter: { type: 'string' },
+        'fixed-model': { type: 'string' },
+        endpoint: { type: 'string' },
+        'endpoint-model': { type: 'string' },
+        web: { type: 'boolean' },
+        seed: { type: 'string' },
+        'context-size': { type: 'string' },
+        threads: { type: 'string' },
+        cpu: { type: 'boolean' },
+        'embed-model': { type: 'string' },
+        'no-mcp': { type: 'boolean' },
+        yes: { type: 'boolean' },
+        base: { type: 'boolean' },
       },
     });
     const question = positionals.join(' ').trim();
@@ -73,27 +86,48 @@ export const command: CliCommand = {
     if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
       throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
     }
-    if (values.endpoint !== undefined && values['endpoint-model'] === undefined) throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
+    if (values.endpoint !== undefined && values['endpoint-model'] === undefined)
+      throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
     const backend = await context.backend();
     const settings = backend.settings.read();
     // --web allows the web tools and Wikipedia online for this run; --endpoint allows that one server.
-    if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
+    if (values.web === true) {
+      backend.network.grant('web');
+      backend.network.grant('wikipedia');
+    }
     if (values.endpoint !== undefined) backend.network.grant('endpoint');
     const threads = integer(values.threads, 'threads');
     // A catalog planner trained on a profile (the AgentFlow planner) uses it unless --profile says otherwise.
     const plannerEntry = values.model === undefined ? undefined : findCatalogModel(values.model);
     const profile = (values.profile as ProfileName | undefined) ?? plannerEntry?.profile ?? settings.profile;
     // The agentflow profile offers the tools the released planner was trained with, unless --tools says otherwise.
-    const only = values.tools?.split(',').map((name) => name.trim()).filter(Boolean) ?? (profile === 'agentflow' ? referenceToolNames() : undefined);
-    const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
-      model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal, gpu: values.cpu !== true, ...(threads === undefined ? {} : { threads }),
-    });
+    const only =
+      values.tools
+        ?.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean) ?? (profile === 'agentflow' ? referenceToolNames() : undefined);
+    const embedder =
+      values['embed-model'] === undefined
+        ? undefined
+        : await openEmbedder({
+            model: values['embed-model'],
+            loader: backend.modelLoader,
+            signal: context.signal,
+            gpu: values.cpu !== true,
+            ...(threads === undefined ? {} : { threads }),
+          });
     const sandbox = new PythonSandbox({ snapshotFile: path.join(backend.paths.dataDir, 'cache', 'pyodide.snapshot') });
     const loaded: LocalModel[] = [];
     try {
       const { tools, absent, problems } = await assembleTools({
-        backend, webAccess: values.web === true || settings.privacy.networkTools, wikipediaOnline: values.web === true || settings.privacy.wikipediaOnline, sandbox, mcp: values['no-mcp'] !== true, signal: context.signal,
-        knowledge: new KnowledgeIndex(backend.db, embedder ? { embedder } : {}), ...(only ? { only } : {}),
+        backend,
+        webAccess: values.web === true || settings.privacy.networkTools,
+        wikipediaOnline: values.web === true || settings.privacy.wikipediaOnline,
+        sandbox,
+        mcp: values['no-mcp'] !== true,
+        signal: context.signal,
+        knowledge: new KnowledgeIndex(backend.db, embedder ? { embedder } : {}),
+        ...(only ? { only } : {}),
       });
       for (const problem of problems) context.stderr.write(`inflow ask: MCP server ${problem} (going on without it)\n`);
       if (tools.length === 0) {
@@ -103,18 +137,33 @@ export const command: CliCommand = {
       if (tools.some((tool) => tool.name === 'Python_Code_Generator_Tool')) sandbox.start(context.signal).catch(() => undefined);
 
       // agentflow prompts carry the reference's long tool cards and 2048-token answers: a larger default context.
-      const contextSize = integer(values['context-size'], 'context-size') ?? agentContextSize(profile);
-      const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
-      const load = (choice: string | undefined) => engine.loadModel({
-        ...resolveModelChoice(choice, backend.paths.models), contextSize, signal: context.signal, ...(threads === undefined ? {} : { threads }),
-      });
+      // (the default per profile is the back end's model loader's, as for the app: contract/defaults.ts)
+      const contextSize = integer(values['context-size'], 'context-size');
+      const load = (choice: string | undefined) =>
+        backend.modelLoader.load({
+          purpose: { use: 'agent', profile },
+          model: choice,
+          contextSize,
+          gpu: values.cpu === true ? false : 'auto',
+          threads,
+          signal: context.signal,
+        });
       const planner = await load(values.model);
       loaded.push(planner);
       const models: AgentModels = { planner };
       // The planner gets the adapter training promoted for this model file, unless told otherwise.
-      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.active(planner.filePath);
+      // (as in the app: a promoted adapter whose file is gone leaves the bare model, with a note)
+      const promoted = values.adapter !== undefined || values.base === true ? null : backend.adapters.usableActive(planner.filePath);
+      const missing = values.adapter !== undefined || values.base === true || promoted !== null ? null : backend.adapters.active(planner.filePath);
+      if (missing !== null)
+        context.stderr.write(`inflow ask: the promoted adapter v${missing.version} is gone (${missing.path}); the planner runs without it\n`);
       const adapter = values.adapter ?? promoted?.path;
-      if (values.endpoint !== undefined) models.fixed = new OpenAiCompatibleModel({ baseUrl: values.endpoint, model: values['endpoint-model']!, fetch: backend.network.fetcher('endpoint') });
+      if (values.endpoint !== undefined)
+        models.fixed = new OpenAiCompatibleModel({
+          baseUrl: values.endpoint,
+          model: values['endpoint-model']!,
+          fetch: backend.network.fetcher('endpoint'),
+        });
       else if (values['fixed-model'] !== undefined || adapter !== undefined) {
         // The fixed modules use the base without the adapter: a second context of the same (or another) model.
         const fixed = await load(values['fixed-model'] ?? values.model);
@@ -129,7 +178,9 @@ export const command: CliCommand = {
           models.fixed = fixed;
           context.print(`Fixed modules: ${partner} (the planner was trained with it; --fixed-model to change)`);
         } else if (partner !== undefined) {
-          context.stderr.write(`inflow ask: this planner was trained with ${partner} as executor, verifier and generator; "inflow models pull ${partner}" to use it (the planner does their work now)\n`);
+          context.stderr.write(
+            `inflow ask: this planner was trained with ${partner} as executor, verifier and generator; "inflow models pull ${partner}" to use it (the planner does their work now)\n`,
+          );
         }
       }
       if (adapter !== undefined) {
@@ -141,7 +192,10 @@ export const command: CliCommand = {
       const onEvent = (event: AgentEvent) => {
         if (context.json) return;
         if (event.type === 'answer-delta') {
-          if (!answering) { context.stdout.write('Answer: '); answering = true; }
+          if (!answering) {
+            context.stdout.write('Answer: ');
+            answering = true;
+          }
           context.stdout.write(event.text);
           return;
         }
@@ -157,11 +211,24 @@ export const command: CliCommand = {
       const api = createApi({ backend, gpu: values.cpu === true ? false : 'auto', startLocalApi: false });
       let result: Awaited<ReturnType<typeof api.ask.runWith>>;
       try {
-        result = await api.ask.runWith({ question }, {
-          source: 'cli', models: { models, plannerId: planner.id, adapterId: promoted?.id ?? null }, toolSet: { tools, absent },
-          overrides: { profile, ...(maxSteps === undefined ? {} : { maxSteps }), ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }), ...(maxTokens === undefined ? {} : { maxTokens }) },
-          ...(seed === undefined ? {} : { seed }), approve: (request) => approver(request), signal: context.signal, onEvent,
-        });
+        result = await api.ask.runWith(
+          { question },
+          {
+            source: 'cli',
+            models: { models, plannerId: planner.id, adapterId: promoted?.id ?? null },
+            toolSet: { tools, absent },
+            overrides: {
+              profile,
+              ...(maxSteps === undefined ? {} : { maxSteps }),
+              ...(maxTimeSeconds === undefined ? {} : { maxTimeSeconds }),
+              ...(maxTokens === undefined ? {} : { maxTokens }),
+            },
+            ...(seed === undefined ? {} : { seed }),
+            approve: (request) => approver(request),
+            signal: context.signal,
+            onEvent,
+          },
+        );
       } finally {
         await api.dispose();
       }

@@ -2,10 +2,8 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InflowError } from '../../core/errors.ts';
 import { readGgufFile } from '../../core/gguf/gguf-reader.ts';
-import { getEngine } from '../../core/llm/engine.ts';
 import type { ChatMessage, SamplingOptions } from '../../core/llm/language-model.ts';
-import { resolveModelChoice } from '../../core/llm/resolve-model.ts';
-import { resolveInstalledModel } from '../../core/models/model-registry.ts';
+import type { ModelRequest } from '../../core/llm/model-loader.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
@@ -44,40 +42,62 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
+      args,
+      allowPositionals: true,
       options: {
-        model: { type: 'string' }, system: { type: 'string' }, temperature: { type: 'string' }, 'top-p': { type: 'string' },
-        'top-k': { type: 'string' }, seed: { type: 'string' }, 'max-tokens': { type: 'string' }, 'context-size': { type: 'string' },
-        threads: { type: 'string' }, adapter: { type: 'string' }, 'adapter-scale': { type: 'string' }, cpu: { type: 'boolean' },
+        model: { type: 'string' },
+        system: { type: 'string' },
+        temperature: { type: 'string' },
+        'top-p': { type: 'string' },
+        'top-k': { type: 'string' },
+        seed: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        'context-size': { type: 'string' },
+        threads: { type: 'string' },
+        adapter: { type: 'string' },
+        'adapter-scale': { type: 'string' },
+        cpu: { type: 'boolean' },
       },
     });
     const interactive = positionals.length === 0 && process.stdin.isTTY === true && !context.json;
     const message = positionals.length > 0 || interactive ? positionals.join(' ').trim() : (await readStdin()).trim();
     if (message === '' && !interactive) throw new InflowError('USAGE', 'Give the message to send.', { hint: usage });
     const backend = await context.backend();
-    const choice = resolveModelChoice(values.model, backend.paths.models);
-    readGgufFile(choice.path ?? resolveInstalledModel(backend.paths.models, choice.catalogId ?? '')); // fail fast, before starting llama.cpp
-    const engine = await getEngine({ gpu: values.cpu === true ? false : 'auto' });
-    const threads = number(values.threads, 'threads');
-    const model = await engine.loadModel({
-      ...choice, contextSize: number(values['context-size'], 'context-size') ?? defaults.modelContextSize, signal: context.signal,
-      ...(threads === undefined ? {} : { threads }),
-    });
+    const request: ModelRequest = {
+      purpose: { use: 'chat' },
+      model: values.model,
+      contextSize: number(values['context-size'], 'context-size'),
+      gpu: values.cpu === true ? false : 'auto',
+      threads: number(values.threads, 'threads'),
+      signal: context.signal,
+    };
+    readGgufFile(backend.modelLoader.modelFile(request)); // fail fast, before starting llama.cpp
+    const model = await backend.modelLoader.load(request);
     try {
       if (values.adapter !== undefined) await model.setAdapter(values.adapter, number(values['adapter-scale'], 'adapter-scale') ?? 1);
       const messages: ChatMessage[] = values.system === undefined ? [] : [{ role: 'system', content: values.system }];
-      const sampling: SamplingOptions = Object.fromEntries(Object.entries({
-        temperature: number(values.temperature, 'temperature') ?? 0.7,
-        topP: number(values['top-p'], 'top-p'),
-        topK: number(values['top-k'], 'top-k'),
-        seed: number(values.seed, 'seed'),
-        maxTokens: number(values['max-tokens'], 'max-tokens') ?? 512,
-      }).filter(([, value]) => value !== undefined));
+      const sampling: SamplingOptions = Object.fromEntries(
+        Object.entries({
+          temperature: number(values.temperature, 'temperature') ?? 0.7,
+          topP: number(values['top-p'], 'top-p'),
+          topK: number(values['top-k'], 'top-k'),
+          seed: number(values.seed, 'seed'),
+          maxTokens: number(values['max-tokens'], 'max-tokens') ?? 512,
+        }).filter(([, value]) => value !== undefined),
+      );
       const reply = async (content: string, signal: AbortSignal = context.signal) => {
         messages.push({ role: 'user', content });
         const generation = await model.generate({
-          messages, sampling, signal,
-          ...(context.json ? {} : { onTextChunk: (chunk: string) => { context.stdout.write(chunk); } }),
+          messages,
+          sampling,
+          signal,
+          ...(context.json
+            ? {}
+            : {
+                onTextChunk: (chunk: string) => {
+                  context.stdout.write(chunk);
+                },
+              }),
         });
         messages.push({ role: 'assistant', content: generation.text });
         if (context.json) context.printJson(generation);
@@ -92,7 +112,10 @@ export const command: CliCommand = {
       const lines = readline.createInterface({ input: process.stdin, output: process.stderr, prompt: '> ' });
       let replying: AbortController | null = null;
       // On a terminal readline receives Ctrl-C: it stops the reply being written, or else ends the conversation.
-      lines.on('SIGINT', () => { if (replying !== null) replying.abort(); else lines.close(); });
+      lines.on('SIGINT', () => {
+        if (replying !== null) replying.abort();
+        else lines.close();
+      });
       try {
         lines.prompt();
         for await (const line of lines) {

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDatasetFile, type UnscorableItem } from '../../core/datasets/dataset-format.ts';
+import { importDataset } from '../../core/datasets/import-dataset.ts';
 import { DatasetStore } from '../../core/datasets/dataset-store.ts';
 import { harvestUserTasks } from '../../core/datasets/user-tasks.ts';
 import { unscorableReason } from '../../core/datasets/item-scorability.ts';
 import { InflowError } from '../../core/errors.ts';
 import { findBenchmark, resolveBenchmarksDir } from '../../core/eval/benchmark-catalog.ts';
-import { isAnswerKind } from '../../core/scoring/answer-kind.ts';
+import { isAnswerKind, type AnswerKind } from '../../core/scoring/answer-kind.ts';
 import type { CliCommand } from '../command.ts';
 
 const usage = `Usage:
@@ -27,8 +27,15 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true,
-      options: { name: { type: 'string' }, heldout: { type: 'string' }, kind: { type: 'string' }, seed: { type: 'string' }, 'skip-unscorable': { type: 'boolean' } },
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        heldout: { type: 'string' },
+        kind: { type: 'string' },
+        seed: { type: 'string' },
+        'skip-unscorable': { type: 'boolean' },
+      },
     });
     const [action, target] = positionals;
     const store = (await context.backend()).datasets;
@@ -36,36 +43,53 @@ export const command: CliCommand = {
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     const show = (record: ReturnType<DatasetStore['get']>) => {
       if (context.json) context.printJson(record);
-      else context.print(`${record.name.padEnd(24)} ${String(record.counts.train).padStart(6)} train ${String(record.counts.heldout).padStart(6)} held-out  ${record.source ?? ''}`);
+      else
+        context.print(
+          `${record.name.padEnd(24)} ${String(record.counts.train).padStart(6)} train ${String(record.counts.heldout).padStart(6)} held-out  ${record.source ?? ''}`,
+        );
     };
     switch (action) {
       case 'import': {
         if (target === undefined) throw new InflowError('USAGE', 'Name the file to import.', { hint: usage });
-        if (values.kind !== undefined && !isAnswerKind(values.kind)) throw new InflowError('USAGE', `Unknown answer kind "${values.kind}".`, { hint: 'Use exact, normalized, numeric, choice, gameof24 or judge.' });
+        if (values.kind !== undefined && !isAnswerKind(values.kind))
+          throw new InflowError('USAGE', `Unknown answer kind "${values.kind}".`, {
+            hint: 'Use exact, normalized, numeric, choice, gameof24 or judge.',
+          });
         // a benchmark's name (not an existing file) reads the shipped file of that benchmark
         const benchmark = fs.existsSync(target) ? undefined : findBenchmark(target);
         const file = benchmark === undefined ? target : path.join(resolveBenchmarksDir(), benchmark.file);
-        let leftOut: UnscorableItem[] = [];
-        const items = readDatasetFile(file, {
-          ...(values.kind === undefined ? {} : { answerKind: values.kind as never }),
-          ...(values['skip-unscorable'] === true ? { onUnscorable: (unscorable: UnscorableItem[]) => { leftOut = unscorable; } } : {}),
+        // the Training screen's import (datasets/import-dataset.ts), with the CLI's --kind, --seed and benchmark names
+        const { record, leftOut } = importDataset(store, {
+          file,
+          name: values.name,
+          heldOutFraction,
+          seed,
+          answerKind: values.kind as AnswerKind | undefined,
+          skipUnscorable: values['skip-unscorable'] === true,
         });
-        for (const item of leftOut) context.stderr.write(`Left out ${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}\n`);
-        show(store.create(items, {
-          name: values.name ?? path.basename(file).replace(/\.(jsonl|json)$/i, ''), source: path.resolve(file),
-          ...(heldOutFraction === undefined ? {} : { heldOutFraction }), ...(seed === undefined ? {} : { seed }),
-        }));
+        for (const item of leftOut)
+          context.stderr.write(`Left out ${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}\n`);
+        show(record);
         return;
       }
       case 'harvest': {
         const harvest = harvestUserTasks(store.db);
         const unscorable = harvest.items.filter((item) => unscorableReason(item) !== null);
-        for (const item of unscorable) context.stderr.write(`Left out "${item.question.replace(/\s+/g, ' ').slice(0, 60)}": ${unscorableReason(item)}\n`);
+        for (const item of unscorable)
+          context.stderr.write(`Left out "${item.question.replace(/\s+/g, ' ').slice(0, 60)}": ${unscorableReason(item)}\n`);
         harvest.items = harvest.items.filter((item) => !unscorable.includes(item));
         if (harvest.items.length === 0) {
-          throw new InflowError('DATASET_EMPTY', `None of your ${harvest.skipped} past tasks carries a reward yet.`, { hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.' });
+          throw new InflowError('DATASET_EMPTY', `None of your ${harvest.skipped} past tasks carries a reward yet.`, {
+            hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.',
+          });
         }
-        show(store.create(harvest.items, { name: values.name ?? `my-tasks-${new Date().toISOString().slice(0, 10)}`, source: 'user tasks', ...(heldOutFraction === undefined ? {} : { heldOutFraction }) }));
+        show(
+          store.create(harvest.items, {
+            name: values.name ?? `my-tasks-${new Date().toISOString().slice(0, 10)}`,
+            source: 'user tasks',
+            ...(heldOutFraction === undefined ? {} : { heldOutFraction }),
+          }),
+        );
         if (!context.json) context.print(`(${harvest.skipped} tasks without a reward were left out)`);
         return;
       }
@@ -82,7 +106,8 @@ export const command: CliCommand = {
         if (context.json) context.printJson({ ...record, items: store.items(record.id) });
         else {
           show(record);
-          for (const item of store.items(record.id).slice(0, 10)) context.print(`  [${item.split}] ${item.question.slice(0, 70)} → ${JSON.stringify(item.answer).slice(0, 30)} (${item.answerKind})`);
+          for (const item of store.items(record.id).slice(0, 10))
+            context.print(`  [${item.split}] ${item.question.slice(0, 70)} → ${JSON.stringify(item.answer).slice(0, 30)} (${item.answerKind})`);
         }
         return;
       }

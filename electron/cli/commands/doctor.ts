@@ -14,7 +14,8 @@ import { schemaVersion } from '../../core/store/database.ts';
 export const command: CliCommand = {
   name: 'doctor',
   summary: 'check Node, the compute backend, GPU and VRAM, the data directory and installed models',
-  usage: 'Usage: inflow doctor [--cpu] [--egress [--limit N]] [--json]\n  --cpu      check the CPU backend only (skip GPU detection)\n  --egress   what left this computer: the network log (time, feature, host, bytes), newest first (default 50 rows)',
+  usage:
+    'Usage: inflow doctor [--cpu] [--egress [--limit N]] [--json]\n  --cpu      check the CPU backend only (skip GPU detection)\n  --egress   what left this computer: the network log (time, feature, host, bytes), newest first (default 50 rows)',
   async run(context, args) {
     const { values } = parseArgs({ args, options: { cpu: { type: 'boolean' }, egress: { type: 'boolean' }, limit: { type: 'string' } } });
     const backend = await context.backend();
@@ -60,12 +61,32 @@ export const command: CliCommand = {
       row('database', `schema v${String(report.schemaVersion)}`);
       const trainer = report.trainer;
       row('trainer', trainer.addon.found ? `${trainer.addon.kind} (${trainer.addon.dir})` : `NOT AVAILABLE: ${trainer.addon.problem}`);
-      row('gpu check', trainer.selfChecks.length === 0 ? 'not run yet (runs before the first training on a GPU)'
-        : trainer.selfChecks.map((c) => `${c.passed ? 'passed' : 'FAILED'} on ${c.device} (${c.checkedAt.slice(0, 10)}${c.passed ? `, step ${c.deviceStepSeconds?.toFixed(2)} s vs CPU ${c.cpuStepSeconds?.toFixed(2)} s` : `: ${c.reason ?? ''}; training uses the CPU`})`).join('; '));
-      row('disk rule', `keeps promoted, best and last ${trainer.retention.keepLast} adapters; ${formatBytes(trainer.retention.reclaimableBytes)} reclaimable ("inflow adapters gc")`);
-      const allowed = Object.entries(backend.settings.read().privacy).filter(([, on]) => on).map(([name]) => name);
-      row('network', `${allowed.length === 0 ? 'nothing allowed (Settings → Privacy)' : `allowed: ${allowed.join(', ')}`}; ${backend.egress.count()} requests logged (inflow doctor --egress)`);
-      row('models', models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '));
+      row(
+        'gpu check',
+        trainer.selfChecks.length === 0
+          ? 'not run yet (runs before the first training on a GPU)'
+          : trainer.selfChecks
+              .map(
+                (c) =>
+                  `${c.passed ? 'passed' : 'FAILED'} on ${c.device} (${c.checkedAt.slice(0, 10)}${c.passed ? `, step ${c.deviceStepSeconds?.toFixed(2)} s vs CPU ${c.cpuStepSeconds?.toFixed(2)} s` : `: ${c.reason ?? ''}; training uses the CPU`})`,
+              )
+              .join('; '),
+      );
+      row(
+        'disk rule',
+        `keeps promoted, best and last ${trainer.retention.keepLast} adapters; ${formatBytes(trainer.retention.reclaimableBytes)} reclaimable ("inflow adapters gc")`,
+      );
+      const allowed = Object.entries(backend.settings.read().privacy)
+        .filter(([, on]) => on)
+        .map(([name]) => name);
+      row(
+        'network',
+        `${allowed.length === 0 ? 'nothing allowed (Settings → Privacy)' : `allowed: ${allowed.join(', ')}`}; ${backend.egress.count()} requests logged (inflow doctor --egress)`,
+      );
+      row(
+        'models',
+        models.length === 0 ? 'none installed: run "inflow models pull qwen2.5-3b-instruct-q4_k_m"' : models.map((model) => model.id).join(', '),
+      );
     }
     return engineOk ? ExitCode.ok : ExitCode.failure;
   },

@@ -44,12 +44,14 @@ Options:
   --html FILE            where to write the HTML report (default: <data-dir>/reports/<id>.html)`;
 
 /** The entries of an object whose value is set (exactOptionalPropertyTypes-friendly spreading). */
-const definedOnly = <T extends Record<string, unknown>>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+const definedOnly = <T extends Record<string, unknown>>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 const positiveInt = (value: string | undefined, flag: string): number | undefined => {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: usage.split('\n')[1] });
+  if (!Number.isInteger(number) || number < 1)
+    throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: usage.split('\n')[1] });
   return number;
 };
 
@@ -61,59 +63,122 @@ function writeReports(context: CliContext, report: EvalReport, reportsDir: strin
 }
 
 const runOptions = {
-  benchmark: { type: 'string', multiple: true }, model: { type: 'string' }, adapter: { type: 'string' }, against: { type: 'string' }, limit: { type: 'string' },
-  concurrency: { type: 'string' }, profile: { type: 'string' }, 'max-steps': { type: 'string' }, tools: { type: 'string' }, web: { type: 'boolean' },
-  'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' }, fresh: { type: 'boolean' }, resume: { type: 'string' },
-  'benchmarks-dir': { type: 'string' }, threads: { type: 'string' }, 'context-size': { type: 'string' }, cpu: { type: 'boolean' }, html: { type: 'string' },
+  benchmark: { type: 'string', multiple: true },
+  model: { type: 'string' },
+  adapter: { type: 'string' },
+  against: { type: 'string' },
+  limit: { type: 'string' },
+  concurrency: { type: 'string' },
+  profile: { type: 'string' },
+  'max-steps': { type: 'string' },
+  tools: { type: 'string' },
+  web: { type: 'boolean' },
+  'judge-model': { type: 'string' },
+  'no-judge': { type: 'boolean' },
+  fresh: { type: 'boolean' },
+  resume: { type: 'string' },
+  'benchmarks-dir': { type: 'string' },
+  threads: { type: 'string' },
+  'context-size': { type: 'string' },
+  cpu: { type: 'boolean' },
+  html: { type: 'string' },
 } as const;
 
 async function runCommand(context: CliContext, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: runOptions, strict: true });
-  if (values.benchmark === undefined || values.benchmark.length === 0) throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
+  if (values.benchmark === undefined || values.benchmark.length === 0)
+    throw new InflowError('USAGE', 'Say which benchmark to run: --benchmark NAME|FILE.', { hint: usage });
   if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
     throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
   }
   const numbers = {
-    limit: positiveInt(values.limit, '--limit'), concurrency: positiveInt(values.concurrency, '--concurrency'),
-    maxSteps: positiveInt(values['max-steps'], '--max-steps'), threads: positiveInt(values.threads, '--threads'),
+    limit: positiveInt(values.limit, '--limit'),
+    concurrency: positiveInt(values.concurrency, '--concurrency'),
+    maxSteps: positiveInt(values['max-steps'], '--max-steps'),
+    threads: positiveInt(values.threads, '--threads'),
     contextSize: positiveInt(values['context-size'], '--context-size'),
   };
   // Every benchmark is checked before any model loads: a bad file fails in a second.
-  const names = values.benchmark.flatMap((value) => (fs.existsSync(value) ? [value] : value.split(',').map((name) => name.trim()).filter((name) => name !== '')));
-  const benchmarks = names.map((name) => loadBenchmark(name, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] }));
-  if (values.resume !== undefined && benchmarks.length > 1) throw new InflowError('USAGE', '--resume takes a single benchmark.', { hint: 'Resume each evaluation on its own, or leave out --resume: unfinished ones resume by themselves.' });
+  const names = values.benchmark.flatMap((value) =>
+    fs.existsSync(value)
+      ? [value]
+      : value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+  );
+  const benchmarks = names.map((name) =>
+    loadBenchmark(name, values['benchmarks-dir'] === undefined ? {} : { benchmarksDir: values['benchmarks-dir'] }),
+  );
+  if (values.resume !== undefined && benchmarks.length > 1)
+    throw new InflowError('USAGE', '--resume takes a single benchmark.', {
+      hint: 'Resume each evaluation on its own, or leave out --resume: unfinished ones resume by themselves.',
+    });
   const backend = await context.backend();
   const evalStore = backend.evaluations;
   // The built-in tools as Ask offers them: network tools only when the privacy setting (or --web) allows.
   const settings = backend.settings.read();
-  if (values.web === true) { backend.network.grant('web'); backend.network.grant('wikipedia'); }
+  if (values.web === true) {
+    backend.network.grant('web');
+    backend.network.grant('wikipedia');
+  }
   const sandbox = new PythonSandbox();
   try {
     const tools = builtinTools({
-      webAccess: settings.privacy.networkTools || values.web === true, wikipediaOnline: settings.privacy.wikipediaOnline || values.web === true,
-      network: backend.network, knowledge: new KnowledgeIndex(backend.db), sandbox,
-      ...(values.tools === undefined ? {} : { only: values.tools.split(',').map((name) => name.trim()).filter((name) => name !== '') }),
+      webAccess: settings.privacy.networkTools || values.web === true,
+      wikipediaOnline: settings.privacy.wikipediaOnline || values.web === true,
+      network: backend.network,
+      knowledge: new KnowledgeIndex(backend.db),
+      sandbox,
+      ...(values.tools === undefined
+        ? {}
+        : {
+            only: values.tools
+              .split(',')
+              .map((name) => name.trim())
+              .filter((name) => name !== ''),
+          }),
     });
-    const evaluate = (adapterId: string | undefined, evaluationId: string | undefined) => evaluatePlanner({
-      backend, evalStore, benchmarks, tools, ...(values.model === undefined ? {} : { model: values.model }),
-      ...(adapterId === undefined ? {} : { adapterId }), ...(evaluationId === undefined ? {} : { evaluationId }),
-      ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }), noJudge: values['no-judge'] === true,
-      gpu: values.cpu === true ? false : 'auto', ...definedOnly(numbers), fresh: values.fresh === true, signal: context.signal,
-      ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
-      onProgress: (event) => {
-        if (event.type === 'evaluation-start') {
-          context.print(`${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${event.evaluation.benchmark}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`);
-        } else if (event.type === 'item-scored') {
-          const reason = event.reason.length > 90 ? `${event.reason.slice(0, 87)}...` : event.reason;
-          context.print(`  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}: ${reason.replace(/\s+/g, ' ')}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`);
-        }
-      },
-    });
+    const evaluate = (adapterId: string | undefined, evaluationId: string | undefined) =>
+      evaluatePlanner({
+        backend,
+        evalStore,
+        benchmarks,
+        tools,
+        ...(values.model === undefined ? {} : { model: values.model }),
+        ...(adapterId === undefined ? {} : { adapterId }),
+        ...(evaluationId === undefined ? {} : { evaluationId }),
+        ...(values['judge-model'] === undefined ? {} : { judgeModel: values['judge-model'] }),
+        noJudge: values['no-judge'] === true,
+        gpu: values.cpu === true ? false : 'auto',
+        ...definedOnly(numbers),
+        fresh: values.fresh === true,
+        signal: context.signal,
+        ...(values.profile === undefined ? {} : { profile: values.profile as 'structured' | 'agentflow' }),
+        onProgress: (event) => {
+          if (event.type === 'evaluation-start') {
+            context.print(
+              `${event.resumed ? 'Resuming' : 'Starting'} evaluation ${event.evaluation.id}: ${event.evaluation.benchmark}, ${plannerLabel(event.evaluation)}; ${event.alreadyScored} scored, ${event.toRun} to run.`,
+            );
+          } else if (event.type === 'item-scored') {
+            const reason = event.reason.length > 90 ? `${event.reason.slice(0, 87)}...` : event.reason;
+            context.print(
+              `  [${event.scored}/${event.planned}] item ${event.position} ${event.correct ? 'correct' : 'wrong'} (${event.method}: ${reason.replace(/\s+/g, ' ')}) — running accuracy ${((100 * event.correctSoFar) / event.scored).toFixed(1)}%`,
+            );
+          }
+        },
+      });
     const evaluations: EvaluationRecord[] = [];
-    if (values.against !== undefined) evaluations.push(...await evaluate(values.against === 'base' ? undefined : values.against, undefined));
-    if (!evaluations.some((e) => e.status === 'cancelled')) evaluations.push(...await evaluate(values.adapter, values.resume));
+    if (values.against !== undefined) evaluations.push(...(await evaluate(values.against === 'base' ? undefined : values.against, undefined)));
+    if (!evaluations.some((e) => e.status === 'cancelled')) evaluations.push(...(await evaluate(values.adapter, values.resume)));
     const ids = evaluations.map((e) => e.id);
-    writeReports(context, buildEvalReport({ evalStore, evaluationIds: ids }), backend.paths.reports, values.html, ids.length <= 2 ? ids.join('-vs-') : `${ids[0]}+${ids.length - 1}`);
+    writeReports(
+      context,
+      buildEvalReport({ evalStore, evaluationIds: ids }),
+      backend.paths.reports,
+      values.html,
+      ids.length <= 2 ? ids.join('-vs-') : `${ids[0]}+${ids.length - 1}`,
+    );
     if (evaluations.some((e) => e.status === 'cancelled')) {
       context.print(`\nStopped. Run the same command again to resume evaluation ${ids.at(-1)}.`);
       return ExitCode.cancelled;
@@ -130,15 +195,19 @@ async function listCommand(context: CliContext): Promise<number> {
   const evaluations = store.listWithCounts({ limit: 100 });
   if (context.json) context.printJson(evaluations);
   else if (evaluations.length === 0) context.print('No evaluations yet. Start one with: inflow eval --benchmark gameof24 --limit 10');
-  else for (const e of evaluations) {
-    context.print(`${e.id}  ${new Date(e.createdAt).toISOString().slice(0, 16)}  ${e.benchmark.padEnd(10)} ${plannerLabel(e).padEnd(40)} ${`${e.scored}/${e.plannedCount}`.padStart(8)}  ${e.accuracy === null ? '-' : `${(100 * e.accuracy).toFixed(1)}%`}  ${e.status}`);
-  }
+  else
+    for (const e of evaluations) {
+      context.print(
+        `${e.id}  ${new Date(e.createdAt).toISOString().slice(0, 16)}  ${e.benchmark.padEnd(10)} ${plannerLabel(e).padEnd(40)} ${`${e.scored}/${e.plannedCount}`.padStart(8)}  ${e.accuracy === null ? '-' : `${(100 * e.accuracy).toFixed(1)}%`}  ${e.status}`,
+      );
+    }
   return ExitCode.ok;
 }
 
 async function reportCommand(context: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { html: { type: 'string' } }, allowPositionals: true, strict: true });
-  if (positionals.length === 0) throw new InflowError('USAGE', 'Name the evaluation(s) to report: inflow eval report ID [ID2].', { hint: 'List them with: inflow eval list' });
+  if (positionals.length === 0)
+    throw new InflowError('USAGE', 'Name the evaluation(s) to report: inflow eval report ID [ID2].', { hint: 'List them with: inflow eval list' });
   const backend = await context.backend();
   const report = buildEvalReport({ evalStore: backend.evaluations, evaluationIds: positionals });
   writeReports(context, report, backend.paths.reports, values.html, positionals.join('-vs-'));
@@ -148,17 +217,24 @@ async function reportCommand(context: CliContext, args: string[]): Promise<numbe
 async function itemsCommand(context: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { wrong: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const id = positionals[0];
-  if (id === undefined) throw new InflowError('USAGE', 'Name the evaluation: inflow eval items ID [--wrong].', { hint: 'List them with: inflow eval list' });
+  if (id === undefined)
+    throw new InflowError('USAGE', 'Name the evaluation: inflow eval items ID [--wrong].', { hint: 'List them with: inflow eval list' });
   const backend = await context.backend();
   const store = backend.evaluations;
-  if (store.get(id) === undefined) throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${id}.`, { hint: 'List them with: inflow eval list' });
+  if (store.get(id) === undefined)
+    throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${id}.`, { hint: 'List them with: inflow eval list' });
   const items = store.items(id).filter((item) => values.wrong !== true || !item.correct);
   if (context.json) context.printJson(items);
-  else for (const item of items) {
-    context.print(`#${item.position} ${item.correct ? 'correct' : 'wrong'} (${item.method}) answer ${JSON.stringify(item.extracted ?? '')} expected ${item.expected.map((e) => JSON.stringify(e)).join(' | ')}`);
-    if (item.question !== null) context.print(`    Q: ${item.question.replace(/\s+/g, ' ').slice(0, 120)}`);
-    context.print(`    ${item.reason.replace(/\s+/g, ' ')}${item.runId === null ? '' : `  [run ${item.runId}, ${item.stopReason ?? '?'}, ${item.steps} steps]`}`);
-  }
+  else
+    for (const item of items) {
+      context.print(
+        `#${item.position} ${item.correct ? 'correct' : 'wrong'} (${item.method}) answer ${JSON.stringify(item.extracted ?? '')} expected ${item.expected.map((e) => JSON.stringify(e)).join(' | ')}`,
+      );
+      if (item.question !== null) context.print(`    Q: ${item.question.replace(/\s+/g, ' ').slice(0, 120)}`);
+      context.print(
+        `    ${item.reason.replace(/\s+/g, ' ')}${item.runId === null ? '' : `  [run ${item.runId}, ${item.stopReason ?? '?'}, ${item.steps} steps]`}`,
+      );
+    }
   return ExitCode.ok;
 }
 
@@ -167,7 +243,10 @@ export const command: CliCommand = {
   summary: 'run a benchmark through the agent, score it, resume, and report (terminal, JSON, HTML)',
   usage,
   async run(context, args) {
-    if (args[0] === 'list') { parseArgs({ args: args.slice(1), options: {} }); return listCommand(context); }
+    if (args[0] === 'list') {
+      parseArgs({ args: args.slice(1), options: {} });
+      return listCommand(context);
+    }
     if (args[0] === 'items') return itemsCommand(context, args.slice(1));
     if (args[0] === 'report' || args[0] === 'compare') return reportCommand(context, args.slice(1));
     return runCommand(context, args);

@@ -16,7 +16,9 @@ const usage = `Usage: inflow knowledge <command>
                              embedding GGUF and rank by BM25 + vector similarity (hybrid); --threads N`;
 
 function printStats(context: CliContext, label: string, stats: IndexStats): void {
-  context.print(`${label}: ${stats.added} added, ${stats.updated} updated, ${stats.removed} removed, ${stats.unchanged} unchanged, ${stats.passages} passages written in ${(stats.durationMs / 1000).toFixed(1)} s`);
+  context.print(
+    `${label}: ${stats.added} added, ${stats.updated} updated, ${stats.removed} removed, ${stats.unchanged} unchanged, ${stats.passages} passages written in ${(stats.durationMs / 1000).toFixed(1)} s`,
+  );
   for (const failure of stats.failed) context.print(`  skipped ${failure.path}: ${failure.error}`);
 }
 
@@ -27,12 +29,21 @@ export const command: CliCommand = {
   usage,
   async run(context, args) {
     const [sub, ...rest] = args;
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string' }, 'embed-model': { type: 'string' }, threads: { type: 'string' } } });
-    const backend = await context.backend();
-    const embedder = values['embed-model'] === undefined ? undefined : await openEmbedder({
-      model: values['embed-model'], modelsDir: backend.paths.models, signal: context.signal,
-      ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { limit: { type: 'string' }, 'embed-model': { type: 'string' }, threads: { type: 'string' } },
     });
+    const backend = await context.backend();
+    const embedder =
+      values['embed-model'] === undefined
+        ? undefined
+        : await openEmbedder({
+            model: values['embed-model'],
+            loader: backend.modelLoader,
+            signal: context.signal,
+            ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
+          });
     try {
       return await run(context, sub, positionals, values.limit, new KnowledgeIndex(backend.db, embedder ? { embedder } : {}));
     } finally {
@@ -42,10 +53,18 @@ export const command: CliCommand = {
 };
 
 /** One knowledge subcommand on an index (with an embedder when --embed-model was given). */
-async function run(context: CliContext, sub: string | undefined, positionals: string[], limitText: string | undefined, index: KnowledgeIndex): Promise<void> {
-  const progress = context.json ? undefined : ({ done, total }: { done: number; total: number }) => {
-    if (total > 0 && done % 50 === 0 && process.stderr.isTTY) process.stderr.write(`\r${done}/${total} files`);
-  };
+async function run(
+  context: CliContext,
+  sub: string | undefined,
+  positionals: string[],
+  limitText: string | undefined,
+  index: KnowledgeIndex,
+): Promise<void> {
+  const progress = context.json
+    ? undefined
+    : ({ done, total }: { done: number; total: number }) => {
+        if (total > 0 && done % 50 === 0 && process.stderr.isTTY) process.stderr.write(`\r${done}/${total} files`);
+      };
   switch (sub) {
     case 'add': {
       const folder = positionals[0];
@@ -69,14 +88,27 @@ async function run(context: CliContext, sub: string | undefined, positionals: st
       const all = await index.refresh({ signal: context.signal });
       await index.embedMissing({ signal: context.signal });
       if (context.json) context.printJson(all);
-      else index.listSources().filter((s) => s.kind === 'folder').forEach((source, i) => printStats(context, source.path, all[i]!));
+      else
+        index
+          .listSources()
+          .filter((s) => s.kind === 'folder')
+          .forEach((source, i) => printStats(context, source.path, all[i]!));
       return;
     }
     case 'list': {
       const sources = index.listSources();
-      if (context.json) { context.printJson(sources); return; }
-      if (sources.length === 0) { context.print('Nothing indexed yet. Add a folder: inflow knowledge add ~/Documents/notes'); return; }
-      for (const source of sources) context.print(`${String(source.id).padStart(3)}  ${source.kind.padEnd(9)} ${String(source.documents).padStart(6)} docs ${String(source.passages).padStart(8)} passages  ${source.path}`);
+      if (context.json) {
+        context.printJson(sources);
+        return;
+      }
+      if (sources.length === 0) {
+        context.print('Nothing indexed yet. Add a folder: inflow knowledge add ~/Documents/notes');
+        return;
+      }
+      for (const source of sources)
+        context.print(
+          `${String(source.id).padStart(3)}  ${source.kind.padEnd(9)} ${String(source.documents).padStart(6)} docs ${String(source.passages).padStart(8)} passages  ${source.path}`,
+        );
       return;
     }
     case 'search': {
@@ -85,9 +117,13 @@ async function run(context: CliContext, sub: string | undefined, positionals: st
       const limit = limitText === undefined ? 5 : Number(limitText);
       if (!Number.isInteger(limit) || limit < 1) throw new InflowError('USAGE', `--limit needs a positive whole number, not "${limitText}".`);
       const hits = await index.searchHybrid(query, { limit, signal: context.signal });
-      if (context.json) { context.printJson(hits); return; }
+      if (context.json) {
+        context.printJson(hits);
+        return;
+      }
       if (hits.length === 0) context.print('No passage matched.');
-      for (const hit of hits) context.print(`${hit.source} (${hit.location}) score ${hit.score.toFixed(2)}\n  ${hit.text.replace(/\s+/g, ' ').slice(0, 300)}\n`);
+      for (const hit of hits)
+        context.print(`${hit.source} (${hit.location}) score ${hit.score.toFixed(2)}\n  ${hit.text.replace(/\s+/g, ' ').slice(0, 300)}\n`);
       return;
     }
     case 'rm': {

@@ -84,18 +84,28 @@ function parseAdd(args: string[]): { name: string; entry: Record<string, unknown
   }
   if (target.length === 0) throw usageError(`mcp add ${name} needs a command to start the server, or its URL.`);
   if (Object.keys(headers).length > 0) throw usageError('--header is for HTTP servers (give a URL).');
-  return { name, replace, entry: { command: target[0], args: target.slice(1), ...(Object.keys(env).length > 0 ? { env } : {}), ...(cwd === undefined ? {} : { cwd }) } };
+  return {
+    name,
+    replace,
+    entry: { command: target[0], args: target.slice(1), ...(Object.keys(env).length > 0 ? { env } : {}), ...(cwd === undefined ? {} : { cwd }) },
+  };
 }
 
 function list(context: CliContext, manager: McpManager): number {
   const { servers, errors } = manager.config.read();
   if (context.json) {
-    context.printJson({ file: manager.config.file, servers, errors: errors.map(({ name, error }) => ({ name, code: error.code, message: error.message })) });
+    context.printJson({
+      file: manager.config.file,
+      servers,
+      errors: errors.map(({ name, error }) => ({ name, code: error.code, message: error.message })),
+    });
     return errors.length > 0 ? ExitCode.badInput : ExitCode.ok;
   }
   if (servers.length === 0 && errors.length === 0) context.print(`No MCP servers configured (${manager.config.file}). Add one with inflow mcp add.`);
   for (const server of servers) {
-    context.print(`${server.name}  ${server.disabled ? 'off' : 'on'}  ${server.transport}${server.localOnly ? '  local-only' : ''}  ${describeTarget(server)}`);
+    context.print(
+      `${server.name}  ${server.disabled ? 'off' : 'on'}  ${server.transport}${server.localOnly ? '  local-only' : ''}  ${describeTarget(server)}`,
+    );
     if (server.disabledTools.length > 0) context.print(`  tools off: ${server.disabledTools.join(', ')}`);
     if (server.askFirstTools.length > 0) context.print(`  ask first: ${server.askFirstTools.join(', ')}`);
   }
@@ -104,20 +114,34 @@ function list(context: CliContext, manager: McpManager): number {
 }
 
 async function tools(context: CliContext, manager: McpManager, name: string | undefined): Promise<number> {
-  const names = name === undefined ? manager.config.read().servers.filter((server) => !server.disabled).map((server) => server.name) : [name];
+  const names =
+    name === undefined
+      ? manager.config
+          .read()
+          .servers.filter((server) => !server.disabled)
+          .map((server) => server.name)
+      : [name];
   if (name !== undefined) manager.config.get(name);
   type Listing = { server: string; tools: McpToolInfo[]; error?: undefined } | { server: string; error: InflowError };
-  const report = await Promise.all(names.map(async (server): Promise<Listing> => {
-    try {
-      return { server, tools: await manager.listServerTools(server, { signal: context.signal }) };
-    } catch (error) {
-      if (context.signal.aborted || !InflowError.isInstance(error) || error.code === 'MCP_SERVER_NOT_FOUND') throw error;
-      return { server, error };
-    }
-  }));
+  const report = await Promise.all(
+    names.map(async (server): Promise<Listing> => {
+      try {
+        return { server, tools: await manager.listServerTools(server, { signal: context.signal }) };
+      } catch (error) {
+        if (context.signal.aborted || !InflowError.isInstance(error) || error.code === 'MCP_SERVER_NOT_FOUND') throw error;
+        return { server, error };
+      }
+    }),
+  );
   const failed = report.filter((entry) => entry.error !== undefined).length;
   if (context.json) {
-    context.printJson(report.map((entry) => (entry.error !== undefined ? { server: entry.server, error: { code: entry.error.code, message: entry.error.message, hint: entry.error.hint } } : entry)));
+    context.printJson(
+      report.map((entry) =>
+        entry.error !== undefined
+          ? { server: entry.server, error: { code: entry.error.code, message: entry.error.message, hint: entry.error.hint } }
+          : entry,
+      ),
+    );
     return failed > 0 ? ExitCode.failure : ExitCode.ok;
   }
   if (names.length === 0) context.print('No enabled MCP servers.');
@@ -151,7 +175,8 @@ export const command: CliCommand = {
     };
     try {
       switch (subcommand) {
-        case 'list': case 'ls':
+        case 'list':
+        case 'ls':
           return list(context, manager);
         case 'add': {
           const { name, entry, replace } = parseAdd(rest);
@@ -159,7 +184,8 @@ export const command: CliCommand = {
           done(`Added MCP server "${name}" (${describeTarget(server)}). See its tools with: inflow mcp tools ${name}`, server);
           return ExitCode.ok;
         }
-        case 'rm': case 'remove': {
+        case 'rm':
+        case 'remove': {
           if (rest.length !== 1) throw usageError('mcp rm takes one server name.');
           manager.config.remove(rest[0]!);
           done(`Removed MCP server "${rest[0]}".`, { removed: rest[0] });
@@ -168,23 +194,32 @@ export const command: CliCommand = {
         case 'tools':
           if (rest.length > 1) throw usageError('mcp tools takes at most one server name.');
           return await tools(context, manager, rest[0]);
-        case 'enable': case 'disable': {
+        case 'enable':
+        case 'disable': {
           const [name, tool] = rest;
           if (name === undefined || rest.length > 2) throw usageError(`mcp ${subcommand} takes a server name and optionally a tool name.`);
           const server = manager.config.setEnabled(name, subcommand === 'enable', tool);
-          done(`${tool === undefined ? `MCP server "${name}"` : `Tool "${tool}" of "${name}"`} is ${subcommand === 'enable' ? 'on' : 'off'}.`, server);
+          done(
+            `${tool === undefined ? `MCP server "${name}"` : `Tool "${tool}" of "${name}"`} is ${subcommand === 'enable' ? 'on' : 'off'}.`,
+            server,
+          );
           return ExitCode.ok;
         }
         case 'approval': {
           const [name, tool, mode] = rest;
-          if (name === undefined || tool === undefined || (mode !== 'ask' && mode !== 'auto') || rest.length !== 3) throw usageError('mcp approval takes a server, a tool (or *) and ask|auto.');
+          if (name === undefined || tool === undefined || (mode !== 'ask' && mode !== 'auto') || rest.length !== 3)
+            throw usageError('mcp approval takes a server, a tool (or *) and ask|auto.');
           const server = manager.config.setApproval(name, tool, mode === 'ask');
-          done(`${tool === '*' ? `Every tool of "${name}"` : `Tool "${tool}" of "${name}"`} ${mode === 'ask' ? 'asks first' : 'runs without asking'}.`, server);
+          done(
+            `${tool === '*' ? `Every tool of "${name}"` : `Tool "${tool}" of "${name}"`} ${mode === 'ask' ? 'asks first' : 'runs without asking'}.`,
+            server,
+          );
           return ExitCode.ok;
         }
         case 'local-only': {
           const [name, mode] = rest;
-          if (name === undefined || (mode !== 'on' && mode !== 'off') || rest.length !== 2) throw usageError('mcp local-only takes a server and on|off.');
+          if (name === undefined || (mode !== 'on' && mode !== 'off') || rest.length !== 2)
+            throw usageError('mcp local-only takes a server and on|off.');
           const server = manager.config.setLocalOnly(name, mode === 'on');
           done(`MCP server "${name}" ${mode === 'on' ? 'may reach this computer only' : 'may use the network'}.`, server);
           return ExitCode.ok;

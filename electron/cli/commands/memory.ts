@@ -12,11 +12,15 @@ const usage = `Usage: inflow memory <command>
 
 function id(value: string | undefined): number {
   const parsed = Number(value);
-  if (value === undefined || !Number.isInteger(parsed) || parsed < 1) throw new InflowError('USAGE', `Give the entry id (a number)${value === undefined ? '' : `, not "${value}"`}.`, { hint: 'See inflow memory list.' });
+  if (value === undefined || !Number.isInteger(parsed) || parsed < 1)
+    throw new InflowError('USAGE', `Give the entry id (a number)${value === undefined ? '' : `, not "${value}"`}.`, {
+      hint: 'See inflow memory list.',
+    });
   return parsed;
 }
 
-const line = (entry: MemoryEntry) => `${String(entry.id).padStart(4)}  ${entry.kind.padEnd(10)} ${entry.content}${entry.runId ? `  (from ${entry.runId})` : ''}`;
+const line = (entry: MemoryEntry) =>
+  `${String(entry.id).padStart(4)}  ${entry.kind.padEnd(10)} ${entry.content}${entry.runId ? `  (from ${entry.runId})` : ''}`;
 
 /** `inflow memory`: long-term memory, viewable, editable and deletable. */
 export const command: CliCommand = {
@@ -32,7 +36,10 @@ export const command: CliCommand = {
     switch (sub) {
       case 'list': {
         const entries = memory.list(kind ? { kind } : {});
-        if (context.json) { context.printJson(entries); return; }
+        if (context.json) {
+          context.printJson(entries);
+          return;
+        }
         if (entries.length === 0) context.print('Nothing remembered yet. Add a fact: inflow memory add "I live in Lyon"');
         for (const entry of entries) context.print(line(entry));
         return;
@@ -51,7 +58,10 @@ export const command: CliCommand = {
         return;
       case 'search': {
         const entries = memory.search(positionals.join(' '));
-        if (context.json) { context.printJson(entries); return; }
+        if (context.json) {
+          context.printJson(entries);
+          return;
+        }
         if (entries.length === 0) context.print('Nothing matched.');
         for (const entry of entries) context.print(line(entry));
         return;

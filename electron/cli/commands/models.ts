@@ -49,9 +49,17 @@ export const command: CliCommand = {
   summary: 'list, download (pull), add your own GGUF and remove local models',
   usage,
   async run(context, args) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-      url: { type: 'string' }, force: { type: 'boolean' }, copy: { type: 'boolean' }, link: { type: 'boolean' }, name: { type: 'string' },
-    } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        force: { type: 'boolean' },
+        copy: { type: 'boolean' },
+        link: { type: 'boolean' },
+        name: { type: 'string' },
+      },
+    });
     const [action = 'list', id] = positionals;
     const backend = await context.backend();
     const modelsDir = backend.paths.models;
@@ -61,16 +69,44 @@ export const command: CliCommand = {
         const budget = await measuredBudget();
         const rows = [
           ...modelCatalog.map((entry) => {
-            const fit = estimateFit({ modelBytes: entry.approxBytes, kvBytes: entry.approxBytes * 0.1, budget, useGpu: budget.vramTotal > 0, label: entry.name });
-            return { id: entry.id, name: entry.name, bytes: entry.approxBytes, installed: installed.some((model) => model.id === entry.id), fits: fit.fits, recommended: entry.recommended === true, description: entry.description };
+            const fit = estimateFit({
+              modelBytes: entry.approxBytes,
+              kvBytes: entry.approxBytes * 0.1,
+              budget,
+              useGpu: budget.vramTotal > 0,
+              label: entry.name,
+            });
+            return {
+              id: entry.id,
+              name: entry.name,
+              bytes: entry.approxBytes,
+              installed: installed.some((model) => model.id === entry.id),
+              fits: fit.fits,
+              recommended: entry.recommended === true,
+              description: entry.description,
+            };
           }),
-          ...installed.filter((model) => !modelCatalog.some((entry) => entry.id === model.id))
-            .map((model) => ({ id: model.id, name: model.id, bytes: model.bytes, installed: true, fits: true, recommended: false, description: model.source })),
+          ...installed
+            .filter((model) => !modelCatalog.some((entry) => entry.id === model.id))
+            .map((model) => ({
+              id: model.id,
+              name: model.id,
+              bytes: model.bytes,
+              installed: true,
+              fits: true,
+              recommended: false,
+              description: model.source,
+            })),
         ];
-        if (context.json) { context.printJson({ modelsDir, models: rows }); return; }
+        if (context.json) {
+          context.printJson({ modelsDir, models: rows });
+          return;
+        }
         for (const row of rows) {
           const status = row.installed ? 'installed' : row.fits ? '' : 'too large';
-          context.print(`${row.installed ? '*' : ' '} ${row.id.padEnd(32)} ${formatBytes(row.bytes).padStart(7)}  ${status.padEnd(9)}  ${row.description}${row.recommended ? ' (recommended)' : ''}`);
+          context.print(
+            `${row.installed ? '*' : ' '} ${row.id.padEnd(32)} ${formatBytes(row.bytes).padStart(7)}  ${status.padEnd(9)}  ${row.description}${row.recommended ? ' (recommended)' : ''}`,
+          );
         }
         context.print('');
         context.print(`Models folder: ${modelsDir} (${formatBytes(freeDiskBytes(modelsDir))} free). Download one with "inflow models pull ID".`);
@@ -82,27 +118,42 @@ export const command: CliCommand = {
         backend.network.grant('model-downloads');
         const result = await pullModel({
           fetch: backend.network.fetcher('model-downloads'),
-          modelsDir, id, signal: context.signal, budget: await measuredBudget(), onProgress: progressPrinter(context, id),
-          onVerify: () => { if (!context.json) context.stderr.write(`Verifying ${id}...\n`); },
+          modelsDir,
+          id,
+          signal: context.signal,
+          budget: await measuredBudget(),
+          onProgress: progressPrinter(context, id),
+          onVerify: () => {
+            if (!context.json) context.stderr.write(`Verifying ${id}...\n`);
+          },
           ...(values.url === undefined ? {} : { url: values.url }),
           ...(values.force === true ? { force: true } : {}),
         });
         if (context.json) context.printJson(result);
         else if (result.alreadyInstalled) context.print(`${id} is already installed.`);
-        else context.print(`Installed ${id} (${formatBytes(result.model.bytes)}${result.resumed ? ', resumed' : ''}). Try: inflow chat --model ${id} "Hello"`);
+        else
+          context.print(
+            `Installed ${id} (${formatBytes(result.model.bytes)}${result.resumed ? ', resumed' : ''}). Try: inflow chat --model ${id} "Hello"`,
+          );
         return;
       }
       case 'add': {
         if (id === undefined) throw new InflowError('USAGE', 'Name the GGUF file to add.', { hint: usage });
         if (values.copy === true && values.link === true) throw new InflowError('USAGE', '--copy and --link exclude each other.', { hint: usage });
         const result = await addModelFile({
-          modelsDir, file: id, mode: values.copy === true ? 'copy' : 'link', signal: context.signal,
+          modelsDir,
+          file: id,
+          mode: values.copy === true ? 'copy' : 'link',
+          signal: context.signal,
           ...(values.name === undefined ? {} : { name: values.name }),
         });
         const where = result.model.path ?? `${modelsDir}/${result.model.file}`;
         if (context.json) context.printJson(result);
         else if (result.alreadyInstalled) context.print(`${where} is already installed as ${result.model.id}.`);
-        else context.print(`Added ${result.model.id} (${formatBytes(result.model.bytes)}, ${result.model.path === undefined ? 'copied to' : 'used in place at'} ${where}). Try: inflow chat --model ${result.model.id} "Hello"`);
+        else
+          context.print(
+            `Added ${result.model.id} (${formatBytes(result.model.bytes)}, ${result.model.path === undefined ? 'copied to' : 'used in place at'} ${where}). Try: inflow chat --model ${result.model.id} "Hello"`,
+          );
         return;
       }
       case 'rm':

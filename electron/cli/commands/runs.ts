@@ -17,7 +17,8 @@ export const command: CliCommand = {
   async run(context, args) {
     const [sub, ...rest] = args;
     const { values, positionals } = parseArgs({
-      args: rest, allowPositionals: true,
+      args: rest,
+      allowPositionals: true,
       options: { kind: { type: 'string' }, 'stop-reason': { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' } },
     });
     const backend = await context.backend();
@@ -30,11 +31,19 @@ export const command: CliCommand = {
         ...(values['stop-reason'] ? { stopReason: values['stop-reason'] as StopReason } : {}),
         ...(values.search ? { search: values.search } : {}),
       });
-      if (context.json) { context.printJson(runs.map((run) => ({ ...run, question: backend.runs.getTask(run.taskId)?.question ?? null }))); return; }
-      if (runs.length === 0) { context.print('No runs yet. Try: inflow ask "What is 17 * 23?"'); return; }
+      if (context.json) {
+        context.printJson(runs.map((run) => ({ ...run, question: backend.runs.getTask(run.taskId)?.question ?? null })));
+        return;
+      }
+      if (runs.length === 0) {
+        context.print('No runs yet. Try: inflow ask "What is 17 * 23?"');
+        return;
+      }
       for (const run of runs) {
         const question = backend.runs.getTask(run.taskId)?.question ?? '';
-        context.print(`${run.id}  ${new Date(run.createdAt).toISOString().slice(0, 19)}  ${run.kind.padEnd(7)} ${(run.stopReason ?? run.status).padEnd(11)} ${question.replace(/\s+/g, ' ').slice(0, 60)}`);
+        context.print(
+          `${run.id}  ${new Date(run.createdAt).toISOString().slice(0, 19)}  ${run.kind.padEnd(7)} ${(run.stopReason ?? run.status).padEnd(11)} ${question.replace(/\s+/g, ' ').slice(0, 60)}`,
+        );
       }
       return;
     }
@@ -42,13 +51,21 @@ export const command: CliCommand = {
       const id = positionals[0];
       if (id === undefined) throw new InflowError('USAGE', `Give the run id: inflow runs ${sub} ID`, { hint: 'See inflow runs list.' });
       const stored = load(context, backend.runs, id);
-      if (sub === 'show' && context.json) { context.printJson(stored); return; }
-      if (sub === 'replay' && context.json) { context.printJson({ run: stored.run, steps: stored.steps }); return; }
+      if (sub === 'show' && context.json) {
+        context.printJson(stored);
+        return;
+      }
+      if (sub === 'replay' && context.json) {
+        context.printJson({ run: stored.run, steps: stored.steps });
+        return;
+      }
       for (const line of formatStoredRun(stored)) context.print(line);
       if (sub === 'show') {
         context.print('Module calls:');
         for (const call of stored.calls) {
-          context.print(`  #${call.id} step ${call.stepIdx ?? '-'} ${call.module.padEnd(9)} ${call.modelId ?? ''} ${call.promptTokens?.length ?? 0}+${call.responseTokens?.length ?? 0} tokens ${Math.round(call.durationMs)} ms`);
+          context.print(
+            `  #${call.id} step ${call.stepIdx ?? '-'} ${call.module.padEnd(9)} ${call.modelId ?? ''} ${call.promptTokens?.length ?? 0}+${call.responseTokens?.length ?? 0} tokens ${Math.round(call.durationMs)} ms`,
+          );
         }
       }
       return;

@@ -17,7 +17,8 @@ const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print
 function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InflowError('USAGE', `--${name} needs a whole number from ${min} to ${max}, not "${value}".`, { hint: usage });
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    throw new InflowError('USAGE', `--${name} needs a whole number from ${min} to ${max}, not "${value}".`, { hint: usage });
   return parsed;
 }
 
@@ -30,8 +31,12 @@ export const command: CliCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        port: { type: 'string' }, 'cors-origin': { type: 'string', multiple: true }, 'print-token': { type: 'boolean' },
-        cpu: { type: 'boolean' }, threads: { type: 'string' }, 'context-size': { type: 'string' },
+        port: { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'print-token': { type: 'boolean' },
+        cpu: { type: 'boolean' },
+        threads: { type: 'string' },
+        'context-size': { type: 'string' },
       },
     });
     const backend = await context.backend();
@@ -45,9 +50,18 @@ export const command: CliCommand = {
     const threads = whole(values.threads, 'threads', 1, 1024);
     const contextSize = whole(values['context-size'], 'context-size', 256, 1_048_576);
     for (const origin of values['cors-origin'] ?? []) {
-      if (!/^https?:\/\/[^/]+$/.test(origin)) throw new InflowError('USAGE', `--cors-origin "${origin}" is not an origin.`, { hint: 'Give scheme, host and port only, e.g. http://localhost:3000.' });
+      if (!/^https?:\/\/[^/]+$/.test(origin))
+        throw new InflowError('USAGE', `--cors-origin "${origin}" is not an origin.`, {
+          hint: 'Give scheme, host and port only, e.g. http://localhost:3000.',
+        });
     }
-    const api = createApi({ backend, gpu: values.cpu === true ? false : 'auto', startLocalApi: false, ...(threads === undefined ? {} : { threads }), ...(contextSize === undefined ? {} : { contextSize }) });
+    const api = createApi({
+      backend,
+      gpu: values.cpu === true ? false : 'auto',
+      startLocalApi: false,
+      ...(threads === undefined ? {} : { threads }),
+      ...(contextSize === undefined ? {} : { contextSize }),
+    });
     try {
       const server = await api.localApi.serve({ port, corsOrigins: values['cors-origin'] ?? [] });
       if (context.json) context.printJson({ url: server.url, port: server.port, tokenFile: tokenFile(backend.paths.dataDir) });

@@ -1,20 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdapterRegistry, type AdapterRecord } from '../../core/adapters/adapter-registry.ts';
-import { readDatasetFile } from '../../core/datasets/dataset-format.ts';
+import { AdapterRegistry } from '../../core/adapters/adapter-registry.ts';
+import { importDataset } from '../../core/datasets/import-dataset.ts';
 import { DatasetStore, type DatasetRecord } from '../../core/datasets/dataset-store.ts';
 import { InflowError } from '../../core/errors.ts';
-import { evaluateHeldOut, type HeldOutResult } from '../../core/training/flow-grpo/heldout-eval.ts';
 import { chooseTrainingJudge, type TrainingJudgeChoice } from '../../core/training/flow-grpo/judge-choice.ts';
-import { rewardForAnswer } from '../../core/training/flow-grpo/rewards.ts';
-import { defaultTrainingConfig, parseDuration, resolveTrainingConfig, type TrainingConfig } from '../../core/training/flow-grpo/training-config.ts';
+import { defaultTrainingConfig, resolveTrainingConfig } from '../../core/training/flow-grpo/training-config.ts';
 import type { LoraConfig } from '../../core/training/trainer/trainer-protocol.ts';
-import type { TrainingEvent } from '../../core/training/flow-grpo/training-loop.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import type { Backend } from '../../core/backend.ts';
 import { ModelsService } from '../../core/api/models-service.ts';
 import { exportUsage, trainExport } from '../train-export.ts';
+import { configFrom } from '../train-flags.ts';
+import { pct, progressPrinter } from '../train-progress.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/flow-grpo/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';
@@ -44,13 +43,43 @@ Export:
 ${exportUsage.split('\n').slice(1).join('\n')}`;
 
 const options = {
-  dataset: { type: 'string' }, model: { type: 'string' }, group: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
-  resume: { type: 'boolean' }, 'tasks-per-step': { type: 'string' }, temperature: { type: 'string' }, lr: { type: 'string' },
-  rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, grouping: { type: 'string' }, heldout: { type: 'string' },
-  'eval-every': { type: 'string' }, 'eval-limit': { type: 'string' }, plateau: { type: 'string' }, 'only-when-idle': { type: 'boolean' },
-  'no-promote': { type: 'boolean' }, 'shuffle-rewards': { type: 'boolean' }, 'max-steps': { type: 'string' }, context: { type: 'string' },
-  threads: { type: 'string' }, objective: { type: 'string' }, 'from-adapter': { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'explore-temperature': { type: 'string' }, 'mini-batches': { type: 'string' }, epochs: { type: 'string' }, 'dual-clip': { type: 'string' }, sequences: { type: 'string' }, seed: { type: 'string' }, cpu: { type: 'boolean' }, run: { type: 'string' }, out: { type: 'string' },
-  'judge-model': { type: 'string' }, 'no-judge': { type: 'boolean' },
+  dataset: { type: 'string' },
+  model: { type: 'string' },
+  group: { type: 'string' },
+  steps: { type: 'string' },
+  budget: { type: 'string' },
+  resume: { type: 'boolean' },
+  'tasks-per-step': { type: 'string' },
+  temperature: { type: 'string' },
+  lr: { type: 'string' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  targets: { type: 'string' },
+  grouping: { type: 'string' },
+  heldout: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-limit': { type: 'string' },
+  plateau: { type: 'string' },
+  'only-when-idle': { type: 'boolean' },
+  'no-promote': { type: 'boolean' },
+  'shuffle-rewards': { type: 'boolean' },
+  'max-steps': { type: 'string' },
+  context: { type: 'string' },
+  threads: { type: 'string' },
+  objective: { type: 'string' },
+  'from-adapter': { type: 'string' },
+  'dynamic-sampling': { type: 'string' },
+  'explore-temperature': { type: 'string' },
+  'mini-batches': { type: 'string' },
+  epochs: { type: 'string' },
+  'dual-clip': { type: 'string' },
+  sequences: { type: 'string' },
+  seed: { type: 'string' },
+  cpu: { type: 'boolean' },
+  run: { type: 'string' },
+  out: { type: 'string' },
+  'judge-model': { type: 'string' },
+  'no-judge': { type: 'boolean' },
 } as const;
 
 /** `inflow train`: Flow-GRPO on this machine, with a progress bar and live metrics; resumable after any stop. */
@@ -67,7 +96,9 @@ export const command: CliCommand = {
     if (action === 'list') {
       const runs = store.listRuns();
       if (context.json) context.printJson(runs);
-      else for (const r of runs) context.print(`${r.id}  ${r.status.padEnd(9)} step ${r.lastCompletedStep}/${r.config.steps}  ${path.basename(r.baseModel)}`);
+      else
+        for (const r of runs)
+          context.print(`${r.id}  ${r.status.padEnd(9)} step ${r.lastCompletedStep}/${r.config.steps}  ${path.basename(r.baseModel)}`);
       return;
     }
     if (action === 'status') {
@@ -91,7 +122,10 @@ export const command: CliCommand = {
     let judge: TrainingJudgeChoice;
     if (values.resume) {
       const run = resumeId !== undefined ? store.getRun(resumeId) : store.latestUnfinished();
-      if (run === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', { hint: 'Start one with --dataset FILE --model PATH.' });
+      if (run === undefined)
+        throw new InflowError('TRAINING_RUN_NOT_FOUND', 'There is no unfinished training run to resume.', {
+          hint: 'Start one with --dataset FILE --model PATH.',
+        });
       resumeRunId = run.id;
       modelPath = run.baseModel;
       session = { ...run.config, ...config };
@@ -100,34 +134,59 @@ export const command: CliCommand = {
         judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] ?? null, noJudge: values['no-judge'] === true });
         store.setConfig(run.id, { ...run.config, judgeModel: judge.path });
       } else {
-        judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: run.config.judgeModel ?? null, noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null });
+        judge = chooseTrainingJudge({
+          plannerPath: modelPath,
+          judgePath: run.config.judgeModel ?? null,
+          noJudge: run.config.judgeModel === undefined || run.config.judgeModel === null,
+        });
       }
     } else {
-      if (values.dataset === undefined || values.model === undefined) throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
+      if (values.dataset === undefined || values.model === undefined)
+        throw new InflowError('USAGE', 'Training needs --dataset and --model.', { hint: usage });
       modelPath = resolveModelFile(values.model, backend.paths.models);
-      judge = chooseTrainingJudge({ plannerPath: modelPath, judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models), noJudge: values['no-judge'] === true, executorPath: executorModelPath(backend) });
+      judge = chooseTrainingJudge({
+        plannerPath: modelPath,
+        judgePath: values['judge-model'] === undefined ? null : resolveModelFile(values['judge-model'], backend.paths.models),
+        noJudge: values['no-judge'] === true,
+        executorPath: executorModelPath(backend),
+      });
       config.judgeModel = judge.path;
       datasetId = resolveDataset(backend.datasets, values.dataset, values.heldout, context).id;
     }
     if (!context.json) context.print(judge.reason.charAt(0).toUpperCase() + judge.reason.slice(1) + '.');
-    const lora = (resumeRunId === undefined ? config.lora : store.getRun(resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    const lora =
+      (resumeRunId === undefined ? config.lora : (store.getRun(resumeRunId).config.lora as LoraConfig | undefined)) ?? defaultTrainingConfig.lora;
     // --cpu, or the desktop's Settings → "Use the CPU only": inference and the update on the CPU
     const cpu = values.cpu === true || backend.settings.read().compute.cpuOnly;
     const progress = progressPrinter(context);
     // the app's start (launch-training.ts): the disk check before any model loads, the update's device (--cpu, else the
     // GPU self-check of this device, run once and remembered; docs/trainer.md), the models, the loop, retention at the end
     const { launchTraining } = await import('../../core/training/flow-grpo/launch-training.ts');
-    const launched = await launchTraining({
-      backend, modelPath, lora, settings: session, judgePath: judge.path, cpu, gpu: cpu ? false : 'auto',
-      sequences: Number(values.sequences ?? Math.min(4, session.groupSize)), ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
-      onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
-      onUpdateProgress: (phase, detail) => {
-        if (!context.json && phase.startsWith('update:') && detail) context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+    const launched = await launchTraining(
+      {
+        backend,
+        modelPath,
+        lora,
+        settings: session,
+        judgePath: judge.path,
+        cpu,
+        gpu: cpu ? false : 'auto',
+        sequences: Number(values.sequences ?? Math.min(4, session.groupSize)),
+        ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
+        onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
+        onUpdateProgress: (phase, detail) => {
+          if (!context.json && phase.startsWith('update:') && detail)
+            context.stderr.write(`\r${renderProgress(progress.step(), progress.total(), updateProgressText(phase.slice(7), detail))}`);
+        },
+        onPruned: (pruned) => {
+          if (pruned.bytes > 0 && !context.json)
+            context.stderr.write(
+              `Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`,
+            );
+        },
       },
-      onPruned: (pruned) => {
-        if (pruned.bytes > 0 && !context.json) context.stderr.write(`Freed ${(pruned.bytes / 1024 / 1024).toFixed(1)} MiB: ${pruned.adapters.length} adapters and ${pruned.states.length} trainer states the retention rule does not keep.\n`);
-      },
-    }, { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) });
+      { signal: context.signal, onEvent: progress, config, ...(resumeRunId ? { resumeRunId } : { datasetId: datasetId!, baseModel: modelPath }) },
+    );
     const result = await launched.result;
     if (context.json) context.printJson(result);
     else {
@@ -135,46 +194,13 @@ export const command: CliCommand = {
       context.print(`Stopped (${result.stopReason}) after step ${result.lastCompletedStep} of run ${result.trainingRunId}.`);
       if (result.baselineAccuracy !== null) context.print(`Held-out accuracy of the base model: ${(result.baselineAccuracy * 100).toFixed(1)}%`);
       for (const warning of result.warnings) context.print(`Warning: ${warning.message}\n  Fix: ${warning.hint}`);
-      if (result.bestAdapter) context.print(`Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`);
+      if (result.bestAdapter)
+        context.print(
+          `Best adapter: v${result.bestAdapter.version} (${pct(result.bestAdapter.metrics.heldoutAccuracy)} held-out), ${result.bestAdapter.status}.`,
+        );
     }
   },
 };
-
-function configFrom(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
-  const num = (key: string) => (typeof values[key] === 'string' ? Number(values[key]) : undefined);
-  const config: Partial<TrainingConfig> = {};
-  const set = <K extends keyof TrainingConfig>(key: K, value: TrainingConfig[K] | undefined) => { if (value !== undefined) config[key] = value; };
-  set('groupSize', num('group'));
-  set('steps', num('steps'));
-  set('tasksPerStep', num('tasks-per-step'));
-  set('temperature', num('temperature'));
-  set('learningRate', num('lr'));
-  set('evalEvery', num('eval-every'));
-  set('evalLimit', num('eval-limit'));
-  set('plateauPatience', num('plateau'));
-  set('seed', num('seed'));
-  set('miniBatches', num('mini-batches'));
-  set('dynamicSampling', num('dynamic-sampling'));
-  set('explorationTemperature', num('explore-temperature'));
-  if (typeof values.objective === 'string') config.objective = values.objective as TrainingConfig['objective'];
-  set('ppoEpochs', num('epochs'));
-  set('dualClip', num('dual-clip'));
-  set('contextSize', num('context'));
-  set('maxAgentSteps', num('max-steps'));
-  set('threads', num('threads'));
-  if (typeof values.budget === 'string') config.budgetMs = parseDuration(values.budget);
-  if (typeof values.grouping === 'string') config.grouping = values.grouping as TrainingConfig['grouping'];
-  if (values['only-when-idle']) config.onlyWhenIdle = true;
-  if (values['no-promote']) config.autoPromote = false;
-  if (values['shuffle-rewards']) config.shuffleRewards = true;
-  if (values.rank !== undefined || values.alpha !== undefined || values.targets !== undefined) {
-    config.lora = {
-      rank: num('rank') ?? 16, alpha: num('alpha') ?? 2 * (num('rank') ?? 16),
-      targets: typeof values.targets === 'string' ? values.targets.split(',').map((t) => t.trim()).filter(Boolean) : ['q', 'k', 'v', 'o'],
-    };
-  }
-  return config;
-}
 
 /** An adapter named by its id (from `inflow adapters list`) or a GGUF adapter file. */
 function resolveAdapterFile(db: ConstructorParameters<typeof AdapterRegistry>[0], value: string): string {
@@ -182,61 +208,19 @@ function resolveAdapterFile(db: ConstructorParameters<typeof AdapterRegistry>[0]
   return new AdapterRegistry(db).get(value).path;
 }
 
-/** A file is imported (once: the same file reuses its dataset); anything else is a dataset name. */
+/** A file is imported (datasets/import-dataset.ts; once: the same file reuses its dataset, under a free name); anything else is a dataset name. */
 function resolveDataset(datasets: DatasetStore, value: string, heldout: unknown, context: CliContext): DatasetRecord {
   if (!fs.existsSync(value)) return datasets.get(value);
   const source = path.resolve(value);
   const existing = datasets.list().find((d) => d.source === source);
   if (existing !== undefined) return existing;
-  const base = path.basename(value).replace(/\.(jsonl|json)$/i, '');
+  const base = path.basename(value).replace(/\.jsonl?$/i, '');
   let name = base;
   for (let n = 2; datasets.find(name) !== undefined; n++) name = `${base}-${n}`;
-  const record = datasets.create(readDatasetFile(value), { name, source, ...(typeof heldout === 'string' ? { heldOutFraction: Number(heldout) } : {}) });
+  const { record } = importDataset(datasets, { file: value, name, heldOutFraction: typeof heldout === 'string' ? Number(heldout) : undefined });
   context.print(`Imported ${record.counts.train} training and ${record.counts.heldout} held-out items as dataset "${name}".`);
   return record;
 }
-
-function progressPrinter(context: CliContext): ((event: TrainingEvent) => void) & { step(): number; total(): number } {
-  let phase = 'starting';
-  let step = 0;
-  let total = 0;
-  const print = (event: TrainingEvent) => {
-    if (context.json) return;
-    switch (event.type) {
-      case 'started':
-        total = event.run.config.steps;
-        if (event.resumedFromStep > 0) context.print(`Resuming run ${event.run.id} after step ${event.resumedFromStep} (context ${event.run.config.contextSize}, ${event.run.config.maxAgentSteps} agent steps, ${event.run.config.threads || 'default'} threads).`);
-        else context.print(`Training run ${event.run.id}: ${total} steps, group ${event.run.config.groupSize}, ${event.run.config.tasksPerStep} tasks per step.`);
-        break;
-      case 'phase': phase = event.phase; step = event.step; context.stderr.write(`\r${renderProgress(step, total, phase)}`); break;
-      case 'rollout': context.stderr.write(`\r${renderProgress(event.step, total, `rollout ${event.done}/${event.total}`)}`); break;
-      case 'step': context.stderr.write('\r\x1b[K'); context.print(stepLine(event.step, event.metrics)); break;
-      case 'promoted': context.print(`  promoted adapter v${event.adapter.version} (${pct(event.adapter.metrics.heldoutAccuracy)} held-out)`); break;
-      case 'warning': context.stderr.write('\r\x1b[K'); context.print(`  warning: ${event.warning.message}\n  fix: ${event.warning.hint}`); break;
-      case 'stopped': break;
-    }
-  };
-  return Object.assign(print, { step: () => step, total: () => total });
-}
-
-/** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
-export async function evaluateAdapter(context: CliContext, input: { adapter: AdapterRecord; dataset: DatasetRecord; baseModel: string; limit?: number; maxSteps?: number; threads?: number }): Promise<HeldOutResult> {
-  const backend = await context.backend();
-  const items = backend.datasets.items(input.dataset.id, 'heldout').slice(0, input.limit ?? Infinity);
-  if (items.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${input.dataset.name}" has no held-out items.`, { hint: 'Import it with --heldout 0.2.' });
-  const { openTrainingSession } = await import('../../core/training/flow-grpo/cli-session.ts');
-  const session = await openTrainingSession({
-    backend, modelPath: input.baseModel, judge: 'fixed', ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }), ...(input.threads === undefined ? {} : { threads: input.threads }),
-  });
-  try {
-    await session.planner.setAdapter(input.adapter.path);
-    return await evaluateHeldOut({ items, runs: backend.runs, agent: session.agent, temperature: 0, seed: 42, signal: context.signal, reward: (item, answer) => rewardForAnswer(item, answer, { ...(session.judge === undefined ? {} : { judge: session.judge }), signal: context.signal }) });
-  } finally {
-    await session.close();
-  }
-}
-
-const pct = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
 
 /** The executor model chosen in the app's settings (the default judge when it is not the planner's model); null when none or missing. */
 function executorModelPath(backend: Backend): string | null {

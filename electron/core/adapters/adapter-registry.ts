@@ -53,15 +53,33 @@ export class AdapterRegistry {
   /** Stores a new candidate; its version is one more than the base model's latest. */
   register(input: RegisterAdapterInput): AdapterRecord {
     if (!fs.existsSync(input.path)) {
-      throw new InflowError('ADAPTER_NOT_FOUND', `The adapter file ${input.path} does not exist.`, { hint: 'Write the GGUF adapter before registering it.' });
+      throw new InflowError('ADAPTER_NOT_FOUND', `The adapter file ${input.path} does not exist.`, {
+        hint: 'Write the GGUF adapter before registering it.',
+      });
     }
     const id = newId('adp');
-    this.db.transaction(() => {
-      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM adapters WHERE base_model = ?').get(input.baseModel) as { v: number };
-      this.db.prepare(`INSERT INTO adapters (id, training_run_id, parent_id, version, created_at, path, base_model, status, metrics)
-        VALUES (?, ?, ?, ?, ?, ?, ?, 'candidate', ?)`)
-        .run(id, input.trainingRunId ?? null, input.parentId ?? null, v + 1, Date.now(), input.path, input.baseModel, JSON.stringify(input.metrics ?? {}));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM adapters WHERE base_model = ?').get(input.baseModel) as {
+          v: number;
+        };
+        this.db
+          .prepare(
+            `INSERT INTO adapters (id, training_run_id, parent_id, version, created_at, path, base_model, status, metrics)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 'candidate', ?)`,
+          )
+          .run(
+            id,
+            input.trainingRunId ?? null,
+            input.parentId ?? null,
+            v + 1,
+            Date.now(),
+            input.path,
+            input.baseModel,
+            JSON.stringify(input.metrics ?? {}),
+          );
+      })
+      .immediate();
     return this.get(id);
   }
 
@@ -73,13 +91,16 @@ export class AdapterRegistry {
     const version = /^v?\d+$/.test(idOrVersion) ? Number(idOrVersion.replace(/^v/, '')) : undefined;
     let row: Record<string, unknown> | undefined;
     if (version !== undefined && baseModel !== undefined) {
-      row = this.db.prepare('SELECT * FROM adapters WHERE base_model = ? AND version = ?').get(baseModel, version) as Record<string, unknown> | undefined;
+      row = this.db.prepare('SELECT * FROM adapters WHERE base_model = ? AND version = ?').get(baseModel, version) as
+        Record<string, unknown> | undefined;
     } else {
       row = this.db.prepare('SELECT * FROM adapters WHERE id = ?').get(idOrVersion) as Record<string, unknown> | undefined;
       if (row === undefined && version !== undefined) {
         const rows = this.db.prepare('SELECT * FROM adapters WHERE version = ? ORDER BY base_model').all(version) as Record<string, unknown>[];
         if (rows.length > 1) {
-          throw new InflowError('USAGE', `Version v${version} exists for ${rows.length} base models.`, { hint: `Name the model with --model: ${rows.map((r) => String(r.base_model)).join(', ')}.` });
+          throw new InflowError('USAGE', `Version v${version} exists for ${rows.length} base models.`, {
+            hint: `Name the model with --model: ${rows.map((r) => String(r.base_model)).join(', ')}.`,
+          });
         }
         row = rows[0];
       }
@@ -91,9 +112,11 @@ export class AdapterRegistry {
   }
 
   list(baseModel?: string): AdapterRecord[] {
-    const rows = (baseModel === undefined
-      ? this.db.prepare('SELECT * FROM adapters ORDER BY base_model, version').all()
-      : this.db.prepare('SELECT * FROM adapters WHERE base_model = ? ORDER BY version').all(baseModel)) as Record<string, unknown>[];
+    const rows = (
+      baseModel === undefined
+        ? this.db.prepare('SELECT * FROM adapters ORDER BY base_model, version').all()
+        : this.db.prepare('SELECT * FROM adapters WHERE base_model = ? ORDER BY version').all(baseModel)
+    ) as Record<string, unknown>[];
     return rows.map(toRecord);
   }
 
@@ -111,13 +134,26 @@ export class AdapterRegistry {
 
   /** The promote / return-to-base / rollback history of a base model, oldest first. */
   events(baseModel: string): Array<{ adapter_id: string | null; action: string }> {
-    return this.db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{ adapter_id: string | null; action: string }>;
+    return this.db.prepare('SELECT adapter_id, action FROM adapter_events WHERE base_model = ? ORDER BY id').all(baseModel) as Array<{
+      adapter_id: string | null;
+      action: string;
+    }>;
   }
 
   /** The adapter the agent should use with this base model, or null for the bare model. */
   active(baseModel: string): AdapterRecord | null {
-    const row = this.db.prepare('SELECT adapter_id FROM adapter_events WHERE base_model = ? ORDER BY id DESC LIMIT 1').get(baseModel) as { adapter_id: string | null } | undefined;
+    const row = this.db.prepare('SELECT adapter_id FROM adapter_events WHERE base_model = ? ORDER BY id DESC LIMIT 1').get(baseModel) as
+      { adapter_id: string | null } | undefined;
     return row?.adapter_id == null ? null : this.get(row.adapter_id);
+  }
+
+  /**
+   * The adapter a planner of this base model runs with: the promoted one while its file is there, else null (the bare
+   * model; the file may have been deleted by hand). The one rule for the app's agent and `inflow ask`.
+   */
+  usableActive(baseModel: string): AdapterRecord | null {
+    const active = this.active(baseModel);
+    return active !== null && fs.existsSync(active.path) ? active : null;
   }
 
   /** The adapter with the best held-out accuracy so far (ties: the older one), or null. */
@@ -134,7 +170,9 @@ export class AdapterRegistry {
   promote(id: string): AdapterRecord {
     const adapter = this.get(id);
     if (!fs.existsSync(adapter.path)) {
-      throw new InflowError('ADAPTER_NOT_FOUND', `Adapter v${adapter.version} has lost its file ${adapter.path}.`, { hint: 'Promote another version, or return to the base model.' });
+      throw new InflowError('ADAPTER_NOT_FOUND', `Adapter v${adapter.version} has lost its file ${adapter.path}.`, {
+        hint: 'Promote another version, or return to the base model.',
+      });
     }
     this.setActive(adapter.baseModel, adapter.id, 'promote');
     return this.get(id);
@@ -144,7 +182,9 @@ export class AdapterRegistry {
   rollback(baseModel: string): AdapterRecord | null {
     const events = this.events(baseModel);
     if (events.length === 0) {
-      throw new InflowError('ADAPTER_NO_HISTORY', `Nothing to roll back for ${baseModel}: no adapter was ever promoted.`, { hint: 'Promote an adapter first with `inflow adapters promote`.' });
+      throw new InflowError('ADAPTER_NO_HISTORY', `Nothing to roll back for ${baseModel}: no adapter was ever promoted.`, {
+        hint: 'Promote an adapter first with `inflow adapters promote`.',
+      });
     }
     // Replay the history as a stack: promote and return-to-base push, rollback pops.
     const stack: Array<string | null> = [];
@@ -153,7 +193,9 @@ export class AdapterRegistry {
       else stack.push(event.adapter_id);
     }
     if (stack.length === 0) {
-      throw new InflowError('ADAPTER_NO_HISTORY', `Already back at the base model of ${baseModel}; nothing earlier to roll back to.`, { hint: 'Promote an adapter with `inflow adapters promote`.' });
+      throw new InflowError('ADAPTER_NO_HISTORY', `Already back at the base model of ${baseModel}; nothing earlier to roll back to.`, {
+        hint: 'Promote an adapter with `inflow adapters promote`.',
+      });
     }
     stack.pop();
     const target = stack.at(-1) ?? null;
@@ -172,11 +214,15 @@ export class AdapterRegistry {
   }
 
   private setActive(baseModel: string, adapterId: string | null, action: string): void {
-    this.db.transaction(() => {
-      this.db.prepare("UPDATE adapters SET status = 'archived' WHERE base_model = ? AND status = 'promoted'").run(baseModel);
-      if (adapterId !== null) this.db.prepare("UPDATE adapters SET status = 'promoted' WHERE id = ?").run(adapterId);
-      this.db.prepare('INSERT INTO adapter_events (base_model, adapter_id, action, created_at) VALUES (?, ?, ?, ?)').run(baseModel, adapterId, action, Date.now());
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE adapters SET status = 'archived' WHERE base_model = ? AND status = 'promoted'").run(baseModel);
+        if (adapterId !== null) this.db.prepare("UPDATE adapters SET status = 'promoted' WHERE id = ?").run(adapterId);
+        this.db
+          .prepare('INSERT INTO adapter_events (base_model, adapter_id, action, created_at) VALUES (?, ?, ?, ?)')
+          .run(baseModel, adapterId, action, Date.now());
+      })
+      .immediate();
     const active = adapterId === null ? null : this.get(adapterId);
     for (const listener of this.listeners) listener(baseModel, active);
   }

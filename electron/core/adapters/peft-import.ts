@@ -8,8 +8,13 @@ import { readSafetensors, readSafetensorsTensor } from './safetensors-reader.ts'
 
 /** Hugging Face module names → llama.cpp tensor names (llama, qwen2, qwen3 layouts). */
 const moduleNames: Record<string, string> = {
-  'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v', 'self_attn.o_proj': 'attn_output',
-  'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up', 'mlp.down_proj': 'ffn_down',
+  'self_attn.q_proj': 'attn_q',
+  'self_attn.k_proj': 'attn_k',
+  'self_attn.v_proj': 'attn_v',
+  'self_attn.o_proj': 'attn_output',
+  'mlp.gate_proj': 'ffn_gate',
+  'mlp.up_proj': 'ffn_up',
+  'mlp.down_proj': 'ffn_down',
 };
 
 /** Module-name segments that FSDP, activation checkpointing and torch.compile wrappers add to parameter names. */
@@ -43,14 +48,28 @@ export interface PeftImportResult {
  */
 export function importPeftAdapter(options: { source: string; baseModelPath: string; outPath: string; alpha?: number }): PeftImportResult {
   const stat = fs.existsSync(options.source) ? fs.statSync(options.source) : undefined;
-  if (stat === undefined) throw new InflowError('ADAPTER_NOT_FOUND', `${options.source} does not exist.`, { hint: 'Give the PEFT adapter folder or its adapter_model.safetensors.' });
+  if (stat === undefined)
+    throw new InflowError('ADAPTER_NOT_FOUND', `${options.source} does not exist.`, {
+      hint: 'Give the PEFT adapter folder or its adapter_model.safetensors.',
+    });
   const dir = stat.isDirectory() ? adapterFolder(options.source) : path.dirname(options.source);
   const weightsFile = stat.isDirectory() ? path.join(dir, 'adapter_model.safetensors') : options.source;
   const configFile = path.join(dir, 'adapter_config.json');
-  if (!fs.existsSync(configFile)) throw new InflowError('ADAPTER_INVALID', `No adapter_config.json beside ${weightsFile}.`, { hint: 'PEFT saves it with the weights (save_pretrained); copy it next to the safetensors file.' });
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { r?: number; lora_alpha?: number; peft_type?: string; use_dora?: boolean; use_rslora?: boolean };
-  if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new InflowError('ADAPTER_INVALID', `${configFile} is a ${config.peft_type} adapter; only LoRA converts.`);
-  if (config.use_dora === true) throw new InflowError('ADAPTER_INVALID', 'DoRA adapters cannot be applied by llama.cpp.', { hint: 'Train a plain LoRA adapter.' });
+  if (!fs.existsSync(configFile))
+    throw new InflowError('ADAPTER_INVALID', `No adapter_config.json beside ${weightsFile}.`, {
+      hint: 'PEFT saves it with the weights (save_pretrained); copy it next to the safetensors file.',
+    });
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+    r?: number;
+    lora_alpha?: number;
+    peft_type?: string;
+    use_dora?: boolean;
+    use_rslora?: boolean;
+  };
+  if (config.peft_type !== undefined && config.peft_type !== 'LORA')
+    throw new InflowError('ADAPTER_INVALID', `${configFile} is a ${config.peft_type} adapter; only LoRA converts.`);
+  if (config.use_dora === true)
+    throw new InflowError('ADAPTER_INVALID', 'DoRA adapters cannot be applied by llama.cpp.', { hint: 'Train a plain LoRA adapter.' });
   const safetensors = readSafetensors(weightsFile);
   const base = readGgufFile(options.baseModelPath);
   const architecture = String(base.metadata.get('general.architecture')?.value ?? '');
@@ -61,18 +80,29 @@ export function importPeftAdapter(options: { source: string; baseModelPath: stri
   for (const tensor of safetensors.tensors) {
     const match = /(?:^|\.)layers\.(\d+)\.(.+)\.lora_([AB])(?:\.default)?\.weight$/.exec(tensor.name.replace(WRAPPER_SEGMENTS, ''));
     if (match === null) {
-      throw new InflowError('ADAPTER_INVALID', `Cannot map PEFT tensor ${tensor.name} to the base model.`, { hint: 'Supported targets: q/k/v/o projections and gate/up/down MLP projections of each layer.' });
+      throw new InflowError('ADAPTER_INVALID', `Cannot map PEFT tensor ${tensor.name} to the base model.`, {
+        hint: 'Supported targets: q/k/v/o projections and gate/up/down MLP projections of each layer.',
+      });
     }
     const [, layer, module, which] = match;
     const kind = moduleNames[module!];
     if (kind === undefined) throw new InflowError('ADAPTER_INVALID', `PEFT target ${module} (in ${tensor.name}) has no llama.cpp counterpart.`);
     const baseName = `blk.${layer}.${kind}.weight`;
     const dims = baseDims.get(baseName);
-    if (dims === undefined) throw new InflowError('ADAPTER_MISMATCH', `The base model has no tensor ${baseName} for ${tensor.name}.`, { hint: 'Import the adapter onto the model it was trained from.' });
+    if (dims === undefined)
+      throw new InflowError('ADAPTER_MISMATCH', `The base model has no tensor ${baseName} for ${tensor.name}.`, {
+        hint: 'Import the adapter onto the model it was trained from.',
+      });
     const [rows, cols] = tensor.shape as [number, number];
     // PEFT A is [r, n_in], B is [n_out, r]; ggml dims are reversed: a = [n_in, r], b = [r, n_out]; base = [n_in, n_out].
-    if (which === 'A' && cols !== dims[0]) throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} expects inputs of ${cols} but ${baseName} has ${dims[0]}.`, { hint: 'Import the adapter onto the model it was trained from.' });
-    if (which === 'B' && rows !== dims[1]) throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} has ${rows} outputs but ${baseName} has ${dims[1]}.`, { hint: 'Import the adapter onto the model it was trained from.' });
+    if (which === 'A' && cols !== dims[0])
+      throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} expects inputs of ${cols} but ${baseName} has ${dims[0]}.`, {
+        hint: 'Import the adapter onto the model it was trained from.',
+      });
+    if (which === 'B' && rows !== dims[1])
+      throw new InflowError('ADAPTER_MISMATCH', `${tensor.name} has ${rows} outputs but ${baseName} has ${dims[1]}.`, {
+        hint: 'Import the adapter onto the model it was trained from.',
+      });
     rank = which === 'A' ? rows : cols;
     tensors.push({ name: `${baseName}.lora_${which!.toLowerCase()}`, dims: [cols, rows], data: readSafetensorsTensor(safetensors, tensor.name) });
   }
@@ -80,7 +110,7 @@ export function importPeftAdapter(options: { source: string; baseModelPath: stri
   const configured = options.alpha ?? config.lora_alpha ?? config.r ?? rank;
   if (!(configured > 0)) {
     throw new InflowError('ADAPTER_INVALID', `${configFile} gives lora_alpha ${configured}: the adapter would change nothing.`, {
-      hint: 'verl\'s model merger writes lora_alpha 0; give the alpha the run trained with (actor_rollout_ref.model.lora_alpha in its config) with --alpha.',
+      hint: "verl's model merger writes lora_alpha 0; give the alpha the run trained with (actor_rollout_ref.model.lora_alpha in its config) with --alpha.",
     });
   }
   // rsLoRA scales by alpha/sqrt(r), llama.cpp by alpha/r: the same scale needs alpha·sqrt(r).

@@ -19,7 +19,13 @@ export interface RetentionPlan {
   bytes: number;
 }
 
-const size = (file: string): number => { try { return fs.statSync(file).size; } catch { return 0; } };
+const size = (file: string): number => {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** Adapter ids the rollback history can still return to (replay as registry.rollback does). */
 function rollbackStack(registry: AdapterRegistry, baseModel: string): Set<string> {
@@ -57,7 +63,8 @@ export function planRetention(db: Database, options: { keepLast?: number } = {})
   const states: RetentionPlan['states'] = [];
   for (const row of training.stateFiles()) {
     if (latestState.get(row.trainingRunId) === row.step) continue;
-    if (fs.existsSync(row.statePath)) states.push({ trainingRunId: row.trainingRunId, step: row.step, path: row.statePath, bytes: size(row.statePath) });
+    if (fs.existsSync(row.statePath))
+      states.push({ trainingRunId: row.trainingRunId, step: row.step, path: row.statePath, bytes: size(row.statePath) });
   }
   return { adapters, states, bytes: [...adapters, ...states].reduce((sum, item) => sum + item.bytes, 0) };
 }

@@ -31,7 +31,10 @@ const MAX_HEADER = 100 * 1024 * 1024;
  * the file and the problem.
  */
 export function readSafetensors(file: string): SafetensorsFile {
-  const invalid = (why: string) => new InflowError('SAFETENSORS_INVALID', `${file} is not a usable safetensors file: ${why}.`, { hint: 'Point at the adapter_model.safetensors that PEFT saved.' });
+  const invalid = (why: string) =>
+    new InflowError('SAFETENSORS_INVALID', `${file} is not a usable safetensors file: ${why}.`, {
+      hint: 'Point at the adapter_model.safetensors that PEFT saved.',
+    });
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -44,7 +47,8 @@ export function readSafetensors(file: string): SafetensorsFile {
     const lengthBytes = Buffer.alloc(8);
     fs.readSync(fd, lengthBytes, 0, 8, 0);
     const headerLength = Number(lengthBytes.readBigUInt64LE(0));
-    if (headerLength <= 1 || headerLength > MAX_HEADER || 8 + headerLength > size) throw invalid(`its header length ${headerLength} does not fit the file (${size} bytes)`);
+    if (headerLength <= 1 || headerLength > MAX_HEADER || 8 + headerLength > size)
+      throw invalid(`its header length ${headerLength} does not fit the file (${size} bytes)`);
     const headerBytes = Buffer.alloc(headerLength);
     fs.readSync(fd, headerBytes, 0, headerLength, 8);
     let header: Record<string, unknown>;
@@ -59,7 +63,8 @@ export function readSafetensors(file: string): SafetensorsFile {
     for (const [name, value] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (typeof entry.dtype !== 'string' || !(entry.dtype in elementBytes)) throw invalid(`tensor ${name} has dtype ${String(entry.dtype)} (F32, F16, BF16 or F64 expected)`);
+      if (typeof entry.dtype !== 'string' || !(entry.dtype in elementBytes))
+        throw invalid(`tensor ${name} has dtype ${String(entry.dtype)} (F32, F16, BF16 or F64 expected)`);
       if (!Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isInteger(d) && d >= 0)) throw invalid(`tensor ${name} has no valid shape`);
       if (!Array.isArray(entry.data_offsets) || entry.data_offsets.length !== 2) throw invalid(`tensor ${name} has no data_offsets`);
       const [begin, end] = entry.data_offsets as [number, number];
@@ -91,10 +96,21 @@ export function readSafetensorsTensor(file: SafetensorsFile, name: string): Floa
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     switch (tensor.dtype) {
-      case 'F32': out[i] = bytes.readFloatLE(i * 4); break;
-      case 'F64': out[i] = bytes.readDoubleLE(i * 8); break;
-      case 'F16': out[i] = halfBitsToFloat(bytes.readUInt16LE(i * 2)); break;
-      case 'BF16': { const scratch = Buffer.alloc(4); scratch.writeUInt32LE(bytes.readUInt16LE(i * 2) << 16); out[i] = scratch.readFloatLE(0); break; }
+      case 'F32':
+        out[i] = bytes.readFloatLE(i * 4);
+        break;
+      case 'F64':
+        out[i] = bytes.readDoubleLE(i * 8);
+        break;
+      case 'F16':
+        out[i] = halfBitsToFloat(bytes.readUInt16LE(i * 2));
+        break;
+      case 'BF16': {
+        const scratch = Buffer.alloc(4);
+        scratch.writeUInt32LE(bytes.readUInt16LE(i * 2) << 16);
+        out[i] = scratch.readFloatLE(0);
+        break;
+      }
     }
   }
   return out;

@@ -76,4 +76,3 @@ export interface RunAgentResult {
   /** Set when stopReason is 'error'. */
   error?: string;
 }
-

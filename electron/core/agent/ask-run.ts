@@ -16,7 +16,11 @@ export interface AskOverrides {
  * settings unless the front end overrides them, recorded in the run store as a run of kind `ask`. The front ends
  * add their own models, tools, events and approvals.
  */
-export function askRunOptions(backend: Backend, question: string, overrides: AskOverrides = {}): Pick<RunAgentOptions, 'question' | 'knownFacts' | 'profile' | 'limits' | 'store' | 'runKind'> {
+export function askRunOptions(
+  backend: Backend,
+  question: string,
+  overrides: AskOverrides = {},
+): Pick<RunAgentOptions, 'question' | 'knownFacts' | 'profile' | 'limits' | 'store' | 'runKind'> {
   const settings = backend.settings.read();
   return {
     question,

@@ -31,12 +31,19 @@ export interface AssembleToolsOptions {
  * servers are configured, their tools. A selected name that is neither is refused with the known names;
  * servers that cannot be used are reported in `problems` and the run goes on without them.
  */
-export async function assembleTools(options: AssembleToolsOptions): Promise<{ tools: Tool[]; absent: AbsentTool[]; problems: string[]; mcpProblems: McpServerProblem[] }> {
-  const isBuiltin = (name: string) => toolAliases[name.toLowerCase()] !== undefined || builtinToolNames.some((known) => canonicalToolName(known) === canonicalToolName(name));
+export async function assembleTools(
+  options: AssembleToolsOptions,
+): Promise<{ tools: Tool[]; absent: AbsentTool[]; problems: string[]; mcpProblems: McpServerProblem[] }> {
+  const isBuiltin = (name: string) =>
+    toolAliases[name.toLowerCase()] !== undefined || builtinToolNames.some((known) => canonicalToolName(known) === canonicalToolName(name));
   const builtinOnly = options.only?.filter(isBuiltin);
   const otherNames = options.only?.filter((name) => !isBuiltin(name)) ?? [];
   const builtin = builtinTools({
-    webAccess: options.webAccess, wikipediaOnline: options.wikipediaOnline ?? options.webAccess, network: options.backend.network, knowledge: options.knowledge, sandbox: options.sandbox,
+    webAccess: options.webAccess,
+    wikipediaOnline: options.wikipediaOnline ?? options.webAccess,
+    network: options.backend.network,
+    knowledge: options.knowledge,
+    sandbox: options.sandbox,
     ...(options.only ? { only: resolveToolNames(builtinOnly ?? []) } : {}),
   });
   let mcpTools: Tool[] = [];
@@ -55,7 +62,13 @@ export async function assembleTools(options: AssembleToolsOptions): Promise<{ to
       hint: `Known tools: ${[...Object.keys(toolAliases), ...builtinToolNames, ...mcpTools.map((tool) => tool.name)].join(', ')}.`,
     });
   }
-  const selectedMcp = options.only === undefined ? mcpTools : mcpTools.filter((tool) => otherNames.some((name) => canonicalToolName(name) === canonicalToolName(tool.name)));
-  const absent = [...builtin.absent, ...mcpTools.filter((tool) => !selectedMcp.includes(tool)).map((tool) => ({ name: tool.name, reason: 'not selected for this run' }))];
+  const selectedMcp =
+    options.only === undefined
+      ? mcpTools
+      : mcpTools.filter((tool) => otherNames.some((name) => canonicalToolName(name) === canonicalToolName(tool.name)));
+  const absent = [
+    ...builtin.absent,
+    ...mcpTools.filter((tool) => !selectedMcp.includes(tool)).map((tool) => ({ name: tool.name, reason: 'not selected for this run' })),
+  ];
   return { tools: [...builtin.tools, ...selectedMcp], absent, problems, mcpProblems };
 }

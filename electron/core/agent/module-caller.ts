@@ -51,7 +51,10 @@ export function createModuleCaller(options: ModuleCallerOptions): ModuleCaller {
     const record = (generation: Generation): Generation => {
       // Endpoints without token ids (openai-compatible.ts) report counts in `usage`.
       const usage = (generation as { usage?: { promptTokens: number; responseTokens: number } }).usage;
-      budget.addModelCall(generation.promptTokens.length || (usage?.promptTokens ?? 0), generation.responseTokens.length || (usage?.responseTokens ?? 0));
+      budget.addModelCall(
+        generation.promptTokens.length || (usage?.promptTokens ?? 0),
+        generation.responseTokens.length || (usage?.responseTokens ?? 0),
+      );
       options.store?.recordModuleCall({
         runId: options.runId,
         stepIdx: step,
@@ -81,9 +84,13 @@ export function createModuleCaller(options: ModuleCallerOptions): ModuleCaller {
         ...(extra.stream ? { onTextChunk: extra.stream } : {}),
       });
     } catch (error) {
-      const cut = InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID' ? (error.details?.generation as Generation | undefined) : undefined;
+      const cut =
+        InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID' ? (error.details?.generation as Generation | undefined) : undefined;
       if (cut !== undefined && !budget.signal.aborted) return record(cut);
-      if (extra.signal?.aborted) throw options.userSignal?.aborted ? new RunStop('cancelled', 'Cancelled by the user.') : new RunStop('time_limit', 'The final answer ran out of time.');
+      if (extra.signal?.aborted)
+        throw options.userSignal?.aborted
+          ? new RunStop('cancelled', 'Cancelled by the user.')
+          : new RunStop('time_limit', 'The final answer ran out of time.');
       if (budget.signal.aborted && extra.signal === undefined) throw budget.stopFromAbort();
       throw error;
     }

@@ -33,7 +33,11 @@ function repair(text: string): string {
   while (index < text.length) {
     const char = text[index]!;
     const top = stack.at(-1);
-    if (/\s/.test(char)) { out += char; index++; continue; }
+    if (/\s/.test(char)) {
+      out += char;
+      index++;
+      continue;
+    }
     if (char === '"') {
       const end = scanString(text, index);
       if (end < 0) {
@@ -52,11 +56,37 @@ function repair(text: string): string {
       else afterValue();
       continue;
     }
-    if (char === ':') { out += char; index++; if (top?.kind === 'object') top.expect = 'value'; continue; }
-    if (char === ',') { out += char; index++; if (top) top.expect = top.kind === 'object' ? 'key' : 'value'; continue; }
-    if (char === '{') { out += char; index++; stack.push({ kind: 'object', expect: 'key' }); continue; }
-    if (char === '[') { out += char; index++; stack.push({ kind: 'array', expect: 'value' }); continue; }
-    if (char === '}' || char === ']') { out += char; index++; stack.pop(); afterValue(); continue; }
+    if (char === ':') {
+      out += char;
+      index++;
+      if (top?.kind === 'object') top.expect = 'value';
+      continue;
+    }
+    if (char === ',') {
+      out += char;
+      index++;
+      if (top) top.expect = top.kind === 'object' ? 'key' : 'value';
+      continue;
+    }
+    if (char === '{') {
+      out += char;
+      index++;
+      stack.push({ kind: 'object', expect: 'key' });
+      continue;
+    }
+    if (char === '[') {
+      out += char;
+      index++;
+      stack.push({ kind: 'array', expect: 'value' });
+      continue;
+    }
+    if (char === '}' || char === ']') {
+      out += char;
+      index++;
+      stack.pop();
+      afterValue();
+      continue;
+    }
     const literal = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(index));
     const rest = text.slice(index);
     if (literal && (literal[0].length < rest.length || /^(true|false|null)$/.test(literal[0]))) {
@@ -91,7 +121,10 @@ function repair(text: string): string {
 function scanString(text: string, start: number): number {
   for (let i = start + 1; i < text.length; i++) {
     const char = text[i];
-    if (char === '\\') { i++; continue; }
+    if (char === '\\') {
+      i++;
+      continue;
+    }
     if (char === '"') return i;
   }
   return -1;

@@ -20,7 +20,10 @@ export function loadPrompt(profile: string, name: PromptName, directory = path.j
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InflowError('PROMPT_NOT_FOUND', `The prompt template ${file} is missing.`, { hint: 'Reinstall Inflow; the resources folder is incomplete.', cause: error });
+    throw new InflowError('PROMPT_NOT_FOUND', `The prompt template ${file} is missing.`, {
+      hint: 'Reinstall Inflow; the resources folder is incomplete.',
+      cause: error,
+    });
   }
   cache.set(file, text);
   return text;

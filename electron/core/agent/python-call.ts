@@ -65,9 +65,15 @@ class Parser {
   statement(): { call?: Record<string, unknown> } | undefined {
     const assignment = /^([A-Za-z_]\w*)\s*=(?!=)\s*/.exec(this.text.slice(this.position));
     let target: string | undefined;
-    if (assignment) { target = assignment[1]; this.position += assignment[0].length; }
+    if (assignment) {
+      target = assignment[1];
+      this.position += assignment[0].length;
+    }
     const call = this.tryToolCall();
-    if (call) { this.endOfStatement(); return { call }; }
+    if (call) {
+      this.endOfStatement();
+      return { call };
+    }
     if (target === undefined) throw new ParseError('not an assignment or tool call');
     const value = this.expression();
     this.endOfStatement();
@@ -83,14 +89,26 @@ class Parser {
     let positional = 0;
     for (;;) {
       this.skipSpace(true);
-      if (this.peek() === ')') { this.position++; return args; }
+      if (this.peek() === ')') {
+        this.position++;
+        return args;
+      }
       const keyword = /^([A-Za-z_]\w*)\s*=(?!=)/.exec(this.text.slice(this.position));
-      if (keyword) { this.position += keyword[0].length; this.skipSpace(true); args[keyword[1]!] = this.expression(); }
-      else args[`$${positional++}`] = this.expression();
+      if (keyword) {
+        this.position += keyword[0].length;
+        this.skipSpace(true);
+        args[keyword[1]!] = this.expression();
+      } else args[`$${positional++}`] = this.expression();
       this.skipSpace(true);
       const next = this.peek();
-      if (next === ',') { this.position++; continue; }
-      if (next === ')') { this.position++; return args; }
+      if (next === ',') {
+        this.position++;
+        continue;
+      }
+      if (next === ')') {
+        this.position++;
+        return args;
+      }
       throw new ParseError(next === undefined ? 'the call is not closed' : `unexpected "${next}"`);
     }
   }
@@ -119,12 +137,18 @@ class Parser {
         value += this.string();
         const save = this.position;
         this.skipSpace(this.inBrackets > 0);
-        if (!/^([rRbBuUfF]{0,2})(['"])/.test(this.text.slice(this.position))) { this.position = save; break; }
+        if (!/^([rRbBuUfF]{0,2})(['"])/.test(this.text.slice(this.position))) {
+          this.position = save;
+          break;
+        }
       }
       return value;
     }
     const number = /^[-+]?(\d[\d_]*\.?[\d_]*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)/.exec(rest);
-    if (number) { this.position += number[0].length; return Number(number[0].replaceAll('_', '')); }
+    if (number) {
+      this.position += number[0].length;
+      return Number(number[0].replaceAll('_', ''));
+    }
     const name = /^[A-Za-z_]\w*/.exec(rest);
     if (name) {
       this.position += name[0].length;
@@ -143,11 +167,22 @@ class Parser {
     const items: unknown[] = [];
     for (;;) {
       this.skipSpace(true);
-      if (this.peek() === close) { this.position++; this.inBrackets--; return items; }
+      if (this.peek() === close) {
+        this.position++;
+        this.inBrackets--;
+        return items;
+      }
       items.push(this.expression());
       this.skipSpace(true);
-      if (this.peek() === ',') { this.position++; continue; }
-      if (this.peek() === close) { this.position++; this.inBrackets--; return items; }
+      if (this.peek() === ',') {
+        this.position++;
+        continue;
+      }
+      if (this.peek() === close) {
+        this.position++;
+        this.inBrackets--;
+        return items;
+      }
       throw new ParseError(`expected "," or "${close}"`);
     }
   }
@@ -158,15 +193,26 @@ class Parser {
     const out: Record<string, unknown> = {};
     for (;;) {
       this.skipSpace(true);
-      if (this.peek() === '}') { this.position++; this.inBrackets--; return out; }
+      if (this.peek() === '}') {
+        this.position++;
+        this.inBrackets--;
+        return out;
+      }
       const key = this.expression();
       this.skipSpace(true);
       if (this.peek() !== ':') throw new ParseError('expected ":" in a dict');
       this.position++;
       out[String(key)] = this.expression();
       this.skipSpace(true);
-      if (this.peek() === ',') { this.position++; continue; }
-      if (this.peek() === '}') { this.position++; this.inBrackets--; return out; }
+      if (this.peek() === ',') {
+        this.position++;
+        continue;
+      }
+      if (this.peek() === '}') {
+        this.position++;
+        this.inBrackets--;
+        return out;
+      }
       throw new ParseError('expected "," or "}"');
     }
   }
@@ -175,19 +221,32 @@ class Parser {
     const prefix = /^[rRbBuUfF]{0,2}/.exec(this.text.slice(this.position))![0];
     this.position += prefix.length;
     const raw = /r/i.test(prefix);
-    const quote = this.text.startsWith(this.text[this.position]!.repeat(3), this.position) ? this.text[this.position]!.repeat(3) : this.text[this.position]!;
+    const quote = this.text.startsWith(this.text[this.position]!.repeat(3), this.position)
+      ? this.text[this.position]!.repeat(3)
+      : this.text[this.position]!;
     this.position += quote.length;
     let value = '';
     while (this.position < this.text.length) {
-      if (this.text.startsWith(quote, this.position)) { this.position += quote.length; return value; }
+      if (this.text.startsWith(quote, this.position)) {
+        this.position += quote.length;
+        return value;
+      }
       const char = this.text[this.position]!;
       if (char === '\n' && quote.length === 1) throw new ParseError('a string is not closed on its line');
       if (char === '\\' && !raw) {
         const next = this.text[this.position + 1] ?? '';
         const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', '\n': '' };
-        if (next in simple) { value += simple[next]; this.position += 2; continue; }
+        if (next in simple) {
+          value += simple[next];
+          this.position += 2;
+          continue;
+        }
         const hex = /^\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/.exec(this.text.slice(this.position));
-        if (hex) { value += String.fromCodePoint(parseInt(hex[1]!.slice(1), 16)); this.position += hex[0].length; continue; }
+        if (hex) {
+          value += String.fromCodePoint(parseInt(hex[1]!.slice(1), 16));
+          this.position += hex[0].length;
+          continue;
+        }
         value += char;
         this.position++;
         continue;

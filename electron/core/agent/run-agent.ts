@@ -40,16 +40,19 @@ const toolNotFoundCommand = 'No command was generated because the tool was not f
 const toolNotFoundResult = 'No result was generated because the tool was not found.';
 
 export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult> {
-  if (options.question.trim() === '') throw new InflowError('AGENT_QUESTION_EMPTY', 'The question is empty.', { hint: 'Ask something, e.g. inflow ask "What is 17 * 23?"' });
+  if (options.question.trim() === '')
+    throw new InflowError('AGENT_QUESTION_EMPTY', 'The question is empty.', { hint: 'Ask something, e.g. inflow ask "What is 17 * 23?"' });
   const profileName = options.profile ?? 'structured';
   if (profileName !== 'structured' && profileName !== 'agentflow') {
     throw new InflowError('AGENT_PROFILE_INVALID', `Unknown prompt profile "${String(profileName)}".`, { hint: 'Use "structured" or "agentflow".' });
   }
-  const profile: PromptProfile = profileName === 'agentflow' ? createAgentflowProfile() : createStructuredProfile({ maxTokens: options.moduleMaxTokens });
+  const profile: PromptProfile =
+    profileName === 'agentflow' ? createAgentflowProfile() : createStructuredProfile({ maxTokens: options.moduleMaxTokens });
   const limits: AgentLimits = { ...defaultLimits, ...options.limits };
   const names = new Set<string>();
   for (const tool of options.tools) {
-    if (names.has(tool.name)) throw new InflowError('AGENT_TOOL_DUPLICATE', `Two tools are named "${tool.name}".`, { hint: 'Give every tool a unique name.' });
+    if (names.has(tool.name))
+      throw new InflowError('AGENT_TOOL_DUPLICATE', `Two tools are named "${tool.name}".`, { hint: 'Give every tool a unique name.' });
     names.add(tool.name);
   }
   const models = options.models;
@@ -105,13 +108,24 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   };
 
   const callTool = createToolCaller({
-    budget, runId, emit, ...(store ? { store } : {}), model: modelOf.generator,
+    budget,
+    runId,
+    emit,
+    ...(store ? { store } : {}),
+    model: modelOf.generator,
     ...(options.approveToolCall ? { approveToolCall: options.approveToolCall } : {}),
   });
   const callModule = createModuleCaller({
-    models: modelOf, budget, runId, profile: profileName, plannerSampling, fixedSampling,
-    ...(store ? { store } : {}), ...(options.moduleMaxTokens ? { moduleMaxTokens: options.moduleMaxTokens } : {}),
-    ...(options.seed === undefined ? {} : { seed: options.seed }), ...(options.signal ? { userSignal: options.signal } : {}),
+    models: modelOf,
+    budget,
+    runId,
+    profile: profileName,
+    plannerSampling,
+    fixedSampling,
+    ...(store ? { store } : {}),
+    ...(options.moduleMaxTokens ? { moduleMaxTokens: options.moduleMaxTokens } : {}),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.signal ? { userSignal: options.signal } : {}),
   });
 
   let stopReason: StopReason = 'answered';
@@ -127,12 +141,18 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       emit({ type: 'analysis', text: inputs.queryAnalysis });
       if (options.tools.length === 0) stopReason = 'answered';
       for (let step = 1; options.tools.length > 0; step++) {
-        if (step > limits.maxSteps) { stopReason = 'step_limit'; break; }
+        if (step > limits.maxSteps) {
+          stopReason = 'step_limit';
+          break;
+        }
         budget.check();
         inputs.step = step;
         emit({ type: 'step-start', step, maxSteps: limits.maxSteps });
         const stop = await runStep(step);
-        if (stop) { stopReason = 'answered'; break; }
+        if (stop) {
+          stopReason = 'answered';
+          break;
+        }
       }
     } catch (caught) {
       if (!(caught instanceof RunStop)) throw caught;
@@ -153,7 +173,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       };
       // The answer is written even after a limit stopped the loop (as the reference does); it may use up to the
       // generator's own token cap beyond maxTokens, and after the time limit it gets answerGraceMs more.
-      const generation = await callModule('generator', request, null, { stream, unlimited: true, ...(stopReason === 'time_limit' ? { signal: budget.answerSignal() } : {}) });
+      const generation = await callModule('generator', request, null, {
+        stream,
+        unlimited: true,
+        ...(stopReason === 'time_limit' ? { signal: budget.answerSignal() } : {}),
+      });
       answer = profile.name === 'structured' ? answerFromStructured(generation, profile) : profile.answerFromText(generation.text);
       if (answer.length > emitted.length && answer.startsWith(emitted)) emit({ type: 'answer-delta', text: answer.slice(emitted.length) });
     }
@@ -171,7 +195,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     budget.dispose();
   }
   try {
-    store?.endRun(runId, { stopReason, answer, error: error ?? (stopReason === 'answered' ? null : stopMessage ?? null), totalTokens: budget.usage.totalTokens });
+    store?.endRun(runId, {
+      stopReason,
+      answer,
+      error: error ?? (stopReason === 'answered' ? null : (stopMessage ?? null)),
+      totalTokens: budget.usage.totalTokens,
+    });
   } catch (caught) {
     // A full disk may refuse even this; the next start then closes the run as interrupted (its process is gone).
     throw storageFailure ?? storageError(caught) ?? caught;
@@ -185,9 +214,26 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   async function runStep(step: number): Promise<boolean> {
     const toolNames = options.tools.map((tool) => tool.name);
     const plan = profile.parsePlan(await callModule('planner', profile.planner(inputs), step), toolNames);
-    emit({ type: 'plan', step, toolName: plan.toolName, rawToolName: plan.rawToolName, subGoal: plan.subGoal, context: plan.context, justification: plan.justification, parsed: plan.parsed });
+    emit({
+      type: 'plan',
+      step,
+      toolName: plan.toolName,
+      rawToolName: plan.rawToolName,
+      subGoal: plan.subGoal,
+      context: plan.context,
+      justification: plan.justification,
+      parsed: plan.parsed,
+    });
     store?.recordStep({ runId, idx: step, toolName: plan.toolName, subGoal: plan.subGoal, context: plan.context });
-    const record: AgentStepResult = { step, toolName: plan.toolName, subGoal: plan.subGoal, context: plan.context, command: toolNotFoundCommand, result: toolNotFoundResult, stop: null };
+    const record: AgentStepResult = {
+      step,
+      toolName: plan.toolName,
+      subGoal: plan.subGoal,
+      context: plan.context,
+      command: toolNotFoundCommand,
+      result: toolNotFoundResult,
+      stop: null,
+    };
     steps.push(record);
     const tool = options.tools.find((candidate) => candidate.name === plan.toolName);
     let memoryToolName: string | null = plan.toolName;
@@ -202,13 +248,30 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       record.result = profile.name === 'agentflow' || results.length !== 1 ? results : results[0];
     }
     memory.add({ toolName: memoryToolName, subGoal: plan.subGoal, command: record.command, result: record.result });
-    store?.recordStep({ runId, idx: step, toolName: plan.toolName, subGoal: plan.subGoal, context: plan.context, command: record.command, result: record.result });
+    store?.recordStep({
+      runId,
+      idx: step,
+      toolName: plan.toolName,
+      subGoal: plan.subGoal,
+      context: plan.context,
+      command: record.command,
+      result: record.result,
+    });
     if (step >= limits.maxSteps) return false;
     budget.check();
     const verification = profile.parseVerification(await callModule('verifier', profile.verifier(inputs), step));
     record.stop = verification.stop;
     emit({ type: 'verification', step, stop: verification.stop, analysis: verification.analysis });
-    store?.recordStep({ runId, idx: step, toolName: plan.toolName, subGoal: plan.subGoal, context: plan.context, command: record.command, result: record.result, verification: { stop: verification.stop, analysis: verification.analysis, parsed: verification.parsed } });
+    store?.recordStep({
+      runId,
+      idx: step,
+      toolName: plan.toolName,
+      subGoal: plan.subGoal,
+      context: plan.context,
+      command: record.command,
+      result: record.result,
+      verification: { stop: verification.stop, analysis: verification.analysis, parsed: verification.parsed },
+    });
     return verification.stop;
   }
 }

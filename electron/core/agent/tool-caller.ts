@@ -31,11 +31,35 @@ export function createToolCaller(options: ToolCallerOptions): ToolCaller {
     emit({ type: 'tool-call', step, toolName: tool.name, input, command });
     const startedAt = Date.now();
     if (tool.requiresApproval) {
-      const approved = options.approveToolCall ? await raceAbort(options.approveToolCall({ runId, step, toolName: tool.name, input, tool }), budget) : false;
+      const approved = options.approveToolCall
+        ? await raceAbort(options.approveToolCall({ runId, step, toolName: tool.name, input, tool }), budget)
+        : false;
       if (!approved) {
-        const denied = { denied: true, message: options.approveToolCall ? `The user denied this call of ${tool.name}.` : `${tool.name} needs the user's approval and no one could be asked.` };
-        emit({ type: 'tool-result', step, toolName: tool.name, ok: false, error: { code: 'TOOL_DENIED', message: denied.message }, durationMs: 0, truncated: false });
-        store?.recordModuleCall({ runId, stepIdx: step, module: 'tool', promptText: JSON.stringify(input), responseText: JSON.stringify(denied), startedAt, durationMs: 0, meta: { tool: tool.name, ok: false, denied: true } });
+        const denied = {
+          denied: true,
+          message: options.approveToolCall
+            ? `The user denied this call of ${tool.name}.`
+            : `${tool.name} needs the user's approval and no one could be asked.`,
+        };
+        emit({
+          type: 'tool-result',
+          step,
+          toolName: tool.name,
+          ok: false,
+          error: { code: 'TOOL_DENIED', message: denied.message },
+          durationMs: 0,
+          truncated: false,
+        });
+        store?.recordModuleCall({
+          runId,
+          stepIdx: step,
+          module: 'tool',
+          promptText: JSON.stringify(input),
+          responseText: JSON.stringify(denied),
+          startedAt,
+          durationMs: 0,
+          meta: { tool: tool.name, ok: false, denied: true },
+        });
         return denied;
       }
     }
@@ -48,12 +72,22 @@ export function createToolCaller(options: ToolCallerOptions): ToolCaller {
     }
     const value = outcome.ok ? outcome.output : `Error: ${outcome.error.message}`;
     emit({
-      type: 'tool-result', step, toolName: tool.name, ok: outcome.ok,
+      type: 'tool-result',
+      step,
+      toolName: tool.name,
+      ok: outcome.ok,
       ...(outcome.ok ? { output: outcome.output } : { error: { code: outcome.error.code, message: outcome.error.message } }),
-      durationMs: outcome.durationMs, truncated: outcome.ok && outcome.truncated,
+      durationMs: outcome.durationMs,
+      truncated: outcome.ok && outcome.truncated,
     });
     store?.recordModuleCall({
-      runId, stepIdx: step, module: 'tool', promptText: JSON.stringify(input), responseText: JSON.stringify(value), startedAt, durationMs: outcome.durationMs,
+      runId,
+      stepIdx: step,
+      module: 'tool',
+      promptText: JSON.stringify(input),
+      responseText: JSON.stringify(value),
+      startedAt,
+      durationMs: outcome.durationMs,
       meta: { tool: tool.name, ok: outcome.ok, ...(outcome.ok ? { truncated: outcome.truncated } : { error: outcome.error }) },
     });
     return value;
@@ -62,7 +96,10 @@ export function createToolCaller(options: ToolCallerOptions): ToolCaller {
 
 async function raceAbort<T>(promise: Promise<T>, budget: RunBudget): Promise<T> {
   budget.check();
-  return Promise.race([promise, new Promise<never>((_, reject) => budget.signal.addEventListener('abort', () => reject(budget.stopFromAbort()), { once: true }))]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => budget.signal.addEventListener('abort', () => reject(budget.stopFromAbort()), { once: true })),
+  ]);
 }
 
 /**
@@ -84,12 +121,24 @@ function budgetedModel(options: ToolCallerOptions, step: number, toolName: strin
       const started = performance.now();
       const generation = await model.generate({ ...request, sampling: { ...request.sampling, maxTokens: cap } });
       const usage = (generation as { usage?: { promptTokens: number; responseTokens: number } }).usage;
-      budget.addModelCall(generation.promptTokens.length || (usage?.promptTokens ?? 0), generation.responseTokens.length || (usage?.responseTokens ?? 0));
+      budget.addModelCall(
+        generation.promptTokens.length || (usage?.promptTokens ?? 0),
+        generation.responseTokens.length || (usage?.responseTokens ?? 0),
+      );
       options.store?.recordModuleCall({
-        runId: options.runId, stepIdx: step, module: 'tool', modelId: generation.modelId, adapterId: generation.adapterId,
-        promptText: generation.promptText, responseText: generation.text, promptTokens: generation.promptTokens,
-        responseTokens: generation.responseTokens, responseLogprobs: generation.responseLogprobs, startedAt,
-        durationMs: performance.now() - started, meta: { tool: toolName, inner: true, stopReason: generation.stopReason },
+        runId: options.runId,
+        stepIdx: step,
+        module: 'tool',
+        modelId: generation.modelId,
+        adapterId: generation.adapterId,
+        promptText: generation.promptText,
+        responseText: generation.text,
+        promptTokens: generation.promptTokens,
+        responseTokens: generation.responseTokens,
+        responseLogprobs: generation.responseLogprobs,
+        startedAt,
+        durationMs: performance.now() - started,
+        meta: { tool: toolName, inner: true, stopReason: generation.stopReason },
       });
       return generation;
     },

@@ -2,7 +2,8 @@ import type { ModuleCallRecord, RunRecord, StepRecord, TaskRecord } from '../sto
 import type { AgentEvent } from './agent-events.ts';
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const oneLine = (value: unknown, max = 300) => cut((typeof value === 'string' ? value : JSON.stringify(value) ?? 'null').replace(/\s+/g, ' ').trim(), max);
+const oneLine = (value: unknown, max = 300) =>
+  cut((typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null')).replace(/\s+/g, ' ').trim(), max);
 
 /**
  * One agent event as trace lines for a terminal (the live `inflow ask` view). Answer deltas are not
@@ -10,15 +11,30 @@ const oneLine = (value: unknown, max = 300) => cut((typeof value === 'string' ? 
  */
 export function formatEvent(event: AgentEvent): string[] {
   switch (event.type) {
-    case 'run-start': return [`Run ${event.runId} (${event.profile}; tools: ${event.tools.join(', ') || 'none'})`];
-    case 'analysis': return [`Analysis: ${oneLine(event.text, 400)}`];
-    case 'step-start': return [`Step ${event.step}/${event.maxSteps}`];
-    case 'plan': return [`  plan     ${event.toolName ?? `(no enabled tool: "${oneLine(event.rawToolName, 60)}")`} — ${oneLine(event.subGoal, 200)}`];
-    case 'tool-call': return [`  call     ${oneLine(event.input, 300)}`];
-    case 'tool-result': return [event.ok ? `  result   ${oneLine(event.output, 400)}${event.truncated ? ' (cut)' : ''} [${Math.round(event.durationMs)} ms]` : `  error    ${event.error?.message ?? 'failed'}`];
-    case 'verification': return [`  verifier ${event.stop ? 'STOP' : 'CONTINUE'} — ${oneLine(event.analysis, 200)}`];
-    case 'answer-delta': return [];
-    case 'run-end': return [`(${event.stopReason}; ${event.usage.modelCalls} model calls, ${event.usage.toolCalls} tool calls, ${event.usage.totalTokens} tokens${event.error ? `; ${event.error}` : ''})`];
+    case 'run-start':
+      return [`Run ${event.runId} (${event.profile}; tools: ${event.tools.join(', ') || 'none'})`];
+    case 'analysis':
+      return [`Analysis: ${oneLine(event.text, 400)}`];
+    case 'step-start':
+      return [`Step ${event.step}/${event.maxSteps}`];
+    case 'plan':
+      return [`  plan     ${event.toolName ?? `(no enabled tool: "${oneLine(event.rawToolName, 60)}")`} — ${oneLine(event.subGoal, 200)}`];
+    case 'tool-call':
+      return [`  call     ${oneLine(event.input, 300)}`];
+    case 'tool-result':
+      return [
+        event.ok
+          ? `  result   ${oneLine(event.output, 400)}${event.truncated ? ' (cut)' : ''} [${Math.round(event.durationMs)} ms]`
+          : `  error    ${event.error?.message ?? 'failed'}`,
+      ];
+    case 'verification':
+      return [`  verifier ${event.stop ? 'STOP' : 'CONTINUE'} — ${oneLine(event.analysis, 200)}`];
+    case 'answer-delta':
+      return [];
+    case 'run-end':
+      return [
+        `(${event.stopReason}; ${event.usage.modelCalls} model calls, ${event.usage.toolCalls} tool calls, ${event.usage.totalTokens} tokens${event.error ? `; ${event.error}` : ''})`,
+      ];
   }
 }
 
@@ -41,7 +57,9 @@ export function formatStoredRun(input: { task: TaskRecord | undefined; run: RunR
     const verification = step.verification as { stop?: boolean; analysis?: string } | null;
     if (verification) lines.push(`  verifier ${verification.stop ? 'STOP' : 'CONTINUE'} — ${oneLine(verification.analysis ?? '', 200)}`);
     for (const call of calls.filter((c) => c.stepIdx === step.idx && c.module !== 'tool')) {
-      lines.push(`  · ${call.module.padEnd(9)} ${call.promptTokens?.length ?? 0} prompt + ${call.responseTokens?.length ?? 0} response tokens, ${Math.round(call.durationMs)} ms`);
+      lines.push(
+        `  · ${call.module.padEnd(9)} ${call.promptTokens?.length ?? 0} prompt + ${call.responseTokens?.length ?? 0} response tokens, ${Math.round(call.durationMs)} ms`,
+      );
     }
   }
   lines.push(`Answer: ${run.answer ?? '(none)'}`);

@@ -2,8 +2,6 @@ import type { Backend } from '../backend.ts';
 import type { AppInfo } from '../contract/app.ts';
 import type { InstalledModel } from '../contract/models.ts';
 import { RunHistory } from '../store/run-history.ts';
-import { LongTermMemory } from '../memory/long-term-memory.ts';
-import { DatasetStore } from '../datasets/dataset-store.ts';
 
 const version = '0.1.0';
 
@@ -18,8 +16,8 @@ export function readAppInfo(backend: Backend, installed: InstalledModel[]): AppI
     counts: {
       runs: new RunHistory(backend.db).countAsks(),
       models: installed.length,
-      memory: new LongTermMemory(backend.db).count(),
-      datasets: new DatasetStore(backend.db).count(),
+      memory: backend.memory.count(),
+      datasets: backend.datasets.count(),
     },
   };
 }

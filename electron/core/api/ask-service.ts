@@ -20,7 +20,11 @@ export interface ToolSet {
   absent: Array<{ name: string; reason: string }>;
 }
 export type ToolSource = (settings: Settings) => Promise<ToolSet>;
-export interface AskInput { question: string; tools?: string[]; maxSteps?: number }
+export interface AskInput {
+  question: string;
+  tools?: string[];
+  maxSteps?: number;
+}
 
 /**
  * What a front end other than the app may choose for one run (`inflow ask`'s flags): its own models (instead of the
@@ -33,7 +37,12 @@ export interface AskChoices {
   overrides?: AskOverrides;
   seed?: number;
 }
-type AskHooks = { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string; approve?: (request: ToolApprovalRequest, signal: AbortSignal) => Promise<boolean> } & AskChoices;
+type AskHooks = {
+  onEvent?: (event: AgentEvent) => void;
+  signal?: AbortSignal;
+  source: string;
+  approve?: (request: ToolApprovalRequest, signal: AbortSignal) => Promise<boolean>;
+} & AskChoices;
 
 interface ActiveRun {
   controller: AbortController;
@@ -62,8 +71,22 @@ export class AskService {
   async tools(): Promise<ToolInfo[]> {
     const set = await this.options.toolSource(this.options.settings.read());
     return [
-      ...set.tools.map((tool) => ({ name: tool.name, label: toolLabel(tool.name), description: tool.description, available: true, reason: null, defaultEnabled: true })),
-      ...set.absent.map((tool) => ({ name: tool.name, label: toolLabel(tool.name), description: '', available: false, reason: tool.reason, defaultEnabled: false })),
+      ...set.tools.map((tool) => ({
+        name: tool.name,
+        label: toolLabel(tool.name),
+        description: tool.description,
+        available: true,
+        reason: null,
+        defaultEnabled: true,
+      })),
+      ...set.absent.map((tool) => ({
+        name: tool.name,
+        label: toolLabel(tool.name),
+        description: '',
+        available: false,
+        reason: tool.reason,
+        defaultEnabled: false,
+      })),
     ];
   }
 
@@ -94,13 +117,20 @@ export class AskService {
     return launched.done;
   }
 
-  private async launch(input: AskInput, hooks: AskHooks): Promise<{ started: Promise<{ runId: string; taskId: string }>; done: Promise<AgentResult> }> {
+  private async launch(
+    input: AskInput,
+    hooks: AskHooks,
+  ): Promise<{ started: Promise<{ runId: string; taskId: string }>; done: Promise<AgentResult> }> {
     const settings = this.options.settings.read();
-    const { models, plannerId, adapterId } = hooks.models ?? await this.options.engine.agentModels();
-    const set = hooks.toolSet ?? await this.options.toolSource(settings);
+    const { models, plannerId, adapterId } = hooks.models ?? (await this.options.engine.agentModels());
+    const set = hooks.toolSet ?? (await this.options.toolSource(settings));
     const wanted = input.tools === undefined ? null : new Set(input.tools);
-    const unknown = input.tools?.filter((name) => !set.tools.some((tool) => tool.name === name) && !set.absent.some((tool) => tool.name === name)) ?? [];
-    if (unknown.length > 0) throw new InflowError('UNKNOWN_TOOL', `Unknown tool${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, { hint: 'Pick tools from the list under the task box.' });
+    const unknown =
+      input.tools?.filter((name) => !set.tools.some((tool) => tool.name === name) && !set.absent.some((tool) => tool.name === name)) ?? [];
+    if (unknown.length > 0)
+      throw new InflowError('UNKNOWN_TOOL', `Unknown tool${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, {
+        hint: 'Pick tools from the list under the task box.',
+      });
     const tools = set.tools.filter((tool) => wanted === null || wanted.has(tool.name));
     const absentTools = [
       ...set.absent.map((tool) => ({ name: tool.name, reason: tool.reason })),
@@ -121,9 +151,15 @@ export class AskService {
     const entry: ActiveRun = { controller, done: null };
     let resolveStarted!: (value: { runId: string; taskId: string }) => void;
     let rejectStarted!: (error: unknown) => void;
-    const started = new Promise<{ runId: string; taskId: string }>((resolve, reject) => { resolveStarted = resolve; rejectStarted = reject; });
+    const started = new Promise<{ runId: string; taskId: string }>((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
+    });
     const done = runAgent({
-      ...askRunOptions(this.options.backend, input.question, { ...hooks.overrides, ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }) }),
+      ...askRunOptions(this.options.backend, input.question, {
+        ...hooks.overrides,
+        ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }),
+      }),
       ...(hooks.seed === undefined ? {} : { seed: hooks.seed }),
       models,
       tools,
@@ -133,20 +169,29 @@ export class AskService {
       approveToolCall: (request) => (hooks.approve ?? ((r, s) => this.askApproval(r, s)))(request, controller.signal),
       onEvent: (event) => {
         emit(event);
-        try { hooks.onEvent?.(event); } catch { /* a listener never affects the run */ }
+        try {
+          hooks.onEvent?.(event);
+        } catch {
+          /* a listener never affects the run */
+        }
         if (event.type === 'run-start') {
           this.active.set(event.runId, entry);
           resolveStarted({ runId: event.runId, taskId: event.taskId });
         }
       },
-    }).then((result) => {
-      this.active.delete(result.runId);
-      return result;
-    }, (error: unknown) => {
-      if (runId !== null) this.active.delete(runId);
-      rejectStarted(error);
-      throw error;
-    }).finally(() => hooks.signal?.removeEventListener('abort', onOuterAbort));
+    })
+      .then(
+        (result) => {
+          this.active.delete(result.runId);
+          return result;
+        },
+        (error: unknown) => {
+          if (runId !== null) this.active.delete(runId);
+          rejectStarted(error);
+          throw error;
+        },
+      )
+      .finally(() => hooks.signal?.removeEventListener('abort', onOuterAbort));
     entry.done = done.catch(() => undefined);
     return { started, done };
   }
@@ -161,8 +206,13 @@ export class AskService {
 
   private askApproval(request: ToolApprovalRequest, signal: AbortSignal): Promise<boolean> {
     const view: ToolApprovalView = {
-      requestId: newId('apr'), runId: request.runId, step: request.step, toolName: request.toolName,
-      source: request.tool.source, input: request.input, state: 'pending',
+      requestId: newId('apr'),
+      runId: request.runId,
+      step: request.step,
+      toolName: request.toolName,
+      source: request.tool.source,
+      input: request.input,
+      state: 'pending',
     };
     return new Promise<boolean>((resolve) => {
       const settle = (allow: boolean) => {

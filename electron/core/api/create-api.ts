@@ -73,22 +73,58 @@ export function createApi(options: ApiOptions): Api {
   const runs = new RunsService(backend.db, backend.runs);
   const memory = new MemoryService(backend.memory);
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
-  const training = new TrainingReads(backend.db);
+  const training = new TrainingReads(backend);
   const gpu = options.gpu ?? 'auto';
-  const downloads = new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network, ...(options.catalog === undefined ? {} : { catalog: options.catalog }) });
-  const engine = new EngineService({ backend, settings, models, adapters: training.adapters, downloads, events, gpu, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }) });
+  const downloads = new DownloadsService({
+    modelsDir: backend.paths.models,
+    events,
+    network: backend.network,
+    ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
+  });
+  const engine = new EngineService({
+    backend,
+    settings,
+    models,
+    adapters: training.adapters,
+    downloads,
+    events,
+    gpu,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
+  });
   const knowledge = new KnowledgeService({ backend, events });
   const mcp = new McpService({ backend });
   const builtin = createBuiltinToolSource({ backend, knowledge: knowledge.index, mcp });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
   const localApi = new LocalApiService({ deps: { db: backend.db, settings, models, engine, ask }, dataDir: backend.paths.dataDir });
-  const trainingControl = new TrainingControl({ backend, settings, models, reads: training, events, launch: options.launchTraining, gpu, threads: options.threads, contextSize: options.contextSize });
+  const trainingControl = new TrainingControl({
+    backend,
+    settings,
+    models,
+    reads: training,
+    events,
+    launch: options.launchTraining,
+    gpu,
+    threads: options.threads,
+    contextSize: options.contextSize,
+  });
   const choiceFile = options.dataDirChoiceFile ?? dataDirChoiceFile();
   const dataLocation = () => {
     const recorded = readDataDirChoice(choiceFile) ?? null;
-    return { current: backend.paths.dataDir, next: recorded === backend.paths.dataDir ? null : recorded, configFile: choiceFile, envOverride: (process.env[DATA_DIR_ENV] ?? '') !== '' };
+    return {
+      current: backend.paths.dataDir,
+      next: recorded === backend.paths.dataDir ? null : recorded,
+      configFile: choiceFile,
+      envOverride: (process.env[DATA_DIR_ENV] ?? '') !== '',
+    };
   };
-  const activeBase = (): string | null => { try { return engine.plannerBase(); } catch { return null; } };
+  const activeBase = (): string | null => {
+    try {
+      return engine.plannerBase();
+    } catch {
+      return null;
+    }
+  };
 
   const service: InflowService = {
     app: {
@@ -132,23 +168,40 @@ export function createApi(options: ApiOptions): Api {
         return models.overview(await engine.catalog());
       },
       addFile: async (input) => {
-        const result = await addModelFile({ modelsDir: backend.paths.models, file: input.path, ...(input.mode === undefined ? {} : { mode: input.mode }), ...(input.name === undefined ? {} : { name: input.name }) });
+        const result = await addModelFile({
+          modelsDir: backend.paths.models,
+          file: input.path,
+          ...(input.mode === undefined ? {} : { mode: input.mode }),
+          ...(input.name === undefined ? {} : { name: input.name }),
+        });
         return { modelId: result.model.id, alreadyInstalled: result.alreadyInstalled, overview: await models.overview(await engine.catalog()) };
       },
     },
     training: {
       datasets: async () => training.listDatasets(),
       importDataset: async (input) => training.importDataset(input),
-      deleteDataset: async (input) => { training.datasets.delete(input.datasetId); return { deleted: true }; },
+      deleteDataset: async (input) => {
+        training.datasets.delete(input.datasetId);
+        return { deleted: true };
+      },
       runs: async () => training.listRuns().map((run) => trainingControl.present(run)),
       metrics: async (input) => training.metrics(input.trainingRunId),
       start: async (input) => trainingControl.start({ ...input, preset: trainingPresets.find((preset) => preset.id === input.preset)! }),
       stop: async (input) => ({ stopped: await trainingControl.stop(input.trainingRunId) }),
       resume: async (input) => trainingControl.resume(input.trainingRunId),
       adapters: async () => training.listAdapters(activeBase()),
-      promote: async (input) => { training.adapters.promote(input.adapterId); return training.listAdapters(activeBase()); },
-      rollback: async () => { training.adapters.rollback(engine.plannerBase()); return training.listAdapters(activeBase()); },
-      useBase: async () => { training.adapters.useBase(engine.plannerBase()); return training.listAdapters(activeBase()); },
+      promote: async (input) => {
+        training.adapters.promote(input.adapterId);
+        return training.listAdapters(activeBase());
+      },
+      rollback: async () => {
+        training.adapters.rollback(engine.plannerBase());
+        return training.listAdapters(activeBase());
+      },
+      useBase: async () => {
+        training.adapters.useBase(engine.plannerBase());
+        return training.listAdapters(activeBase());
+      },
       exportForAgentflow: async (input) => training.exportForAgentflow(input, activeBase()),
     },
     mcp: {
@@ -162,12 +215,16 @@ export function createApi(options: ApiOptions): Api {
     },
     system: {
       pickPath: async (input) => {
-        if (options.pickPath === undefined) throw new InflowError('PICKER_UNAVAILABLE', 'No file picker is available here.', { hint: 'Type the path into the field instead.' });
+        if (options.pickPath === undefined)
+          throw new InflowError('PICKER_UNAVAILABLE', 'No file picker is available here.', { hint: 'Type the path into the field instead.' });
         return options.pickPath(input);
       },
       dataLocation: async () => dataLocation(),
       trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend.db),
-      setDataDir: async (input) => { writeDataDirChoice(choiceFile, input.path); return dataLocation(); },
+      setDataDir: async (input) => {
+        writeDataDirChoice(choiceFile, input.path);
+        return dataLocation();
+      },
     },
     network: {
       egress: async (input) => backend.egress.list({ limit: input?.limit ?? 200 }),

@@ -25,11 +25,16 @@ export function readDataDirChoice(file: string): string | undefined {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new InflowError('DATA_DIR_CHOICE_CORRUPT', `${file} is not valid JSON.`, { cause: error, hint: `Delete ${file} to use the default data folder, or fix it: {"dataDir": "/path"}.` });
+    throw new InflowError('DATA_DIR_CHOICE_CORRUPT', `${file} is not valid JSON.`, {
+      cause: error,
+      hint: `Delete ${file} to use the default data folder, or fix it: {"dataDir": "/path"}.`,
+    });
   }
   const dataDir = (parsed as { dataDir?: unknown } | null)?.dataDir;
   if (typeof dataDir !== 'string' || !path.isAbsolute(dataDir)) {
-    throw new InflowError('DATA_DIR_CHOICE_INVALID', `${file} does not name an absolute "dataDir".`, { hint: `Delete ${file} to use the default data folder.` });
+    throw new InflowError('DATA_DIR_CHOICE_INVALID', `${file} does not name an absolute "dataDir".`, {
+      hint: `Delete ${file} to use the default data folder.`,
+    });
   }
   return dataDir;
 }
@@ -43,14 +48,21 @@ export function writeDataDirChoice(file: string, dataDir: string | null): void {
     fs.rmSync(file, { force: true });
     return;
   }
-  if (!path.isAbsolute(dataDir)) throw new InflowError('INVALID_DATA_DIR', `"${dataDir}" is not an absolute path.`, { hint: 'Choose the folder with Browse…, or type a full path.' });
+  if (!path.isAbsolute(dataDir))
+    throw new InflowError('INVALID_DATA_DIR', `"${dataDir}" is not an absolute path.`, {
+      hint: 'Choose the folder with Browse…, or type a full path.',
+    });
   const stat = fs.statSync(dataDir, { throwIfNoEntry: false });
-  if (stat !== undefined && !stat.isDirectory()) throw new InflowError('INVALID_DATA_DIR', `${dataDir} is a file, not a folder.`, { hint: 'Choose a folder.' });
+  if (stat !== undefined && !stat.isDirectory())
+    throw new InflowError('INVALID_DATA_DIR', `${dataDir} is a file, not a folder.`, { hint: 'Choose a folder.' });
   try {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (error) {
-    throw new InflowError('INVALID_DATA_DIR', `Inflow cannot write to ${dataDir}: ${(error as Error).message}`, { cause: error, hint: 'Choose a folder you can write to.' });
+    throw new InflowError('INVALID_DATA_DIR', `Inflow cannot write to ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Choose a folder you can write to.',
+    });
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.tmp-${process.pid}`;

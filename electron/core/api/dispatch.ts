@@ -17,7 +17,9 @@ export function createDispatch(service: InflowService): Dispatch {
   return async (methodName, input) => {
     try {
       if (!allowed.has(methodName)) {
-        throw new InflowError('UNKNOWN_METHOD', `There is no method "${methodName}".`, { hint: 'The renderer and the back end are from different versions; restart the app.' });
+        throw new InflowError('UNKNOWN_METHOD', `There is no method "${methodName}".`, {
+          hint: 'The renderer and the back end are from different versions; restart the app.',
+        });
       }
       const [domain, name] = methodName.split('.') as [keyof InflowService, string];
       const spec = (contract[domain] as Record<string, MethodSpec<z.ZodType, unknown>>)[name]!;
@@ -29,7 +31,10 @@ export function createDispatch(service: InflowService): Dispatch {
     } catch (error) {
       const serialized = serializeError(storageError(error) ?? error); // a full disk is DISK_FULL, not a SQLite message
 
-      return { ok: false, error: { code: serialized.code, message: serialized.message, ...(serialized.hint === undefined ? {} : { hint: serialized.hint }) } };
+      return {
+        ok: false,
+        error: { code: serialized.code, message: serialized.message, ...(serialized.hint === undefined ? {} : { hint: serialized.hint }) },
+      };
     }
   };
 }

@@ -41,34 +41,58 @@ export class DownloadsService {
 
   start(catalogId: string): DownloadView {
     const entry = this.catalog.find((model) => model.id === catalogId);
-    if (entry === undefined) throw new InflowError('UNKNOWN_MODEL', `There is no model "${catalogId}" in the catalog.`, { hint: 'Pick one from the Recommended list.' });
+    if (entry === undefined)
+      throw new InflowError('UNKNOWN_MODEL', `There is no model "${catalogId}" in the catalog.`, { hint: 'Pick one from the Recommended list.' });
     // Refused here, before anything starts, when the user has not allowed model downloads (a loopback mirror is always fine).
     if (!this.network.allows('model-downloads', entry.url)) {
       void this.network.fetch('model-downloads', entry.url).catch(() => undefined);
-      throw new InflowError('NETWORK_NOT_ALLOWED', `Model downloads are off, so ${entry.name} cannot be downloaded from ${new URL(entry.url).host}.`, { hint: 'Turn on "Model downloads" in Settings → Privacy, then click Download again.' });
+      throw new InflowError(
+        'NETWORK_NOT_ALLOWED',
+        `Model downloads are off, so ${entry.name} cannot be downloaded from ${new URL(entry.url).host}.`,
+        { hint: 'Turn on "Model downloads" in Settings → Privacy, then click Download again.' },
+      );
     }
     const running = [...this.downloads.values()].find((download) => download.view.modelId === catalogId && download.view.status === 'downloading');
     if (running !== undefined) return running.view;
     const controller = new AbortController();
-    const view: DownloadView = { downloadId: newId('dl'), modelId: catalogId, receivedBytes: 0, totalBytes: entry.approxBytes, status: 'downloading', error: null };
+    const view: DownloadView = {
+      downloadId: newId('dl'),
+      modelId: catalogId,
+      receivedBytes: 0,
+      totalBytes: entry.approxBytes,
+      status: 'downloading',
+      error: null,
+    };
     let lastEmit = 0;
     const download: Download = { view, controller, done: Promise.resolve() };
     this.downloads.set(view.downloadId, download);
     download.done = pullModel({
-      modelsDir: this.modelsDir, id: catalogId, catalog: this.catalog, signal: controller.signal, fetch: this.network.fetcher('model-downloads'),
+      modelsDir: this.modelsDir,
+      id: catalogId,
+      catalog: this.catalog,
+      signal: controller.signal,
+      fetch: this.network.fetcher('model-downloads'),
       onProgress: (progress) => {
         view.receivedBytes = progress.receivedBytes;
         view.totalBytes = progress.totalBytes ?? view.totalBytes;
         const now = Date.now();
-        if (now - lastEmit >= 250) { lastEmit = now; this.events.emit('download-progress', { ...view }); }
+        if (now - lastEmit >= 250) {
+          lastEmit = now;
+          this.events.emit('download-progress', { ...view });
+        }
       },
-    }).then(() => {
-      view.status = 'done';
-      view.receivedBytes = view.totalBytes ?? view.receivedBytes;
-    }, (error: unknown) => {
-      view.status = controller.signal.aborted ? 'cancelled' : 'failed';
-      view.error = controller.signal.aborted ? null : error instanceof Error ? error.message : String(error);
-    }).finally(() => this.events.emit('download-progress', { ...view }));
+    })
+      .then(
+        () => {
+          view.status = 'done';
+          view.receivedBytes = view.totalBytes ?? view.receivedBytes;
+        },
+        (error: unknown) => {
+          view.status = controller.signal.aborted ? 'cancelled' : 'failed';
+          view.error = controller.signal.aborted ? null : error instanceof Error ? error.message : String(error);
+        },
+      )
+      .finally(() => this.events.emit('download-progress', { ...view }));
     this.events.emit('download-progress', { ...view });
     return { ...view };
   }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backend.ts';
 import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
@@ -10,10 +9,10 @@ import type { SettingsService } from './settings-service.ts';
 import type { AgentModels } from '../agent/run-agent.ts';
 import type { LanguageModel } from '../llm/language-model.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import { getEngine, type Engine } from '../llm/engine.ts';
-import { EnginePlanner } from '../training/flow-grpo/engine-planner.ts';
+import type { Engine } from '../llm/engine.ts';
+import { defaultContextSize, type ModelRequest } from '../llm/model-loader.ts';
+import type { EnginePlanner } from '../training/flow-grpo/engine-planner.ts';
 import { InflowError } from '../errors.ts';
-import { agentContextSize } from '../contract/defaults.ts';
 
 export interface EngineServiceOptions {
   backend: Backend;
@@ -40,8 +39,8 @@ interface LoadedSet {
 
 /**
  * The models the agent runs on: the planner (base model plus the active adapter, hot-swapped when the user
- * promotes or rolls back) and the fixed modules' models from settings, loaded through the engine on first
- * use and kept loaded. Also the recommended catalog for the Models screen.
+ * promotes or rolls back) and the fixed modules' models from settings, loaded through the back end's model loader
+ * (llm/model-loader.ts) on first use and kept loaded. Also the recommended catalog for the Models screen.
  */
 export class EngineService {
   readonly options: EngineServiceOptions;
@@ -72,25 +71,28 @@ export class EngineService {
 
   /** The planner model id from settings; throws a clear error when none is chosen. */
   requirePlanner(planner = this.options.settings.read().models.planner): string {
-    if (planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Open Models and click "Use as planner" on an installed model.' });
+    if (planner === null)
+      throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', {
+        hint: 'Open Models and click "Use as planner" on an installed model.',
+      });
     return planner;
   }
 
   /** The context of the agent's models: the one given at start-up, else the default of the profile in settings. */
   contextSize(): number {
-    return this.options.contextSize ?? agentContextSize(this.options.settings.read().profile);
+    return this.options.contextSize ?? defaultContextSize({ use: 'agent', profile: this.options.settings.read().profile });
   }
 
   async engine(): Promise<Engine> {
-    return getEngine({ gpu: this.options.gpu });
+    return this.options.backend.modelLoader.engine(this.options.gpu);
   }
 
   /** The agent's models per settings, loading what is not loaded yet. */
   async agentModels(signal?: AbortSignal): Promise<{ models: AgentModels; plannerId: string; adapterId: string | null }> {
     const settings = this.options.settings.read().models;
     const plannerId = this.requirePlanner(settings.planner);
-    const active = this.options.adapters.active(this.options.models.pathOf(plannerId));
-    const adapterPath = active !== null && fs.existsSync(active.path) ? active.path : null;
+    const active = this.options.adapters.usableActive(this.options.models.pathOf(plannerId));
+    const adapterPath = active?.path ?? null;
     let set = this.loaded;
     if (set !== null && set.plannerId === plannerId && set.adapterPath !== adapterPath && (adapterPath === null || set.base !== null)) {
       await set.planner.setAdapter(adapterPath);
@@ -98,7 +100,9 @@ export class EngineService {
     }
     if (set === null || set.plannerId !== plannerId || set.adapterPath !== adapterPath || set.contextSize !== this.contextSize()) {
       await this.release();
-      this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => { this.loading = null; });
+      this.loading ??= this.load(plannerId, adapterPath, signal).finally(() => {
+        this.loading = null;
+      });
       set = await this.loading;
     }
     const fixed: LanguageModel = set.base ?? set.planner;
@@ -125,8 +129,11 @@ export class EngineService {
     const installed = new Set((await this.options.models.installed()).map((model) => model.id));
     return {
       recommended: this.options.downloads.models.map((model) => ({
-        id: model.id, name: model.name, description: `${model.parameters} · ${model.quantization} · ${model.description}`,
-        sizeBytes: model.approxBytes, installed: installed.has(model.id),
+        id: model.id,
+        name: model.name,
+        description: `${model.parameters} · ${model.quantization} · ${model.description}`,
+        sizeBytes: model.approxBytes,
+        installed: installed.has(model.id),
       })),
       downloads: this.options.downloads.list(),
       catalogNote: null,
@@ -152,30 +159,32 @@ export class EngineService {
   }
 
   private async load(plannerId: string, adapterPath: string | null, signal?: AbortSignal): Promise<LoadedSet> {
-    const engine = await this.engine();
-    const loadOptions = this.loadOptions(plannerId, signal);
-    const planner = await EnginePlanner.load(engine, loadOptions);
+    const loader = this.options.backend.modelLoader;
+    const request = this.request(plannerId, signal);
+    const planner = await loader.loadPlanner(request);
     if (adapterPath !== null) await planner.setAdapter(adapterPath);
-    const base = adapterPath === null ? null : await engine.loadModel(loadOptions);
-    this.loaded = { plannerId, adapterPath, contextSize: loadOptions.contextSize, planner, base, others: new Map() };
+    const base = adapterPath === null ? null : await loader.load(request);
+    this.loaded = { plannerId, adapterPath, contextSize: loader.loadOptions(request).contextSize, planner, base, others: new Map() };
     return this.loaded;
   }
 
   private async other(set: Pick<LoadedSet, 'others'>, id: string): Promise<LocalModel> {
     let model = set.others.get(id);
     if (model === undefined) {
-      model = await (await this.engine()).loadModel(this.loadOptions(id));
+      model = await this.options.backend.modelLoader.load(this.request(id));
       set.others.set(id, model);
     }
     return model;
   }
 
-  private loadOptions(modelId: string, signal?: AbortSignal) {
-    const file = this.options.models.pathOf(modelId);
+  /** What the back end's model loader gets for an installed model of the agent: the context of the profile in settings. */
+  private request(modelId: string, signal?: AbortSignal): ModelRequest {
     return {
-      path: file,
+      purpose: { use: 'agent', profile: this.options.settings.read().profile },
+      file: this.options.models.pathOf(modelId),
       id: path.basename(modelId, '.gguf'),
-      contextSize: this.contextSize(),
+      gpu: this.options.gpu,
+      ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
       ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
       ...(signal === undefined ? {} : { signal }),
     };

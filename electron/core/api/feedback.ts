@@ -15,15 +15,25 @@ export function recordFeedback(db: Database, input: { runId: string; rating: 1 |
   const runs = new RunStore(db);
   const run = runs.getRun(input.runId);
   const task = run === undefined ? undefined : runs.getTask(run.taskId);
-  if (run === undefined || task === undefined) throw new InflowError('RUN_NOT_FOUND', `No run "${input.runId}".`, { hint: 'Rate a run from the Ask or Runs screen.' });
-  if (run.status === 'running') throw new InflowError('RUN_STILL_RUNNING', 'This run has not finished yet.', { hint: 'Wait for the answer (or cancel the run), then rate it.' });
+  if (run === undefined || task === undefined)
+    throw new InflowError('RUN_NOT_FOUND', `No run "${input.runId}".`, { hint: 'Rate a run from the Ask or Runs screen.' });
+  if (run.status === 'running')
+    throw new InflowError('RUN_STILL_RUNNING', 'This run has not finished yet.', { hint: 'Wait for the answer (or cancel the run), then rate it.' });
   if (input.correctedAnswer !== undefined && task.source !== 'user') {
-    throw new InflowError('CORRECTION_NOT_ALLOWED', `Run "${input.runId}" belongs to a ${task.source} task, whose answer comes from its dataset.`, { hint: 'Correct answers of your own questions only; fix a dataset in its file.' });
+    throw new InflowError('CORRECTION_NOT_ALLOWED', `Run "${input.runId}" belongs to a ${task.source} task, whose answer comes from its dataset.`, {
+      hint: 'Correct answers of your own questions only; fix a dataset in its file.',
+    });
   }
   const reward = input.rating === 1 ? 1 : 0;
   const corrected = input.correctedAnswer;
   new RewardStore(db).recordFeedback(
-    { runId: input.runId, rating: input.rating, comment: input.comment ?? null, reward, details: { rating: input.rating, ...(corrected === undefined ? {} : { corrected: true }) } },
+    {
+      runId: input.runId,
+      rating: input.rating,
+      comment: input.comment ?? null,
+      reward,
+      details: { rating: input.rating, ...(corrected === undefined ? {} : { corrected: true }) },
+    },
     corrected === undefined ? undefined : () => runs.setExpectedAnswer(task.id, corrected, 'judge'),
   );
   return { runId: input.runId, rating: input.rating, reward };

@@ -11,14 +11,28 @@ import { systemBudget, type HardwareBudget } from '../models/hardware-fit.ts';
  */
 export async function probeHardware(options: { gpu: false | 'auto' }): Promise<HardwareSummary> {
   const base: HardwareSummary = {
-    backend: 'cpu', gpuName: null, vramTotalBytes: null, vramFreeBytes: null,
-    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown', cpuCores: os.availableParallelism(),
-    memoryTotalBytes: os.totalmem(), memoryFreeBytes: os.freemem(), platform: process.platform, arch: process.arch, note: null,
+    backend: 'cpu',
+    gpuName: null,
+    vramTotalBytes: null,
+    vramFreeBytes: null,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpuCores: os.availableParallelism(),
+    memoryTotalBytes: os.totalmem(),
+    memoryFreeBytes: os.freemem(),
+    platform: process.platform,
+    arch: process.arch,
+    note: null,
   };
   try {
     const info = await (await getEngine({ gpu: options.gpu })).info();
     if (info.backend === 'CPU') return base;
-    return { ...base, backend: info.backend.toLowerCase(), gpuName: info.gpuDevices.join(', ') || null, vramTotalBytes: info.vram.total, vramFreeBytes: info.vram.free };
+    return {
+      ...base,
+      backend: info.backend.toLowerCase(),
+      gpuName: info.gpuDevices.join(', ') || null,
+      vramTotalBytes: info.vram.total,
+      vramFreeBytes: info.vram.free,
+    };
   } catch (error) {
     return { ...base, note: `The model engine could not be probed: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -27,7 +27,10 @@ export class KnowledgeService {
   }
 
   async folders(): Promise<KnowledgeFolderView[]> {
-    return this.index.listSources().filter((source) => source.kind === 'folder').map((source) => this.view(source));
+    return this.index
+      .listSources()
+      .filter((source) => source.kind === 'folder')
+      .map((source) => this.view(source));
   }
 
   /** Adds a folder and starts indexing it; returns at once with status `indexing`. */
@@ -68,7 +71,9 @@ export class KnowledgeService {
   private require(folder: string): KnowledgeSource {
     const source = this.index.getSource(folder);
     if (source === undefined || source.kind !== 'folder') {
-      throw new InflowError('KNOWLEDGE_FOLDER_UNKNOWN', `${folder} is not one of your knowledge folders.`, { hint: 'Add it first on the Knowledge screen.' });
+      throw new InflowError('KNOWLEDGE_FOLDER_UNKNOWN', `${folder} is not one of your knowledge folders.`, {
+        hint: 'Add it first on the Knowledge screen.',
+      });
     }
     return source;
   }
@@ -79,18 +84,28 @@ export class KnowledgeService {
     this.failures.delete(source.path);
     const job: Job = { controller, error: null, done: Promise.resolve() };
     this.jobs.set(source.path, job);
-    job.done = this.index.indexFolder(source, {
-      signal: controller.signal,
-      onProgress: (progress) => this.emit(source.path, progress.done, progress.total),
-    }).then((stats) => {
-      if (stats.failed.length > 0) this.failures.set(source.path, `${stats.failed.length} file(s) could not be read, e.g. ${stats.failed[0]!.path}: ${stats.failed[0]!.error}`);
-    }, (error: unknown) => {
-      if (!controller.signal.aborted) this.failures.set(source.path, error instanceof Error ? error.message : String(error));
-    }).finally(() => {
-      this.jobs.delete(source.path);
-      const done = this.index.getSource(source.path);
-      if (done !== undefined) this.emit(source.path, done.documents, done.documents);
-    });
+    job.done = this.index
+      .indexFolder(source, {
+        signal: controller.signal,
+        onProgress: (progress) => this.emit(source.path, progress.done, progress.total),
+      })
+      .then(
+        (stats) => {
+          if (stats.failed.length > 0)
+            this.failures.set(
+              source.path,
+              `${stats.failed.length} file(s) could not be read, e.g. ${stats.failed[0]!.path}: ${stats.failed[0]!.error}`,
+            );
+        },
+        (error: unknown) => {
+          if (!controller.signal.aborted) this.failures.set(source.path, error instanceof Error ? error.message : String(error));
+        },
+      )
+      .finally(() => {
+        this.jobs.delete(source.path);
+        const done = this.index.getSource(source.path);
+        if (done !== undefined) this.emit(source.path, done.documents, done.documents);
+      });
   }
 
   private emit(folder: string, filesDone: number, filesTotal: number): void {

@@ -21,7 +21,13 @@ export class LocalApiService {
 
   status(): LocalApiStatus {
     const { port } = this.deps.settings.read().localApi;
-    return { running: this.server !== null, url: this.server?.url ?? null, port: this.server?.port ?? port, token: readToken(this.dataDir), error: this.error };
+    return {
+      running: this.server !== null,
+      url: this.server?.url ?? null,
+      port: this.server?.port ?? port,
+      token: readToken(this.dataDir),
+      error: this.error,
+    };
   }
 
   /** Switches the server on or off (and records the choice); resolves once it listens or has stopped. */
@@ -44,7 +50,10 @@ export class LocalApiService {
   }
 
   async dispose(): Promise<void> {
-    await this.serialized(async () => { await this.server?.close(); this.server = null; });
+    await this.serialized(async () => {
+      await this.server?.close();
+      this.server = null;
+    });
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

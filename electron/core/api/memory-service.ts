@@ -14,12 +14,15 @@ export class MemoryService {
   }
 
   list(options: { search?: string; limit?: number; offset?: number } = {}): MemoryEntryView[] {
-    return this.memory.views({ limit: options.limit ?? 200, offset: options.offset ?? 0, ...(options.search === undefined ? {} : { search: options.search }) }).map(toView);
+    return this.memory
+      .views({ limit: options.limit ?? 200, offset: options.offset ?? 0, ...(options.search === undefined ? {} : { search: options.search }) })
+      .map(toView);
   }
 
   get(id: number): MemoryEntryView {
     const [entry] = this.memory.views({ id });
-    if (entry === undefined) throw new InflowError('MEMORY_NOT_FOUND', `No memory entry ${id}.`, { hint: 'It may have been deleted already; refresh the list.' });
+    if (entry === undefined)
+      throw new InflowError('MEMORY_NOT_FOUND', `No memory entry ${id}.`, { hint: 'It may have been deleted already; refresh the list.' });
     return toView(entry);
   }
 

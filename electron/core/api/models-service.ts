@@ -30,9 +30,16 @@ export class ModelsService {
     if (!fs.existsSync(this.modelsDir)) return [];
     const assigned = this.settings.read().models;
     let registered: Array<{ id: string; file: string; path?: string }> = [];
-    try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
+    try {
+      registered = listInstalledModels(this.modelsDir);
+    } catch {
+      registered = [];
+    }
     const claimed = new Set(registered.filter((entry) => entry.path === undefined).map((entry) => entry.file));
-    const loose = fs.readdirSync(this.modelsDir).filter((name) => name.toLowerCase().endsWith('.gguf') && !claimed.has(name)).sort();
+    const loose = fs
+      .readdirSync(this.modelsDir)
+      .filter((name) => name.toLowerCase().endsWith('.gguf') && !claimed.has(name))
+      .sort();
     const entries = [
       ...registered.map((entry) => ({ id: entry.id, file: installedModelPath(this.modelsDir, entry) })),
       ...loose.map((name) => ({ id: name, file: path.join(this.modelsDir, name) })),
@@ -61,7 +68,9 @@ export class ModelsService {
   /** Sets which installed model a module uses; null clears it (the planner's model is used instead). */
   async setRole(role: ModelRole, modelId: string | null): Promise<void> {
     if (modelId !== null && !(await this.installed()).some((model) => model.id === modelId)) {
-      throw new InflowError('MODEL_NOT_FOUND', `No installed model "${modelId}".`, { hint: `Put the GGUF file in ${this.modelsDir} or download one on the Models screen.` });
+      throw new InflowError('MODEL_NOT_FOUND', `No installed model "${modelId}".`, {
+        hint: `Put the GGUF file in ${this.modelsDir} or download one on the Models screen.`,
+      });
     }
     this.settings.update({ models: { [role]: modelId } });
   }
@@ -69,10 +78,17 @@ export class ModelsService {
   /** The absolute path of an installed model id. */
   pathOf(modelId: string): string {
     let registered: Array<{ id: string; file: string; path?: string }> = [];
-    try { registered = listInstalledModels(this.modelsDir); } catch { registered = []; }
+    try {
+      registered = listInstalledModels(this.modelsDir);
+    } catch {
+      registered = [];
+    }
     const entry = registered.find((candidate) => candidate.id === modelId);
     const file = entry === undefined ? path.join(this.modelsDir, path.basename(modelId)) : installedModelPath(this.modelsDir, entry);
-    if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `The model "${modelId}" is not in ${this.modelsDir}.`, { hint: 'Pick another model on the Models screen.' });
+    if (!fs.existsSync(file))
+      throw new InflowError('MODEL_NOT_FOUND', `The model "${modelId}" is not in ${this.modelsDir}.`, {
+        hint: 'Pick another model on the Models screen.',
+      });
     return file;
   }
 
@@ -82,7 +98,11 @@ export class ModelsService {
     let info: Pick<InstalledModel, 'architecture' | 'parameters' | 'quantization'> = { architecture: null, parameters: null, quantization: null };
     try {
       const { readGgufFileInfo } = await import('node-llama-cpp');
-      const gguf = await readGgufFileInfo(file, { readTensorInfo: false, logWarnings: false, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'] });
+      const gguf = await readGgufFileInfo(file, {
+        readTensorInfo: false,
+        logWarnings: false,
+        ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'],
+      });
       const general = (gguf.metadata as { general?: Record<string, unknown> }).general ?? {};
       info = {
         architecture: typeof general.architecture === 'string' ? general.architecture : null,
@@ -98,6 +118,20 @@ export class ModelsService {
 }
 
 function fileTypeName(fileType: number): string {
-  const names: Record<number, string> = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 12: 'Q3_K_M', 15: 'Q4_K_M', 17: 'Q5_K_M', 18: 'Q6_K', 32: 'BF16' };
+  const names: Record<number, string> = {
+    0: 'F32',
+    1: 'F16',
+    2: 'Q4_0',
+    3: 'Q4_1',
+    7: 'Q8_0',
+    8: 'Q5_0',
+    9: 'Q5_1',
+    10: 'Q2_K',
+    12: 'Q3_K_M',
+    15: 'Q4_K_M',
+    17: 'Q5_K_M',
+    18: 'Q6_K',
+    32: 'BF16',
+  };
   return names[fileType] ?? `type ${fileType}`;
 }

@@ -24,7 +24,8 @@ export class RunsService {
 
   summary(runId: string): RunSummary {
     const row = this.history.summary(runId);
-    if (row === undefined) throw new InflowError('RUN_NOT_FOUND', `No run "${runId}".`, { hint: 'It may have been deleted; pick one from the Runs list.' });
+    if (row === undefined)
+      throw new InflowError('RUN_NOT_FOUND', `No run "${runId}".`, { hint: 'It may have been deleted; pick one from the Runs list.' });
     return toSummary(row);
   }
 
@@ -38,16 +39,31 @@ export class RunsService {
       totalTokens: record.totalTokens,
       config: record.config,
       steps: this.runs.getSteps(runId).map((step) => ({
-        idx: step.idx, toolName: step.toolName, subGoal: step.subGoal, context: step.context,
-        command: step.command, result: step.result, verification: step.verification, createdAt: step.createdAt,
+        idx: step.idx,
+        toolName: step.toolName,
+        subGoal: step.subGoal,
+        context: step.context,
+        command: step.command,
+        result: step.result,
+        verification: step.verification,
+        createdAt: step.createdAt,
       })),
       calls: this.runs.getModuleCalls(runId).map((call) => ({
-        id: call.id, stepIdx: call.stepIdx, module: call.module, modelId: call.modelId, adapterId: call.adapterId,
-        promptText: call.promptText, responseText: call.responseText,
-        promptTokenCount: call.promptTokens?.length ?? 0, responseTokenCount: call.responseTokens?.length ?? 0,
-        meanLogprob: call.responseLogprobs !== null && call.responseLogprobs.length > 0
-          ? call.responseLogprobs.reduce((sum, value) => sum + value, 0) / call.responseLogprobs.length : null,
-        durationMs: call.durationMs, startedAt: call.startedAt,
+        id: call.id,
+        stepIdx: call.stepIdx,
+        module: call.module,
+        modelId: call.modelId,
+        adapterId: call.adapterId,
+        promptText: call.promptText,
+        responseText: call.responseText,
+        promptTokenCount: call.promptTokens?.length ?? 0,
+        responseTokenCount: call.responseTokens?.length ?? 0,
+        meanLogprob:
+          call.responseLogprobs !== null && call.responseLogprobs.length > 0
+            ? call.responseLogprobs.reduce((sum, value) => sum + value, 0) / call.responseLogprobs.length
+            : null,
+        durationMs: call.durationMs,
+        startedAt: call.startedAt,
       })),
       rewards,
     };

@@ -22,14 +22,19 @@ export class SettingsService {
       const [section, leaf] = key.split('.');
       if (section === undefined || !(section in merged)) continue;
       let value: unknown;
-      try { value = JSON.parse(text); } catch { continue; }
+      try {
+        value = JSON.parse(text);
+      } catch {
+        continue;
+      }
       if (leaf === undefined) merged[section] = value;
       else if (typeof merged[section] === 'object' && merged[section] !== null && leaf in (merged[section] as object)) {
         (merged[section] as Record<string, unknown>)[leaf] = value;
       }
     }
     // Before Wikipedia online had its own switch, "network tools" covered it: keep that for users who had it on.
-    if (!stored.has('privacy.wikipediaOnline')) (merged.privacy as Settings['privacy']).wikipediaOnline = (merged.privacy as Settings['privacy']).networkTools;
+    if (!stored.has('privacy.wikipediaOnline'))
+      (merged.privacy as Settings['privacy']).wikipediaOnline = (merged.privacy as Settings['privacy']).networkTools;
     const parsed = settingsSchema.safeParse(merged);
     return parsed.success ? parsed.data : structuredClone(defaultSettings);
   }

@@ -19,15 +19,25 @@ export function toolLabel(name: string): string {
  * Missing tools come with the reason, for the planner and the tool picker; an MCP server that fails (and has
  * no tools cached from before) is listed as missing.
  */
-export function createBuiltinToolSource(options: { backend: Backend; knowledge: KnowledgeIndex; mcp?: McpService }): ToolSource & { dispose(): void } {
+export function createBuiltinToolSource(options: {
+  backend: Backend;
+  knowledge: KnowledgeIndex;
+  mcp?: McpService;
+}): ToolSource & { dispose(): void } {
   let sandbox: PythonSandbox | null = null;
   const source = async (settings: Settings): Promise<ToolSet> => {
     sandbox ??= new PythonSandbox();
     const set = await assembleTools({
-      backend: options.backend, webAccess: settings.privacy.networkTools, wikipediaOnline: settings.privacy.wikipediaOnline,
-      knowledge: options.knowledge, sandbox, mcp: options.mcp?.manager ?? false,
+      backend: options.backend,
+      webAccess: settings.privacy.networkTools,
+      wikipediaOnline: settings.privacy.wikipediaOnline,
+      knowledge: options.knowledge,
+      sandbox,
+      mcp: options.mcp?.manager ?? false,
     });
-    const failed = set.mcpProblems.filter((problem) => !problem.fromCache).map((problem) => ({ name: `${problem.server} (MCP)`, reason: problem.error.message }));
+    const failed = set.mcpProblems
+      .filter((problem) => !problem.fromCache)
+      .map((problem) => ({ name: `${problem.server} (MCP)`, reason: problem.error.message }));
     return { tools: set.tools, absent: [...set.absent, ...failed] };
   };
   return Object.assign(source, {

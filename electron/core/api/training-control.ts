@@ -50,9 +50,18 @@ export class TrainingControl {
   }
 
   /** Starts a run; resolves once it is recorded and its trainer is up. */
-  async start(input: { datasetId: string; preset: TrainingPreset; steps?: number; groupSize?: number; judgeModelId?: string | null }): Promise<TrainingRunView> {
+  async start(input: {
+    datasetId: string;
+    preset: TrainingPreset;
+    steps?: number;
+    groupSize?: number;
+    judgeModelId?: string | null;
+  }): Promise<TrainingRunView> {
     const { models } = this.options.settings.read();
-    if (models.planner === null) throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', { hint: 'Choose a planner model on the Models screen first: training adapts that model.' });
+    if (models.planner === null)
+      throw new InflowError('NO_PLANNER_MODEL', 'No planner model is chosen.', {
+        hint: 'Choose a planner model on the Models screen first: training adapts that model.',
+      });
     const dataset = this.options.reads.datasets.get(input.datasetId);
     const { preset } = input;
     const groupSize = input.groupSize ?? preset.groupSize;
@@ -69,8 +78,12 @@ export class TrainingControl {
       target: {
         datasetId: dataset.id,
         config: {
-          steps: input.steps ?? preset.steps, groupSize, tasksPerStep: preset.tasksPerStep, learningRate: preset.learningRate,
-          evalLimit: preset.evalLimit, lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
+          steps: input.steps ?? preset.steps,
+          groupSize,
+          tasksPerStep: preset.tasksPerStep,
+          learningRate: preset.learningRate,
+          evalLimit: preset.evalLimit,
+          lora: { rank: preset.loraRank, alpha: preset.loraRank * 2, targets: ['q', 'k', 'v', 'o'] },
           ...(this.options.contextSize === undefined ? {} : { contextSize: this.options.contextSize }),
           ...(this.options.threads === undefined ? {} : { threads: this.options.threads }),
           judgeModel: judge.path,
@@ -83,20 +96,39 @@ export class TrainingControl {
   /** Continues a paused or interrupted run from its last completed step. */
   async resume(trainingRunId: string): Promise<TrainingRunView> {
     const run = this.options.reads.getRun(trainingRunId);
-    if (run.status === 'completed') throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
+    if (run.status === 'completed')
+      throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
     const judgeModel = typeof run.config.judgeModel === 'string' ? run.config.judgeModel : null;
     // A resumed run keeps its judge (checked again: the file must still exist and still not be the planner's).
     const judge = chooseTrainingJudge({ plannerPath: run.baseModel, judgePath: judgeModel, noJudge: judgeModel === null });
-    return this.launch({ modelPath: run.baseModel, groupSize: Number(run.config.groupSize ?? 8), stored: storedTrainingConfig(run.config), judgePath: judge.path, note: judge.reason, target: { resumeRunId: run.id } });
+    return this.launch({
+      modelPath: run.baseModel,
+      groupSize: Number(run.config.groupSize ?? 8),
+      stored: storedTrainingConfig(run.config),
+      judgePath: judge.path,
+      note: judge.reason,
+      target: { resumeRunId: run.id },
+    });
   }
 
-  private async launch(input: { modelPath: string; groupSize: number; stored?: TrainingConfig; judgePath?: string | null; note?: string; target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string } }): Promise<TrainingRunView> {
-    if (this.active.size > 0) throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
+  private async launch(input: {
+    modelPath: string;
+    groupSize: number;
+    stored?: TrainingConfig;
+    judgePath?: string | null;
+    note?: string;
+    target: { datasetId: string; config: NonNullable<Parameters<typeof train>[0]['config']> } | { resumeRunId: string };
+  }): Promise<TrainingRunView> {
+    if (this.active.size > 0)
+      throw new InflowError('TRAINING_BUSY', 'A training run is already going.', { hint: 'Stop it first, or wait until it finishes.' });
     const { modelPath, groupSize } = input;
     // a resumed run keeps the context, agent steps and threads stored with it
     const settings = input.stored ?? resolveTrainingConfig('config' in input.target ? input.target.config : {});
-    const judgePath = input.judgePath ?? ('config' in input.target ? input.target.config.judgeModel ?? null : null);
-    const lora = ('config' in input.target ? input.target.config.lora : this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined) ?? defaultTrainingConfig.lora;
+    const judgePath = input.judgePath ?? ('config' in input.target ? (input.target.config.judgeModel ?? null) : null);
+    const lora =
+      ('config' in input.target
+        ? input.target.config.lora
+        : (this.options.reads.getRun(input.target.resumeRunId).config.lora as LoraConfig | undefined)) ?? defaultTrainingConfig.lora;
     const controller = new AbortController();
     const { events, launch, threads } = this.options;
     let trainingRunId: string | null = null;
@@ -106,39 +138,97 @@ export class TrainingControl {
         if (event.type === 'started') {
           trainingRunId = event.run.id;
           this.active.set(event.run.id, entry);
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}. ${placement?.message ?? ''}` });
+          events.emit('training-progress', {
+            trainingRunId,
+            status: 'running',
+            point: null,
+            message: `${event.resumedFromStep > 0 ? `Resumed after step ${event.resumedFromStep}` : 'Started'}${input.note === undefined ? '' : `; ${input.note}`}. ${placement?.message ?? ''}`,
+          });
           resolve(this.options.reads.getRun(event.run.id));
         } else if (event.type === 'step' && trainingRunId !== null) {
-          events.emit('training-progress', { trainingRunId, status: 'running', point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>), message: null });
+          events.emit('training-progress', {
+            trainingRunId,
+            status: 'running',
+            point: toPoint(event.step, Date.now(), event.metrics as Record<string, unknown>),
+            message: null,
+          });
         } else if (event.type === 'phase' && trainingRunId !== null) {
           events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: phaseText(event.step, event.phase) });
         } else if (event.type === 'rollout' && trainingRunId !== null) {
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Step ${event.step}: rollouts ${event.done} of ${event.total}` });
+          events.emit('training-progress', {
+            trainingRunId,
+            status: 'running',
+            point: null,
+            message: `Step ${event.step}: rollouts ${event.done} of ${event.total}`,
+          });
         } else if (event.type === 'warning' && trainingRunId !== null) {
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `${event.warning.message} Fix: ${event.warning.hint}` });
+          events.emit('training-progress', {
+            trainingRunId,
+            status: 'running',
+            point: null,
+            message: `${event.warning.message} Fix: ${event.warning.hint}`,
+          });
         } else if (event.type === 'promoted' && trainingRunId !== null) {
-          events.emit('training-progress', { trainingRunId, status: 'running', point: null, message: `Adapter v${event.adapter.version} promoted: it beat the best held-out accuracy so far` });
+          events.emit('training-progress', {
+            trainingRunId,
+            status: 'running',
+            point: null,
+            message: `Adapter v${event.adapter.version} promoted: it beat the best held-out accuracy so far`,
+          });
         }
       };
       const entry: ActiveTraining = { controller, done: Promise.resolve() };
       // the same start as `inflow train` (launch-training.ts): disk check, the update's device (the CPU when the app
       // runs on the CPU, else the GPU self-check), the models, the loop with its trainer process, retention at the end
-      entry.done = launchTraining({
-        backend: this.options.backend, modelPath, lora, settings, judgePath, cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly,
-        gpu: this.options.gpu, sequences: Math.min(4, groupSize), ...(threads === undefined ? {} : { trainerThreads: threads }),
-        ...(launch === undefined ? {} : { channel: launch }), onDevice: (chosen) => { placement = chosen; },
-      }, {
-        signal: controller.signal, onEvent,
-        ...('resumeRunId' in input.target ? { resumeRunId: input.target.resumeRunId } : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
-      }).then(({ result }) => result).then(() => undefined, (error: unknown) => {
-        if (trainingRunId === null) reject(error);
-        else events.emit('training-progress', { trainingRunId, status: 'failed', point: null, message: error instanceof Error ? error.message : String(error) });
-      }).finally(() => {
-        if (trainingRunId !== null) {
-          this.active.delete(trainingRunId);
-          events.emit('training-progress', { trainingRunId, status: this.options.reads.getRun(trainingRunId).status, point: null, message: 'Stopped' });
-        }
-      });
+      entry.done = launchTraining(
+        {
+          backend: this.options.backend,
+          modelPath,
+          lora,
+          settings,
+          judgePath,
+          cpu: this.options.gpu === false || this.options.settings.read().compute.cpuOnly,
+          gpu: this.options.gpu,
+          sequences: Math.min(4, groupSize),
+          ...(threads === undefined ? {} : { trainerThreads: threads }),
+          ...(launch === undefined ? {} : { channel: launch }),
+          onDevice: (chosen) => {
+            placement = chosen;
+          },
+        },
+        {
+          signal: controller.signal,
+          onEvent,
+          ...('resumeRunId' in input.target
+            ? { resumeRunId: input.target.resumeRunId }
+            : { datasetId: input.target.datasetId, baseModel: modelPath, config: input.target.config }),
+        },
+      )
+        .then(({ result }) => result)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (trainingRunId === null) reject(error);
+            else
+              events.emit('training-progress', {
+                trainingRunId,
+                status: 'failed',
+                point: null,
+                message: error instanceof Error ? error.message : String(error),
+              });
+          },
+        )
+        .finally(() => {
+          if (trainingRunId !== null) {
+            this.active.delete(trainingRunId);
+            events.emit('training-progress', {
+              trainingRunId,
+              status: this.options.reads.getRun(trainingRunId).status,
+              point: null,
+              message: 'Stopped',
+            });
+          }
+        });
     });
   }
 
@@ -168,8 +258,13 @@ export class TrainingControl {
 
 function phaseText(step: number, phase: string): string {
   const words: Record<string, string> = {
-    trainer: 'starting the trainer', baseline: 'measuring the base model on held-out questions', rollout: 'running the agent',
-    update: 'updating the adapter', swap: 'loading the new adapter', eval: 'checking held-out accuracy', checkpoint: 'saving a checkpoint',
+    trainer: 'starting the trainer',
+    baseline: 'measuring the base model on held-out questions',
+    rollout: 'running the agent',
+    update: 'updating the adapter',
+    swap: 'loading the new adapter',
+    eval: 'checking held-out accuracy',
+    checkpoint: 'saving a checkpoint',
     'idle-wait': 'waiting until the computer is idle',
   };
   return step === 0 ? `Before step 1: ${words[phase] ?? phase}` : `Step ${step}: ${words[phase] ?? phase}`;

@@ -1,12 +1,19 @@
-import path from 'node:path';
 import type { Database } from '../store/database.ts';
-import { DatasetStore } from '../datasets/dataset-store.ts';
-import { readDatasetFile } from '../datasets/dataset-format.ts';
-import { AdapterRegistry } from '../adapters/adapter-registry.ts';
-import { TrainingStore } from '../training/training-store.ts';
+import type { DatasetStore } from '../datasets/dataset-store.ts';
+import { importDataset } from '../datasets/import-dataset.ts';
+import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import type { TrainingStore } from '../training/training-store.ts';
+import type { Backend } from '../backend.ts';
 import { InflowError } from '../errors.ts';
 import type { z } from 'zod';
-import type { AdapterView, AgentflowExportView, agentflowExportSchema, DatasetView, TrainingMetricsPoint, TrainingRunView } from '../contract/training.ts';
+import type {
+  AdapterView,
+  AgentflowExportView,
+  agentflowExportSchema,
+  DatasetView,
+  TrainingMetricsPoint,
+  TrainingRunView,
+} from '../contract/training.ts';
 import { exportForAgentflow, type AgentflowSource } from '../training/agentflow-export/export-agentflow.ts';
 
 /**
@@ -18,64 +25,93 @@ export class TrainingReads {
   readonly datasets: DatasetStore;
   readonly adapters: AdapterRegistry;
   private readonly db: Database;
+  private readonly store: TrainingStore;
 
-  constructor(db: Database) {
-    this.db = db;
-    this.datasets = new DatasetStore(db);
-    this.adapters = new AdapterRegistry(db);
+  /** Over the back end's stores (backend.ts builds them once). */
+  constructor(backend: Pick<Backend, 'db' | 'datasets' | 'adapters' | 'training'>) {
+    this.db = backend.db;
+    this.datasets = backend.datasets;
+    this.adapters = backend.adapters;
+    this.store = backend.training;
   }
 
   listDatasets(): DatasetView[] {
     return this.datasets.list().map((dataset) => ({
-      id: dataset.id, name: dataset.name, source: dataset.source, createdAt: dataset.createdAt,
-      trainItems: dataset.counts.train, heldoutItems: dataset.counts.heldout,
+      id: dataset.id,
+      name: dataset.name,
+      source: dataset.source,
+      createdAt: dataset.createdAt,
+      trainItems: dataset.counts.train,
+      heldoutItems: dataset.counts.heldout,
     }));
   }
 
   importDataset(input: { path: string; name?: string; heldoutFraction?: number; skipUnscorable?: boolean }): DatasetView & { leftOut: string[] } {
-    const file = path.resolve(input.path);
-    let leftOut: string[] = [];
-    const items = readDatasetFile(file, input.skipUnscorable === true ? { onUnscorable: (unscorable) => { leftOut = unscorable.map((item) => `${item.where}: ${item.reason}`); } } : {});
-    const record = this.datasets.create(items, {
-      name: input.name ?? path.basename(file).replace(/\.(jsonl?|json)$/i, ''),
-      source: file,
-      ...(input.heldoutFraction === undefined ? {} : { heldOutFraction: input.heldoutFraction }),
+    const { record, leftOut } = importDataset(this.datasets, {
+      file: input.path,
+      name: input.name,
+      heldOutFraction: input.heldoutFraction,
+      skipUnscorable: input.skipUnscorable,
     });
-    return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut };
+    return { ...this.listDatasets().find((dataset) => dataset.id === record.id)!, leftOut: leftOut.map((item) => `${item.where}: ${item.reason}`) };
   }
 
   /** Writes an experiment for the reference's verl trainer (see docs/training.md, "Bigger than one machine"). */
   exportForAgentflow(input: z.infer<typeof agentflowExportSchema>, plannerPath: string | null): AgentflowExportView {
-    const source: AgentflowSource = 'trainingRunId' in input.source ? { trainingRunId: input.source.trainingRunId } : 'datasetId' in input.source ? { dataset: input.source.datasetId } : { userTasks: true };
+    const source: AgentflowSource =
+      'trainingRunId' in input.source
+        ? { trainingRunId: input.source.trainingRunId }
+        : 'datasetId' in input.source
+          ? { dataset: input.source.datasetId }
+          : { userTasks: true };
     const result = exportForAgentflow({
-      db: this.db, outDir: input.outDir, source, adapter: input.full !== true,
+      db: this.db,
+      outDir: input.outDir,
+      source,
+      adapter: input.full !== true,
       ...('trainingRunId' in source || plannerPath === null ? {} : { modelPath: plannerPath }),
       ...(input.hfModelId === undefined ? {} : { hfModelId: input.hfModelId }),
-      ...(input.nodes === undefined ? {} : { nodes: input.nodes }), ...(input.gpusPerNode === undefined ? {} : { gpusPerNode: input.gpusPerNode }),
+      ...(input.nodes === undefined ? {} : { nodes: input.nodes }),
+      ...(input.gpusPerNode === undefined ? {} : { gpusPerNode: input.gpusPerNode }),
     });
-    return { outDir: result.outDir, readmeFile: result.readmeFile, train: result.train, val: result.val, hfModelId: result.hfModelId, datasetName: result.datasetName, leftOut: result.leftOut.length };
+    return {
+      outDir: result.outDir,
+      readmeFile: result.readmeFile,
+      train: result.train,
+      val: result.val,
+      hfModelId: result.hfModelId,
+      datasetName: result.datasetName,
+      leftOut: result.leftOut.length,
+    };
   }
 
   listRuns(): TrainingRunView[] {
-    return new TrainingStore(this.db).runRowsWithDataset().map(toRunView);
+    return this.store.runRowsWithDataset().map(toRunView);
   }
 
   getRun(id: string): TrainingRunView {
-    const [row] = new TrainingStore(this.db).runRowsWithDataset(id);
-    if (row === undefined) throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
+    const [row] = this.store.runRowsWithDataset(id);
+    if (row === undefined)
+      throw new InflowError('TRAINING_RUN_NOT_FOUND', `No training run "${id}".`, { hint: 'Pick one from the list on the Training screen.' });
     return toRunView(row);
   }
 
   metrics(trainingRunId: string): TrainingMetricsPoint[] {
     this.getRun(trainingRunId);
-    return new TrainingStore(this.db).stepRows(trainingRunId).map((row) => toPoint(row.step, row.createdAt, JSON.parse(row.metrics) as Record<string, unknown>));
+    return this.store.stepRows(trainingRunId).map((row) => toPoint(row.step, row.createdAt, JSON.parse(row.metrics) as Record<string, unknown>));
   }
 
   listAdapters(activeBase: string | null): AdapterView[] {
     const active = activeBase === null ? null : this.adapters.active(activeBase);
     return this.adapters.list().map((adapter) => ({
-      id: adapter.id, trainingRunId: adapter.trainingRunId, parentId: adapter.parentId, version: adapter.version,
-      createdAt: adapter.createdAt, baseModel: adapter.baseModel, status: adapter.status, metrics: adapter.metrics,
+      id: adapter.id,
+      trainingRunId: adapter.trainingRunId,
+      parentId: adapter.parentId,
+      version: adapter.version,
+      createdAt: adapter.createdAt,
+      baseModel: adapter.baseModel,
+      status: adapter.status,
+      metrics: adapter.metrics,
       active: active?.id === adapter.id,
     }));
   }
@@ -100,7 +136,9 @@ export function toPoint(step: number, at: number, metrics: Record<string, unknow
     kl: pick(metrics, 'kl', 'klMean'),
     loss: pick(metrics, 'loss', 'lossMean'),
     clipFraction: pick(metrics, 'clipFraction', 'clip_fraction'),
-    clipFractions: Array.isArray(metrics.updates) ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0) : null,
+    clipFractions: Array.isArray(metrics.updates)
+      ? (metrics.updates as Array<Record<string, unknown>>).map((u) => pick(u, 'clipFraction') ?? 0)
+      : null,
     informativeFraction: pick(metrics, 'informativeFraction'),
     warning: typeof metrics.warning === 'string' ? metrics.warning : null,
     tokensPerSecond: pick(metrics, 'tokensPerSecond', 'tokens_per_second'),

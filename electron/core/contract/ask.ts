@@ -23,25 +23,39 @@ export type TraceEvent =
   | { type: 'step-start'; runId: string; seq: number; step: number; at: number }
   | { type: 'plan'; runId: string; seq: number; step: number; subGoal: string; toolName: string; context: string; at: number }
   | { type: 'tool-call'; runId: string; seq: number; step: number; toolName: string; command: unknown; at: number }
-  | { type: 'tool-result'; runId: string; seq: number; step: number; toolName: string; result: unknown; isError: boolean; durationMs: number; at: number }
+  | {
+      type: 'tool-result';
+      runId: string;
+      seq: number;
+      step: number;
+      toolName: string;
+      result: unknown;
+      isError: boolean;
+      durationMs: number;
+      at: number;
+    }
   | { type: 'verification'; runId: string; seq: number; step: number; analysis: string; stop: boolean; at: number }
   | { type: 'answer-delta'; runId: string; seq: number; text: string; at: number }
   | { type: 'run-end'; runId: string; seq: number; stopReason: StopReason; answer: string | null; error: string | null; at: number };
 
-export const askInputSchema = z.object({
-  question: z.string().trim().min(1, 'type a question or task first').max(20_000),
-  /** Tool names to allow for this task; omitted means the defaults. */
-  tools: z.array(z.string().min(1).max(100)).max(50).optional(),
-  maxSteps: z.number().int().min(1).max(50).optional(),
-}).strict();
+export const askInputSchema = z
+  .object({
+    question: z.string().trim().min(1, 'type a question or task first').max(20_000),
+    /** Tool names to allow for this task; omitted means the defaults. */
+    tools: z.array(z.string().min(1).max(100)).max(50).optional(),
+    maxSteps: z.number().int().min(1).max(50).optional(),
+  })
+  .strict();
 
-export const feedbackInputSchema = z.object({
-  runId: idSchema,
-  rating: z.union([z.literal(1), z.literal(-1)]),
-  comment: z.string().max(2000).optional(),
-  /** What the answer should have been: becomes the task's expected answer, so training learns from it. */
-  correctedAnswer: z.string().trim().min(1).max(20_000).optional(),
-}).strict();
+export const feedbackInputSchema = z
+  .object({
+    runId: idSchema,
+    rating: z.union([z.literal(1), z.literal(-1)]),
+    comment: z.string().max(2000).optional(),
+    /** What the answer should have been: becomes the task's expected answer, so training learns from it. */
+    correctedAnswer: z.string().trim().min(1).max(20_000).optional(),
+  })
+  .strict();
 
 export interface FeedbackResult {
   runId: string;

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 /** Ids are the store's `prefix_xxx` strings: bounded and printable, never paths. */
-export const idSchema = z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'an id has only letters, digits, _ . : -');
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.:-]+$/, 'an id has only letters, digits, _ . : -');
 
 export const emptyInput = z.object({}).strict().optional();
 

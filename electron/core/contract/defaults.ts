@@ -22,6 +22,8 @@ export const defaults = {
   trainingContextSize: 4096,
   /** A model loaded for plain chat (`inflow chat`) or with no role stated. */
   modelContextSize: 4096,
+  /** An embedding model for knowledge search (`--embed-model`): passages are embedded in chunks of up to this many tokens. */
+  embeddingContextSize: 512,
   /**
    * The longest long-term memory entry, in characters. Up to 8 entries go into every planner prompt, so an
    * entry must stay a short fact (8 × 2000 characters is already about 4000 tokens); the store has always

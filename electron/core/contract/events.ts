@@ -14,4 +14,10 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 
 /** The runtime allow-list of event names (the preload refuses any other). */
-export const eventNames = ['run-trace', 'download-progress', 'training-progress', 'knowledge-progress', 'tool-approval'] as const satisfies readonly EventName[];
+export const eventNames = [
+  'run-trace',
+  'download-progress',
+  'training-progress',
+  'knowledge-progress',
+  'tool-approval',
+] as const satisfies readonly EventName[];

@@ -51,14 +51,17 @@ export type InflowBridge = InflowApi & {
 
 /** What the back end implements: plain async methods taking validated input. */
 export type InflowService = {
-  [D in Domain]: { [M in keyof Contract[D]]: undefined extends ParsedInputOf<Contract[D][M]>
-    ? (input?: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>>
-    : (input: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>> };
+  [D in Domain]: {
+    [M in keyof Contract[D]]: undefined extends ParsedInputOf<Contract[D][M]>
+      ? (input?: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>>
+      : (input: ParsedInputOf<Contract[D][M]>) => Promise<OutputOf<Contract[D][M]>>;
+  };
 };
 
 /** Every `domain.method` name: the allow-list both ends check. */
 export const methodNames: readonly string[] = Object.entries(contract).flatMap(([domain, methods]) =>
-  Object.keys(methods).map((name) => `${domain}.${name}`));
+  Object.keys(methods).map((name) => `${domain}.${name}`),
+);
 
 /** IPC channel of a method; the prefix lets main and preload reject anything else. */
 export const channelOf = (methodName: string): string => `inflow:${methodName}`;

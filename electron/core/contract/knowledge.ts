@@ -27,5 +27,9 @@ export const knowledgeContract = {
   add: method<KnowledgeFolderView>()(z.object({ path: folderPath }).strict()),
   remove: method<{ removed: boolean }>()(z.object({ path: folderPath }).strict()),
   reindex: method<KnowledgeFolderView>()(z.object({ path: folderPath }).strict()),
-  search: method<KnowledgeHit[]>()(z.object({ query: z.string().trim().min(1, 'type something to search for').max(1000), limit: z.number().int().min(1).max(50).optional() }).strict()),
+  search: method<KnowledgeHit[]>()(
+    z
+      .object({ query: z.string().trim().min(1, 'type something to search for').max(1000), limit: z.number().int().min(1).max(50).optional() })
+      .strict(),
+  ),
 };

@@ -31,17 +31,23 @@ export interface McpToolView {
   askFirst: boolean;
 }
 
-const serverName = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, 'use 1-48 letters, digits, "-", "_" or ".", starting with a letter or digit');
+const serverName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, 'use 1-48 letters, digits, "-", "_" or ".", starting with a letter or digit');
 const toolName = z.string().min(1).max(200);
 
-export const addMcpServerSchema = z.object({
-  name: serverName,
-  /** A command line to start a stdio server, e.g. `npx -y @modelcontextprotocol/server-filesystem ~/notes`. */
-  command: z.string().trim().min(1).max(4000).optional(),
-  args: z.array(z.string().max(4000)).max(100).optional(),
-  /** Or the URL of a streamable HTTP server. */
-  url: z.url({ protocol: /^https?$/ }).optional(),
-}).strict().refine((value) => (value.command === undefined) !== (value.url === undefined), { message: 'give either a command or a URL', path: ['command'] });
+export const addMcpServerSchema = z
+  .object({
+    name: serverName,
+    /** A command line to start a stdio server, e.g. `npx -y @modelcontextprotocol/server-filesystem ~/notes`. */
+    command: z.string().trim().min(1).max(4000).optional(),
+    args: z.array(z.string().max(4000)).max(100).optional(),
+    /** Or the URL of a streamable HTTP server. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict()
+  .refine((value) => (value.command === undefined) !== (value.url === undefined), { message: 'give either a command or a URL', path: ['command'] });
 
 /** MCP servers as tool providers: the same config file as `inflow mcp`. */
 export const mcpContract = {

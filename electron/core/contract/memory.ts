@@ -19,7 +19,12 @@ const entryId = z.number().int().positive();
 
 /** Long-term memory: facts and preferences the user confirmed, each linked to its run. */
 export const memoryContract = {
-  list: method<MemoryEntryView[]>()(z.object({ search: z.string().max(500).optional(), ...pageSchema }).strict().optional()),
+  list: method<MemoryEntryView[]>()(
+    z
+      .object({ search: z.string().max(500).optional(), ...pageSchema })
+      .strict()
+      .optional(),
+  ),
   add: method<MemoryEntryView>()(z.object({ content: contentSchema, kind: z.enum(['fact', 'preference']).optional() }).strict()),
   update: method<MemoryEntryView>()(z.object({ id: entryId, content: contentSchema, kind: z.enum(['fact', 'preference']).optional() }).strict()),
   remove: method<{ removed: boolean }>()(z.object({ id: entryId }).strict()),

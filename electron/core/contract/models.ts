@@ -54,10 +54,17 @@ export const modelsContract = {
   cancelDownload: method<{ cancelled: boolean }>()(z.object({ downloadId: idSchema }).strict()),
   setRole: method<ModelsOverview>()(z.object({ role: modelRoleSchema, modelId: z.string().min(1).max(500).nullable() }).strict()),
   /** Registers a GGUF file from disk after checking it is a model (not an adapter or vocabulary-only file). */
-  addFile: method<{ modelId: string; alreadyInstalled: boolean; overview: ModelsOverview }>()(z.object({
-    path: z.string().min(1).max(4096),
-    mode: z.enum(['link', 'copy']).optional(),
-    name: z.string().regex(/^[a-zA-Z0-9._-]+$/).max(200).optional(),
-  }).strict()),
+  addFile: method<{ modelId: string; alreadyInstalled: boolean; overview: ModelsOverview }>()(
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        mode: z.enum(['link', 'copy']).optional(),
+        name: z
+          .string()
+          .regex(/^[a-zA-Z0-9._-]+$/)
+          .max(200)
+          .optional(),
+      })
+      .strict(),
+  ),
 };
-

@@ -17,5 +17,10 @@ export interface EgressView {
 
 /** What left this computer: the egress log, newest first. */
 export const networkContract = {
-  egress: method<EgressView[]>()(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict().optional()),
+  egress: method<EgressView[]>()(
+    z
+      .object({ limit: z.number().int().min(1).max(1000).optional() })
+      .strict()
+      .optional(),
+  ),
 };

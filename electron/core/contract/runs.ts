@@ -65,12 +65,15 @@ export interface RunDetail {
   rewards: RewardView[];
 }
 
-export const listRunsInputSchema = z.object({
-  search: z.string().max(500).optional(),
-  kind: z.enum(['ask', 'rollout', 'eval']).optional(),
-  stopReason: stopReasonSchema.optional(),
-  ...pageSchema,
-}).strict().optional();
+export const listRunsInputSchema = z
+  .object({
+    search: z.string().max(500).optional(),
+    kind: z.enum(['ask', 'rollout', 'eval']).optional(),
+    stopReason: stopReasonSchema.optional(),
+    ...pageSchema,
+  })
+  .strict()
+  .optional();
 
 /** History: every stored run with its trajectory and rewards. */
 export const runsContract = {

@@ -41,15 +41,17 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-export const settingsPatchSchema = z.object({
-  privacy: settingsSchema.shape.privacy.partial().optional(),
-  models: settingsSchema.shape.models.partial().optional(),
-  limits: settingsSchema.shape.limits.partial().optional(),
-  localApi: settingsSchema.shape.localApi.partial().optional(),
-  profile: settingsSchema.shape.profile.optional(),
-  theme: settingsSchema.shape.theme.optional(),
-  compute: settingsSchema.shape.compute.partial().optional(),
-}).strict();
+export const settingsPatchSchema = z
+  .object({
+    privacy: settingsSchema.shape.privacy.partial().optional(),
+    models: settingsSchema.shape.models.partial().optional(),
+    limits: settingsSchema.shape.limits.partial().optional(),
+    localApi: settingsSchema.shape.localApi.partial().optional(),
+    profile: settingsSchema.shape.profile.optional(),
+    theme: settingsSchema.shape.theme.optional(),
+    compute: settingsSchema.shape.compute.partial().optional(),
+  })
+  .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export const defaultSettings: Settings = {

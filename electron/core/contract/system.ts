@@ -3,11 +3,29 @@ import { method } from './method.ts';
 import { emptyInput } from './common.ts';
 
 /** What a native file or folder picker is asked to show. */
-export const pickPathSchema = z.object({
-  kind: z.enum(['file', 'folder']),
-  title: z.string().min(1).max(200).optional(),
-  filters: z.array(z.object({ name: z.string().min(1).max(100), extensions: z.array(z.string().regex(/^[\w*]+$/).max(20)).min(1).max(20) })).max(10).optional(),
-}).strict();
+export const pickPathSchema = z
+  .object({
+    kind: z.enum(['file', 'folder']),
+    title: z.string().min(1).max(200).optional(),
+    filters: z
+      .array(
+        z.object({
+          name: z.string().min(1).max(100),
+          extensions: z
+            .array(
+              z
+                .string()
+                .regex(/^[\w*]+$/)
+                .max(20),
+            )
+            .min(1)
+            .max(20),
+        }),
+      )
+      .max(10)
+      .optional(),
+  })
+  .strict();
 export type PickPathRequest = z.infer<typeof pickPathSchema>;
 export type PickPathResult = { path: string } | { cancelled: true };
 

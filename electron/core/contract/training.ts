@@ -71,22 +71,54 @@ export interface TrainingPreset {
 }
 
 export const trainingPresets: readonly TrainingPreset[] = [
-  { id: 'quick', label: 'Quick try', description: 'A few small steps to see the loop work; minutes on a laptop.', steps: 3, groupSize: 4, tasksPerStep: 1, evalLimit: 4, learningRate: 1e-4, loraRank: 8 },
-  { id: 'standard', label: 'Standard', description: 'The paper\'s group size; an hour or more on CPU.', steps: 40, groupSize: 8, tasksPerStep: 4, evalLimit: 50, learningRate: 1e-5, loraRank: 16 },
-  { id: 'thorough', label: 'Thorough', description: 'Long run, every held-out item checked; overnight.', steps: 200, groupSize: 8, tasksPerStep: 8, evalLimit: 0, learningRate: 1e-5, loraRank: 32 },
+  {
+    id: 'quick',
+    label: 'Quick try',
+    description: 'A few small steps to see the loop work; minutes on a laptop.',
+    steps: 3,
+    groupSize: 4,
+    tasksPerStep: 1,
+    evalLimit: 4,
+    learningRate: 1e-4,
+    loraRank: 8,
+  },
+  {
+    id: 'standard',
+    label: 'Standard',
+    description: "The paper's group size; an hour or more on CPU.",
+    steps: 40,
+    groupSize: 8,
+    tasksPerStep: 4,
+    evalLimit: 50,
+    learningRate: 1e-5,
+    loraRank: 16,
+  },
+  {
+    id: 'thorough',
+    label: 'Thorough',
+    description: 'Long run, every held-out item checked; overnight.',
+    steps: 200,
+    groupSize: 8,
+    tasksPerStep: 8,
+    evalLimit: 0,
+    learningRate: 1e-5,
+    loraRank: 32,
+  },
 ];
 
-export const startTrainingSchema = z.object({
-  datasetId: idSchema,
-  preset: z.enum(['quick', 'standard', 'thorough']),
-  steps: z.number().int().min(1).max(10_000).optional(),
-  groupSize: z.number().int().min(2).max(64).optional(),
-  /**
-   * Who judges free-form answers: absent = the executor's model when it is not the planner's, else none;
-   * null = no judge (rules only); an installed model id = that model (refused if it is the planner's own).
-   */
-  judgeModelId: z.string().min(1).max(500).nullable().optional(),
-}).strict();
+export const startTrainingSchema = z
+  .object({
+    datasetId: idSchema,
+    preset: z.enum(['quick', 'standard', 'thorough']),
+    steps: z.number().int().min(1).max(10_000).optional(),
+    groupSize: z.number().int().min(2).max(64).optional(),
+    /**
+     * Who judges free-form answers: absent = the executor's model when it is not the planner's, else none;
+     * null = no judge (rules only); an installed model id = that model (refused if it is the planner's own).
+     */
+    judgeModelId: z.string().min(1).max(500).nullable().optional(),
+  })
+  .strict();
 
 /** What `training.exportForAgentflow` wrote (electron/core/training/agentflow-export). */
 export interface AgentflowExportView {
@@ -100,25 +132,37 @@ export interface AgentflowExportView {
 }
 
 /** Export a training run (or a dataset, or the user's rewarded tasks) for the reference's verl trainer. */
-export const agentflowExportSchema = z.object({
-  source: z.union([z.object({ trainingRunId: idSchema }).strict(), z.object({ datasetId: idSchema }).strict(), z.object({ userTasks: z.literal(true) }).strict()]),
-  outDir: z.string().trim().min(1, 'choose a folder to write').max(4096),
-  /** The base model's Hugging Face id, ORG/NAME; needed when the planner's GGUF does not name it. */
-  hfModelId: z.string().trim().min(3).max(200).optional(),
-  /** Train all weights instead of a LoRA adapter. */
-  full: z.boolean().optional(),
-  nodes: z.number().int().min(1).max(1024).optional(),
-  gpusPerNode: z.number().int().min(1).max(64).optional(),
-}).strict();
+export const agentflowExportSchema = z
+  .object({
+    source: z.union([
+      z.object({ trainingRunId: idSchema }).strict(),
+      z.object({ datasetId: idSchema }).strict(),
+      z.object({ userTasks: z.literal(true) }).strict(),
+    ]),
+    outDir: z.string().trim().min(1, 'choose a folder to write').max(4096),
+    /** The base model's Hugging Face id, ORG/NAME; needed when the planner's GGUF does not name it. */
+    hfModelId: z.string().trim().min(3).max(200).optional(),
+    /** Train all weights instead of a LoRA adapter. */
+    full: z.boolean().optional(),
+    nodes: z.number().int().min(1).max(1024).optional(),
+    gpusPerNode: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
 
 /** Flow-GRPO: datasets, training runs with live metrics, adapter versions. */
 export const trainingContract = {
   datasets: method<DatasetView[]>()(emptyInput),
   /** Items that can never score are refused naming each; with skipUnscorable they are left out and listed in `leftOut`. */
-  importDataset: method<DatasetView & { leftOut: string[] }>()(z.object({
-    path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096), name: z.string().trim().min(1).max(200).optional(),
-    heldoutFraction: z.number().min(0).max(0.9).optional(), skipUnscorable: z.boolean().optional(),
-  }).strict()),
+  importDataset: method<DatasetView & { leftOut: string[] }>()(
+    z
+      .object({
+        path: z.string().trim().min(1, 'name a JSON or JSONL file').max(4096),
+        name: z.string().trim().min(1).max(200).optional(),
+        heldoutFraction: z.number().min(0).max(0.9).optional(),
+        skipUnscorable: z.boolean().optional(),
+      })
+      .strict(),
+  ),
   deleteDataset: method<{ deleted: boolean }>()(z.object({ datasetId: idSchema }).strict()),
   runs: method<TrainingRunView[]>()(emptyInput),
   metrics: method<TrainingMetricsPoint[]>()(z.object({ trainingRunId: idSchema }).strict()),

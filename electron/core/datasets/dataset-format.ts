@@ -19,8 +19,15 @@ export interface DatasetItemInput {
 
 /** The answer kind of each benchmark file shipped in resources/benchmarks (see its README). */
 const benchmarkKinds: Record<string, AnswerKind> = {
-  aime24: 'numeric', amc23: 'numeric', gameof24: 'gameof24', medqa: 'choice',
-  bamboogle: 'normalized', '2wiki': 'normalized', hotpotqa: 'normalized', musique: 'normalized', gaia: 'normalized',
+  aime24: 'numeric',
+  amc23: 'numeric',
+  gameof24: 'gameof24',
+  medqa: 'choice',
+  bamboogle: 'normalized',
+  '2wiki': 'normalized',
+  hotpotqa: 'normalized',
+  musique: 'normalized',
+  gaia: 'normalized',
 };
 
 /**
@@ -34,19 +41,33 @@ export function readDatasetFile(file: string, options: { answerKind?: AnswerKind
   let text: string;
   // A pipe or device would block the read forever (a FIFO with no writer): only regular files are datasets.
   let stat: fs.Stats | undefined;
-  try { stat = fs.statSync(file); } catch { stat = undefined; } // missing or unreachable: the read below says so
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    stat = undefined;
+  } // missing or unreachable: the read below says so
   if (stat !== undefined && !stat.isFile()) {
-    throw new InflowError('DATASET_INVALID', `${file} is not a regular file (a folder, pipe, socket or device).`, { hint: 'Pass the path of the .json or .jsonl file itself.' });
+    throw new InflowError('DATASET_INVALID', `${file} is not a regular file (a folder, pipe, socket or device).`, {
+      hint: 'Pass the path of the .json or .jsonl file itself.',
+    });
   }
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InflowError('DATASET_NOT_FOUND', `Cannot read the dataset file ${file}.`, { hint: 'Check the path; datasets are JSON arrays or JSONL files.', cause: error });
+    throw new InflowError('DATASET_NOT_FOUND', `Cannot read the dataset file ${file}.`, {
+      hint: 'Check the path; datasets are JSON arrays or JSONL files.',
+      cause: error,
+    });
   }
-  const base = path.basename(file).replace(/\.(jsonl|json)$/i, '').toLowerCase();
+  const base = path
+    .basename(file)
+    .replace(/\.(jsonl|json)$/i, '')
+    .toLowerCase();
   const fallbackKind = options.answerKind ?? benchmarkKinds[base];
   return parseDatasetText(text, {
-    source: file, ...(fallbackKind === undefined ? {} : { answerKind: fallbackKind }), forceKind: options.answerKind !== undefined,
+    source: file,
+    ...(fallbackKind === undefined ? {} : { answerKind: fallbackKind }),
+    forceKind: options.answerKind !== undefined,
     ...(options.onUnscorable === undefined ? {} : { onUnscorable: options.onUnscorable }),
   });
 }
@@ -70,10 +91,15 @@ export interface UnscorableHandling {
 const NAMED_IN_MESSAGE = 5;
 
 /** Parses dataset text (JSON array or JSONL); `source` names the file in errors. */
-export function parseDatasetText(text: string, options: { source: string; answerKind?: AnswerKind; forceKind?: boolean } & UnscorableHandling): DatasetItemInput[] {
+export function parseDatasetText(
+  text: string,
+  options: { source: string; answerKind?: AnswerKind; forceKind?: boolean } & UnscorableHandling,
+): DatasetItemInput[] {
   const records = splitRecords(text, options.source);
   if (records.length === 0) {
-    throw new InflowError('DATASET_INVALID', `${options.source} holds no items.`, { hint: 'A dataset is a JSON array or JSONL of {"question": ..., "answer": ...} objects.' });
+    throw new InflowError('DATASET_INVALID', `${options.source} holds no items.`, {
+      hint: 'A dataset is a JSON array or JSONL of {"question": ..., "answer": ...} objects.',
+    });
   }
   const items: DatasetItemInput[] = [];
   const unscorable: UnscorableItem[] = [];
@@ -84,14 +110,21 @@ export function parseDatasetText(text: string, options: { source: string; answer
     else unscorable.push({ where, question: item.question, reason });
   }
   if (unscorable.length > 0 && options.onUnscorable === undefined) {
-    const named = unscorable.slice(0, NAMED_IN_MESSAGE).map((item) => `${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}`);
+    const named = unscorable
+      .slice(0, NAMED_IN_MESSAGE)
+      .map((item) => `${item.where} ("${item.question.replace(/\s+/g, ' ').slice(0, 60)}"): ${item.reason}`);
     const more = unscorable.length > NAMED_IN_MESSAGE ? `; and ${unscorable.length - NAMED_IN_MESSAGE} more` : '';
-    throw new InflowError('DATASET_INVALID', `${options.source}: ${unscorable.length} of ${records.length} items can never score, so training could not learn from them: ${named.join('; ')}${more}.`, {
-      hint: 'Fix those items, or import the others and leave these out (inflow datasets import FILE --skip-unscorable; in the app, tick "Leave out items that can never score").',
-    });
+    throw new InflowError(
+      'DATASET_INVALID',
+      `${options.source}: ${unscorable.length} of ${records.length} items can never score, so training could not learn from them: ${named.join('; ')}${more}.`,
+      {
+        hint: 'Fix those items, or import the others and leave these out (inflow datasets import FILE --skip-unscorable; in the app, tick "Leave out items that can never score").',
+      },
+    );
   }
   if (unscorable.length > 0) options.onUnscorable?.(unscorable);
-  if (items.length === 0) throw new InflowError('DATASET_INVALID', `${options.source}: none of its items can be scored.`, { hint: 'Check the answers and answer kinds.' });
+  if (items.length === 0)
+    throw new InflowError('DATASET_INVALID', `${options.source}: none of its items can be scored.`, { hint: 'Check the answers and answer kinds.' });
   return items;
 }
 
@@ -102,7 +135,9 @@ function splitRecords(text: string, source: string): Array<{ value: unknown; whe
     try {
       parsed = JSON.parse(trimmed);
     } catch (error) {
-      throw new InflowError('DATASET_INVALID', `${source} is not valid JSON (${(error as Error).message}).`, { hint: 'Fix the JSON, or write one object per line (JSONL).' });
+      throw new InflowError('DATASET_INVALID', `${source} is not valid JSON (${(error as Error).message}).`, {
+        hint: 'Fix the JSON, or write one object per line (JSONL).',
+      });
     }
     return (parsed as unknown[]).map((value, index) => ({ value, where: `item ${index + 1}` }));
   }
@@ -128,7 +163,9 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefi
   const record = value as Record<string, unknown>;
   const question = typeof record.query === 'string' && record.query.trim() !== '' ? record.query : record.question;
   if (typeof question !== 'string' || question.trim() === '') {
-    throw new InflowError('DATASET_INVALID', `${where} has no "question" text.`, { hint: 'Add a non-empty "question" (or "query") string to every item.' });
+    throw new InflowError('DATASET_INVALID', `${where} has no "question" text.`, {
+      hint: 'Add a non-empty "question" (or "query") string to every item.',
+    });
   }
   const rawAnswer = record.answer ?? record.result ?? record.final_answer ?? record.ground_truth;
   const answer = normaliseAnswer(rawAnswer);
@@ -141,7 +178,9 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefi
   let answerKind = fallbackKind ?? inferAnswerKind(record);
   if (!forceKind && declared !== undefined) {
     if (!isAnswerKind(declared)) {
-      throw new InflowError('DATASET_INVALID', `${where} has an unknown answer kind ${JSON.stringify(declared)}.`, { hint: `Use one of: ${answerKinds.join(', ')}.` });
+      throw new InflowError('DATASET_INVALID', `${where} has an unknown answer kind ${JSON.stringify(declared)}.`, {
+        hint: `Use one of: ${answerKinds.join(', ')}.`,
+      });
     }
     answerKind = declared;
   }
@@ -150,7 +189,8 @@ function toItem(value: unknown, where: string, fallbackKind: AnswerKind | undefi
   if (Array.isArray(record.question) && record.question.every((n) => typeof n === 'number')) meta.numbers = record.question;
   const options = record.options ?? record.choices;
   if (Array.isArray(options) && options.length > 1 && options.every((o) => typeof o === 'string')) meta.choices = options;
-  const split = record.split === 'test' || record.split === 'heldout' || record.split === 'held-out' ? 'heldout' : record.split === 'train' ? 'train' : undefined;
+  const split =
+    record.split === 'test' || record.split === 'heldout' || record.split === 'held-out' ? 'heldout' : record.split === 'train' ? 'train' : undefined;
   return { question: question.trim(), answer, answerKind, meta, ...(split === undefined ? {} : { split }) };
 }
 

@@ -56,9 +56,12 @@ export class DatasetStore {
 
   /** Stores items under a new dataset name, split train/held-out by a seeded shuffle; all or nothing. */
   create(items: readonly DatasetItemInput[], options: ImportOptions): DatasetRecord {
-    if (items.length === 0) throw new InflowError('DATASET_INVALID', `Dataset "${options.name}" has no items.`, { hint: 'Import a file with at least one question.' });
+    if (items.length === 0)
+      throw new InflowError('DATASET_INVALID', `Dataset "${options.name}" has no items.`, { hint: 'Import a file with at least one question.' });
     if (this.find(options.name) !== undefined) {
-      throw new InflowError('DATASET_EXISTS', `A dataset named "${options.name}" already exists.`, { hint: 'Choose another --name, or delete the old one with `inflow datasets delete`.' });
+      throw new InflowError('DATASET_EXISTS', `A dataset named "${options.name}" already exists.`, {
+        hint: 'Choose another --name, or delete the old one with `inflow datasets delete`.',
+      });
     }
     const fraction = options.heldOutFraction ?? 0.2;
     if (!(fraction >= 0 && fraction < 1)) {
@@ -76,10 +79,25 @@ export class DatasetStore {
     const insertItem = this.db.prepare(`INSERT INTO dataset_items (dataset_id, idx, split, question, answer, answer_kind, meta)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO datasets (id, name, source, created_at, meta) VALUES (?, ?, ?, ?, ?)')
-        .run(id, options.name, options.source ?? null, Date.now(), JSON.stringify({ ...options.meta, heldOutFraction: fraction, seed: options.seed ?? 42 }));
+      this.db
+        .prepare('INSERT INTO datasets (id, name, source, created_at, meta) VALUES (?, ?, ?, ?, ?)')
+        .run(
+          id,
+          options.name,
+          options.source ?? null,
+          Date.now(),
+          JSON.stringify({ ...options.meta, heldOutFraction: fraction, seed: options.seed ?? 42 }),
+        );
       items.forEach((item, index) => {
-        insertItem.run(id, index, heldOut.has(index) ? 'heldout' : 'train', item.question, JSON.stringify(item.answer), item.answerKind, JSON.stringify(item.meta ?? {}));
+        insertItem.run(
+          id,
+          index,
+          heldOut.has(index) ? 'heldout' : 'train',
+          item.question,
+          JSON.stringify(item.answer),
+          item.answerKind,
+          JSON.stringify(item.meta ?? {}),
+        );
       });
     })();
     return this.get(id);
@@ -106,9 +124,11 @@ export class DatasetStore {
 
   /** Items in their stored order, optionally of one split. */
   items(datasetId: string, split?: DatasetSplit): DatasetItem[] {
-    const rows = (split === undefined
-      ? this.db.prepare('SELECT * FROM dataset_items WHERE dataset_id = ? ORDER BY idx').all(datasetId)
-      : this.db.prepare('SELECT * FROM dataset_items WHERE dataset_id = ? AND split = ? ORDER BY idx').all(datasetId, split)) as Record<string, unknown>[];
+    const rows = (
+      split === undefined
+        ? this.db.prepare('SELECT * FROM dataset_items WHERE dataset_id = ? ORDER BY idx').all(datasetId)
+        : this.db.prepare('SELECT * FROM dataset_items WHERE dataset_id = ? AND split = ? ORDER BY idx').all(datasetId, split)
+    ) as Record<string, unknown>[];
     return rows.map(toItem);
   }
 
@@ -125,7 +145,10 @@ export class DatasetStore {
 
   private toRecord(row: Record<string, unknown>): DatasetRecord {
     const counts = { train: 0, heldout: 0 };
-    for (const c of this.db.prepare('SELECT split, COUNT(*) AS n FROM dataset_items WHERE dataset_id = ? GROUP BY split').all(row.id) as Array<{ split: DatasetSplit; n: number }>) {
+    for (const c of this.db.prepare('SELECT split, COUNT(*) AS n FROM dataset_items WHERE dataset_id = ? GROUP BY split').all(row.id) as Array<{
+      split: DatasetSplit;
+      n: number;
+    }>) {
       counts[c.split] = c.n;
     }
     return {

@@ -24,7 +24,12 @@ export function harvestUserTasks(db: Database): UserTaskHarvest {
     const expected = task.expected_answer === null ? null : (JSON.parse(task.expected_answer) as unknown);
     if (expected !== null && (typeof expected === 'string' || typeof expected === 'number' || Array.isArray(expected))) {
       const kind = isAnswerKind(task.answer_kind) ? task.answer_kind : 'normalized';
-      items.push({ question: task.question, answer: Array.isArray(expected) ? expected.map(String) : expected, answerKind: kind, meta: { taskId: task.id, from: 'expected_answer' } });
+      items.push({
+        question: task.question,
+        answer: Array.isArray(expected) ? expected.map(String) : expected,
+        answerKind: kind,
+        meta: { taskId: task.id, from: 'expected_answer' },
+      });
       continue;
     }
     const liked = history.latestApprovedAnswer(task.id);

@@ -1,11 +1,9 @@
-import { AdapterRegistry } from '../adapters/adapter-registry.ts';
+import type { ProfileName } from '../agent/profiles/prompt-profile.ts';
 import type { AgentModels } from '../agent/run-agent.ts';
 import type { Backend } from '../backend.ts';
-import { getEngine } from '../llm/engine.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import { resolveModelChoice } from '../llm/resolve-model.ts';
+import type { ModelRequest } from '../llm/model-loader.ts';
 import { createModelJudge, type Judge } from '../scoring/judge.ts';
-import { defaults } from '../contract/defaults.ts';
 
 export interface EvalModelOptions {
   backend: Backend;
@@ -19,6 +17,8 @@ export interface EvalModelOptions {
   noJudge?: boolean;
   gpu?: false | 'auto';
   threads?: number;
+  /** The prompt profile the agent runs with: its context is the default (contract/defaults.ts). */
+  profile?: ProfileName;
   contextSize?: number;
   /** Generations at once per model: match the evaluation's concurrency (default 1). */
   sequences?: number;
@@ -36,34 +36,38 @@ export interface EvalModels {
 /**
  * Loads what an evaluation needs: the planner (with the adapter, if any), the fixed modules on the base
  * weights WITHOUT the adapter (as in AgentFlow, only the planner is trained; with an adapter this is a second
- * copy of the base model), and the judge (the fixed model unless another is named).
+ * copy of the base model), and the judge (the fixed model unless another is named), through the back end's model
+ * loader with the agent's context for the profile.
  */
 export async function loadEvalModels(options: EvalModelOptions): Promise<EvalModels> {
-  const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
-  const target = resolveModelChoice(options.model, options.backend.paths.models);
-  const common = {
-    contextSize: options.contextSize ?? defaults.agentContextSize, sequences: options.sequences ?? 1,
-    ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.signal === undefined ? {} : { signal: options.signal }),
+  const loader = options.backend.modelLoader;
+  const common: ModelRequest = {
+    purpose: { use: 'agent', profile: options.profile },
+    contextSize: options.contextSize,
+    sequences: options.sequences ?? 1,
+    gpu: options.gpu ?? 'auto',
+    threads: options.threads,
+    signal: options.signal,
   };
-  const settings = { ...common, ...target };
+  const settings: ModelRequest = { ...common, model: options.model };
   const loaded: LocalModel[] = [];
   try {
-    const planner = await engine.loadModel(settings);
+    const planner = await loader.load(settings);
     loaded.push(planner);
     let fixed: LocalModel = planner;
     let adapterId: string | null = null;
     if (options.adapterId !== undefined) {
-      const adapter = new AdapterRegistry(options.backend.db).get(options.adapterId);
+      const adapter = options.backend.adapters.get(options.adapterId);
       await planner.setAdapter(adapter.path, 1, { id: adapter.id });
       adapterId = adapter.id;
-      fixed = await engine.loadModel(settings);
+      fixed = await loader.load(settings);
       loaded.push(fixed);
     }
     let judge: Judge | undefined;
     if (options.noJudge !== true) {
       let judgeModel: LocalModel = fixed;
       if (options.judgeModel !== undefined) {
-        judgeModel = await engine.loadModel({ ...common, ...resolveModelChoice(options.judgeModel, options.backend.paths.models) });
+        judgeModel = await loader.load({ ...common, model: options.judgeModel });
         loaded.push(judgeModel);
       }
       judge = createModelJudge(judgeModel);

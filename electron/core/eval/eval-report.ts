@@ -50,7 +50,9 @@ function contaminationWarning(db: Database, evaluation: EvaluationRecord): strin
   if (evaluation.adapterId === null) return [];
   const row = new TrainingStore(db).datasetOfAdapter(evaluation.adapterId);
   if (row === undefined || row.source !== evaluation.benchmarkFile) return [];
-  return [`Adapter ${evaluation.adapterId} was trained on dataset "${row.name}", imported from ${evaluation.benchmarkFile} — the file this evaluation scores. Its accuracy here may be inflated by items seen in training.`];
+  return [
+    `Adapter ${evaluation.adapterId} was trained on dataset "${row.name}", imported from ${evaluation.benchmarkFile} — the file this evaluation scores. Its accuracy here may be inflated by items seen in training.`,
+  ];
 }
 
 /**
@@ -68,7 +70,8 @@ export function buildEvalReport(options: { evalStore: EvalStore; evaluationIds: 
   const comparisons: Comparison[] = [];
   for (let i = 0; i < loaded.length; i++) {
     for (let j = i + 1; j < loaded.length; j++) {
-      const a = loaded[i]!, b = loaded[j]!;
+      const a = loaded[i]!,
+        b = loaded[j]!;
       if (a.evaluation.benchmarkHash !== b.evaluation.benchmarkHash) continue;
       comparisons.push(compareEvaluations(a.summary, a.items, b.summary, b.items));
     }

@@ -61,9 +61,11 @@ export type EvalItemInput = Omit<EvalItemRecord, 'createdAt' | 'question'>;
 
 /** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => (inner !== null && typeof inner === 'object' && !Array.isArray(inner)
-    ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-    : inner));
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : inner,
+  );
 }
 
 const toEvaluation = (row: Record<string, unknown>): EvaluationRecord => ({
@@ -120,13 +122,25 @@ export class EvalStore {
   create(input: EvaluationStart): EvaluationRecord {
     const id = newId('eval');
     const now = Date.now();
-    this.db.prepare(`INSERT INTO evaluations (id, created_at, updated_at, benchmark, benchmark_file, benchmark_hash, item_count,
+    this.db
+      .prepare(
+        `INSERT INTO evaluations (id, created_at, updated_at, benchmark, benchmark_file, benchmark_hash, item_count,
       planned_count, planner_model, adapter_id, judge_model, config) VALUES (@id, @now, @now, @benchmark, @benchmarkFile, @benchmarkHash,
-      @itemCount, @plannedCount, @plannerModel, @adapterId, @judgeModel, @config)`).run({
-      id, now, benchmark: input.benchmark, benchmarkFile: input.benchmarkFile, benchmarkHash: input.benchmarkHash,
-      itemCount: input.itemCount, plannedCount: input.plannedCount, plannerModel: input.plannerModel ?? null,
-      adapterId: input.adapterId ?? null, judgeModel: input.judgeModel ?? null, config: JSON.stringify(input.config ?? {}),
-    });
+      @itemCount, @plannedCount, @plannerModel, @adapterId, @judgeModel, @config)`,
+      )
+      .run({
+        id,
+        now,
+        benchmark: input.benchmark,
+        benchmarkFile: input.benchmarkFile,
+        benchmarkHash: input.benchmarkHash,
+        itemCount: input.itemCount,
+        plannedCount: input.plannedCount,
+        plannerModel: input.plannerModel ?? null,
+        adapterId: input.adapterId ?? null,
+        judgeModel: input.judgeModel ?? null,
+        config: JSON.stringify(input.config ?? {}),
+      });
     return this.get(id)!;
   }
 
@@ -136,16 +150,26 @@ export class EvalStore {
   }
 
   list(options: { limit?: number } = {}): EvaluationRecord[] {
-    return (this.db.prepare('SELECT * FROM evaluations ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit ?? 50) as Record<string, unknown>[]).map(toEvaluation);
+    return (
+      this.db.prepare('SELECT * FROM evaluations ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit ?? 50) as Record<string, unknown>[]
+    ).map(toEvaluation);
   }
 
   /**
    * The newest unfinished evaluation of the same benchmark file, planner, adapter and settings (`config`):
    * what `inflow eval` resumes. Different settings start a new evaluation rather than mix results.
    */
-  findResumable(key: { benchmarkHash: string; plannerModel: string | null; adapterId: string | null; config?: Record<string, unknown> }): EvaluationRecord | undefined {
-    const rows = this.db.prepare(`SELECT * FROM evaluations WHERE status != 'completed' AND benchmark_hash = @benchmarkHash
-      AND planner_model IS @plannerModel AND adapter_id IS @adapterId ORDER BY created_at DESC, rowid DESC`)
+  findResumable(key: {
+    benchmarkHash: string;
+    plannerModel: string | null;
+    adapterId: string | null;
+    config?: Record<string, unknown>;
+  }): EvaluationRecord | undefined {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM evaluations WHERE status != 'completed' AND benchmark_hash = @benchmarkHash
+      AND planner_model IS @plannerModel AND adapter_id IS @adapterId ORDER BY created_at DESC, rowid DESC`,
+      )
       .all({ benchmarkHash: key.benchmarkHash, plannerModel: key.plannerModel, adapterId: key.adapterId }) as Record<string, unknown>[];
     const wanted = stableJson(key.config ?? {});
     const row = rows.find((candidate) => stableJson(JSON.parse(candidate.config as string)) === wanted);
@@ -155,28 +179,50 @@ export class EvalStore {
   update(id: string, change: { status?: EvaluationStatus; plannedCount?: number; error?: string | null }): void {
     const now = Date.now();
     const ended = change.status !== undefined && change.status !== 'running';
-    this.db.prepare(`UPDATE evaluations SET updated_at = @now, status = COALESCE(@status, status),
+    this.db
+      .prepare(
+        `UPDATE evaluations SET updated_at = @now, status = COALESCE(@status, status),
       planned_count = COALESCE(@plannedCount, planned_count), error = CASE WHEN @setError THEN @error ELSE error END,
-      ended_at = CASE WHEN @ended THEN @now WHEN @status = 'running' THEN NULL ELSE ended_at END WHERE id = @id`).run({
-      id, now, status: change.status ?? null, plannedCount: change.plannedCount ?? null,
-      setError: change.error === undefined ? 0 : 1, error: change.error ?? null, ended: ended ? 1 : 0,
-    });
+      ended_at = CASE WHEN @ended THEN @now WHEN @status = 'running' THEN NULL ELSE ended_at END WHERE id = @id`,
+      )
+      .run({
+        id,
+        now,
+        status: change.status ?? null,
+        plannedCount: change.plannedCount ?? null,
+        setError: change.error === undefined ? 0 : 1,
+        error: change.error ?? null,
+        ended: ended ? 1 : 0,
+      });
   }
 
   recordItem(item: EvalItemInput): void {
-    this.db.prepare(`INSERT INTO eval_items (evaluation_id, position, run_id, created_at, category, answer_kind, expected, answer, extracted,
+    this.db
+      .prepare(
+        `INSERT INTO eval_items (evaluation_id, position, run_id, created_at, category, answer_kind, expected, answer, extracted,
       correct, score, method, reason, stop_reason, steps, tokens, duration_ms, tool_calls) VALUES (@evaluationId, @position, @runId, @createdAt,
       @category, @answerKind, @expected, @answer, @extracted, @correct, @score, @method, @reason, @stopReason, @steps, @tokens, @durationMs,
-      @toolCalls)`).run({
-      ...item, createdAt: Date.now(), expected: JSON.stringify(item.expected), correct: item.correct ? 1 : 0,
-      toolCalls: JSON.stringify(item.toolCalls),
-    });
+      @toolCalls)`,
+      )
+      .run({
+        ...item,
+        createdAt: Date.now(),
+        expected: JSON.stringify(item.expected),
+        correct: item.correct ? 1 : 0,
+        toolCalls: JSON.stringify(item.toolCalls),
+      });
     this.db.prepare('UPDATE evaluations SET updated_at = ? WHERE id = ?').run(Date.now(), item.evaluationId);
   }
 
   items(evaluationId: string): EvalItemRecord[] {
-    return (this.db.prepare(`SELECT e.*, t.question AS question FROM eval_items e LEFT JOIN runs r ON r.id = e.run_id
-      LEFT JOIN tasks t ON t.id = r.task_id WHERE e.evaluation_id = ? ORDER BY e.position`).all(evaluationId) as Record<string, unknown>[]).map(toItem);
+    return (
+      this.db
+        .prepare(
+          `SELECT e.*, t.question AS question FROM eval_items e LEFT JOIN runs r ON r.id = e.run_id
+      LEFT JOIN tasks t ON t.id = r.task_id WHERE e.evaluation_id = ? ORDER BY e.position`,
+        )
+        .all(evaluationId) as Record<string, unknown>[]
+    ).map(toItem);
   }
 
   /** Evaluations, newest first, with how many items each has scored and how many of those are correct. */

@@ -6,7 +6,6 @@ import { loadEvalModels, type EvalModelOptions } from './eval-models.ts';
 import type { EvalStore, EvaluationRecord } from './eval-store.ts';
 import type { Benchmark } from './load-benchmark.ts';
 import { runEvaluation, type EvalProgress } from './run-evaluation.ts';
-import { agentContextSize } from '../contract/defaults.ts';
 
 /** The models are chosen as `loadEvalModels` chooses them (model, adapter, judge, engine settings). */
 export interface EvaluatePlannerOptions extends Omit<EvalModelOptions, 'sequences'> {
@@ -40,7 +39,8 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
     noJudge: options.noJudge === true,
     gpu: options.gpu ?? 'auto',
     ...(options.threads === undefined ? {} : { threads: options.threads }),
-    contextSize: options.contextSize ?? agentContextSize(options.profile),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.contextSize === undefined ? {} : { contextSize: options.contextSize }),
     sequences: options.concurrency ?? 1,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
@@ -48,13 +48,21 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
     const evaluations: EvaluationRecord[] = [];
     for (const benchmark of options.benchmarks) {
       const agent = createEvalAgent({
-        store: options.backend.runs, models: loaded.models, tools: options.tools.tools, absentTools: options.tools.absent, benchmark: benchmark.name,
+        store: options.backend.runs,
+        models: loaded.models,
+        tools: options.tools.tools,
+        absentTools: options.tools.absent,
+        benchmark: benchmark.name,
         ...(options.profile === undefined ? {} : { profile: options.profile }),
         ...(options.maxSteps === undefined ? {} : { limits: { maxSteps: options.maxSteps } }),
       });
       const evaluation = await runEvaluation({
-        evalStore: options.evalStore, runs: options.backend.runs, benchmark, agent,
-        plannerModel: loaded.plannerModelId, adapterId: loaded.adapterId,
+        evalStore: options.evalStore,
+        runs: options.backend.runs,
+        benchmark,
+        agent,
+        plannerModel: loaded.plannerModelId,
+        adapterId: loaded.adapterId,
         ...(loaded.judge === undefined ? {} : { judge: loaded.judge }),
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -63,7 +71,9 @@ export async function evaluatePlanner(options: EvaluatePlannerOptions): Promise<
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         config: {
-          profile: options.profile ?? 'structured', maxSteps: options.maxSteps ?? 10, judge: loaded.judge?.id ?? null,
+          profile: options.profile ?? 'structured',
+          maxSteps: options.maxSteps ?? 10,
+          judge: loaded.judge?.id ?? null,
           tools: options.tools.tools.map((tool) => tool.name),
         },
       });

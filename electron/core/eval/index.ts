@@ -4,7 +4,14 @@
  */
 export { benchmarkCatalog, findBenchmark, resolveBenchmarksDir, BENCHMARKS_DIR_ENV, type BenchmarkInfo } from './benchmark-catalog.ts';
 export { loadBenchmark, type Benchmark, type EvalItem } from './load-benchmark.ts';
-export { EvalStore, type EvalItemInput, type EvalItemRecord, type EvaluationRecord, type EvaluationStart, type EvaluationStatus } from './eval-store.ts';
+export {
+  EvalStore,
+  type EvalItemInput,
+  type EvalItemRecord,
+  type EvaluationRecord,
+  type EvaluationStart,
+  type EvaluationStatus,
+} from './eval-store.ts';
 export { runEvaluation, type EvalAgent, type EvalAgentResult, type EvalProgress, type RunEvaluationOptions } from './run-evaluation.ts';
 export { wilsonInterval, mcnemarExact } from './statistics.ts';
 export { summarizeEvaluation, compareEvaluations, plannerLabel, type AccuracyCell, type Comparison, type EvaluationSummary } from './summarize.ts';

@@ -55,7 +55,9 @@ function parseRecords(file: string, text: string): unknown[] {
       hint: 'Give a JSON array of {"question": "...", "answer": "..."} objects, or a .jsonl file with one object per line.',
     });
   }
-  const list = Array.isArray(data) ? data : (data as { items?: unknown; data?: unknown } | null)?.items ?? (data as { data?: unknown } | null)?.data;
+  const list = Array.isArray(data)
+    ? data
+    : ((data as { items?: unknown; data?: unknown } | null)?.items ?? (data as { data?: unknown } | null)?.data);
   if (!Array.isArray(list)) {
     throw new InflowError('BENCHMARK_MALFORMED', `${file} holds no list of items (expected a JSON array).`, {
       hint: 'Give a JSON array of {"question": "...", "answer": "..."} objects, or a .jsonl file with one object per line.',
@@ -67,17 +69,23 @@ function parseRecords(file: string, text: string): unknown[] {
 function toItem(record: unknown, position: number, file: string, info: BenchmarkInfo | null): EvalItem {
   const where = `${file}: item ${position} (counting from 0)`;
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    throw new InflowError('BENCHMARK_INVALID', `${where} is not an object.`, { hint: 'Each item must be an object with "question" (or "query") and "answer".' });
+    throw new InflowError('BENCHMARK_INVALID', `${where} is not an object.`, {
+      hint: 'Each item must be an object with "question" (or "query") and "answer".',
+    });
   }
   const item = record as Record<string, unknown>;
   const question = [item.query, item.question, item.Question].find((v): v is string => typeof v === 'string' && v.trim() !== '');
   if (question === undefined) {
-    throw new InflowError('BENCHMARK_INVALID', `${where} has no question.`, { hint: 'Give the question as a non-empty "query" or "question" string.' });
+    throw new InflowError('BENCHMARK_INVALID', `${where} has no question.`, {
+      hint: 'Give the question as a non-empty "query" or "question" string.',
+    });
   }
   const answer = item.answer ?? item.answers ?? item['Final answer'];
   const expected = acceptedAnswers(answer);
   if (expected.length === 0) {
-    throw new InflowError('BENCHMARK_INVALID', `${where} has no answer.`, { hint: 'Give "answer" as a non-empty string, a number, or a list of accepted answers.' });
+    throw new InflowError('BENCHMARK_INVALID', `${where} has no answer.`, {
+      hint: 'Give "answer" as a non-empty string, a number, or a list of accepted answers.',
+    });
   }
   const declared = item.answer_kind ?? item.answerKind;
   if (declared !== undefined && !isAnswerKind(declared)) {
@@ -87,10 +95,12 @@ function toItem(record: unknown, position: number, file: string, info: Benchmark
   }
   const answerKind = inferAnswerKind({ ...item, answer });
   const choices = [item.options, item.choices].find((v): v is string[] => Array.isArray(v) && v.every((c) => typeof c === 'string'));
-  const numbers = answerKind === 'gameof24' ? parseGameOf24Numbers(item.question) ?? parseGameOf24Numbers(question) : null;
-  const field = info?.categoryField ?? ['category', 'Level', 'level'].find((key) => item[key] !== undefined && item[key] !== null && item[key] !== '');
+  const numbers = answerKind === 'gameof24' ? (parseGameOf24Numbers(item.question) ?? parseGameOf24Numbers(question)) : null;
+  const field =
+    info?.categoryField ?? ['category', 'Level', 'level'].find((key) => item[key] !== undefined && item[key] !== null && item[key] !== '');
   const value = field === undefined ? undefined : item[field];
-  const category = value === undefined || value === null || value === '' ? null : /^level$/i.test(field ?? '') ? `Level ${String(value)}` : String(value);
+  const category =
+    value === undefined || value === null || value === '' ? null : /^level$/i.test(field ?? '') ? `Level ${String(value)}` : String(value);
   return {
     position,
     question,
@@ -133,7 +143,8 @@ export function loadBenchmark(nameOrFile: string, options: { benchmarksDir?: str
   const { file, info } = resolveFile(nameOrFile, resolveBenchmarksDir(options.benchmarksDir));
   const bytes = fs.readFileSync(file);
   const records = parseRecords(file, bytes.toString('utf8').replace(/^\uFEFF/, ''));
-  if (records.length === 0) throw new InflowError('BENCHMARK_INVALID', `${file} has no items.`, { hint: 'Add at least one {"question", "answer"} item.' });
+  if (records.length === 0)
+    throw new InflowError('BENCHMARK_INVALID', `${file} has no items.`, { hint: 'Add at least one {"question", "answer"} item.' });
   return {
     name: info?.name ?? path.basename(file).replace(/\.jsonl?$/i, ''),
     file,

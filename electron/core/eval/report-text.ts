@@ -1,7 +1,12 @@
 import type { EvalReport } from './eval-report.ts';
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
-const top = (counts: Record<string, number>, n = 4) => Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+const top = (counts: Record<string, number>, n = 4) =>
+  Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || '-';
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
@@ -15,13 +20,22 @@ function table(rows: string[][]): string[] {
 export function renderTextReport(report: EvalReport): string {
   const lines: string[] = report.warnings.map((warning) => `Warning: ${warning}`);
   if (lines.length > 0) lines.push('');
-  lines.push(...table([
-    ['benchmark', 'planner', 'scored', 'accuracy', '95% CI', 'steps', 'tokens', 's/task', 'status'],
-    ...report.summaries.map((s) => [
-      s.title, s.label, `${s.scored}/${s.evaluation.plannedCount}`, pct(s.accuracy), `${pct(s.ci.low)}-${pct(s.ci.high)}`,
-      s.averageSteps.toFixed(1), Math.round(s.averageTokens).toString(), s.averageSeconds.toFixed(1), s.evaluation.status,
+  lines.push(
+    ...table([
+      ['benchmark', 'planner', 'scored', 'accuracy', '95% CI', 'steps', 'tokens', 's/task', 'status'],
+      ...report.summaries.map((s) => [
+        s.title,
+        s.label,
+        `${s.scored}/${s.evaluation.plannedCount}`,
+        pct(s.accuracy),
+        `${pct(s.ci.low)}-${pct(s.ci.high)}`,
+        s.averageSteps.toFixed(1),
+        Math.round(s.averageTokens).toString(),
+        s.averageSeconds.toFixed(1),
+        s.evaluation.status,
+      ]),
     ]),
-  ]));
+  );
   for (const s of report.summaries) {
     lines.push('', `${s.title} — ${s.label} (${s.evaluation.id})`);
     for (const c of s.byCategory) lines.push(`  ${c.category}: ${pct(c.accuracy)} (${c.correct}/${c.scored}, CI ${pct(c.ci.low)}-${pct(c.ci.high)})`);
@@ -30,7 +44,9 @@ export function renderTextReport(report: EvalReport): string {
   }
   for (const c of report.comparisons) {
     lines.push('', `${c.benchmark}: ${c.a} ${pct(c.accuracyA)} vs ${c.b} ${pct(c.accuracyB)} on ${c.paired} paired items`);
-    lines.push(`  only first right ${c.onlyA}, only second right ${c.onlyB}; exact McNemar p = ${c.pValue.toPrecision(3)}${c.pValue < 0.05 ? ' (significant at 5%)' : ' (not significant at 5%)'}`);
+    lines.push(
+      `  only first right ${c.onlyA}, only second right ${c.onlyB}; exact McNemar p = ${c.pValue.toPrecision(3)}${c.pValue < 0.05 ? ' (significant at 5%)' : ' (not significant at 5%)'}`,
+    );
   }
   return lines.join('\n');
 }

@@ -17,7 +17,13 @@ export interface EvalAgentResult {
  * Runs the agent on one question with runKind 'eval' (the CLI binds runAgent with the models, tools and
  * profile). It must forward the run's events to `onEvent` and stop promptly when `signal` aborts.
  */
-export type EvalAgent = (request: { question: string; item: EvalItem; evaluationId: string; signal: AbortSignal; onEvent: (event: AgentEvent) => void }) => Promise<EvalAgentResult>;
+export type EvalAgent = (request: {
+  question: string;
+  item: EvalItem;
+  evaluationId: string;
+  signal: AbortSignal;
+  onEvent: (event: AgentEvent) => void;
+}) => Promise<EvalAgentResult>;
 
 export type EvalProgress =
   | { type: 'evaluation-start'; evaluation: EvaluationRecord; resumed: boolean; alreadyScored: number; toRun: number }
@@ -51,20 +57,38 @@ function pickEvaluation(options: RunEvaluationOptions, planned: number): { evalu
   const { evalStore, benchmark } = options;
   if (options.evaluationId !== undefined) {
     const existing = evalStore.get(options.evaluationId);
-    if (existing === undefined) throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${options.evaluationId}.`, { hint: 'List them with: inflow eval list' });
+    if (existing === undefined)
+      throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${options.evaluationId}.`, { hint: 'List them with: inflow eval list' });
     if (existing.benchmarkHash !== benchmark.hash) {
-      throw new InflowError('EVALUATION_MISMATCH', `Evaluation ${existing.id} ran on a different version of ${existing.benchmarkFile}; its items would not line up.`, {
-        hint: 'Start a new evaluation (leave out --resume).',
-      });
+      throw new InflowError(
+        'EVALUATION_MISMATCH',
+        `Evaluation ${existing.id} ran on a different version of ${existing.benchmarkFile}; its items would not line up.`,
+        {
+          hint: 'Start a new evaluation (leave out --resume).',
+        },
+      );
     }
     return { evaluation: existing, resumed: true };
   }
-  const resumable = options.fresh === true ? undefined
-    : evalStore.findResumable({ benchmarkHash: benchmark.hash, plannerModel: options.plannerModel, adapterId: options.adapterId, config: options.config ?? {} });
+  const resumable =
+    options.fresh === true
+      ? undefined
+      : evalStore.findResumable({
+          benchmarkHash: benchmark.hash,
+          plannerModel: options.plannerModel,
+          adapterId: options.adapterId,
+          config: options.config ?? {},
+        });
   if (resumable !== undefined) return { evaluation: resumable, resumed: true };
   const evaluation = evalStore.create({
-    benchmark: benchmark.name, benchmarkFile: benchmark.file, benchmarkHash: benchmark.hash, itemCount: benchmark.items.length,
-    plannedCount: planned, plannerModel: options.plannerModel, adapterId: options.adapterId, judgeModel: options.judge?.id ?? null,
+    benchmark: benchmark.name,
+    benchmarkFile: benchmark.file,
+    benchmarkHash: benchmark.hash,
+    itemCount: benchmark.items.length,
+    plannedCount: planned,
+    plannerModel: options.plannerModel,
+    adapterId: options.adapterId,
+    judgeModel: options.judge?.id ?? null,
     config: options.config ?? {},
   });
   return { evaluation, resumed: false };
@@ -81,7 +105,8 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   const limit = options.limit === undefined ? benchmark.items.length : Math.min(options.limit, benchmark.items.length);
   if (!Number.isInteger(limit) || limit < 1) throw new InflowError('USAGE', `--limit must be a positive whole number (got ${options.limit}).`);
   const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InflowError('USAGE', `--concurrency must be a positive whole number (got ${concurrency}).`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InflowError('USAGE', `--concurrency must be a positive whole number (got ${concurrency}).`);
 
   const { evaluation, resumed } = pickEvaluation(options, limit);
   // Resuming without --limit keeps the evaluation's own size; a --limit given again may extend it.
@@ -96,7 +121,13 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   let correctSoFar = evalStore.items(evaluation.id).filter((item) => item.correct).length;
   let scored = done.size;
   let failure: unknown;
-  options.onProgress?.({ type: 'evaluation-start', evaluation: evalStore.get(evaluation.id)!, resumed, alreadyScored: done.size, toRun: queue.length });
+  options.onProgress?.({
+    type: 'evaluation-start',
+    evaluation: evalStore.get(evaluation.id)!,
+    resumed,
+    alreadyScored: done.size,
+    toRun: queue.length,
+  });
 
   const runItem = async (item: EvalItem) => {
     options.onProgress?.({ type: 'item-start', position: item.position });
@@ -113,8 +144,12 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
     if (controller.signal.aborted) return;
     const score = await scoreAnswer(
       {
-        response: result.answer ?? '', expected: item.expected, kind: item.answerKind, question: item.plainQuestion,
-        ...(item.choices === undefined ? {} : { choices: item.choices }), ...(item.numbers === undefined ? {} : { numbers: item.numbers }),
+        response: result.answer ?? '',
+        expected: item.expected,
+        kind: item.answerKind,
+        question: item.plainQuestion,
+        ...(item.choices === undefined ? {} : { choices: item.choices }),
+        ...(item.numbers === undefined ? {} : { numbers: item.numbers }),
       },
       { ...(options.judge === undefined ? {} : { judge: options.judge }), signal: controller.signal },
     );
@@ -122,23 +157,53 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
     if (score.judgeGeneration !== undefined) {
       const g = score.judgeGeneration;
       runs.recordModuleCall({
-        runId: result.runId, module: 'judge', modelId: g.modelId, adapterId: g.adapterId, promptText: g.promptText, responseText: g.text,
-        promptTokens: g.promptTokens, responseTokens: g.responseTokens, responseLogprobs: g.responseLogprobs,
-        startedAt: Date.now() - Math.round(g.timings.promptMs + g.timings.generateMs), durationMs: g.timings.promptMs + g.timings.generateMs,
+        runId: result.runId,
+        module: 'judge',
+        modelId: g.modelId,
+        adapterId: g.adapterId,
+        promptText: g.promptText,
+        responseText: g.text,
+        promptTokens: g.promptTokens,
+        responseTokens: g.responseTokens,
+        responseLogprobs: g.responseLogprobs,
+        startedAt: Date.now() - Math.round(g.timings.promptMs + g.timings.generateMs),
+        durationMs: g.timings.promptMs + g.timings.generateMs,
         meta: { correct: score.correct, reason: score.reason },
       });
     }
     const run = runs.getRun(result.runId);
     if (steps === 0) steps = runs.getSteps(result.runId).length;
     evalStore.recordItem({
-      evaluationId: evaluation.id, position: item.position, runId: run === undefined ? null : result.runId, category: item.category,
-      answerKind: item.answerKind, expected: item.expected, answer: result.answer, extracted: score.extracted, correct: score.correct,
-      score: score.score, method: score.method, reason: score.reason, stopReason: run?.stopReason ?? result.stopReason, steps,
-      tokens: tokens || run?.totalTokens || 0, durationMs: performance.now() - started, toolCalls,
+      evaluationId: evaluation.id,
+      position: item.position,
+      runId: run === undefined ? null : result.runId,
+      category: item.category,
+      answerKind: item.answerKind,
+      expected: item.expected,
+      answer: result.answer,
+      extracted: score.extracted,
+      correct: score.correct,
+      score: score.score,
+      method: score.method,
+      reason: score.reason,
+      stopReason: run?.stopReason ?? result.stopReason,
+      steps,
+      tokens: tokens || run?.totalTokens || 0,
+      durationMs: performance.now() - started,
+      toolCalls,
     });
     scored++;
     if (score.correct) correctSoFar++;
-    options.onProgress?.({ type: 'item-scored', position: item.position, correct: score.correct, method: score.method, reason: score.reason, scored, planned, correctSoFar });
+    options.onProgress?.({
+      type: 'item-scored',
+      position: item.position,
+      correct: score.correct,
+      method: score.method,
+      reason: score.reason,
+      scored,
+      planned,
+      correctSoFar,
+    });
   };
 
   let next = 0;
@@ -162,14 +227,20 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
   }
   const scoredNow = evalStore.scoredPositions(evaluation.id);
   const complete = queue.every((item) => scoredNow.has(item.position));
-  const status: EvaluationStatus = failure !== undefined ? 'failed' : options.signal?.aborted === true ? 'cancelled' : complete ? 'completed' : 'interrupted';
-  evalStore.update(evaluation.id, { status, error: failure === undefined ? null : (failure as Error)?.message ?? String(failure) });
+  const status: EvaluationStatus =
+    failure !== undefined ? 'failed' : options.signal?.aborted === true ? 'cancelled' : complete ? 'completed' : 'interrupted';
+  evalStore.update(evaluation.id, { status, error: failure === undefined ? null : ((failure as Error)?.message ?? String(failure)) });
   const final = evalStore.get(evaluation.id)!;
   options.onProgress?.({ type: 'evaluation-end', evaluation: final });
   if (failure !== undefined) {
-    throw new InflowError('EVALUATION_FAILED', `Evaluation ${evaluation.id} stopped after ${scored} of ${planned} items: ${(failure as Error)?.message ?? String(failure)}`, {
-      hint: 'Fix the cause and run the same command again: scored items are kept and the evaluation resumes.', cause: failure,
-    });
+    throw new InflowError(
+      'EVALUATION_FAILED',
+      `Evaluation ${evaluation.id} stopped after ${scored} of ${planned} items: ${(failure as Error)?.message ?? String(failure)}`,
+      {
+        hint: 'Fix the cause and run the same command again: scored items are kept and the evaluation resumes.',
+        cause: failure,
+      },
+    );
   }
   return final;
 }

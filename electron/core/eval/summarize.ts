@@ -46,7 +46,12 @@ export interface Comparison {
   pValue: number;
 }
 
-const cell = (correct: number, scored: number): AccuracyCell => ({ scored, correct, accuracy: scored === 0 ? 0 : correct / scored, ci: wilsonInterval(correct, scored) });
+const cell = (correct: number, scored: number): AccuracyCell => ({
+  scored,
+  correct,
+  accuracy: scored === 0 ? 0 : correct / scored,
+  ci: wilsonInterval(correct, scored),
+});
 const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
 const count = (values: Array<string | null>) => {
   const counts: Record<string, number> = {};
@@ -85,9 +90,17 @@ export function summarizeEvaluation(evaluation: EvaluationRecord, items: readonl
 }
 
 /** Pairs two evaluations of the same benchmark item by item (by position) and tests the difference. */
-export function compareEvaluations(a: EvaluationSummary, itemsA: readonly EvalItemRecord[], b: EvaluationSummary, itemsB: readonly EvalItemRecord[]): Comparison {
+export function compareEvaluations(
+  a: EvaluationSummary,
+  itemsA: readonly EvalItemRecord[],
+  b: EvaluationSummary,
+  itemsB: readonly EvalItemRecord[],
+): Comparison {
   const byPosition = new Map(itemsB.map((item) => [item.position, item]));
-  let bothCorrect = 0, onlyA = 0, onlyB = 0, neither = 0;
+  let bothCorrect = 0,
+    onlyA = 0,
+    onlyB = 0,
+    neither = 0;
   for (const itemA of itemsA) {
     const itemB = byPosition.get(itemA.position);
     if (itemB === undefined) continue;
@@ -98,7 +111,14 @@ export function compareEvaluations(a: EvaluationSummary, itemsA: readonly EvalIt
   }
   const paired = bothCorrect + onlyA + onlyB + neither;
   return {
-    benchmark: a.title, a: a.label, b: b.label, paired, bothCorrect, onlyA, onlyB, neither,
+    benchmark: a.title,
+    a: a.label,
+    b: b.label,
+    paired,
+    bothCorrect,
+    onlyA,
+    onlyB,
+    neither,
     accuracyA: paired === 0 ? 0 : (bothCorrect + onlyA) / paired,
     accuracyB: paired === 0 ? 0 : (bothCorrect + onlyB) / paired,
     pValue: mcnemarExact(onlyA, onlyB),

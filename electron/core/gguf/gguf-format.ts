@@ -32,9 +32,7 @@ export type GgmlTypeId = number;
 export type GgufScalar = number | bigint | boolean | string;
 
 /** One header entry. Arrays carry their item type so a read file can be written back unchanged. */
-export type GgufValue =
-  | { type: GgufScalarType; value: GgufScalar }
-  | { type: 9; itemType: GgufScalarType; value: GgufScalar[] };
+export type GgufValue = { type: GgufScalarType; value: GgufScalar } | { type: 9; itemType: GgufScalarType; value: GgufScalar[] };
 
 export interface GgufTensorInfo {
   name: string;
@@ -61,8 +59,21 @@ export function ggmlTypeSize(type: GgmlTypeId): number | undefined {
 
 /** [elements per block, bytes per block] of common ggml types, for checking that a file holds all its data. */
 const BLOCK_LAYOUT: Record<number, [number, number]> = {
-  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
-  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292], 30: [1, 2],
+  0: [1, 4],
+  1: [1, 2],
+  2: [32, 18],
+  3: [32, 20],
+  6: [32, 22],
+  7: [32, 24],
+  8: [32, 34],
+  9: [32, 36],
+  10: [256, 84],
+  11: [256, 110],
+  12: [256, 144],
+  13: [256, 176],
+  14: [256, 210],
+  15: [256, 292],
+  30: [1, 2],
 };
 
 /** Bytes a tensor of `elements` elements of `type` occupies, or undefined for types not listed. */
@@ -73,11 +84,23 @@ export function ggmlTensorBytes(type: GgmlTypeId, elements: number): number | un
 
 export function scalarByteSize(type: GgufScalarType): number | undefined {
   switch (type) {
-    case GgufType.uint8: case GgufType.int8: case GgufType.bool: return 1;
-    case GgufType.uint16: case GgufType.int16: return 2;
-    case GgufType.uint32: case GgufType.int32: case GgufType.float32: return 4;
-    case GgufType.uint64: case GgufType.int64: case GgufType.float64: return 8;
-    default: return undefined; // string
+    case GgufType.uint8:
+    case GgufType.int8:
+    case GgufType.bool:
+      return 1;
+    case GgufType.uint16:
+    case GgufType.int16:
+      return 2;
+    case GgufType.uint32:
+    case GgufType.int32:
+    case GgufType.float32:
+      return 4;
+    case GgufType.uint64:
+    case GgufType.int64:
+    case GgufType.float64:
+      return 8;
+    default:
+      return undefined; // string
   }
 }
 

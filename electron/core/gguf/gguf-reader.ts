@@ -1,8 +1,16 @@
 import fs from 'node:fs';
 import { InflowError } from '../errors.ts';
 import {
-  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, alignUp, ggmlTensorBytes, scalarByteSize,
-  type GgufScalar, type GgufScalarType, type GgufTensorInfo, type GgufValue,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GgufType,
+  alignUp,
+  ggmlTensorBytes,
+  scalarByteSize,
+  type GgufScalar,
+  type GgufScalarType,
+  type GgufTensorInfo,
+  type GgufValue,
 } from './gguf-format.ts';
 
 /** What a GGUF file's header says, plus where its tensor data starts. */
@@ -55,8 +63,14 @@ class FileCursor {
     return { buffer: this.buffer, at };
   }
 
-  u32(): number { const { buffer, at } = this.take(4); return buffer.readUInt32LE(at); }
-  u64(): bigint { const { buffer, at } = this.take(8); return buffer.readBigUInt64LE(at); }
+  u32(): number {
+    const { buffer, at } = this.take(4);
+    return buffer.readUInt32LE(at);
+  }
+  u64(): bigint {
+    const { buffer, at } = this.take(8);
+    return buffer.readBigUInt64LE(at);
+  }
 
   count(what: string): number {
     const value = this.u64();
@@ -77,17 +91,28 @@ class FileCursor {
     if (size === undefined) throw corrupt(this.path, `unknown value type ${type}`);
     const { buffer, at } = this.take(size);
     switch (type) {
-      case GgufType.uint8: return buffer.readUInt8(at);
-      case GgufType.int8: return buffer.readInt8(at);
-      case GgufType.uint16: return buffer.readUInt16LE(at);
-      case GgufType.int16: return buffer.readInt16LE(at);
-      case GgufType.uint32: return buffer.readUInt32LE(at);
-      case GgufType.int32: return buffer.readInt32LE(at);
-      case GgufType.float32: return buffer.readFloatLE(at);
-      case GgufType.bool: return buffer.readUInt8(at) !== 0;
-      case GgufType.uint64: return buffer.readBigUInt64LE(at);
-      case GgufType.int64: return buffer.readBigInt64LE(at);
-      default: return buffer.readDoubleLE(at);
+      case GgufType.uint8:
+        return buffer.readUInt8(at);
+      case GgufType.int8:
+        return buffer.readInt8(at);
+      case GgufType.uint16:
+        return buffer.readUInt16LE(at);
+      case GgufType.int16:
+        return buffer.readInt16LE(at);
+      case GgufType.uint32:
+        return buffer.readUInt32LE(at);
+      case GgufType.int32:
+        return buffer.readInt32LE(at);
+      case GgufType.float32:
+        return buffer.readFloatLE(at);
+      case GgufType.bool:
+        return buffer.readUInt8(at) !== 0;
+      case GgufType.uint64:
+        return buffer.readBigUInt64LE(at);
+      case GgufType.int64:
+        return buffer.readBigInt64LE(at);
+      default:
+        return buffer.readDoubleLE(at);
     }
   }
 }
@@ -106,7 +131,7 @@ function readValue(cursor: FileCursor): GgufValue {
   const length = cursor.count('an array length');
   // Every item takes at least one byte (a string eight): a length the rest of the file cannot hold is corrupt,
   // and refusing it here keeps a hostile length (2^32) from reaching the allocation below.
-  const itemBytes = itemType === GgufType.string ? 8 : scalarByteSize(itemType as GgufScalarType) ?? 1;
+  const itemBytes = itemType === GgufType.string ? 8 : (scalarByteSize(itemType as GgufScalarType) ?? 1);
   if (length * itemBytes > cursor.size - cursor.position) {
     throw corrupt(cursor.path, `an array of ${length} items does not fit in the ${cursor.size - cursor.position} bytes left`);
   }
@@ -130,10 +155,15 @@ export function openModelFile(path: string): number {
     return fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InflowError('GGUF_NOT_FOUND', `Model file not found: ${path}`, { hint: 'Check the path, or run "inflow models list" to see installed models.' });
+    if (code === 'ENOENT')
+      throw new InflowError('GGUF_NOT_FOUND', `Model file not found: ${path}`, {
+        hint: 'Check the path, or run "inflow models list" to see installed models.',
+      });
     if (code === 'EISDIR') throw new InflowError('NOT_GGUF', `${path} is a directory, not a GGUF model file.`);
     if (code === 'ELOOP') {
-      throw new InflowError('GGUF_PATH_INVALID', `${path} is a loop of symbolic links that never reaches a file.`, { hint: 'Point the link at the .gguf file itself.' });
+      throw new InflowError('GGUF_PATH_INVALID', `${path} is a loop of symbolic links that never reaches a file.`, {
+        hint: 'Point the link at the .gguf file itself.',
+      });
     }
     if (code === 'ENXIO') throw notRegular(path);
     throw new InflowError('GGUF_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { cause: error });
@@ -153,17 +183,21 @@ export function readGgufFile(path: string): GgufFileInfo {
     if (stat.isDirectory()) throw new InflowError('NOT_GGUF', `${path} is a directory, not a GGUF model file.`);
     if (!stat.isFile()) throw notRegular(path);
     const size = stat.size;
-    if (size < 4) throw new InflowError('NOT_GGUF', `${path} is not a GGUF model file (${size} bytes).`, { hint: 'Inflow runs GGUF models (llama.cpp format).' });
+    if (size < 4)
+      throw new InflowError('NOT_GGUF', `${path} is not a GGUF model file (${size} bytes).`, { hint: 'Inflow runs GGUF models (llama.cpp format).' });
     const cursor = new FileCursor(fd, size, path);
     if (cursor.u32() !== GGUF_MAGIC) {
       throw new InflowError('NOT_GGUF', `${path} is not a GGUF model file (it does not start with "GGUF").`, {
-        hint: 'Inflow runs GGUF models (llama.cpp format); convert other formats with llama.cpp\'s convert_hf_to_gguf.py.',
+        hint: "Inflow runs GGUF models (llama.cpp format); convert other formats with llama.cpp's convert_hf_to_gguf.py.",
       });
     }
     const version = cursor.u32();
     if (version < 2 || version > 3) {
       throw new InflowError('GGUF_UNSUPPORTED_VERSION', `${path} is GGUF version ${version}; versions 2 and 3 are supported.`, {
-        hint: version < 2 ? 'Convert the model again with a current llama.cpp (convert_hf_to_gguf.py).' : 'The file is damaged, or newer than this llama.cpp build: download it again or update Inflow.',
+        hint:
+          version < 2
+            ? 'Convert the model again with a current llama.cpp (convert_hf_to_gguf.py).'
+            : 'The file is damaged, or newer than this llama.cpp build: download it again or update Inflow.',
       });
     }
     const tensorCount = cursor.count('a tensor count');

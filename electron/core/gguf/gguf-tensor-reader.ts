@@ -10,7 +10,8 @@ export function readGgufTensor(info: GgufFileInfo, name: string): Float32Array {
   if (tensor === undefined) throw new InflowError('GGUF_TENSOR_NOT_FOUND', `${info.path} has no tensor ${name}.`);
   const elements = tensor.dims.reduce((product, dim) => product * dim, 1);
   const elementSize = ggmlTypeSize(tensor.type);
-  if (elementSize === undefined) throw new InflowError('GGUF_UNSUPPORTED_TYPE', `Tensor ${name} has ggml type ${tensor.type}; only f32 and f16 can be read.`);
+  if (elementSize === undefined)
+    throw new InflowError('GGUF_UNSUPPORTED_TYPE', `Tensor ${name} has ggml type ${tensor.type}; only f32 and f16 can be read.`);
   const bytes = Buffer.alloc(elements * elementSize);
   const fd = fs.openSync(info.path, 'r');
   try {

@@ -1,8 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, GgufType, alignUp, ggmlTensorBytes, scalarByteSize,
-  type GgufScalar, type GgufScalarType, type GgufTensorInput, type GgufValue,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GGUF_VERSION,
+  GgmlType,
+  GgufType,
+  alignUp,
+  ggmlTensorBytes,
+  scalarByteSize,
+  type GgufScalar,
+  type GgufScalarType,
+  type GgufTensorInput,
+  type GgufValue,
 } from './gguf-format.ts';
 
 export interface WriteGgufOptions {
@@ -21,8 +31,16 @@ class ByteSink {
     this.length += buffer.length;
   }
 
-  u32(value: number): void { const buffer = Buffer.allocUnsafe(4); buffer.writeUInt32LE(value); this.push(buffer); }
-  u64(value: number | bigint): void { const buffer = Buffer.allocUnsafe(8); buffer.writeBigUInt64LE(BigInt(value)); this.push(buffer); }
+  u32(value: number): void {
+    const buffer = Buffer.allocUnsafe(4);
+    buffer.writeUInt32LE(value);
+    this.push(buffer);
+  }
+  u64(value: number | bigint): void {
+    const buffer = Buffer.allocUnsafe(8);
+    buffer.writeBigUInt64LE(BigInt(value));
+    this.push(buffer);
+  }
 
   string(value: string): void {
     const bytes = Buffer.from(value, 'utf8');
@@ -34,17 +52,38 @@ class ByteSink {
     if (type === GgufType.string) return this.string(String(value));
     const buffer = Buffer.allocUnsafe(scalarByteSize(type) ?? 0);
     switch (type) {
-      case GgufType.uint8: buffer.writeUInt8(Number(value)); break;
-      case GgufType.int8: buffer.writeInt8(Number(value)); break;
-      case GgufType.uint16: buffer.writeUInt16LE(Number(value)); break;
-      case GgufType.int16: buffer.writeInt16LE(Number(value)); break;
-      case GgufType.uint32: buffer.writeUInt32LE(Number(value)); break;
-      case GgufType.int32: buffer.writeInt32LE(Number(value)); break;
-      case GgufType.float32: buffer.writeFloatLE(Number(value)); break;
-      case GgufType.bool: buffer.writeUInt8(value === true ? 1 : 0); break;
-      case GgufType.uint64: buffer.writeBigUInt64LE(BigInt(value)); break;
-      case GgufType.int64: buffer.writeBigInt64LE(BigInt(value)); break;
-      default: buffer.writeDoubleLE(Number(value));
+      case GgufType.uint8:
+        buffer.writeUInt8(Number(value));
+        break;
+      case GgufType.int8:
+        buffer.writeInt8(Number(value));
+        break;
+      case GgufType.uint16:
+        buffer.writeUInt16LE(Number(value));
+        break;
+      case GgufType.int16:
+        buffer.writeInt16LE(Number(value));
+        break;
+      case GgufType.uint32:
+        buffer.writeUInt32LE(Number(value));
+        break;
+      case GgufType.int32:
+        buffer.writeInt32LE(Number(value));
+        break;
+      case GgufType.float32:
+        buffer.writeFloatLE(Number(value));
+        break;
+      case GgufType.bool:
+        buffer.writeUInt8(value === true ? 1 : 0);
+        break;
+      case GgufType.uint64:
+        buffer.writeBigUInt64LE(BigInt(value));
+        break;
+      case GgufType.int64:
+        buffer.writeBigInt64LE(BigInt(value));
+        break;
+      default:
+        buffer.writeDoubleLE(Number(value));
     }
     this.push(buffer);
   }

@@ -54,7 +54,10 @@ export function checkModelHyperParameters(header: GgufFileInfo): void {
     }
     if (!Number.isInteger(value) || value < rule.min || (rule.max !== undefined && value > rule.max)) {
       const range = rule.max === undefined ? `at least ${rule.min}` : `${rule.min} to ${rule.max}`;
-      throw invalid(header.path, `${name} = ${value} (${rule.what}); it must be ${range}${rule.key === 'block_count' && value === 0 ? ': a model with no layers cannot run' : ''}`);
+      throw invalid(
+        header.path,
+        `${name} = ${value} (${rule.what}); it must be ${range}${rule.key === 'block_count' && value === 0 ? ': a model with no layers cannot run' : ''}`,
+      );
     }
   }
   const heads = number('attention.head_count');

@@ -15,7 +15,9 @@ export function chunkSegments(segments: readonly TextSegment[], targetChars = 90
   for (const segment of segments) {
     if (segment.unit === 'page') {
       const parts = splitLines(segment.text.split('\n'), 1, targetChars).map((part) => part.text);
-      parts.forEach((text, index) => passages.push({ text, location: parts.length === 1 ? `page ${segment.start}` : `page ${segment.start}, part ${index + 1}` }));
+      parts.forEach((text, index) =>
+        passages.push({ text, location: parts.length === 1 ? `page ${segment.start}` : `page ${segment.start}, part ${index + 1}` }),
+      );
     } else {
       for (const part of splitLines(segment.text.split('\n'), segment.start, targetChars)) {
         passages.push({ text: part.text, location: part.first === part.last ? `line ${part.first}` : `lines ${part.first}-${part.last}` });

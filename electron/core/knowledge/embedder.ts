@@ -1,4 +1,5 @@
 import type { LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
+import { defaults } from '../contract/defaults.ts';
 
 /** Turns passages and queries into vectors for hybrid ranking. */
 export interface Embedder {
@@ -12,12 +13,17 @@ export interface Embedder {
  * node-llama-cpp embedding context, texts embedded one after the other, vectors L2-normalised. Long texts are
  * cut to the context size in tokens.
  */
-export async function createLlamaEmbedder(options: { id: string; llamaModel: LlamaModel; contextSize?: number; threads?: number }): Promise<Embedder & { dispose(): Promise<void> }> {
+export async function createLlamaEmbedder(options: {
+  id: string;
+  llamaModel: LlamaModel;
+  contextSize?: number;
+  threads?: number;
+}): Promise<Embedder & { dispose(): Promise<void> }> {
   const context: LlamaEmbeddingContext = await options.llamaModel.createEmbeddingContext({
-    contextSize: options.contextSize ?? 512,
+    contextSize: options.contextSize ?? defaults.embeddingContextSize,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
-  const maxTokens = options.contextSize ?? 512;
+  const maxTokens = options.contextSize ?? defaults.embeddingContextSize;
   return {
     id: options.id,
     async embed(texts, signal) {

@@ -18,6 +18,28 @@ export function isSupportedFile(file: string): boolean {
   return supportedExtensions.has(path.extname(file).toLowerCase());
 }
 
+/** Supported files under a folder, recursively, skipping hidden folders, node_modules and symbolic links. */
+export function listSupportedFiles(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(full);
+      } else if (entry.isFile() && isSupportedFile(full)) out.push(full);
+    }
+  };
+  walk(folder);
+  return out;
+}
+
 /**
  * Text of a txt, md, html or pdf file, as segments that keep their location. HTML loses tags, scripts and
  * styles; PDFs are read page by page with unpdf. Throws KNOWLEDGE_FILE_UNREADABLE naming the file.
@@ -39,8 +61,11 @@ export async function extractText(file: string, bytes?: Buffer): Promise<{ title
       return { title: title !== '' ? title : base, segments: [{ text: htmlToText(raw), start: 1, unit: 'line' }] };
     }
     const heading = /^#\s+(.+)$/m.exec(raw)?.[1]?.trim();
-    return { title: extension === '.txt' ? base : heading ?? base, segments: [{ text: raw, start: 1, unit: 'line' }] };
+    return { title: extension === '.txt' ? base : (heading ?? base), segments: [{ text: raw, start: 1, unit: 'line' }] };
   } catch (error) {
-    throw new InflowError('KNOWLEDGE_FILE_UNREADABLE', `Could not read ${file}: ${(error as Error).message}`, { hint: 'Check that the file is a valid, unencrypted document.', cause: error });
+    throw new InflowError('KNOWLEDGE_FILE_UNREADABLE', `Could not read ${file}: ${(error as Error).message}`, {
+      hint: 'Check that the file is a valid, unencrypted document.',
+      cause: error,
+    });
   }
 }

@@ -5,7 +5,7 @@ import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { chunkSegments, type Passage } from './chunk-text.ts';
 import { decodeVector, dot, encodeVector, type Embedder } from './embedder.ts';
-import { extractText, isSupportedFile } from './extract-text.ts';
+import { extractText, listSupportedFiles } from './extract-text.ts';
 import { ftsQuery } from './fts-query.ts';
 
 export interface KnowledgeSource {
@@ -74,28 +74,46 @@ export class KnowledgeIndex {
     try {
       stat = fs.statSync(resolved);
     } catch {
-      throw new InflowError('KNOWLEDGE_FOLDER_NOT_FOUND', `The folder ${resolved} does not exist.`, { hint: 'Give the path of an existing folder with .txt, .md, .html or .pdf files.' });
+      throw new InflowError('KNOWLEDGE_FOLDER_NOT_FOUND', `The folder ${resolved} does not exist.`, {
+        hint: 'Give the path of an existing folder with .txt, .md, .html or .pdf files.',
+      });
     }
-    if (!stat.isDirectory()) throw new InflowError('KNOWLEDGE_FOLDER_INVALID', `${resolved} is a file, not a folder.`, { hint: 'Give the folder that contains it.' });
+    if (!stat.isDirectory())
+      throw new InflowError('KNOWLEDGE_FOLDER_INVALID', `${resolved} is a file, not a folder.`, { hint: 'Give the folder that contains it.' });
     return this.addSource('folder', resolved);
   }
 
   /** Adds a source of this kind at this resolved path, or returns the existing one. */
   addSource(kind: KnowledgeSource['kind'], resolved: string): KnowledgeSource {
-    this.db.prepare('INSERT INTO knowledge_sources (kind, path, added_at) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING').run(kind, resolved, Date.now());
+    this.db
+      .prepare('INSERT INTO knowledge_sources (kind, path, added_at) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING')
+      .run(kind, resolved, Date.now());
     return this.getSource(resolved)!;
   }
 
   /** The documents indexed from a source, by path (size, modification time and content hash decide re-indexing). */
   documentsOf(sourceId: number): Map<string, { id: number; path: string; size: number; mtime_ms: number; content_hash: string }> {
-    return new Map((this.db.prepare('SELECT id, path, size, mtime_ms, content_hash FROM knowledge_documents WHERE source_id = ?').all(sourceId) as Array<{ id: number; path: string; size: number; mtime_ms: number; content_hash: string }>).map((row) => [row.path, row]));
+    return new Map(
+      (
+        this.db.prepare('SELECT id, path, size, mtime_ms, content_hash FROM knowledge_documents WHERE source_id = ?').all(sourceId) as Array<{
+          id: number;
+          path: string;
+          size: number;
+          mtime_ms: number;
+          content_hash: string;
+        }>
+      ).map((row) => [row.path, row]),
+    );
   }
 
   /** Removes documents that left their source, and records when the source was indexed. */
   finishIndexing(sourceId: number, goneDocumentIds: Iterable<number>): number {
     const remove = this.db.prepare('DELETE FROM knowledge_documents WHERE id = ?');
     let removed = 0;
-    for (const id of goneDocumentIds) { remove.run(id); removed++; }
+    for (const id of goneDocumentIds) {
+      remove.run(id);
+      removed++;
+    }
     this.db.prepare('UPDATE knowledge_sources SET indexed_at = ? WHERE id = ?').run(Date.now(), sourceId);
     return removed;
   }
@@ -128,7 +146,7 @@ export class KnowledgeIndex {
   async indexFolder(source: KnowledgeSource, options: IndexOptions = {}): Promise<IndexStats> {
     const started = performance.now();
     const stats: IndexStats = { added: 0, updated: 0, removed: 0, unchanged: 0, failed: [], passages: 0, durationMs: 0 };
-    const files = listFiles(source.path);
+    const files = listSupportedFiles(source.path);
     const known = this.documentsOf(source.id);
     let done = 0;
     for (const file of files) {
@@ -142,8 +160,14 @@ export class KnowledgeIndex {
       } catch {
         continue;
       }
-      if (existing && existing.size === stat.size && existing.mtime_ms === Math.floor(stat.mtimeMs)) { stats.unchanged++; continue; }
-      if (stat.size > maxFileBytes) { stats.failed.push({ path: file, error: `larger than ${maxFileBytes / 1024 / 1024} MB` }); continue; }
+      if (existing && existing.size === stat.size && existing.mtime_ms === Math.floor(stat.mtimeMs)) {
+        stats.unchanged++;
+        continue;
+      }
+      if (stat.size > maxFileBytes) {
+        stats.failed.push({ path: file, error: `larger than ${maxFileBytes / 1024 / 1024} MB` });
+        continue;
+      }
       try {
         const bytes = fs.readFileSync(file);
         const hash = crypto.createHash('sha256').update(bytes).digest('hex');
@@ -154,7 +178,12 @@ export class KnowledgeIndex {
         }
         const { title, segments } = await extractText(file, bytes);
         const passages = chunkSegments(segments);
-        const vectors = this.embedder ? await this.embedder.embed(passages.map((p) => p.text), options.signal) : undefined;
+        const vectors = this.embedder
+          ? await this.embedder.embed(
+              passages.map((p) => p.text),
+              options.signal,
+            )
+          : undefined;
         this.writeDocument(source.id, { path: file, title, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash }, passages, vectors);
         stats.passages += passages.length;
         if (existing) stats.updated++;
@@ -163,7 +192,10 @@ export class KnowledgeIndex {
         stats.failed.push({ path: file, error: InflowError.isInstance(error) ? error.message : String(error) });
       }
     }
-    stats.removed += this.finishIndexing(source.id, [...known.values()].map((gone) => gone.id));
+    stats.removed += this.finishIndexing(
+      source.id,
+      [...known.values()].map((gone) => gone.id),
+    );
     stats.durationMs = performance.now() - started;
     return stats;
   }
@@ -186,11 +218,20 @@ export class KnowledgeIndex {
    * Replaces one document's passages in a transaction. Also used by the Wikipedia dump import
    * (sourceKind 'wikipedia', path = article title).
    */
-  writeDocument(sourceId: number, document: { path: string; title: string; size: number; mtimeMs: number; hash: string }, passages: readonly Passage[], vectors?: readonly Float32Array[]): void {
+  writeDocument(
+    sourceId: number,
+    document: { path: string; title: string; size: number; mtimeMs: number; hash: string },
+    passages: readonly Passage[],
+    vectors?: readonly Float32Array[],
+  ): void {
     const write = this.db.transaction(() => {
       this.db.prepare('DELETE FROM knowledge_documents WHERE source_id = ? AND path = ?').run(sourceId, document.path);
-      const info = this.db.prepare(`INSERT INTO knowledge_documents (source_id, path, title, size, mtime_ms, content_hash, indexed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(sourceId, document.path, document.title, document.size, document.mtimeMs, document.hash, Date.now());
+      const info = this.db
+        .prepare(
+          `INSERT INTO knowledge_documents (source_id, path, title, size, mtime_ms, content_hash, indexed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(sourceId, document.path, document.title, document.size, document.mtimeMs, document.hash, Date.now());
       const insert = this.db.prepare('INSERT INTO knowledge_passages (document_id, idx, location, text, embedding) VALUES (?, ?, ?, ?, ?)');
       passages.forEach((passage, index) => {
         const vector = vectors?.[index];
@@ -205,14 +246,18 @@ export class KnowledgeIndex {
     const match = ftsQuery(query, { skip: this.commonTerms(query) });
     if (match === undefined) return [];
     const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
-    const rows = this.db.prepare(`
+    const rows = this.db
+      .prepare(
+        `
       SELECT p.id AS passage_id, p.text, p.location, d.title, d.path AS document_path, s.kind AS source_kind, bm25(knowledge_fts) AS rank
       FROM knowledge_fts
       JOIN knowledge_passages p ON p.id = knowledge_fts.rowid
       JOIN knowledge_documents d ON d.id = p.document_id
       JOIN knowledge_sources s ON s.id = d.source_id
       WHERE knowledge_fts MATCH @match ${options.sourceKind ? 'AND s.kind = @kind' : ''}
-      ORDER BY rank LIMIT @limit`).all({ match, limit, ...(options.sourceKind ? { kind: options.sourceKind } : {}) }) as Array<Record<string, unknown>>;
+      ORDER BY rank LIMIT @limit`,
+      )
+      .all({ match, limit, ...(options.sourceKind ? { kind: options.sourceKind } : {}) }) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       passageId: row.passage_id as number,
       text: row.text as string,
@@ -250,7 +295,10 @@ export class KnowledgeIndex {
     for (;;) {
       const rows = select.all(options.batch ?? 64) as Array<{ id: number; text: string }>;
       if (rows.length === 0) return done;
-      const vectors = await this.embedder.embed(rows.map((row) => row.text), options.signal);
+      const vectors = await this.embedder.embed(
+        rows.map((row) => row.text),
+        options.signal,
+      );
       this.db.transaction(() => rows.forEach((row, i) => update.run(encodeVector(vectors[i]!), row.id)))();
       done += rows.length;
     }
@@ -260,7 +308,10 @@ export class KnowledgeIndex {
    * BM25 and vector similarity fused by reciprocal rank (k = 60): the BM25 top candidates and the nearest
    * passages by cosine over all embedded passages. Without an embedder it is the BM25 search.
    */
-  async searchHybrid(query: string, options: { limit?: number; sourceKind?: 'folder' | 'wikipedia'; signal?: AbortSignal } = {}): Promise<KnowledgeHit[]> {
+  async searchHybrid(
+    query: string,
+    options: { limit?: number; sourceKind?: 'folder' | 'wikipedia'; signal?: AbortSignal } = {},
+  ): Promise<KnowledgeHit[]> {
     const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
     const lexical = this.search(query, { limit: Math.max(50, limit * 5), ...(options.sourceKind ? { sourceKind: options.sourceKind } : {}) });
     if (this.embedder === null || query.trim() === '') return lexical.slice(0, limit);
@@ -302,25 +353,4 @@ function toSource(row: Record<string, unknown>): KnowledgeSource {
     documents: row.documents as number,
     passages: row.passages as number,
   };
-}
-
-/** Supported files under a folder, recursively, skipping hidden folders, node_modules and symbolic links. */
-function listFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) { if (entry.name !== 'node_modules') walk(full); }
-      else if (entry.isFile() && isSupportedFile(full)) out.push(full);
-    }
-  };
-  walk(folder);
-  return out;
 }

@@ -1,19 +1,31 @@
-import { getEngine } from '../llm/engine.ts';
-import { resolveModelChoice } from '../llm/resolve-model.ts';
+import { defaults } from '../contract/defaults.ts';
+import type { ModelLoader } from '../llm/model-loader.ts';
 import { createLlamaEmbedder, type Embedder } from './embedder.ts';
 
 /**
- * Loads an embedding GGUF (a path or an installed model id) with the engine and returns an embedder over it,
- * for hybrid knowledge search. `dispose()` frees the embedding context and the model.
+ * Loads an embedding GGUF (a path or an installed model id) through the back end's model loader and returns an
+ * embedder over it, for hybrid knowledge search. `dispose()` frees the embedding context and the model.
  */
-export async function openEmbedder(options: { model: string; modelsDir: string; threads?: number; gpu?: boolean; signal?: AbortSignal }): Promise<Embedder & { dispose(): Promise<void> }> {
-  const engine = await getEngine({ gpu: options.gpu === false ? false : 'auto' });
-  const model = await engine.loadModel({
-    ...resolveModelChoice(options.model, options.modelsDir), contextSize: 512,
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+export async function openEmbedder(options: {
+  model: string;
+  loader: ModelLoader;
+  threads?: number;
+  gpu?: boolean;
+  signal?: AbortSignal;
+}): Promise<Embedder & { dispose(): Promise<void> }> {
+  const model = await options.loader.load({
+    purpose: { use: 'embedding' },
+    model: options.model,
+    gpu: options.gpu === false ? false : 'auto',
+    threads: options.threads,
+    signal: options.signal,
   });
-  const embedder = await createLlamaEmbedder({ id: model.id, llamaModel: model.llamaModel, contextSize: 512, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const embedder = await createLlamaEmbedder({
+    id: model.id,
+    llamaModel: model.llamaModel,
+    contextSize: defaults.embeddingContextSize,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
   return {
     id: embedder.id,
     embed: (texts, signal) => embedder.embed(texts, signal),

@@ -16,7 +16,10 @@ import type { IndexOptions, IndexStats, KnowledgeIndex } from './knowledge-index
  */
 export async function importWikipediaDump(index: KnowledgeIndex, file: string, options: IndexOptions = {}): Promise<IndexStats> {
   const resolved = path.resolve(file);
-  if (!fs.existsSync(resolved)) throw new InflowError('KNOWLEDGE_DUMP_NOT_FOUND', `The dump ${resolved} does not exist.`, { hint: 'Give a .jsonl or .jsonl.gz file with one {"title", "text"} object per line.' });
+  if (!fs.existsSync(resolved))
+    throw new InflowError('KNOWLEDGE_DUMP_NOT_FOUND', `The dump ${resolved} does not exist.`, {
+      hint: 'Give a .jsonl or .jsonl.gz file with one {"title", "text"} object per line.',
+    });
   const started = performance.now();
   const source = index.addSource('wikipedia', resolved);
   if (source.kind !== 'wikipedia') throw new InflowError('KNOWLEDGE_SOURCE_CONFLICT', `${resolved} is already added as a ${source.kind}.`);
@@ -46,7 +49,10 @@ export async function importWikipediaDump(index: KnowledgeIndex, file: string, o
     seen.add(title);
     const hash = crypto.createHash('sha256').update(article.text).digest('hex');
     const existing = known.get(title);
-    if (existing?.content_hash === hash) { stats.unchanged++; continue; }
+    if (existing?.content_hash === hash) {
+      stats.unchanged++;
+      continue;
+    }
     const passages = chunkSegments([{ text: article.text, start: 1, unit: 'line' }]);
     index.writeDocument(source.id, { path: title, title, size: article.text.length, mtimeMs: 0, hash }, passages);
     stats.passages += passages.length;
@@ -54,7 +60,10 @@ export async function importWikipediaDump(index: KnowledgeIndex, file: string, o
     else stats.added++;
     if (lineNumber % 1000 === 0) options.onProgress?.({ done: lineNumber, total: 0, path: title });
   }
-  stats.removed += index.finishIndexing(source.id, [...known].filter(([title]) => !seen.has(title)).map(([, row]) => row.id));
+  stats.removed += index.finishIndexing(
+    source.id,
+    [...known].filter(([title]) => !seen.has(title)).map(([, row]) => row.id),
+  );
   stats.durationMs = performance.now() - started;
   return stats;
 }

@@ -14,8 +14,12 @@ export function checkAdapterFile(filePath: string, architecture: string, modelId
     throw new InflowError('ADAPTER_INVALID', `${filePath} is not a GGUF LoRA adapter (general.type is ${String(type)}).`);
   }
   if (arch !== architecture) {
-    throw new InflowError('ADAPTER_MISMATCH', `The adapter ${path.basename(filePath)} is for ${String(arch)} models, but ${modelId} is ${architecture}.`, {
-      hint: 'Use an adapter trained on this base model.',
-    });
+    throw new InflowError(
+      'ADAPTER_MISMATCH',
+      `The adapter ${path.basename(filePath)} is for ${String(arch)} models, but ${modelId} is ${architecture}.`,
+      {
+        hint: 'Use an adapter trained on this base model.',
+      },
+    );
   }
 }

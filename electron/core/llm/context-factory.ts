@@ -15,7 +15,10 @@ export interface ContextSettings {
 }
 
 /** A LoRA adapter applied to a context. */
-export interface AdapterChoice { filePath: string; scale: number }
+export interface AdapterChoice {
+  filePath: string;
+  scale: number;
+}
 
 function kvType(type: NonNullable<ContextSettings['kvCacheType']>): 'F16' | 'Q8_0' | 'Q4_0' {
   return type === 'f16' ? 'F16' : type === 'q8_0' ? 'Q8_0' : 'Q4_0';
@@ -32,7 +35,9 @@ export async function createContext(model: LlamaModel, settings: ContextSettings
     ...(settings.threads === undefined ? {} : { threads: settings.threads }),
     ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
     ...(settings.flashAttention === undefined ? {} : { flashAttention: settings.flashAttention }),
-    ...(settings.kvCacheType === undefined ? {} : { experimentalKvCacheKeyType: kvType(settings.kvCacheType), experimentalKvCacheValueType: kvType(settings.kvCacheType) }),
+    ...(settings.kvCacheType === undefined
+      ? {}
+      : { experimentalKvCacheKeyType: kvType(settings.kvCacheType), experimentalKvCacheValueType: kvType(settings.kvCacheType) }),
     ...(adapter === null ? {} : { lora: { adapters: [{ filePath: adapter.filePath, scale: adapter.scale }] } }),
     failedCreationRemedy: false,
   };
@@ -41,15 +46,25 @@ export async function createContext(model: LlamaModel, settings: ContextSettings
     return await model.createContext(options);
   } catch (error) {
     if ((error as Error).name === 'InsufficientMemoryError') {
-      throw new InflowError('CONTEXT_WONT_FIT', `A ${settings.contextSize}-token context does not fit in the memory left: ${(error as Error).message}`, {
-        hint: 'Use a smaller contextSize or fewer parallel sequences.', cause: error,
-      });
+      throw new InflowError(
+        'CONTEXT_WONT_FIT',
+        `A ${settings.contextSize}-token context does not fit in the memory left: ${(error as Error).message}`,
+        {
+          hint: 'Use a smaller contextSize or fewer parallel sequences.',
+          cause: error,
+        },
+      );
     }
-    throw new InflowError('CONTEXT_CREATE_FAILED', `llama.cpp could not create a ${settings.contextSize}-token context: ${(error as Error).message}${takeLlamaErrors()}`, {
-      cause: error,
-      hint: settings.kvCacheType !== undefined && settings.kvCacheType !== 'f16'
-        ? 'A quantized KV cache needs attention heads whose size is a multiple of 32; try kvCacheType "f16".'
-        : 'Try a smaller contextSize.',
-    });
+    throw new InflowError(
+      'CONTEXT_CREATE_FAILED',
+      `llama.cpp could not create a ${settings.contextSize}-token context: ${(error as Error).message}${takeLlamaErrors()}`,
+      {
+        cause: error,
+        hint:
+          settings.kvCacheType !== undefined && settings.kvCacheType !== 'f16'
+            ? 'A quantized KV cache needs attention heads whose size is a multiple of 32; try kvCacheType "f16".'
+            : 'Try a smaller contextSize.',
+      },
+    );
   }
 }

@@ -86,13 +86,16 @@ export class Engine {
     const sequences = options.sequences ?? 1;
     const useGpu = this.llama.gpu !== false && options.gpuLayers !== 0;
     const vram = useGpu ? await this.llama.getVramState() : { total: 0, free: 0 };
-    assertFits(estimateFit({
-      modelBytes: header.fileSize,
-      kvBytes: kvBytesPerToken(header) * contextSize * sequences * (options.kvCacheType === 'q8_0' ? 0.53 : options.kvCacheType === 'q4_0' ? 0.28 : 1),
-      budget: options.budget ?? systemBudget(vram),
-      useGpu,
-      label: id,
-    }));
+    assertFits(
+      estimateFit({
+        modelBytes: header.fileSize,
+        kvBytes:
+          kvBytesPerToken(header) * contextSize * sequences * (options.kvCacheType === 'q8_0' ? 0.53 : options.kvCacheType === 'q4_0' ? 0.28 : 1),
+        budget: options.budget ?? systemBudget(vram),
+        useGpu,
+        label: id,
+      }),
+    );
     // A model that never loaded on this machine is tried in a throwaway process first: llama.cpp aborts the
     // process on some broken files, and in the desktop app that process would be the app.
     if (options.probe !== false) await ensureModelLoadsSafely(header, options.signal);
@@ -101,17 +104,21 @@ export class Engine {
     try {
       llamaModel = await this.llama.loadModel({
         modelPath: file,
-        gpuLayers: this.llama.gpu === false ? 0 : options.gpuLayers ?? 'auto',
+        gpuLayers: this.llama.gpu === false ? 0 : (options.gpuLayers ?? 'auto'),
         ...(options.signal === undefined ? {} : { loadSignal: options.signal }),
         ...(options.flashAttention === undefined ? {} : { defaultContextFlashAttention: options.flashAttention }),
       });
     } catch (error) {
       if (options.signal?.aborted === true) throw new InflowError('CANCELLED', `Loading ${id} was cancelled.`, { cause: error });
       if ((error as Error).name === 'InsufficientMemoryError') {
-        throw new InflowError('MODEL_WONT_FIT', `${id} does not fit in this computer's memory: ${(error as Error).message}`, { cause: error, hint: 'Choose a smaller model or quantization.' });
+        throw new InflowError('MODEL_WONT_FIT', `${id} does not fit in this computer's memory: ${(error as Error).message}`, {
+          cause: error,
+          hint: 'Choose a smaller model or quantization.',
+        });
       }
       throw new InflowError('MODEL_LOAD_FAILED', `llama.cpp could not load ${file}: ${(error as Error).message}${takeLlamaErrors()}`, {
-        cause: error, hint: 'The file may be corrupt or use an architecture this llama.cpp build does not support.',
+        cause: error,
+        hint: 'The file may be corrupt or use an architecture this llama.cpp build does not support.',
       });
     }
     try {
@@ -148,7 +155,6 @@ function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partia
 
 const engines = new Map<string, Promise<Engine>>();
 
-
 /**
  * The process-wide engine for a GPU choice, created on first use. Tests use `{ gpu: false }`.
  */
@@ -157,14 +163,18 @@ export function getEngine(options: EngineOptions = {}): Promise<Engine> {
   let engine = engines.get(key);
   if (engine === undefined) {
     engine = getLlama({
-      gpu: options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error,
+      gpu: options.gpu ?? 'auto',
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
       logger: (_level, message) => recordLlamaLog(message),
     })
       .then((llama) => new Engine(llama))
       .catch((error: unknown) => {
         engines.delete(key);
         throw new InflowError('ENGINE_UNAVAILABLE', `The llama.cpp runtime could not start: ${(error as Error).message}`, {
-          cause: error, hint: 'Reinstall with "npm install" so node-llama-cpp can fetch its prebuilt binary for this platform.',
+          cause: error,
+          hint: 'Reinstall with "npm install" so node-llama-cpp can fetch its prebuilt binary for this platform.',
         });
       });
     engines.set(key, engine);

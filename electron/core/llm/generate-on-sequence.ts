@@ -73,13 +73,22 @@ export async function generateOnSequence(options: GenerateOnSequenceOptions): Pr
       responseTokens.push(output.token);
       const confidence = (output as { confidence?: number }).confidence ?? 1;
       responseLogprobs.push(confidence > 0 ? Math.log(confidence) : LOG_ZERO);
-      if (model.isEogToken(output.token)) { stopReason = 'eos'; break; }
+      if (model.isEogToken(output.token)) {
+        stopReason = 'eos';
+        break;
+      }
       if (streaming) {
         const chunk = streamer.push(output.token);
         if (chunk !== '') onTextChunk?.(chunk);
-        if (jsonOutput && isCompleteJson(streamer.text)) { stopReason = 'eos'; break; }
+        if (jsonOutput && isCompleteJson(streamer.text)) {
+          stopReason = 'eos';
+          break;
+        }
       }
-      if (aborted()) { stopReason = 'aborted'; break; }
+      if (aborted()) {
+        stopReason = 'aborted';
+        break;
+      }
       if (responseTokens.length >= maxTokens) break;
     }
   }

@@ -15,6 +15,10 @@ export function clearLlamaLog(): void {
 
 /** " (reason; reason)" from the lines logged since the last clear, or '' when there are none. */
 export function takeLlamaErrors(): string {
-  const tail = recent.splice(0).filter((line) => line !== '' && !/failed to load model$/.test(line)).slice(-2).join('; ');
+  const tail = recent
+    .splice(0)
+    .filter((line) => line !== '' && !/failed to load model$/.test(line))
+    .slice(-2)
+    .join('; ');
   return tail === '' ? '' : ` (${tail})`;
 }

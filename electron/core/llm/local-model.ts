@@ -12,7 +12,11 @@ export type { ContextSettings } from './context-factory.ts';
 
 type JsonGrammar = LlamaGrammar & { parse(json: string): unknown };
 
-interface AdapterState { id: string; filePath: string; scale: number }
+interface AdapterState {
+  id: string;
+  filePath: string;
+  scale: number;
+}
 
 /**
  * A GGUF model loaded by the engine, behind the LanguageModel port. Generations use the model's own chat
@@ -47,12 +51,22 @@ export class LocalModel implements LanguageModel {
     return new LocalModel(id, filePath, llamaModel, settings, await createContext(llamaModel, settings, null));
   }
 
-  get adapterId(): string | null { return this.adapter?.id ?? null; }
-  get adapterScale(): number | null { return this.adapter?.scale ?? null; }
-  get contextSize(): number { return this.context.contextSize; }
-  get parallelSequences(): number { return this.pool.size; }
+  get adapterId(): string | null {
+    return this.adapter?.id ?? null;
+  }
+  get adapterScale(): number | null {
+    return this.adapter?.scale ?? null;
+  }
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+  get parallelSequences(): number {
+    return this.pool.size;
+  }
   /** The chat template family node-llama-cpp recognised (e.g. "ChatML", "Qwen"). */
-  get chatTemplateName(): string { return this.chatWrapper.wrapperName; }
+  get chatTemplateName(): string {
+    return this.chatWrapper.wrapperName;
+  }
 
   async generate(request: GenerateRequest): Promise<Generation> {
     const prompt = renderChatPrompt(this.llamaModel, this.chatWrapper, request.messages);
@@ -63,7 +77,9 @@ export class LocalModel implements LanguageModel {
     const sequence = await pool.acquire();
     try {
       const result = await generateOnSequence({
-        model: this.llamaModel, sequence, prompt,
+        model: this.llamaModel,
+        sequence,
+        prompt,
         ...(request.sampling === undefined ? {} : { sampling: request.sampling }),
         ...(grammar === undefined ? {} : { grammar }),
         ...(request.signal === undefined ? {} : { signal: request.signal }),
@@ -93,7 +109,9 @@ export class LocalModel implements LanguageModel {
    */
   generateGroup(request: GenerateRequest, count: number): Promise<Generation[]> {
     const seed = request.sampling?.seed ?? Math.floor(Math.random() * 2 ** 31);
-    return Promise.all(Array.from({ length: count }, (_, index) => this.generate({ ...request, sampling: { ...request.sampling, seed: seed + index } })));
+    return Promise.all(
+      Array.from({ length: count }, (_, index) => this.generate({ ...request, sampling: { ...request.sampling, seed: seed + index } })),
+    );
   }
 
   countTokens(text: string): number {
@@ -159,7 +177,11 @@ export class LocalModel implements LanguageModel {
 
 function estimateContextBytes(model: LocalModel): number {
   const insights = model.llamaModel.fileInsights;
-  return insights.estimateContextResourceRequirements({ contextSize: model.contextSize, sequences: model.parallelSequences, modelGpuLayers: model.llamaModel.gpuLayers }).cpuRam;
+  return insights.estimateContextResourceRequirements({
+    contextSize: model.contextSize,
+    sequences: model.parallelSequences,
+    modelGpuLayers: model.llamaModel.gpuLayers,
+  }).cpuRam;
 }
 
 /** Parses and validates JSON output; on failure the error carries the generation (details.generation) for recording. */
@@ -168,7 +190,9 @@ function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
     return grammar.parse(generation.text);
   } catch (error) {
     throw new InflowError('MODEL_OUTPUT_INVALID', `The model's JSON output does not match the schema: ${generation.text.slice(0, 120)}`, {
-      cause: error, details: { generation }, hint: 'Retry with another seed or a lower temperature.',
+      cause: error,
+      details: { generation },
+      hint: 'Retry with another seed or a lower temperature.',
     });
   }
 }

@@ -8,7 +8,11 @@ import { recordLlamaLog, takeLlamaErrors } from './llama-log.ts';
 
 async function probe(file: string): Promise<void> {
   const llama = await getLlama({
-    gpu: false, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, logger: (_level, message) => recordLlamaLog(message),
+    gpu: false,
+    build: 'never',
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+    logger: (_level, message) => recordLlamaLog(message),
   });
   const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
   const context = await model.createContext({ contextSize: 64, threads: 1 });
@@ -20,7 +24,11 @@ async function probe(file: string): Promise<void> {
 
 const file = process.argv[2] ?? '';
 probe(file).then(
-  () => { process.send?.({ ok: true }, () => process.exit(0)); },
+  () => {
+    process.send?.({ ok: true }, () => process.exit(0));
+  },
   // llama.cpp's own reason (its error log lines) follows node-llama-cpp's generic message, as in the engine.
-  (error: unknown) => { process.send?.({ error: `${String((error as Error)?.message ?? error)}${takeLlamaErrors()}` }, () => process.exit(0)); },
+  (error: unknown) => {
+    process.send?.({ error: `${String((error as Error)?.message ?? error)}${takeLlamaErrors()}` }, () => process.exit(0));
+  },
 );

@@ -8,11 +8,14 @@ import type { GgufFileInfo } from '../gguf/gguf-reader.ts';
 
 /** Where the models that loaded once are remembered: INFLOW_CACHE_DIR, else the platform's cache folder. */
 export function probeRecordFile(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.INFLOW_CACHE_DIR !== undefined && env.INFLOW_CACHE_DIR !== ''
-    ? env.INFLOW_CACHE_DIR
-    : process.platform === 'win32' ? path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'Inflow')
-      : process.platform === 'darwin' ? path.join(os.homedir(), 'Library', 'Caches', 'Inflow')
-        : path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'inflow');
+  const base =
+    env.INFLOW_CACHE_DIR !== undefined && env.INFLOW_CACHE_DIR !== ''
+      ? env.INFLOW_CACHE_DIR
+      : process.platform === 'win32'
+        ? path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'Inflow')
+        : process.platform === 'darwin'
+          ? path.join(os.homedir(), 'Library', 'Caches', 'Inflow')
+          : path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'inflow');
   return path.join(base, 'loaded-models.json');
 }
 
@@ -76,35 +79,70 @@ export function probeModelLoad(file: string, signal?: AbortSignal): Promise<void
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   return new Promise<void>((resolve, reject) => {
     let reply: { ok?: boolean; error?: string } | undefined;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); }, PROBE_TIMEOUT_MS);
-    const onAbort = () => { child.kill('SIGKILL'); };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, PROBE_TIMEOUT_MS);
+    const onAbort = () => {
+      child.kill('SIGKILL');
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('message', (message) => { reply = message as typeof reply; });
-    child.on('error', (error) => reject(new InflowError('MODEL_LOAD_FAILED', `Could not start a process to try ${file}: ${error.message}`, { cause: error })));
+    child.on('message', (message) => {
+      reply = message as typeof reply;
+    });
+    child.on('error', (error) =>
+      reject(new InflowError('MODEL_LOAD_FAILED', `Could not start a process to try ${file}: ${error.message}`, { cause: error })),
+    );
     child.on('close', (code, exitSignal) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted === true) { reject(new InflowError('CANCELLED', `Loading ${file} was cancelled.`)); return; }
-      if (reply?.ok === true) { resolve(); return; }
+      if (signal?.aborted === true) {
+        reject(new InflowError('CANCELLED', `Loading ${file} was cancelled.`));
+        return;
+      }
+      if (reply?.ok === true) {
+        resolve();
+        return;
+      }
       if (reply?.error !== undefined) {
-        reject(new InflowError('MODEL_LOAD_FAILED', `llama.cpp could not load ${file}: ${reply.error}`, {
-          hint: 'The file may be corrupt or use an architecture this llama.cpp build does not support.',
-        }));
+        reject(
+          new InflowError('MODEL_LOAD_FAILED', `llama.cpp could not load ${file}: ${reply.error}`, {
+            hint: 'The file may be corrupt or use an architecture this llama.cpp build does not support.',
+          }),
+        );
         return;
       }
-      const lastWords = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '').slice(-3).join(' / ');
+      const lastWords = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .slice(-3)
+        .join(' / ');
       if (exitSignal === 'SIGKILL') {
-        reject(new InflowError('MODEL_LOAD_FAILED', `Trying ${file} in a separate process was stopped (killed${lastWords === '' ? '' : `: ${lastWords}`}).`, {
-          hint: 'It may have run out of memory or taken over ten minutes; choose a smaller model.',
-        }));
+        reject(
+          new InflowError(
+            'MODEL_LOAD_FAILED',
+            `Trying ${file} in a separate process was stopped (killed${lastWords === '' ? '' : `: ${lastWords}`}).`,
+            {
+              hint: 'It may have run out of memory or taken over ten minutes; choose a smaller model.',
+            },
+          ),
+        );
         return;
       }
-      reject(new InflowError('MODEL_INVALID', `llama.cpp crashed loading ${file} (${exitSignal ?? `exit ${code}`})${lastWords === '' ? '' : `: ${lastWords}`}.`, {
-        hint: 'The model file is broken (it was tried in a separate process, so nothing else was affected): get or convert it again.',
-      }));
+      reject(
+        new InflowError(
+          'MODEL_INVALID',
+          `llama.cpp crashed loading ${file} (${exitSignal ?? `exit ${code}`})${lastWords === '' ? '' : `: ${lastWords}`}.`,
+          {
+            hint: 'The model file is broken (it was tried in a separate process, so nothing else was affected): get or convert it again.',
+          },
+        ),
+      );
     });
   });
 }

@@ -34,7 +34,8 @@ export class OpenAiCompatibleModel implements LanguageModel {
     } catch {
       throw new InflowError('ENDPOINT_INVALID', `"${options.baseUrl}" is not a URL.`, { hint: 'Use e.g. http://127.0.0.1:8080 for llama-server.' });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InflowError('ENDPOINT_INVALID', `The endpoint must be http(s), not ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InflowError('ENDPOINT_INVALID', `The endpoint must be http(s), not ${url.protocol}`);
     this.options = options;
     this.id = `${options.model}@${url.host}`;
     this.contextSize = options.contextSize ?? 8192;
@@ -51,7 +52,9 @@ export class OpenAiCompatibleModel implements LanguageModel {
       ...(sampling.frequencyPenalty === undefined ? {} : { frequency_penalty: sampling.frequencyPenalty }),
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
       ...(sampling.maxTokens === undefined ? {} : { max_tokens: sampling.maxTokens }),
-      ...(request.jsonSchema === undefined ? {} : { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema: request.jsonSchema } } }),
+      ...(request.jsonSchema === undefined
+        ? {}
+        : { response_format: { type: 'json_schema', json_schema: { name: 'output', strict: true, schema: request.jsonSchema } } }),
       logprobs: true,
       stream: false,
     };
@@ -67,11 +70,16 @@ export class OpenAiCompatibleModel implements LanguageModel {
       });
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
-      throw new InflowError('ENDPOINT_UNREACHABLE', `Could not reach ${this.options.baseUrl}: ${(error as Error).message}`, { hint: 'Is the local server running?', cause: error });
+      throw new InflowError('ENDPOINT_UNREACHABLE', `Could not reach ${this.options.baseUrl}: ${(error as Error).message}`, {
+        hint: 'Is the local server running?',
+        cause: error,
+      });
     }
     if (!response.ok) {
       const text = (await response.text()).slice(0, 300);
-      throw new InflowError('ENDPOINT_FAILED', `${this.options.baseUrl} answered ${response.status}: ${text}`, { hint: `Check that the server serves the model "${this.options.model}".` });
+      throw new InflowError('ENDPOINT_FAILED', `${this.options.baseUrl} answered ${response.status}: ${text}`, {
+        hint: `Check that the server serves the model "${this.options.model}".`,
+      });
     }
     const json = (await response.json()) as {
       choices?: Array<{ message?: { content?: string }; finish_reason?: string; logprobs?: { content?: Array<{ logprob: number }> } }>;
@@ -81,7 +89,11 @@ export class OpenAiCompatibleModel implements LanguageModel {
     const text = choice?.message?.content ?? '';
     let parsed: unknown;
     if (request.jsonSchema !== undefined) {
-      try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
     }
     request.onTextChunk?.(text);
     const generation: Generation & { usage: { promptTokens: number; responseTokens: number } } = {

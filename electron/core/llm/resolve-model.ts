@@ -16,7 +16,10 @@ function looksLikePath(choice: string): boolean {
 export function resolveModelFile(choice: string, modelsDir: string): string {
   if (!looksLikePath(choice)) return resolveInstalledModel(modelsDir, choice);
   const file = path.resolve(choice);
-  if (!fs.existsSync(file)) throw new InflowError('MODEL_NOT_FOUND', `No model file ${file}.`, { hint: 'Give the path of a GGUF model, or the id of an installed one (inflow models list).' });
+  if (!fs.existsSync(file))
+    throw new InflowError('MODEL_NOT_FOUND', `No model file ${file}.`, {
+      hint: 'Give the path of a GGUF model, or the id of an installed one (inflow models list).',
+    });
   return file;
 }
 

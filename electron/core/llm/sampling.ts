@@ -13,7 +13,8 @@ export function toEvaluateOptions(sampling: SamplingOptions, generated: () => To
   if (!(temperature >= 0 && temperature <= 10)) problems.push(`temperature ${temperature} (0..10)`);
   if (topP !== undefined && !(topP > 0 && topP <= 1)) problems.push(`topP ${topP} (0 < topP <= 1)`);
   if (topK !== undefined && !(Number.isInteger(topK) && topK >= 0)) problems.push(`topK ${topK} (integer >= 0)`);
-  if (frequencyPenalty !== undefined && !(frequencyPenalty >= -2 && frequencyPenalty <= 2)) problems.push(`frequencyPenalty ${frequencyPenalty} (-2..2)`);
+  if (frequencyPenalty !== undefined && !(frequencyPenalty >= -2 && frequencyPenalty <= 2))
+    problems.push(`frequencyPenalty ${frequencyPenalty} (-2..2)`);
   if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens >= 1)) problems.push(`maxTokens ${maxTokens} (integer >= 1)`);
   if (seed !== undefined && !Number.isInteger(seed)) problems.push(`seed ${seed} (integer)`);
   if (problems.length > 0) throw new InflowError('INVALID_SAMPLING', `Invalid sampling options: ${problems.join(', ')}.`);
@@ -22,7 +23,9 @@ export function toEvaluateOptions(sampling: SamplingOptions, generated: () => To
     ...(topP === undefined ? {} : { topP }),
     ...(topK === undefined ? {} : { topK }),
     ...(seed === undefined ? {} : { seed }),
-    ...(frequencyPenalty === undefined || frequencyPenalty === 0 ? {} : { repeatPenalty: { punishTokens: generated, maxPunishTokens: Math.max(1, maxGenerated), frequencyPenalty, penalty: 1 } }),
+    ...(frequencyPenalty === undefined || frequencyPenalty === 0
+      ? {}
+      : { repeatPenalty: { punishTokens: generated, maxPunishTokens: Math.max(1, maxGenerated), frequencyPenalty, penalty: 1 } }),
     yieldEogToken: true,
   };
 }

@@ -6,11 +6,20 @@ type Validate = (input: unknown) => { valid: boolean; errorMessage?: string | un
 const validators = new AjvJsonSchemaValidator();
 
 function summarize(schema: Record<string, unknown>): string {
-  const properties = typeof schema.properties === 'object' && schema.properties !== null ? Object.entries(schema.properties as Record<string, Record<string, unknown>>) : [];
+  const properties =
+    typeof schema.properties === 'object' && schema.properties !== null
+      ? Object.entries(schema.properties as Record<string, Record<string, unknown>>)
+      : [];
   if (properties.length === 0) return 'an object';
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   const fields = properties.map(([name, property]) => {
-    const type = Array.isArray(property?.type) ? property.type.join('|') : typeof property?.type === 'string' ? property.type : Array.isArray(property?.enum) ? property.enum.map((value) => JSON.stringify(value)).join('|') : 'value';
+    const type = Array.isArray(property?.type)
+      ? property.type.join('|')
+      : typeof property?.type === 'string'
+        ? property.type
+        : Array.isArray(property?.enum)
+          ? property.enum.map((value) => JSON.stringify(value)).join('|')
+          : 'value';
     return `${name}${required.has(name) ? '' : '?'}: ${type}`;
   });
   return `{${fields.join(', ')}}`;
@@ -33,7 +42,11 @@ export function createInputValidator(toolName: string, schema: Record<string, un
   const expected = summarize(schema);
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new InflowError('TOOL_INPUT_INVALID', `The input for ${toolName} must be a JSON object, not ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}.`, { hint: `Expected ${expected}.` });
+      throw new InflowError(
+        'TOOL_INPUT_INVALID',
+        `The input for ${toolName} must be a JSON object, not ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}.`,
+        { hint: `Expected ${expected}.` },
+      );
     }
     const result = validate?.(input);
     if (result !== undefined && !result.valid) {

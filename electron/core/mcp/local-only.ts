@@ -12,9 +12,13 @@ import type { McpHttpServer, McpServerConfig, McpStdioServer } from './mcp-confi
 export function httpServerFetch(server: McpHttpServer & McpServerConfig, network: Network | undefined): Fetch {
   const url = new URL(server.url);
   if (server.localOnly && !isLoopbackHost(url.hostname)) {
-    throw new InflowError('MCP_SERVER_START_FAILED', `MCP server "${server.name}" is marked local-only but its URL is on another computer (${url.host}).`, {
-      hint: 'Use a 127.0.0.1/localhost URL, or turn off "local only" for this server in Settings → Tool servers.',
-    });
+    throw new InflowError(
+      'MCP_SERVER_START_FAILED',
+      `MCP server "${server.name}" is marked local-only but its URL is on another computer (${url.host}).`,
+      {
+        hint: 'Use a 127.0.0.1/localhost URL, or turn off "local only" for this server in Settings → Tool servers.',
+      },
+    );
   }
   return network?.fetcher('mcp-http') ?? localOnlyFetch;
 }
@@ -43,9 +47,13 @@ export function canIsolateNetwork(): boolean {
 export function stdioCommand(server: McpStdioServer & McpServerConfig): { command: string; args: string[] } {
   if (!server.localOnly) return { command: server.command, args: server.args };
   if (!canIsolateNetwork()) {
-    throw new InflowError('MCP_SERVER_START_FAILED', `MCP server "${server.name}" is marked local-only, but this system cannot start a process without network access.`, {
-      hint: 'Local-only stdio servers need Linux with unprivileged user namespaces (the unshare command). Turn off "local only" to run it with the network.',
-    });
+    throw new InflowError(
+      'MCP_SERVER_START_FAILED',
+      `MCP server "${server.name}" is marked local-only, but this system cannot start a process without network access.`,
+      {
+        hint: 'Local-only stdio servers need Linux with unprivileged user namespaces (the unshare command). Turn off "local only" to run it with the network.',
+      },
+    );
   }
   return { command: 'unshare', args: ['--user', '--map-root-user', '--net', '--', server.command, ...server.args] };
 }

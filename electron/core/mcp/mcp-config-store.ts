@@ -86,16 +86,20 @@ export class McpConfigStore {
     return this.#update(name, (server) => ({ ...server, localOnly }));
   }
 
-    /**
+  /**
    * Marks a tool (or `*`, every tool of the server) "ask first", or lets it run without asking. `*` off only
    * removes the server-wide mark: each tool then follows its own setting or its read-only annotation.
    */
   setApproval(name: string, tool: string, askFirst: boolean): McpServerConfig {
     return this.#update(name, (server) => {
       if (!askFirst && tool !== '*' && server.askFirstTools.includes('*')) {
-        throw new InflowError('MCP_CONFIG_INVALID', `Every tool of MCP server "${name}" is set to ask first ("*"), so "${tool}" cannot be exempted alone.`, {
-          hint: `Turn off "*" first (inflow mcp approval ${name} '*' off), then mark the tools that should ask.`,
-        });
+        throw new InflowError(
+          'MCP_CONFIG_INVALID',
+          `Every tool of MCP server "${name}" is set to ask first ("*"), so "${tool}" cannot be exempted alone.`,
+          {
+            hint: `Turn off "*" first (inflow mcp approval ${name} '*' off), then mark the tools that should ask.`,
+          },
+        );
       }
       const asking = server.askFirstTools.filter((item) => item !== tool);
       const allowed = server.autoApproveTools.filter((item) => item !== tool);

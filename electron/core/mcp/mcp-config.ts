@@ -51,7 +51,22 @@ export interface McpServerConfigError {
 export const mcpDefaults = { timeoutMs: 60_000, maxOutputChars: 16_000 } as const;
 
 /** The keys this module reads; anything else in an entry is kept as is (other clients' fields). */
-const knownKeys = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'disabled', 'disabledTools', 'askFirstTools', 'timeoutMs', 'autoApproveTools', 'maxOutputChars', 'localOnly']);
+const knownKeys = new Set([
+  'type',
+  'command',
+  'args',
+  'env',
+  'cwd',
+  'url',
+  'headers',
+  'disabled',
+  'disabledTools',
+  'askFirstTools',
+  'timeoutMs',
+  'autoApproveTools',
+  'maxOutputChars',
+  'localOnly',
+]);
 const serverNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/;
 
 /** Checks a server name; names become tool-name prefixes, so they are short and plain. */
@@ -100,7 +115,8 @@ function stringMap(server: string, field: string, value: unknown): Record<string
 
 function positiveInteger(server: string, field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail(server, `"${field}"`, `must be a positive whole number, not ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    fail(server, `"${field}"`, `must be a positive whole number, not ${describe(value)}`);
   return value;
 }
 
@@ -117,12 +133,23 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
   if (type !== undefined && !['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse'].includes(type as string)) {
     fail(name, '"type"', `must be "stdio" or "http", not ${describe(type)}`);
   }
-  if (type === 'sse') fail(name, '"type"', 'is "sse", which Inflow does not support', 'Use the server\'s streamable HTTP endpoint (usually ending in /mcp) with "url".');
-  if (entry.command !== undefined && entry.url !== undefined) fail(name, 'the entry', 'has both "command" and "url"', 'Keep "command" for a local server or "url" for a remote one, not both.');
-  if (type === 'stdio' && entry.url !== undefined) fail(name, '"type"', 'is "stdio" but the entry has a "url"', 'Use "command" for a stdio server, or set "type" to "http".');
-  if (type !== undefined && type !== 'stdio' && entry.command !== undefined) fail(name, '"type"', `is ${JSON.stringify(type)} but the entry has a "command"`, 'Use "url" for an HTTP server, or set "type" to "stdio".');
-  if (entry.disabled !== undefined && typeof entry.disabled !== 'boolean') fail(name, '"disabled"', `must be true or false, not ${describe(entry.disabled)}`);
-  if (entry.localOnly !== undefined && typeof entry.localOnly !== 'boolean') fail(name, '"localOnly"', `must be true or false, not ${describe(entry.localOnly)}`);
+  if (type === 'sse')
+    fail(
+      name,
+      '"type"',
+      'is "sse", which Inflow does not support',
+      'Use the server\'s streamable HTTP endpoint (usually ending in /mcp) with "url".',
+    );
+  if (entry.command !== undefined && entry.url !== undefined)
+    fail(name, 'the entry', 'has both "command" and "url"', 'Keep "command" for a local server or "url" for a remote one, not both.');
+  if (type === 'stdio' && entry.url !== undefined)
+    fail(name, '"type"', 'is "stdio" but the entry has a "url"', 'Use "command" for a stdio server, or set "type" to "http".');
+  if (type !== undefined && type !== 'stdio' && entry.command !== undefined)
+    fail(name, '"type"', `is ${JSON.stringify(type)} but the entry has a "command"`, 'Use "url" for an HTTP server, or set "type" to "stdio".');
+  if (entry.disabled !== undefined && typeof entry.disabled !== 'boolean')
+    fail(name, '"disabled"', `must be true or false, not ${describe(entry.disabled)}`);
+  if (entry.localOnly !== undefined && typeof entry.localOnly !== 'boolean')
+    fail(name, '"localOnly"', `must be true or false, not ${describe(entry.localOnly)}`);
   const settings: McpServerSettings = {
     disabled: entry.disabled === true,
     disabledTools: stringList(name, 'disabledTools', entry.disabledTools),
@@ -143,8 +170,15 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
     if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(name, '"url"', `must start with http:// or https://, not ${url.protocol}`);
     return { name, transport: 'http', url: url.href, headers: stringMap(name, 'headers', entry.headers), ...settings };
   }
-  if (entry.command === undefined) fail(name, 'the entry', 'has neither "command" nor "url"', 'Add "command" (and "args") to start a local server, or "url" for a streamable HTTP server.');
-  if (typeof entry.command !== 'string' || entry.command.trim() === '') fail(name, '"command"', `must be a non-empty string, not ${describe(entry.command)}`);
+  if (entry.command === undefined)
+    fail(
+      name,
+      'the entry',
+      'has neither "command" nor "url"',
+      'Add "command" (and "args") to start a local server, or "url" for a streamable HTTP server.',
+    );
+  if (typeof entry.command !== 'string' || entry.command.trim() === '')
+    fail(name, '"command"', `must be a non-empty string, not ${describe(entry.command)}`);
   if (entry.cwd !== undefined && typeof entry.cwd !== 'string') fail(name, '"cwd"', `must be a string, not ${describe(entry.cwd)}`);
   return {
     name,
@@ -160,9 +194,15 @@ export function parseServerEntry(name: string, entry: unknown): McpServerConfig 
 /** Turns a server config back into its JSON entry, keeping fields of `previous` that Inflow does not read. */
 export function toServerEntry(server: McpServerConfig, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const kept = Object.fromEntries(Object.entries(previous).filter(([key]) => !knownKeys.has(key)));
-  const connection = server.transport === 'stdio'
-    ? { command: server.command, args: server.args, ...(Object.keys(server.env).length > 0 ? { env: server.env } : {}), ...(server.cwd === undefined ? {} : { cwd: server.cwd }) }
-    : { type: 'http', url: server.url, ...(Object.keys(server.headers).length > 0 ? { headers: server.headers } : {}) };
+  const connection =
+    server.transport === 'stdio'
+      ? {
+          command: server.command,
+          args: server.args,
+          ...(Object.keys(server.env).length > 0 ? { env: server.env } : {}),
+          ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
+        }
+      : { type: 'http', url: server.url, ...(Object.keys(server.headers).length > 0 ? { headers: server.headers } : {}) };
   return {
     ...connection,
     ...kept,

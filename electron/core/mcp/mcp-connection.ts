@@ -169,7 +169,10 @@ export class McpConnection {
     for (let page = 0; page < maxToolPages; page += 1) {
       let result;
       try {
-        result = await client.listTools(cursor === undefined ? undefined : { cursor }, { timeout: this.#connectTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+        result = await client.listTools(cursor === undefined ? undefined : { cursor }, {
+          timeout: this.#connectTimeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
       } catch (error) {
         if (options.signal?.aborted) throw abortError(options.signal);
         throw startError(this.server, error, this.#stderr);
@@ -198,13 +201,19 @@ export class McpConnection {
     } catch (error) {
       if (options.signal?.aborted) {
         // The agent's own tool timeout: the server stopped answering, so it is restarted on its next use.
-        if (InflowError.isInstance(options.signal.reason) && options.signal.reason.code === 'TOOL_TIMEOUT' && this.#client === client) await this.close({ force: true });
+        if (InflowError.isInstance(options.signal.reason) && options.signal.reason.code === 'TOOL_TIMEOUT' && this.#client === client)
+          await this.close({ force: true });
         throw abortError(options.signal);
       }
       const transportError = this.#lostReason ?? this.#transportError;
       const failure = callError({
-        server: this.server, tool, error, stderr: this.#stderr, crashed: this.#crashed && this.#client === undefined,
-        ...(transportError === undefined ? {} : { transportError }), timeoutMs: options.timeoutMs,
+        server: this.server,
+        tool,
+        error,
+        stderr: this.#stderr,
+        crashed: this.#crashed && this.#client === undefined,
+        ...(transportError === undefined ? {} : { transportError }),
+        timeoutMs: options.timeoutMs,
       });
       if (failure.code === 'MCP_TOOL_TIMEOUT' && this.#client === client) await this.close({ force: true });
       // A transport failure (not an answer from the server): start over with a new connection next time.

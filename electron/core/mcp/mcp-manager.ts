@@ -75,7 +75,11 @@ export class McpManager {
     const existing = this.#connections.get(server.name);
     if (existing !== undefined && serverFingerprint(existing.server) === serverFingerprint(server)) return existing;
     if (existing !== undefined) this.#closeInBackground(existing);
-    const connection = new McpConnection({ server, ...(this.#connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.#connectTimeoutMs }), ...(this.#network === undefined ? {} : { network: this.#network }) });
+    const connection = new McpConnection({
+      server,
+      ...(this.#connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.#connectTimeoutMs }),
+      ...(this.#network === undefined ? {} : { network: this.#network }),
+    });
     this.#connections.set(server.name, connection);
     return connection;
   }
@@ -117,34 +121,43 @@ export class McpManager {
     }
     const problems: McpServerProblem[] = snapshot.errors.map(({ name, error }) => ({ server: name, error, fromCache: false }));
     const servers = snapshot.servers.filter((server) => !server.disabled);
-    const listings = await Promise.all(servers.map(async (server) => {
-      try {
-        return { server, definitions: await this.#list(server, options.signal) };
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        const cached = this.#cache.get(server);
-        problems.push({ server: server.name, error: toInflowError(error), fromCache: cached !== undefined });
-        return { server, definitions: cached ?? [] };
-      }
-    }));
+    const listings = await Promise.all(
+      servers.map(async (server) => {
+        try {
+          return { server, definitions: await this.#list(server, options.signal) };
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          const cached = this.#cache.get(server);
+          problems.push({ server: server.name, error: toInflowError(error), fromCache: cached !== undefined });
+          return { server, definitions: cached ?? [] };
+        }
+      }),
+    );
     const taken = new Set<string>([...(options.reserved ?? [])].map(toolNameKey));
     const tools: Tool[] = [];
     for (const { server, definitions } of listings) {
       for (const definition of definitions) {
         if (!isToolEnabled(server, definition.name)) continue;
-        tools.push(createMcpTool({
-          server,
-          definition,
-          name: uniqueToolName(mcpToolName(server.name, definition.name), taken),
-          call: (input, callOptions) => this.callTool(server, definition.name, input, callOptions),
-        }));
+        tools.push(
+          createMcpTool({
+            server,
+            definition,
+            name: uniqueToolName(mcpToolName(server.name, definition.name), taken),
+            call: (input, callOptions) => this.callTool(server, definition.name, input, callOptions),
+          }),
+        );
       }
     }
     return { tools, problems };
   }
 
   /** Calls a tool of a server (starting or restarting it first if needed). */
-  async callTool(server: McpServerConfig, tool: string, input: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs: number }): Promise<CallToolResult> {
+  async callTool(
+    server: McpServerConfig,
+    tool: string,
+    input: Record<string, unknown>,
+    options: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<CallToolResult> {
     return this.connection(server).callTool(tool, input, options);
   }
 

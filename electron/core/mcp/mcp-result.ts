@@ -15,16 +15,21 @@ function approximateBytes(base64: string): number {
 
 function blockText(block: ContentBlock): string {
   switch (block.type) {
-    case 'text': return block.text;
-    case 'image': return `[image ${block.mimeType}, ${approximateBytes(block.data)} bytes, not shown]`;
-    case 'audio': return `[audio ${block.mimeType}, ${approximateBytes(block.data)} bytes, not shown]`;
-    case 'resource_link': return `[resource ${block.uri}${block.name ? ` "${block.name}"` : ''}${block.description ? `: ${block.description}` : ''}]`;
+    case 'text':
+      return block.text;
+    case 'image':
+      return `[image ${block.mimeType}, ${approximateBytes(block.data)} bytes, not shown]`;
+    case 'audio':
+      return `[audio ${block.mimeType}, ${approximateBytes(block.data)} bytes, not shown]`;
+    case 'resource_link':
+      return `[resource ${block.uri}${block.name ? ` "${block.name}"` : ''}${block.description ? `: ${block.description}` : ''}]`;
     case 'resource': {
       const resource = block.resource;
       if ('text' in resource && typeof resource.text === 'string') return resource.text;
       return `[resource ${resource.uri}${resource.mimeType ? ` ${resource.mimeType}` : ''}, binary, not shown]`;
     }
-    default: return `[${(block as { type: string }).type} content, not shown]`;
+    default:
+      return `[${(block as { type: string }).type} content, not shown]`;
   }
 }
 

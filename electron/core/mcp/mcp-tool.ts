@@ -22,14 +22,19 @@ export interface McpToolOptions {
 function limitationsOf(server: McpServerConfig, definition: McpToolDefinition): string[] {
   const hints = definition.annotations ?? {};
   const limitations = [`Runs in the external MCP server "${server.name}"; Inflow does not check what it returns.`];
-  if (hints.readOnlyHint !== true) limitations.push(hints.destructiveHint === false ? 'May change things (it is not read-only).' : 'May change or delete data (it is not read-only).');
+  if (hints.readOnlyHint !== true)
+    limitations.push(
+      hints.destructiveHint === false ? 'May change things (it is not read-only).' : 'May change or delete data (it is not read-only).',
+    );
   if (hints.openWorldHint === true) limitations.push('Reaches outside this computer.');
   if (isAskFirst(server, definition)) limitations.push('Each call waits for the user to allow it; a denied call does not run.');
   return limitations;
 }
 
 function requiredFields(definition: McpToolDefinition): string[] {
-  return Array.isArray(definition.inputSchema.required) ? definition.inputSchema.required.filter((item): item is string => typeof item === 'string') : [];
+  return Array.isArray(definition.inputSchema.required)
+    ? definition.inputSchema.required.filter((item): item is string => typeof item === 'string')
+    : [];
 }
 
 /**
@@ -47,11 +52,16 @@ export function createMcpTool(options: McpToolOptions): Tool {
     name,
     description: description.length > maxDescriptionChars ? `${description.slice(0, maxDescriptionChars - 3)}...` : description,
     inputSchema: toGrammarSchema(definition.inputSchema),
-    output: definition.outputSchema === undefined
-      ? `The text the MCP tool "${definition.name}" of server "${server.name}" returns.`
-      : `The text (JSON when the tool returns structured content) that the MCP tool "${definition.name}" of server "${server.name}" returns.`,
+    output:
+      definition.outputSchema === undefined
+        ? `The text the MCP tool "${definition.name}" of server "${server.name}" returns.`
+        : `The text (JSON when the tool returns structured content) that the MCP tool "${definition.name}" of server "${server.name}" returns.`,
     limitations: limitationsOf(server, definition),
-    bestPractices: [required.length === 0 ? 'Give only fields from the input schema.' : `Always give the required fields (${required.join(', ')}) and only fields from the input schema.`],
+    bestPractices: [
+      required.length === 0
+        ? 'Give only fields from the input schema.'
+        : `Always give the required fields (${required.join(', ')}) and only fields from the input schema.`,
+    ],
     examples: [],
     // A little over the call's own limit, so that the MCP timeout (which also restarts a hung server) answers first.
     timeoutMs: server.timeoutMs + toolTimeoutGraceMs,

@@ -10,9 +10,11 @@ interface CacheEntry {
 
 /** What identifies a server's process or endpoint: a change to any of these makes its cached tools stale. */
 export function serverFingerprint(server: McpServerConfig): string {
-  return JSON.stringify(server.transport === 'stdio'
-    ? [server.transport, server.command, server.args, server.env, server.cwd ?? null]
-    : [server.transport, server.url, server.headers]);
+  return JSON.stringify(
+    server.transport === 'stdio'
+      ? [server.transport, server.command, server.args, server.env, server.cwd ?? null]
+      : [server.transport, server.url, server.headers],
+  );
 }
 
 /**
@@ -50,7 +52,7 @@ export class McpToolCache {
   #read(): Record<string, CacheEntry> {
     try {
       const parsed: unknown = JSON.parse(fs.readFileSync(this.file, 'utf8'));
-      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, CacheEntry> : {};
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, CacheEntry>) : {};
     } catch {
       return {};
     }

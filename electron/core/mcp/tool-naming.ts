@@ -2,7 +2,12 @@
 export const maxToolNameLength = 64;
 
 function sanitize(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'tool';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'tool'
+  );
 }
 
 /**
@@ -17,7 +22,12 @@ export function mcpToolName(server: string, tool: string): string {
 
 /** The form the planner's tool matching compares (case and runs of spaces/underscores ignored). */
 export function toolNameKey(name: string): string {
-  return name.trim().toLowerCase().split(/[\s_]+/).filter(Boolean).join('_');
+  return name
+    .trim()
+    .toLowerCase()
+    .split(/[\s_]+/)
+    .filter(Boolean)
+    .join('_');
 }
 
 /**

@@ -36,7 +36,9 @@ export class LongTermMemory {
       throw new InflowError('RUN_NOT_FOUND', `No run with id ${input.runId}.`, { hint: 'See `inflow runs list` for run ids.' });
     }
     const now = Date.now();
-    const info = this.db.prepare('INSERT INTO memory_entries (kind, content, run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(kind, content, input.runId ?? null, now, now);
+    const info = this.db
+      .prepare('INSERT INTO memory_entries (kind, content, run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(kind, content, input.runId ?? null, now, now);
     return this.get(Number(info.lastInsertRowid))!;
   }
 
@@ -54,10 +56,22 @@ export class LongTermMemory {
     const toView = (row: Record<string, unknown>) => ({ ...toEntry(row), runQuestion: row.run_question as string | null });
     if ('id' in options) return (this.db.prepare(`${select} WHERE m.id = ?`).all(options.id) as Record<string, unknown>[]).map(toView);
     const search = options.search?.trim() ?? '';
-    if (search === '') return (this.db.prepare(`${select} ORDER BY m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?`).all(options.limit, options.offset) as Record<string, unknown>[]).map(toView);
-    const query = search.split(/\s+/).map((word) => `"${word.replace(/"/g, '""')}"*`).join(' ');
-    return (this.db.prepare(`${select} JOIN memory_fts f ON f.rowid = m.id WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts) LIMIT ? OFFSET ?`)
-      .all(query, options.limit, options.offset) as Record<string, unknown>[]).map(toView);
+    if (search === '')
+      return (
+        this.db.prepare(`${select} ORDER BY m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?`).all(options.limit, options.offset) as Record<
+          string,
+          unknown
+        >[]
+      ).map(toView);
+    const query = search
+      .split(/\s+/)
+      .map((word) => `"${word.replace(/"/g, '""')}"*`)
+      .join(' ');
+    return (
+      this.db
+        .prepare(`${select} JOIN memory_fts f ON f.rowid = m.id WHERE memory_fts MATCH ? ORDER BY bm25(memory_fts) LIMIT ? OFFSET ?`)
+        .all(query, options.limit, options.offset) as Record<string, unknown>[]
+    ).map(toView);
   }
 
   get(id: number): MemoryEntry | undefined {
@@ -66,8 +80,14 @@ export class LongTermMemory {
   }
 
   list(options: { kind?: MemoryKind; limit?: number; offset?: number } = {}): MemoryEntry[] {
-    const rows = this.db.prepare(`SELECT * FROM memory_entries ${options.kind ? 'WHERE kind = @kind' : ''} ORDER BY updated_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .all({ limit: options.limit ?? 100, offset: options.offset ?? 0, ...(options.kind ? { kind: options.kind } : {}) }) as Record<string, unknown>[];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM memory_entries ${options.kind ? 'WHERE kind = @kind' : ''} ORDER BY updated_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+      )
+      .all({ limit: options.limit ?? 100, offset: options.offset ?? 0, ...(options.kind ? { kind: options.kind } : {}) }) as Record<
+      string,
+      unknown
+    >[];
     return rows.map(toEntry);
   }
 
@@ -91,8 +111,12 @@ export class LongTermMemory {
   search(query: string, options: { limit?: number } = {}): Array<MemoryEntry & { score: number }> {
     const match = ftsQuery(query, { prefix: true });
     if (match === undefined) return [];
-    const rows = this.db.prepare(`SELECT m.*, bm25(memory_fts) AS rank FROM memory_fts JOIN memory_entries m ON m.id = memory_fts.rowid
-      WHERE memory_fts MATCH ? ORDER BY rank LIMIT ?`).all(match, options.limit ?? 10) as Record<string, unknown>[];
+    const rows = this.db
+      .prepare(
+        `SELECT m.*, bm25(memory_fts) AS rank FROM memory_fts JOIN memory_entries m ON m.id = memory_fts.rowid
+      WHERE memory_fts MATCH ? ORDER BY rank LIMIT ?`,
+      )
+      .all(match, options.limit ?? 10) as Record<string, unknown>[];
     return rows.map((row) => ({ ...toEntry(row), score: -(row.rank as number) }));
   }
 
@@ -108,20 +132,26 @@ export class LongTermMemory {
 
   private require(id: number): MemoryEntry {
     const entry = this.get(id);
-    if (entry === undefined) throw new InflowError('MEMORY_NOT_FOUND', `No memory entry with id ${id}.`, { hint: 'See `inflow memory list` for ids.' });
+    if (entry === undefined)
+      throw new InflowError('MEMORY_NOT_FOUND', `No memory entry with id ${id}.`, { hint: 'See `inflow memory list` for ids.' });
     return entry;
   }
 }
 
 function checkContent(content: string): string {
   const trimmed = content.trim();
-  if (trimmed === '') throw new InflowError('MEMORY_INVALID', 'A memory entry cannot be empty.', { hint: 'Write the fact or preference, e.g. "I live in Lyon".' });
-  if (trimmed.length > maxContentChars) throw new InflowError('MEMORY_INVALID', `A memory entry is limited to ${maxContentChars} characters (this one has ${trimmed.length}).`, { hint: 'Split it into several short facts.' });
+  if (trimmed === '')
+    throw new InflowError('MEMORY_INVALID', 'A memory entry cannot be empty.', { hint: 'Write the fact or preference, e.g. "I live in Lyon".' });
+  if (trimmed.length > maxContentChars)
+    throw new InflowError('MEMORY_INVALID', `A memory entry is limited to ${maxContentChars} characters (this one has ${trimmed.length}).`, {
+      hint: 'Split it into several short facts.',
+    });
   return trimmed;
 }
 
 function checkKind(kind: string): MemoryKind {
-  if (kind !== 'fact' && kind !== 'preference') throw new InflowError('MEMORY_INVALID', `Unknown memory kind "${kind}".`, { hint: 'Use "fact" or "preference".' });
+  if (kind !== 'fact' && kind !== 'preference')
+    throw new InflowError('MEMORY_INVALID', `Unknown memory kind "${kind}".`, { hint: 'Use "fact" or "preference".' });
   return kind;
 }
 

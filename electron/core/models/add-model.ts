@@ -27,7 +27,13 @@ export interface AddModelResult {
 
 /** A registry id from a file name: letters, digits, ".", "_" and "-". */
 function idFromFile(file: string): string {
-  return path.basename(file).replace(/\.gguf$/i, '').replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'model';
+  return (
+    path
+      .basename(file)
+      .replace(/\.gguf$/i, '')
+      .replace(/[^a-zA-Z0-9._-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '') || 'model'
+  );
 }
 
 /**
@@ -43,7 +49,9 @@ export async function addModelFile(options: AddModelOptions): Promise<AddModelRe
   const { bytes, header } = assertGgufModelFile(source);
   const id = options.name ?? idFromFile(source);
   if (!/^[a-zA-Z0-9._-]+$/.test(id)) {
-    throw new InflowError('INVALID_MODEL_ID', `"${id}" is not a valid model name (letters, digits, ".", "_" and "-").`, { hint: 'Pass another --name.' });
+    throw new InflowError('INVALID_MODEL_ID', `"${id}" is not a valid model name (letters, digits, ".", "_" and "-").`, {
+      hint: 'Pass another --name.',
+    });
   }
   const existing = listInstalledModels(modelsDir).find((entry) => entry.id === id);
   if (existing !== undefined) {
@@ -83,7 +91,12 @@ export async function addModelFile(options: AddModelOptions): Promise<AddModelRe
   }
   const stored = referenced ?? path.join(modelsDir, file);
   const model: InstalledModel = {
-    id, file, bytes, sha256: await sha256File(stored, options.signal), source: `file:${source}`, installedAt: new Date().toISOString(),
+    id,
+    file,
+    bytes,
+    sha256: await sha256File(stored, options.signal),
+    source: `file:${source}`,
+    installedAt: new Date().toISOString(),
     ...(referenced === undefined ? {} : { path: referenced }),
   };
   registerInstalledModel(modelsDir, model);

@@ -34,7 +34,11 @@ export interface DownloadResult {
   resumed: boolean;
 }
 
-interface PartialState { url: string; etag?: string; totalBytes?: number }
+interface PartialState {
+  url: string;
+  etag?: string;
+  totalBytes?: number;
+}
 
 /**
  * Downloads a URL to a file, resuming an interrupted download from its `.part` file with an HTTP range
@@ -53,7 +57,15 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const signal = userSignal === undefined ? idle.signal : AbortSignal.any([userSignal, idle.signal]);
   touch();
   try {
-    return await download({ ...options, signal, onProgress, touch, url, destination, stalled: () => idle.signal.aborted && userSignal?.aborted !== true });
+    return await download({
+      ...options,
+      signal,
+      onProgress,
+      touch,
+      url,
+      destination,
+      stalled: () => idle.signal.aborted && userSignal?.aborted !== true,
+    });
   } finally {
     clearTimeout(idleTimer);
   }
@@ -86,7 +98,11 @@ async function download(options: DownloadContext): Promise<DownloadResult> {
     if (signal.aborted) throw cancelled(url, error);
     if (InflowError.isInstance(error)) throw error;
     const reason = ((error as Error).cause as { code?: string } | undefined)?.code;
-    throw new InflowError('DOWNLOAD_FAILED', `Could not reach ${new URL(url).host}: ${(error as Error).message}${reason === undefined ? '' : ` (${reason})`}`, { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' });
+    throw new InflowError(
+      'DOWNLOAD_FAILED',
+      `Could not reach ${new URL(url).host}: ${(error as Error).message}${reason === undefined ? '' : ` (${reason})`}`,
+      { cause: error, hint: 'Check the network connection and try again; the download resumes where it stopped.' },
+    );
   }
   if (response.status === 416 && state?.totalBytes === existing) {
     await response.body?.cancel();
@@ -104,24 +120,39 @@ async function download(options: DownloadContext): Promise<DownloadResult> {
     const free = (options.freeBytes ?? (() => freeDiskBytes(path.dirname(destination))))();
     if (totalBytes !== undefined && needed > free) {
       await response.body?.cancel();
-      throw new InflowError('INSUFFICIENT_DISK', `Not enough disk space: the download needs ${formatBytes(needed)} more but ${path.dirname(destination)} has ${formatBytes(free)} free.`, {
-        hint: 'Free some disk space, or choose a smaller model.',
-      });
+      throw new InflowError(
+        'INSUFFICIENT_DISK',
+        `Not enough disk space: the download needs ${formatBytes(needed)} more but ${path.dirname(destination)} has ${formatBytes(free)} free.`,
+        {
+          hint: 'Free some disk space, or choose a smaller model.',
+        },
+      );
     }
-    fs.writeFileSync(statePath, JSON.stringify({ url, ...(etag === undefined ? {} : { etag }), ...(totalBytes === undefined ? {} : { totalBytes }) }));
+    fs.writeFileSync(
+      statePath,
+      JSON.stringify({ url, ...(etag === undefined ? {} : { etag }), ...(totalBytes === undefined ? {} : { totalBytes }) }),
+    );
     await writeBody(response, partial, existing, totalBytes, options);
   }
   const bytes = fs.statSync(partial).size;
   const expected = readState(statePath)?.totalBytes;
   if (expected !== undefined && bytes !== expected) {
-    throw new InflowError('DOWNLOAD_INCOMPLETE', `The download of ${url} stopped at ${formatBytes(bytes)} of ${formatBytes(expected)}.`, { hint: 'Run the same command again to resume.' });
+    throw new InflowError('DOWNLOAD_INCOMPLETE', `The download of ${url} stopped at ${formatBytes(bytes)} of ${formatBytes(expected)}.`, {
+      hint: 'Run the same command again to resume.',
+    });
   }
   fs.renameSync(partial, destination);
   fs.rmSync(statePath, { force: true });
   return { path: destination, bytes, resumed: headers.Range !== undefined && response.status !== 200 };
 }
 
-async function writeBody(response: Response, partial: string, existing: number, totalBytes: number | undefined, options: DownloadContext): Promise<void> {
+async function writeBody(
+  response: Response,
+  partial: string,
+  existing: number,
+  totalBytes: number | undefined,
+  options: DownloadContext,
+): Promise<void> {
   if (response.body === null) return;
   const fd = fs.openSync(partial, existing > 0 ? 'a' : 'w');
   const started = performance.now();
@@ -134,7 +165,8 @@ async function writeBody(response: Response, partial: string, existing: number, 
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
           throw new InflowError('DISK_FULL', `The disk filled up after ${formatBytes(received)} of the download.`, {
-            cause: error, hint: 'Free some disk space and run the same command again: it resumes where it stopped.',
+            cause: error,
+            hint: 'Free some disk space and run the same command again: it resumes where it stopped.',
           });
         }
         throw error;
@@ -144,23 +176,36 @@ async function writeBody(response: Response, partial: string, existing: number, 
       const now = performance.now();
       if (now - lastReport > 100 || received === totalBytes) {
         lastReport = now;
-        options.onProgress?.({ receivedBytes: received, totalBytes, resumedFromBytes: existing, bytesPerSecond: (received - existing) / Math.max((now - started) / 1000, 1e-3) });
+        options.onProgress?.({
+          receivedBytes: received,
+          totalBytes,
+          resumedFromBytes: existing,
+          bytesPerSecond: (received - existing) / Math.max((now - started) / 1000, 1e-3),
+        });
       }
     }
   } catch (error) {
     if (options.stalled()) throw stalled(options.url, error);
     if (options.signal.aborted) throw cancelled(options.url, error);
     if (InflowError.isInstance(error)) throw error;
-    throw new InflowError('DOWNLOAD_INTERRUPTED', `The download of ${options.url} was interrupted at ${formatBytes(received)}: ${(error as Error).message}`, {
-      cause: error, hint: 'Run the same command again to resume.',
-    });
+    throw new InflowError(
+      'DOWNLOAD_INTERRUPTED',
+      `The download of ${options.url} was interrupted at ${formatBytes(received)}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'Run the same command again to resume.',
+      },
+    );
   } finally {
     fs.closeSync(fd);
   }
 }
 
 function stalled(url: string, cause: unknown): InflowError {
-  return new InflowError('DOWNLOAD_STALLED', `The download of ${url} stopped receiving data.`, { cause, hint: 'Run the same command again to resume.' });
+  return new InflowError('DOWNLOAD_STALLED', `The download of ${url} stopped receiving data.`, {
+    cause,
+    hint: 'Run the same command again to resume.',
+  });
 }
 
 function cancelled(url: string, cause: unknown): InflowError {
@@ -178,6 +223,7 @@ function readState(file: string): PartialState | undefined {
 /** SHA-256 of a file, hex (streamed; models are gigabytes). */
 export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024, ...(signal === undefined ? {} : { signal }) })) hash.update(chunk as Buffer);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024, ...(signal === undefined ? {} : { signal }) }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

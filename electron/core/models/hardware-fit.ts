@@ -77,8 +77,10 @@ export function estimateFit(options: { modelBytes: number; kvBytes: number; budg
       fits: false,
       needBytes,
       placement: 'cpu',
-      message: `${label} needs about ${formatBytes(needBytes)} of memory, but this computer has ${formatBytes(budget.ramTotal)} RAM` +
-        (budget.vramTotal > 0 ? ` and ${formatBytes(budget.vramFree)} free VRAM` : '') + '. It will not fit.',
+      message:
+        `${label} needs about ${formatBytes(needBytes)} of memory, but this computer has ${formatBytes(budget.ramTotal)} RAM` +
+        (budget.vramTotal > 0 ? ` and ${formatBytes(budget.vramFree)} free VRAM` : '') +
+        '. It will not fit.',
     };
   }
   const placement = useGpu && budget.vramTotal > 0 ? 'split' : 'cpu';
@@ -87,7 +89,11 @@ export function estimateFit(options: { modelBytes: number; kvBytes: number; budg
     fits: true,
     needBytes,
     placement,
-    ...(tight ? { message: `${label} needs about ${formatBytes(needBytes)}; only ${formatBytes(budget.ramFree)} RAM is free now, so other apps may be slowed.` } : {}),
+    ...(tight
+      ? {
+          message: `${label} needs about ${formatBytes(needBytes)}; only ${formatBytes(budget.ramFree)} RAM is free now, so other apps may be slowed.`,
+        }
+      : {}),
   };
 }
 

@@ -38,7 +38,10 @@ function readRegistry(modelsDir: string): InstalledModel[] {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as InstalledModel[];
   } catch (error) {
-    throw new InflowError('MODEL_REGISTRY_CORRUPT', `${file} is not valid JSON.`, { cause: error, hint: 'Delete it; installed model files stay and can be pulled again.' });
+    throw new InflowError('MODEL_REGISTRY_CORRUPT', `${file} is not valid JSON.`, {
+      cause: error,
+      hint: 'Delete it; installed model files stay and can be pulled again.',
+    });
   }
 }
 
@@ -75,7 +78,9 @@ export function registerInstalledModel(modelsDir: string, entry: InstalledModel)
  */
 export function removeInstalledModel(modelsDir: string, id: string): InstalledModel {
   return updateRegistry(modelsDir, (entries) => {
-    const entry = entries.find((candidate) => candidate.id === id && (candidate.path !== undefined || fs.existsSync(installedModelPath(modelsDir, candidate))));
+    const entry = entries.find(
+      (candidate) => candidate.id === id && (candidate.path !== undefined || fs.existsSync(installedModelPath(modelsDir, candidate))),
+    );
     if (entry === undefined) {
       throw new InflowError('MODEL_NOT_FOUND', `No installed model "${id}".`, { hint: 'Run "inflow models list" to see installed models.' });
     }
@@ -97,5 +102,7 @@ export function resolveInstalledModel(modelsDir: string, id: string): string {
   if (findCatalogModel(id) !== undefined) {
     throw new InflowError('MODEL_NOT_INSTALLED', `The model "${id}" is not downloaded yet.`, { hint: `Run "inflow models pull ${id}".` });
   }
-  throw new InflowError('UNKNOWN_MODEL', `There is no model "${id}" installed or in the catalog.`, { hint: 'Run "inflow models list", or pass a GGUF file path.' });
+  throw new InflowError('UNKNOWN_MODEL', `There is no model "${id}" installed or in the catalog.`, {
+    hint: 'Run "inflow models list", or pass a GGUF file path.',
+  });
 }

@@ -44,24 +44,28 @@ export async function pullModel(options: PullModelOptions): Promise<PullResult> 
   const { modelsDir, id } = options;
   const catalogEntry = options.catalog === undefined ? findCatalogModel(id) : options.catalog.find((entry) => entry.id === id);
   if (catalogEntry === undefined && options.url === undefined) getCatalogModel(id);
-  if (!/^[a-zA-Z0-9._-]+$/.test(id)) throw new InflowError('INVALID_MODEL_ID', `"${id}" is not a valid model id (letters, digits, ".", "_" and "-").`);
+  if (!/^[a-zA-Z0-9._-]+$/.test(id))
+    throw new InflowError('INVALID_MODEL_ID', `"${id}" is not a valid model id (letters, digits, ".", "_" and "-").`);
   const installed = listInstalledModels(modelsDir).find((entry) => entry.id === id);
   if (installed !== undefined) return { model: installed, alreadyInstalled: true, resumed: false };
 
   if (catalogEntry !== undefined && options.force !== true) {
-    assertFits(estimateFit({
-      modelBytes: catalogEntry.approxBytes,
-      kvBytes: catalogEntry.approxBytes * 0.1,
-      budget: options.budget ?? systemBudget(),
-      useGpu: (options.budget?.vramTotal ?? 0) > 0,
-      label: catalogEntry.name,
-    }));
+    assertFits(
+      estimateFit({
+        modelBytes: catalogEntry.approxBytes,
+        kvBytes: catalogEntry.approxBytes * 0.1,
+        budget: options.budget ?? systemBudget(),
+        useGpu: (options.budget?.vramTotal ?? 0) > 0,
+        label: catalogEntry.name,
+      }),
+    );
   }
   const url = options.url ?? catalogEntry?.url ?? '';
   const file = `${id}.gguf`;
   const destination = path.join(modelsDir, file);
   const download = await downloadFile({
-    url, destination,
+    url,
+    destination,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.freeBytes === undefined ? {} : { freeBytes: options.freeBytes }),
@@ -73,14 +77,21 @@ export async function pullModel(options: PullModelOptions): Promise<PullResult> 
     readGgufFile(destination);
     sha256 = await sha256File(destination, options.signal);
     if (catalogEntry?.sha256 !== undefined && catalogEntry.sha256 !== sha256) {
-      throw new InflowError('CHECKSUM_MISMATCH', `The downloaded ${id} does not match its published SHA-256 (got ${sha256.slice(0, 12)}…, expected ${catalogEntry.sha256.slice(0, 12)}…).`, {
-        hint: 'The file was corrupted in transit or changed upstream; it was deleted. Pull it again.',
-      });
+      throw new InflowError(
+        'CHECKSUM_MISMATCH',
+        `The downloaded ${id} does not match its published SHA-256 (got ${sha256.slice(0, 12)}…, expected ${catalogEntry.sha256.slice(0, 12)}…).`,
+        {
+          hint: 'The file was corrupted in transit or changed upstream; it was deleted. Pull it again.',
+        },
+      );
     }
   } catch (error) {
     fs.rmSync(destination, { force: true });
     if (InflowError.isInstance(error) && error.code !== 'CHECKSUM_MISMATCH' && error.code !== 'CANCELLED') {
-      throw new InflowError(error.code, `The download from ${url} is not a usable model: ${error.message}`, { cause: error, hint: 'It was deleted. Check the URL, then pull again.' });
+      throw new InflowError(error.code, `The download from ${url} is not a usable model: ${error.message}`, {
+        cause: error,
+        hint: 'It was deleted. Check the URL, then pull again.',
+      });
     }
     throw error;
   }

@@ -7,9 +7,17 @@ export const networkFeatures: readonly NetworkFeature[] = ['model-downloads', 'w
 
 /** What each feature is called when it is refused, and which privacy setting allows it (null: only per command). */
 export const featureRules: Readonly<Record<NetworkFeature, { label: string; setting: keyof Settings['privacy'] | null; how: string }>> = {
-  'model-downloads': { label: 'Model downloads', setting: 'modelDownloads', how: 'turn on "Model downloads" in Settings → Privacy (inflow models pull asks for one download itself)' },
+  'model-downloads': {
+    label: 'Model downloads',
+    setting: 'modelDownloads',
+    how: 'turn on "Model downloads" in Settings → Privacy (inflow models pull asks for one download itself)',
+  },
   web: { label: 'The web tools', setting: 'networkTools', how: 'turn on "Web tools" in Settings → Privacy, or pass --web for one run' },
-  wikipedia: { label: 'Wikipedia online', setting: 'wikipediaOnline', how: 'turn on "Wikipedia online" in Settings → Privacy, or pass --web for one run' },
+  wikipedia: {
+    label: 'Wikipedia online',
+    setting: 'wikipediaOnline',
+    how: 'turn on "Wikipedia online" in Settings → Privacy, or pass --web for one run',
+  },
   'mcp-http': { label: 'Tool servers over HTTP', setting: 'mcpHttp', how: 'turn on "Tool servers over HTTP" in Settings → Privacy' },
   endpoint: { label: 'An OpenAI-compatible endpoint', setting: null, how: 'name it with --endpoint on the command that uses it' },
 };

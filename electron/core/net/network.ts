@@ -66,14 +66,22 @@ export class Network {
   }
 
   private async once(feature: NetworkFeature, url: URL, input: URL | Request, init: RequestInit): Promise<Response> {
-    const base = { at: Date.now(), feature, host: url.host, method: (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase(), bytesOut: bodyBytes(init.body) };
+    const base = {
+      at: Date.now(),
+      feature,
+      host: url.host,
+      method: (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase(),
+      bytesOut: bodyBytes(init.body),
+    };
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new InflowError('NETWORK_URL_INVALID', `Only http and https URLs can be used, not ${url.protocol}`);
     }
     if (!this.allows(feature, url)) {
       const rule = featureRules[feature];
       this.options.log.start({ ...base, outcome: 'refused', detail: 'not allowed by the privacy settings' });
-      throw new InflowError('NETWORK_NOT_ALLOWED', `${rule.label} may not connect to ${url.host}: the network is off for this feature.`, { hint: `To allow it, ${rule.how}.` });
+      throw new InflowError('NETWORK_NOT_ALLOWED', `${rule.label} may not connect to ${url.host}: the network is off for this feature.`, {
+        hint: `To allow it, ${rule.how}.`,
+      });
     }
     const id = this.options.log.start({ ...base, outcome: 'failed' });
     let response: Response;
@@ -87,17 +95,31 @@ export class Network {
     if (response.body === null) return response;
     let received = 0;
     const log = this.options.log;
-    const counted = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) { received += chunk.byteLength; controller.enqueue(chunk); },
-      flush() { log.finish(id, { bytesIn: received }); },
-    }));
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+        flush() {
+          log.finish(id, { bytesIn: received });
+        },
+      }),
+    );
     const reader = counted.getReader();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        const { done, value } = await reader.read().catch((error: unknown) => { log.finish(id, { bytesIn: received, outcome: 'failed', detail: String(error).slice(0, 300) }); throw error; });
-        if (done) controller.close(); else controller.enqueue(value);
+        const { done, value } = await reader.read().catch((error: unknown) => {
+          log.finish(id, { bytesIn: received, outcome: 'failed', detail: String(error).slice(0, 300) });
+          throw error;
+        });
+        if (done) controller.close();
+        else controller.enqueue(value);
       },
-      async cancel(reason) { log.finish(id, { bytesIn: received }); await reader.cancel(reason); },
+      async cancel(reason) {
+        log.finish(id, { bytesIn: received });
+        await reader.cancel(reason);
+      },
     });
     const wrapped = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     Object.defineProperty(wrapped, 'url', { value: url.href });
@@ -122,7 +144,9 @@ function bodyBytes(body: RequestInit['body']): number {
 export const localOnlyFetch: Fetch = async (input, init) => {
   const url = new URL(input instanceof Request ? input.url : input);
   if (!isLoopbackHost(url.hostname)) {
-    throw new InflowError('NETWORK_NOT_ALLOWED', `No network module was given, so ${url.host} may not be reached.`, { hint: 'Pass the back end\'s network (backend.network.fetcher(feature)).' });
+    throw new InflowError('NETWORK_NOT_ALLOWED', `No network module was given, so ${url.host} may not be reached.`, {
+      hint: "Pass the back end's network (backend.network.fetcher(feature)).",
+    });
   }
   return fetch(input, init);
 };

@@ -50,11 +50,15 @@ export function inferAnswerKind(item: KindHints): AnswerKind {
   const options = item.options ?? item.choices;
   if (Array.isArray(options) && options.length > 1) return 'choice';
   const text = [item.query, item.question].filter((v): v is string => typeof v === 'string').join('\n');
-  if ((Array.isArray(item.question) && parseGameOf24Numbers(item.question) !== null) || (/\b24\b/.test(text) && /expression|game of 24/i.test(text) && parseGameOf24Numbers(text) !== null)) {
+  if (
+    (Array.isArray(item.question) && parseGameOf24Numbers(item.question) !== null) ||
+    (/\b24\b/.test(text) && /expression|game of 24/i.test(text) && parseGameOf24Numbers(text) !== null)
+  ) {
     return 'gameof24';
   }
   if (parseChoices(text).length > 1 && /option|choice|choose/i.test(text)) return 'choice';
   const answers = acceptedAnswers(item.answer);
-  if (answers.length > 0 && answers.every((answer) => /^[-+]?[\d,]*\.?\d+(?:\/\d+)?%?$/.test(answer) && parseNumber(answer) !== null)) return 'numeric';
+  if (answers.length > 0 && answers.every((answer) => /^[-+]?[\d,]*\.?\d+(?:\/\d+)?%?$/.test(answer) && parseNumber(answer) !== null))
+    return 'numeric';
   return 'normalized';
 }

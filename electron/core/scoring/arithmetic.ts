@@ -3,7 +3,8 @@
  * (shared by the Game of 24 checker and the numeric scorer), and LaTeX `\frac` expansion with nesting.
  */
 
-export type Token = { kind: 'number'; value: number; text: string } | { kind: 'op'; value: '+' | '-' | '*' | '/' } | { kind: 'open' } | { kind: 'close' };
+export type Token =
+  { kind: 'number'; value: number; text: string } | { kind: 'op'; value: '+' | '-' | '*' | '/' } | { kind: 'open' } | { kind: 'close' };
 
 /** A text that is not a well-formed expression; the message says what is wrong. */
 export class ExpressionError extends Error {}
@@ -16,7 +17,10 @@ export function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const char = text[i]!;
-    if (/\s/.test(char)) { i++; continue; }
+    if (/\s/.test(char)) {
+      i++;
+      continue;
+    }
     const number = /^\d+(?:\.\d+)?/.exec(text.slice(i));
     if (number !== null) {
       tokens.push({ kind: 'number', value: Number(number[0]), text: number[0] });
@@ -108,7 +112,11 @@ export function expandLatexFractions(text: string): string {
   let i = 0;
   while (i < text.length) {
     const match = /^\\[dt]?frac\s*/.exec(text.slice(i));
-    if (match === null) { result += text[i]; i++; continue; }
+    if (match === null) {
+      result += text[i];
+      i++;
+      continue;
+    }
     const after = i + match[0].length;
     const digits = /^(\d)(\d)/.exec(text.slice(after));
     if (text[after] !== '{' && digits !== null) {
@@ -119,7 +127,11 @@ export function expandLatexFractions(text: string): string {
     const numerator = text[after] === '{' ? braceGroup(text, after) : null;
     const gap = numerator === null ? -1 : numerator.end + (/^\s*/.exec(text.slice(numerator.end))?.[0].length ?? 0);
     const denominator = numerator !== null && text[gap] === '{' ? braceGroup(text, gap) : null;
-    if (numerator === null || denominator === null) { result += match[0]; i = after; continue; }
+    if (numerator === null || denominator === null) {
+      result += match[0];
+      i = after;
+      continue;
+    }
     result += `((${expandLatexFractions(numerator.content)})/(${expandLatexFractions(denominator.content)}))`;
     i = denominator.end;
   }

@@ -41,9 +41,9 @@ export function resolveChoice(answer: string, options: readonly ChoiceOption[]):
   if (byText.length === 1) return { letter: byText[0]!.letter, how: 'option text' };
 
   const letterPatterns = [
-    /^\(?([A-J])\)?(?:[.):]|\s*$)/,                        // "C", "(C)", "C.", "C) Colorectal cancer"
+    /^\(?([A-J])\)?(?:[.):]|\s*$)/, // "C", "(C)", "C.", "C) Colorectal cancer"
     /\b(?:[Oo]ption|[Cc]hoice|[Aa]nswer)(?:\s+is)?\s*[:(]?\s*\(?([A-J])\b\)?/, // "Option C", "the answer is (C)", "the correct option is C"
-    /^\(?([a-j])\)?\.?$/,                                 // a lone lowercase letter: "c", "(c)"
+    /^\(?([a-j])\)?\.?$/, // a lone lowercase letter: "c", "(c)"
   ];
   for (const pattern of letterPatterns) {
     const letter = pattern.exec(text)?.[1]?.toUpperCase();

@@ -42,7 +42,10 @@ export function extractBoxed(text: string): string | null {
 export function extractAnswerSection(text: string): string | null {
   const lines = text.split('\n');
   for (let index = lines.length - 1; index >= 0; index--) {
-    const match = /^\s*(?:#{1,6}\s*|\d+\.\s*|[-*]\s+)?(?:\*\*|__)?\s*(?:final\s+)?answer\s*(?:\*\*|__)?\s*(?:[:：]\s*(?:\*\*|__)?\s*(.*)|(?:\*\*|__)?\s*)$/i.exec(lines[index]!);
+    const match =
+      /^\s*(?:#{1,6}\s*|\d+\.\s*|[-*]\s+)?(?:\*\*|__)?\s*(?:final\s+)?answer\s*(?:\*\*|__)?\s*(?:[:：]\s*(?:\*\*|__)?\s*(.*)|(?:\*\*|__)?\s*)$/i.exec(
+        lines[index]!,
+      );
     if (match === null) continue;
     const inline = (match[1] ?? '').trim();
     if (inline !== '') return inline;

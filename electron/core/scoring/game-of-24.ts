@@ -15,8 +15,12 @@ const SIDE_SPLIT = /=|≈/;
 
 /** Cleans an answer for parsing: wrappers, LaTeX operators and (nested) fractions. */
 function clean(answer: string): string {
-  return expandLatexFractions(stripAnswerWrappers(answer)
-    .replace(/\\times|\\cdot/g, '*').replace(/\\div/g, '/').replace(/\\left|\\right/g, ''));
+  return expandLatexFractions(
+    stripAnswerWrappers(answer)
+      .replace(/\\times|\\cdot/g, '*')
+      .replace(/\\div/g, '/')
+      .replace(/\\left|\\right/g, ''),
+  );
 }
 
 /** An arithmetic run of the answer: its sides (split at = or ≈) and where it ends in the text. */
@@ -32,7 +36,14 @@ interface Chain {
  * is (7-8/8)×4 which makes 24".
  */
 function chainsIn(text: string): Chain[] {
-  const toChain = (run: string, end: number): Chain => ({ text: run.trim(), sides: run.split(SIDE_SPLIT).map((side) => side.trim()).filter((side) => side !== ''), end });
+  const toChain = (run: string, end: number): Chain => ({
+    text: run.trim(),
+    sides: run
+      .split(SIDE_SPLIT)
+      .map((side) => side.trim())
+      .filter((side) => side !== ''),
+    end,
+  });
   if (new RegExp(`^[${ARITHMETIC_CHARS}=≈]*$`).test(text)) return [toChain(text, text.length)];
   const runs = text.matchAll(new RegExp(`[\\d([{](?:[${ARITHMETIC_CHARS}=≈])*[\\d)\\]}]|\\d`, 'g'));
   return [...runs].map((run) => toChain(run[0], (run.index ?? 0) + run[0].length));
@@ -40,7 +51,9 @@ function chainsIn(text: string): Chain[] {
 
 /** A result the answer states in words right after its expression ("… which makes 25"); null when none. */
 function statedAfter(text: string, chain: Chain): number | null {
-  const claim = /^\s*,?\s*(?:which\s+|that\s+|this\s+)?(?:makes|equals|gives|yields|is|results\s+in|comes\s+to)\s+(\d+(?:\.\d+)?)/i.exec(text.slice(chain.end));
+  const claim = /^\s*,?\s*(?:which\s+|that\s+|this\s+)?(?:makes|equals|gives|yields|is|results\s+in|comes\s+to)\s+(\d+(?:\.\d+)?)/i.exec(
+    text.slice(chain.end),
+  );
   return claim === null ? null : Number(claim[1]);
 }
 
@@ -66,7 +79,12 @@ export function checkGameOf24(answer: string, numbers: readonly number[]): GameO
   const chains = chainsIn(text).filter((chain) => chain.sides.some((side) => OPERATOR.test(side)));
   if (chains.length === 0) return { correct: false, expression: null, value: null, reason: 'no arithmetic expression found in the answer' };
   if (chains.length > 1) {
-    return { correct: false, expression: null, value: null, reason: `the answer offers ${chains.length} expressions (${chains.map((c) => c.text).join('; ')}); a Game of 24 answer is exactly one` };
+    return {
+      correct: false,
+      expression: null,
+      value: null,
+      reason: `the answer offers ${chains.length} expressions (${chains.map((c) => c.text).join('; ')}); a Game of 24 answer is exactly one`,
+    };
   }
   const chain = chains[0]!;
   const sides: Array<{ text: string; value: number; used: number[] }> = [];
@@ -92,7 +110,8 @@ export function checkGameOf24(answer: string, numbers: readonly number[]): GameO
     return { correct: false, expression, value, reason: `${expression} = 24, but the answer states ${claim}` };
   }
   const stated = statedAfter(text, chain);
-  if (stated !== null && !is24(stated)) return { correct: false, expression, value, reason: `${expression} = 24, but the answer states the result is ${stated}` };
+  if (stated !== null && !is24(stated))
+    return { correct: false, expression, value, reason: `${expression} = 24, but the answer states the result is ${stated}` };
   return { correct: true, expression, value, reason: `${expression} = 24 using each number once` };
 }
 

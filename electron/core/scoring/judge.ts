@@ -54,9 +54,16 @@ export function judgePrompt(input: JudgeInput): string {
   const parts = [instructions, ''];
   if (input.question !== undefined && input.question.trim() !== '') parts.push(`Question: ${input.question.trim()}`);
   if (input.choices !== undefined && input.choices.length > 0) parts.push(`Options:\n${input.choices.join('\n')}`);
-  const response = input.response.length > MAX_RESPONSE_CHARS ? `${input.response.slice(0, MAX_RESPONSE_CHARS / 2)} … ${input.response.slice(-MAX_RESPONSE_CHARS / 2)}` : input.response;
+  const response =
+    input.response.length > MAX_RESPONSE_CHARS
+      ? `${input.response.slice(0, MAX_RESPONSE_CHARS / 2)} … ${input.response.slice(-MAX_RESPONSE_CHARS / 2)}`
+      : input.response;
   parts.push(`Model Response: ${response}`);
-  parts.push(input.expected.length === 1 ? `Ground Truth: ${input.expected[0]}` : `Ground Truth (any of): ${input.expected.map((e) => JSON.stringify(e)).join(', ')}`);
+  parts.push(
+    input.expected.length === 1
+      ? `Ground Truth: ${input.expected[0]}`
+      : `Ground Truth (any of): ${input.expected.map((e) => JSON.stringify(e)).join(', ')}`,
+  );
   return parts.join('\n');
 }
 

@@ -11,9 +11,27 @@ export interface ParsedNumber {
 }
 
 const NUMBER_WORDS: Record<string, number> = {
-  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18,
-  nineteen: 19, twenty: 20,
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
 };
 
 const PLAIN = /^[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
@@ -32,7 +50,10 @@ function simplify(text: string): string {
   let value = stripAnswerWrappers(text);
   value = expandLatexFractions(value);
   value = value.replace(/\\left|\\right|\\!|\\,|\\;|\\ |~/g, '');
-  value = value.replace(/\\text\{\s*([^}]*)\}/g, ' $1 ').replace(/\\%/g, '%').replace(/\\\$/g, '$');
+  value = value
+    .replace(/\\text\{\s*([^}]*)\}/g, ' $1 ')
+    .replace(/\\%/g, '%')
+    .replace(/\\\$/g, '$');
   value = value.replace(/^[a-z]\s*=\s*/i, '');
   value = value.replace(/[$€£¥₹]/g, '');
   value = value.replace(/(\d)[,\s'’](?=\d{3}(?:\D|$))/g, '$1');
@@ -92,7 +113,8 @@ function fractionExpression(text: string): ParsedNumber | null {
 }
 
 /** Words that make a number in prose something other than the answer: negation, alternatives, ranges, doubt. */
-const HEDGES = /\b(?:not|no|never|none|neither|nor|either|or|between|except|unless|instead|rather|maybe|perhaps|possibly|might|unsure|guess)\b|n[’']t\b/i;
+const HEDGES =
+  /\b(?:not|no|never|none|neither|nor|either|or|between|except|unless|instead|rather|maybe|perhaps|possibly|might|unsure|guess)\b|n[’']t\b/i;
 
 /**
  * The one number a prose answer commits to ("They meet 27 miles from A"), or why it commits to none: several
@@ -125,7 +147,10 @@ export function numbersEqual(expected: ParsedNumber, actual: ParsedNumber): { eq
       if (close(e, a)) return { equal: true, reason: `${a} equals ${e}` };
     }
   }
-  for (const [rounded, written] of [[expected, actual], [actual, expected]] as const) {
+  for (const [rounded, written] of [
+    [expected, actual],
+    [actual, expected],
+  ] as const) {
     const decimals = written.decimals;
     if (rounded.decimals !== null || decimals === null || decimals < 2) continue;
     if (close(Number(rounded.value.toFixed(decimals)), written.value)) {

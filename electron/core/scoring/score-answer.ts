@@ -46,7 +46,13 @@ export interface RuleScore extends Omit<ScoreResult, 'judgeGeneration'> {
   decided: boolean;
 }
 
-const verdict = (correct: boolean, method: ScoreMethod, reason: string, decided = true) => ({ correct, score: correct ? 1 : 0, method, reason, decided });
+const verdict = (correct: boolean, method: ScoreMethod, reason: string, decided = true) => ({
+  correct,
+  score: correct ? 1 : 0,
+  method,
+  reason,
+  decided,
+});
 
 function normalizedMatch(answer: string, accepted: readonly string[]) {
   const normalized = normalizeAnswer(answer);
@@ -72,7 +78,9 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
   switch (kind) {
     case 'exact': {
       const hit = accepted.find((expected) => expected === answer.trim());
-      return hit === undefined ? verdict(false, 'exact', `"${answer}" is not exactly any accepted answer`) : verdict(true, 'exact', `exactly "${hit}"`);
+      return hit === undefined
+        ? verdict(false, 'exact', `"${answer}" is not exactly any accepted answer`)
+        : verdict(true, 'exact', `exactly "${hit}"`);
     }
     case 'gameof24': {
       const numbers = gameOf24ItemNumbers(input.numbers, input.question, accepted);
@@ -88,7 +96,10 @@ function byKind(kind: AnswerKind, answer: string, accepted: readonly string[], i
         const correct = expectedLetters.includes(chosen.letter);
         return verdict(correct, 'choice', `answer names option ${chosen.letter} (by ${chosen.how}); correct: ${expectedLetters.join('/')}`);
       }
-      return normalizedMatch(answer, accepted) ?? verdict(false, 'choice', chosen === null ? 'the answer names none of the options' : 'the correct option is not among the options', false);
+      return (
+        normalizedMatch(answer, accepted) ??
+        verdict(false, 'choice', chosen === null ? 'the answer names none of the options' : 'the correct option is not among the options', false)
+      );
     }
     case 'numeric': {
       const exact = numericVerdict(answer, accepted);
@@ -161,7 +172,8 @@ export async function scoreAnswer(input: ScoreInput, options: { judge?: Judge; s
     correct: judged.correct,
     score: judged.correct ? 1 : 0,
     method: 'judge',
-    reason: judged.reason === '' ? (judged.correct ? 'the judge found the answers equivalent' : 'the judge found the answers different') : judged.reason,
+    reason:
+      judged.reason === '' ? (judged.correct ? 'the judge found the answers equivalent' : 'the judge found the answers different') : judged.reason,
     extracted: rules.extracted,
     kind: rules.kind,
     ...(judged.generation === undefined ? {} : { judgeGeneration: judged.generation }),

@@ -10,7 +10,8 @@ import { clientGone, EventStream, HttpError, sendJson } from './http-io.ts';
 /** The question for the agent: the last user message (earlier turns and system messages are not used). */
 function questionOf(chat: ParsedChatRequest): string {
   const last = chat.messages.findLast((message) => message.role === 'user');
-  if (last === undefined || last.content.trim() === '') throw new HttpError(400, 'invalid_request', 'The agent needs a user message with the question.', { param: 'messages' });
+  if (last === undefined || last.content.trim() === '')
+    throw new HttpError(400, 'invalid_request', 'The agent needs a user message with the question.', { param: 'messages' });
   return last.content;
 }
 
@@ -35,12 +36,17 @@ export async function agentCompletion(request: IncomingMessage, response: Server
   let runId = '';
   let seq = 0;
   const trace = (event: AgentEvent): TraceEvent | null => (runId === '' ? null : toTraceEvent(event, runId, seq++));
-  const input = { question, ...(chat.agent.tools === undefined ? {} : { tools: chat.agent.tools }), ...(chat.agent.maxSteps === undefined ? {} : { maxSteps: chat.agent.maxSteps }) };
+  const input = {
+    question,
+    ...(chat.agent.tools === undefined ? {} : { tools: chat.agent.tools }),
+    ...(chat.agent.maxSteps === undefined ? {} : { maxSteps: chat.agent.maxSteps }),
+  };
 
   if (!chat.stream) {
     const steps: TraceEvent[] = [];
     const result = await ask.run(input, {
-      source: 'api', signal,
+      source: 'api',
+      signal,
       onEvent: (event) => {
         if (event.type === 'run-start') runId = event.runId;
         const item = event.type === 'answer-delta' ? null : trace(event);
@@ -51,29 +57,50 @@ export async function agentCompletion(request: IncomingMessage, response: Server
     if (result.stopReason === 'error') {
       throw new HttpError(500, 'agent_run_failed', `The agent run failed: ${result.error ?? 'unknown error'}.`, { extra: { run_id: result.runId } });
     }
-    sendJson(response, 200, {
-      id: `chatcmpl-${result.runId}`, object: 'chat.completion', created, model: agentModelId, system_fingerprint: null,
-      choices: [{ index: 0, message: { role: 'assistant', content: result.answer ?? '', refusal: null }, logprobs: null, finish_reason: finishOf(result) }],
-      usage: usageOf(result),
-      inflow: { run_id: result.runId, task_id: result.taskId, stop_reason: result.stopReason, steps },
-    }, { 'x-inflow-run-id': result.runId });
+    sendJson(
+      response,
+      200,
+      {
+        id: `chatcmpl-${result.runId}`,
+        object: 'chat.completion',
+        created,
+        model: agentModelId,
+        system_fingerprint: null,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: result.answer ?? '', refusal: null }, logprobs: null, finish_reason: finishOf(result) },
+        ],
+        usage: usageOf(result),
+        inflow: { run_id: result.runId, task_id: result.taskId, stop_reason: result.stopReason, steps },
+      },
+      { 'x-inflow-run-id': result.runId },
+    );
     return;
   }
 
   let stream: EventStream | null = null;
-  const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => stream?.send({
-    id: `chatcmpl-${runId}`, object: 'chat.completion.chunk', created, model: agentModelId, system_fingerprint: null,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], inflow: { run_id: runId, ...extra },
-  });
+  const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+    stream?.send({
+      id: `chatcmpl-${runId}`,
+      object: 'chat.completion.chunk',
+      created,
+      model: agentModelId,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      inflow: { run_id: runId, ...extra },
+    });
   const result = await ask.run(input, {
-    source: 'api', signal,
+    source: 'api',
+    signal,
     onEvent: (event) => {
       if (event.type === 'run-start') {
         runId = event.runId;
         stream = new EventStream(response, { 'x-inflow-run-id': runId });
         chunk({ role: 'assistant', content: '' }, null, { task_id: event.taskId });
       }
-      if (event.type === 'answer-delta') { chunk({ content: event.text }, null); return; }
+      if (event.type === 'answer-delta') {
+        chunk({ content: event.text }, null);
+        return;
+      }
       const item = trace(event);
       if (item !== null && event.type !== 'run-end') chunk({}, null, { event: item });
     },
@@ -81,6 +108,15 @@ export async function agentCompletion(request: IncomingMessage, response: Server
   const open = stream as EventStream | null;
   if (open === null || !open.open) return;
   chunk({}, finishOf(result), { stop_reason: result.stopReason, ...(result.error === undefined ? {} : { error: result.error }) });
-  if (chat.includeUsage) open.send({ id: `chatcmpl-${runId}`, object: 'chat.completion.chunk', created, model: agentModelId, choices: [], usage: usageOf(result), inflow: { run_id: runId } });
+  if (chat.includeUsage)
+    open.send({
+      id: `chatcmpl-${runId}`,
+      object: 'chat.completion.chunk',
+      created,
+      model: agentModelId,
+      choices: [],
+      usage: usageOf(result),
+      inflow: { run_id: runId },
+    });
   open.end();
 }

@@ -60,7 +60,12 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
     return;
   }
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -71,7 +76,13 @@ export class EventStream {
   constructor(response: ServerResponse, headers: Record<string, string> = {}) {
     this.response = response;
     // The headers leave with the first event (no separate packet).
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no', ...headers });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
   }
 
   private write(text: string): void {
@@ -95,7 +106,9 @@ export class EventStream {
 
 /** Aborted when the client goes away before the answer is complete (or aborts `controller`, when given). */
 export function clientGone(request: IncomingMessage, response: ServerResponse, controller = new AbortController()): AbortSignal {
-  const onClose = () => { if (!response.writableFinished) controller.abort(); };
+  const onClose = () => {
+    if (!response.writableFinished) controller.abort();
+  };
   response.on('close', onClose);
   request.on('aborted', () => controller.abort());
   return controller.signal;

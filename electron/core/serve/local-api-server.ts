@@ -42,16 +42,30 @@ export interface LocalApiServer {
 
 export const localApiDefaults = { host: '127.0.0.1', maxBodyBytes: 2 * 1024 * 1024 } as const;
 
-const feedbackSchema = z.object({
-  rating: z.union([z.literal('up'), z.literal('down'), z.literal(1), z.literal(-1)]).optional(),
-  corrected_answer: z.string().trim().min(1).max(20_000).optional(),
-  comment: z.string().max(2000).optional(),
-}).strict().refine((value) => value.rating !== undefined || value.corrected_answer !== undefined, { message: 'give a rating ("up" or "down") or a corrected_answer' });
+const feedbackSchema = z
+  .object({
+    rating: z.union([z.literal('up'), z.literal('down'), z.literal(1), z.literal(-1)]).optional(),
+    corrected_answer: z.string().trim().min(1).max(20_000).optional(),
+    comment: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((value) => value.rating !== undefined || value.corrected_answer !== undefined, {
+    message: 'give a rating ("up" or "down") or a corrected_answer',
+  });
 
 /** How Inflow's error codes map to HTTP statuses (anything else is a 500). */
 const statusOf: Record<string, number> = {
-  RUN_NOT_FOUND: 404, MODEL_NOT_FOUND: 404, NO_PLANNER_MODEL: 409, RUN_STILL_RUNNING: 409, CORRECTION_NOT_ALLOWED: 409,
-  INVALID_SAMPLING: 400, INVALID_JSON_SCHEMA: 400, CONTEXT_OVERFLOW: 400, INVALID_REQUEST: 400, UNKNOWN_TOOL: 400, MODEL_OUTPUT_INVALID: 502,
+  RUN_NOT_FOUND: 404,
+  MODEL_NOT_FOUND: 404,
+  NO_PLANNER_MODEL: 409,
+  RUN_STILL_RUNNING: 409,
+  CORRECTION_NOT_ALLOWED: 409,
+  INVALID_SAMPLING: 400,
+  INVALID_JSON_SCHEMA: 400,
+  CONTEXT_OVERFLOW: 400,
+  INVALID_REQUEST: 400,
+  UNKNOWN_TOOL: 400,
+  MODEL_OUTPUT_INVALID: 502,
 };
 
 /**
@@ -73,11 +87,18 @@ export async function startLocalApiServer(options: LocalApiOptions): Promise<Loc
       throw new HttpError(403, 'forbidden_host', `Host "${host}" is not this server; use http://127.0.0.1:${port}.`);
     }
     if (origin !== undefined) {
-      if (!origins.has(origin)) throw new HttpError(403, 'cors_forbidden', `Requests from web pages (${origin}) are not allowed.`, { extra: { hint: 'Allow the origin with inflow serve --cors-origin ORIGIN.' } });
+      if (!origins.has(origin))
+        throw new HttpError(403, 'cors_forbidden', `Requests from web pages (${origin}) are not allowed.`, {
+          extra: { hint: 'Allow the origin with inflow serve --cors-origin ORIGIN.' },
+        });
       response.setHeader('access-control-allow-origin', origin);
       response.setHeader('vary', 'Origin');
       if (request.method === 'OPTIONS') {
-        response.writeHead(204, { 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' });
+        response.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
         response.end();
         return;
       }
@@ -85,9 +106,14 @@ export async function startLocalApiServer(options: LocalApiOptions): Promise<Loc
     const auth = request.headers.authorization ?? '';
     const presented = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
     if (presented === undefined || !tokenMatches(presented, options.token)) {
-      throw new HttpError(401, 'invalid_api_key', presented === undefined ? 'No API key: send "Authorization: Bearer <token>".' : 'The API key is wrong.', {
-        extra: { hint: 'The token is shown in Settings → Local API and by `inflow serve --print-token`.' },
-      });
+      throw new HttpError(
+        401,
+        'invalid_api_key',
+        presented === undefined ? 'No API key: send "Authorization: Bearer <token>".' : 'The API key is wrong.',
+        {
+          extra: { hint: 'The token is shown in Settings → Local API and by `inflow serve --print-token`.' },
+        },
+      );
     }
     const url = new URL(request.url ?? '/', `http://${host}`);
     const route = `${request.method} ${url.pathname.replace(/\/+$/, '')}`;
@@ -114,12 +140,21 @@ export async function startLocalApiServer(options: LocalApiOptions): Promise<Loc
       }
       const { rating, corrected_answer: correctedAnswer, comment } = parsed.data;
       const result = recordFeedback(options.deps.db, {
-        runId: feedbackMatch[1]!, rating: rating === 'up' || rating === 1 ? 1 : -1,
-        ...(comment === undefined ? {} : { comment }), ...(correctedAnswer === undefined ? {} : { correctedAnswer }),
+        runId: feedbackMatch[1]!,
+        rating: rating === 'up' || rating === 1 ? 1 : -1,
+        ...(comment === undefined ? {} : { comment }),
+        ...(correctedAnswer === undefined ? {} : { correctedAnswer }),
       });
-      return sendJson(response, 200, { run_id: result.runId, rating: result.rating === 1 ? 'up' : 'down', reward: result.reward, corrected: correctedAnswer !== undefined });
+      return sendJson(response, 200, {
+        run_id: result.runId,
+        rating: result.rating === 1 ? 'up' : 'down',
+        reward: result.reward,
+        corrected: correctedAnswer !== undefined,
+      });
     }
-    throw new HttpError(404, 'not_found', `There is no ${route}.`, { extra: { hint: 'Inflow serves GET /v1/models, POST /v1/chat/completions and POST /v1/runs/{id}/feedback.' } });
+    throw new HttpError(404, 'not_found', `There is no ${route}.`, {
+      extra: { hint: 'Inflow serves GET /v1/models, POST /v1/chat/completions and POST /v1/runs/{id}/feedback.' },
+    });
   };
 
   const server = http.createServer((request, response) => {
@@ -143,9 +178,15 @@ export async function startLocalApiServer(options: LocalApiOptions): Promise<Loc
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, localApiDefaults.host, () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, localApiDefaults.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EADDRINUSE') throw new InflowError('PORT_IN_USE', `Port ${options.port} on 127.0.0.1 is already in use.`, { hint: 'Choose another port (Settings → Local API, or inflow serve --port N), or stop the other program.' });
+    if (error.code === 'EADDRINUSE')
+      throw new InflowError('PORT_IN_USE', `Port ${options.port} on 127.0.0.1 is already in use.`, {
+        hint: 'Choose another port (Settings → Local API, or inflow serve --port N), or stop the other program.',
+      });
     throw error;
   });
   port = (server.address() as AddressInfo).port;
@@ -164,7 +205,9 @@ function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   const serialized = serializeError(error);
   const status = statusOf[serialized.code] ?? 500;
-  return new HttpError(status, serialized.code.toLowerCase(), serialized.message, { extra: serialized.hint === undefined ? {} : { hint: serialized.hint } });
+  return new HttpError(status, serialized.code.toLowerCase(), serialized.message, {
+    extra: serialized.hint === undefined ? {} : { hint: serialized.hint },
+  });
 }
 
 async function modelList(deps: LocalApiDeps): Promise<Array<{ id: string; object: 'model'; created: number; owned_by: string }>> {
@@ -172,14 +215,15 @@ async function modelList(deps: LocalApiDeps): Promise<Array<{ id: string; object
   const planner = deps.settings.read().models.planner;
   const entry = (id: string, owner: string, created: number) => ({ id, object: 'model' as const, created, owned_by: owner });
   const now = Math.floor(Date.now() / 1000);
-  return [
-    entry(agentModelId, 'inflow', now),
-    ...installed.map((model) => entry(model.id, model.id === planner ? 'inflow (planner)' : 'local', now)),
-  ];
+  return [entry(agentModelId, 'inflow', now), ...installed.map((model) => entry(model.id, model.id === planner ? 'inflow (planner)' : 'local', now))];
 }
 
 async function chatModel(deps: LocalApiDeps, id: string) {
   const installed = deps.settings.read().models.planner === id || (await deps.models.installed()).some((model) => model.id === id);
-  if (!installed) throw new HttpError(404, 'model_not_found', `There is no model "${id}".`, { param: 'model', extra: { hint: 'GET /v1/models lists the installed models and inflow-agent.' } });
+  if (!installed)
+    throw new HttpError(404, 'model_not_found', `There is no model "${id}".`, {
+      param: 'model',
+      extra: { hint: 'GET /v1/models lists the installed models and inflow-agent.' },
+    });
   return { model: await deps.engine.chatModel(id), name: id };
 }

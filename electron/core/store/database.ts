@@ -60,7 +60,11 @@ function isOpenRace(error: unknown): boolean {
 
 /** How a database that cannot be opened normally can still be read: undefined when it cannot. */
 function degradedReason(error: unknown, file: string): DegradedReason | undefined {
-  const code = String((error as { cause?: { code?: unknown }; code?: unknown }).cause instanceof Error ? ((error as { cause: { code?: unknown } }).cause.code) : (error as { code?: unknown }).code ?? '');
+  const code = String(
+    (error as { cause?: { code?: unknown }; code?: unknown }).cause instanceof Error
+      ? (error as { cause: { code?: unknown } }).cause.code
+      : ((error as { code?: unknown }).code ?? ''),
+  );
   if (!/^SQLITE_(IOERR|FULL|CANTOPEN|READONLY)/.test(code)) return undefined;
   try {
     fs.accessSync(path.dirname(file), fs.constants.W_OK);
@@ -111,8 +115,12 @@ function openDegraded(file: string, reason: DegradedReason, options: OpenDatabas
     refuseFuture(db, file);
     if ((db.pragma('user_version', { simple: true }) as number) < latestSchemaVersion) {
       throw reason === 'disk-full'
-        ? new InflowError('DISK_FULL', `The database ${file} needs an upgrade, which needs disk space, and the disk is full.`, { hint: 'Free some disk space, then run the command again.' })
-        : new InflowError('DATA_DIR_READ_ONLY', `The database ${file} needs an upgrade, and its folder is read-only.`, { hint: 'Make the data folder writable once, or choose another one with --data-dir.' });
+        ? new InflowError('DISK_FULL', `The database ${file} needs an upgrade, which needs disk space, and the disk is full.`, {
+            hint: 'Free some disk space, then run the command again.',
+          })
+        : new InflowError('DATA_DIR_READ_ONLY', `The database ${file} needs an upgrade, and its folder is read-only.`, {
+            hint: 'Make the data folder writable once, or choose another one with --data-dir.',
+          });
     }
     db.pragma('foreign_keys = ON');
     degradedDatabases.set(db, reason);
@@ -126,7 +134,7 @@ function openDegraded(file: string, reason: DegradedReason, options: OpenDatabas
 function openDatabaseAsIs(file: string, options: OpenDatabaseOptions): Database {
   if (Number(process.versions.napi) < 10) {
     throw new InflowError('NODE_TOO_OLD', `Inflow needs Node.js 24 or newer (Node-API 10); this is Node ${process.versions.node}.`, {
-      hint: 'Run it through the npm scripts (npm test, npm run inflow -- ...) or bin/inflow.js, which use the project\'s Node 24.',
+      hint: "Run it through the npm scripts (npm test, npm run inflow -- ...) or bin/inflow.js, which use the project's Node 24.",
     });
   }
   const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
@@ -169,9 +177,13 @@ function checkReadable(db: Database, file: string): void {
 function refuseFuture(db: Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > latestSchemaVersion) {
-    throw new InflowError('DB_FROM_FUTURE', `The database ${file} was written by a newer Inflow (schema ${version}; this version knows up to ${latestSchemaVersion}).`, {
-      hint: 'Update Inflow, or point it at another data directory with --data-dir. The database was not changed.',
-    });
+    throw new InflowError(
+      'DB_FROM_FUTURE',
+      `The database ${file} was written by a newer Inflow (schema ${version}; this version knows up to ${latestSchemaVersion}).`,
+      {
+        hint: 'Update Inflow, or point it at another data directory with --data-dir. The database was not changed.',
+      },
+    );
   }
 }
 
@@ -185,13 +197,15 @@ export function migrate(db: Database, file = 'database', target = latestSchemaVe
   let version = db.pragma('user_version', { simple: true }) as number;
   for (const migration of migrations) {
     if (migration.version <= version || migration.version > target) continue;
-    version = db.transaction(() => {
-      const current = db.pragma('user_version', { simple: true }) as number;
-      if (current >= migration.version) return current;
-      migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
-      return migration.version;
-    }).immediate();
+    version = db
+      .transaction(() => {
+        const current = db.pragma('user_version', { simple: true }) as number;
+        if (current >= migration.version) return current;
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+        return migration.version;
+      })
+      .immediate();
   }
   refuseFuture(db, file);
   return version;
@@ -203,17 +217,20 @@ function translateSqliteError(error: unknown, file: string): unknown {
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new InflowError('DB_CORRUPT', `${file} is not an Inflow database or is damaged (${message}).`, {
-      hint: 'Move the file aside (or choose another data directory with --data-dir); nothing in it was changed.', cause: error,
+      hint: 'Move the file aside (or choose another data directory with --data-dir); nothing in it was changed.',
+      cause: error,
     });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new InflowError('DB_LOCKED', `The database ${file} is locked by another process.`, {
-      hint: 'Close the other Inflow window or command using this data directory, then try again.', cause: error,
+      hint: 'Close the other Inflow window or command using this data directory, then try again.',
+      cause: error,
     });
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
     return new InflowError('DB_CANTOPEN', `Cannot open the database ${file} (${message}).`, {
-      hint: 'Check that the data directory exists and is writable, or choose another with --data-dir.', cause: error,
+      hint: 'Check that the data directory exists and is writable, or choose another with --data-dir.',
+      cause: error,
     });
   }
   return error;

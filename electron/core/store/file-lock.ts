@@ -3,7 +3,9 @@ import { InflowError } from '../errors.ts';
 import { currentProcess, isProcessAlive, type ProcessIdentity } from './process-identity.ts';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number) => { Atomics.wait(sleeper, 0, 0, ms); };
+const sleep = (ms: number) => {
+  Atomics.wait(sleeper, 0, 0, ms);
+};
 
 /**
  * Runs `fn` while holding an exclusive lock file (created with O_EXCL, holding the owner's pid and start
@@ -19,9 +21,14 @@ export function withFileLock<T>(lockFile: string, fn: () => T, timeoutMs = 10_00
       fs.writeSync(fd, JSON.stringify(currentProcess()));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (staleLock(lockFile)) { fs.rmSync(lockFile, { force: true }); continue; }
+      if (staleLock(lockFile)) {
+        fs.rmSync(lockFile, { force: true });
+        continue;
+      }
       if (Date.now() > deadline) {
-        throw new InflowError('FILE_LOCKED', `${lockFile} is held by another Inflow process.`, { hint: 'Wait for the other command to finish, then try again.' });
+        throw new InflowError('FILE_LOCKED', `${lockFile} is held by another Inflow process.`, {
+          hint: 'Wait for the other command to finish, then try again.',
+        });
       }
       sleep(5 + Math.random() * 20);
     }

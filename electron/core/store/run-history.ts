@@ -30,8 +30,14 @@ export class RunHistory {
   summaries(options: RunSummaryFilter = {}): Record<string, unknown>[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: options.limit ?? 100, offset: options.offset ?? 0 };
-    if (options.kind !== undefined) { where.push('r.kind = @kind'); params.kind = options.kind; }
-    if (options.stopReason !== undefined) { where.push('r.stop_reason = @stopReason'); params.stopReason = options.stopReason; }
+    if (options.kind !== undefined) {
+      where.push('r.kind = @kind');
+      params.kind = options.kind;
+    }
+    if (options.stopReason !== undefined) {
+      where.push('r.stop_reason = @stopReason');
+      params.stopReason = options.stopReason;
+    }
     if (options.search !== undefined && options.search.trim() !== '') {
       where.push("(t.question LIKE @search ESCAPE '\\' OR r.answer LIKE @search ESCAPE '\\')");
       params.search = `%${options.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -52,14 +58,19 @@ export class RunHistory {
 
   /** The user's own tasks (not training or evaluation ones), oldest first; expected answers as stored JSON. */
   userTasks(): Array<{ id: string; question: string; expected_answer: string | null; answer_kind: string | null }> {
-    return this.db.prepare(`SELECT id, question, expected_answer, answer_kind FROM tasks WHERE source = 'user' ORDER BY created_at, rowid`)
+    return this.db
+      .prepare(`SELECT id, question, expected_answer, answer_kind FROM tasks WHERE source = 'user' ORDER BY created_at, rowid`)
       .all() as Array<{ id: string; question: string; expected_answer: string | null; answer_kind: string | null }>;
   }
 
   /** The answer of the task's most recently thumbed-up run that has one. */
   latestApprovedAnswer(taskId: string): string | undefined {
-    const row = this.db.prepare(`SELECT r.answer FROM feedback f JOIN runs r ON r.id = f.run_id
-      WHERE r.task_id = ? AND f.rating = 1 AND r.answer IS NOT NULL AND r.answer <> '' ORDER BY f.created_at DESC, f.id DESC LIMIT 1`).get(taskId) as { answer: string } | undefined;
+    const row = this.db
+      .prepare(
+        `SELECT r.answer FROM feedback f JOIN runs r ON r.id = f.run_id
+      WHERE r.task_id = ? AND f.rating = 1 AND r.answer IS NOT NULL AND r.answer <> '' ORDER BY f.created_at DESC, f.id DESC LIMIT 1`,
+      )
+      .get(taskId) as { answer: string } | undefined;
     return row?.answer;
   }
 
@@ -68,16 +79,23 @@ export class RunHistory {
    * rollouts and evaluation runs left out. Oldest run first.
    */
   approvedPlannerTurns(modelId: string): Array<{ prompt_tokens: Uint8Array; response_tokens: Uint8Array }> {
-    return this.db.prepare(`SELECT mc.prompt_tokens, mc.response_tokens FROM module_calls mc JOIN runs r ON r.id = mc.run_id
+    return this.db
+      .prepare(
+        `SELECT mc.prompt_tokens, mc.response_tokens FROM module_calls mc JOIN runs r ON r.id = mc.run_id
     WHERE mc.module = 'planner' AND mc.model_id = ? AND mc.prompt_tokens IS NOT NULL AND mc.response_tokens IS NOT NULL
       AND r.kind NOT IN ('rollout', 'eval')
       AND (SELECT f.rating FROM feedback f WHERE f.run_id = r.id ORDER BY f.created_at DESC, f.id DESC LIMIT 1) = 1
-    ORDER BY r.created_at, mc.id`).all(modelId) as Array<{ prompt_tokens: Uint8Array; response_tokens: Uint8Array }>;
+    ORDER BY r.created_at, mc.id`,
+      )
+      .all(modelId) as Array<{ prompt_tokens: Uint8Array; response_tokens: Uint8Array }>;
   }
 
   /** The tools the runs of a task used. */
   toolsUsedByTask(taskId: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT s.tool_name AS tool FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.task_id = ? AND s.tool_name IS NOT NULL').all(taskId) as Array<{ tool: string }>)
-      .map((row) => row.tool);
+    return (
+      this.db
+        .prepare('SELECT DISTINCT s.tool_name AS tool FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.task_id = ? AND s.tool_name IS NOT NULL')
+        .all(taskId) as Array<{ tool: string }>
+    ).map((row) => row.tool);
   }
 }

@@ -138,7 +138,8 @@ export class RunStore {
       insertTask: db.prepare(`INSERT INTO tasks (id, created_at, question, expected_answer, answer_kind, source, meta)
         VALUES (@id, @createdAt, @question, @expectedAnswer, @answerKind, @source, @meta)`),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-      insertRun: db.prepare(`INSERT INTO runs (id, task_id, kind, group_id, created_at, profile, planner_model, planner_adapter_id, config, owner_pid, owner_started_at)
+      insertRun:
+        db.prepare(`INSERT INTO runs (id, task_id, kind, group_id, created_at, profile, planner_model, planner_adapter_id, config, owner_pid, owner_started_at)
         VALUES (@id, @taskId, @kind, @groupId, @createdAt, @profile, @plannerModel, @plannerAdapterId, @config, @ownerPid, @ownerStartedAt)`),
       endRun: db.prepare(`UPDATE runs SET status = 'ended', ended_at = @endedAt, stop_reason = @stopReason, answer = @answer,
         error = @error, total_tokens = @totalTokens WHERE id = @id`),

@@ -3,7 +3,8 @@ import { InflowError } from '../errors.ts';
 /** Why a database was opened in a degraded, read-only way (see openDatabase). */
 export type DegradedReason = 'disk-full' | 'read-only';
 
-const diskFullHint = 'Free some disk space, then run the command again. Nothing already stored was lost, and read-only commands (runs list, memory list, models list) still work.';
+const diskFullHint =
+  'Free some disk space, then run the command again. Nothing already stored was lost, and read-only commands (runs list, memory list, models list) still work.';
 
 /**
  * The InflowError for a storage failure a user can act on, or undefined: SQLite's SQLITE_FULL and SQLITE_IOERR
@@ -18,11 +19,15 @@ export function storageError(error: unknown, degraded?: DegradedReason): InflowE
     return new InflowError('DISK_FULL', `The disk holding Inflow's data is full: ${error.message}.`, { hint: diskFullHint, cause: error });
   }
   if (code.startsWith('SQLITE_IOERR')) {
-    return new InflowError('DISK_FULL', `Inflow could not write its data (${code}: ${error.message}); the disk is probably full or failing.`, { hint: diskFullHint, cause: error });
+    return new InflowError('DISK_FULL', `Inflow could not write its data (${code}: ${error.message}); the disk is probably full or failing.`, {
+      hint: diskFullHint,
+      cause: error,
+    });
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') {
     return new InflowError('DATA_DIR_READ_ONLY', `This command needs to write to the data folder, which is read-only: ${error.message}.`, {
-      hint: 'Make the data folder writable, or choose another one with --data-dir. Read-only commands still work.', cause: error,
+      hint: 'Make the data folder writable, or choose another one with --data-dir. Read-only commands still work.',
+      cause: error,
     });
   }
   return undefined;

@@ -50,7 +50,9 @@ export function resolveToolNames(names: readonly string[], known: readonly strin
     if (alias) return alias;
     const match = known.find((candidate) => canonicalToolName(candidate) === canonicalToolName(name));
     if (match) return match;
-    throw new InflowError('UNKNOWN_TOOL', `There is no tool "${name}".`, { hint: `Known tools: ${[...Object.keys(toolAliases), ...known].join(', ')}.` });
+    throw new InflowError('UNKNOWN_TOOL', `There is no tool "${name}".`, {
+      hint: `Known tools: ${[...Object.keys(toolAliases), ...known].join(', ')}.`,
+    });
   });
 }
 
@@ -72,7 +74,8 @@ export function builtinTools(options: BuiltinToolsOptions = {}): { tools: Tool[]
   const wikipediaOnline = options.wikipediaOnline ?? options.webAccess === true;
   const fetchFor = (feature: 'web' | 'wikipedia') => {
     const fetch = options.web?.fetch ?? options.network?.fetcher(feature);
-    if (fetch === undefined) throw new InflowError('USAGE', 'The web and online Wikipedia tools need the network module (builtinTools({ network })).');
+    if (fetch === undefined)
+      throw new InflowError('USAGE', 'The web and online Wikipedia tools need the network module (builtinTools({ network })).');
     return fetch;
   };
   const sources = options.knowledge?.listSources() ?? [];
@@ -80,16 +83,35 @@ export function builtinTools(options: BuiltinToolsOptions = {}): { tools: Tool[]
   const hasWikipedia = sources.some((source) => source.kind === 'wikipedia' && source.passages > 0);
 
   offer(toolAliases.generalist!, () => createGeneralistTool(options.model ? { model: options.model } : {}));
-  offer(toolAliases.python!, () => createPythonTool({ sandbox: options.sandbox! }), options.sandbox ? undefined : 'the Python sandbox is not available');
-  offer(toolAliases.knowledge!, () => createKnowledgeSearchTool({ index: options.knowledge! }), hasFolders ? undefined : 'no folder is indexed yet (inflow knowledge add FOLDER)');
+  offer(
+    toolAliases.python!,
+    () => createPythonTool({ sandbox: options.sandbox! }),
+    options.sandbox ? undefined : 'the Python sandbox is not available',
+  );
+  offer(
+    toolAliases.knowledge!,
+    () => createKnowledgeSearchTool({ index: options.knowledge! }),
+    hasFolders ? undefined : 'no folder is indexed yet (inflow knowledge add FOLDER)',
+  );
   offer(toolAliases.web!, () => createWebSearchTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
   offer(toolAliases['web-page']!, () => createWebPageTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
-  offer(toolAliases['grounded-search']!, () => createGroundedSearchTool({ ...options.web, fetch: fetchFor('web') }), options.webAccess ? undefined : webOff);
-  offer(toolAliases.wikipedia!, () => createWikipediaTool({
-    online: wikipediaOnline,
-    ...(options.knowledge ? { index: options.knowledge } : {}),
-    ...(options.web?.wikipediaApiUrl ? { apiUrl: options.web.wikipediaApiUrl } : {}),
-    ...(wikipediaOnline ? { fetch: fetchFor('wikipedia') } : {}),
-  }), wikipediaOnline || hasWikipedia ? undefined : 'Wikipedia online is off (privacy setting; Settings or --web), and no offline Wikipedia dump is imported (inflow knowledge add-wikipedia FILE)');
+  offer(
+    toolAliases['grounded-search']!,
+    () => createGroundedSearchTool({ ...options.web, fetch: fetchFor('web') }),
+    options.webAccess ? undefined : webOff,
+  );
+  offer(
+    toolAliases.wikipedia!,
+    () =>
+      createWikipediaTool({
+        online: wikipediaOnline,
+        ...(options.knowledge ? { index: options.knowledge } : {}),
+        ...(options.web?.wikipediaApiUrl ? { apiUrl: options.web.wikipediaApiUrl } : {}),
+        ...(wikipediaOnline ? { fetch: fetchFor('wikipedia') } : {}),
+      }),
+    wikipediaOnline || hasWikipedia
+      ? undefined
+      : 'Wikipedia online is off (privacy setting; Settings or --web), and no offline Wikipedia dump is imported (inflow knowledge add-wikipedia FILE)',
+  );
   return { tools, absent };
 }

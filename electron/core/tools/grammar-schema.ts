@@ -16,11 +16,7 @@ const maxRefDepth = 4;
 
 /** Any JSON value, in the subset node-llama-cpp grammars accept. */
 const anyValue: Schema = Object.freeze({
-  oneOf: [
-    { type: ['string', 'number', 'boolean', 'null'] },
-    { type: 'array' },
-    { type: 'object', additionalProperties: true },
-  ],
+  oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array' }, { type: 'object', additionalProperties: true }],
 });
 
 function isSchema(value: unknown): value is Schema {
@@ -63,11 +59,15 @@ function convert(schema: unknown, root: Schema, depth: number, mode: Mode): Sche
   if (schema === true || !isSchema(schema)) return anyValue;
   if (typeof schema.$ref === 'string') {
     const target = depth < maxRefDepth ? resolveRef(schema.$ref, root) : undefined;
-    return target === undefined ? withDescription(anyValue, schema, mode) : withDescription(convert(target, root, depth + 1, mode), { ...target, ...schema }, mode);
+    return target === undefined
+      ? withDescription(anyValue, schema, mode)
+      : withDescription(convert(target, root, depth + 1, mode), { ...target, ...schema }, mode);
   }
   if (schema.const !== undefined) return isPrimitive(schema.const) ? withDescription({ const: schema.const }, schema, mode) : anyValue;
   if (Array.isArray(schema.enum)) {
-    return schema.enum.every(isPrimitive) && schema.enum.length > 0 ? withDescription({ enum: schema.enum }, schema, mode) : withDescription(anyValue, schema, mode);
+    return schema.enum.every(isPrimitive) && schema.enum.length > 0
+      ? withDescription({ enum: schema.enum }, schema, mode)
+      : withDescription(anyValue, schema, mode);
   }
   const variants = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
   if (variants !== undefined && variants.length > 0) {
@@ -78,7 +78,11 @@ function convert(schema: unknown, root: Schema, depth: number, mode: Mode): Sche
   const type = schema.type;
   if (Array.isArray(type)) {
     if (type.length > 0 && type.every((item) => immutableTypes.has(item as string))) return withDescription({ type }, schema, mode);
-    return withDescription({ oneOf: type.map((item) => convert({ ...schema, type: item, description: undefined }, root, depth, mode)) }, schema, mode);
+    return withDescription(
+      { oneOf: type.map((item) => convert({ ...schema, type: item, description: undefined }, root, depth, mode)) },
+      schema,
+      mode,
+    );
   }
   switch (type) {
     case 'string': {
@@ -90,10 +94,15 @@ function convert(schema: unknown, root: Schema, depth: number, mode: Mode): Sche
       }
       return withDescription(result, schema, mode);
     }
-    case 'number': case 'integer': case 'boolean': case 'null':
+    case 'number':
+    case 'integer':
+    case 'boolean':
+    case 'null':
       return withDescription({ type }, schema, mode);
-    case 'array': return withDescription(convertArray(schema, root, depth, mode), schema, mode);
-    case 'object': return withDescription(convertObject(schema, root, depth, mode), schema, mode);
+    case 'array':
+      return withDescription(convertArray(schema, root, depth, mode), schema, mode);
+    case 'object':
+      return withDescription(convertObject(schema, root, depth, mode), schema, mode);
     default:
       if (isSchema(schema.properties)) return withDescription(convertObject(schema, root, depth, mode), schema, mode);
       return withDescription(anyValue, schema, mode);
@@ -118,7 +127,9 @@ function convertObject(schema: Schema, root: Schema, depth: number, mode: Mode):
     type: 'object',
     properties: Object.fromEntries(names.map((name) => [name, convert(properties[name], root, depth, mode)])),
   };
-  const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string' && names.includes(name)) : [];
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((name): name is string => typeof name === 'string' && names.includes(name))
+    : [];
   if (required.length > 0 || mode.closed) result.required = required;
   const additional = schema.additionalProperties;
   if (mode.closed) result.additionalProperties = false;

@@ -3,8 +3,7 @@ import { capValue } from './cap-output.ts';
 import type { Tool, ToolContext } from './tool.ts';
 
 export type ToolRunResult =
-  | { ok: true; output: unknown; truncated: boolean; durationMs: number }
-  | { ok: false; error: SerializedError; durationMs: number };
+  { ok: true; output: unknown; truncated: boolean; durationMs: number } | { ok: false; error: SerializedError; durationMs: number };
 
 export interface RunToolOptions {
   signal: AbortSignal;

@@ -61,22 +61,36 @@ export function App() {
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [route.screen]);
 
-  const context: AppContextValue = useMemo(() => ({
-    settings: settings.data,
-    info: info.data,
-    navigate,
-    refresh: () => { settings.reload(); info.reload(); },
-    notify: toasts.push,
-  }), [settings.data, info.data, navigate, settings.reload, info.reload, toasts.push]);
+  const context: AppContextValue = useMemo(
+    () => ({
+      settings: settings.data,
+      info: info.data,
+      navigate,
+      refresh: () => {
+        settings.reload();
+        info.reload();
+      },
+      notify: toasts.push,
+    }),
+    [settings.data, info.data, navigate, settings.reload, info.reload, toasts.push],
+  );
 
   const fatal = settings.error ?? info.error;
   return (
     <AppContext.Provider value={context}>
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <div className="shell">
         <Sidebar current={route.screen} onNavigate={(screen) => navigate({ screen })} counts={info.data?.counts} />
         <main id="main" className="main" tabIndex={-1} aria-labelledby="screen-title">
-          {fatal !== undefined ? <div className="screen"><ErrorNotice error={fatal} /></div> : <Screen route={route} />}
+          {fatal !== undefined ? (
+            <div className="screen">
+              <ErrorNotice error={fatal} />
+            </div>
+          ) : (
+            <Screen route={route} />
+          )}
         </main>
       </div>
       <Toasts toasts={toasts.list} onDismiss={toasts.dismiss} />
@@ -86,12 +100,19 @@ export function App() {
 
 function Screen({ route }: { route: Route }) {
   switch (route.screen) {
-    case 'ask': return <AskScreen />;
-    case 'runs': return <RunsScreen selectedId={route.id} />;
-    case 'memory': return <MemoryScreen />;
-    case 'knowledge': return <KnowledgeScreen />;
-    case 'models': return <ModelsScreen />;
-    case 'training': return <TrainingScreen selectedId={route.id} />;
-    case 'settings': return <SettingsScreen />;
+    case 'ask':
+      return <AskScreen />;
+    case 'runs':
+      return <RunsScreen selectedId={route.id} />;
+    case 'memory':
+      return <MemoryScreen />;
+    case 'knowledge':
+      return <KnowledgeScreen />;
+    case 'models':
+      return <ModelsScreen />;
+    case 'training':
+      return <TrainingScreen selectedId={route.id} />;
+    case 'settings':
+      return <SettingsScreen />;
   }
 }

@@ -5,7 +5,15 @@ import type { AppInfo } from '../../../electron/core/contract/app.ts';
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 
 /** Vertical navigation; arrow keys move between entries, Ctrl/Cmd+N is shown as each entry's shortcut. */
-export function Sidebar({ current, onNavigate, counts }: { current: ScreenId; onNavigate: (screen: ScreenId) => void; counts: AppInfo['counts'] | undefined }) {
+export function Sidebar({
+  current,
+  onNavigate,
+  counts,
+}: {
+  current: ScreenId;
+  onNavigate: (screen: ScreenId) => void;
+  counts: AppInfo['counts'] | undefined;
+}) {
   const onKeyDown = (event: React.KeyboardEvent<HTMLElement>) => {
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
     const buttons = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('button[data-screen]')];
@@ -17,7 +25,11 @@ export function Sidebar({ current, onNavigate, counts }: { current: ScreenId; on
   return (
     <nav className="sidebar" aria-label="Screens" onKeyDown={onKeyDown}>
       <div className="brand">
-        <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true"><path d="M6 22c4-10 8-14 10-14s2 6 5 6 4-4 5-6" /><circle cx="6" cy="22" r="2.5" /><circle cx="26" cy="8" r="2.5" /></svg>
+        <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+          <path d="M6 22c4-10 8-14 10-14s2 6 5 6 4-4 5-6" />
+          <circle cx="6" cy="22" r="2.5" />
+          <circle cx="26" cy="8" r="2.5" />
+        </svg>
         <span>Inflow</span>
       </div>
       <ul>
@@ -34,7 +46,11 @@ export function Sidebar({ current, onNavigate, counts }: { current: ScreenId; on
             >
               <Icon name={screen.id as IconName} />
               <span className="nav-label">{screen.label}</span>
-              {screen.id === 'runs' && counts !== undefined && counts.runs > 0 ? <span className="nav-count" aria-label={`${counts.runs} runs`}>{counts.runs}</span> : null}
+              {screen.id === 'runs' && counts !== undefined && counts.runs > 0 ? (
+                <span className="nav-count" aria-label={`${counts.runs} runs`}>
+                  {counts.runs}
+                </span>
+              ) : null}
             </button>
           </li>
         ))}

@@ -18,5 +18,14 @@ export function BrowseButton(props: PickPathRequest & { onPicked: (path: string)
       notify(errorText(error), 'error');
     }
   };
-  return <button type="button" className="secondary" aria-label={label ?? `Browse for ${request.kind === 'folder' ? 'a folder' : 'a file'}`} onClick={() => void browse()}>Browse…</button>;
+  return (
+    <button
+      type="button"
+      className="secondary"
+      aria-label={label ?? `Browse for ${request.kind === 'folder' ? 'a folder' : 'a file'}`}
+      onClick={() => void browse()}
+    >
+      Browse…
+    </button>
+  );
 }

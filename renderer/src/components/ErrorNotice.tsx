@@ -10,7 +10,11 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
         <strong>{message}</strong>
         {hint !== undefined ? <p>{hint}</p> : null}
       </div>
-      {onRetry !== undefined ? <button type="button" className="secondary" onClick={onRetry}>Try again</button> : null}
+      {onRetry !== undefined ? (
+        <button type="button" className="secondary" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -1,5 +1,24 @@
-export type IconName = 'ask' | 'runs' | 'memory' | 'knowledge' | 'models' | 'training' | 'settings'
-  | 'up' | 'down' | 'stop' | 'play' | 'chevron' | 'search' | 'trash' | 'edit' | 'plus' | 'refresh' | 'tool' | 'check' | 'x';
+export type IconName =
+  | 'ask'
+  | 'runs'
+  | 'memory'
+  | 'knowledge'
+  | 'models'
+  | 'training'
+  | 'settings'
+  | 'up'
+  | 'down'
+  | 'stop'
+  | 'play'
+  | 'chevron'
+  | 'search'
+  | 'trash'
+  | 'edit'
+  | 'plus'
+  | 'refresh'
+  | 'tool'
+  | 'check'
+  | 'x';
 
 const paths: Record<IconName, string> = {
   ask: 'M4 5h16v10H9l-5 4z',
@@ -27,7 +46,13 @@ const paths: Record<IconName, string> = {
 /** A small stroke icon; decorative unless a label is given. */
 export function Icon({ name, label }: { name: IconName; label?: string }) {
   return (
-    <svg className="icon" viewBox="0 0 24 24" role={label === undefined ? undefined : 'img'} aria-hidden={label === undefined ? true : undefined} aria-label={label}>
+    <svg
+      className="icon"
+      viewBox="0 0 24 24"
+      role={label === undefined ? undefined : 'img'}
+      aria-hidden={label === undefined ? true : undefined}
+      aria-label={label}
+    >
       <path d={paths[name]} />
     </svg>
   );

@@ -11,11 +11,14 @@ export function useToasts() {
   const [list, setList] = useState<Toast[]>([]);
   const next = useRef(1);
   const dismiss = useCallback((id: number) => setList((current) => current.filter((toast) => toast.id !== id)), []);
-  const push = useCallback((message: string, tone: 'info' | 'error' = 'info') => {
-    const id = next.current++;
-    setList((current) => [...current.slice(-3), { id, message, tone }]);
-    if (tone === 'info') setTimeout(() => dismiss(id), 4000);
-  }, [dismiss]);
+  const push = useCallback(
+    (message: string, tone: 'info' | 'error' = 'info') => {
+      const id = next.current++;
+      setList((current) => [...current.slice(-3), { id, message, tone }]);
+      if (tone === 'info') setTimeout(() => dismiss(id), 4000);
+    },
+    [dismiss],
+  );
   return { list, push, dismiss };
 }
 
@@ -25,7 +28,9 @@ export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss: (id:
       {toasts.map((toast) => (
         <div key={toast.id} className={`toast toast-${toast.tone}`}>
           <span>{toast.message}</span>
-          <button type="button" className="ghost small" onClick={() => onDismiss(toast.id)} aria-label="Dismiss">×</button>
+          <button type="button" className="ghost small" onClick={() => onDismiss(toast.id)} aria-label="Dismiss">
+            ×
+          </button>
         </div>
       ))}
     </div>

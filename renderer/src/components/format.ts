@@ -4,7 +4,10 @@ export function formatBytes(bytes: number | null | undefined): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
   return `${value >= 10 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
@@ -32,12 +35,17 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 const stopReasonLabels: Record<string, string> = {
-  answered: 'Answered', step_limit: 'Step limit', time_limit: 'Time limit', token_limit: 'Token limit',
-  cancelled: 'Cancelled', error: 'Error', interrupted: 'Interrupted',
+  answered: 'Answered',
+  step_limit: 'Step limit',
+  time_limit: 'Time limit',
+  token_limit: 'Token limit',
+  cancelled: 'Cancelled',
+  error: 'Error',
+  interrupted: 'Interrupted',
 };
 
 export function stopReasonLabel(reason: string | null | undefined): string {
-  return reason === null || reason === undefined ? 'Running' : stopReasonLabels[reason] ?? reason;
+  return reason === null || reason === undefined ? 'Running' : (stopReasonLabels[reason] ?? reason);
 }
 
 /** Pretty JSON for tool calls and results; strings stay as they are. */
@@ -49,5 +57,10 @@ export function formatValue(value: unknown): string {
 
 /** A model file path shown by its name: "/data/models/qwen.gguf" → "qwen". */
 export function modelFileName(file: string): string {
-  return file.split(/[\\/]/).at(-1)?.replace(/\.gguf$/i, '') ?? file;
+  return (
+    file
+      .split(/[\\/]/)
+      .at(-1)
+      ?.replace(/\.gguf$/i, '') ?? file
+  );
 }

@@ -27,7 +27,7 @@ export class ClientError extends Error {
 /** The bridge, or a clear error when the page runs outside the app. */
 export function inflow(): InflowBridge {
   if (window.inflow === undefined) {
-    throw new ClientError('NO_BRIDGE', 'Inflow\'s back end is not connected.', 'Open this page from the Inflow app, not a browser.');
+    throw new ClientError('NO_BRIDGE', "Inflow's back end is not connected.", 'Open this page from the Inflow app, not a browser.');
   }
   return window.inflow;
 }

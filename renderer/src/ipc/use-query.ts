@@ -19,10 +19,23 @@ export function useQuery<T>(load: () => Promise<T>, key: unknown[] = []): Query<
     let live = true;
     setLoading(true);
     loader.current().then(
-      (value) => { if (live) { setData(value); setError(undefined); setLoading(false); } },
-      (reason: unknown) => { if (live) { setError(reason); setLoading(false); } },
+      (value) => {
+        if (live) {
+          setData(value);
+          setError(undefined);
+          setLoading(false);
+        }
+      },
+      (reason: unknown) => {
+        if (live) {
+          setError(reason);
+          setLoading(false);
+        }
+      },
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [nonce, ...key]);
   const reload = useCallback(() => setNonce((value) => value + 1), []);
   return { data, error, loading, reload };

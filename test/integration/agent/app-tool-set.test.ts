@@ -15,13 +15,25 @@ test('the Ask screen offers the same tools as `inflow ask` (one builder), and li
   const backend = await createBackend({ dataDir: tempDir() });
   const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
   try {
-    fs.writeFileSync(backend.paths.mcpConfig, JSON.stringify({ mcpServers: { everything: everythingServerEntry(), broken: { command: path.join(tempDir(), 'no-such-binary') } } }));
+    fs.writeFileSync(
+      backend.paths.mcpConfig,
+      JSON.stringify({ mcpServers: { everything: everythingServerEntry(), broken: { command: path.join(tempDir(), 'no-such-binary') } } }),
+    );
     const listed = await api.dispatch('ask.tools', {});
     assert.ok(listed.ok, JSON.stringify(listed));
     const app = listed.value as ToolInfo[];
-    const cli = await assembleTools({ backend, webAccess: false, knowledge: new KnowledgeIndex(backend.db), sandbox: {} as PythonSandbox, mcp: true });
+    const cli = await assembleTools({
+      backend,
+      webAccess: false,
+      knowledge: new KnowledgeIndex(backend.db),
+      sandbox: {} as PythonSandbox,
+      mcp: true,
+    });
     try {
-      assert.deepEqual(app.filter((tool) => tool.available).map((tool) => tool.name), cli.tools.map((tool) => tool.name));
+      assert.deepEqual(
+        app.filter((tool) => tool.available).map((tool) => tool.name),
+        cli.tools.map((tool) => tool.name),
+      );
       assert.ok(app.some((tool) => tool.name === 'everything__echo' && tool.available));
       const broken = app.find((tool) => tool.name === 'broken (MCP)');
       assert.equal(broken?.available, false);

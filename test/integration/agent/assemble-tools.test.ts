@@ -9,7 +9,7 @@ import type { PythonSandbox } from '../../../electron/core/tools/python/python-s
 import { everythingServerEntry } from '../../support/mcp-servers.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
-test('a run\'s tools: built-in ones plus the tools of configured MCP servers, selectable by name', async () => {
+test("a run's tools: built-in ones plus the tools of configured MCP servers, selectable by name", async () => {
   const backend = await createBackend({ dataDir: tempDir() });
   try {
     fs.writeFileSync(backend.paths.mcpConfig, JSON.stringify({ mcpServers: { everything: everythingServerEntry() } }));
@@ -21,7 +21,10 @@ test('a run\'s tools: built-in ones plus the tools of configured MCP servers, se
     assert.deepEqual(all.problems, []);
 
     const some = await assembleTools({ ...base, only: ['python', 'everything__echo'] });
-    assert.deepEqual(some.tools.map((tool) => tool.name), ['Python_Code_Generator_Tool', 'everything__echo']);
+    assert.deepEqual(
+      some.tools.map((tool) => tool.name),
+      ['Python_Code_Generator_Tool', 'everything__echo'],
+    );
     assert.ok(some.absent.some((tool) => tool.name === 'Generalist_Solution_Generator_Tool' && tool.reason === 'not selected for this run'));
     await assert.rejects(assembleTools({ ...base, only: ['everything__nope'] }), /There is no tool "everything__nope"/);
 
@@ -36,7 +39,13 @@ test('a configured server that cannot start is reported and the run goes on with
   const backend = await createBackend({ dataDir: tempDir() });
   try {
     fs.writeFileSync(backend.paths.mcpConfig, JSON.stringify({ mcpServers: { broken: { command: path.join(tempDir(), 'no-such-binary') } } }));
-    const result = await assembleTools({ backend, webAccess: false, knowledge: new KnowledgeIndex(backend.db), sandbox: {} as PythonSandbox, mcp: true });
+    const result = await assembleTools({
+      backend,
+      webAccess: false,
+      knowledge: new KnowledgeIndex(backend.db),
+      sandbox: {} as PythonSandbox,
+      mcp: true,
+    });
     assert.ok(result.tools.length >= 2);
     assert.match(result.problems[0]!, /^broken: /);
   } finally {

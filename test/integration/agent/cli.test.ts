@@ -16,7 +16,10 @@ async function inflow(dataDir: string, ...args: string[]): Promise<{ code: numbe
   // The CLI writes strings; the test runner's own reports (binary) pass through untouched.
   const capture = (sink: string[], original: typeof process.stdout.write, stream: NodeJS.WriteStream) =>
     ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (typeof chunk === 'string') { sink.push(chunk); return true; }
+      if (typeof chunk === 'string') {
+        sink.push(chunk);
+        return true;
+      }
       return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
     }) as typeof process.stdout.write;
   process.stdout.write = capture(out, originalOut, process.stdout);
@@ -37,11 +40,14 @@ test('inflow knowledge add, search, list and rm', async () => {
   fs.writeFileSync(path.join(docs, 'plan.md'), '# Plan\n\nThe garden budget is 4200 euros.\n');
   const data = path.join(dir, 'data');
   assert.match((await inflow(data, 'knowledge', 'add', docs)).stdout, /1 added/);
-  const hits = JSON.parse((await inflow(data, 'knowledge', 'search', 'garden budget', '--json')).stdout) as Array<{ source: string; location: string }>;
+  const hits = JSON.parse((await inflow(data, 'knowledge', 'search', 'garden budget', '--json')).stdout) as Array<{
+    source: string;
+    location: string;
+  }>;
   assert.equal(hits[0]!.source, path.join(docs, 'plan.md'));
   assert.equal(hits[0]!.location, 'lines 1-4');
   assert.match((await inflow(data, 'knowledge', 'list')).stdout, /folder\s+1 docs\s+1 passages/);
-  const missing = (await inflow(data, 'knowledge', 'add', path.join(dir, 'nope')));
+  const missing = await inflow(data, 'knowledge', 'add', path.join(dir, 'nope'));
   assert.equal(missing.code, 3);
   assert.match(missing.stderr, /does not exist/);
   assert.equal((await inflow(data, 'knowledge', 'rm', docs)).code, 0);
@@ -53,9 +59,12 @@ test('inflow memory add, list, edit, rm', async () => {
   const added = JSON.parse((await inflow(data, 'memory', 'add', 'I live in Lyon', '--json')).stdout) as { id: number };
   await inflow(data, 'memory', 'add', 'Use metric units', '--kind', 'preference');
   assert.match((await inflow(data, 'memory', 'edit', String(added.id), 'I live in Grenoble')).stdout, /Changed .*Grenoble/);
-  assert.match((await inflow(data, 'memory', 'list')).stdout, /preference\s+Use metric units[\s\S]*fact\s+I live in Grenoble|fact\s+I live in Grenoble[\s\S]*preference/);
+  assert.match(
+    (await inflow(data, 'memory', 'list')).stdout,
+    /preference\s+Use metric units[\s\S]*fact\s+I live in Grenoble|fact\s+I live in Grenoble[\s\S]*preference/,
+  );
   assert.equal((await inflow(data, 'memory', 'rm', String(added.id))).code, 0);
-  const gone = (await inflow(data, 'memory', 'rm', String(added.id)));
+  const gone = await inflow(data, 'memory', 'rm', String(added.id));
   assert.equal(gone.code, 3);
   assert.match(gone.stderr, /No memory entry with id/);
   assert.equal((await inflow(data, 'memory', 'edit', 'abc', 'x')).code, 2);
@@ -64,7 +73,24 @@ test('inflow memory add, list, edit, rm', async () => {
 test('inflow ask runs the agent on a real GGUF, prints the trace, and runs replay shows the stored run', async () => {
   const data = path.join(tempDir(), 'data');
   const model = testModelPath({ seed: 7 });
-  const ask = (await inflow(data, 'ask', 'What is 17 + 25?', '--model', model, '--cpu', '--threads', '1', '--tools', 'generalist', '--max-steps', '1', '--context-size', '4096', '--seed', '3'));
+  const ask = await inflow(
+    data,
+    'ask',
+    'What is 17 + 25?',
+    '--model',
+    model,
+    '--cpu',
+    '--threads',
+    '1',
+    '--tools',
+    'generalist',
+    '--max-steps',
+    '1',
+    '--context-size',
+    '4096',
+    '--seed',
+    '3',
+  );
   assert.equal(ask.code, 0, ask.stderr);
   assert.match(ask.stdout, /^Run run_/m);
   assert.match(ask.stdout, /^Step 1\/1$/m);
@@ -73,21 +99,23 @@ test('inflow ask runs the agent on a real GGUF, prints the trace, and runs repla
   const runs = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ id: string; question: string; stopReason: string }>;
   assert.equal(runs.length, 1);
   assert.equal(runs[0]!.question, 'What is 17 + 25?');
-  const replay = (await inflow(data, 'runs', 'replay', runs[0]!.id));
+  const replay = await inflow(data, 'runs', 'replay', runs[0]!.id);
   assert.match(replay.stdout, /Question: What is 17 \+ 25\?/);
   assert.match(replay.stdout, /^ {2}plan {5}Generalist_Solution_Generator_Tool/m);
   assert.match(replay.stdout, /· planner +\d+ prompt \+ \d+ response tokens/);
-  const show = JSON.parse((await inflow(data, 'runs', 'show', runs[0]!.id, '--json')).stdout) as { calls: Array<{ module: string; responseLogprobs: number[] }> };
+  const show = JSON.parse((await inflow(data, 'runs', 'show', runs[0]!.id, '--json')).stdout) as {
+    calls: Array<{ module: string; responseLogprobs: number[] }>;
+  };
   assert.ok(show.calls.find((call) => call.module === 'planner')!.responseLogprobs.length > 0);
   assert.equal((await inflow(data, 'runs', 'show', 'run_missing')).code, 3);
 });
 
 test('inflow ask refuses unknown tools and bad options before loading a model', async () => {
   const data = path.join(tempDir(), 'data');
-  const unknown = (await inflow(data, 'ask', 'q', '--tools', 'calculator'));
+  const unknown = await inflow(data, 'ask', 'q', '--tools', 'calculator');
   assert.equal(unknown.code, 3);
   assert.match(unknown.stderr, /There is no tool "calculator"/);
-  const profile = (await inflow(data, 'ask', 'q', '--profile', 'fancy'));
+  const profile = await inflow(data, 'ask', 'q', '--profile', 'fancy');
   assert.equal(profile.code, 2);
   assert.equal((await inflow(data, 'ask')).code, 2);
 });
@@ -114,10 +142,15 @@ test('inflow ask plans with the adapter training promoted for the model, and --b
   const runs = JSON.parse((await inflow(data, 'runs', 'list', '--json')).stdout) as Array<{ id: string; question: string }>;
   const plannerAdapter = async (question: string) => {
     const run = runs.find((candidate) => candidate.question === question)!;
-    const show = JSON.parse((await inflow(data, 'runs', 'show', run.id, '--json')).stdout) as { calls: Array<{ module: string; adapterId: string | null }> };
+    const show = JSON.parse((await inflow(data, 'runs', 'show', run.id, '--json')).stdout) as {
+      calls: Array<{ module: string; adapterId: string | null }>;
+    };
     return show.calls.filter((call) => call.module === 'planner').map((call) => call.adapterId);
   };
   const withAdapter = await plannerAdapter('What is 2 + 2?');
-  assert.ok(withAdapter.length > 0 && withAdapter.every((id) => id !== null), `planner calls used the promoted adapter: ${JSON.stringify(withAdapter)}`);
+  assert.ok(
+    withAdapter.length > 0 && withAdapter.every((id) => id !== null),
+    `planner calls used the promoted adapter: ${JSON.stringify(withAdapter)}`,
+  );
   assert.ok((await plannerAdapter('What is 3 + 3?')).every((id) => id === null));
 });

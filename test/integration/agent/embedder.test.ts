@@ -21,7 +21,10 @@ test('a local GGUF embeds passages through node-llama-cpp and hybrid search rank
     await index.addAndIndexFolder(dir);
     const stored = index.db.prepare('SELECT length(embedding) AS bytes FROM knowledge_passages').all() as Array<{ bytes: number }>;
     assert.equal(stored.length, 2);
-    assert.ok(stored.every((row) => row.bytes === stored[0]!.bytes && row.bytes >= 64), 'every passage has a float32 vector');
+    assert.ok(
+      stored.every((row) => row.bytes === stored[0]!.bytes && row.bytes >= 64),
+      'every passage has a float32 vector',
+    );
     const [vector] = await embedder.embed(['garden budget']);
     assert.ok(Math.abs(Math.hypot(...vector!) - 1) < 1e-3, 'vectors are normalised');
     const hits = await index.searchHybrid('garden budget', { limit: 2 });

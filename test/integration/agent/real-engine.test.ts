@@ -16,7 +16,9 @@ before(async () => {
   const engine = await getEngine({ gpu: false });
   model = await engine.loadModel({ path: testModelPath({ seed: 7 }), contextSize: 4096, threads: 1 });
 });
-after(async () => { await (model as unknown as { dispose?: () => Promise<void> }).dispose?.(); });
+after(async () => {
+  await (model as unknown as { dispose?: () => Promise<void> }).dispose?.();
+});
 
 // Small caps keep a random-weight model's outputs short; the schemas are bounded to fit them.
 const moduleMaxTokens = { analyzer: 96, planner: 128, executor: 96, verifier: 64, generator: 96 };
@@ -76,7 +78,13 @@ test('cancelling a run on the real engine stops the generation in progress', asy
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 300);
   const started = Date.now();
-  const result = await runAgent({ question: 'Count slowly.', models: { planner: model }, tools: [echoTool()], moduleMaxTokens: { analyzer: 4000 }, signal: controller.signal });
+  const result = await runAgent({
+    question: 'Count slowly.',
+    models: { planner: model },
+    tools: [echoTool()],
+    moduleMaxTokens: { analyzer: 4000 },
+    signal: controller.signal,
+  });
   assert.equal(result.stopReason, 'cancelled');
   assert.ok(Date.now() - started < 20_000);
 });

@@ -51,7 +51,10 @@ test('GET /v1/models lists the agent and the installed models; a model answers b
   await api.service.models.setRole({ role: 'planner', modelId: null });
   const first = await client.chat.completions.create({ model: 'other.gguf', messages: hello, max_tokens: 3 });
   assert.equal(first.model, 'other.gguf');
-  await assert.rejects(client.chat.completions.create({ model: 'inflow-agent', messages: hello }), (error: unknown) => error instanceof OpenAI.ConflictError && /No planner model/.test(error.message));
+  await assert.rejects(
+    client.chat.completions.create({ model: 'inflow-agent', messages: hello }),
+    (error: unknown) => error instanceof OpenAI.ConflictError && /No planner model/.test(error.message),
+  );
   await api.service.models.setRole({ role: 'planner', modelId: planner });
   const ids = [];
   for await (const model of client.models.list()) ids.push(model.id);
@@ -68,7 +71,14 @@ test('a chat completion, whole and streamed, gives the same greedy text and coun
   assert.equal(whole.usage!.total_tokens, whole.usage!.prompt_tokens + whole.usage!.completion_tokens);
   assert.ok(['stop', 'length'].includes(whole.choices[0]!.finish_reason));
 
-  const stream = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 12, temperature: 0, stream: true, stream_options: { include_usage: true } });
+  const stream = await client.chat.completions.create({
+    model: planner,
+    messages: hello,
+    max_tokens: 12,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let streamed = '';
   let usage: OpenAI.CompletionUsage | undefined;
   let finish: string | null = null;
@@ -83,15 +93,33 @@ test('a chat completion, whole and streamed, gives the same greedy text and coun
 });
 
 test('response_format json_schema constrains the output to the schema', async () => {
-  const schema = { type: 'object', properties: { answer: { enum: ['yes', 'no'] }, sure: { type: 'boolean' } }, required: ['answer', 'sure'], additionalProperties: false };
+  const schema = {
+    type: 'object',
+    properties: { answer: { enum: ['yes', 'no'] }, sure: { type: 'boolean' } },
+    required: ['answer', 'sure'],
+    additionalProperties: false,
+  };
   for (const stream of [false, true]) {
     let text = '';
     if (stream) {
-      for await (const chunk of await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 40, stream: true, seed: 3, response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } } })) {
+      for await (const chunk of await client.chat.completions.create({
+        model: planner,
+        messages: hello,
+        max_tokens: 40,
+        stream: true,
+        seed: 3,
+        response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } },
+      })) {
         text += chunk.choices[0]?.delta.content ?? '';
       }
     } else {
-      const result = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 40, seed: 3, response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } } });
+      const result = await client.chat.completions.create({
+        model: planner,
+        messages: hello,
+        max_tokens: 40,
+        seed: 3,
+        response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } },
+      });
       text = result.choices[0]!.message.content ?? '';
     }
     const parsed = JSON.parse(text) as { answer: string; sure: boolean };
@@ -99,7 +127,13 @@ test('response_format json_schema constrains the output to the schema', async ()
     assert.equal(typeof parsed.sure, 'boolean');
     assert.deepEqual(Object.keys(parsed).sort(), ['answer', 'sure']);
   }
-  const anyObject = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 60, seed: 3, response_format: { type: 'json_object' } });
+  const anyObject = await client.chat.completions.create({
+    model: planner,
+    messages: hello,
+    max_tokens: 60,
+    seed: 3,
+    response_format: { type: 'json_object' },
+  });
   assert.equal(anyObject.choices[0]!.finish_reason, 'stop', 'the grammar ends once the object is complete');
   const value = JSON.parse(anyObject.choices[0]!.message.content ?? '') as unknown;
   assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), anyObject.choices[0]!.message.content ?? '');
@@ -116,8 +150,14 @@ test('a stop sequence cuts the text before it', async () => {
 });
 
 test('the agent as a model answers with a recorded run whose steps come along, and its rating feeds training', async () => {
-  const body = { model: 'inflow-agent', messages: [{ role: 'user' as const, content: 'What is 2 + 3?' }], inflow: { tools: [generalist], max_steps: 1 } };
-  const whole = await client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming) as OpenAI.ChatCompletion & { inflow: { run_id: string; stop_reason: string; steps: Array<{ type: string }> } };
+  const body = {
+    model: 'inflow-agent',
+    messages: [{ role: 'user' as const, content: 'What is 2 + 3?' }],
+    inflow: { tools: [generalist], max_steps: 1 },
+  };
+  const whole = (await client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming)) as OpenAI.ChatCompletion & {
+    inflow: { run_id: string; stop_reason: string; steps: Array<{ type: string }> };
+  };
   const runId = whole.inflow.run_id;
   assert.equal(whole.id, `chatcmpl-${runId}`);
   assert.equal(typeof whole.choices[0]!.message.content, 'string');
@@ -144,20 +184,29 @@ test('the agent as a model answers with a recorded run whose steps come along, a
   // The deltas are the generator's text as it came; the recorded answer is that text trimmed.
   assert.equal(backend.runs.getRun(streamedRun)!.answer ?? '', content.trim());
 
-  const rated = await client.post(`/runs/${runId}/feedback`, { body: { rating: 'up' } }) as { rating: string; reward: number };
+  const rated = (await client.post(`/runs/${runId}/feedback`, { body: { rating: 'up' } })) as { rating: string; reward: number };
   assert.deepEqual(rated, { run_id: runId, rating: 'up', reward: 1, corrected: false });
   assert.equal((backend.db.prepare('SELECT rating FROM feedback WHERE run_id = ?').get(runId) as { rating: number }).rating, 1);
-  const corrected = await client.post(`/runs/${streamedRun}/feedback`, { body: { corrected_answer: '5' } }) as { rating: string };
+  const corrected = (await client.post(`/runs/${streamedRun}/feedback`, { body: { corrected_answer: '5' } })) as { rating: string };
   assert.equal(corrected.rating, 'down');
   const items = harvestUserTasks(backend.db).items;
-  assert.ok(items.some((item) => item.answer === '5' && item.answerKind === 'judge'), 'the corrected answer became a training item');
+  assert.ok(
+    items.some((item) => item.answer === '5' && item.answerKind === 'judge'),
+    'the corrected answer became a training item',
+  );
   await assert.rejects(client.post('/runs/run_nope/feedback', { body: { rating: 'up' } }), (error: unknown) => error instanceof OpenAI.NotFoundError);
-  await assert.rejects(client.post(`/runs/${runId}/feedback`, { body: { rating: 'sideways' } }), (error: unknown) => error instanceof OpenAI.BadRequestError);
+  await assert.rejects(
+    client.post(`/runs/${runId}/feedback`, { body: { rating: 'sideways' } }),
+    (error: unknown) => error instanceof OpenAI.BadRequestError,
+  );
 });
 
 test('no token or a wrong token: no answer', async () => {
   const wrong = new OpenAI({ baseURL: server.url, apiKey: 'inflow-wrong', maxRetries: 0 });
-  await assert.rejects(wrong.chat.completions.create({ model: planner, messages: hello }), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+  await assert.rejects(
+    wrong.chat.completions.create({ model: planner, messages: hello }),
+    (error: unknown) => error instanceof OpenAI.AuthenticationError,
+  );
   await assert.rejects(wrong.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
   const none = await fetch(`${server.url}/models`);
   assert.equal(none.status, 401);
@@ -166,7 +215,12 @@ test('no token or a wrong token: no answer', async () => {
 
 test('malformed requests get a clear 4xx and the server keeps answering', async () => {
   const token = readToken(backend.paths.dataDir)!;
-  const post = (body: string, headers: Record<string, string> = {}) => fetch(`${server.url}/chat/completions`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers } });
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    });
   const cases: Array<[string, number, RegExp]> = [
     ['{"model": "x", "messages": [', 400, /not valid JSON/],
     ['', 400, /no body/],
@@ -185,13 +239,20 @@ test('malformed requests get a clear 4xx and the server keeps answering', async 
   const fromPage = await post(JSON.stringify({ model: planner, messages: hello }), { origin: 'https://evil.example' });
   assert.equal(fromPage.status, 403, 'CORS is closed: a web page cannot call the API');
   const rebound = await new Promise<number>((resolve, reject) => {
-    http.get(`${server.url}/models`, { headers: { host: 'evil.example', authorization: `Bearer ${token}` } }, (response) => { response.resume(); resolve(response.statusCode!); }).on('error', reject);
+    http
+      .get(`${server.url}/models`, { headers: { host: 'evil.example', authorization: `Bearer ${token}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      })
+      .on('error', reject);
   });
   assert.equal(rebound, 403, 'a foreign Host header (DNS rebinding) is refused');
   const garbage = await new Promise<string>((resolve, reject) => {
     const socket = net.connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
     let reply = '';
-    socket.on('data', (chunk) => { reply += chunk.toString(); });
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+    });
     socket.on('close', () => resolve(reply));
     socket.on('error', reject);
   });
@@ -202,7 +263,15 @@ test('malformed requests get a clear 4xx and the server keeps answering', async 
 
 test('a client that disconnects mid-stream ends its work; the server goes on', async () => {
   const controller = new AbortController();
-  const stream = await client.chat.completions.create({ model: 'inflow-agent', messages: [{ role: 'user', content: 'Tell me a long story.' }], stream: true, inflow: { tools: [generalist], max_steps: 3 } } as OpenAI.ChatCompletionCreateParamsStreaming, { signal: controller.signal });
+  const stream = await client.chat.completions.create(
+    {
+      model: 'inflow-agent',
+      messages: [{ role: 'user', content: 'Tell me a long story.' }],
+      stream: true,
+      inflow: { tools: [generalist], max_steps: 3 },
+    } as OpenAI.ChatCompletionCreateParamsStreaming,
+    { signal: controller.signal },
+  );
   let runId = '';
   // The client reads the first chunk (the run has started) and goes away.
   await (async () => {
@@ -213,12 +282,19 @@ test('a client that disconnects mid-stream ends its work; the server goes on', a
     }
   })().catch(() => undefined);
   assert.match(runId, /^run_/);
-  for (let tries = 0; backend.runs.getRun(runId)!.status === 'running' && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let tries = 0; backend.runs.getRun(runId)!.status === 'running' && tries < 300; tries++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(backend.runs.getRun(runId)!.stopReason, 'cancelled', 'the run stopped when its client went away');
 
   const chat = new AbortController();
   const words = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 2000, stream: true }, { signal: chat.signal });
-  await (async () => { for await (const chunk of words) if ((chunk.choices[0]?.delta.content ?? '') !== '') { chat.abort(); break; } })().catch(() => undefined);
+  await (async () => {
+    for await (const chunk of words)
+      if ((chunk.choices[0]?.delta.content ?? '') !== '') {
+        chat.abort();
+        break;
+      }
+  })().catch(() => undefined);
   const after = await client.chat.completions.create({ model: planner, messages: hello, max_tokens: 4 });
   assert.equal(after.object, 'chat.completion');
 });
@@ -230,9 +306,12 @@ test('the planner answers with its active adapter; another installed model answe
     try {
       if (adapter !== undefined) await model.setAdapter(adapter);
       return (await model.generate({ messages: hello, sampling: { temperature: 0, maxTokens: 10 } })).text;
-    } finally { await model.dispose(); }
+    } finally {
+      await model.dispose();
+    }
   };
-  const viaApi = async (model: string) => (await client.chat.completions.create({ model, messages: hello, max_tokens: 10, temperature: 0 })).choices[0]!.message.content;
+  const viaApi = async (model: string) =>
+    (await client.chat.completions.create({ model, messages: hello, max_tokens: 10, temperature: 0 })).choices[0]!.message.content;
   const base = await viaApi(planner);
   const lora = testLoraPath({}, { scale: 0.5 });
   const registry = new AdapterRegistry(backend.db);
@@ -253,7 +332,10 @@ test('an origin allowed with --cors-origin gets CORS headers and preflights; oth
   const open = await api.localApi.serve({ port: 0, corsOrigins: ['http://localhost:3000'] });
   try {
     const token = readToken(dataDir)!;
-    const preflight = await fetch(`${open.url}/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${open.url}/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000');
     const listed = await fetch(`${open.url}/models`, { headers: { origin: 'http://localhost:3000', authorization: `Bearer ${token}` } });

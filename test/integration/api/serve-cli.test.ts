@@ -19,7 +19,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address() as net.AddressInfo; probe.close(() => resolve(port)); });
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -32,9 +35,13 @@ test('inflow serve: token, port, no token no answer, port in use, bad options, C
   assert.equal(fs.statSync(path.join(dataDir, 'local-api-token')).mode & 0o777, 0o600);
 
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'serve', '--port', String(port), '--cpu', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, '--data-dir', dataDir, 'serve', '--port', String(port), '--cpu', '--threads', '1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   for (let tries = 0; !out.includes('listening') && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
   assert.match(out, new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/v1`));

@@ -17,15 +17,19 @@ const chatArgs = ['--cpu', '--threads', '1', '--context-size', '128', '--max-tok
 test('every broken model of the corpus gets the same documented exit code and a clear error from models add and chat, never a crash or a hang', async (t) => {
   const dataDir = tempDir();
   const cacheDir = tempDir();
-  for (const model of corpus) await t.test(model.name, async () => {
-    const add = await runCli(['models', 'add', model.file, '--data-dir', dataDir], { timeoutMs: 60_000, env: { INFLOW_CACHE_DIR: cacheDir } });
-    assert.equal(add.code, model.exitCode, `models add, ${model.name}: ${add.stderr}`);
-    assert.match(add.stderr, model.message, `models add, ${model.name}`);
-    assert.doesNotMatch(add.stderr, /\n\s+at /, `models add, ${model.name}: a stack trace`);
-    const chat = await runCli(['chat', '--model', model.file, ...chatArgs, '--data-dir', dataDir, 'Hi'], { timeoutMs: 120_000, env: { INFLOW_CACHE_DIR: cacheDir } });
-    assert.equal(chat.code, model.exitCode, `chat, ${model.name}: ${chat.stderr}`);
-    assert.match(chat.stderr, model.message, `chat, ${model.name}`);
-  });
+  for (const model of corpus)
+    await t.test(model.name, async () => {
+      const add = await runCli(['models', 'add', model.file, '--data-dir', dataDir], { timeoutMs: 60_000, env: { INFLOW_CACHE_DIR: cacheDir } });
+      assert.equal(add.code, model.exitCode, `models add, ${model.name}: ${add.stderr}`);
+      assert.match(add.stderr, model.message, `models add, ${model.name}`);
+      assert.doesNotMatch(add.stderr, /\n\s+at /, `models add, ${model.name}: a stack trace`);
+      const chat = await runCli(['chat', '--model', model.file, ...chatArgs, '--data-dir', dataDir, 'Hi'], {
+        timeoutMs: 120_000,
+        env: { INFLOW_CACHE_DIR: cacheDir },
+      });
+      assert.equal(chat.code, model.exitCode, `chat, ${model.name}: ${chat.stderr}`);
+      assert.match(chat.stderr, model.message, `chat, ${model.name}`);
+    });
   // Nothing was registered, and no broken model is in the record of models that loaded.
   const list = JSON.parse((await runCli(['models', 'list', '--json', '--data-dir', dataDir])).stdout) as { models: Array<{ installed: boolean }> };
   assert.equal(list.models.filter((entry) => entry.installed).length, 0, 'no broken model was registered');
@@ -37,8 +41,11 @@ test('the engine (as the desktop app uses it, in-process) refuses models llama.c
   const engine = await getEngine({ gpu: false });
   // The header checks are shared with the CLI case above; these are the ones that reach llama.cpp.
   for (const model of corpus.filter((entry) => /0-layer|rope|feed_forward|head_count = 0/.test(entry.name))) {
-    await assert.rejects(engine.loadModel({ path: model.file, contextSize: 128, threads: 1 }), (error: unknown) =>
-      InflowError.isInstance(error) && model.message.test(error.message), model.name);
+    await assert.rejects(
+      engine.loadModel({ path: model.file, contextSize: 128, threads: 1 }),
+      (error: unknown) => InflowError.isInstance(error) && model.message.test(error.message),
+      model.name,
+    );
   }
   const good = await engine.loadModel({ path: testModelPath(), contextSize: 128, threads: 1 });
   await good.dispose();

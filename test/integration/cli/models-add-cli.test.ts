@@ -15,17 +15,39 @@ function userCopy(name: string): string {
   return file;
 }
 
-test('models add references a GGUF in place; list shows it; chat uses it; rm keeps the user\'s file', async () => {
+test("models add references a GGUF in place; list shows it; chat uses it; rm keeps the user's file", async () => {
   const dataDir = tempDir();
   const file = userCopy('My Model Q4.gguf');
   const add = await runCli(['models', 'add', file, '--data-dir', dataDir]);
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /Added My-Model-Q4 .*used in place at/);
-  assert.deepEqual(fs.readdirSync(path.join(dataDir, 'models')).filter((name) => name.endsWith('.gguf')), [], 'nothing copied');
+  assert.deepEqual(
+    fs.readdirSync(path.join(dataDir, 'models')).filter((name) => name.endsWith('.gguf')),
+    [],
+    'nothing copied',
+  );
   const list = await runCli(['models', 'list', '--json', '--data-dir', dataDir]);
   const listed = JSON.parse(list.stdout) as { models: Array<{ id: string; installed: boolean }> };
-  assert.ok(listed.models.some((entry) => entry.id === 'My-Model-Q4' && entry.installed), list.stdout);
-  const chat = await runCli(['chat', '--model', 'My-Model-Q4', '--cpu', '--threads', '1', '--context-size', '256', '--max-tokens', '3', '--json', '--data-dir', dataDir, 'Hi']);
+  assert.ok(
+    listed.models.some((entry) => entry.id === 'My-Model-Q4' && entry.installed),
+    list.stdout,
+  );
+  const chat = await runCli([
+    'chat',
+    '--model',
+    'My-Model-Q4',
+    '--cpu',
+    '--threads',
+    '1',
+    '--context-size',
+    '256',
+    '--max-tokens',
+    '3',
+    '--json',
+    '--data-dir',
+    dataDir,
+    'Hi',
+  ]);
   assert.equal(chat.code, 0, chat.stderr);
   assert.equal((JSON.parse(chat.stdout) as { responseTokens: number[] }).responseTokens.length, 3);
   const again = await runCli(['models', 'add', file, '--data-dir', dataDir]);
@@ -34,7 +56,7 @@ test('models add references a GGUF in place; list shows it; chat uses it; rm kee
   const remove = await runCli(['models', 'rm', 'My-Model-Q4', '--data-dir', dataDir]);
   assert.equal(remove.code, 0, remove.stderr);
   assert.match(remove.stdout, /left in place/);
-  assert.ok(fs.existsSync(file), 'the user\'s file is still there');
+  assert.ok(fs.existsSync(file), "the user's file is still there");
   assert.equal(fs.statSync(file).size, fs.statSync(model).size);
   const after = JSON.parse((await runCli(['models', 'list', '--json', '--data-dir', dataDir])).stdout) as { models: Array<{ id: string }> };
   assert.ok(!after.models.some((entry) => entry.id === 'My-Model-Q4'));

@@ -38,7 +38,20 @@ test('pull a model from a URL with progress, list it, chat with it by id, remove
   assert.ok(listed.models.some((entry) => entry.id === 'tiny-demo' && entry.installed));
   assert.ok(listed.models.some((entry) => entry.id === 'qwen2.5-7b-instruct-q4_k_m' && !entry.installed));
   // greedy: a sampled reply of this random-weight model can end early on its end-of-turn token (seen in CI)
-  const chat = await runCli(['chat', '--model', 'tiny-demo', ...chatArgs, '--temperature', '0', '--max-tokens', '6', '--json', '--data-dir', dataDir, 'Hello']);
+  const chat = await runCli([
+    'chat',
+    '--model',
+    'tiny-demo',
+    ...chatArgs,
+    '--temperature',
+    '0',
+    '--max-tokens',
+    '6',
+    '--json',
+    '--data-dir',
+    dataDir,
+    'Hello',
+  ]);
   assert.equal(chat.code, 0, chat.stderr);
   const generation = JSON.parse(chat.stdout) as { modelId: string; responseTokens: number[]; responseLogprobs: number[]; promptText: string };
   assert.equal(generation.modelId, 'tiny-demo');
@@ -70,9 +83,17 @@ test('inflow chat streams a reply from a GGUF path; greedy replies repeat exactl
 test('Ctrl-C stops a long reply and exits 130', async () => {
   const dataDir = tempDir();
   let sent = false;
-  const run = await runCli(['chat', '--model', model, ...chatArgs, '--context-size', '4096', '--max-tokens', '4000', '--data-dir', dataDir, 'Go on forever'], {
-    onStdout: (text, child) => { if (!sent && text.length > 10) { sent = true; child.kill('SIGINT'); } },
-  });
+  const run = await runCli(
+    ['chat', '--model', model, ...chatArgs, '--context-size', '4096', '--max-tokens', '4000', '--data-dir', dataDir, 'Go on forever'],
+    {
+      onStdout: (text, child) => {
+        if (!sent && text.length > 10) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    },
+  );
   assert.ok(sent, 'no output before the interrupt');
   assert.equal(run.code, 130, run.stderr);
 });
@@ -99,10 +120,15 @@ test('bad input gets a clear message and a meaningful exit code', async () => {
 });
 
 test('on a terminal, inflow chat holds a conversation until an empty line', async (t) => {
-  if (!fs.existsSync('/usr/bin/script')) { t.skip('needs util-linux "script" for a pseudo-terminal'); return; }
+  if (!fs.existsSync('/usr/bin/script')) {
+    t.skip('needs util-linux "script" for a pseudo-terminal');
+    return;
+  }
   const dataDir = tempDir();
   const node = path.resolve('node_modules/.bin/node');
-  const command = [node, 'electron/cli/index.ts', 'chat', '--cpu', '--threads', '1', '--max-tokens', '5', '--model', model, '--data-dir', dataDir].map((part) => `'${part}'`).join(' ');
+  const command = [node, 'electron/cli/index.ts', 'chat', '--cpu', '--threads', '1', '--max-tokens', '5', '--model', model, '--data-dir', dataDir]
+    .map((part) => `'${part}'`)
+    .join(' ');
   const child = spawn('/usr/bin/script', ['-qfc', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const turns = ['Hello there', 'And again', ''];

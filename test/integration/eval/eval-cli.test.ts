@@ -11,7 +11,10 @@ import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 
 const dataDir = tempDir();
 const inflow = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'electron/cli/index.ts'), ...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'electron/cli/index.ts'), ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 };
 
@@ -20,9 +23,30 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const file = path.join(dataDir, 'two.jsonl');
     fs.writeFileSync(file, '{"question":"What is 6*7?","answer":42}\n{"question":"Capital of Peru?","answer":"Lima"}\n');
     const second = path.join(dataDir, 'one.json');
-    fs.writeFileSync(second, JSON.stringify([{ question: 'Using the numbers [1, 1, 1, 8], make 24.', answer: ['(1+1+1)*8'], answer_kind: 'gameof24' }]));
+    fs.writeFileSync(
+      second,
+      JSON.stringify([{ question: 'Using the numbers [1, 1, 1, 8], make 24.', answer: ['(1+1+1)*8'], answer_kind: 'gameof24' }]),
+    );
     const model = testModelPath();
-    const run = inflow('eval', '--benchmark', file, '--benchmark', second, '--model', model, '--limit', '2', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1');
+    const run = inflow(
+      'eval',
+      '--benchmark',
+      file,
+      '--benchmark',
+      second,
+      '--model',
+      model,
+      '--limit',
+      '2',
+      '--no-judge',
+      '--cpu',
+      '--threads',
+      '1',
+      '--context-size',
+      '2048',
+      '--max-steps',
+      '1',
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Starting evaluation eval_\w+: two/);
     assert.match(run.stdout, /\[2\/2\] item 1 (correct|wrong)/);
@@ -33,12 +57,21 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const htmlFile = /Report: (.+\.html)/.exec(run.stdout)?.[1];
     assert.ok(htmlFile !== undefined && fs.readFileSync(htmlFile, 'utf8').startsWith('<!doctype html>'));
     const json = JSON.parse(fs.readFileSync(htmlFile.replace(/\.html$/, '.json'), 'utf8')) as { summaries: Array<{ scored: number }> };
-    assert.deepEqual(json.summaries.map((s) => s.scored), [2, 1]);
+    assert.deepEqual(
+      json.summaries.map((s) => s.scored),
+      [2, 1],
+    );
 
     const list = inflow('eval', 'list', '--json');
     assert.equal(list.code, 0, list.stderr);
     const evaluations = JSON.parse(list.stdout) as Array<{ id: string; benchmark: string; status: string; scored: number }>;
-    assert.deepEqual(evaluations.map((e) => [e.benchmark, e.status, e.scored]), [['one', 'completed', 1], ['two', 'completed', 2]]);
+    assert.deepEqual(
+      evaluations.map((e) => [e.benchmark, e.status, e.scored]),
+      [
+        ['one', 'completed', 1],
+        ['two', 'completed', 2],
+      ],
+    );
     evaluations.reverse();
 
     const items = inflow('eval', 'items', evaluations[0]!.id);
@@ -57,11 +90,45 @@ describe('inflow eval (CLI, real GGUF)', () => {
     const adapter = new AdapterRegistry(backend.db).register({ path: testLoraPath(), baseModel: 'test' });
     await backend.close();
     const file = path.join(dataDir, 'pair.json');
-    fs.writeFileSync(file, JSON.stringify([{ question: '2+2?', answer: 4 }, { question: 'Sky colour?', answer: 'blue' }]));
-    const run = inflow('eval', '--benchmark', file, '--model', testModelPath(), '--adapter', adapter.id, '--against', 'base', '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        { question: '2+2?', answer: 4 },
+        { question: 'Sky colour?', answer: 'blue' },
+      ]),
+    );
+    const run = inflow(
+      'eval',
+      '--benchmark',
+      file,
+      '--model',
+      testModelPath(),
+      '--adapter',
+      adapter.id,
+      '--against',
+      'base',
+      '--no-judge',
+      '--cpu',
+      '--threads',
+      '1',
+      '--context-size',
+      '2048',
+      '--max-steps',
+      '1',
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { summaries: Array<{ label: string; scored: number; evaluation: { adapterId: string | null } }>; comparisons: Array<{ paired: number; pValue: number }> };
-    assert.deepEqual(report.summaries.map((s) => [s.evaluation.adapterId, s.scored]), [[null, 2], [adapter.id, 2]]);
+    const report = JSON.parse(run.stdout) as {
+      summaries: Array<{ label: string; scored: number; evaluation: { adapterId: string | null } }>;
+      comparisons: Array<{ paired: number; pValue: number }>;
+    };
+    assert.deepEqual(
+      report.summaries.map((s) => [s.evaluation.adapterId, s.scored]),
+      [
+        [null, 2],
+        [adapter.id, 2],
+      ],
+    );
     assert.equal(report.comparisons.length, 1);
     assert.equal(report.comparisons[0]!.paired, 2);
     assert.ok(report.comparisons[0]!.pValue > 0 && report.comparisons[0]!.pValue <= 1);
@@ -69,8 +136,32 @@ describe('inflow eval (CLI, real GGUF)', () => {
 
   it('stops cleanly on Ctrl-C (exit 130) and the same command resumes without rescoring', async () => {
     const file = path.join(dataDir, 'four.json');
-    fs.writeFileSync(file, JSON.stringify(['Sky?', 'Grass?', 'Snow?', 'Coal?'].map((question, index) => ({ question, answer: ['blue', 'green', 'white', 'black'][index] }))));
-    const args = [path.join(repoRoot, 'electron/cli/index.ts'), 'eval', '--benchmark', file, '--model', testModelPath(), '--no-judge', '--cpu', '--threads', '1', '--context-size', '2048', '--max-steps', '1', '--tools', 'generalist', '--data-dir', dataDir];
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        ['Sky?', 'Grass?', 'Snow?', 'Coal?'].map((question, index) => ({ question, answer: ['blue', 'green', 'white', 'black'][index] })),
+      ),
+    );
+    const args = [
+      path.join(repoRoot, 'electron/cli/index.ts'),
+      'eval',
+      '--benchmark',
+      file,
+      '--model',
+      testModelPath(),
+      '--no-judge',
+      '--cpu',
+      '--threads',
+      '1',
+      '--context-size',
+      '2048',
+      '--max-steps',
+      '1',
+      '--tools',
+      'generalist',
+      '--data-dir',
+      dataDir,
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -88,7 +179,10 @@ describe('inflow eval (CLI, real GGUF)', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, new RegExp(`Resuming evaluation ${id}: four, .*; ${scoredBefore} scored, ${4 - scoredBefore} to run`));
     const list = JSON.parse(inflow('eval', 'list', '--json').stdout) as Array<{ id: string; scored: number; status: string }>;
-    assert.deepEqual(list.filter((e) => e.id === id).map((e) => [e.scored, e.status]), [[4, 'completed']]);
+    assert.deepEqual(
+      list.filter((e) => e.id === id).map((e) => [e.scored, e.status]),
+      [[4, 'completed']],
+    );
   });
 
   it('fails with a clear message and exit code for a bad benchmark before loading any model', () => {

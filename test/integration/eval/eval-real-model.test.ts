@@ -34,7 +34,7 @@ after(async () => {
 /** A real tool (the agent runs it through its executor); it answers every lookup with the same note. */
 const notes = defineTool({
   name: 'Notes_Lookup_Tool',
-  description: 'Looks a phrase up in the user\'s notes.',
+  description: "Looks a phrase up in the user's notes.",
   input: z.object({ query: z.string() }),
   output: 'The matching note.',
   async execute({ query }) {
@@ -42,21 +42,37 @@ const notes = defineTool({
   },
 });
 
-const agentFor = (benchmark: string): EvalAgent => createEvalAgent({
-  store: runs, models: { planner: model }, tools: [notes], benchmark,
-  limits: { maxSteps: 1, maxTimeMs: 60_000 },
-  moduleMaxTokens: { analyzer: 24, planner: 32, executor: 24, verifier: 24, generator: 24 },
-});
+const agentFor = (benchmark: string): EvalAgent =>
+  createEvalAgent({
+    store: runs,
+    models: { planner: model },
+    tools: [notes],
+    benchmark,
+    limits: { maxSteps: 1, maxTimeMs: 60_000 },
+    moduleMaxTokens: { analyzer: 24, planner: 32, executor: 24, verifier: 24, generator: 24 },
+  });
 
 describe('evaluation with a real GGUF model', () => {
   it('runs the agent on a slice, records every run and scores it, with any judge call recorded on the item run', async () => {
     const benchmark = loadBenchmark('bamboogle');
     const judge = createModelJudge(model, { maxTokens: 48 });
-    const evaluation = await runEvaluation({ evalStore, runs, benchmark, agent: agentFor('bamboogle'), judge, plannerModel: model.id, adapterId: null, limit: 2 });
+    const evaluation = await runEvaluation({
+      evalStore,
+      runs,
+      benchmark,
+      agent: agentFor('bamboogle'),
+      judge,
+      plannerModel: model.id,
+      adapterId: null,
+      limit: 2,
+    });
     assert.equal(evaluation.status, 'completed');
     assert.equal(evaluation.judgeModel, model.id);
     const items = evalStore.items(evaluation.id);
-    assert.deepEqual(items.map((item) => item.position), [0, 1]);
+    assert.deepEqual(
+      items.map((item) => item.position),
+      [0, 1],
+    );
     for (const item of items) {
       const run = runs.getRun(item.runId!)!;
       assert.equal(run.kind, 'eval');
@@ -79,8 +95,17 @@ describe('evaluation with a real GGUF model', () => {
     const benchmark = loadBenchmark('gameof24');
     const controller = new AbortController();
     const first = await runEvaluation({
-      evalStore, runs, benchmark, agent: agentFor('gameof24'), plannerModel: model.id, adapterId: null, limit: 3, signal: controller.signal,
-      onProgress: (event) => { if (event.type === 'item-scored') controller.abort(); },
+      evalStore,
+      runs,
+      benchmark,
+      agent: agentFor('gameof24'),
+      plannerModel: model.id,
+      adapterId: null,
+      limit: 3,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.type === 'item-scored') controller.abort();
+      },
     });
     assert.equal(first.status, 'cancelled');
     assert.deepEqual([...evalStore.scoredPositions(first.id)], [0]);
@@ -89,23 +114,34 @@ describe('evaluation with a real GGUF model', () => {
     assert.equal(resumed.id, first.id, 'the unfinished evaluation was picked up');
     assert.equal(resumed.status, 'completed');
     const items = evalStore.items(first.id);
-    assert.deepEqual(items.map((item) => item.position), [0, 1, 2]);
+    assert.deepEqual(
+      items.map((item) => item.position),
+      [0, 1, 2],
+    );
     assert.equal(new Set(items.map((item) => item.runId)).size, 3);
     for (const item of items) assert.equal(item.method, 'gameof24');
-    const evalRuns = db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE kind = 'eval' AND json_extract(config, '$.evaluationId') = ?`).get(first.id) as { n: number };
+    const evalRuns = db
+      .prepare(`SELECT COUNT(*) AS n FROM runs WHERE kind = 'eval' AND json_extract(config, '$.evaluationId') = ?`)
+      .get(first.id) as { n: number };
     assert.ok(evalRuns.n >= 3 && evalRuns.n <= 4, `3 scored runs plus at most the one cut off (${evalRuns.n})`);
   });
 
   it('the local judge returns a grammar-constrained verdict whose analysis becomes the stored reason', async () => {
     const judge = createModelJudge(model, { maxTokens: 200 });
-    const result = await scoreAnswer({ response: '<answer>Madison</answer>', expected: ['james madison'], question: 'Who was president in 1812?' }, { judge });
+    const result = await scoreAnswer(
+      { response: '<answer>Madison</answer>', expected: ['james madison'], question: 'Who was president in 1812?' },
+      { judge },
+    );
     assert.equal(result.method, 'judge');
     assert.equal(typeof result.correct, 'boolean');
     const generation = result.judgeGeneration!;
     assert.ok(generation.responseTokens.length > 0);
     const parsed = generation.parsed as { analysis: string; true_false: boolean };
     assert.equal(result.correct, parsed.true_false);
-    assert.equal(result.reason, parsed.analysis.trim() || (result.correct ? 'the judge found the answers equivalent' : 'the judge found the answers different'));
+    assert.equal(
+      result.reason,
+      parsed.analysis.trim() || (result.correct ? 'the judge found the answers equivalent' : 'the judge found the answers different'),
+    );
     assert.match(generation.promptText, /Ground Truth: james madison/);
   });
 });

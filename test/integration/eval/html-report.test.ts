@@ -4,9 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import {
-  buildEvalReport, EvalStore, loadBenchmark, renderHtmlReport, runEvaluation, type EvalAgent,
-} from '../../../electron/core/eval/index.ts';
+import { buildEvalReport, EvalStore, loadBenchmark, renderHtmlReport, runEvaluation, type EvalAgent } from '../../../electron/core/eval/index.ts';
 import { openDatabase, type Database } from '../../../electron/core/store/database.ts';
 import { repoRoot } from '../../../electron/core/paths.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
@@ -36,17 +34,19 @@ after(async () => {
 });
 
 /** A stand-in agent that answers GAIA items right when `right(position)` holds, using tools in a fixed pattern. */
-const gaiaAgent = (right: (position: number) => boolean): EvalAgent => async ({ question, item, onEvent }) => {
-  const task = runs.createTask({ question, source: 'eval' });
-  const run = runs.startRun({ taskId: task.id, kind: 'eval' });
-  const answer = right(item.position) ? `<answer>${item.expected[0]}</answer>` : '<answer>I could not find it</answer>';
-  onEvent({ type: 'step-start', step: 1, maxSteps: 10 });
-  onEvent({ type: 'tool-call', step: 1, toolName: 'Web_Search_Tool', input: {}, command: '' });
-  if (item.position % 3 === 0) onEvent({ type: 'tool-call', step: 1, toolName: 'Python_Code_Generator_Tool', input: {}, command: '' });
-  const stopReason = item.position % 7 === 6 ? 'step_limit' : 'answered';
-  runs.endRun(run.id, { stopReason, answer, totalTokens: 1200 + item.position });
-  return { runId: run.id, answer, stopReason };
-};
+const gaiaAgent =
+  (right: (position: number) => boolean): EvalAgent =>
+  async ({ question, item, onEvent }) => {
+    const task = runs.createTask({ question, source: 'eval' });
+    const run = runs.startRun({ taskId: task.id, kind: 'eval' });
+    const answer = right(item.position) ? `<answer>${item.expected[0]}</answer>` : '<answer>I could not find it</answer>';
+    onEvent({ type: 'step-start', step: 1, maxSteps: 10 });
+    onEvent({ type: 'tool-call', step: 1, toolName: 'Web_Search_Tool', input: {}, command: '' });
+    if (item.position % 3 === 0) onEvent({ type: 'tool-call', step: 1, toolName: 'Python_Code_Generator_Tool', input: {}, command: '' });
+    const stopReason = item.position % 7 === 6 ? 'step_limit' : 'answered';
+    runs.endRun(run.id, { stopReason, answer, totalTokens: 1200 + item.position });
+    return { runId: run.id, answer, stopReason };
+  };
 
 function seedTrainingRun(adapterId: string, datasetSource: string): void {
   const now = Date.now();
@@ -54,17 +54,41 @@ function seedTrainingRun(adapterId: string, datasetSource: string): void {
   db.prepare(`INSERT INTO training_runs (id, created_at, base_model, config, dataset_id) VALUES ('tr_1', ?, 'tiny', '{}', 'ds_1')`).run(now);
   const insert = db.prepare('INSERT INTO training_steps (training_run_id, step, created_at, metrics) VALUES (?, ?, ?, ?)');
   for (let step = 1; step <= 12; step++) {
-    insert.run('tr_1', step, now + step, JSON.stringify({ rewardMean: 0.2 + step * 0.03 + (step % 3) * 0.01, loss: 0.9 / step, note: 'text is ignored' }));
+    insert.run(
+      'tr_1',
+      step,
+      now + step,
+      JSON.stringify({ rewardMean: 0.2 + step * 0.03 + (step % 3) * 0.01, loss: 0.9 / step, note: 'text is ignored' }),
+    );
   }
-  db.prepare(`INSERT INTO adapters (id, training_run_id, version, created_at, path, base_model) VALUES (?, 'tr_1', 1, ?, '/adapters/a.gguf', 'tiny')`).run(adapterId, now);
+  db.prepare(
+    `INSERT INTO adapters (id, training_run_id, version, created_at, path, base_model) VALUES (?, 'tr_1', 1, ?, '/adapters/a.gguf', 'tiny')`,
+  ).run(adapterId, now);
 }
 
 describe('HTML evaluation report', () => {
   it('renders offline in Chromium with accuracy, category, tool-usage bars and training curves', async () => {
     const benchmark = loadBenchmark('gaia');
     seedTrainingRun('adp_trained', benchmark.file);
-    const base = await runEvaluation({ evalStore, runs, benchmark, agent: gaiaAgent((p) => p % 4 === 0), plannerModel: 'tiny', adapterId: null, limit: 40 });
-    const tuned = await runEvaluation({ evalStore, runs, benchmark, agent: gaiaAgent((p) => p % 4 === 0 || p % 3 === 1), plannerModel: 'tiny', adapterId: 'adp_trained', limit: 40, judge: undefined });
+    const base = await runEvaluation({
+      evalStore,
+      runs,
+      benchmark,
+      agent: gaiaAgent((p) => p % 4 === 0),
+      plannerModel: 'tiny',
+      adapterId: null,
+      limit: 40,
+    });
+    const tuned = await runEvaluation({
+      evalStore,
+      runs,
+      benchmark,
+      agent: gaiaAgent((p) => p % 4 === 0 || p % 3 === 1),
+      plannerModel: 'tiny',
+      adapterId: 'adp_trained',
+      limit: 40,
+      judge: undefined,
+    });
     const report = buildEvalReport({ evalStore, evaluationIds: [base.id, tuned.id] });
     assert.equal(report.trainingCurves.length, 1);
     assert.deepEqual(Object.keys(report.trainingCurves[0]!.series).sort(), ['loss', 'rewardMean']);
@@ -89,8 +113,13 @@ describe('HTML evaluation report', () => {
     assert.match(body, /Side by side/);
     assert.match(body, /Adapter adp_trained was trained on dataset "gaia-train", imported from .*gaia\.json — the file this evaluation scores/);
     assert.match(body, /tiny \+ adp_trained/);
-    const accuracyBars = await page.locator('svg[aria-label="Accuracy by benchmark and planner"] > rect').evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
-    assert.ok(accuracyBars.every((width) => width > 0), 'every accuracy bar is drawn');
+    const accuracyBars = await page
+      .locator('svg[aria-label="Accuracy by benchmark and planner"] > rect')
+      .evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
+    assert.ok(
+      accuracyBars.every((width) => width > 0),
+      'every accuracy bar is drawn',
+    );
 
     fs.mkdirSync(path.dirname(screenshotFile), { recursive: true });
     await page.screenshot({ path: screenshotFile, fullPage: true });

@@ -11,7 +11,9 @@ import { tempDir } from '../../support/temp-dir.ts';
 import { testLoraPath, testModelPath, vocabDir } from '../../support/test-model.ts';
 
 let engine: Engine;
-before(async () => { engine = await getEngine({ gpu: false }); });
+before(async () => {
+  engine = await getEngine({ gpu: false });
+});
 const isCode = (code: string, pattern?: RegExp) => (error: unknown) =>
   InflowError.isInstance(error) && error.code === code && (pattern === undefined || pattern.test(error.message + (error.hint ?? '')));
 
@@ -40,26 +42,40 @@ test('a GGUF whose weights llama.cpp rejects is MODEL_LOAD_FAILED, not a crash',
   const info = readGgufFile(testModelPath());
   const file = path.join(tempDir(), 'wrong-arch.gguf');
   writeGgufFile(file, {
-    metadata: [...[...info.metadata].filter(([key]) => key !== 'general.architecture' && !key.startsWith('qwen2.')), ['general.architecture', gguf.string('qwen2')]],
+    metadata: [
+      ...[...info.metadata].filter(([key]) => key !== 'general.architecture' && !key.startsWith('qwen2.')),
+      ['general.architecture', gguf.string('qwen2')],
+    ],
     tensors: [{ name: 'token_embd.weight', dims: [4, 4], data: new Float32Array(16) }],
   });
-  await assert.rejects(engine.loadModel({ path: file, threads: 1 }), isCode('MODEL_LOAD_FAILED', /could not load .*key not found in model: qwen2\.context_length/));
+  await assert.rejects(
+    engine.loadModel({ path: file, threads: 1 }),
+    isCode('MODEL_LOAD_FAILED', /could not load .*key not found in model: qwen2\.context_length/),
+  );
 });
 
 test('a model larger than memory is refused, saying how much it needs and how much there is', async () => {
   const budget = { ramTotal: 512e3, ramFree: 256e3, vramTotal: 0, vramFree: 0 };
-  await assert.rejects(engine.loadModel({ path: testModelPath(), budget }), isCode('MODEL_WONT_FIT', /needs about .* but this computer has 512 KB RAM/));
+  await assert.rejects(
+    engine.loadModel({ path: testModelPath(), budget }),
+    isCode('MODEL_WONT_FIT', /needs about .* but this computer has 512 KB RAM/),
+  );
 });
 
-test('a KV cache type the model cannot use is CONTEXT_CREATE_FAILED with llama.cpp\'s reason and a fix', async () => {
-  await assert.rejects(engine.loadModel({ path: testModelPath(), contextSize: 256, threads: 1, kvCacheType: 'q8_0' }), (error) =>
-    InflowError.isInstance(error) && error.code === 'CONTEXT_CREATE_FAILED' && /kvCacheType "f16"/.test(error.hint ?? ''));
+test("a KV cache type the model cannot use is CONTEXT_CREATE_FAILED with llama.cpp's reason and a fix", async () => {
+  await assert.rejects(
+    engine.loadModel({ path: testModelPath(), contextSize: 256, threads: 1, kvCacheType: 'q8_0' }),
+    (error) => InflowError.isInstance(error) && error.code === 'CONTEXT_CREATE_FAILED' && /kvCacheType "f16"/.test(error.hint ?? ''),
+  );
 });
 
 test('catalog ids: unknown ones and ones not downloaded yet are told apart', async () => {
   const modelsDir = path.join(tempDir(), 'models');
   await assert.rejects(engine.loadModel({ catalogId: 'no-such-model', modelsDir }), isCode('UNKNOWN_MODEL'));
-  await assert.rejects(engine.loadModel({ catalogId: 'qwen2.5-1.5b-instruct-q4_k_m', modelsDir }), isCode('MODEL_NOT_INSTALLED', /inflow models pull/));
+  await assert.rejects(
+    engine.loadModel({ catalogId: 'qwen2.5-1.5b-instruct-q4_k_m', modelsDir }),
+    isCode('MODEL_NOT_INSTALLED', /inflow models pull/),
+  );
 });
 
 test('bad requests: a prompt longer than the context, bad sampling, a mismatched adapter', async () => {
@@ -67,7 +83,10 @@ test('bad requests: a prompt longer than the context, bad sampling, a mismatched
   try {
     const long = 'word '.repeat(400);
     await assert.rejects(model.generate({ messages: [{ role: 'user', content: long }] }), isCode('CONTEXT_OVERFLOW', /larger contextSize/));
-    await assert.rejects(model.generate({ messages: [{ role: 'user', content: 'x' }], sampling: { temperature: -1, topP: 2 } }), isCode('INVALID_SAMPLING', /temperature -1.*topP 2/));
+    await assert.rejects(
+      model.generate({ messages: [{ role: 'user', content: 'x' }], sampling: { temperature: -1, topP: 2 } }),
+      isCode('INVALID_SAMPLING', /temperature -1.*topP 2/),
+    );
     await assert.rejects(model.generate({ messages: [] }), isCode('INVALID_REQUEST'));
     await assert.rejects(model.setAdapter(testLoraPath({ arch: 'qwen3' })), isCode('ADAPTER_MISMATCH', /qwen3/));
     await assert.rejects(model.setAdapter(testModelPath()), isCode('ADAPTER_INVALID'));

@@ -8,13 +8,18 @@ import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 
 let engine: Engine;
 let model: LocalModel;
-const messages = [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'Say hi' }];
+const messages = [
+  { role: 'system' as const, content: 'You are terse.' },
+  { role: 'user' as const, content: 'Say hi' },
+];
 
 before(async () => {
   engine = await getEngine({ gpu: false });
   model = await engine.loadModel({ path: testModelPath(), contextSize: 512, threads: 1, sequences: 4 });
 });
-after(async () => { await model.dispose(); });
+after(async () => {
+  await model.dispose();
+});
 
 test('the engine reports its backend and memory, and the model its id, context and chat template', async () => {
   const info = await engine.info();
@@ -30,7 +35,10 @@ test('the engine reports its backend and memory, and the model its id, context a
 test('a generation returns the exact prompt, its tokens, the sampled tokens with log-probs, and streams its text', async () => {
   const chunks: string[] = [];
   const generation = await model.generate({ messages, sampling: { maxTokens: 12, temperature: 0 }, onTextChunk: (chunk) => chunks.push(chunk) });
-  assert.match(generation.promptText, /<\|im_start\|>system\nYou are terse\.<\|im_end\|>\n<\|im_start\|>user\nSay hi<\|im_end\|>\n<\|im_start\|>assistant\n$/);
+  assert.match(
+    generation.promptText,
+    /<\|im_start\|>system\nYou are terse\.<\|im_end\|>\n<\|im_start\|>user\nSay hi<\|im_end\|>\n<\|im_start\|>assistant\n$/,
+  );
   assert.deepEqual(generation.promptTokens, model.llamaModel.tokenize(generation.promptText, true));
   assert.equal(generation.responseTokens.length, 12);
   assert.equal(generation.stopReason, 'max_tokens');
@@ -74,7 +82,10 @@ test('greedy generation is deterministic (cached prefix or not) and a seed makes
   const second = await model.generate(request);
   assert.deepEqual(second.responseTokens, first.responseTokens);
   assert.deepEqual(second.responseLogprobs, first.responseLogprobs);
-  const other = await model.generate({ messages: [{ role: 'user', content: 'Something else entirely' }], sampling: { maxTokens: 4, temperature: 0 } });
+  const other = await model.generate({
+    messages: [{ role: 'user', content: 'Something else entirely' }],
+    sampling: { maxTokens: 4, temperature: 0 },
+  });
   assert.notDeepEqual(other.promptTokens, first.promptTokens);
   assert.deepEqual((await model.generate(request)).responseTokens, first.responseTokens);
   const sampled = (seed: number) => model.generate({ messages, sampling: { maxTokens: 10, temperature: 1, seed } });
@@ -98,7 +109,10 @@ test('a JSON schema constrains the output and the parsed object is returned', as
     assert.equal(typeof parsed.done, 'boolean');
     assert.deepEqual(parsed, JSON.parse(generation.text));
   }
-  const { value } = await generateObject(model, { messages, sampling: { maxTokens: 300, temperature: 0.7, seed: 3 } }, { type: 'object', properties: { done: { type: 'boolean' } } } as const);
+  const { value } = await generateObject(model, { messages, sampling: { maxTokens: 300, temperature: 0.7, seed: 3 } }, {
+    type: 'object',
+    properties: { done: { type: 'boolean' } },
+  } as const);
   assert.equal(typeof value.done, 'boolean');
 });
 
@@ -106,8 +120,12 @@ test('an AbortSignal stops generation early and keeps what was generated', async
   const controller = new AbortController();
   let chunks = 0;
   const generation = await model.generate({
-    messages, signal: controller.signal, sampling: { maxTokens: 200, temperature: 1, seed: 3 },
-    onTextChunk: () => { if (++chunks === 3) controller.abort(); },
+    messages,
+    signal: controller.signal,
+    sampling: { maxTokens: 200, temperature: 1, seed: 3 },
+    onTextChunk: () => {
+      if (++chunks === 3) controller.abort();
+    },
   });
   assert.equal(generation.stopReason, 'aborted');
   assert.ok(generation.responseTokens.length < 20, `${generation.responseTokens.length} tokens`);
@@ -146,7 +164,13 @@ test('an adapter switch waits for running generations instead of breaking them',
   await switching;
   assert.equal(generation.adapterId, null);
   assert.equal(generation.responseTokens.length, 30);
-  assert.equal(model.adapterId, testLoraPath().split('/').pop()?.replace(/\.gguf$/, ''));
+  assert.equal(
+    model.adapterId,
+    testLoraPath()
+      .split('/')
+      .pop()
+      ?.replace(/\.gguf$/, ''),
+  );
   await model.setAdapter(null);
 });
 
@@ -166,10 +190,11 @@ test('context options: a q8_0 KV cache with flash attention generates like the f
 });
 
 test('a frequency penalty stops the model repeating tokens it already produced', async () => {
-  const request = (frequencyPenalty?: number) => model.generate({
-    messages: [{ role: 'user', content: 'hi' }],
-    sampling: { maxTokens: 40, temperature: 0, ...(frequencyPenalty === undefined ? {} : { frequencyPenalty }) },
-  });
+  const request = (frequencyPenalty?: number) =>
+    model.generate({
+      messages: [{ role: 'user', content: 'hi' }],
+      sampling: { maxTokens: 40, temperature: 0, ...(frequencyPenalty === undefined ? {} : { frequencyPenalty }) },
+    });
   const plain = await request();
   const penalized = await request(2);
   assert.ok(new Set(plain.responseTokens).size < 40, 'the plain greedy reply repeats tokens');

@@ -17,7 +17,9 @@ before(async () => {
   const engine = await getEngine({ gpu: false });
   model = await engine.loadModel({ path: testModelPath(), contextSize: 1024, threads: 1 });
 });
-after(async () => { await model.dispose(); });
+after(async () => {
+  await model.dispose();
+});
 
 test('the frequency penalty counts all generated tokens, as vLLM does, not only the last 64', async () => {
   const penalty = 1.2;
@@ -54,11 +56,14 @@ test('topK 0 samples from the whole vocabulary; unset, node-llama-cpp keeps the 
   const firstTokens = async (topK: number | undefined) => {
     const seen = new Set<number>();
     for (let seed = 1; seed <= 120; seed++) {
-      const generation = await model.generate({ messages, sampling: { temperature: 3, seed, maxTokens: 1, ...(topK === undefined ? {} : { topK }) } });
+      const generation = await model.generate({
+        messages,
+        sampling: { temperature: 3, seed, maxTokens: 1, ...(topK === undefined ? {} : { topK }) },
+      });
       seen.add(generation.responseTokens[0]!);
     }
     return seen.size;
   };
-  assert.ok(await firstTokens(undefined) <= 40);
-  assert.ok(await firstTokens(0) > 40, 'more than 40 different first tokens without a top-k cut');
+  assert.ok((await firstTokens(undefined)) <= 40);
+  assert.ok((await firstTokens(0)) > 40, 'more than 40 different first tokens without a top-k cut');
 });

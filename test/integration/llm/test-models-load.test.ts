@@ -4,8 +4,12 @@ import { getLlama, LlamaChatSession, type Llama } from 'node-llama-cpp';
 import { testLoraPath, testModelPath, type TestModelOptions } from '../../support/test-model.ts';
 
 let llama: Llama;
-before(async () => { llama = await getLlama({ gpu: false }); });
-after(async () => { await llama.dispose(); });
+before(async () => {
+  llama = await getLlama({ gpu: false });
+});
+after(async () => {
+  await llama.dispose();
+});
 
 const variants: Array<[string, TestModelOptions]> = [
   ['qwen2 + tiny vocab (default)', {}],
@@ -24,7 +28,13 @@ for (const [name, options] of variants) {
       const session = new LlamaChatSession({ contextSequence: context.getSequence() });
       assert.equal(session.chatWrapper.wrapperName, 'ChatML');
       let chunks = 0;
-      await session.prompt('Hello, who are you?', { maxTokens: 8, temperature: 0, onTextChunk: () => { chunks++; } });
+      await session.prompt('Hello, who are you?', {
+        maxTokens: 8,
+        temperature: 0,
+        onTextChunk: () => {
+          chunks++;
+        },
+      });
       assert.ok(chunks > 0, 'streamed no text');
       const imStart = model.tokenize('<|im_start|>', true);
       assert.equal(imStart.length, 1, 'ChatML markers are single special tokens');
@@ -55,7 +65,11 @@ test('a test LoRA adapter applies to its base model and changes the next-token d
   try {
     const tokens = model.tokenize('Hello there');
     const nextProbabilities = async (lora?: string) => {
-      const context = await model.createContext({ contextSize: 64, threads: 1, ...(lora === undefined ? {} : { lora: { adapters: [{ filePath: lora, scale: 1 }] } }) });
+      const context = await model.createContext({
+        contextSize: 64,
+        threads: 1,
+        ...(lora === undefined ? {} : { lora: { adapters: [{ filePath: lora, scale: 1 }] } }),
+      });
       const sequence = context.getSequence();
       const iterator = sequence.evaluateWithMetadata(tokens, { probabilities: true }, { temperature: 0 });
       const first = await iterator.next();

@@ -8,7 +8,12 @@ import { tempDir } from '../../support/temp-dir.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../../electron/cli/index.ts');
 const dataDir = tempDir();
-const inflow = (...args: string[]) => spawnSync(process.execPath, [cli, '--data-dir', dataDir, 'mcp', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, INFLOW_DATA_DIR: dataDir } });
+const inflow = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, '--data-dir', dataDir, 'mcp', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, INFLOW_DATA_DIR: dataDir },
+  });
 
 test('inflow mcp add, list, approval, tools and rm work on the config file and the real server', () => {
   const server = everythingServerEntry();
@@ -22,7 +27,12 @@ test('inflow mcp add, list, approval, tools and rm work on the config file and t
 
   const config = JSON.parse(fs.readFileSync(path.join(dataDir, 'mcp.json'), 'utf8'));
   assert.deepEqual(config.mcpServers.everything, { ...server, env: { GREETING: 'hi' }, disabledTools: ['get-env'], askFirstTools: ['echo'] });
-  assert.deepEqual(config.mcpServers.remote, { type: 'http', url: 'http://127.0.0.1:3001/mcp', headers: { Authorization: 'Bearer t' }, disabled: true });
+  assert.deepEqual(config.mcpServers.remote, {
+    type: 'http',
+    url: 'http://127.0.0.1:3001/mcp',
+    headers: { Authorization: 'Bearer t' },
+    disabled: true,
+  });
 
   const listed = inflow('list');
   assert.equal(listed.status, 0, listed.stderr);
@@ -34,7 +44,10 @@ test('inflow mcp add, list, approval, tools and rm work on the config file and t
   assert.equal(tools.status, 0, tools.stderr);
   const [report] = JSON.parse(tools.stdout) as Array<{ server: string; tools: Array<{ name: string; enabled: boolean; askFirst: boolean }> }>;
   assert.equal(report?.server, 'everything', 'the disabled server is not started');
-  assert.deepEqual(report.tools.find((tool) => tool.name === 'everything__echo'), { ...report.tools.find((tool) => tool.name === 'everything__echo'), enabled: true, askFirst: true });
+  assert.deepEqual(
+    report.tools.find((tool) => tool.name === 'everything__echo'),
+    { ...report.tools.find((tool) => tool.name === 'everything__echo'), enabled: true, askFirst: true },
+  );
   assert.equal(report.tools.find((tool) => tool.name === 'everything__get_env')?.enabled, false);
 
   assert.equal(inflow('rm', 'remote').status, 0);

@@ -35,7 +35,7 @@ after(async () => {
 });
 
 describe('MCP tools with a real GGUF model', () => {
-  it('every tool\'s grammar schema compiles, and what the model writes under it fits the server\'s schema in structure', async () => {
+  it("every tool's grammar schema compiles, and what the model writes under it fits the server's schema in structure", async () => {
     assert.ok(tools.length >= 25, `${tools.length} tools`);
     let finished = 0;
     for (const tool of tools) {
@@ -53,7 +53,11 @@ describe('MCP tools with a real GGUF model', () => {
       } catch (error) {
         // Number ranges, patterns and formats are beyond a grammar (they are in the description); anything
         // structural (a missing field, a wrong type, an extra property) would be a bug in the schema rewrite.
-        assert.match((error as Error).message, /^The input for \S+ is invalid: (input\/\S+ must (be [<>]=? |match (pattern|format) )[^,]*(, |\.$))+$/, `${tool.name}: ${generation.text}`);
+        assert.match(
+          (error as Error).message,
+          /^The input for \S+ is invalid: (input\/\S+ must (be [<>]=? |match (pattern|format) )[^,]*(, |\.$))+$/,
+          `${tool.name}: ${generation.text}`,
+        );
       }
     }
     assert.ok(finished >= tools.length * 0.7, `${finished} of ${tools.length} constrained outputs finished within 300 tokens`);
@@ -61,19 +65,28 @@ describe('MCP tools with a real GGUF model', () => {
 
   it('a run on the real model plans with the MCP tools, calls one through the executor and records it', async () => {
     const runs = new RunStore(openDatabase(path.join(tempDir(), 'inflow.db')));
-    const readOnly = tools.filter((tool) => ['files__read_text_file', 'files__list_directory', 'everything__get_sum', 'everything__echo'].includes(tool.name));
+    const readOnly = tools.filter((tool) =>
+      ['files__read_text_file', 'files__list_directory', 'everything__get_sum', 'everything__echo'].includes(tool.name),
+    );
     const result = await runAgent({
-      question: `List the files in ${folder}.`, models: { planner: model }, tools: readOnly, store: runs, seed: 3,
+      question: `List the files in ${folder}.`,
+      models: { planner: model },
+      tools: readOnly,
+      store: runs,
+      seed: 3,
       limits: { maxSteps: 1, maxTimeMs: 120_000 },
       moduleMaxTokens: { analyzer: 24, planner: 200, executor: 120, verifier: 16, generator: 16 },
     });
     const step = result.steps[0];
     assert.ok(step !== undefined, `stopped with ${result.stopReason} ${result.error ?? ''}`);
-    assert.ok(readOnly.some((tool) => tool.name === step.toolName), `the planner chose one of the MCP tools (${step.toolName})`);
+    assert.ok(
+      readOnly.some((tool) => tool.name === step.toolName),
+      `the planner chose one of the MCP tools (${step.toolName})`,
+    );
     const call = runs.getModuleCalls(result.runId).find((row) => row.module === 'tool');
     assert.ok(call, 'the MCP call is recorded like any tool call');
     assert.equal((call.meta as { tool: string }).tool, step.toolName);
-    assert.deepEqual(JSON.parse(call.promptText), JSON.parse(step.command), 'the executor\'s input went to the server');
+    assert.deepEqual(JSON.parse(call.promptText), JSON.parse(step.command), "the executor's input went to the server");
     const error = (call.meta as { error?: { code: string; message: string } }).error;
     assert.ok(error === undefined || error.code === 'MCP_TOOL_ERROR', `the server ran the call (${error?.message})`);
   });

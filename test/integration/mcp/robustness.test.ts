@@ -39,7 +39,10 @@ test('a server killed mid-call gives a clear result, and the next call restarts 
   setTimeout(() => process.kill(first, 'SIGKILL'), 300);
   const crashed = await pending;
   assert.equal(!crashed.ok && crashed.error.code, 'MCP_SERVER_CRASHED');
-  assert.match(!crashed.ok ? crashed.error.message : '', /MCP server "everything" stopped while running "trigger-long-running-operation"; it will be restarted/);
+  assert.match(
+    !crashed.ok ? crashed.error.message : '',
+    /MCP server "everything" stopped while running "trigger-long-running-operation"; it will be restarted/,
+  );
   const again = await runTool(byName(tools, 'everything__echo'), { message: 'back' }, { signal });
   assert.equal(again.ok && again.output, 'Echo: back');
   const [second] = manager.runningPids();
@@ -113,7 +116,10 @@ test('servers do not outlive a process that exits without closing them', async (
     console.log(JSON.stringify(manager.runningPids().flatMap((pid) => [pid, ...descendantPids(pid)])));
     process.exit(0);
   `;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, path.join(tempDir(), 'mcp.json')], { encoding: 'utf8', timeout: 30_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, path.join(tempDir(), 'mcp.json')], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(child.status, 0, child.stderr);
   const pids = JSON.parse(child.stdout.trim()) as number[];
   assert.equal(pids.length, 3);

@@ -24,9 +24,14 @@ function byName(tools: readonly Tool[], name: string): Tool {
   return tool;
 }
 
-test('the filesystem and everything servers\' tools become tool cards with their schemas, settings and names', async () => {
+test("the filesystem and everything servers' tools become tool cards with their schemas, settings and names", async () => {
   manager.config.add('files', { ...filesystemServerEntry(allowed), disabledTools: ['move_file'], askFirstTools: ['write_file'] });
-  manager.config.add('everything', { ...everythingServerEntry(), env: { INFLOW_TEST_VALUE: 'from-config' }, maxOutputChars: 2000, timeoutMs: 20_000 });
+  manager.config.add('everything', {
+    ...everythingServerEntry(),
+    env: { INFLOW_TEST_VALUE: 'from-config' },
+    maxOutputChars: 2000,
+    timeoutMs: 20_000,
+  });
   const { tools, problems } = await manager.tools({ signal, reserved: ['Python_Code_Generator_Tool'] });
   assert.deepEqual(problems, []);
   const names = tools.map((tool) => tool.name);
@@ -42,11 +47,15 @@ test('the filesystem and everything servers\' tools become tool cards with their
   assert.equal(byName(tools, 'files__write_file').requiresApproval, true);
   assert.match(byName(tools, 'files__write_file').limitations.join(' '), /change or delete data/);
   const sum = byName(tools, 'everything__get_sum');
-  assert.deepEqual(sum.inputSchema, { type: 'object', properties: { a: { type: 'number', description: 'First number' }, b: { type: 'number', description: 'Second number' } }, required: ['a', 'b'] });
+  assert.deepEqual(sum.inputSchema, {
+    type: 'object',
+    properties: { a: { type: 'number', description: 'First number' }, b: { type: 'number', description: 'Second number' } },
+    required: ['a', 'b'],
+  });
   assert.equal(sum.maxOutputChars, 2000);
 });
 
-test('calls go to the server through the agent\'s tool path; inputs are checked against the server\'s schema', async () => {
+test("calls go to the server through the agent's tool path; inputs are checked against the server's schema", async () => {
   const { tools } = await manager.tools({ signal });
   const read = await runTool(byName(tools, 'files__read_text_file'), { path: path.join(allowed, 'notes.txt') }, { signal });
   assert.deepEqual(read.ok && read.output, 'the answer is 42\n');
@@ -95,7 +104,10 @@ test('a streamable HTTP server (the everything server on 127.0.0.1) works like a
   await new Promise((resolve) => setTimeout(resolve, 100));
   const gone = await runTool(byName(tools, 'remote__echo'), { message: 'anyone?' }, { signal });
   assert.equal(!gone.ok && gone.error.code, 'MCP_SERVER_UNREACHABLE');
-  assert.match(!gone.ok ? gone.error.message : '', /Could not reach MCP server "remote" at http:\/\/127\.0\.0\.1:\d+\/mcp to run "echo": connection refused/);
+  assert.match(
+    !gone.ok ? gone.error.message : '',
+    /Could not reach MCP server "remote" at http:\/\/127\.0\.0\.1:\d+\/mcp to run "echo": connection refused/,
+  );
   await startEverythingHttpServer({ port: http.port });
   const third = await runTool(byName(tools, 'remote__echo'), { message: 'again' }, { signal });
   assert.equal(third.ok && third.output, 'Echo: again');
@@ -104,7 +116,13 @@ test('a streamable HTTP server (the everything server on 127.0.0.1) works like a
 
 test('a disabled server is not started and its tools are not offered; status shows what runs', async () => {
   const status = manager.status();
-  assert.deepEqual(status.servers.map((server) => [server.name, server.transport, server.running]), [['files', 'stdio', true], ['everything', 'stdio', true]]);
+  assert.deepEqual(
+    status.servers.map((server) => [server.name, server.transport, server.running]),
+    [
+      ['files', 'stdio', true],
+      ['everything', 'stdio', true],
+    ],
+  );
   assert.deepEqual(status.servers[0]?.askFirstTools, ['write_file']);
   manager.config.setEnabled('everything', false);
   const { tools } = await manager.tools({ signal });

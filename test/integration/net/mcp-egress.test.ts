@@ -13,7 +13,10 @@ import { tempDir } from '../../support/temp-dir.ts';
  */
 let backend: Backend | undefined;
 let stop: (() => void) | undefined;
-after(async () => { await backend?.close(); stop?.(); });
+after(async () => {
+  await backend?.close();
+  stop?.();
+});
 
 test('MCP over HTTP: every request logged under mcp-http; local-only refuses another computer', async () => {
   backend = await createBackend({ dataDir: path.join(tempDir('inflow-mcp-egress-'), 'data') });
@@ -23,7 +26,11 @@ test('MCP over HTTP: every request logged under mcp-http; local-only refuses ano
   const signal = AbortSignal.timeout(60_000);
   const { tools, problems } = await backend.mcp.tools({ signal });
   assert.deepEqual(problems, []);
-  const echo = await runTool(tools.find((tool) => tool.name === 'remote__echo')!, { message: 'logged' }, { signal });
+  const echo = await runTool(
+    tools.find((tool) => tool.name === 'remote__echo')!,
+    { message: 'logged' },
+    { signal },
+  );
   assert.equal(echo.ok && echo.output, 'Echo: logged');
   const rows = backend.egress.list();
   assert.ok(rows.length >= 2, `${rows.length} requests logged`);
@@ -39,6 +46,16 @@ test('MCP over HTTP: every request logged under mcp-http; local-only refuses ano
   backend.mcp.config.remove('far');
   backend.mcp.config.add('open', { type: 'http', url: 'https://mcp.example.invalid/mcp' });
   const third = await backend.mcp.tools({ signal });
-  assert.ok(third.problems.some((problem) => problem.server === 'open'), 'with "Tool servers over HTTP" off it cannot be used');
-  assert.deepEqual(backend.egress.list().filter((row) => row.host === 'mcp.example.invalid').map((row) => [row.feature, row.outcome]).slice(0, 1), [['mcp-http', 'refused']]);
+  assert.ok(
+    third.problems.some((problem) => problem.server === 'open'),
+    'with "Tool servers over HTTP" off it cannot be used',
+  );
+  assert.deepEqual(
+    backend.egress
+      .list()
+      .filter((row) => row.host === 'mcp.example.invalid')
+      .map((row) => [row.feature, row.outcome])
+      .slice(0, 1),
+    [['mcp-http', 'refused']],
+  );
 });

@@ -21,17 +21,33 @@ const recordFile = path.join(tempDir(), 'egress.jsonl');
 
 function guarded(args: string[], timeout = 240_000) {
   return spawnSync(process.execPath, args, {
-    encoding: 'utf8', timeout,
+    encoding: 'utf8',
+    timeout,
     env: { ...process.env, INFLOW_EGRESS_RECORD: recordFile, NODE_OPTIONS: `--import=${guard}`, INFLOW_DATA_DIR: '' },
   });
 }
 const inflow = (...args: string[]) => guarded([cli, '--data-dir', dataDir, ...args]);
-const attempts = () => (fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { host: string; kind: string; argv: string }) : []);
+const attempts = () =>
+  fs.existsSync(recordFile)
+    ? fs
+        .readFileSync(recordFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { host: string; kind: string; argv: string })
+    : [];
 
 test('the guard records and refuses a connection to another computer (control)', () => {
-  const probe = guarded(['--input-type=module', '-e', "try { await fetch('http://192.0.2.7/', { signal: AbortSignal.timeout(5000) }); } catch {} try { await fetch('https://example.com/'); } catch {}"]);
+  const probe = guarded([
+    '--input-type=module',
+    '-e',
+    "try { await fetch('http://192.0.2.7/', { signal: AbortSignal.timeout(5000) }); } catch {} try { await fetch('https://example.com/'); } catch {}",
+  ]);
   assert.equal(probe.status, 0, probe.stderr);
-  assert.deepEqual(attempts().map((entry) => entry.host), ['192.0.2.7', 'example.com']);
+  assert.deepEqual(
+    attempts().map((entry) => entry.host),
+    ['192.0.2.7', 'example.com'],
+  );
   fs.rmSync(recordFile);
 });
 
@@ -43,21 +59,60 @@ test('ask, a Flow-GRPO training step and an evaluation with the web off reach no
   assert.match(ask.stdout, /Answer|answer/);
 
   const dataset = path.join(tempDir(), 'sums.jsonl');
-  fs.writeFileSync(dataset, ['What is 2 + 2?', 'What is 3 + 5?', 'What is 7 - 4?', 'What is 6 / 2?']
-    .map((question, i) => JSON.stringify({ question, answer: [4, 8, 3, 3][i], answer_kind: 'exact' })).join('\n'));
-  const train = inflow('train', '--dataset', dataset, '--model', model, '--steps', '1', '--group', '2', '--tasks-per-step', '1',
-    '--heldout', '0.25', '--max-steps', '1', '--context', '1024', '--rank', '4', ...common);
+  fs.writeFileSync(
+    dataset,
+    ['What is 2 + 2?', 'What is 3 + 5?', 'What is 7 - 4?', 'What is 6 / 2?']
+      .map((question, i) => JSON.stringify({ question, answer: [4, 8, 3, 3][i], answer_kind: 'exact' }))
+      .join('\n'),
+  );
+  const train = inflow(
+    'train',
+    '--dataset',
+    dataset,
+    '--model',
+    model,
+    '--steps',
+    '1',
+    '--group',
+    '2',
+    '--tasks-per-step',
+    '1',
+    '--heldout',
+    '0.25',
+    '--max-steps',
+    '1',
+    '--context',
+    '1024',
+    '--rank',
+    '4',
+    ...common,
+  );
   assert.equal(train.status, 0, train.stderr);
   assert.match(train.stdout, /step +1 +reward/);
 
   const benchmark = path.join(tempDir(), 'bench.jsonl');
   fs.writeFileSync(benchmark, `${JSON.stringify({ question: 'What is 1 + 1?', answer: '2', answer_kind: 'numeric' })}\n`);
-  const evaluation = inflow('eval', '--benchmark', benchmark, '--model', model, '--limit', '1', '--no-judge', '--max-steps', '1', '--context-size', '2048', ...common);
+  const evaluation = inflow(
+    'eval',
+    '--benchmark',
+    benchmark,
+    '--model',
+    model,
+    '--limit',
+    '1',
+    '--no-judge',
+    '--max-steps',
+    '1',
+    '--context-size',
+    '2048',
+    ...common,
+  );
   assert.equal(evaluation.status, 0, evaluation.stderr);
 
   assert.deepEqual(attempts(), [], 'no process tried to reach another computer');
   const covered = fs.readFileSync(`${recordFile}.loaded`, 'utf8');
-  for (const part of [' ask ', ' train ', ' eval ', 'trainer-worker']) assert.ok(covered.includes(part), `the guard ran in the ${part.trim()} process`);
+  for (const part of [' ask ', ' train ', ' eval ', 'trainer-worker'])
+    assert.ok(covered.includes(part), `the guard ran in the ${part.trim()} process`);
   const egress = inflow('--json', 'doctor', '--egress');
   assert.equal(egress.status, 0, egress.stderr);
   assert.deepEqual((JSON.parse(egress.stdout) as { egress: unknown[] }).egress, [], 'the egress log is empty');

@@ -26,7 +26,9 @@ const seen: string[] = [];
 const server = http.createServer((request, response) => {
   seen.push(request.url ?? '');
   response.writeHead(200, { 'content-type': 'text/html' });
-  response.end('<a class="result__a" href="https://example.org/canberra">Canberra</a><a class="result__snippet">Canberra is the capital of Australia.</a>');
+  response.end(
+    '<a class="result__a" href="https://example.org/canberra">Canberra</a><a class="result__snippet">Canberra is the capital of Australia.</a>',
+  );
 });
 
 before(async () => {
@@ -45,18 +47,38 @@ test('the web tool on: only the search host appears in the egress log, and nothi
   new SettingsService(backend.db).update({ privacy: { networkTools: true } });
   const settings = new SettingsService(backend.db).read();
   const { tools } = builtinTools({
-    webAccess: settings.privacy.networkTools, wikipediaOnline: settings.privacy.wikipediaOnline, network: backend.network,
-    sandbox: {} as PythonSandbox, only: ['web', 'wikipedia', 'generalist'], web: { searchUrl: `http://${web}/html/?q={query}`, wikipediaApiUrl: 'https://en.wikipedia.org/w/api.php' },
+    webAccess: settings.privacy.networkTools,
+    wikipediaOnline: settings.privacy.wikipediaOnline,
+    network: backend.network,
+    sandbox: {} as PythonSandbox,
+    only: ['web', 'wikipedia', 'generalist'],
+    web: { searchUrl: `http://${web}/html/?q={query}`, wikipediaApiUrl: 'https://en.wikipedia.org/w/api.php' },
   });
-  assert.deepEqual(tools.map((tool) => tool.name), ['Generalist_Solution_Generator_Tool', 'Web_Search_Tool'], 'Wikipedia online is its own switch (off)');
-  const model = new ScriptedLanguageModel({ turns: [analysis, plan('Web_Search_Tool'), command({ query: 'capital of Australia' }), verdict('STOP'), final('Canberra')] });
-  const result = await runAgent({ question: 'What is the capital of Australia?', models: { planner: model }, tools, store: backend.runs, runKind: 'ask', limits: { maxSteps: 2 } });
+  assert.deepEqual(
+    tools.map((tool) => tool.name),
+    ['Generalist_Solution_Generator_Tool', 'Web_Search_Tool'],
+    'Wikipedia online is its own switch (off)',
+  );
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, plan('Web_Search_Tool'), command({ query: 'capital of Australia' }), verdict('STOP'), final('Canberra')],
+  });
+  const result = await runAgent({
+    question: 'What is the capital of Australia?',
+    models: { planner: model },
+    tools,
+    store: backend.runs,
+    runKind: 'ask',
+    limits: { maxSteps: 2 },
+  });
   assert.equal(result.answer, 'Canberra', JSON.stringify({ stop: result.stopReason, error: result.error, steps: result.steps }));
   assert.equal(result.steps[0]?.toolName, 'Web_Search_Tool');
   assert.deepEqual(seen, ['/html/?q=capital%20of%20Australia']);
 
   const log = backend.egress.list();
-  assert.deepEqual(log.map((entry) => [entry.feature, entry.host, entry.outcome, entry.status]), [['web', web, 'ok', 200]]);
+  assert.deepEqual(
+    log.map((entry) => [entry.feature, entry.host, entry.outcome, entry.status]),
+    [['web', web, 'ok', 200]],
+  );
   assert.ok(log[0]!.bytesIn > 100, 'the bytes received are counted');
   assert.equal(fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8') : '', '', 'no connection to another computer was attempted');
 });

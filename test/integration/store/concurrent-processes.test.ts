@@ -17,21 +17,32 @@ test('two processes opening a fresh data folder at the same instant both migrate
       `const db = modules.database.openDatabase(args[0]); console.log(db.pragma('user_version', { simple: true })); db.close();`,
       [[file], [file]],
     );
-    for (const result of results) if (result.code !== 0) failures.push(`trial ${trial}: ${result.stderr.split('\n').find((line) => /Error|error/.test(line)) ?? result.stderr}`);
+    for (const result of results)
+      if (result.code !== 0) failures.push(`trial ${trial}: ${result.stderr.split('\n').find((line) => /Error|error/.test(line)) ?? result.stderr}`);
   }
   assert.deepEqual(failures, []);
 });
 
 test('a start marks only runs whose owning process is gone as interrupted, not runs live in another process', async () => {
   const dataDir = tempDir();
-  const owner = spawn(path.join(repoRoot, 'node_modules', '.bin', 'node'), ['--input-type=module', '-e', `
+  const owner = spawn(
+    path.join(repoRoot, 'node_modules', '.bin', 'node'),
+    [
+      '--input-type=module',
+      '-e',
+      `
     const { createBackend } = await import(${JSON.stringify(path.join(repoRoot, 'electron/core/backend.ts'))});
     const backend = await createBackend({ dataDir: ${JSON.stringify(dataDir)} });
     const task = backend.runs.createTask({ question: 'live' });
     const run = backend.runs.startRun({ taskId: task.id });
     console.log(run.id);
-    setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  after(() => { owner.kill('SIGKILL'); });
+    setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  after(() => {
+    owner.kill('SIGKILL');
+  });
   const runId = await new Promise<string>((resolve, reject) => {
     owner.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     owner.on('exit', (code) => reject(new Error(`the owner ended first (${code})`)));
@@ -59,7 +70,9 @@ test('models registered by several processes at the same instant are all kept (5
       ids.map((id) => [id, modelsDir]),
     );
     for (const result of results) assert.equal(result.code, 0, result.stderr);
-    const registered = (JSON.parse(fs.readFileSync(path.join(modelsDir, 'installed.json'), 'utf8')) as Array<{ id: string }>).map((entry) => entry.id);
+    const registered = (JSON.parse(fs.readFileSync(path.join(modelsDir, 'installed.json'), 'utf8')) as Array<{ id: string }>).map(
+      (entry) => entry.id,
+    );
     for (const id of ids) if (!registered.includes(id)) lost.push(`trial ${trial}: ${id}`);
   }
   assert.deepEqual(lost, []);

@@ -44,14 +44,19 @@ function violations(nodes: GraphNode[]): string[] {
   return [...found].sort();
 }
 
-async function stepNodes(module: NativeTrainerModule, options: TestModelOptions, backward: 'manual' | 'autodiff', modelPath = testModelPath(options)): Promise<GraphNode[]> {
+async function stepNodes(
+  module: NativeTrainerModule,
+  options: TestModelOptions,
+  backward: 'manual' | 'autodiff',
+  modelPath = testModelPath(options),
+): Promise<GraphNode[]> {
   const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, backward });
   try {
     const nodes: GraphNode[] = [];
     // 300 tokens: two attention blocks of the full graph, three of recomputation's; 12: products with <= 16 columns
     for (const tokens of [300, 12]) {
       for (const recompute of [false, true]) {
-        for (const objective of ['grpo', 'sft'] as const) nodes.push(...await trainer.graphNodes({ tokens, objective, klBeta: 0.1, recompute }));
+        for (const objective of ['grpo', 'sft'] as const) nodes.push(...(await trainer.graphNodes({ tokens, objective, klBeta: 0.1, recompute })));
       }
     }
     return nodes;
@@ -63,7 +68,9 @@ async function stepNodes(module: NativeTrainerModule, options: TestModelOptions,
 test('the support tables were derived from the bundled llama.cpp sources (else run npm run ops:table)', () => {
   const root = ensureLlamaSource();
   for (const [backend, table] of Object.entries(tables)) {
-    const actual = createHash('sha256').update(fs.readFileSync(path.join(root, table.file))).digest('hex');
+    const actual = createHash('sha256')
+      .update(fs.readFileSync(path.join(root, table.file)))
+      .digest('hex');
     assert.equal(actual, table.sha256, `${backend}: ${table.file} differs from the one the table was made from`);
   }
 });
@@ -98,5 +105,9 @@ test('every node of the hand-written training step is supported by CUDA, Metal a
 test('the audit catches a graph that would fall back: autodiff needs OUT_PROD, SOFT_MAX_BACK and GET_ROWS_BACK, which Metal lacks', async () => {
   const module = await trainerModule();
   const found = violations(await stepNodes(module, { arch: 'llama' }, 'autodiff'));
-  for (const op of ['OUT_PROD', 'SOFT_MAX_BACK', 'GET_ROWS_BACK']) assert.ok(found.some((v) => v.startsWith(`metal: ${op} `)), `${op} on Metal: ${found.join('\n')}`);
+  for (const op of ['OUT_PROD', 'SOFT_MAX_BACK', 'GET_ROWS_BACK'])
+    assert.ok(
+      found.some((v) => v.startsWith(`metal: ${op} `)),
+      `${op} on Metal: ${found.join('\n')}`,
+    );
 });

@@ -19,9 +19,16 @@ function hasCode(code: string, pattern?: RegExp): (error: unknown) => boolean {
   };
 }
 
-async function withTrainer(fn: (trainer: NativeTrainer) => Promise<void>, options: { memoryLimitBytes?: number; microBatchTokens?: number } = {}): Promise<void> {
+async function withTrainer(
+  fn: (trainer: NativeTrainer) => Promise<void>,
+  options: { memoryLimitBytes?: number; microBatchTokens?: number } = {},
+): Promise<void> {
   const module = await trainerModule();
-  const trainer = await module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q', 'v'] }, ...options });
+  const trainer = await module.createTrainer({
+    modelPath: testModelPath({ arch: 'qwen2' }),
+    lora: { rank: 4, alpha: 8, targets: ['q', 'v'] },
+    ...options,
+  });
   try {
     await fn(trainer);
   } finally {
@@ -35,12 +42,24 @@ test('a file that is not GGUF, a missing file and truncated models are refused',
   const file = path.join(tempDir(), 'model.gguf');
   fs.writeFileSync(file, 'this is not a model');
   const module = await trainerModule();
-  await assert.rejects(module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('NOT_GGUF', /not a GGUF file/));
-  await assert.rejects(module.createTrainer({ modelPath: path.join(tempDir(), 'missing.gguf'), lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('MODEL_NOT_FOUND'));
+  await assert.rejects(
+    module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }),
+    hasCode('NOT_GGUF', /not a GGUF file/),
+  );
+  await assert.rejects(
+    module.createTrainer({ modelPath: path.join(tempDir(), 'missing.gguf'), lora: { rank: 4, alpha: 8, targets: ['q'] } }),
+    hasCode('MODEL_NOT_FOUND'),
+  );
   const complete = fs.readFileSync(testModelPath({ arch: 'llama' }));
-  for (const [size, code] of [[100, 'BAD_MODEL'], [complete.length - 10, 'BAD_MODEL']] as const) {
+  for (const [size, code] of [
+    [100, 'BAD_MODEL'],
+    [complete.length - 10, 'BAD_MODEL'],
+  ] as const) {
     fs.writeFileSync(file, complete.subarray(0, size));
-    await assert.rejects(module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode(code, /cannot (parse|read)/));
+    await assert.rejects(
+      module.createTrainer({ modelPath: file, lora: { rank: 4, alpha: 8, targets: ['q'] } }),
+      hasCode(code, /cannot (parse|read)/),
+    );
   }
 });
 
@@ -48,10 +67,22 @@ test('a mixture-of-experts model is refused before any weight is loaded', async 
   const module = await trainerModule();
   const moeArch = path.join(tempDir(), 'qwen3moe.gguf');
   writeGgufFile(moeArch, { metadata: [['general.architecture', gguf.string('qwen3moe')]], tensors: [] });
-  await assert.rejects(module.createTrainer({ modelPath: moeArch, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('UNSUPPORTED_ARCHITECTURE', /qwen3moe/));
+  await assert.rejects(
+    module.createTrainer({ modelPath: moeArch, lora: { rank: 4, alpha: 8, targets: ['q'] } }),
+    hasCode('UNSUPPORTED_ARCHITECTURE', /qwen3moe/),
+  );
   const mixtral = path.join(tempDir(), 'mixtral.gguf');
-  writeGgufFile(mixtral, { metadata: [['general.architecture', gguf.string('llama')], ['llama.expert_count', gguf.u32(8)]], tensors: [] });
-  await assert.rejects(module.createTrainer({ modelPath: mixtral, lora: { rank: 4, alpha: 8, targets: ['q'] } }), hasCode('UNSUPPORTED_ARCHITECTURE', /mixture of experts/));
+  writeGgufFile(mixtral, {
+    metadata: [
+      ['general.architecture', gguf.string('llama')],
+      ['llama.expert_count', gguf.u32(8)],
+    ],
+    tensors: [],
+  });
+  await assert.rejects(
+    module.createTrainer({ modelPath: mixtral, lora: { rank: 4, alpha: 8, targets: ['q'] } }),
+    hasCode('UNSUPPORTED_ARCHITECTURE', /mixture of experts/),
+  );
 });
 
 test('an adapter trained for another architecture is refused on resume', async () => {
@@ -60,10 +91,18 @@ test('an adapter trained for another architecture is refused on resume', async (
   const adapter = path.join(tempDir(), 'llama-adapter.gguf');
   await llama.saveAdapter(adapter);
   await llama.dispose();
-  await assert.rejects(module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q'] }, resumeAdapter: adapter }),
-    hasCode('ADAPTER_ARCH_MISMATCH', /'llama'.*'qwen2'/));
-  await assert.rejects(module.createTrainer({ modelPath: testModelPath({ arch: 'llama' }), lora: { rank: 4, alpha: 8, targets: ['q'] }, resumeAdapter: testModelPath({ arch: 'llama' }) }),
-    hasCode('BAD_ADAPTER'));
+  await assert.rejects(
+    module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q'] }, resumeAdapter: adapter }),
+    hasCode('ADAPTER_ARCH_MISMATCH', /'llama'.*'qwen2'/),
+  );
+  await assert.rejects(
+    module.createTrainer({
+      modelPath: testModelPath({ arch: 'llama' }),
+      lora: { rank: 4, alpha: 8, targets: ['q'] },
+      resumeAdapter: testModelPath({ arch: 'llama' }),
+    }),
+    hasCode('BAD_ADAPTER'),
+  );
 });
 
 test('bad LoRA options are refused', async () => {
@@ -75,54 +114,84 @@ test('bad LoRA options are refused', async () => {
 });
 
 test('empty, over-long and out-of-vocabulary samples are refused and the trainer keeps working', async () => {
-  await withTrainer(async (trainer) => {
-    const vocab = trainer.info().model.vocabularySize;
-    const step = (samples: TrainingSample[]) => trainer.step({ samples, objective: 'grpo', learningRate: 1e-3 });
-    await assert.rejects(step([]), hasCode('EMPTY_BATCH'));
-    await assert.rejects(step([good, { promptTokens: [1], responseTokens: [], advantage: 1 }]), hasCode('EMPTY_SAMPLE', /sample 1/));
-    await assert.rejects(step([{ promptTokens: [], responseTokens: [4], advantage: 1 }]), hasCode('EMPTY_PROMPT'));
-    await assert.rejects(step([{ promptTokens: [1, 2], responseTokens: Array.from({ length: 80 }, () => 7), advantage: 1 }]), hasCode('SAMPLE_TOO_LONG', /82 tokens; the limit is 64/));
-    await assert.rejects(step([{ promptTokens: [1, vocab], responseTokens: [4], advantage: 1 }]), hasCode('TOKEN_OUT_OF_RANGE', new RegExp(`token id ${vocab} outside`)));
-    await assert.rejects(trainer.logprobs([{ promptTokens: [1, -3], responseTokens: [4] }]), hasCode('TOKEN_OUT_OF_RANGE'));
-    await assert.rejects(trainer.step({ samples: [{ ...good, oldLogprobs: [-1] }], objective: 'grpo', learningRate: 1e-3, oldLogprobs: 'given' }), hasCode('BAD_SAMPLE', /one entry per response token/));
-    await assert.rejects(trainer.step({ samples: [good], objective: 'grpo', learningRate: -1 }), hasCode('BAD_OPTIONS'));
-    const metrics = await step([good]);
-    assert.equal(metrics.skipped, false);
-    assert.equal(metrics.step, 1);
-  }, { microBatchTokens: 64 });
+  await withTrainer(
+    async (trainer) => {
+      const vocab = trainer.info().model.vocabularySize;
+      const step = (samples: TrainingSample[]) => trainer.step({ samples, objective: 'grpo', learningRate: 1e-3 });
+      await assert.rejects(step([]), hasCode('EMPTY_BATCH'));
+      await assert.rejects(step([good, { promptTokens: [1], responseTokens: [], advantage: 1 }]), hasCode('EMPTY_SAMPLE', /sample 1/));
+      await assert.rejects(step([{ promptTokens: [], responseTokens: [4], advantage: 1 }]), hasCode('EMPTY_PROMPT'));
+      await assert.rejects(
+        step([{ promptTokens: [1, 2], responseTokens: Array.from({ length: 80 }, () => 7), advantage: 1 }]),
+        hasCode('SAMPLE_TOO_LONG', /82 tokens; the limit is 64/),
+      );
+      await assert.rejects(
+        step([{ promptTokens: [1, vocab], responseTokens: [4], advantage: 1 }]),
+        hasCode('TOKEN_OUT_OF_RANGE', new RegExp(`token id ${vocab} outside`)),
+      );
+      await assert.rejects(trainer.logprobs([{ promptTokens: [1, -3], responseTokens: [4] }]), hasCode('TOKEN_OUT_OF_RANGE'));
+      await assert.rejects(
+        trainer.step({ samples: [{ ...good, oldLogprobs: [-1] }], objective: 'grpo', learningRate: 1e-3, oldLogprobs: 'given' }),
+        hasCode('BAD_SAMPLE', /one entry per response token/),
+      );
+      await assert.rejects(trainer.step({ samples: [good], objective: 'grpo', learningRate: -1 }), hasCode('BAD_OPTIONS'));
+      const metrics = await step([good]);
+      assert.equal(metrics.skipped, false);
+      assert.equal(metrics.step, 1);
+    },
+    { microBatchTokens: 64 },
+  );
 });
 
 test('a job too big for the memory limit is refused before any work, saying what to change', async () => {
-  await withTrainer(async (trainer) => {
-    const long: TrainingSample = { promptTokens: [1], responseTokens: Array.from({ length: 1500 }, (_, i) => 3 + (i % 500)), advantage: 1 };
-    const estimate = await trainer.estimateMemory({ tokens: 1501 });
-    assert.equal(estimate.fits, false);
-    assert.ok(estimate.computeBytes > estimate.availableBytes);
-    const before = trainer.getParameter(trainer.parameterNames()[0] as string);
-    await assert.rejects(trainer.step({ samples: [long], objective: 'grpo', learningRate: 1e-3 }), hasCode('JOB_TOO_LARGE', /1501 tokens needs/));
-    assert.deepEqual(trainer.getParameter(trainer.parameterNames()[0] as string), before);
-    assert.equal(trainer.info().step, 0);
-    assert.equal((await trainer.step({ samples: [good], objective: 'grpo', learningRate: 1e-3 })).skipped, false);
-  }, { memoryLimitBytes: 8 * 1024 * 1024 });
+  await withTrainer(
+    async (trainer) => {
+      const long: TrainingSample = { promptTokens: [1], responseTokens: Array.from({ length: 1500 }, (_, i) => 3 + (i % 500)), advantage: 1 };
+      const estimate = await trainer.estimateMemory({ tokens: 1501 });
+      assert.equal(estimate.fits, false);
+      assert.ok(estimate.computeBytes > estimate.availableBytes);
+      const before = trainer.getParameter(trainer.parameterNames()[0] as string);
+      await assert.rejects(trainer.step({ samples: [long], objective: 'grpo', learningRate: 1e-3 }), hasCode('JOB_TOO_LARGE', /1501 tokens needs/));
+      assert.deepEqual(trainer.getParameter(trainer.parameterNames()[0] as string), before);
+      assert.equal(trainer.info().step, 0);
+      assert.equal((await trainer.step({ samples: [good], objective: 'grpo', learningRate: 1e-3 })).skipped, false);
+    },
+    { memoryLimitBytes: 8 * 1024 * 1024 },
+  );
   const module = await trainerModule();
-  await assert.rejects(module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q'] }, memoryLimitBytes: 1000 }),
-    hasCode('JOB_TOO_LARGE', /model needs/));
+  await assert.rejects(
+    module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q'] }, memoryLimitBytes: 1000 }),
+    hasCode('JOB_TOO_LARGE', /model needs/),
+  );
 });
 
 test('an aborted step is cancelled and leaves the adapter unchanged', async () => {
-  await withTrainer(async (trainer) => {
-    const controller = new AbortController();
-    controller.abort();
-    const name = trainer.parameterNames()[1] as string;
-    const before = trainer.getParameter(name);
-    await assert.rejects(trainer.step({ samples: [good], objective: 'sft', learningRate: 1e-2 }, { signal: controller.signal }), hasCode('CANCELLED'));
-    assert.deepEqual(trainer.getParameter(name), before);
-    const running = new AbortController();
-    const samples = Array.from({ length: 8 }, () => ({ promptTokens: [1, 2], responseTokens: Array.from({ length: 500 }, (_, i) => 3 + i), advantage: 1 }));
-    const pending = trainer.step({ samples, objective: 'grpo', learningRate: 1e-2, klBeta: 0.1 }, { signal: running.signal, onProgress: () => running.abort() });
-    await assert.rejects(pending, hasCode('CANCELLED'));
-    assert.deepEqual(trainer.getParameter(name), before);
-  }, { microBatchTokens: 1024 });
+  await withTrainer(
+    async (trainer) => {
+      const controller = new AbortController();
+      controller.abort();
+      const name = trainer.parameterNames()[1] as string;
+      const before = trainer.getParameter(name);
+      await assert.rejects(
+        trainer.step({ samples: [good], objective: 'sft', learningRate: 1e-2 }, { signal: controller.signal }),
+        hasCode('CANCELLED'),
+      );
+      assert.deepEqual(trainer.getParameter(name), before);
+      const running = new AbortController();
+      const samples = Array.from({ length: 8 }, () => ({
+        promptTokens: [1, 2],
+        responseTokens: Array.from({ length: 500 }, (_, i) => 3 + i),
+        advantage: 1,
+      }));
+      const pending = trainer.step(
+        { samples, objective: 'grpo', learningRate: 1e-2, klBeta: 0.1 },
+        { signal: running.signal, onProgress: () => running.abort() },
+      );
+      await assert.rejects(pending, hasCode('CANCELLED'));
+      assert.deepEqual(trainer.getParameter(name), before);
+    },
+    { microBatchTokens: 1024 },
+  );
 });
 
 test('a non-finite loss skips the update and says so', async () => {
@@ -144,10 +213,14 @@ test('a non-finite loss skips the update and says so', async () => {
 test('dispose cancels the running step and the queued jobs, frees the trainer, and later calls say it was disposed', async () => {
   const module = await trainerModule();
   const trainer = await module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: ['q', 'v'] } });
-  const samples = Array.from({ length: 6 }, () => ({ promptTokens: [1, 2], responseTokens: Array.from({ length: 600 }, (_, i) => 3 + i), advantage: 1 }));
+  const samples = Array.from({ length: 6 }, () => ({
+    promptTokens: [1, 2],
+    responseTokens: Array.from({ length: 600 }, (_, i) => 3 + i),
+    advantage: 1,
+  }));
   const pending = trainer.step({ samples, objective: 'grpo', klBeta: 0.1, learningRate: 1e-3 });
   const queued = trainer.logprobs([good]);
-  await new Promise((resolve) => setTimeout(resolve, 20));  // the step is running in the addon now
+  await new Promise((resolve) => setTimeout(resolve, 20)); // the step is running in the addon now
   await trainer.dispose();
   await assert.rejects(pending, hasCode('CANCELLED'));
   await assert.rejects(queued, hasCode('CANCELLED', /disposed/));

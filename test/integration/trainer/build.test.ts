@@ -26,24 +26,30 @@ test('a failed native build lets npm install finish, and training then fails wit
   const info = JSON.parse(fs.readFileSync(path.join(buildDir, 'build-info.json'), 'utf8')) as { ok: boolean; error: string };
   assert.equal(info.ok, false);
   assert.match(info.error, /no-such-compiler/);
-  const error = runScript(`import { loadNativeTrainer } from ${JSON.stringify(trainerModule)};
-    try { await loadNativeTrainer({ gpu: false }); console.log('{}'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })); }`, env) as { code: string; message: string; hint: string };
+  const error = runScript(
+    `import { loadNativeTrainer } from ${JSON.stringify(trainerModule)};
+    try { await loadNativeTrainer({ gpu: false }); console.log('{}'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })); }`,
+    env,
+  ) as { code: string; message: string; hint: string };
   assert.equal(error.code, 'NATIVE_TRAINER_UNAVAILABLE');
   assert.match(error.message, /the build failed: .*no-such-compiler/s);
   assert.match(error.hint, /C\+\+17 compiler/);
 });
 
-test('the addon builds against node-llama-cpp\'s libraries and loads beside node-llama-cpp in one process', () => {
+test("the addon builds against node-llama-cpp's libraries and loads beside node-llama-cpp in one process", () => {
   const buildDir = tempDir();
   const env = { ...process.env, INFLOW_NATIVE_BUILD_DIR: buildDir };
   const build = spawnSync(node, ['native/build.ts', '--strict'], { cwd: repoRoot, env, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
-  const result = runScript(`import fs from 'node:fs';
+  const result = runScript(
+    `import fs from 'node:fs';
     import { loadNativeTrainer } from ${JSON.stringify(trainerModule)};
     const module = await loadNativeTrainer({ gpu: false });
     const maps = fs.readFileSync('/proc/self/maps', 'utf8');
     const copies = new Set(maps.split('\\n').filter((l) => l.includes('libggml-base.so')).map((l) => l.trim().split(/\\s+/).pop()));
-    console.log(JSON.stringify({ runtime: module.runtime, copies: [...copies] }));`, env) as { runtime: { registryLibrary: string; devices: string[] }; copies: string[] };
+    console.log(JSON.stringify({ runtime: module.runtime, copies: [...copies] }));`,
+    env,
+  ) as { runtime: { registryLibrary: string; devices: string[] }; copies: string[] };
   assert.match(result.runtime.registryLibrary, /libggml\.v\d+\.\d+\.\d+\.so$/);
   assert.ok(result.runtime.devices.some((device) => device.startsWith('CPU')));
   assert.equal(result.copies.length, 1, `one libggml-base in the process: ${result.copies.join(', ')}`);

@@ -16,9 +16,18 @@ const CLIP_LOW = 0.2;
 const CLIP_HIGH = 0.3;
 const DUAL = 3;
 
-async function withTrainer(run: (trainer: NativeTrainer, samples: (shapes: Array<{ prompt: number; response: number; advantage: number }>) => TrainingSample[]) => Promise<void>): Promise<void> {
+async function withTrainer(
+  run: (
+    trainer: NativeTrainer,
+    samples: (shapes: Array<{ prompt: number; response: number; advantage: number }>) => TrainingSample[],
+  ) => Promise<void>,
+): Promise<void> {
   const module = await trainerModule();
-  const trainer = await module.createTrainer({ modelPath: testModelPath({ arch: 'qwen2' }), lora: { rank: 4, alpha: 8, targets: allTargets }, microBatchTokens: 24 });
+  const trainer = await module.createTrainer({
+    modelPath: testModelPath({ arch: 'qwen2' }),
+    lora: { rank: 4, alpha: 8, targets: allTargets },
+    microBatchTokens: 24,
+  });
   try {
     randomizeLoraB(trainer);
     await run(trainer, (shapes) => randomSamples(trainer.info().model.vocabularySize, shapes));
@@ -49,12 +58,18 @@ function expectedLoss(samples: readonly TrainingSample[], logp: readonly Float32
 }
 
 /** Old log-probs = current − ln(ratio) per token, cycling through `ratios`. */
-const withRatios = (sample: TrainingSample, current: Float32Array, ratios: readonly number[]): TrainingSample =>
-  ({ ...sample, oldLogprobs: Array.from(current, (lp, t) => lp - Math.log(ratios[t % ratios.length]!)) });
+const withRatios = (sample: TrainingSample, current: Float32Array, ratios: readonly number[]): TrainingSample => ({
+  ...sample,
+  oldLogprobs: Array.from(current, (lp, t) => lp - Math.log(ratios[t % ratios.length]!)),
+});
 
 test('GRPO loss and gradients with ratios outside [0.8, 1.3] for both signs of the advantage, the dual clip binding', async () => {
   await withTrainer(async (trainer, make) => {
-    const base = make([{ prompt: 5, response: 8, advantage: 1 }, { prompt: 4, response: 8, advantage: -0.7 }, { prompt: 6, response: 6, advantage: 0.6 }]);
+    const base = make([
+      { prompt: 5, response: 8, advantage: 1 },
+      { prompt: 4, response: 8, advantage: -0.7 },
+      { prompt: 6, response: 6, advantage: 0.6 },
+    ]);
     const current = await trainer.logprobs(base);
     const reference = await trainer.logprobs(base, { adapter: false });
     // A > 0: 0.5 (below 1 - 0.2: unclipped for A > 0), 1.0, 2.0 (clipped at 1.3), 1.1; A < 0: 0.5 (clipped at 0.8),
@@ -66,10 +81,22 @@ test('GRPO loss and gradients with ratios outside [0.8, 1.3] for both signs of t
       withRatios(base[2]!, current[2]!, [2.0, 0.5, 1.0]),
     ].map((s, i) => ({ ...s, refLogprobs: Array.from(reference[i]!) }));
     for (const dualClip of [DUAL, 0]) {
-      const request: StepRequest = { samples, objective: 'grpo', learningRate: 0, klBeta: 0.2, oldLogprobs: 'given', clipLow: CLIP_LOW, clipHigh: CLIP_HIGH, ...(dualClip ? { dualClip } : {}) };
+      const request: StepRequest = {
+        samples,
+        objective: 'grpo',
+        learningRate: 0,
+        klBeta: 0.2,
+        oldLogprobs: 'given',
+        clipLow: CLIP_LOW,
+        clipHigh: CLIP_HIGH,
+        ...(dualClip ? { dualClip } : {}),
+      };
       const metrics = await trainer.step({ ...request, apply: false });
       const expected = expectedLoss(samples, current, 0.2, dualClip);
-      assert.ok(Math.abs(metrics.loss - expected) < 1e-4 * Math.max(1, Math.abs(expected)), `dual clip ${dualClip}: loss ${metrics.loss} vs the formula's ${expected}`);
+      assert.ok(
+        Math.abs(metrics.loss - expected) < 1e-4 * Math.max(1, Math.abs(expected)),
+        `dual clip ${dualClip}: loss ${metrics.loss} vs the formula's ${expected}`,
+      );
       // clipped tokens: A > 0 at 2.0 (2 + 2), A < 0 at 0.5 (2) and, with the dual clip, at 5.0 (2); 22 tokens in all
       assert.ok(Math.abs(metrics.clipFraction - (dualClip ? 8 : 6) / 22) < 1e-9, `clip fraction ${metrics.clipFraction}`);
       const error = await worstRelativeError(trainer, request);
@@ -83,16 +110,25 @@ test('tokens where a clip binds give no gradient: A > 0 above 1.3, A < 0 below 0
     const gradientOf = async (advantage: number, ratio: number, dualClip: number): Promise<number> => {
       const [sample] = make([{ prompt: 5, response: 6, advantage }]);
       const [current] = await trainer.logprobs([sample!]);
-      await lossOf(trainer, { samples: [withRatios(sample!, current!, [ratio])], objective: 'grpo', learningRate: 0, klBeta: 0, oldLogprobs: 'given', clipLow: CLIP_LOW, clipHigh: CLIP_HIGH, ...(dualClip ? { dualClip } : {}) });
+      await lossOf(trainer, {
+        samples: [withRatios(sample!, current!, [ratio])],
+        objective: 'grpo',
+        learningRate: 0,
+        klBeta: 0,
+        oldLogprobs: 'given',
+        clipLow: CLIP_LOW,
+        clipHigh: CLIP_HIGH,
+        ...(dualClip ? { dualClip } : {}),
+      });
       return largestGradient(trainer);
     };
     assert.equal(await gradientOf(1, 1.6, DUAL), 0);
     assert.equal(await gradientOf(-1, 0.6, DUAL), 0);
     assert.equal(await gradientOf(-1, 4, DUAL), 0);
     // and where no clip binds, the same tokens do move the adapter
-    assert.ok(await gradientOf(1, 0.6, DUAL) > 1e-4);
-    assert.ok(await gradientOf(-1, 1.6, DUAL) > 1e-4);
-    assert.ok(await gradientOf(-1, 4, 0) > 1e-4, 'without the dual clip a large ratio with A < 0 is not clipped');
+    assert.ok((await gradientOf(1, 0.6, DUAL)) > 1e-4);
+    assert.ok((await gradientOf(-1, 1.6, DUAL)) > 1e-4);
+    assert.ok((await gradientOf(-1, 4, 0)) > 1e-4, 'without the dual clip a large ratio with A < 0 is not clipped');
   });
 });
 
@@ -101,7 +137,16 @@ test('the log-ratio is clamped to ±20 as verl does: the value saturates at e^20
     const [sample] = make([{ prompt: 5, response: 6, advantage: -1 }]);
     const [current] = await trainer.logprobs([sample!]);
     const far = { ...sample!, oldLogprobs: Array.from(current!, (lp) => lp - 25) };
-    const metrics = await trainer.step({ samples: [far], objective: 'grpo', learningRate: 0, klBeta: 0, oldLogprobs: 'given', clipLow: CLIP_LOW, clipHigh: CLIP_HIGH, apply: false });
+    const metrics = await trainer.step({
+      samples: [far],
+      objective: 'grpo',
+      learningRate: 0,
+      klBeta: 0,
+      oldLogprobs: 'given',
+      clipLow: CLIP_LOW,
+      clipHigh: CLIP_HIGH,
+      apply: false,
+    });
     assert.ok(Math.abs(metrics.loss / Math.exp(20) - 1) < 1e-4, `loss ${metrics.loss}: -A e^20 expected, not e^25`);
     assert.equal(largestGradient(trainer), 0);
   });
@@ -109,14 +154,28 @@ test('the log-ratio is clamped to ±20 as verl does: the value saturates at e^20
 
 test('the k3 KL is clamped as verl does (log-diff ±20, k3 at most 10): loss and gradients match, clamped tokens give none', async () => {
   await withTrainer(async (trainer, make) => {
-    const base = make([{ prompt: 5, response: 8, advantage: 0 }, { prompt: 4, response: 6, advantage: 0.5 }]);
+    const base = make([
+      { prompt: 5, response: 8, advantage: 0 },
+      { prompt: 4, response: 6, advantage: 0.5 },
+    ]);
     const current = await trainer.logprobs(base);
     // ref − logp: 3 (k3 = 16.1, clamped to 10), −12 (k3 = 11, clamped), 25 (d clamped to 20, k3 clamped), 0.5 (free)
     const deltas = [3, -12, 25, 0.5];
     const samples = base.map((s, i) => ({
-      ...s, oldLogprobs: Array.from(current[i]!), refLogprobs: Array.from(current[i]!, (lp, t) => lp + deltas[t % deltas.length]!),
+      ...s,
+      oldLogprobs: Array.from(current[i]!),
+      refLogprobs: Array.from(current[i]!, (lp, t) => lp + deltas[t % deltas.length]!),
     }));
-    const request: StepRequest = { samples, objective: 'grpo', learningRate: 0, klBeta: 0.5, oldLogprobs: 'given', clipLow: CLIP_LOW, clipHigh: CLIP_HIGH, dualClip: DUAL };
+    const request: StepRequest = {
+      samples,
+      objective: 'grpo',
+      learningRate: 0,
+      klBeta: 0.5,
+      oldLogprobs: 'given',
+      clipLow: CLIP_LOW,
+      clipHigh: CLIP_HIGH,
+      dualClip: DUAL,
+    };
     const metrics = await trainer.step({ ...request, apply: false });
     const expected = expectedLoss(samples, current, 0.5, DUAL);
     assert.ok(Math.abs(metrics.loss - expected) < 1e-4 * Math.max(1, Math.abs(expected)), `loss ${metrics.loss} vs the formula's ${expected}`);

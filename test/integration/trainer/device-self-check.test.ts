@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { chooseTrainingDevice, readSelfChecks, selfCheckFile, selfCheckTolerance } from '../../../electron/core/training/trainer/device-self-check.ts';
+import {
+  chooseTrainingDevice,
+  readSelfChecks,
+  selfCheckFile,
+  selfCheckTolerance,
+} from '../../../electron/core/training/trainer/device-self-check.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
 
@@ -29,12 +34,15 @@ describe('GPU self-check before training on a device', () => {
     assert.deepEqual(again.check, check, 'the remembered result is used: no second check');
   });
 
-  it('falls back to the CPU with a clear message when the device\'s results differ, and remembers that', async () => {
+  it("falls back to the CPU with a clear message when the device's results differ, and remembers that", async () => {
     const dataDir = tempDir();
     const choice = await chooseTrainingDevice({ dataDir, modelPath: model, env: device({ INFLOW_SELF_CHECK_FAULT: 'perturb' }) });
     assert.equal(choice.device, 'cpu');
     assert.equal(choice.reason, 'self-check-failed');
-    assert.match(choice.message, /Training on the CPU: the GPU self-check on CPU.* failed — the device's results differ from the CPU's \(log-probs by up to 0\.5/);
+    assert.match(
+      choice.message,
+      /Training on the CPU: the GPU self-check on CPU.* failed — the device's results differ from the CPU's \(log-probs by up to 0\.5/,
+    );
     assert.match(choice.message, new RegExp(selfCheckFile));
     assert.equal(Object.values(readSelfChecks(dataDir))[0]?.passed, false);
   });

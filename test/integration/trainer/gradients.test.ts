@@ -48,18 +48,29 @@ for (const model of models) {
 
 test('GRPO without given old log-probs equals GRPO with the old policy computed by the trainer (ratio 1)', async () => {
   const module = await trainerModule();
-  const trainer = await module.createTrainer({ modelPath: testModelPath({ arch: 'qwen3' }), lora: { rank: 4, alpha: 8, targets: allTargets }, microBatchTokens: 24 });
+  const trainer = await module.createTrainer({
+    modelPath: testModelPath({ arch: 'qwen3' }),
+    lora: { rank: 4, alpha: 8, targets: allTargets },
+    microBatchTokens: 24,
+  });
   try {
     randomizeLoraB(trainer);
     const samples = randomSamples(trainer.info().model.vocabularySize, [
-      { prompt: 5, response: 4, advantage: 1 }, { prompt: 3, response: 6, advantage: -0.5 }, { prompt: 6, response: 5, advantage: 0.8 },
+      { prompt: 5, response: 4, advantage: 1 },
+      { prompt: 3, response: 6, advantage: -0.5 },
+      { prompt: 6, response: 5, advantage: 0.8 },
     ]);
     const gradients = (): Float32Array[] => trainer.parameterNames().map((name) => trainer.getParameter(name, { gradient: true }));
     const implicit = await trainer.step({ samples, objective: 'grpo', klBeta: 0.2, learningRate: 0, apply: false });
     const implicitGradients = gradients();
     const old = await trainer.logprobs(samples);
     const explicit = await trainer.step({
-      samples: samples.map((sample, i) => ({ ...sample, oldLogprobs: old[i] as Float32Array })), objective: 'grpo', klBeta: 0.2, learningRate: 0, apply: false, oldLogprobs: 'given',
+      samples: samples.map((sample, i) => ({ ...sample, oldLogprobs: old[i] as Float32Array })),
+      objective: 'grpo',
+      klBeta: 0.2,
+      learningRate: 0,
+      apply: false,
+      oldLogprobs: 'given',
     });
     assert.ok(Math.abs(implicit.loss - explicit.loss) < 1e-6, `${implicit.loss} vs ${explicit.loss}`);
     assert.equal(implicit.kl, explicit.kl);

@@ -43,7 +43,10 @@ test('GRPO with advantages +1/-1 raises the positive completions and lowers the 
     const before = await meanLogprobs(trainer, samples);
     const phases: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const metrics = await trainer.step({ samples, objective: 'grpo', learningRate: 5e-3, klBeta: 0 }, { onProgress: (progress) => phases.push(progress.phase) });
+      const metrics = await trainer.step(
+        { samples, objective: 'grpo', learningRate: 5e-3, klBeta: 0 },
+        { onProgress: (progress) => phases.push(progress.phase) },
+      );
       assert.equal(metrics.skipped, false);
       assert.equal(metrics.step, i + 1);
       assert.ok(metrics.tokensPerSecond > 0 && metrics.tokens === 40);
@@ -64,8 +67,12 @@ test('a large KL coefficient holds the policy near the base model', async () => 
   const modelPath = testModelPath({ arch: 'qwen2' });
   const module = await trainerModule();
   const prompt = [5, 17, 99, 230];
-  const samples = [[301, 44, 12, 9, 77], [88, 140, 2, 19, 410], [500, 23, 45, 61, 7], [9, 9, 120, 33, 250]]
-    .map((responseTokens, i) => ({ promptTokens: prompt, responseTokens, advantage: i % 2 === 0 ? 1 : -1 }));
+  const samples = [
+    [301, 44, 12, 9, 77],
+    [88, 140, 2, 19, 410],
+    [500, 23, 45, 61, 7],
+    [9, 9, 120, 33, 250],
+  ].map((responseTokens, i) => ({ promptTokens: prompt, responseTokens, advantage: i % 2 === 0 ? 1 : -1 }));
   const drift: Record<string, number> = {};
   const kl: Record<string, number> = {};
   for (const klBeta of [0, 5]) {
@@ -104,7 +111,10 @@ test('SFT raises the weighted log-likelihood of the demonstrations', async () =>
     const after = await meanLogprobs(trainer, samples);
     assert.ok(last < first, `loss ${first} -> ${last}`);
     assert.ok((after[0] as number) > (before[0] as number) + 1, `weighted sample: ${before[0]} -> ${after[0]}`);
-    assert.ok(Math.abs((after[1] as number) - (before[1] as number)) < Math.abs((after[0] as number) - (before[0] as number)) / 2, 'a zero-weight sample is not trained on');
+    assert.ok(
+      Math.abs((after[1] as number) - (before[1] as number)) < Math.abs((after[0] as number) - (before[0] as number)) / 2,
+      'a zero-weight sample is not trained on',
+    );
   } finally {
     await trainer.dispose();
   }

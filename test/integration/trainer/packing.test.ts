@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testModelPath } from '../../support/test-model.ts';
-import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
+import { allTargets, assertSameGradients, copyParameters, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
 
 test('samples share a micro-batch only up to packTokens, longer ones run alone, and the gradients stay the same', async () => {
   const module = await trainerModule();
@@ -16,12 +16,14 @@ test('samples share a micro-batch only up to packTokens, longer ones run alone, 
   const apart = await module.createTrainer({ modelPath, lora, microBatchTokens: 64, packTokens: 24 });
   try {
     randomizeLoraB(packed);
-    for (const name of packed.parameterNames()) apart.setParameter(name, packed.getParameter(name));
+    copyParameters(packed, apart);
     const vocab = packed.info().model.vocabularySize;
     // 12 + 12 + 12 + 40 tokens: packed by 64 -> [12 12 12] [40]; by 24 -> [12 12] [12] [40] (40 > 24 runs alone)
     const samples = randomSamples(vocab, [
-      { prompt: 6, response: 6, advantage: 1 }, { prompt: 5, response: 7, advantage: -1 },
-      { prompt: 8, response: 4, advantage: 0.5 }, { prompt: 30, response: 10, advantage: 1 },
+      { prompt: 6, response: 6, advantage: 1 },
+      { prompt: 5, response: 7, advantage: -1 },
+      { prompt: 8, response: 4, advantage: 0.5 },
+      { prompt: 30, response: 10, advantage: 1 },
     ]);
     const request = { samples, objective: 'grpo' as const, learningRate: 0, apply: false };
     const a = await packed.step(request);
@@ -29,18 +31,11 @@ test('samples share a micro-batch only up to packTokens, longer ones run alone, 
     assert.equal(a.microBatches, 2);
     assert.equal(b.microBatches, 3);
     assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, Math.abs(a.loss)), `loss ${a.loss} vs ${b.loss}`);
-    for (const name of packed.parameterNames()) {
-      const x = packed.getParameter(name, { gradient: true });
-      const y = apart.getParameter(name, { gradient: true });
-      let diff = 0;
-      let scale = 0;
-      for (let i = 0; i < x.length; i++) {
-        diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
-        scale = Math.max(scale, Math.abs(x[i] as number));
-      }
-      assert.ok(scale > 0 && diff <= 1e-4 * scale, `${name}: gradients differ by ${diff} (scale ${scale})`);
-    }
-    await assert.rejects(module.createTrainer({ modelPath, lora, packTokens: 1 }), (error: Error & { code?: string }) => error.code === 'BAD_OPTIONS');
+    assertSameGradients(packed, apart);
+    await assert.rejects(
+      module.createTrainer({ modelPath, lora, packTokens: 1 }),
+      (error: Error & { code?: string }) => error.code === 'BAD_OPTIONS',
+    );
   } finally {
     await packed.dispose();
     await apart.dispose();

@@ -25,7 +25,13 @@ async function greedyTokens(modelPath: string, prompt: number[], count: number):
   const { llama } = await trainerModule();
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   try {
-    const context = await model.createContext({ contextSize: 64, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+    const context = await model.createContext({
+      contextSize: 64,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: 'F32',
+      experimentalKvCacheValueType: 'F32',
+    });
     const tokens: number[] = [];
     for await (const token of context.getSequence().evaluate(prompt as never[], { temperature: 0 })) {
       tokens.push(token);

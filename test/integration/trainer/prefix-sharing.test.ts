@@ -6,29 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NativeTrainer, TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
+import type { TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
 import { testModelPath } from '../../support/test-model.ts';
-import { allTargets, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
-
-function closeGradients(a: NativeTrainer, b: NativeTrainer, label: string): void {
-  for (const name of a.parameterNames()) {
-    const x = a.getParameter(name, { gradient: true });
-    const y = b.getParameter(name, { gradient: true });
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
-      scale = Math.max(scale, Math.abs(x[i] as number));
-    }
-    assert.ok(scale > 0 && diff <= 1e-4 * scale, `${label} ${name}: gradients differ by ${diff} (scale ${scale})`);
-  }
-}
+import { allTargets, assertSameGradients, copyParameters, randomSamples, randomizeLoraB, trainerModule } from './trainer-fixtures.ts';
 
 /** A task's prompt (40 tokens) with three sampled responses, a later turn whose prompt extends it, and an unrelated sample. */
 function groupSamples(vocab: number): TrainingSample[] {
   const [first, second, third, other] = randomSamples(vocab, [
-    { prompt: 40, response: 4, advantage: 1.2 }, { prompt: 1, response: 5, advantage: -0.7 },
-    { prompt: 8, response: 6, advantage: 0.4 }, { prompt: 10, response: 5, advantage: -1 },
+    { prompt: 40, response: 4, advantage: 1.2 },
+    { prompt: 1, response: 5, advantage: -0.7 },
+    { prompt: 8, response: 6, advantage: 0.4 },
+    { prompt: 10, response: 5, advantage: -1 },
   ]);
   const prompt = first!.promptTokens;
   return [
@@ -54,7 +42,7 @@ for (const variant of [
     const apart = await module.createTrainer({ modelPath, lora, microBatchTokens: 256, packTokens: 64, sharePrefixes: false, ...variant.options });
     try {
       randomizeLoraB(shared);
-      for (const name of shared.parameterNames()) apart.setParameter(name, shared.getParameter(name));
+      copyParameters(shared, apart);
       const samples = groupSamples(shared.info().model.vocabularySize);
 
       const logpShared = await shared.logprobs(samples, { adapter: true });
@@ -67,7 +55,7 @@ for (const variant of [
       }
 
       // GRPO against old log-probs that differ from the current policy (ratios away from 1, some clipped)
-      const withOld = samples.map((s, i) => ({ ...s, oldLogprobs: Float32Array.from(logpApart[i]!, (v, j) => v + ((i + j) % 3 - 1) * 0.4) }));
+      const withOld = samples.map((s, i) => ({ ...s, oldLogprobs: Float32Array.from(logpApart[i]!, (v, j) => v + (((i + j) % 3) - 1) * 0.4) }));
       for (const request of [
         { samples: withOld, objective: 'grpo' as const, oldLogprobs: 'given' as const, dualClip: 3, klBeta: 0.01, learningRate: 0, apply: false },
         { samples, objective: 'sft' as const, learningRate: 0, apply: false },
@@ -75,8 +63,9 @@ for (const variant of [
         const a = await shared.step(request);
         const b = await apart.step(request);
         assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, Math.abs(a.loss)), `${request.objective} loss ${a.loss} vs ${b.loss}`);
-        if (request.objective === 'grpo') assert.ok(Math.abs(a.clipFraction - b.clipFraction) < 1e-9 && a.clipFraction > 0, `clip fraction ${a.clipFraction} vs ${b.clipFraction}`);
-        closeGradients(shared, apart, request.objective);
+        if (request.objective === 'grpo')
+          assert.ok(Math.abs(a.clipFraction - b.clipFraction) < 1e-9 && a.clipFraction > 0, `clip fraction ${a.clipFraction} vs ${b.clipFraction}`);
+        assertSameGradients(shared, apart, request.objective);
         // apart: [44 15] [45] [46] [53] with packTokens 64; shared: the prefix (39) once + branches 5, 6, 7, 14, then the other sample
         assert.equal(b.microBatches, 4);
         assert.equal(a.microBatches, 2);

@@ -25,15 +25,24 @@ function gradients(trainer: NativeTrainer): Float32Array[] {
 }
 
 function cosine(a: Float32Array[], b: Float32Array[]): number {
-  let dot = 0, na = 0, nb = 0;
-  a.forEach((values, i) => values.forEach((x, j) => {
-    const y = (b[i] as Float32Array)[j] as number;
-    dot += x * y; na += x * x; nb += y * y;
-  }));
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  a.forEach((values, i) =>
+    values.forEach((x, j) => {
+      const y = (b[i] as Float32Array)[j] as number;
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
+    }),
+  );
   return dot / Math.sqrt(na * nb);
 }
 
-const samples: TrainingSample[] = randomSamples(1500, [{ prompt: 6, response: 8, advantage: 1 }, { prompt: 4, response: 9, advantage: -1 }]);
+const samples: TrainingSample[] = randomSamples(1500, [
+  { prompt: 6, response: 8, advantage: 1 },
+  { prompt: 4, response: 9, advantage: -1 },
+]);
 
 for (const type of ['q8_0', 'q4_K']) {
   test(`${type} base: the trained adapter reproduces the trainer's log-probs in node-llama-cpp`, async () => {
@@ -59,7 +68,11 @@ test('in-graph dequantisation (the GPU path) equals training on the dequantised 
   const roundTrip = await converted(module, quantized, 'f32');
   const request: StepRequest = { samples, objective: 'grpo', klBeta: 0.1, learningRate: 0, apply: false };
   const results: Array<{ logprobs: Float32Array[]; gradients: Float32Array[] }> = [];
-  for (const [modelPath, dequantize] of [[roundTrip, false], [quantized, true], [quantized, false]] as const) {
+  for (const [modelPath, dequantize] of [
+    [roundTrip, false],
+    [quantized, true],
+    [quantized, false],
+  ] as const) {
     const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, dequantize });
     try {
       assert.equal(trainer.info().dequantizeInGraph, dequantize);
@@ -70,7 +83,7 @@ test('in-graph dequantisation (the GPU path) equals training on the dequantised 
       await trainer.dispose();
     }
   }
-  const [f32, inGraph, direct] = results as [typeof results[0], typeof results[0], typeof results[0]];
+  const [f32, inGraph, direct] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
   assert.ok(maxAbsDifference(inGraph.logprobs, f32.logprobs) < 1e-5, `log-probs ${maxAbsDifference(inGraph.logprobs, f32.logprobs)}`);
   assert.ok(cosine(inGraph.gradients, f32.gradients) > 0.99999, `in-graph cosine ${cosine(inGraph.gradients, f32.gradients)}`);
   assert.ok(cosine(direct.gradients, f32.gradients) > 0.99, `direct cosine ${cosine(direct.gradients, f32.gradients)}`);
@@ -89,7 +102,10 @@ for (const backward of ['autodiff', 'manual'] as const) {
       const before = await trainer.logprobs(samples);
       for (let i = 0; i < 3; i++) assert.equal((await trainer.step({ samples, objective: 'sft', learningRate: 1e-2 })).skipped, false);
       const after = await trainer.logprobs(samples);
-      assert.ok(after.every((values, i) => values.reduce((a, b) => a + b, 0) > (before[i] as Float32Array).reduce((a, b) => a + b, 0)), 'SFT raised every sample');
+      assert.ok(
+        after.every((values, i) => values.reduce((a, b) => a + b, 0) > (before[i] as Float32Array).reduce((a, b) => a + b, 0)),
+        'SFT raised every sample',
+      );
     } finally {
       await trainer.dispose();
     }

@@ -6,7 +6,11 @@ import { allTargets, maxAbsDifference, randomSamples, randomizeLoraB, trainerMod
 
 const cases: Array<{ name: string; options: TestModelOptions; objective: 'grpo' | 'sft' }> = [
   { name: 'qwen3, GRPO with KL', options: { arch: 'qwen3' }, objective: 'grpo' },
-  { name: 'llama3 rope factors with tied embeddings, SFT', options: { arch: 'llama', ropeFreqFactors: true, tiedEmbeddings: true }, objective: 'sft' },
+  {
+    name: 'llama3 rope factors with tied embeddings, SFT',
+    options: { arch: 'llama', ropeFreqFactors: true, tiedEmbeddings: true },
+    objective: 'sft',
+  },
 ];
 
 for (const { name, options, objective } of cases) {
@@ -14,25 +18,35 @@ for (const { name, options, objective } of cases) {
     const module = await trainerModule();
     const modelPath = testModelPath(options);
     const samples: TrainingSample[] = randomSamples(1500, [
-      { prompt: 5, response: 7, advantage: 1 }, { prompt: 3, response: 9, advantage: -1 }, { prompt: 8, response: 4, advantage: 0.5 },
+      { prompt: 5, response: 7, advantage: 1 },
+      { prompt: 3, response: 9, advantage: -1 },
+      { prompt: 8, response: 4, advantage: 0.5 },
     ]);
     const results: Array<{ loss: number; logprobs: Float32Array[]; gradients: Float32Array[]; recomputed: boolean }> = [];
     for (const recompute of [false, true]) {
       // head chunks of 5 targets: the head is split into several graphs whose input gradients add up
-      const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, recompute, headChunkTokens: 5, microBatchTokens: 32 });
+      const trainer = await module.createTrainer({
+        modelPath,
+        lora: { rank: 4, alpha: 8, targets: allTargets },
+        recompute,
+        headChunkTokens: 5,
+        microBatchTokens: 32,
+      });
       try {
         randomizeLoraB(trainer);
         const request: StepRequest = { samples, objective, klBeta: 0.1, learningRate: 0, apply: false };
         const metrics = await trainer.step(request);
         results.push({
-          loss: metrics.loss, recomputed: metrics.recomputed, logprobs: await trainer.logprobs(samples),
+          loss: metrics.loss,
+          recomputed: metrics.recomputed,
+          logprobs: await trainer.logprobs(samples),
           gradients: trainer.parameterNames().map((parameter) => trainer.getParameter(parameter, { gradient: true })),
         });
       } finally {
         await trainer.dispose();
       }
     }
-    const [full, recomputed] = results as [typeof results[0], typeof results[0]];
+    const [full, recomputed] = results as [(typeof results)[0], (typeof results)[0]];
     assert.equal(full.recomputed, false);
     assert.equal(recomputed.recomputed, true);
     assert.ok(Math.abs(full.loss - recomputed.loss) < 1e-6 * Math.max(1, Math.abs(full.loss)), `loss ${full.loss} vs ${recomputed.loss}`);

@@ -38,9 +38,16 @@ function relativeError(native: ArrayLike<number>, reference: readonly number[]):
   return { error: scale > 0 ? diff / scale : diff, scale };
 }
 
-async function nativeGradients(trainer: NativeTrainer, request: StepRequest): Promise<{ loss: number; clipFraction: number; gradients: Map<string, Float32Array> }> {
+async function nativeGradients(
+  trainer: NativeTrainer,
+  request: StepRequest,
+): Promise<{ loss: number; clipFraction: number; gradients: Map<string, Float32Array> }> {
   const metrics = await trainer.step({ ...request, apply: false });
-  return { loss: metrics.loss, clipFraction: metrics.clipFraction, gradients: new Map(trainer.parameterNames().map((name) => [name, trainer.getParameter(name, { gradient: true })])) };
+  return {
+    loss: metrics.loss,
+    clipFraction: metrics.clipFraction,
+    gradients: new Map(trainer.parameterNames().map((name) => [name, trainer.getParameter(name, { gradient: true })])),
+  };
 }
 
 for (const model of models) {
@@ -81,8 +88,12 @@ for (const model of models) {
       await trainer.saveAdapter(adapter);
 
       const torchSamples = samples.map((s) => ({
-        promptTokens: Array.from(s.promptTokens), responseTokens: Array.from(s.responseTokens), advantage: s.advantage ?? 0, weight: s.weight ?? 1,
-        oldLogprobs: s.oldLogprobs as number[], refLogprobs: s.refLogprobs as number[],
+        promptTokens: Array.from(s.promptTokens),
+        responseTokens: Array.from(s.responseTokens),
+        advantage: s.advantage ?? 0,
+        weight: s.weight ?? 1,
+        oldLogprobs: s.oldLogprobs as number[],
+        refLogprobs: s.refLogprobs as number[],
       }));
       const cases: TorchCheckCase[] = [
         { objective: 'sft', samples: torchSamples, ...clip },
@@ -92,12 +103,17 @@ for (const model of models) {
       assert.ok(torchSft !== undefined && torchGrpo !== undefined);
 
       let worstLogp = 0;
-      torchSft.logprobs.forEach((row, i) => row.forEach((value, j) => {
-        worstLogp = Math.max(worstLogp, Math.abs(((current[i] as Float32Array)[j] as number) - value) / Math.max(1, Math.abs(value)));
-      }));
+      torchSft.logprobs.forEach((row, i) =>
+        row.forEach((value, j) => {
+          worstLogp = Math.max(worstLogp, Math.abs(((current[i] as Float32Array)[j] as number) - value) / Math.max(1, Math.abs(value)));
+        }),
+      );
       assert.ok(worstLogp <= tolerance, `log-probs differ from PyTorch's by ${worstLogp.toExponential(2)} (relative)`);
 
-      for (const [objective, ours, theirs] of [['sft', nativeSft, torchSft], ['grpo', nativeGrpo, torchGrpo]] as const) {
+      for (const [objective, ours, theirs] of [
+        ['sft', nativeSft, torchSft],
+        ['grpo', nativeGrpo, torchGrpo],
+      ] as const) {
         const lossError = Math.abs(ours.loss - theirs.loss) / Math.abs(theirs.loss);
         assert.ok(lossError <= tolerance, `${objective} loss ${ours.loss} vs PyTorch ${theirs.loss}`);
         assert.deepEqual([...ours.gradients.keys()].sort(), Object.keys(theirs.gradients).sort(), `${objective}: the same LoRA tensors`);
@@ -107,8 +123,13 @@ for (const model of models) {
           assert.ok(scale > 1e-8, `${objective} ${name}: PyTorch's gradient is zero, so the comparison would prove nothing`);
           if (error > worst.error) worst = { name, error };
         }
-        assert.ok(worst.error <= tolerance, `${objective}: ${worst.name} differs from PyTorch's gradient by ${worst.error.toExponential(2)} (relative to its largest entry)`);
-        t.diagnostic(`${objective}: loss rel. error ${lossError.toExponential(1)}, worst gradient rel. error ${worst.error.toExponential(1)} (${worst.name}), log-probs ${worstLogp.toExponential(1)}`);
+        assert.ok(
+          worst.error <= tolerance,
+          `${objective}: ${worst.name} differs from PyTorch's gradient by ${worst.error.toExponential(2)} (relative to its largest entry)`,
+        );
+        t.diagnostic(
+          `${objective}: loss rel. error ${lossError.toExponential(1)}, worst gradient rel. error ${worst.error.toExponential(1)} (${worst.name}), log-probs ${worstLogp.toExponential(1)}`,
+        );
       }
     } finally {
       await trainer.dispose();

@@ -1,9 +1,15 @@
 /**
- * Helpers shared by the native trainer tests: the addon loaded next to node-llama-cpp (CPU), seeded samples, and
- * per-token log-probabilities as node-llama-cpp itself computes them.
+ * Helpers shared by the native trainer tests: the addon loaded next to node-llama-cpp (CPU), seeded samples, twin
+ * trainers' parameters and gradients compared, and per-token log-probabilities as node-llama-cpp itself computes them.
  */
+import assert from 'node:assert/strict';
 import type { Llama, LlamaModel } from 'node-llama-cpp';
-import { loadNativeTrainer, type NativeTrainer, type NativeTrainerModule, type TrainingSample } from '../../../electron/core/training/trainer/native-trainer.ts';
+import {
+  loadNativeTrainer,
+  type NativeTrainer,
+  type NativeTrainerModule,
+  type TrainingSample,
+} from '../../../electron/core/training/trainer/native-trainer.ts';
 import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 
 export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
@@ -12,7 +18,6 @@ export const allTargets = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 export function trainerModule(): Promise<NativeTrainerModule> {
   return loadNativeTrainer({ gpu: process.env.INFLOW_TEST_TRAINER_GPU === '1' ? 'auto' : false });
 }
-
 
 /** `count` samples of random tokens in [3, vocab) with the given prompt/response lengths and advantages. */
 export function randomSamples(vocab: number, shapes: Array<{ prompt: number; response: number; advantage?: number }>, seed = 7): TrainingSample[] {
@@ -36,15 +41,47 @@ export function randomizeLoraB(trainer: NativeTrainer, seed = 3, scale = 0.05): 
   }
 }
 
+/** Gives `to` the parameters of `from` (two trainers of the same model and LoRA then compute the same thing). */
+export function copyParameters(from: NativeTrainer, to: NativeTrainer): void {
+  for (const name of from.parameterNames()) to.setParameter(name, from.getParameter(name));
+}
+
+/**
+ * Asserts that two trainers hold the same gradients after a step: per parameter, none all zero, and the largest
+ * difference within 1e-4 of the largest gradient of `a` (how two packings of the same samples must agree).
+ */
+export function assertSameGradients(a: NativeTrainer, b: NativeTrainer, label?: string): void {
+  for (const name of a.parameterNames()) {
+    const x = a.getParameter(name, { gradient: true });
+    const y = b.getParameter(name, { gradient: true });
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < x.length; i++) {
+      diff = Math.max(diff, Math.abs((x[i] as number) - (y[i] as number)));
+      scale = Math.max(scale, Math.abs(x[i] as number));
+    }
+    assert.ok(scale > 0 && diff <= 1e-4 * scale, `${label === undefined ? '' : `${label} `}${name}: gradients differ by ${diff} (scale ${scale})`);
+  }
+}
+
 /**
  * Per-token log-probabilities of each sample's response from node-llama-cpp (F32 KV cache, no flash attention), with an
  * optional LoRA adapter, from the full-vocabulary probabilities it returns at temperature 0.
  */
-export async function nodeLlamaCppLogprobs(llama: Llama, modelPath: string, adapterPath: string | undefined, samples: readonly TrainingSample[]): Promise<number[][]> {
+export async function nodeLlamaCppLogprobs(
+  llama: Llama,
+  modelPath: string,
+  adapterPath: string | undefined,
+  samples: readonly TrainingSample[],
+): Promise<number[][]> {
   const model: LlamaModel = await llama.loadModel({ modelPath, gpuLayers: 0 });
   try {
     const context = await model.createContext({
-      contextSize: 512, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+      contextSize: 512,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: 'F32',
+      experimentalKvCacheValueType: 'F32',
       ...(adapterPath === undefined ? {} : { lora: { adapters: [{ filePath: adapterPath }] } }),
     });
     const result: number[][] = [];
@@ -53,8 +90,11 @@ export async function nodeLlamaCppLogprobs(llama: Llama, modelPath: string, adap
       await sequence.clearHistory();
       const tokens = [...sample.promptTokens, ...sample.responseTokens];
       const first = sample.promptTokens.length - 1;
-      const outputs = await sequence.controlledEvaluate(tokens.map((token, i) =>
-        i >= first && i < tokens.length - 1 ? [token as never, { generateNext: { probabilities: true } }] : (token as never)));
+      const outputs = await sequence.controlledEvaluate(
+        tokens.map((token, i) =>
+          i >= first && i < tokens.length - 1 ? [token as never, { generateNext: { probabilities: true } }] : (token as never),
+        ),
+      );
       const logprobs: number[] = [];
       for (let j = 0; j < sample.responseTokens.length; j++) {
         const probabilities = outputs[first + j]?.next.probabilities;

@@ -11,7 +11,8 @@ export function writeSafetensors(file: string, tensors: Record<string, { dtype: 
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
-    const bytes = tensor.dtype === 'F32' ? Buffer.from(Float32Array.from(tensor.values).buffer) : Buffer.from(Uint16Array.from(tensor.values.map(toHalf)).buffer);
+    const bytes =
+      tensor.dtype === 'F32' ? Buffer.from(Float32Array.from(tensor.values).buffer) : Buffer.from(Uint16Array.from(tensor.values.map(toHalf)).buffer);
     header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
     offset += bytes.length;
@@ -48,14 +49,23 @@ export function peftFolder(options: { scale: number; rank?: number; badInputs?: 
     'base_model.model.model.layers.1.self_attn.v_proj.lora_A.weight': { dtype: 'F16', shape: [rank, v.dims[0]!], values: values(rank * v.dims[0]!) },
     'base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight': { dtype: 'F16', shape: [v.dims[1]!, rank], values: values(v.dims[1]! * rank) },
   });
-  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: rank, lora_alpha: 2 * rank, target_modules: ['q_proj', 'v_proj'] }));
+  fs.writeFileSync(
+    path.join(dir, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', r: rank, lora_alpha: 2 * rank, target_modules: ['q_proj', 'v_proj'] }),
+  );
   return dir;
 }
 
-
 /** The modules verl's `target_modules: all-linear` gives PEFT on a qwen2/llama decoder layer. */
-const verlModules = [['self_attn.q_proj', 'attn_q'], ['self_attn.k_proj', 'attn_k'], ['self_attn.v_proj', 'attn_v'], ['self_attn.o_proj', 'attn_output'],
-  ['mlp.gate_proj', 'ffn_gate'], ['mlp.up_proj', 'ffn_up'], ['mlp.down_proj', 'ffn_down']] as const;
+const verlModules = [
+  ['self_attn.q_proj', 'attn_q'],
+  ['self_attn.k_proj', 'attn_k'],
+  ['self_attn.v_proj', 'attn_v'],
+  ['self_attn.o_proj', 'attn_output'],
+  ['mlp.gate_proj', 'ffn_gate'],
+  ['mlp.up_proj', 'ffn_up'],
+  ['mlp.down_proj', 'ffn_down'],
+] as const;
 
 /**
  * A verl 0.5 FSDP checkpoint with a LoRA actor, laid out as verl saves it: `global_step_N/actor/lora_adapter/`
@@ -64,7 +74,10 @@ const verlModules = [['self_attn.q_proj', 'attn_q'], ['self_attn.k_proj', 'attn_
  * `merged: true` writes what `verl.model_merger` writes instead (`<target>/lora_adapter`, lora_alpha 0).
  * Returns the global_step folder (or the merger's target folder).
  */
-export function verlLoraCheckpoint(options: { scale: number; rank?: number; alpha?: number; rslora?: boolean; merged?: boolean }, modelPath = testModelPath()): string {
+export function verlLoraCheckpoint(
+  options: { scale: number; rank?: number; alpha?: number; rslora?: boolean; merged?: boolean },
+  modelPath = testModelPath(),
+): string {
   const base = readGgufFile(modelPath);
   const rank = options.rank ?? 8;
   const random = seededRandom(23);
@@ -84,14 +97,37 @@ export function verlLoraCheckpoint(options: { scale: number; rank?: number; alph
   }
   writeSafetensors(path.join(adapterDir, 'adapter_model.safetensors'), tensors);
   const targets = verlModules.map(([module]) => module.split('.')[1]!);
-  const config = options.merged === true
-    ? { r: rank, lora_alpha: 0, target_modules: targets, task_type: null, peft_type: 'LORA', use_rslora: false, use_dora: false }
-    : {
-      task_type: 'CAUSAL_LM', peft_type: 'LORA', auto_mapping: null, base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', revision: null, inference_mode: false,
-      r: rank, target_modules: targets, exclude_modules: null, lora_alpha: options.alpha ?? 2 * rank, lora_dropout: 0, fan_in_fan_out: false, bias: 'none',
-      use_rslora: options.rslora === true, modules_to_save: null, init_lora_weights: true, layers_to_transform: null, layers_pattern: null, rank_pattern: {},
-      alpha_pattern: {}, megatron_config: null, megatron_core: 'megatron.core', loftq_config: {}, use_dora: false, layer_replication: null, lora_bias: false,
-    };
+  const config =
+    options.merged === true
+      ? { r: rank, lora_alpha: 0, target_modules: targets, task_type: null, peft_type: 'LORA', use_rslora: false, use_dora: false }
+      : {
+          task_type: 'CAUSAL_LM',
+          peft_type: 'LORA',
+          auto_mapping: null,
+          base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct',
+          revision: null,
+          inference_mode: false,
+          r: rank,
+          target_modules: targets,
+          exclude_modules: null,
+          lora_alpha: options.alpha ?? 2 * rank,
+          lora_dropout: 0,
+          fan_in_fan_out: false,
+          bias: 'none',
+          use_rslora: options.rslora === true,
+          modules_to_save: null,
+          init_lora_weights: true,
+          layers_to_transform: null,
+          layers_pattern: null,
+          rank_pattern: {},
+          alpha_pattern: {},
+          megatron_config: null,
+          megatron_core: 'megatron.core',
+          loftq_config: {},
+          use_dora: false,
+          layer_replication: null,
+          lora_bias: false,
+        };
   fs.writeFileSync(path.join(adapterDir, 'adapter_config.json'), JSON.stringify(config, null, 4));
   if (options.merged === true) return path.dirname(adapterDir);
   fs.writeFileSync(path.join(step, 'actor', 'fsdp_config.json'), JSON.stringify({ FSDP_version: 1, world_size: 8 }));

@@ -30,14 +30,20 @@ test('a PEFT LoRA (safetensors, f32 and f16) converts to a GGUF adapter with the
   assert.deepEqual(b.dims, [4, base.dims[1]]);
   const safetensors = readSafetensors(path.join(dir, 'adapter_model.safetensors'));
   assert.equal(safetensors.tensors.length, 4);
-  for (const [peft, ggufName] of [['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', 'blk.0.attn_q.weight.lora_a'], ['base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight', 'blk.1.attn_v.weight.lora_b']] as const) {
+  for (const [peft, ggufName] of [
+    ['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', 'blk.0.attn_q.weight.lora_a'],
+    ['base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight', 'blk.1.attn_v.weight.lora_b'],
+  ] as const) {
     assert.deepEqual(readGgufTensor(gguf, ggufName), readSafetensorsTensor(safetensors, peft), `${ggufName} holds ${peft} unchanged`);
   }
   const first = readGgufTensor(gguf, 'blk.1.attn_v.weight.lora_a');
-  assert.ok(first.every((x) => Math.abs(x) <= 0.25 + 1e-3), 'f16 values converted, not reinterpreted');
+  assert.ok(
+    first.every((x) => Math.abs(x) <= 0.25 + 1e-3),
+    'f16 values converted, not reinterpreted',
+  );
 });
 
-test('llama.cpp applies the imported adapter: the model\'s output distribution changes', async () => {
+test("llama.cpp applies the imported adapter: the model's output distribution changes", async () => {
   const out = path.join(tempDir(), 'strong.gguf');
   importPeftAdapter({ source: peftFolder({ scale: 4 }), baseModelPath: modelPath, outPath: out });
   const engine = await getEngine({ gpu: false });
@@ -55,11 +61,16 @@ test('llama.cpp applies the imported adapter: the model\'s output distribution c
 
 test('an adapter for another model or a broken file is refused with a clear error', () => {
   const out = path.join(tempDir(), 'x.gguf');
-  assert.throws(() => importPeftAdapter({ source: peftFolder({ scale: 1, badInputs: true }), baseModelPath: modelPath, outPath: out }),
-    (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_MISMATCH' && /q_proj/.test(e.message));
+  assert.throws(
+    () => importPeftAdapter({ source: peftFolder({ scale: 1, badInputs: true }), baseModelPath: modelPath, outPath: out }),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_MISMATCH' && /q_proj/.test(e.message),
+  );
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'adapter_model.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), '{"r": 4}');
-  assert.throws(() => importPeftAdapter({ source: dir, baseModelPath: modelPath, outPath: out }), (e: unknown) => InflowError.isInstance(e) && e.code === 'SAFETENSORS_INVALID');
+  assert.throws(
+    () => importPeftAdapter({ source: dir, baseModelPath: modelPath, outPath: out }),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'SAFETENSORS_INVALID',
+  );
   assert.equal(fs.existsSync(out), false);
 });

@@ -13,15 +13,45 @@ import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted
  * reachable only through the right choice. Every fixed module is deterministic: the executor passes the word,
  * the generator answers with the last tool result.
  */
-const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
-  'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern'];
+const words = [
+  'apple',
+  'river',
+  'stone',
+  'cloud',
+  'garden',
+  'tiger',
+  'pencil',
+  'window',
+  'orange',
+  'planet',
+  'bridge',
+  'candle',
+  'forest',
+  'silver',
+  'rocket',
+  'button',
+  'marble',
+  'ladder',
+  'violin',
+  'harbor',
+  'meadow',
+  'castle',
+  'anchor',
+  'lantern',
+];
 
 /**
  * `train` items then `heldOut` items (held-out words never appear in training), kinds alternating. `cue`: each
  * question starts with its kind's cue ("backwards" / "how many") repeated that often, so the kinds differ in
  * many prompt tokens, not one: a 2-layer random-weight planner cannot pick out a single token among ~400.
  */
-export function syntheticItems(options: { train: number; heldOut: number; seed?: number; kinds?: ReadonlyArray<'reverse' | 'count'>; cue?: number }): DatasetItemInput[] {
+export function syntheticItems(options: {
+  train: number;
+  heldOut: number;
+  seed?: number;
+  kinds?: ReadonlyArray<'reverse' | 'count'>;
+  cue?: number;
+}): DatasetItemInput[] {
   const kinds = options.kinds ?? ['reverse', 'count'];
   const cue = (word: string) => (options.cue ? `${Array.from({ length: options.cue }, () => word).join(' ')} ` : '');
   const chosen = seededShuffle(words, options.seed ?? 7);
@@ -29,8 +59,20 @@ export function syntheticItems(options: { train: number; heldOut: number; seed?:
     const word = chosen[i % chosen.length]!;
     const split = i < options.train ? 'train' : 'heldout';
     return kinds[i % kinds.length] === 'reverse'
-      ? { question: `${cue('backwards')}Reverse the word: ${word}`, answer: [...word].reverse().join(''), answerKind: 'exact', meta: { kind: 'reverse' }, split }
-      : { question: `${cue('how many')}Count the letters in: ${word}`, answer: String(word.length), answerKind: 'exact', meta: { kind: 'count' }, split };
+      ? {
+          question: `${cue('backwards')}Reverse the word: ${word}`,
+          answer: [...word].reverse().join(''),
+          answerKind: 'exact',
+          meta: { kind: 'reverse' },
+          split,
+        }
+      : {
+          question: `${cue('how many')}Count the letters in: ${word}`,
+          answer: String(word.length),
+          answerKind: 'exact',
+          meta: { kind: 'count' },
+          split,
+        };
   });
 }
 
@@ -45,14 +87,20 @@ export function syntheticSetup(task: TaskRecord): { tools: Tool[]; models: { fix
       description: 'Reverses the letters of a word.',
       input: z.object({ text: z.string() }),
       output: 'the word spelled backwards',
-      async execute({ text }) { last = [...text].reverse().join(''); return last; },
+      async execute({ text }) {
+        last = [...text].reverse().join('');
+        return last;
+      },
     }),
     defineTool({
       name: 'counter',
       description: 'Counts the letters of a word.',
       input: z.object({ text: z.string() }),
       output: 'the number of letters',
-      async execute({ text }) { last = String([...text].length); return last; },
+      async execute({ text }) {
+        last = String([...text].length);
+        return last;
+      },
     }),
   ];
   const word = wordOf(task.question);
@@ -62,7 +110,8 @@ export function syntheticSetup(task: TaskRecord): { tools: Tool[]; models: { fix
     if (schema.includes('process_summary')) return { json: { process_summary: 'used the tool', answer: last ?? 'unknown' } };
     if (schema.includes('"input"')) return { json: { input: { text: word } } };
     if (schema.includes('conclusion')) return { json: { analysis: 'done', conclusion: 'STOP' } };
-    if (schema.includes('concise_summary')) return { json: { concise_summary: 'a word task', required_skills: [], relevant_tools: [], additional_considerations: '' } };
+    if (schema.includes('concise_summary'))
+      return { json: { concise_summary: 'a word task', required_skills: [], relevant_tools: [], additional_considerations: '' } };
     throw new Error(`The synthetic suite's fixed model got an unexpected request: ${prompt.slice(0, 120)}`);
   };
   return { tools, models: { fixed: new ScriptedLanguageModel({ id: 'synthetic-fixed', turns: Array.from({ length: 16 }, () => reply) }) } };

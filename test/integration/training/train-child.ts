@@ -24,10 +24,15 @@ const agent = createAgentRollout({ store: backend.runs, planner, setup: syntheti
 const datasets = new DatasetStore(backend.db);
 const dataset = datasets.find('words') ?? datasets.create(syntheticItems({ train: 6, heldOut: 2, kinds: ['reverse'] }), { name: 'words' });
 const result = await train({
-  db: backend.db, runs: backend.runs, agent, planner, adaptersDir: backend.paths.adapters,
+  db: backend.db,
+  runs: backend.runs,
+  agent,
+  planner,
+  adaptersDir: backend.paths.adapters,
   ...(resume ? { resumeRunId: new TrainingStore(backend.db).latestUnfinished()!.id } : { datasetId: dataset.id, baseModel: modelPath }),
   config: { steps: 3, groupSize: 3, tasksPerStep: 2, learningRate: 1e-2, lora: { rank: 4, alpha: 8, targets: ['q', 'v'] } },
-  startTrainer: async (init) => startTrainerProcess({ init: { ...init, threads: 1 }, onProgress: (phase, detail) => print({ type: 'trainer', phase, ...detail }) }),
+  startTrainer: async (init) =>
+    startTrainerProcess({ init: { ...init, threads: 1 }, onProgress: (phase, detail) => print({ type: 'trainer', phase, ...detail }) }),
   onEvent: (event) => print(event.type === 'started' ? { type: 'started', resumedFromStep: event.resumedFromStep } : event),
 });
 print({ type: 'done', result });

@@ -16,7 +16,9 @@ let built: Promise<void> | null = null;
 
 /** Builds the renderer once per test process (about a second), into dist/renderer as `npm run build:renderer` does. */
 export function buildRenderer(): Promise<void> {
-  built ??= build({ configFile: path.join(repoRoot, 'vite.config.ts'), root: path.join(repoRoot, 'renderer'), logLevel: 'warn' }).then(() => undefined);
+  built ??= build({ configFile: path.join(repoRoot, 'vite.config.ts'), root: path.join(repoRoot, 'renderer'), logLevel: 'warn' }).then(
+    () => undefined,
+  );
   return built;
 }
 
@@ -62,9 +64,14 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   const backend = await createBackend({ dataDir: options.dataDir });
   const picker: Desktop['picker'] = { answers: [], requests: [] };
   const api = createApi({
-    backend, gpu: false, threads: 1,
+    backend,
+    gpu: false,
+    threads: 1,
     dataDirChoiceFile: path.join(options.dataDir, '..', `${path.basename(options.dataDir)}-data-dir.json`),
-    pickPath: async (request) => { picker.requests.push(request); return picker.answers.shift() ?? { cancelled: true }; },
+    pickPath: async (request) => {
+      picker.requests.push(request);
+      return picker.answers.shift() ?? { cancelled: true };
+    },
     ...options.api,
   });
   const bridge = await startBridgeServer({ dispatch: api.dispatch, events: api.events });
@@ -89,11 +96,21 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
   const screenshotDir = options.screenshotDir ?? path.join(repoRoot, 'test-output', 'e2e');
   fs.mkdirSync(screenshotDir, { recursive: true });
   return {
-    backend, api, bridge, browser, context, page, url, pageErrors, picker,
+    backend,
+    api,
+    bridge,
+    browser,
+    context,
+    page,
+    url,
+    pageErrors,
+    picker,
     async screenshot(name) {
       const file = path.join(screenshotDir, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });

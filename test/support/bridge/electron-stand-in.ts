@@ -29,13 +29,23 @@ export class StandInContents extends EventEmitter {
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   permissionHandler: ((contents: unknown, permission: string, callback: (allow: boolean) => void) => void) | null = null;
   readonly mainFrame = { processId: 7, routingId: 1, url: 'app://inflow/index.html' };
-  readonly session = { setPermissionRequestHandler: (handler: StandInContents['permissionHandler']) => { this.permissionHandler = handler; } };
-  send(channel: string, payload: unknown): void { this.sent.push([channel, payload]); }
-  setWindowOpenHandler(handler: StandInContents['windowOpenHandler']): void { this.windowOpenHandler = handler; }
+  readonly session = {
+    setPermissionRequestHandler: (handler: StandInContents['permissionHandler']) => {
+      this.permissionHandler = handler;
+    },
+  };
+  send(channel: string, payload: unknown): void {
+    this.sent.push([channel, payload]);
+  }
+  setWindowOpenHandler(handler: StandInContents['windowOpenHandler']): void {
+    this.windowOpenHandler = handler;
+  }
 }
 
 export class StandInWindow extends EventEmitter {
-  static getAllWindows(): StandInWindow[] { return recorded.windows; }
+  static getAllWindows(): StandInWindow[] {
+    return recorded.windows;
+  }
   readonly options: Record<string, unknown>;
   readonly webContents = new StandInContents();
   loadedUrl: string | null = null;
@@ -45,26 +55,46 @@ export class StandInWindow extends EventEmitter {
     recorded.windows.push(this);
     for (const handler of recorded.contentsHandlers) handler({}, this.webContents);
   }
-  isDestroyed(): boolean { return false; }
-  isMinimized(): boolean { return false; }
+  isDestroyed(): boolean {
+    return false;
+  }
+  isMinimized(): boolean {
+    return false;
+  }
   restore(): void {}
   focus(): void {}
   show(): void {}
-  async loadURL(url: string): Promise<void> { this.loadedUrl = url; }
+  async loadURL(url: string): Promise<void> {
+    this.loadedUrl = url;
+  }
 }
 
 class StandInApp extends EventEmitter {
   name = 'Inflow';
   private readyResolve: () => void = () => undefined;
-  private readonly ready = new Promise<void>((resolve) => { this.readyResolve = resolve; });
-  whenReady(): Promise<void> { return this.ready; }
-  markReady(): void { this.readyResolve(); }
+  private readonly ready = new Promise<void>((resolve) => {
+    this.readyResolve = resolve;
+  });
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+  markReady(): void {
+    this.readyResolve();
+  }
   /** INFLOW_STANDIN_SECOND_INSTANCE=1 plays a second instance (another one holds the lock). */
-  requestSingleInstanceLock(): boolean { return process.env.INFLOW_STANDIN_SECOND_INSTANCE !== '1'; }
+  requestSingleInstanceLock(): boolean {
+    return process.env.INFLOW_STANDIN_SECOND_INSTANCE !== '1';
+  }
   /** INFLOW_STANDIN_PACKAGED=1 plays an installed app. */
-  get isPackaged(): boolean { return process.env.INFLOW_STANDIN_PACKAGED === '1'; }
-  quit(): void { this.emit('before-quit', { preventDefault: () => undefined }); }
-  exit(code = 0): void { recorded.exitCodes.push(code); }
+  get isPackaged(): boolean {
+    return process.env.INFLOW_STANDIN_PACKAGED === '1';
+  }
+  quit(): void {
+    this.emit('before-quit', { preventDefault: () => undefined });
+  }
+  exit(code = 0): void {
+    recorded.exitCodes.push(code);
+  }
   override on(event: string, listener: (...args: never[]) => void): this {
     if (event === 'web-contents-created') recorded.contentsHandlers.push(listener as never);
     return super.on(event, listener as (...args: unknown[]) => void);
@@ -74,17 +104,31 @@ class StandInApp extends EventEmitter {
 export const app = new StandInApp();
 export const BrowserWindow = StandInWindow;
 export const ipcMain = {
-  handle: (channel: string, handler: (event: unknown, input: unknown) => Promise<unknown>) => { recorded.handlers.set(channel, handler); },
-  removeHandler: (channel: string) => { recorded.handlers.delete(channel); },
+  handle: (channel: string, handler: (event: unknown, input: unknown) => Promise<unknown>) => {
+    recorded.handlers.set(channel, handler);
+  },
+  removeHandler: (channel: string) => {
+    recorded.handlers.delete(channel);
+  },
 };
 export const protocol = {
-  registerSchemesAsPrivileged: (schemes: unknown[]) => { recorded.schemes.push(...schemes); },
-  handle: (scheme: string, handler: (request: Request) => Promise<Response>) => { recorded.protocolHandlers.set(scheme, handler); },
+  registerSchemesAsPrivileged: (schemes: unknown[]) => {
+    recorded.schemes.push(...schemes);
+  },
+  handle: (scheme: string, handler: (request: Request) => Promise<Response>) => {
+    recorded.protocolHandlers.set(scheme, handler);
+  },
 };
 export const net = { fetch: (url: string) => fetch(url) };
-export const shell = { openExternal: async (url: string) => { recorded.opened.push(url); } };
+export const shell = {
+  openExternal: async (url: string) => {
+    recorded.opened.push(url);
+  },
+};
 export const dialog = {
-  showErrorBox: (title: string, content: string) => { recorded.errorBoxes.push([title, content]); },
+  showErrorBox: (title: string, content: string) => {
+    recorded.errorBoxes.push([title, content]);
+  },
   showOpenDialog: async (...args: unknown[]) => {
     const [window, options] = args.length > 1 ? args : [null, args[0]];
     recorded.openDialogs.push({ window, options: options as Record<string, unknown> });
@@ -92,6 +136,15 @@ export const dialog = {
   },
 };
 export const nativeTheme = { shouldUseDarkColors: false };
-export const Menu = { buildFromTemplate: (template: unknown[]) => template, setApplicationMenu: () => { recorded.menus++; } };
-export const utilityProcess = { fork: () => { throw new Error('utilityProcess is not available in the stand-in'); } };
+export const Menu = {
+  buildFromTemplate: (template: unknown[]) => template,
+  setApplicationMenu: () => {
+    recorded.menus++;
+  },
+};
+export const utilityProcess = {
+  fork: () => {
+    throw new Error('utilityProcess is not available in the stand-in');
+  },
+};
 export default { app, BrowserWindow, ipcMain, protocol, net, shell, dialog, nativeTheme, Menu, utilityProcess };

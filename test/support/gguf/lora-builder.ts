@@ -16,7 +16,10 @@ export interface TestLoraOptions {
  * Header and seeded weights of a GGUF LoRA adapter for a model built by buildTestModel, in llama.cpp's
  * adapter layout: `<tensor>.lora_a` with dims [in, rank] and `<tensor>.lora_b` with dims [rank, out].
  */
-export function buildTestLora(model: ResolvedTestModelOptions, options: TestLoraOptions = {}): { metadata: Array<[string, GgufValue]>; tensors: GgufTensorInput[] } {
+export function buildTestLora(
+  model: ResolvedTestModelOptions,
+  options: TestLoraOptions = {},
+): { metadata: Array<[string, GgufValue]>; tensors: GgufTensorInput[] } {
   const rank = options.rank ?? 4;
   const alpha = options.alpha ?? rank;
   const random = seededSampler(options.seed ?? 7);

@@ -100,7 +100,8 @@ function copiedTokenizer(vocabDir: string, vocab: 'qwen2' | 'llama-spm'): Tokeni
     while (scores.length < tokens.length) scores.push(0);
     entries.push(['tokenizer.ggml.scores', gguf.f32s(scores)]);
   }
-  if (source.metadata.has('tokenizer.ggml.merges')) entries.push(['tokenizer.ggml.merges', gguf.strings(stringArray(source, 'tokenizer.ggml.merges'))]);
+  if (source.metadata.has('tokenizer.ggml.merges'))
+    entries.push(['tokenizer.ggml.merges', gguf.strings(stringArray(source, 'tokenizer.ggml.merges'))]);
   if (vocab === 'llama-spm' && added !== tokens.length) {
     // SentencePiece needs an unknown token; the specials appended above are matched as whole strings.
     entries.push(['tokenizer.ggml.unknown_token_id', gguf.u32(0)]);

@@ -12,7 +12,8 @@ import { ensureLlamaSource } from '../../../scripts/llama-source.ts';
 const script = path.join(import.meta.dirname, 'torch_reference.py');
 
 /** Interpreters tried in order: $INFLOW_TORCH_PYTHON, Debian's own python3 (where apt puts torch), then python3 on PATH. */
-const candidates = (): string[] => [process.env.INFLOW_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => c !== undefined && c !== '');
+const candidates = (): string[] =>
+  [process.env.INFLOW_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => c !== undefined && c !== '');
 
 let found: string | null | undefined;
 
@@ -84,7 +85,8 @@ function run<T>(request: object, threads: number): T {
     const gguf = path.join(ensureLlamaSource(), 'gguf-py');
     const threadEnv = String(threads);
     const output = execFileSync(python, [script, '--gguf-py', gguf, file], {
-      encoding: 'utf8', maxBuffer: 1 << 30,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
       env: { ...process.env, OMP_NUM_THREADS: threadEnv, OPENBLAS_NUM_THREADS: threadEnv, MKL_NUM_THREADS: threadEnv },
     });
     return JSON.parse(output) as T;

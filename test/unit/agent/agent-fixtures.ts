@@ -26,8 +26,17 @@ export function echoTool(overrides: Partial<Tool> = {}): Tool {
   return { ...tool, ...overrides };
 }
 
-export const analysis = { json: { concise_summary: 'Add two numbers.', required_skills: ['arithmetic'], relevant_tools: ['Addition_Tool'], additional_considerations: 'none' } };
-export const plan = (tool = 'Addition_Tool') => ({ json: { justification: 'It adds.', context: 'a=17, b=25', sub_goal: 'Add 17 and 25', tool_name: tool } });
+export const analysis = {
+  json: {
+    concise_summary: 'Add two numbers.',
+    required_skills: ['arithmetic'],
+    relevant_tools: ['Addition_Tool'],
+    additional_considerations: 'none',
+  },
+};
+export const plan = (tool = 'Addition_Tool') => ({
+  json: { justification: 'It adds.', context: 'a=17, b=25', sub_goal: 'Add 17 and 25', tool_name: tool },
+});
 export const command = (input: Record<string, unknown>) => ({ json: { input } });
 export const verdict = (conclusion: 'STOP' | 'CONTINUE') => ({ json: { analysis: 'checked', conclusion } });
 export const final = (answer: string) => ({ json: { process_summary: 'Used the tool.', answer } });

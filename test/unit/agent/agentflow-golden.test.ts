@@ -27,16 +27,28 @@ const fixture = JSON.parse(golden('inputs.json')) as GoldenInputs;
 
 function goldenInputs(knownFacts: string[] = []): PromptInputs {
   // Inflow's built-in tools with web access on: the reference's five plus Inflow's own web search.
-  const { tools } = builtinTools({ webAccess: true, network: testNetwork({ privacy: { networkTools: true, wikipediaOnline: true } }).network, sandbox: new PythonSandbox(), only: ['generalist', 'python', 'grounded-search', 'web-page', 'wikipedia'] });
+  const { tools } = builtinTools({
+    webAccess: true,
+    network: testNetwork({ privacy: { networkTools: true, wikipediaOnline: true } }).network,
+    sandbox: new PythonSandbox(),
+    only: ['generalist', 'python', 'grounded-search', 'web-page', 'wikipedia'],
+  });
   const memory = new AgentMemory();
   for (const action of fixture.memory) memory.add(action);
   return {
-    question: fixture.question, tools, absentTools: [{ name: 'Knowledge_Search_Tool', reason: 'no folder is indexed yet' }], knownFacts,
-    memory, memoryChars: 1_000_000, queryAnalysis: fixture.queryAnalysis, step: fixture.memory.length + 1, maxSteps: 10,
+    question: fixture.question,
+    tools,
+    absentTools: [{ name: 'Knowledge_Search_Tool', reason: 'no folder is indexed yet' }],
+    knownFacts,
+    memory,
+    memoryChars: 1_000_000,
+    queryAnalysis: fixture.queryAnalysis,
+    step: fixture.memory.length + 1,
+    maxSteps: 10,
   };
 }
 
-test('agentflow prompts equal the reference\'s for a fixed question, tool set and memory', () => {
+test("agentflow prompts equal the reference's for a fixed question, tool set and memory", () => {
   const profile = createAgentflowProfile();
   const inputs = goldenInputs();
   assert.deepEqual(inputs.tools.map((tool) => tool.name).sort(), JSON.parse(golden('available_tools.txt').replace(/'/g, '"')));

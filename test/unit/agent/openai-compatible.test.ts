@@ -17,18 +17,36 @@ let server: http.Server;
 before(async () => {
   server = http.createServer((request, response) => {
     let text = '';
-    request.on('data', (chunk) => { text += chunk; });
+    request.on('data', (chunk) => {
+      text += chunk;
+    });
     request.on('end', () => {
-      const body = JSON.parse(text) as { messages: Array<{ content: string }>; response_format?: { json_schema: { schema: { properties: Record<string, unknown> } } } };
+      const body = JSON.parse(text) as {
+        messages: Array<{ content: string }>;
+        response_format?: { json_schema: { schema: { properties: Record<string, unknown> } } };
+      };
       bodies.push(body);
-      if (request.url !== '/v1/chat/completions') { response.statusCode = 404; response.end('{}'); return; }
+      if (request.url !== '/v1/chat/completions') {
+        response.statusCode = 404;
+        response.end('{}');
+        return;
+      }
       const properties = body.response_format?.json_schema.schema.properties ?? {};
-      const content = 'concise_summary' in properties ? { concise_summary: 'add', required_skills: [], relevant_tools: [], additional_considerations: '' }
-        : 'input' in properties ? { input: { a: 2, b: 3 } }
-        : 'conclusion' in properties ? { analysis: 'done', conclusion: 'STOP' }
-        : { process_summary: 'added', answer: '5' };
+      const content =
+        'concise_summary' in properties
+          ? { concise_summary: 'add', required_skills: [], relevant_tools: [], additional_considerations: '' }
+          : 'input' in properties
+            ? { input: { a: 2, b: 3 } }
+            : 'conclusion' in properties
+              ? { analysis: 'done', conclusion: 'STOP' }
+              : { process_summary: 'added', answer: '5' };
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ choices: [{ message: { content: JSON.stringify(content) }, finish_reason: 'stop', logprobs: { content: [{ logprob: -0.1 }] } }], usage: { prompt_tokens: 100, completion_tokens: 10 } }));
+      response.end(
+        JSON.stringify({
+          choices: [{ message: { content: JSON.stringify(content) }, finish_reason: 'stop', logprobs: { content: [{ logprob: -0.1 }] } }],
+          usage: { prompt_tokens: 100, completion_tokens: 10 },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,7 +65,7 @@ test('an OpenAI-compatible server can run the fixed modules while the planner st
   assert.equal(bodies[0]!.model, 'qwen2.5-7b-instruct');
   assert.equal(bodies[0]!.temperature, 0);
   assert.equal((bodies[0]!.response_format as { type: string }).type, 'json_schema');
-  assert.ok(result.usage.promptTokens >= 400, 'token counts come from the server\'s usage');
+  assert.ok(result.usage.promptTokens >= 400, "token counts come from the server's usage");
 });
 
 test('an unreachable or failing endpoint is a clear error', async () => {

@@ -11,8 +11,14 @@ import { tempDir } from '../../support/temp-dir.ts';
 import { additionTool, analysis, command, echoTool, final, plan, verdict } from './agent-fixtures.ts';
 
 test('a tool that throws puts the error into memory and the run goes on', async () => {
-  const failing = additionTool({ execute: async () => { throw new Error('disk on fire'); } });
-  const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('unknown')] });
+  const failing = additionTool({
+    execute: async () => {
+      throw new Error('disk on fire');
+    },
+  });
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('unknown')],
+  });
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [failing] });
   assert.equal(result.stopReason, 'answered');
   assert.equal(result.steps.length, 2);
@@ -21,7 +27,10 @@ test('a tool that throws puts the error into memory and the run goes on', async 
 });
 
 test('a tool that hangs is stopped at its timeout and the run goes on', async () => {
-  const hanging = additionTool({ timeoutMs: 50, execute: (_input, context) => new Promise((resolve) => context.signal.addEventListener('abort', () => resolve('late'))) });
+  const hanging = additionTool({
+    timeoutMs: 50,
+    execute: (_input, context) => new Promise((resolve) => context.signal.addEventListener('abort', () => resolve('late'))),
+  });
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('none')] });
   const events: AgentEvent[] = [];
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [hanging], onEvent: (e) => events.push(e) });
@@ -38,7 +47,9 @@ test('invalid tool input from the executor becomes an error naming the field', a
 });
 
 test('a planner output naming no enabled tool is recorded as "tool not found" and the loop goes on', async () => {
-  const model = new ScriptedLanguageModel({ turns: [analysis, plan('Teleport_Tool'), verdict('CONTINUE'), plan(), command({ a: 2, b: 2 }), verdict('STOP'), final('4')] });
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, plan('Teleport_Tool'), verdict('CONTINUE'), plan(), command({ a: 2, b: 2 }), verdict('STOP'), final('4')],
+  });
   const events: AgentEvent[] = [];
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [additionTool()], onEvent: (e) => events.push(e) });
   assert.equal(result.answer, '4');
@@ -70,10 +81,13 @@ test('a model error ends the run with stop reason "error", recorded in the store
 
 test('cancelling during a tool call ends the run as cancelled without an answer', async () => {
   const controller = new AbortController();
-  const slow = additionTool({ execute: (_input, context) => new Promise((_resolve, reject) => {
-    setTimeout(() => controller.abort(), 10);
-    context.signal.addEventListener('abort', () => reject(new Error('aborted')));
-  }) });
+  const slow = additionTool({
+    execute: (_input, context) =>
+      new Promise((_resolve, reject) => {
+        setTimeout(() => controller.abort(), 10);
+        context.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+  });
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 })] });
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [slow], signal: controller.signal });
   assert.equal(result.stopReason, 'cancelled');
@@ -81,7 +95,10 @@ test('cancelling during a tool call ends the run as cancelled without an answer'
 });
 
 test('the time limit aborts a step in progress, and the answer is still written in the grace time', async () => {
-  const slow = additionTool({ timeoutMs: 60_000, execute: (_input, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new Error('aborted')))) });
+  const slow = additionTool({
+    timeoutMs: 60_000,
+    execute: (_input, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+  });
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), final('partial')] });
   const started = Date.now();
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [slow], limits: { maxTimeMs: 1_000, answerGraceMs: 5_000 } });
@@ -100,11 +117,27 @@ test('the token budget caps each call and ends the loop with token_limit', async
 test('a tool that needs approval: a denied call goes into memory as denied; an approved one runs', async () => {
   const guarded = echoTool({ requiresApproval: true });
   const echoPlan = { json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: 'Echo_Tool' } };
-  const model = new ScriptedLanguageModel({ turns: [analysis, echoPlan, command({ query: 'rm -rf' }), verdict('CONTINUE'), echoPlan, command({ query: 'hello' }), verdict('STOP'), final('done')] });
+  const model = new ScriptedLanguageModel({
+    turns: [
+      analysis,
+      echoPlan,
+      command({ query: 'rm -rf' }),
+      verdict('CONTINUE'),
+      echoPlan,
+      command({ query: 'hello' }),
+      verdict('STOP'),
+      final('done'),
+    ],
+  });
   const asked: string[] = [];
   const result = await runAgent({
-    question: 'q', models: { planner: model }, tools: [guarded],
-    approveToolCall: async (call) => { asked.push(String(call.input.query)); return call.input.query === 'hello'; },
+    question: 'q',
+    models: { planner: model },
+    tools: [guarded],
+    approveToolCall: async (call) => {
+      asked.push(String(call.input.query));
+      return call.input.query === 'hello';
+    },
   });
   assert.deepEqual(asked, ['rm -rf', 'hello']);
   assert.deepEqual(result.steps[0]!.result, { denied: true, message: 'The user denied this call of Echo_Tool.' });
@@ -113,25 +146,43 @@ test('a tool that needs approval: a denied call goes into memory as denied; an a
 
 test('a listener that throws does not break the run', async () => {
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('3')] });
-  const result = await runAgent({ question: 'q', models: { planner: model }, tools: [additionTool()], onEvent: () => { throw new Error('UI crashed'); } });
+  const result = await runAgent({
+    question: 'q',
+    models: { planner: model },
+    tools: [additionTool()],
+    onEvent: () => {
+      throw new Error('UI crashed');
+    },
+  });
   assert.equal(result.answer, '3');
 });
 
 test('bad options are refused with a clear error', async () => {
   const model = new ScriptedLanguageModel({ turns: [] });
   await assert.rejects(runAgent({ question: '  ', models: { planner: model }, tools: [] }), /question is empty/);
-  await assert.rejects(runAgent({ question: 'q', models: { planner: model }, tools: [], profile: 'fancy' as never }), /Unknown prompt profile "fancy"/);
-  await assert.rejects(runAgent({ question: 'q', models: { planner: model }, tools: [additionTool(), additionTool()] }), /Two tools are named "Addition_Tool"/);
+  await assert.rejects(
+    runAgent({ question: 'q', models: { planner: model }, tools: [], profile: 'fancy' as never }),
+    /Unknown prompt profile "fancy"/,
+  );
+  await assert.rejects(
+    runAgent({ question: 'q', models: { planner: model }, tools: [additionTool(), additionTool()] }),
+    /Two tools are named "Addition_Tool"/,
+  );
 });
 
-test('a tool\'s own model calls count towards the run\'s tokens and are recorded', async () => {
+test("a tool's own model calls count towards the run's tokens and are recorded", async () => {
   const runs = new RunStore(openDatabase(path.join(tempDir(), 'inflow.db')));
-  const asking = echoTool({ execute: async (input, context) => (await context.model!.generate({ messages: [{ role: 'user', content: String(input.query) }], sampling: { maxTokens: 50 } })).text });
+  const asking = echoTool({
+    execute: async (input, context) =>
+      (await context.model!.generate({ messages: [{ role: 'user', content: String(input.query) }], sampling: { maxTokens: 50 } })).text,
+  });
   const echoPlan = { json: { justification: 'j', tool_name: 'Echo_Tool', sub_goal: 's', context: 'c' } };
-  const model = new ScriptedLanguageModel({ turns: [analysis, echoPlan, command({ query: 'hello there' }), 'inner answer', verdict('STOP'), final('done')] });
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, echoPlan, command({ query: 'hello there' }), 'inner answer', verdict('STOP'), final('done')],
+  });
   const result = await runAgent({ question: 'q', models: { planner: model }, tools: [asking], store: runs });
   assert.equal(result.steps[0]!.result, 'inner answer');
-  assert.equal(result.usage.modelCalls, 6, 'analyzer, planner, executor, the tool\'s call, verifier, generator');
+  assert.equal(result.usage.modelCalls, 6, "analyzer, planner, executor, the tool's call, verifier, generator");
   const inner = runs.getModuleCalls(result.runId).filter((call) => call.module === 'tool' && call.meta.inner === true);
   assert.equal(inner.length, 1);
   assert.equal(inner[0]!.responseText, 'inner answer');

@@ -17,13 +17,28 @@ test('a structured run plans, calls the tool, verifies, answers, and records eve
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 17, b: 25 }), verdict('STOP'), final('42')] });
   const runs = store();
   const events: AgentEvent[] = [];
-  const result = await runAgent({ question: 'What is 17 + 25?', models: { planner: model }, tools: [additionTool()], store: runs, onEvent: (e) => events.push(e) });
+  const result = await runAgent({
+    question: 'What is 17 + 25?',
+    models: { planner: model },
+    tools: [additionTool()],
+    store: runs,
+    onEvent: (e) => events.push(e),
+  });
 
   assert.equal(result.stopReason, 'answered');
   assert.equal(result.answer, '42');
   assert.deepEqual(result.steps[0]?.result, { sum: 42 });
-  assert.deepEqual(events.map((e) => e.type), ['run-start', 'analysis', 'step-start', 'plan', 'tool-call', 'tool-result', 'verification', 'answer-delta', 'run-end']);
-  assert.equal(events.filter((e) => e.type === 'answer-delta').map((e) => (e as { text: string }).text).join(''), '42');
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['run-start', 'analysis', 'step-start', 'plan', 'tool-call', 'tool-result', 'verification', 'answer-delta', 'run-end'],
+  );
+  assert.equal(
+    events
+      .filter((e) => e.type === 'answer-delta')
+      .map((e) => (e as { text: string }).text)
+      .join(''),
+    '42',
+  );
 
   const run = runs.getRun(result.runId)!;
   assert.equal(run.stopReason, 'answered');
@@ -31,7 +46,10 @@ test('a structured run plans, calls the tool, verifies, answers, and records eve
   assert.equal(run.profile, 'structured');
   assert.equal(run.totalTokens, result.usage.totalTokens);
   const calls = runs.getModuleCalls(result.runId);
-  assert.deepEqual(calls.map((c) => c.module), ['analyzer', 'planner', 'executor', 'tool', 'verifier', 'generator']);
+  assert.deepEqual(
+    calls.map((c) => c.module),
+    ['analyzer', 'planner', 'executor', 'tool', 'verifier', 'generator'],
+  );
   const planner = calls.find((c) => c.module === 'planner')!;
   assert.ok(planner.promptTokens!.length > 10);
   assert.equal(planner.responseTokens!.length, planner.responseLogprobs!.length);
@@ -58,7 +76,9 @@ test('the planner is constrained to an enum of the enabled tools and samples at 
 });
 
 test('the step limit ends the loop with step_limit and still writes an answer', async () => {
-  const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 1 }), verdict('CONTINUE'), plan(), command({ a: 2, b: 2 }), final('4')] });
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, plan(), command({ a: 1, b: 1 }), verdict('CONTINUE'), plan(), command({ a: 2, b: 2 }), final('4')],
+  });
   const result = await runAgent({ question: 'Keep adding', models: { planner: model }, tools: [additionTool()], limits: { maxSteps: 2 } });
   assert.equal(result.stopReason, 'step_limit');
   assert.equal(result.steps.length, 2);
@@ -66,7 +86,7 @@ test('the step limit ends the loop with step_limit and still writes an answer', 
   assert.equal(model.remaining, 0, 'the verifier is not asked after the last allowed step');
 });
 
-test('memory is fresh for every run: a second run does not see the first run\'s steps', async () => {
+test("memory is fresh for every run: a second run does not see the first run's steps", async () => {
   const first = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 5, b: 6 }), verdict('STOP'), final('11')] });
   await runAgent({ question: 'What is 5 + 6?', models: { planner: first }, tools: [additionTool()] });
   const second = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('3')] });
@@ -79,7 +99,9 @@ test('memory is fresh for every run: a second run does not see the first run\'s 
 test('the planner is told why absent tools are absent, and sees confirmed facts', async () => {
   const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('3')] });
   await runAgent({
-    question: 'q', models: { planner: model }, tools: [additionTool()],
+    question: 'q',
+    models: { planner: model },
+    tools: [additionTool()],
     absentTools: [{ name: 'Web_Search_Tool', reason: 'web access is off (privacy setting)' }],
     knownFacts: ['The user lives in Lyon.'],
   });
@@ -90,7 +112,9 @@ test('the planner is told why absent tools are absent, and sees confirmed facts'
 
 test('a huge tool result is cut in memory so the next prompts stay within the memory budget', async () => {
   const flood = additionTool({ execute: async () => 'x'.repeat(200_000), maxOutputChars: 300_000 });
-  const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('ok')] });
+  const model = new ScriptedLanguageModel({
+    turns: [analysis, plan(), command({ a: 1, b: 2 }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('STOP'), final('ok')],
+  });
   await runAgent({ question: 'q', models: { planner: model }, tools: [flood], memoryTokenBudget: 1000 });
   const secondPlanner = model.requests[4]!.messages.at(-1)!.content;
   assert.ok(secondPlanner.length < 8000, `prompt has ${secondPlanner.length} characters`);

@@ -13,7 +13,10 @@ before(async () => {
   backend = await createBackend({ dataDir });
   api = createApi({ backend, gpu: false, threads: 1 });
 });
-after(async () => { await api.dispose(); await backend.close(); });
+after(async () => {
+  await api.dispose();
+  await backend.close();
+});
 
 test('every contract method has an implementation, and nothing else can be called', async () => {
   for (const name of methodNames) {
@@ -41,10 +44,13 @@ test('input is validated by the contract: wrong types, extra keys and empty ques
 
 test('errors from the back end keep their code and hint; success carries the value', async () => {
   const missing = await api.dispatch('runs.get', { runId: 'run_missing' });
-  assert.deepEqual(missing, { ok: false, error: { code: 'RUN_NOT_FOUND', message: 'No run "run_missing".', hint: 'It may have been deleted; pick one from the Runs list.' } });
+  assert.deepEqual(missing, {
+    ok: false,
+    error: { code: 'RUN_NOT_FOUND', message: 'No run "run_missing".', hint: 'It may have been deleted; pick one from the Runs list.' },
+  });
   const noPlanner = await api.dispatch('ask.start', { question: 'hello' });
   assert.equal(noPlanner.ok ? '' : noPlanner.error.code, 'NO_PLANNER_MODEL');
-  assert.match(noPlanner.ok ? '' : noPlanner.error.hint ?? '', /Models/);
+  assert.match(noPlanner.ok ? '' : (noPlanner.error.hint ?? ''), /Models/);
   const info = await api.dispatch('app.info', undefined);
   assert.equal(info.ok, true);
   if (info.ok) assert.deepEqual((info.value as { counts: unknown }).counts, { runs: 0, models: 0, memory: 0, datasets: 0 });
@@ -58,10 +64,11 @@ test('a full disk reaches the window as DISK_FULL with what to do, not as a SQLi
     // SQLite's page limit makes the next write that needs a page fail with SQLITE_FULL, as a full disk does.
     full.db.pragma(`max_page_count = ${full.db.pragma('page_count', { simple: true }) as number}`);
     let reply: Awaited<ReturnType<typeof fullApi.dispatch>> | undefined;
-    for (let i = 0; i < 200 && (reply === undefined || reply.ok); i++) reply = await fullApi.dispatch('memory.add', { content: `fact ${i} ${'x'.repeat(400)}` });
+    for (let i = 0; i < 200 && (reply === undefined || reply.ok); i++)
+      reply = await fullApi.dispatch('memory.add', { content: `fact ${i} ${'x'.repeat(400)}` });
     assert.equal(reply?.ok, false);
     assert.equal(reply?.ok === false ? reply.error.code : '', 'DISK_FULL');
-    assert.match(reply?.ok === false ? reply.error.hint ?? '' : '', /Free some disk space/);
+    assert.match(reply?.ok === false ? (reply.error.hint ?? '') : '', /Free some disk space/);
   } finally {
     await fullApi.dispose();
     await full.close();

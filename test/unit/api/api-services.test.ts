@@ -12,12 +12,23 @@ before(async () => {
   backend = await createBackend({ dataDir });
   api = createApi({ backend, gpu: false, threads: 1 });
 });
-after(async () => { await api.dispose(); await backend.close(); });
+after(async () => {
+  await api.dispose();
+  await backend.close();
+});
 
 function storedRun(question: string, answer: string | null, end = true): string {
   const task = backend.runs.createTask({ question });
   const run = backend.runs.startRun({ taskId: task.id });
-  backend.runs.recordStep({ runId: run.id, idx: 1, toolName: 'generalist', subGoal: 'Answer it', command: { query: question }, result: { text: answer }, verification: { analysis: 'enough', stop: true } });
+  backend.runs.recordStep({
+    runId: run.id,
+    idx: 1,
+    toolName: 'generalist',
+    subGoal: 'Answer it',
+    command: { query: question },
+    result: { text: answer },
+    verification: { analysis: 'enough', stop: true },
+  });
   if (end) backend.runs.endRun(run.id, { stopReason: 'answered', answer });
   return run.id;
 }
@@ -55,8 +66,14 @@ test('feedback becomes a reward in [0, 1], replaces an earlier rating, and is re
 test('runs: search matches questions and answers (LIKE wildcards are literal), filters by outcome, detail has the trajectory', async () => {
   storedRun('Capital of Peru?', 'Lima');
   storedRun('100% sure?', 'yes');
-  assert.deepEqual((await api.service.runs.list({ search: 'lima' })).map((run) => run.question), ['Capital of Peru?']);
-  assert.deepEqual((await api.service.runs.list({ search: '100%' })).map((run) => run.question), ['100% sure?']);
+  assert.deepEqual(
+    (await api.service.runs.list({ search: 'lima' })).map((run) => run.question),
+    ['Capital of Peru?'],
+  );
+  assert.deepEqual(
+    (await api.service.runs.list({ search: '100%' })).map((run) => run.question),
+    ['100% sure?'],
+  );
   assert.equal((await api.service.runs.list({ search: '%' })).length, 1, '% is not a wildcard');
   assert.equal((await api.service.runs.list({ stopReason: 'cancelled' })).length, 0);
   const id = (await api.service.runs.list({ search: 'Peru' }))[0]!.id;

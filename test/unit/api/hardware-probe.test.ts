@@ -11,9 +11,12 @@ import { tempDir } from '../../support/temp-dir.ts';
 const dataDir = tempDir('inflow-hardware-');
 const backend = await createBackend({ dataDir });
 const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
-after(async () => { await api.dispose(); await backend.close(); });
+after(async () => {
+  await api.dispose();
+  await backend.close();
+});
 
-test('the app\'s hardware summary, the model budget and `inflow doctor` read the same engine', async () => {
+test("the app's hardware summary, the model budget and `inflow doctor` read the same engine", async () => {
   const summary = await api.dispatch('app.hardware', {});
   assert.ok(summary.ok, JSON.stringify(summary));
   const app = summary.value as Awaited<ReturnType<typeof probeHardware>>;

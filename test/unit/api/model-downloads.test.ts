@@ -30,10 +30,30 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const entry = (id: string, file: string): CatalogModel => ({ id, name: `Test ${id}`, description: 'test model', url: `${base}/${file}`, approxBytes: model.length, quantization: 'F32', parameters: 'tiny', contextLength: 512 });
+  const entry = (id: string, file: string): CatalogModel => ({
+    id,
+    name: `Test ${id}`,
+    description: 'test model',
+    url: `${base}/${file}`,
+    approxBytes: model.length,
+    quantization: 'F32',
+    parameters: 'tiny',
+    contextLength: 512,
+  });
   backend = await createBackend({ dataDir: tempDir('inflow-downloads-') });
-  api = createApi({ backend, gpu: false, threads: 1, catalog: [entry('tiny-test', 'tiny.gguf'), entry('slow-test', 'slow.gguf'), { ...entry('far-test', 'far.gguf'), url: 'https://models.example.invalid/far.gguf' }] });
-  api.events.subscribe((name, payload) => { if (name === 'download-progress') progress.push(payload as DownloadView); });
+  api = createApi({
+    backend,
+    gpu: false,
+    threads: 1,
+    catalog: [
+      entry('tiny-test', 'tiny.gguf'),
+      entry('slow-test', 'slow.gguf'),
+      { ...entry('far-test', 'far.gguf'), url: 'https://models.example.invalid/far.gguf' },
+    ],
+  });
+  api.events.subscribe((name, payload) => {
+    if (name === 'download-progress') progress.push(payload as DownloadView);
+  });
 });
 after(async () => {
   release();
@@ -58,11 +78,15 @@ test('a recommended model downloads with progress events, is installed, and can 
 
 test('a download can be cancelled and says so; an unknown model is refused by name', async () => {
   const started = await api.service.models.download({ catalogId: 'slow-test' });
-  for (let tries = 0; !progress.some((event) => event.downloadId === started.downloadId && event.receivedBytes > 0) && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let tries = 0; !progress.some((event) => event.downloadId === started.downloadId && event.receivedBytes > 0) && tries < 100; tries++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   assert.deepEqual(await api.service.models.cancelDownload({ downloadId: started.downloadId }), { cancelled: true });
   const settled = await api.downloads.settled(started.downloadId);
   assert.equal(settled.status, 'cancelled');
-  assert.equal((await api.service.models.overview()).installed.some((model) => model.id === 'slow-test'), false);
+  assert.equal(
+    (await api.service.models.overview()).installed.some((model) => model.id === 'slow-test'),
+    false,
+  );
   const unknown = await api.dispatch('models.download', { catalogId: 'no-such-model' });
   assert.equal(unknown.ok ? '' : unknown.error.code, 'UNKNOWN_MODEL');
 });
@@ -70,9 +94,15 @@ test('a download can be cancelled and says so; an unknown model is refused by na
 test('a download from another computer needs "Model downloads" allowed in Settings; the refusal is logged', async () => {
   const refused = await api.dispatch('models.download', { catalogId: 'far-test' });
   assert.equal(refused.ok ? '' : refused.error.code, 'NETWORK_NOT_ALLOWED');
-  assert.match(refused.ok ? '' : refused.error.hint ?? '', /Model downloads.*Settings → Privacy/);
+  assert.match(refused.ok ? '' : (refused.error.hint ?? ''), /Model downloads.*Settings → Privacy/);
   for (let tries = 0; backend.egress.list().length === 0 && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.deepEqual(backend.egress.list().filter((row) => row.host === 'models.example.invalid').map((row) => [row.feature, row.outcome]), [['model-downloads', 'refused']]);
+  assert.deepEqual(
+    backend.egress
+      .list()
+      .filter((row) => row.host === 'models.example.invalid')
+      .map((row) => [row.feature, row.outcome]),
+    [['model-downloads', 'refused']],
+  );
   await api.service.settings.update({ privacy: { modelDownloads: true } });
   const allowed = await api.service.models.download({ catalogId: 'far-test' });
   const settled = await api.downloads.settled(allowed.downloadId);

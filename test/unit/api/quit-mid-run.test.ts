@@ -18,7 +18,9 @@ test('quitting while a run is going cancels it cleanly: its steps and calls are 
   await api.service.settings.update({ limits: { maxSteps: 30 } });
   const events: TraceEvent[] = [];
   let firstResult: () => void = () => undefined;
-  const sawResult = new Promise<void>((resolve) => { firstResult = resolve; });
+  const sawResult = new Promise<void>((resolve) => {
+    firstResult = resolve;
+  });
   api.events.subscribe((name, payload) => {
     if (name !== 'run-trace') return;
     events.push(payload as TraceEvent);
@@ -31,7 +33,10 @@ test('quitting while a run is going cancels it cleanly: its steps and calls are 
   assert.equal(run.status, 'ended');
   assert.equal(run.stopReason, 'cancelled');
   assert.ok(backend.runs.getSteps(runId).length >= 1, 'the finished step is on disk');
-  assert.ok(backend.runs.getModuleCalls(runId).some((call) => call.module === 'planner' && call.responseTokens !== null && call.responseLogprobs !== null), 'planner calls keep tokens and log-probs');
+  assert.ok(
+    backend.runs.getModuleCalls(runId).some((call) => call.module === 'planner' && call.responseTokens !== null && call.responseLogprobs !== null),
+    'planner calls keep tokens and log-probs',
+  );
   assert.equal(events.at(-1)?.type, 'run-end', 'the window was told the run ended');
   await backend.close();
 

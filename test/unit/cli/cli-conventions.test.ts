@@ -7,7 +7,11 @@ import { runCli } from '../../support/run-cli.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const commandsDir = path.resolve(import.meta.dirname, '../../../electron/cli/commands');
-const commandNames = fs.readdirSync(commandsDir).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3)).sort();
+const commandNames = fs
+  .readdirSync(commandsDir)
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -3))
+  .sort();
 
 /**
  * For every command: the words before an option (a subcommand where it needs one) and an option that takes a
@@ -33,9 +37,14 @@ const cases: Record<string, { before: string[]; valued: string }> = {
 async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) { const index = next++; results[index] = await work(items[index]!); }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
   return results;
 }
 
@@ -43,7 +52,7 @@ test('every command is in the table of this test', () => {
   assert.deepEqual(Object.keys(cases).sort(), commandNames);
 });
 
-test('an unknown option or a missing value prints the command\'s usage and exits 2, without a stack trace, for every command', async () => {
+test("an unknown option or a missing value prints the command's usage and exits 2, without a stack trace, for every command", async () => {
   const dataDir = tempDir();
   const runs = commandNames.flatMap((name) => [
     { name, kind: 'unknown option', args: [name, ...cases[name]!.before, '--no-such-option'] },
@@ -67,14 +76,30 @@ test('output piped into head that closes early is not an error: exit 0, nothing 
   const dataDir = tempDir();
   const file = path.join(dataDir, 'big.jsonl');
   // about 1.5 MB of JSON: far more than a pipe holds, so the CLI is still writing when head has gone
-  fs.writeFileSync(file, Array.from({ length: 6000 }, (_, i) => JSON.stringify({ question: `Question ${i}: ${'why is the sky blue '.repeat(10)}`, answer: String(i) })).join('\n'));
+  fs.writeFileSync(
+    file,
+    Array.from({ length: 6000 }, (_, i) =>
+      JSON.stringify({ question: `Question ${i}: ${'why is the sky blue '.repeat(10)}`, answer: String(i) }),
+    ).join('\n'),
+  );
   const node = process.execPath;
   const cli = path.resolve(import.meta.dirname, '../../../electron/cli/index.ts');
   const imported = spawnSync(node, [cli, 'datasets', 'import', file, '--name', 'big', '--data-dir', dataDir], { encoding: 'utf8' });
   assert.equal(imported.status, 0, imported.stderr);
   for (const reader of ['head -n 1', 'head -c 100']) {
     const stderrFile = path.join(dataDir, 'stderr.txt');
-    const shell = spawnSync('bash', ['-c', `"$0" "$1" datasets show big --json --data-dir "$2" 2>"$3" | ${reader} >/dev/null; echo "\${PIPESTATUS[0]}"`, node, cli, dataDir, stderrFile], { encoding: 'utf8' });
+    const shell = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"$0" "$1" datasets show big --json --data-dir "$2" 2>"$3" | ${reader} >/dev/null; echo "\${PIPESTATUS[0]}"`,
+        node,
+        cli,
+        dataDir,
+        stderrFile,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(shell.stdout.trim(), '0', `inflow | ${reader}: ${fs.readFileSync(stderrFile, 'utf8')}`);
     assert.equal(fs.readFileSync(stderrFile, 'utf8'), '', `inflow | ${reader} wrote to stderr`);
   }
@@ -90,7 +115,15 @@ test('adapters take --model as an installed id or a path, and promote finds a ve
   const modelB = path.join(dataDir, 'b.gguf');
   try {
     for (const model of [modelA, modelB]) fs.writeFileSync(model, 'GGUF');
-    registerInstalledModel(backend.paths.models, { id: 'model-a', file: 'a.gguf', path: modelA, bytes: 4, sha256: '', source: 'test', installedAt: new Date().toISOString() });
+    registerInstalledModel(backend.paths.models, {
+      id: 'model-a',
+      file: 'a.gguf',
+      path: modelA,
+      bytes: 4,
+      sha256: '',
+      source: 'test',
+      installedAt: new Date().toISOString(),
+    });
     const registry = new AdapterRegistry(backend.db);
     for (const n of [1, 2]) {
       const file = path.join(dataDir, `a-${n}.gguf`);
@@ -104,9 +137,15 @@ test('adapters take --model as an installed id or a path, and promote finds a ve
   }
   const byId = await runCli(['adapters', 'list', '--model', 'model-a', '--json', '--data-dir', dataDir]);
   assert.equal(byId.code, 0, byId.stderr);
-  assert.deepEqual(JSON.parse(byId.stdout).map((a: { version: number }) => a.version), [1, 2]);
+  assert.deepEqual(
+    JSON.parse(byId.stdout).map((a: { version: number }) => a.version),
+    [1, 2],
+  );
   const byPath = await runCli(['adapters', 'list', '--model', modelB, '--json', '--data-dir', dataDir]);
-  assert.deepEqual(JSON.parse(byPath.stdout).map((a: { version: number }) => a.version), [1]);
+  assert.deepEqual(
+    JSON.parse(byPath.stdout).map((a: { version: number }) => a.version),
+    [1],
+  );
   const promoted = await runCli(['adapters', 'promote', 'v2', '--json', '--data-dir', dataDir]);
   assert.equal(promoted.code, 0, promoted.stderr);
   assert.equal(JSON.parse(promoted.stdout).version, 2);

@@ -12,7 +12,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-test('every error code the code can raise is in the README\'s exit-code table, in the row of its exit code', () => {
+test("every error code the code can raise is in the README's exit-code table, in the row of its exit code", () => {
   const codes = new Set<string>();
   for (const file of sourceFiles(path.join(repoRoot, 'electron'))) {
     for (const match of fs.readFileSync(file, 'utf8').matchAll(/InflowError\(\s*'([A-Z0-9_]+)'/g)) codes.add(match[1]!);

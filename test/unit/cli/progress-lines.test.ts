@@ -30,6 +30,9 @@ test('progress written with carriage returns becomes lines when stderr is a file
 
 test('on a terminal the stream is left as it is', () => {
   const terminal = Object.assign(fs.createWriteStream('/dev/null'), { isTTY: true });
-  assert.equal(progressAsLines(terminal, () => false), terminal);
+  assert.equal(
+    progressAsLines(terminal, () => false),
+    terminal,
+  );
   terminal.destroy();
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { dataPaths, resolveDataDir } from '../../../electron/core/paths.ts';
 
-test('the data directory follows each platform\'s convention', () => {
+test("the data directory follows each platform's convention", () => {
   const home = os.homedir();
   assert.equal(resolveDataDir(undefined, {}, 'linux'), path.join(home, '.local', 'share', 'inflow'));
   assert.equal(resolveDataDir(undefined, { XDG_DATA_HOME: '/xdg' }, 'linux'), path.join('/xdg', 'inflow'));

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
+import type { CliContext } from '../../../electron/cli/command.ts';
+import { command as chat } from '../../../electron/cli/commands/chat.ts';
+import { command as ask } from '../../../electron/cli/commands/ask.ts';
+import { loadEvalModels } from '../../../electron/core/eval/eval-models.ts';
+import { defaultContextSize, type ModelLoad } from '../../../electron/core/llm/model-loader.ts';
+import { openTrainingSession } from '../../../electron/core/training/flow-grpo/cli-session.ts';
+import { testModelPath } from '../../support/test-model.ts';
 import { createBackend } from '../../../electron/core/backend.ts';
 import { createApi } from '../../../electron/core/api/create-api.ts';
 import { DownloadsService } from '../../../electron/core/api/downloads-service.ts';
@@ -7,7 +17,6 @@ import { EngineService } from '../../../electron/core/api/engine-service.ts';
 import { EventHub } from '../../../electron/core/api/event-hub.ts';
 import { ModelsService } from '../../../electron/core/api/models-service.ts';
 import { SettingsService } from '../../../electron/core/api/settings-service.ts';
-import { TrainingReads } from '../../../electron/core/api/training-service.ts';
 import { agentContextSize, defaults } from '../../../electron/core/contract/defaults.ts';
 import { memoryContract } from '../../../electron/core/contract/memory.ts';
 import { resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
@@ -22,8 +31,13 @@ test('the planner context: the app and `inflow ask`/`inflow eval` resolve the sa
   const settings = new SettingsService(backend.db);
   const events = new EventHub();
   const engine = new EngineService({
-    backend, settings, models: new ModelsService({ modelsDir: backend.paths.models, settings }), adapters: new TrainingReads(backend.db).adapters,
-    downloads: new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network }), events, gpu: false,
+    backend,
+    settings,
+    models: new ModelsService({ modelsDir: backend.paths.models, settings }),
+    adapters: backend.adapters,
+    downloads: new DownloadsService({ modelsDir: backend.paths.models, events, network: backend.network }),
+    events,
+    gpu: false,
   });
   try {
     // the app: the Ask screen's models follow the prompt profile in settings
@@ -66,6 +80,99 @@ test('a long-term memory entry: the app and `inflow memory add` accept and refus
     assert.equal(cliTooLong.code, 4, cliTooLong.stderr);
     assert.match(cliTooLong.stderr, new RegExp(`limited to ${defaults.memoryEntryMaxChars} characters`));
   } finally {
+    await api.dispose();
+  }
+});
+
+/** `inflow <command>` run in this process on the test's back end, so that its model loads can be watched. */
+async function runInProcess(command: typeof chat, args: string[]): Promise<{ code: number | void; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const err = new PassThrough().on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const context: CliContext = {
+    dataDir,
+    json: true,
+    stdout: out,
+    stderr: err,
+    signal: new AbortController().signal,
+    backend: async () => backend,
+    print: (line = '') => {
+      out.write(`${line}\n`);
+    },
+    printJson: (value) => {
+      out.write(`${JSON.stringify(value)}\n`);
+    },
+  };
+  const code = await command.run(context, args);
+  return { code, stdout, stderr };
+}
+
+test('one model loader: the Ask screen, `inflow ask`, `inflow chat`, an evaluation and training load with the same defaults', async () => {
+  fs.mkdirSync(backend.paths.models, { recursive: true });
+  const tiny = path.join(backend.paths.models, 'tiny.gguf');
+  fs.copyFileSync(testModelPath(), tiny);
+  const loads: ModelLoad[] = [];
+  const unsubscribe = backend.modelLoader.onLoad((load) => loads.push(load));
+  const loaded = () =>
+    loads
+      .splice(0)
+      .map(
+        (load) =>
+          `${load.purpose.use}${'profile' in load.purpose && load.purpose.profile !== undefined ? `/${load.purpose.profile}` : ''} ${load.options.contextSize}`,
+      );
+  const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
+  try {
+    // the app: the Ask screen's planner, per the prompt profile in settings
+    backend.settings.update({ models: { planner: 'tiny.gguf' } });
+    assert.equal((await api.engine.agentModels()).models.planner.contextSize, defaults.agentContextSize);
+    backend.settings.update({ profile: 'agentflow' });
+    assert.equal((await api.engine.agentModels()).models.planner.contextSize, defaults.agentflowContextSize);
+    backend.settings.update({ profile: 'structured' });
+    await api.engine.release();
+    assert.deepEqual(loaded(), [`agent/structured ${defaults.agentContextSize}`, `agent/agentflow ${defaults.agentflowContextSize}`]);
+
+    // the CLI, in this process on the same back end: `inflow ask` and `inflow chat` without --context-size
+    const asked = await runInProcess(ask, [
+      'What is 2 + 3?',
+      '--model',
+      tiny,
+      '--cpu',
+      '--threads',
+      '1',
+      '--tools',
+      'generalist',
+      '--no-mcp',
+      '--max-steps',
+      '1',
+      '--max-tokens',
+      '64',
+    ]);
+    assert.notEqual(asked.code, undefined, asked.stderr);
+    assert.deepEqual(loaded(), [`agent/structured ${defaults.agentContextSize}`]);
+    const chatted = await runInProcess(chat, ['hello', '--model', tiny, '--cpu', '--threads', '1', '--max-tokens', '2']);
+    assert.equal(chatted.code, 0, chatted.stderr);
+    assert.deepEqual(loaded(), [`chat ${defaults.modelContextSize}`]);
+
+    // an evaluation (`inflow eval`) and a training run (Training screen and `inflow train` share launch-training.ts)
+    const evaluation = await loadEvalModels({ backend, model: tiny, profile: 'agentflow', gpu: false, threads: 1, noJudge: true });
+    assert.equal(evaluation.models.planner.contextSize, defaults.agentflowContextSize);
+    await evaluation.dispose();
+    const session = await openTrainingSession({ backend, modelPath: tiny, gpu: false, threads: 1 });
+    assert.equal(session.planner.contextSize, defaults.trainingContextSize);
+    await session.close();
+    assert.deepEqual(loaded(), [
+      `agent/agentflow ${defaults.agentflowContextSize}`,
+      `training ${defaults.trainingContextSize}`,
+      `training ${defaults.trainingContextSize}`,
+    ]);
+    assert.equal(defaultContextSize({ use: 'agent' }), agentContextSize('structured'));
+  } finally {
+    unsubscribe();
     await api.dispose();
   }
 });

@@ -19,14 +19,21 @@ test('the named benchmarks default to the shipped resources/benchmarks, with a R
     const file = path.join(shippedBenchmarksDir, info.file);
     assert.ok(fs.statSync(file).size > 1000, `${info.file} ships`);
     assert.ok(Array.isArray(JSON.parse(fs.readFileSync(file, 'utf8'))), `${info.file} is a JSON array`);
-    assert.match(readme, new RegExp(`^\\| ${info.file.replace('.', '\\.')} \\|.*\\|.*\\|.*\\|.*\\| .+ \\|$`, 'm'), `${info.file} has a row with its origin and terms`);
+    assert.match(
+      readme,
+      new RegExp(`^\\| ${info.file.replace('.', '\\.')} \\|.*\\|.*\\|.*\\|.*\\| .+ \\|$`, 'm'),
+      `${info.file} has a row with its origin and terms`,
+    );
   }
 });
 
 test('no product code, script or test builds a path into the sibling shared folder', () => {
   // the literals are assembled so that this file does not match itself
   const parent = '..' + '/';
-  const patterns = [new RegExp(`['"\`][^'"\`\\n]*${parent.replace(/\./g, '\\.')}(\\.\\./)*shared\\b`), new RegExp(`['"\`]${'sha' + 'red'}['"\`]\\s*,\\s*['"\`]benchmarks`)];
+  const patterns = [
+    new RegExp(`['"\`][^'"\`\\n]*${parent.replace(/\./g, '\\.')}(\\.\\./)*shared\\b`),
+    new RegExp(`['"\`]${'sha' + 'red'}['"\`]\\s*,\\s*['"\`]benchmarks`),
+  ];
   const offenders: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -39,7 +46,8 @@ test('no product code, script or test builds a path into the sibling shared fold
       }
     }
   };
-  for (const top of ['electron', 'renderer', 'scripts', 'native', 'test', 'bin']) if (fs.existsSync(path.join(repoRoot, top))) walk(path.join(repoRoot, top));
+  for (const top of ['electron', 'renderer', 'scripts', 'native', 'test', 'bin'])
+    if (fs.existsSync(path.join(repoRoot, top))) walk(path.join(repoRoot, top));
   assert.deepEqual(offenders, []);
 });
 

@@ -10,7 +10,11 @@ import { tempDir } from '../../support/temp-dir.ts';
 const dist = path.join(repoRoot, 'dist');
 
 test('the packaging build stops and explains how to make the prebuilt trainer when it is missing', () => {
-  const run = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-electron.ts')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, INFLOW_PREBUILDS_DIR: tempDir() } });
+  const run = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-electron.ts')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, INFLOW_PREBUILDS_DIR: tempDir() },
+  });
   assert.equal(run.status, 1);
   assert.match(run.stderr, /prebuilt trainer addon for \w+-\w+ is missing/);
   assert.match(run.stderr, /npm run build:native -- --prebuild/);
@@ -24,10 +28,20 @@ test('the packaging build writes main, the trainer worker, a self-contained sand
   assert.deepEqual([...new Set(required)], ['electron'], 'a sandboxed preload may only require electron');
   assert.doesNotMatch(preload, /\bimport\s|import\(/, 'no ES imports in the preload');
   assert.match(preload, /exposeInMainWorld\("inflow"/);
-  for (const file of ['electron/main/index.js', 'electron/core/training/trainer-worker.js', 'electron/core/tools/python/sandbox-process.js', 'electron/core/api/create-api.js', 'resources']) {
+  for (const file of [
+    'electron/main/index.js',
+    'electron/core/training/trainer-worker.js',
+    'electron/core/tools/python/sandbox-process.js',
+    'electron/core/api/create-api.js',
+    'resources',
+  ]) {
     assert.ok(fs.existsSync(path.join(dist, file)), `${file} is built`);
   }
-  assert.deepEqual(fs.readdirSync(path.join(dist, 'native', 'prebuilds', `${process.platform}-${process.arch}`)).sort(), ['build-info.json', 'inflow-trainer.node'], 'the prebuilt trainer is copied');
+  assert.deepEqual(
+    fs.readdirSync(path.join(dist, 'native', 'prebuilds', `${process.platform}-${process.arch}`)).sort(),
+    ['build-info.json', 'inflow-trainer.node'],
+    'the prebuilt trainer is copied',
+  );
   assert.ok(!fs.existsSync(path.join(dist, 'native', 'build')), 'no local build ships');
   execFileSync(process.execPath, ['--check', path.join(dist, 'electron', 'main', 'index.js')]);
   const main = fs.readFileSync(path.join(dist, 'electron', 'main', 'index.js'), 'utf8');

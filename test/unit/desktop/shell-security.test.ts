@@ -7,10 +7,17 @@ import { appOrigin, contentSecurityPolicy, isAppUrl, isSafeExternalUrl, webPrefe
 import { resolveRendererFile } from '../../../electron/main/renderer-path.ts';
 
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8');
-const directives = (policy: string) => new Map(policy.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
-  const [name, ...values] = part.split(/\s+/);
-  return [name!, values.join(' ')] as const;
-}));
+const directives = (policy: string) =>
+  new Map(
+    policy
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const [name, ...values] = part.split(/\s+/);
+        return [name!, values.join(' ')] as const;
+      }),
+  );
 
 test('the window runs the renderer isolated and sandboxed, without Node, webviews or insecure content', () => {
   assert.equal(webPreferences.contextIsolation, true);
@@ -25,7 +32,7 @@ test('the window runs the renderer isolated and sandboxed, without Node, webview
   assert.match(windowSource, /webPreferences: \{ \.\.\.webPreferences, preload:/, 'the window applies exactly these preferences');
 });
 
-test('the content security policy allows only the app\'s own scripts and styles: no inline code, no eval, no remote hosts', () => {
+test("the content security policy allows only the app's own scripts and styles: no inline code, no eval, no remote hosts", () => {
   const policy = directives(contentSecurityPolicy);
   assert.equal(policy.get('default-src'), "'none'");
   assert.equal(policy.get('script-src'), "'self'");
@@ -38,12 +45,25 @@ test('the content security policy allows only the app\'s own scripts and styles:
   assert.ok(meta !== null, 'index.html carries the policy too (for the dev server)');
   const fromHtml = directives(meta[1]!);
   for (const [name, value] of fromHtml) assert.equal(value, policy.get(name), `index.html's ${name} matches the header policy`);
-  assert.match(read('electron/main/app-protocol.ts'), /headers\.set\('Content-Security-Policy', contentSecurityPolicy\)/, 'app:// responses send the policy header');
+  assert.match(
+    read('electron/main/app-protocol.ts'),
+    /headers\.set\('Content-Security-Policy', contentSecurityPolicy\)/,
+    'app:// responses send the policy header',
+  );
 });
 
 test('only absolute http(s) links without credentials may open in the system browser', () => {
   for (const url of ['https://example.org/page', 'http://localhost:8080/x']) assert.equal(isSafeExternalUrl(url), true, url);
-  for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'app://inflow/index.html', 'https://user:secret@example.org', '/relative', 'not a url', 'data:text/html,hi']) {
+  for (const url of [
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'smb://host/share',
+    'app://inflow/index.html',
+    'https://user:secret@example.org',
+    '/relative',
+    'not a url',
+    'data:text/html,hi',
+  ]) {
     assert.equal(isSafeExternalUrl(url), false, url);
   }
 });
@@ -58,7 +78,10 @@ test('navigation stays inside the app: other origins, files and look-alike hosts
 
 test('every web contents denies new windows, blocks navigation and webviews, and IPC checks its sender', () => {
   const security = read('electron/main/security.ts');
-  assert.match(security, /setWindowOpenHandler\(\(\{ url \}\) => \{\s*if \(isSafeExternalUrl\(url\)\) void shell\.openExternal\(url\);\s*return \{ action: 'deny' \};/);
+  assert.match(
+    security,
+    /setWindowOpenHandler\(\(\{ url \}\) => \{\s*if \(isSafeExternalUrl\(url\)\) void shell\.openExternal\(url\);\s*return \{ action: 'deny' \};/,
+  );
   assert.match(security, /'will-navigate', \(event, url\) => \{\s*if \(!isAppUrl\(url, devServerUrl\)\) event\.preventDefault\(\);/);
   assert.match(security, /'will-attach-webview', \(event\) => event\.preventDefault\(\)/);
   const ipc = read('electron/main/ipc.ts');
@@ -74,7 +97,12 @@ test('the app:// handler serves only files inside the renderer folder', () => {
   const root = path.join(repoRoot, 'dist', 'renderer');
   assert.equal(resolveRendererFile(root, 'app://inflow/'), path.join(root, 'index.html'));
   assert.equal(resolveRendererFile(root, 'app://inflow/assets/index.js'), path.join(root, 'assets', 'index.js'));
-  for (const url of ['app://inflow/../../etc/passwd', 'app://inflow/%2e%2e/%2e%2e/etc/passwd', 'app://inflow/..%2f..%2fetc%2fpasswd', 'app://inflow/assets/..%2f..%2f..%2fpackage.json']) {
+  for (const url of [
+    'app://inflow/../../etc/passwd',
+    'app://inflow/%2e%2e/%2e%2e/etc/passwd',
+    'app://inflow/..%2f..%2fetc%2fpasswd',
+    'app://inflow/assets/..%2f..%2f..%2fpackage.json',
+  ]) {
     const file = resolveRendererFile(root, url);
     assert.ok(file === null || file.startsWith(root + path.sep), `${url} → ${file}`);
   }

@@ -23,13 +23,20 @@ describe('loadBenchmark by name (the shipped resources/benchmarks)', () => {
       assert.ok(benchmark.items.length >= 30, info.name);
       assert.match(benchmark.hash, /^[0-9a-f]{64}$/);
       for (const item of benchmark.items) assert.ok(item.question.length > 0 && item.expected.length > 0);
-      if (kinds[info.name] !== undefined) assert.ok(benchmark.items.every((item) => item.answerKind === kinds[info.name]), info.name);
+      if (kinds[info.name] !== undefined)
+        assert.ok(
+          benchmark.items.every((item) => item.answerKind === kinds[info.name]),
+          info.name,
+        );
     }
   });
   it('keys MedQA by position although its pids repeat, with options and the option text as answer', () => {
     const medqa = loadBenchmark('MedQA');
     assert.equal(medqa.items.length, 300);
-    assert.deepEqual(medqa.items.map((item) => item.position), [...Array(300).keys()]);
+    assert.deepEqual(
+      medqa.items.map((item) => item.position),
+      [...Array(300).keys()],
+    );
     assert.equal(medqa.items[0]!.choices?.length, 4);
     assert.deepEqual(medqa.items[0]!.expected, ['Colorectal cancer']);
   });
@@ -56,13 +63,29 @@ describe('loadBenchmark from files and its errors', () => {
   };
 
   it('reads a JSON array and a JSONL file with question/answer fields', () => {
-    const json = loadBenchmark(write('mine.json', JSON.stringify([{ question: 'Capital of France?', answer: 'Paris' }, { query: 'q2', question: 'ignored', answer: 2, category: 'easy' }])));
+    const json = loadBenchmark(
+      write(
+        'mine.json',
+        JSON.stringify([
+          { question: 'Capital of France?', answer: 'Paris' },
+          { query: 'q2', question: 'ignored', answer: 2, category: 'easy' },
+        ]),
+      ),
+    );
     assert.equal(json.name, 'mine');
     assert.equal(json.items[1]!.question, 'q2');
     assert.equal(json.items[1]!.answerKind, 'numeric');
     assert.equal(json.items[1]!.category, 'easy');
-    const jsonl = loadBenchmark(write('lines.jsonl', '{"question":"a?","answer":["x","y"]}\n\n{"question":"b?","answer":"z","answer_kind":"judge"}\n'));
-    assert.deepEqual(jsonl.items.map((item) => [item.position, item.answerKind]), [[0, 'normalized'], [1, 'judge']]);
+    const jsonl = loadBenchmark(
+      write('lines.jsonl', '{"question":"a?","answer":["x","y"]}\n\n{"question":"b?","answer":"z","answer_kind":"judge"}\n'),
+    );
+    assert.deepEqual(
+      jsonl.items.map((item) => [item.position, item.answerKind]),
+      [
+        [0, 'normalized'],
+        [1, 'judge'],
+      ],
+    );
   });
   it('accepts a byte-order mark and boolean answers', () => {
     const bom = loadBenchmark(write('bom.json', `\uFEFF${JSON.stringify([{ question: 'Is water wet?', answer: true }])}`));
@@ -81,9 +104,26 @@ describe('loadBenchmark from files and its errors', () => {
     rejects(() => loadBenchmark(write('object.json', '{"question":"a"}')), 'BENCHMARK_MALFORMED', /no list of items/);
   });
   it('names the item without an answer or question, or with an unknown kind', () => {
-    rejects(() => loadBenchmark(write('noanswer.json', JSON.stringify([{ question: 'a', answer: 'b' }, { question: 'c', answer: '' }]))), 'BENCHMARK_INVALID', /noanswer\.json: item 1 .*has no answer/);
+    rejects(
+      () =>
+        loadBenchmark(
+          write(
+            'noanswer.json',
+            JSON.stringify([
+              { question: 'a', answer: 'b' },
+              { question: 'c', answer: '' },
+            ]),
+          ),
+        ),
+      'BENCHMARK_INVALID',
+      /noanswer\.json: item 1 .*has no answer/,
+    );
     rejects(() => loadBenchmark(write('noq.json', JSON.stringify([{ answer: 'b' }]))), 'BENCHMARK_INVALID', /item 0 .*has no question/);
-    rejects(() => loadBenchmark(write('kind.json', JSON.stringify([{ question: 'a', answer: 'b', answer_kind: 'fuzzy' }]))), 'BENCHMARK_INVALID', /unknown answer_kind "fuzzy"/);
+    rejects(
+      () => loadBenchmark(write('kind.json', JSON.stringify([{ question: 'a', answer: 'b', answer_kind: 'fuzzy' }]))),
+      'BENCHMARK_INVALID',
+      /unknown answer_kind "fuzzy"/,
+    );
     rejects(() => loadBenchmark(write('empty.json', '[]')), 'BENCHMARK_INVALID', /has no items/);
   });
 });

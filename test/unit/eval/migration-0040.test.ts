@@ -25,7 +25,23 @@ describe('migration 0040 (eval)', () => {
 
     const store = new EvalStore(db);
     const evaluation = store.create({ benchmark: 'x', benchmarkFile: '/x.json', benchmarkHash: 'h', itemCount: 2, plannedCount: 2 });
-    const item = { evaluationId: evaluation.id, category: null, answerKind: 'exact', expected: ['a'], answer: 'a', extracted: 'a', correct: true, score: 1, method: 'exact', reason: 'r', stopReason: 'answered', steps: 1, tokens: 5, durationMs: 3, toolCalls: {} };
+    const item = {
+      evaluationId: evaluation.id,
+      category: null,
+      answerKind: 'exact',
+      expected: ['a'],
+      answer: 'a',
+      extracted: 'a',
+      correct: true,
+      score: 1,
+      method: 'exact',
+      reason: 'r',
+      stopReason: 'answered',
+      steps: 1,
+      tokens: 5,
+      durationMs: 3,
+      toolCalls: {},
+    };
     store.recordItem({ ...item, position: 0, runId: run.id });
     assert.throws(() => store.recordItem({ ...item, position: 0, runId: null }), /UNIQUE|PRIMARY KEY/, 'a position is stored once');
     assert.throws(() => store.recordItem({ ...item, position: 1, runId: null, score: 2 }), /CHECK/);

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { InflowError } from '../../../electron/core/errors.ts';
 import {
-  buildEvalReport, EvalStore, loadBenchmark, renderTextReport, runEvaluation, type EvalAgent, type RunEvaluationOptions,
+  buildEvalReport,
+  EvalStore,
+  loadBenchmark,
+  renderTextReport,
+  runEvaluation,
+  type EvalAgent,
+  type RunEvaluationOptions,
 } from '../../../electron/core/eval/index.ts';
 import { createModelJudge } from '../../../electron/core/scoring/index.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
@@ -21,7 +27,14 @@ const items = [
   { question: 'Which?\nA. Red\nB. Green\nChoose the correct option.', answer: 'Green' },
 ];
 /** What the stand-in agent answers per position: 4 of 6 right by the rules; position 2 needs the judge. */
-const answers = ['<answer>paris</answer>', '<answer>1/2</answer>', '<answer>The Bard, Shakespeare himself</answer>', '<answer>(8-8)*4+7</answer>', '<answer>Jupiter.</answer>', '<answer>(B)</answer>'];
+const answers = [
+  '<answer>paris</answer>',
+  '<answer>1/2</answer>',
+  '<answer>The Bard, Shakespeare himself</answer>',
+  '<answer>(8-8)*4+7</answer>',
+  '<answer>Jupiter.</answer>',
+  '<answer>(B)</answer>',
+];
 
 function setup() {
   const dir = tempDir();
@@ -51,7 +64,13 @@ function setup() {
     return { runId: run.id, answer: answers[item.position]!, stopReason: 'answered' };
   };
   const options = (extra: Partial<RunEvaluationOptions> = {}): RunEvaluationOptions => ({
-    evalStore, runs, benchmark: loadBenchmark(file), agent, plannerModel: 'tiny', adapterId: null, ...extra,
+    evalStore,
+    runs,
+    benchmark: loadBenchmark(file),
+    agent,
+    plannerModel: 'tiny',
+    adapterId: null,
+    ...extra,
   });
   return { db, runs, evalStore, calls, options };
 }
@@ -62,8 +81,14 @@ describe('runEvaluation', () => {
     const evaluation = await runEvaluation(options());
     assert.equal(evaluation.status, 'completed');
     const stored = evalStore.items(evaluation.id);
-    assert.deepEqual(stored.map((item) => item.correct), [true, true, false, false, true, true]);
-    assert.deepEqual(stored.map((item) => item.method), ['normalized', 'numeric', 'normalized', 'gameof24', 'normalized', 'choice']);
+    assert.deepEqual(
+      stored.map((item) => item.correct),
+      [true, true, false, false, true, true],
+    );
+    assert.deepEqual(
+      stored.map((item) => item.method),
+      ['normalized', 'numeric', 'normalized', 'gameof24', 'normalized', 'choice'],
+    );
     assert.match(stored[3]!.reason, /not each of \[4, 7, 8, 8\]|not 24/);
     for (const item of stored) {
       assert.equal(runs.getRun(item.runId!)?.kind, 'eval');
@@ -83,17 +108,24 @@ describe('runEvaluation', () => {
     assert.equal(judgeModel.requests.length, 1);
     assert.match(judgeModel.requests[0]!.messages[0]!.content, /Ground Truth \(any of\): "William Shakespeare", "Shakespeare"/);
     const calls = runs.getModuleCalls(item.runId!);
-    assert.deepEqual(calls.map((call) => call.module), ['judge']);
+    assert.deepEqual(
+      calls.map((call) => call.module),
+      ['judge'],
+    );
     assert.equal(evaluation.judgeModel, 'judge-model');
   });
 
   it('resumes a cancelled evaluation where it stopped, never scoring an item twice', async () => {
     const { evalStore, calls, options } = setup();
     const controller = new AbortController();
-    const first = await runEvaluation(options({
-      signal: controller.signal,
-      onProgress: (event) => { if (event.type === 'item-scored' && event.scored === 2) controller.abort(); },
-    }));
+    const first = await runEvaluation(
+      options({
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.type === 'item-scored' && event.scored === 2) controller.abort();
+        },
+      }),
+    );
     assert.equal(first.status, 'cancelled');
     assert.deepEqual([...evalStore.scoredPositions(first.id)].sort(), [0, 1]);
     const callsBefore = calls.length;
@@ -101,7 +133,10 @@ describe('runEvaluation', () => {
     assert.equal(resumed.id, first.id);
     assert.equal(resumed.status, 'completed');
     assert.deepEqual(calls.slice(callsBefore), [2, 3, 4, 5]);
-    assert.deepEqual(evalStore.items(first.id).map((item) => item.position), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      evalStore.items(first.id).map((item) => item.position),
+      [0, 1, 2, 3, 4, 5],
+    );
     const other = await runEvaluation(options({ limit: 1, config: { maxSteps: 3 } }));
     assert.notEqual(other.id, first.id, 'other settings start their own evaluation');
     const fresh = await runEvaluation(options({ fresh: true, limit: 2 }));
@@ -152,7 +187,14 @@ describe('runEvaluation', () => {
     const summary = report.summaries[0]!;
     assert.equal(summary.accuracy, 4 / 6);
     assert.ok(summary.ci.low < 4 / 6 && summary.ci.high > 4 / 6);
-    assert.deepEqual(summary.byCategory.map((c) => [c.category, c.correct, c.scored]), [['books', 0, 1], ['geo', 2, 2], ['math', 1, 1]]);
+    assert.deepEqual(
+      summary.byCategory.map((c) => [c.category, c.correct, c.scored]),
+      [
+        ['books', 0, 1],
+        ['geo', 2, 2],
+        ['math', 1, 1],
+      ],
+    );
     assert.deepEqual(summary.toolUsage, { python: 6, search: 3 });
     assert.equal(summary.averageSteps, 2);
     assert.deepEqual(summary.stopReasons, { answered: 6 });

@@ -43,7 +43,13 @@ test('a written GGUF file reads back with the same metadata and tensors, data al
   assert.deepEqual(info.metadata.get('tokenizer.ggml.tokens')?.value, ['<unk>', 'héllo', '世界', '']);
   assert.deepEqual(info.metadata.get('tokenizer.ggml.token_type')?.value, [2, 1, 1, -1]);
   assert.equal(info.metadata.get('big')?.value, 2n ** 40n);
-  assert.deepEqual(info.tensors.map((tensor) => [tensor.name, tensor.dims, tensor.type]), [['a.weight', [3, 2], 0], ['b.weight', [5], 1]]);
+  assert.deepEqual(
+    info.tensors.map((tensor) => [tensor.name, tensor.dims, tensor.type]),
+    [
+      ['a.weight', [3, 2], 0],
+      ['b.weight', [5], 1],
+    ],
+  );
   assert.equal(info.dataOffset % 32, 0);
   assert.ok(info.tensors.every((tensor) => tensor.offset % 32 === 0));
   assert.deepEqual([...readGgufTensor(info, 'a.weight')], [...Float32Array.from([1, -2, 3.5, 0, 1e-3, -7])]);
@@ -77,7 +83,7 @@ test('Q8_0 blocks hold an f16 scale of max|x|/127 and the rounded quotients', ()
   assert.equal(view.getUint16(0, true), floatToHalfBits(2 / 127));
   assert.equal(view.getInt8(2), -127); // -2 / (2/127)
   assert.equal(view.getInt8(2 + 16), 0);
-  assert.equal(view.getInt8(2 + 24), Math.round(1 * 127 / 2));
+  assert.equal(view.getInt8(2 + 24), Math.round((1 * 127) / 2));
   assert.throws(() => toQ8_0(new Float32Array(31)), /multiple of 32/);
 });
 

@@ -78,17 +78,26 @@ test('a LoRA adapter for a test model has lora_a/lora_b pairs shaped for its ten
 test('two processes asking for the same new test model at once both get a complete file', async () => {
   const seed = 1_000_000 + process.pid;
   const script = path.join(tempDir(), 'make.ts');
-  fs.writeFileSync(script, `import { testModelPath } from ${JSON.stringify(path.resolve('test/support/test-model.ts'))};\nconsole.log(testModelPath({ seed: ${seed} }));\n`);
-  const run = () => new Promise<string>((resolve, reject) => {
-    const child = spawn(node, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => { out += chunk; });
-    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
-  });
+  fs.writeFileSync(
+    script,
+    `import { testModelPath } from ${JSON.stringify(path.resolve('test/support/test-model.ts'))};\nconsole.log(testModelPath({ seed: ${seed} }));\n`,
+  );
+  const run = () =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(node, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
+    });
   const [first, second] = await Promise.all([run(), run()]);
   assert.equal(first, second);
   assert.equal(readGgufFile(first ?? '').tensors.length, readGgufFile(testModelPath()).tensors.length);
   const base = path.basename(first ?? '');
-  assert.deepEqual(fs.readdirSync(testModelsDir).filter((name) => name.startsWith(`${base}.tmp-`)), []);
+  assert.deepEqual(
+    fs.readdirSync(testModelsDir).filter((name) => name.startsWith(`${base}.tmp-`)),
+    [],
+  );
   fs.rmSync(first ?? '', { force: true });
 });

@@ -17,7 +17,10 @@ function setup() {
   fs.mkdirSync(path.join(docs, '.hidden'));
   fs.writeFileSync(path.join(docs, 'notes.txt'), 'Shopping list\n\nThe budget for the garden project is 4200 euros.\nDeadline: March.\n');
   fs.writeFileSync(path.join(docs, 'sub', 'guide.md'), '# Sourdough guide\n\nFeed the starter twice a day with rye flour.\n');
-  fs.writeFileSync(path.join(docs, 'page.html'), '<html><head><title>Tides</title><script>var secretScript = 1;</script></head><body><p>Spring tides happen at new and full moon.</p></body></html>');
+  fs.writeFileSync(
+    path.join(docs, 'page.html'),
+    '<html><head><title>Tides</title><script>var secretScript = 1;</script></head><body><p>Spring tides happen at new and full moon.</p></body></html>',
+  );
   fs.writeFileSync(path.join(docs, 'report.pdf'), makePdf(['Introduction to zebras', 'The zebra migration happens in July']));
   fs.writeFileSync(path.join(docs, '.hidden', 'secret.txt'), 'garden password hunter2');
   fs.writeFileSync(path.join(docs, 'image.png'), 'not text');
@@ -50,14 +53,20 @@ test('re-indexing is incremental: unchanged files are skipped, changed ones repl
   const { docs, index } = setup();
   const { source } = await index.addAndIndexFolder(docs);
   const again = await index.indexFolder(source);
-  assert.deepEqual({ added: again.added, updated: again.updated, removed: again.removed, unchanged: again.unchanged }, { added: 0, updated: 0, removed: 0, unchanged: 4 });
+  assert.deepEqual(
+    { added: again.added, updated: again.updated, removed: again.removed, unchanged: again.unchanged },
+    { added: 0, updated: 0, removed: 0, unchanged: 4 },
+  );
 
   fs.writeFileSync(path.join(docs, 'notes.txt'), 'The budget for the garden project is now 5000 euros.\n');
   fs.utimesSync(path.join(docs, 'notes.txt'), new Date(), new Date(Date.now() + 5000));
   fs.rmSync(path.join(docs, 'page.html'));
   fs.writeFileSync(path.join(docs, 'new.md'), '# Cats\n\nCats sleep sixteen hours a day.\n');
   const changed = await index.indexFolder(source);
-  assert.deepEqual({ added: changed.added, updated: changed.updated, removed: changed.removed, unchanged: changed.unchanged }, { added: 1, updated: 1, removed: 1, unchanged: 2 });
+  assert.deepEqual(
+    { added: changed.added, updated: changed.updated, removed: changed.removed, unchanged: changed.unchanged },
+    { added: 1, updated: 1, removed: 1, unchanged: 2 },
+  );
   assert.match(index.search('garden budget')[0]!.text, /5000/);
   assert.equal(index.search('garden budget').filter((hit) => hit.text.includes('4200')).length, 0);
   assert.deepEqual(index.search('spring tides'), []);
@@ -91,12 +100,24 @@ test('a Wikipedia dump (gzipped JSON Lines) imports incrementally and reports ba
   const { index, dir } = setup();
   const file = path.join(dir, 'wiki.jsonl.gz');
   const write = (articles: unknown[], extra = '') => fs.writeFileSync(file, zlib.gzipSync(articles.map((a) => JSON.stringify(a)).join('\n') + extra));
-  write([{ title: 'Ada Lovelace', text: 'Ada Lovelace wrote the first algorithm for the Analytical Engine.' }, { title: 'Alan Turing', text: 'Turing proposed the Turing machine in 1936.' }], '\n{broken\n{"title": 3}');
+  write(
+    [
+      { title: 'Ada Lovelace', text: 'Ada Lovelace wrote the first algorithm for the Analytical Engine.' },
+      { title: 'Alan Turing', text: 'Turing proposed the Turing machine in 1936.' },
+    ],
+    '\n{broken\n{"title": 3}',
+  );
   const first = await importWikipediaDump(index, file);
   assert.equal(first.added, 2);
-  assert.deepEqual(first.failed.map((f) => f.error), ['not valid JSON', 'needs string fields "title" and "text"']);
+  assert.deepEqual(
+    first.failed.map((f) => f.error),
+    ['not valid JSON', 'needs string fields "title" and "text"'],
+  );
   assert.equal(index.search('analytical engine', { sourceKind: 'wikipedia' })[0]!.title, 'Ada Lovelace');
-  write([{ title: 'Ada Lovelace', text: 'Ada Lovelace wrote the first algorithm for the Analytical Engine.' }, { title: 'Grace Hopper', text: 'Hopper built the first compiler.' }]);
+  write([
+    { title: 'Ada Lovelace', text: 'Ada Lovelace wrote the first algorithm for the Analytical Engine.' },
+    { title: 'Grace Hopper', text: 'Hopper built the first compiler.' },
+  ]);
   const second = await importWikipediaDump(index, file);
   assert.deepEqual({ added: second.added, unchanged: second.unchanged, removed: second.removed }, { added: 1, unchanged: 1, removed: 1 });
   assert.deepEqual(index.search('Turing machine'), []);
@@ -106,7 +127,9 @@ test('the knowledge tool returns passages with source and location, and only fro
   const { docs, index } = setup();
   await index.addAndIndexFolder(docs);
   const tool = createKnowledgeSearchTool({ index });
-  const result = (await tool.execute({ query: 'garden budget', limit: 2 }, { signal: new AbortController().signal })) as { passages: Array<{ source: string; location: string }> };
+  const result = (await tool.execute({ query: 'garden budget', limit: 2 }, { signal: new AbortController().signal })) as {
+    passages: Array<{ source: string; location: string }>;
+  };
   assert.equal(result.passages[0]!.source, path.join(docs, 'notes.txt'));
   assert.ok(result.passages.length <= 2);
   assert.throws(() => tool.validate({ query: '' }), /Invalid input for Knowledge_Search_Tool: query/);

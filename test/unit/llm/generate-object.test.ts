@@ -22,7 +22,12 @@ test('generateObject returns the value typed from the schema, with the generatio
 
 test('a reply cut off before its JSON closed is MODEL_OUTPUT_INCOMPLETE, keeping the generation', async () => {
   const model = new ScriptedLanguageModel({ turns: [{ json: { tool: 'answer', query: 'x', done: true } }] });
-  await assert.rejects(generateObject(model, { messages: [{ role: 'user', content: 'plan' }], sampling: { maxTokens: 3 } }, schema), (error) =>
-    InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INCOMPLETE' && error.hint === 'Raise maxTokens.' &&
-    (error.details?.generation as { responseTokens: number[] }).responseTokens.length === 3);
+  await assert.rejects(
+    generateObject(model, { messages: [{ role: 'user', content: 'plan' }], sampling: { maxTokens: 3 } }, schema),
+    (error) =>
+      InflowError.isInstance(error) &&
+      error.code === 'MODEL_OUTPUT_INCOMPLETE' &&
+      error.hint === 'Raise maxTokens.' &&
+      (error.details?.generation as { responseTokens: number[] }).responseTokens.length === 3,
+  );
 });

@@ -21,8 +21,10 @@ test('--model is a path when it looks like one, otherwise a model id', () => {
 
 test('without --model: the recommended model when installed, else the first installed, else NO_MODEL', () => {
   const modelsDir = path.join(tempDir(), 'models');
-  assert.throws(() => resolveModelChoice(undefined, modelsDir), (error) =>
-    InflowError.isInstance(error) && error.code === 'NO_MODEL' && /inflow models pull qwen2\.5-3b-instruct-q4_k_m/.test(error.hint ?? ''));
+  assert.throws(
+    () => resolveModelChoice(undefined, modelsDir),
+    (error) => InflowError.isInstance(error) && error.code === 'NO_MODEL' && /inflow models pull qwen2\.5-3b-instruct-q4_k_m/.test(error.hint ?? ''),
+  );
   install(modelsDir, 'my-model');
   assert.deepEqual(resolveModelChoice(undefined, modelsDir), { catalogId: 'my-model', modelsDir });
   install(modelsDir, 'qwen2.5-3b-instruct-q4_k_m');

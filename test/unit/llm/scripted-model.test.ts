@@ -29,7 +29,10 @@ test('JSON replies are parsed under a schema; text that is not JSON is MODEL_OUT
   const schema = { type: 'object' };
   const generation = await model.generate({ ...ask('plan'), jsonSchema: schema });
   assert.deepEqual(generation.parsed, { tool: 'search', query: 'x' });
-  await assert.rejects(model.generate({ ...ask('plan'), jsonSchema: schema }), (error) => InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID');
+  await assert.rejects(
+    model.generate({ ...ask('plan'), jsonSchema: schema }),
+    (error) => InflowError.isInstance(error) && error.code === 'MODEL_OUTPUT_INVALID',
+  );
 });
 
 test('maxTokens, an aborted signal, scripted errors and running out of script behave like a real model', async () => {

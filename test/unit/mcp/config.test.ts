@@ -18,25 +18,39 @@ test('stdio and HTTP entries in the usual mcpServers shape are read with Inflow 
   assert.equal(stdio.disabled, false);
   assert.deepEqual(stdio.askFirstTools, []);
   assert.equal(stdio.timeoutMs, 60_000);
-  const http = parseServerEntry('remote', { type: 'http', url: 'http://127.0.0.1:3001/mcp', headers: { Authorization: 'Bearer t' }, disabledTools: ['write'] });
+  const http = parseServerEntry('remote', {
+    type: 'http',
+    url: 'http://127.0.0.1:3001/mcp',
+    headers: { Authorization: 'Bearer t' },
+    disabledTools: ['write'],
+  });
   assert.equal(http.transport, 'http');
   assert.deepEqual(http.transport === 'http' && http.headers, { Authorization: 'Bearer t' });
   assert.deepEqual(http.disabledTools, ['write']);
 });
 
 test('malformed entries are refused with the server and the field named', () => {
-  assert.throws(() => parseServerEntry('files', { command: 'x', args: ['ok', 3] }), configError(/"files": "args\[1\]" must be a string, not a number/));
+  assert.throws(
+    () => parseServerEntry('files', { command: 'x', args: ['ok', 3] }),
+    configError(/"files": "args\[1\]" must be a string, not a number/),
+  );
   assert.throws(() => parseServerEntry('files', { command: 'x', url: 'http://a/mcp' }), configError(/"files": .*both "command" and "url"/));
   assert.throws(() => parseServerEntry('files', { args: [] }), configError(/"files": .*neither "command" nor "url"/));
   assert.throws(() => parseServerEntry('web', { url: 'not a url' }), configError(/"web": "url" is not a valid URL/));
   assert.throws(() => parseServerEntry('web', { url: 'ftp://host/x' }), configError(/"web": "url" must start with http/));
   assert.throws(() => parseServerEntry('web', { type: 'sse', url: 'http://a/sse' }), configError(/"web": "type" is "sse"/));
   assert.throws(() => parseServerEntry('files', { command: 'x', env: { A: 1 } }), configError(/"files": "env.A" must be a string/));
-  assert.throws(() => parseServerEntry('files', { command: 'x', timeoutMs: -5 }), configError(/"files": "timeoutMs" must be a positive whole number/));
+  assert.throws(
+    () => parseServerEntry('files', { command: 'x', timeoutMs: -5 }),
+    configError(/"files": "timeoutMs" must be a positive whole number/),
+  );
   assert.throws(() => parseServerEntry('files', { command: 'x', disabled: 'yes' }), configError(/"files": "disabled" must be true or false/));
   assert.throws(() => parseServerEntry('bad name!', { command: 'x' }), configError(/"bad name!" is not a valid MCP server name/));
   assert.throws(() => parseServerEntry('web', { type: 'http', command: 'x' }), configError(/"web": "type" is "http" but the entry has a "command"/));
-  assert.throws(() => parseServerEntry('files', { type: 'stdio', url: 'http://a/mcp' }), configError(/"files": "type" is "stdio" but the entry has a "url"/));
+  assert.throws(
+    () => parseServerEntry('files', { type: 'stdio', url: 'http://a/mcp' }),
+    configError(/"files": "type" is "stdio" but the entry has a "url"/),
+  );
 });
 
 test('the store adds, lists, toggles and removes servers, keeping fields and keys it does not know', () => {
@@ -44,21 +58,36 @@ test('the store adds, lists, toggles and removes servers, keeping fields and key
   fs.writeFileSync(file, JSON.stringify({ otherClientSetting: 1, mcpServers: { kept: { command: 'a', autoApprove: ['t'] } } }));
   const store = new McpConfigStore({ file });
   store.add('files', { command: 'npx', args: ['server'], alwaysAllow: ['read'] });
-  assert.throws(() => store.add('files', { command: 'other' }), (error: unknown) => InflowError.isInstance(error) && error.code === 'MCP_SERVER_EXISTS');
+  assert.throws(
+    () => store.add('files', { command: 'other' }),
+    (error: unknown) => InflowError.isInstance(error) && error.code === 'MCP_SERVER_EXISTS',
+  );
   store.setEnabled('files', false, 'write_file');
   store.setApproval('files', 'move_file', true);
   store.setEnabled('kept', false);
   const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(raw.otherClientSetting, 1);
   assert.deepEqual(raw.mcpServers.kept, { command: 'a', args: [], autoApprove: ['t'], disabled: true });
-  assert.deepEqual(raw.mcpServers.files, { command: 'npx', args: ['server'], alwaysAllow: ['read'], disabledTools: ['write_file'], askFirstTools: ['move_file'] });
-  assert.deepEqual(store.read().servers.map((server) => server.name), ['kept', 'files']);
+  assert.deepEqual(raw.mcpServers.files, {
+    command: 'npx',
+    args: ['server'],
+    alwaysAllow: ['read'],
+    disabledTools: ['write_file'],
+    askFirstTools: ['move_file'],
+  });
+  assert.deepEqual(
+    store.read().servers.map((server) => server.name),
+    ['kept', 'files'],
+  );
   store.setEnabled('files', true, 'write_file');
   store.setApproval('files', 'move_file', false);
   assert.deepEqual(store.get('files').disabledTools, []);
   assert.deepEqual(store.get('files').askFirstTools, []);
   store.remove('kept');
-  assert.throws(() => store.remove('kept'), (error: unknown) => InflowError.isInstance(error) && error.code === 'MCP_SERVER_NOT_FOUND' && /Configured servers: files/.test(error.hint ?? ''));
+  assert.throws(
+    () => store.remove('kept'),
+    (error: unknown) => InflowError.isInstance(error) && error.code === 'MCP_SERVER_NOT_FOUND' && /Configured servers: files/.test(error.hint ?? ''),
+  );
 });
 
 test('a broken entry is reported and the other servers still load; a file that is not JSON is never overwritten', () => {
@@ -67,7 +96,10 @@ test('a broken entry is reported and the other servers still load; a file that i
   fs.writeFileSync(file, JSON.stringify({ mcpServers: { good: { command: 'a' }, broken: { command: 42 } } }));
   const store = new McpConfigStore({ file });
   const snapshot = store.read();
-  assert.deepEqual(snapshot.servers.map((server) => server.name), ['good']);
+  assert.deepEqual(
+    snapshot.servers.map((server) => server.name),
+    ['good'],
+  );
   assert.equal(snapshot.errors[0]?.name, 'broken');
   assert.match(snapshot.errors[0]!.error.message, /"broken": "command" must be a non-empty string/);
   store.setEnabled('good', false);

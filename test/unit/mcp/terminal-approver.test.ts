@@ -9,7 +9,9 @@ test('the terminal approver shows the call and reads y/N answers in order; end o
   const input = new PassThrough();
   const output = new PassThrough();
   let shown = '';
-  output.on('data', (chunk: Buffer) => { shown += chunk.toString(); });
+  output.on('data', (chunk: Buffer) => {
+    shown += chunk.toString();
+  });
   const approve = createTerminalApprover({ input, output });
   input.write('y\nno\n');
   input.write('YES\n');

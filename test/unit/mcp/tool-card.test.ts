@@ -43,24 +43,35 @@ test('input schemas become the grammar subset: $ref inlined, anyOf as oneOf, uns
   assert.deepEqual(toGrammarSchema({ type: 'object' }), { type: 'object', properties: {}, additionalProperties: true });
 });
 
-test('inputs are checked against the server\'s own schema with errors naming the tool and the field', () => {
-  const validate = createInputValidator('everything__get_sum', { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number', minimum: 0 } }, required: ['a', 'b'] });
+test("inputs are checked against the server's own schema with errors naming the tool and the field", () => {
+  const validate = createInputValidator('everything__get_sum', {
+    type: 'object',
+    properties: { a: { type: 'number' }, b: { type: 'number', minimum: 0 } },
+    required: ['a', 'b'],
+  });
   assert.deepEqual(validate({ a: 1, b: 2 }), { a: 1, b: 2 });
-  const invalid = (pattern: RegExp) => (error: unknown) => InflowError.isInstance(error) && error.code === 'TOOL_INPUT_INVALID' && pattern.test(error.message) && /Expected \{a: number, b: number\}/.test(error.hint ?? '');
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    InflowError.isInstance(error) &&
+    error.code === 'TOOL_INPUT_INVALID' &&
+    pattern.test(error.message) &&
+    /Expected \{a: number, b: number\}/.test(error.hint ?? '');
   assert.throws(() => validate({ a: 'one' }), invalid(/everything__get_sum is invalid: .*required property 'b'.*input\/a must be number/));
   assert.throws(() => validate({ a: 1, b: -1 }), invalid(/input\/b must be >= 0/));
   assert.throws(() => validate([1, 2]), invalid(/must be a JSON object, not an array/));
 });
 
 test('results become text: text blocks, embedded text resources, notes for binary content, structured JSON', () => {
-  const result = resultToText({
-    content: [
-      { type: 'text', text: 'hello' },
-      { type: 'image', data: 'AAAA', mimeType: 'image/png' },
-      { type: 'resource', resource: { uri: 'file:///a.txt', text: 'file text' } },
-      { type: 'resource_link', uri: 'file:///b', name: 'b' },
-    ],
-  }, 1000);
+  const result = resultToText(
+    {
+      content: [
+        { type: 'text', text: 'hello' },
+        { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+        { type: 'resource', resource: { uri: 'file:///a.txt', text: 'file text' } },
+        { type: 'resource_link', uri: 'file:///b', name: 'b' },
+      ],
+    },
+    1000,
+  );
   assert.equal(result.text, 'hello\n[image image/png, 3 bytes, not shown]\nfile text\n[resource file:///b "b"]');
   assert.equal(result.isError, false);
   assert.equal(resultToText({ content: [], structuredContent: { temperature: 22 } }, 1000).text, '{"temperature":22}');

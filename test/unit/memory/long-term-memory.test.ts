@@ -15,18 +15,24 @@ test('confirmed facts are stored with their run, found by search, and survive ed
   const { memory, runs } = setup();
   const run = runs.startRun({ taskId: runs.createTask({ question: 'Where do I live?' }).id });
   const fact = memory.add({ content: 'The user lives in Lyon, France.', runId: run.id });
-  memory.add({ content: 'The user\'s dog is called Pixel.' });
+  memory.add({ content: "The user's dog is called Pixel." });
   memory.add({ content: 'Answer in metric units.', kind: 'preference' });
   assert.equal(fact.runId, run.id);
   assert.equal(memory.search('Which city do I live in?')[0]!.id, fact.id);
-  assert.deepEqual(memory.relevantFacts('weather in my city where I live'), ['Preference: Answer in metric units.', 'The user lives in Lyon, France.']);
+  assert.deepEqual(memory.relevantFacts('weather in my city where I live'), [
+    'Preference: Answer in metric units.',
+    'The user lives in Lyon, France.',
+  ]);
 
   memory.update(fact.id, { content: 'The user lives in Grenoble.' });
   assert.equal(memory.search('Lyon').length, 0, 'the index follows edits');
   assert.equal(memory.search('Grenoble')[0]!.id, fact.id);
   memory.remove(fact.id);
   assert.equal(memory.search('Grenoble').length, 0);
-  assert.deepEqual(memory.list().map((e) => e.content), ['Answer in metric units.', 'The user\'s dog is called Pixel.']);
+  assert.deepEqual(
+    memory.list().map((e) => e.content),
+    ['Answer in metric units.', "The user's dog is called Pixel."],
+  );
 });
 
 test('bad entries and unknown ids get clear errors', () => {
@@ -51,13 +57,26 @@ test('deleting the run keeps the fact, unlinked', () => {
 test('facts are proposed from a finished task for the user to confirm, never stored by themselves', async () => {
   const { proposeFacts } = await import('../../../electron/core/memory/propose-facts.ts');
   const { ScriptedLanguageModel } = await import('../../support/scripted-model.ts');
-  const model = new ScriptedLanguageModel({ turns: [
-    { json: { items: [{ kind: 'fact', content: 'The user lives in Lyon.' }, { kind: 'preference', content: 'Prefers answers in metric units.' }, { kind: 'fact', content: '' }] } },
-    { json: { items: [] } },
-  ] });
+  const model = new ScriptedLanguageModel({
+    turns: [
+      {
+        json: {
+          items: [
+            { kind: 'fact', content: 'The user lives in Lyon.' },
+            { kind: 'preference', content: 'Prefers answers in metric units.' },
+            { kind: 'fact', content: '' },
+          ],
+        },
+      },
+      { json: { items: [] } },
+    ],
+  });
   const { memory } = setup();
   const proposed = await proposeFacts({ question: 'How far is Lyon from Paris for me?', answer: 'About 465 km.', model });
-  assert.deepEqual(proposed, [{ content: 'The user lives in Lyon.', kind: 'fact' }, { content: 'Prefers answers in metric units.', kind: 'preference' }]);
+  assert.deepEqual(proposed, [
+    { content: 'The user lives in Lyon.', kind: 'fact' },
+    { content: 'Prefers answers in metric units.', kind: 'preference' },
+  ]);
   assert.equal(model.requests[0]!.sampling!.temperature, 0);
   assert.deepEqual(memory.list(), []);
   assert.deepEqual(await proposeFacts({ question: 'What is 2 + 2?', answer: '4', model }), []);

@@ -8,9 +8,20 @@ import { testModelPath } from '../../support/test-model.ts';
 const gb = 1e9;
 
 test('a 7B Q4_K_M model fits 16 GB of RAM on CPU but not 4 GB, and the message says why', () => {
-  const fits = estimateFit({ modelBytes: 4.68 * gb, kvBytes: 0.5 * gb, budget: { ramTotal: 16 * gb, ramFree: 10 * gb, vramTotal: 0, vramFree: 0 }, useGpu: false });
+  const fits = estimateFit({
+    modelBytes: 4.68 * gb,
+    kvBytes: 0.5 * gb,
+    budget: { ramTotal: 16 * gb, ramFree: 10 * gb, vramTotal: 0, vramFree: 0 },
+    useGpu: false,
+  });
   assert.deepEqual([fits.fits, fits.placement, fits.message], [true, 'cpu', undefined]);
-  const tooBig = estimateFit({ modelBytes: 4.68 * gb, kvBytes: 0.5 * gb, budget: { ramTotal: 4 * gb, ramFree: 3 * gb, vramTotal: 0, vramFree: 0 }, useGpu: false, label: 'Qwen2.5 7B' });
+  const tooBig = estimateFit({
+    modelBytes: 4.68 * gb,
+    kvBytes: 0.5 * gb,
+    budget: { ramTotal: 4 * gb, ramFree: 3 * gb, vramTotal: 0, vramFree: 0 },
+    useGpu: false,
+    label: 'Qwen2.5 7B',
+  });
   assert.equal(tooBig.fits, false);
   assert.match(tooBig.message ?? '', /^Qwen2\.5 7B needs about 5\.\d GB of memory, but this computer has 4\.0 GB RAM\. It will not fit\.$/);
 });
@@ -23,7 +34,12 @@ test('a GPU with enough free VRAM takes the whole model; otherwise it is split o
 });
 
 test('tight memory fits with a warning; sizes print in human units', () => {
-  const tight = estimateFit({ modelBytes: 2 * gb, kvBytes: 0.2 * gb, budget: { ramTotal: 8 * gb, ramFree: 1 * gb, vramTotal: 0, vramFree: 0 }, useGpu: false });
+  const tight = estimateFit({
+    modelBytes: 2 * gb,
+    kvBytes: 0.2 * gb,
+    budget: { ramTotal: 8 * gb, ramFree: 1 * gb, vramTotal: 0, vramFree: 0 },
+    useGpu: false,
+  });
   assert.equal(tight.fits, true);
   assert.match(tight.message ?? '', /only 1\.0 GB RAM is free/);
   assert.deepEqual([formatBytes(1.5e9), formatBytes(986e6), formatBytes(2048)], ['1.5 GB', '986 MB', '2 KB']);

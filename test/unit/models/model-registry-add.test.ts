@@ -16,12 +16,21 @@ test('a referenced model whose file is away (unmounted drive) keeps its entry, s
   const parked = `${file}.parked`;
   fs.renameSync(file, parked);
   assert.deepEqual(listInstalledModels(modelsDir), [], 'a missing file is not offered');
-  assert.throws(() => resolveInstalledModel(modelsDir, 'away'), (error: Error & { code?: string }) => error.code === 'MODEL_FILE_NOT_FOUND' && error.message.includes(file));
+  assert.throws(
+    () => resolveInstalledModel(modelsDir, 'away'),
+    (error: Error & { code?: string }) => error.code === 'MODEL_FILE_NOT_FOUND' && error.message.includes(file),
+  );
   const other = path.join(drive, 'other.gguf');
   fs.copyFileSync(testModelPath(), other);
   await addModelFile({ modelsDir, file: other });
   fs.renameSync(parked, file);
-  assert.deepEqual(listInstalledModels(modelsDir).map((entry) => entry.id).sort(), ['away', 'other'], 'registering another model kept the entry');
+  assert.deepEqual(
+    listInstalledModels(modelsDir)
+      .map((entry) => entry.id)
+      .sort(),
+    ['away', 'other'],
+    'registering another model kept the entry',
+  );
   assert.equal(resolveInstalledModel(modelsDir, 'away'), file);
   fs.rmSync(file);
   const removed = removeInstalledModel(modelsDir, 'away');
@@ -37,6 +46,9 @@ test('adding under a taken name is refused with a hint; the same file again is a
   fs.copyFileSync(testModelPath(), second);
   assert.equal((await addModelFile({ modelsDir, file: first })).alreadyInstalled, false);
   assert.equal((await addModelFile({ modelsDir, file: first })).alreadyInstalled, true);
-  await assert.rejects(addModelFile({ modelsDir, file: second }), (error: Error & { code?: string; hint?: string }) => error.code === 'MODEL_EXISTS' && /--name/.test(error.hint ?? ''));
+  await assert.rejects(
+    addModelFile({ modelsDir, file: second }),
+    (error: Error & { code?: string; hint?: string }) => error.code === 'MODEL_EXISTS' && /--name/.test(error.hint ?? ''),
+  );
   assert.equal((await addModelFile({ modelsDir, file: second, name: 'model-2' })).model.id, 'model-2');
 });

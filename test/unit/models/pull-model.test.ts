@@ -19,7 +19,20 @@ const roomy = { ramTotal: 16e9, ramFree: 8e9, vramTotal: 0, vramFree: 0 };
 const isCode = (code: string) => (error: unknown) => InflowError.isInstance(error) && error.code === code;
 
 function catalogFor(url: string, extra: Partial<CatalogModel> = {}): CatalogModel[] {
-  return [{ id: 'tiny-test', name: 'Tiny test model', description: 'test', url, approxBytes: modelBytes, quantization: 'F32', parameters: '1M', contextLength: 4096, sha256: modelSha, ...extra }];
+  return [
+    {
+      id: 'tiny-test',
+      name: 'Tiny test model',
+      description: 'test',
+      url,
+      approxBytes: modelBytes,
+      quantization: 'F32',
+      parameters: '1M',
+      contextLength: 4096,
+      sha256: modelSha,
+      ...extra,
+    },
+  ];
 }
 
 test('pulling a catalog model downloads it with progress, verifies it and registers it', async () => {
@@ -28,8 +41,14 @@ test('pulling a catalog model downloads it with progress, verifies it and regist
   const progress: number[] = [];
   let verified = false;
   const result = await pullModel({
-    modelsDir, id: 'tiny-test', catalog: catalogFor(server.url('tiny.gguf')), budget: roomy,
-    onProgress: (update) => progress.push(update.receivedBytes), onVerify: () => { verified = true; },
+    modelsDir,
+    id: 'tiny-test',
+    catalog: catalogFor(server.url('tiny.gguf')),
+    budget: roomy,
+    onProgress: (update) => progress.push(update.receivedBytes),
+    onVerify: () => {
+      verified = true;
+    },
   });
   assert.equal(result.alreadyInstalled, false);
   assert.equal(result.model.sha256, modelSha);
@@ -37,7 +56,10 @@ test('pulling a catalog model downloads it with progress, verifies it and regist
   assert.ok(verified);
   assert.equal(progress.at(-1), modelBytes);
   assert.deepEqual(fs.readFileSync(resolveInstalledModel(modelsDir, 'tiny-test')), fs.readFileSync(modelFile));
-  assert.deepEqual(listInstalledModels(modelsDir).map((entry) => entry.id), ['tiny-test']);
+  assert.deepEqual(
+    listInstalledModels(modelsDir).map((entry) => entry.id),
+    ['tiny-test'],
+  );
   assert.deepEqual(fs.readdirSync(modelsDir).sort(), ['installed.json', 'tiny-test.gguf']);
   const again = await pullModel({ modelsDir, id: 'tiny-test', catalog: catalogFor(server.url('tiny.gguf')), budget: roomy });
   assert.equal(again.alreadyInstalled, true);
@@ -53,7 +75,10 @@ test('an interrupted download fails clearly, keeps its part, and the next pull r
   const modelsDir = path.join(tempDir(), 'models');
   const catalog = catalogFor(server.url('tiny.gguf'));
   server.cutNextAfter(100_000);
-  await assert.rejects(pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy }), (error) => InflowError.isInstance(error) && /DOWNLOAD_(INTERRUPTED|INCOMPLETE)/.test(error.code) && /again/.test(error.hint ?? ''));
+  await assert.rejects(
+    pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy }),
+    (error) => InflowError.isInstance(error) && /DOWNLOAD_(INTERRUPTED|INCOMPLETE)/.test(error.code) && /again/.test(error.hint ?? ''),
+  );
   const partSize = fs.statSync(path.join(modelsDir, 'tiny-test.gguf.part')).size;
   assert.ok(partSize >= 100_000 && partSize < modelBytes, `part is ${partSize} bytes`);
   assert.deepEqual(listInstalledModels(modelsDir), []);
@@ -68,22 +93,32 @@ test('a model too large for this machine is refused before anything is downloade
   const server = await startModelServer({ 'tiny.gguf': modelFile });
   const modelsDir = path.join(tempDir(), 'models');
   const catalog = catalogFor(server.url('tiny.gguf'), { approxBytes: 30e9, name: 'Huge 70B' });
-  await assert.rejects(pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy }), (error) =>
-    InflowError.isInstance(error) && error.code === 'MODEL_WONT_FIT' && /Huge 70B needs about 3\d\.\d GB/.test(error.message) && /16\.0 GB RAM/.test(error.message));
+  await assert.rejects(
+    pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy }),
+    (error) =>
+      InflowError.isInstance(error) &&
+      error.code === 'MODEL_WONT_FIT' &&
+      /Huge 70B needs about 3\d\.\d GB/.test(error.message) &&
+      /16\.0 GB RAM/.test(error.message),
+  );
   assert.equal(server.ranges.length, 0);
 });
 
 test('not enough disk space is refused before writing; a disk that fills up mid-download is DISK_FULL', async () => {
   const server = await startModelServer({ 'tiny.gguf': modelFile });
   const dir = tempDir();
-  await assert.rejects(downloadFile({ url: server.url('tiny.gguf'), destination: path.join(dir, 'a.gguf'), freeBytes: () => 1000 }), (error) =>
-    InflowError.isInstance(error) && error.code === 'INSUFFICIENT_DISK' && /needs .* more/.test(error.message));
+  await assert.rejects(
+    downloadFile({ url: server.url('tiny.gguf'), destination: path.join(dir, 'a.gguf'), freeBytes: () => 1000 }),
+    (error) => InflowError.isInstance(error) && error.code === 'INSUFFICIENT_DISK' && /needs .* more/.test(error.message),
+  );
   assert.deepEqual(fs.readdirSync(dir), []);
   if (fs.existsSync('/dev/full')) {
     fs.symlinkSync('/dev/full', path.join(dir, 'b.gguf.part'));
     fs.writeFileSync(path.join(dir, 'b.gguf.part.json'), JSON.stringify({ url: 'other' }));
-    await assert.rejects(downloadFile({ url: server.url('tiny.gguf'), destination: path.join(dir, 'b.gguf'), freeBytes: () => 1e12 }), (error) =>
-      InflowError.isInstance(error) && error.code === 'DISK_FULL' && /resumes/.test(error.hint ?? ''));
+    await assert.rejects(
+      downloadFile({ url: server.url('tiny.gguf'), destination: path.join(dir, 'b.gguf'), freeBytes: () => 1e12 }),
+      (error) => InflowError.isInstance(error) && error.code === 'DISK_FULL' && /resumes/.test(error.hint ?? ''),
+    );
     assert.ok(!fs.existsSync(path.join(dir, 'b.gguf')));
   }
 });
@@ -95,16 +130,25 @@ test('a download that is not a GGUF model, or does not match its checksum, is de
   const server = await startModelServer({ 'page.html': notModel, 'tiny.gguf': modelFile });
   const modelsDir = path.join(dir, 'models');
   await assert.rejects(pullModel({ modelsDir, id: 'custom', url: server.url('page.html'), budget: roomy }), isCode('NOT_GGUF'));
-  await assert.rejects(pullModel({ modelsDir, id: 'tiny-test', catalog: catalogFor(server.url('tiny.gguf'), { sha256: '0'.repeat(64) }), budget: roomy }), isCode('CHECKSUM_MISMATCH'));
+  await assert.rejects(
+    pullModel({ modelsDir, id: 'tiny-test', catalog: catalogFor(server.url('tiny.gguf'), { sha256: '0'.repeat(64) }), budget: roomy }),
+    isCode('CHECKSUM_MISMATCH'),
+  );
   assert.deepEqual(fs.readdirSync(modelsDir), []);
   await assert.rejects(pullModel({ modelsDir, id: 'missing', url: server.url('nothing.gguf'), budget: roomy }), isCode('DOWNLOAD_NOT_FOUND'));
 });
 
 test('unknown and not-installed model ids get errors that say what to do', () => {
   const modelsDir = path.join(tempDir(), 'models');
-  assert.throws(() => resolveInstalledModel(modelsDir, 'qwen2.5-3b-instruct-q4_k_m'), (error) => isCode('MODEL_NOT_INSTALLED')(error) && /inflow models pull qwen2\.5-3b/.test((error as InflowError).hint ?? ''));
+  assert.throws(
+    () => resolveInstalledModel(modelsDir, 'qwen2.5-3b-instruct-q4_k_m'),
+    (error) => isCode('MODEL_NOT_INSTALLED')(error) && /inflow models pull qwen2\.5-3b/.test((error as InflowError).hint ?? ''),
+  );
   assert.throws(() => resolveInstalledModel(modelsDir, 'gpt-17'), isCode('UNKNOWN_MODEL'));
-  return assert.rejects(pullModel({ modelsDir, id: 'gpt-17' }), (error) => isCode('UNKNOWN_MODEL')(error) && /qwen2\.5-1\.5b-instruct-q4_k_m/.test((error as InflowError).hint ?? ''));
+  return assert.rejects(
+    pullModel({ modelsDir, id: 'gpt-17' }),
+    (error) => isCode('UNKNOWN_MODEL')(error) && /qwen2\.5-1\.5b-instruct-q4_k_m/.test((error as InflowError).hint ?? ''),
+  );
 });
 
 test('cancelling a download (Ctrl-C) keeps what arrived, and the next pull resumes from there', async () => {
@@ -113,10 +157,17 @@ test('cancelling a download (Ctrl-C) keeps what arrived, and the next pull resum
   const catalog = catalogFor(server.url('tiny.gguf'));
   server.stallNextAfter(300_000);
   const controller = new AbortController();
-  await assert.rejects(pullModel({
-    modelsDir, id: 'tiny-test', catalog, budget: roomy, signal: controller.signal,
-    onProgress: () => setTimeout(() => controller.abort(), 50),
-  }), (error) => InflowError.isInstance(error) && error.code === 'CANCELLED' && /run it again to resume/.test(error.message));
+  await assert.rejects(
+    pullModel({
+      modelsDir,
+      id: 'tiny-test',
+      catalog,
+      budget: roomy,
+      signal: controller.signal,
+      onProgress: () => setTimeout(() => controller.abort(), 50),
+    }),
+    (error) => InflowError.isInstance(error) && error.code === 'CANCELLED' && /run it again to resume/.test(error.message),
+  );
   const partSize = fs.statSync(path.join(modelsDir, 'tiny-test.gguf.part')).size;
   assert.ok(partSize > 0 && partSize <= 300_000, `part is ${partSize} bytes`);
   const result = await pullModel({ modelsDir, id: 'tiny-test', catalog, budget: roomy });
@@ -129,8 +180,10 @@ test('a server that stops sending is given up on (resumably) instead of hanging'
   const server = await startModelServer({ 'tiny.gguf': modelFile });
   const destination = path.join(tempDir(), 'stalled.gguf');
   server.stallNextAfter(200_000);
-  await assert.rejects(downloadFile({ url: server.url('tiny.gguf'), destination, idleTimeoutMs: 300 }), (error) =>
-    InflowError.isInstance(error) && error.code === 'DOWNLOAD_STALLED' && /resume/.test(error.hint ?? ''));
+  await assert.rejects(
+    downloadFile({ url: server.url('tiny.gguf'), destination, idleTimeoutMs: 300 }),
+    (error) => InflowError.isInstance(error) && error.code === 'DOWNLOAD_STALLED' && /resume/.test(error.hint ?? ''),
+  );
   assert.ok(fs.statSync(`${destination}.part`).size > 0);
   const resumed = await downloadFile({ url: server.url('tiny.gguf'), destination, idleTimeoutMs: 300 });
   assert.equal(resumed.resumed, true);

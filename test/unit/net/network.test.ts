@@ -19,15 +19,36 @@ import { tempDir } from '../../support/temp-dir.ts';
  * every request is logged with host and bytes, redirects are checked hop by hop, MCP servers can be local-only.
  */
 const recordFile = path.join(tempDir('inflow-net-'), 'egress.jsonl');
-const attempts = () => (fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { host: string }).host) : []);
+const attempts = () =>
+  fs.existsSync(recordFile)
+    ? fs
+        .readFileSync(recordFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { host: string }).host)
+    : [];
 let base = '';
 let port = 0;
 const server = http.createServer((request, response) => {
-  if (request.url === '/hop') { response.writeHead(302, { location: `http://localhost:${port}/page` }); response.end(); return; }
-  if (request.url === '/away') { response.writeHead(302, { location: 'http://192.0.2.9/elsewhere' }); response.end(); return; }
+  if (request.url === '/hop') {
+    response.writeHead(302, { location: `http://localhost:${port}/page` });
+    response.end();
+    return;
+  }
+  if (request.url === '/away') {
+    response.writeHead(302, { location: 'http://192.0.2.9/elsewhere' });
+    response.end();
+    return;
+  }
   let body = '';
-  request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
-  request.on('end', () => { response.writeHead(200, { 'content-type': 'text/plain' }); response.end(`page:${body.length}:${'x'.repeat(1000)}`); });
+  request.on('data', (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  request.on('end', () => {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end(`page:${body.length}:${'x'.repeat(1000)}`);
+  });
 });
 
 before(async () => {
@@ -39,7 +60,8 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const refused = (error: unknown) => InflowError.isInstance(error) && error.code === 'NETWORK_NOT_ALLOWED' && /Settings → Privacy|--endpoint/.test(error.hint ?? '');
+const refused = (error: unknown) =>
+  InflowError.isInstance(error) && error.code === 'NETWORK_NOT_ALLOWED' && /Settings → Privacy|--endpoint/.test(error.hint ?? '');
 
 test('by default every feature is refused before a connection opens, and the refusal is logged', async () => {
   const { network, log } = testNetwork();
@@ -48,7 +70,10 @@ test('by default every feature is refused before a connection opens, and the ref
   }
   assert.deepEqual(attempts(), [], 'nothing tried to connect');
   const rows = log.list();
-  assert.deepEqual(rows.map((row) => [row.feature, row.host, row.outcome]).sort(), networkFeatures.map((feature) => [feature, 'example.org', 'refused']).sort());
+  assert.deepEqual(
+    rows.map((row) => [row.feature, row.host, row.outcome]).sort(),
+    networkFeatures.map((feature) => [feature, 'example.org', 'refused']).sort(),
+  );
 });
 
 test('a feature the user allowed connects (here the guard stops it at the socket); grants work per process', async () => {
@@ -69,8 +94,18 @@ test('this computer is always reachable; host, method and bytes each way are log
   const text = await response.text();
   assert.match(text, /^page:5:/);
   const [row] = log.list();
-  assert.deepEqual({ feature: row!.feature, host: row!.host, method: row!.method, outcome: row!.outcome, status: row!.status, bytesOut: row!.bytesOut, bytesIn: row!.bytesIn },
-    { feature: 'web', host: `127.0.0.1:${port}`, method: 'POST', outcome: 'ok', status: 200, bytesOut: 5, bytesIn: Buffer.byteLength(text) });
+  assert.deepEqual(
+    {
+      feature: row!.feature,
+      host: row!.host,
+      method: row!.method,
+      outcome: row!.outcome,
+      status: row!.status,
+      bytesOut: row!.bytesOut,
+      bytesIn: row!.bytesIn,
+    },
+    { feature: 'web', host: `127.0.0.1:${port}`, method: 'POST', outcome: 'ok', status: 200, bytesOut: 5, bytesIn: Buffer.byteLength(text) },
+  );
 });
 
 test('redirects are followed hop by hop: each host is logged, a hop to a refused host is stopped', async () => {
@@ -78,7 +113,13 @@ test('redirects are followed hop by hop: each host is logged, a hop to a refused
   const response = await network.fetch('web', `${base}/hop`);
   assert.equal(response.url, `http://localhost:${port}/page`);
   assert.match(await response.text(), /^page:/);
-  assert.deepEqual(log.list().map((row) => row.host).reverse(), [`127.0.0.1:${port}`, `localhost:${port}`]);
+  assert.deepEqual(
+    log
+      .list()
+      .map((row) => row.host)
+      .reverse(),
+    [`127.0.0.1:${port}`, `localhost:${port}`],
+  );
   await assert.rejects(network.fetch('web', `${base}/away`), refused);
   assert.equal(log.list()[0]!.host, '192.0.2.9');
   assert.equal(log.list()[0]!.outcome, 'refused');
@@ -91,7 +132,14 @@ test('an MCP server marked local-only: an HTTP one only at a loopback URL, a std
   assert.equal(remote.localOnly, true);
   assert.throws(() => httpServerFetch(remote as never, network), /local-only but its URL is on another computer/);
   assert.equal(typeof httpServerFetch(parseServerEntry('near', { url: `${base}/mcp`, localOnly: true }) as never, network), 'function');
-  const stdio = parseServerEntry('files', { command: process.execPath, args: ['-e', "require('net').connect(80, '192.0.2.1').on('error', (e) => { console.log(e.code); }).on('connect', () => console.log('CONNECTED'))"], localOnly: true });
+  const stdio = parseServerEntry('files', {
+    command: process.execPath,
+    args: [
+      '-e',
+      "require('net').connect(80, '192.0.2.1').on('error', (e) => { console.log(e.code); }).on('connect', () => console.log('CONNECTED'))",
+    ],
+    localOnly: true,
+  });
   assert.throws(() => parseServerEntry('bad', { command: 'x', localOnly: 'yes' }), /"localOnly" must be true or false/);
   if (!canIsolateNetwork()) {
     assert.throws(() => stdioCommand(stdio as never), /cannot start a process without network access/);

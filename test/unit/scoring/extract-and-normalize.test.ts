@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { extractAnswer, extractAnswerSection, extractBoxed, normalizeAnswer, parseNumber, stripAnswerWrappers } from '../../../electron/core/scoring/index.ts';
+import {
+  extractAnswer,
+  extractAnswerSection,
+  extractBoxed,
+  normalizeAnswer,
+  parseNumber,
+  stripAnswerWrappers,
+} from '../../../electron/core/scoring/index.ts';
 
 describe('extractAnswer', () => {
   it('takes the LAST complete <answer> span, not the first one quoted in the reasoning', () => {

@@ -44,8 +44,8 @@ describe('scoreByRules: where the final answer is', () => {
 
 describe('scoreByRules: exact', () => {
   it('is case- and punctuation-sensitive', () => {
-    assert.ok(correct({ response: '<answer>Let\'S Make Money</answer>', expected: "Let'S Make Money", kind: 'exact' }));
-    assert.ok(!correct({ response: '<answer>let\'s make money</answer>', expected: "Let'S Make Money", kind: 'exact' }));
+    assert.ok(correct({ response: "<answer>Let'S Make Money</answer>", expected: "Let'S Make Money", kind: 'exact' }));
+    assert.ok(!correct({ response: "<answer>let's make money</answer>", expected: "Let'S Make Money", kind: 'exact' }));
   });
 });
 
@@ -79,9 +79,24 @@ describe('scoreByRules: numeric', () => {
 
 describe('scoreByRules: choice', () => {
   const options = ['A. Hemolytic uremic syndrome', 'B. Oral ulcers', 'C. Colorectal cancer', 'D. Pancreatic cancer'];
-  const choice = (response: string, expected = 'Colorectal cancer') => scoreByRules({ response: `<answer>${response}</answer>`, expected, choices: options });
+  const choice = (response: string, expected = 'Colorectal cancer') =>
+    scoreByRules({ response: `<answer>${response}</answer>`, expected, choices: options });
   it('accepts the letter in every common form for an answer given as option text', () => {
-    for (const response of ['C', '(C)', 'C.', 'c', '**C**', 'C) Colorectal cancer', 'Option C', 'The answer is (C)', 'The correct option is C, because', 'C. Colorectal cancer', 'colorectal cancer', 'the third option', '3']) {
+    for (const response of [
+      'C',
+      '(C)',
+      'C.',
+      'c',
+      '**C**',
+      'C) Colorectal cancer',
+      'Option C',
+      'The answer is (C)',
+      'The correct option is C, because',
+      'C. Colorectal cancer',
+      'colorectal cancer',
+      'the third option',
+      '3',
+    ]) {
       const result = choice(response);
       assert.ok(result.correct, `${response}: ${result.reason}`);
       assert.equal(result.method, 'choice');
@@ -104,9 +119,16 @@ describe('scoreByRules: choice', () => {
 
 describe('scoreByRules: gameof24', () => {
   const question = 'Using the numbers [4, 7, 8, 8], create an expression that equals 24.';
-  const g24 = (response: string, numbers?: number[]) => scoreByRules({ response: `<answer>${response}</answer>`, expected: ['(7-8/8)×4'], kind: 'gameof24', question, ...(numbers ? { numbers } : {}) });
+  const g24 = (response: string, numbers?: number[]) =>
+    scoreByRules({ response: `<answer>${response}</answer>`, expected: ['(7-8/8)×4'], kind: 'gameof24', question, ...(numbers ? { numbers } : {}) });
   it('accepts any valid expression, in × ÷ * / and LaTeX notation, with or without "= 24"', () => {
-    for (const response of ['(7-8/8)×4', '4*(7-8/8)', '(7 - 8 ÷ 8) \\times 4 = 24', '$4 \\cdot (7 - \\frac{8}{8})$', 'The expression is [7-(8/8)]×4 which makes 24']) {
+    for (const response of [
+      '(7-8/8)×4',
+      '4*(7-8/8)',
+      '(7 - 8 ÷ 8) \\times 4 = 24',
+      '$4 \\cdot (7 - \\frac{8}{8})$',
+      'The expression is [7-(8/8)]×4 which makes 24',
+    ]) {
       const result = g24(response);
       assert.ok(result.correct, `${response}: ${result.reason}`);
     }
@@ -152,11 +174,23 @@ describe('inferAnswerKind', () => {
 describe('scoreAnswer with a judge', () => {
   const judge = (correct: boolean) => {
     const calls: unknown[] = [];
-    return { calls, judge: { id: 'test-judge', async judge(input: unknown) { calls.push(input); return { correct, reason: correct ? 'same person' : 'different' }; } } };
+    return {
+      calls,
+      judge: {
+        id: 'test-judge',
+        async judge(input: unknown) {
+          calls.push(input);
+          return { correct, reason: correct ? 'same person' : 'different' };
+        },
+      },
+    };
   };
   it('asks the judge only when the rules cannot decide, and keeps its reason', async () => {
     const yes = judge(true);
-    const result = await scoreAnswer({ response: '<answer>President James Madison</answer>', expected: ['james madison'], question: 'Who?' }, { judge: yes.judge });
+    const result = await scoreAnswer(
+      { response: '<answer>President James Madison</answer>', expected: ['james madison'], question: 'Who?' },
+      { judge: yes.judge },
+    );
     assert.deepEqual([result.correct, result.score, result.method, result.reason], [true, 1, 'judge', 'same person']);
     assert.deepEqual(yes.calls, [{ response: 'President James Madison', expected: ['james madison'], question: 'Who?' }]);
   });
@@ -164,7 +198,10 @@ describe('scoreAnswer with a judge', () => {
     const no = judge(false);
     const result = await scoreAnswer({ response: '<answer>James Madison</answer>', expected: ['james madison'] }, { judge: no.judge });
     assert.deepEqual([result.correct, result.method, no.calls.length], [true, 'normalized', 0]);
-    const g24 = await scoreAnswer({ response: '8*3', expected: ['(1+1+1)×8'], kind: 'gameof24', numbers: [1, 1, 1, 8] }, { judge: judge(true).judge });
+    const g24 = await scoreAnswer(
+      { response: '8*3', expected: ['(1+1+1)×8'], kind: 'gameof24', numbers: [1, 1, 1, 8] },
+      { judge: judge(true).judge },
+    );
     assert.equal(g24.correct, false);
   });
 });
@@ -180,7 +217,11 @@ describe('createModelJudge', () => {
     assert.deepEqual(await judge.judge(input).then((v) => [v.correct, v.reason]), [true, 'Same city.']);
     assert.ok(model.requests[0]!.messages[0]!.content.length < 6000, 'a long response is cut to fit');
     assert.equal(model.requests[0]!.sampling?.temperature, 0);
-    assert.deepEqual(model.requests[0]!.jsonSchema, { type: 'object', properties: { analysis: { type: 'string' }, true_false: { type: 'boolean' } }, required: ['analysis', 'true_false'] });
+    assert.deepEqual(model.requests[0]!.jsonSchema, {
+      type: 'object',
+      properties: { analysis: { type: 'string' }, true_false: { type: 'boolean' } },
+      required: ['analysis', 'true_false'],
+    });
     const noVerdict = await judge.judge(input);
     assert.deepEqual([noVerdict.correct, /no verdict/.test(noVerdict.reason)], [false, true]);
     const failed = await judge.judge(input);

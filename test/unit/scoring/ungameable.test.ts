@@ -32,7 +32,8 @@ describe('numeric answers in prose cannot be gamed without a judge', () => {
 });
 
 describe('Game of 24 answers must be exactly one expression equal to 24', () => {
-  const g24 = (response: string) => scoreByRules({ response: `<answer>${response}</answer>`, expected: ['1*2*3*4'], kind: 'gameof24', numbers: [1, 2, 3, 4] });
+  const g24 = (response: string) =>
+    scoreByRules({ response: `<answer>${response}</answer>`, expected: ['1*2*3*4'], kind: 'gameof24', numbers: [1, 2, 3, 4] });
   it('several expressions do not count, even if one of them is right', () => {
     for (const response of ['(1+2+3)*4 or 1*2*3*4', 'either 4*6 or (1+2+3)*4', '1*2*3*4; 4*3*2*1', 'Try 1+2+3+4, else 1*2*3*4']) {
       const result = g24(response);
@@ -58,15 +59,26 @@ describe('Game of 24 answers must be exactly one expression equal to 24', () => 
 describe('nested \\frac parses as docs/eval.md promises', () => {
   it('numeric answers: fractions inside fractions, signs, \\dfrac and \\boxed', () => {
     const cases: Array<[string, number]> = [
-      ['\\frac{\\frac{1}{2}}{3}', 1 / 6], ['\\frac{3}{\\frac{1}{2}}', 6], ['\\dfrac{\\frac{1}{4}}{\\tfrac{1}{2}}', 0.5],
-      ['-\\frac{1}{2}', -0.5], ['\\frac{-1}{2}', -0.5], ['\\boxed{\\frac{\\frac{1}{2}}{3}}', 1 / 6], ['\\frac12', 0.5],
+      ['\\frac{\\frac{1}{2}}{3}', 1 / 6],
+      ['\\frac{3}{\\frac{1}{2}}', 6],
+      ['\\dfrac{\\frac{1}{4}}{\\tfrac{1}{2}}', 0.5],
+      ['-\\frac{1}{2}', -0.5],
+      ['\\frac{-1}{2}', -0.5],
+      ['\\boxed{\\frac{\\frac{1}{2}}{3}}', 1 / 6],
+      ['\\frac12', 0.5],
     ];
     for (const [text, value] of cases) assert.ok(Math.abs(parseNumber(text)!.value - value) < 1e-12, text);
     assert.ok(scoreByRules({ response: 'So \\boxed{\\frac{\\frac{1}{2}}{3}}', expected: '1/6', kind: 'numeric' }).correct);
     assert.equal(parseNumber('3-1/2'), null, 'arithmetic is not a number');
   });
   it('Game of 24: a nested \\frac is evaluated, not read as text', () => {
-    const result = scoreByRules({ response: '\\frac{4 \\times 3}{\\frac{1}{2}}', expected: ['(4*3)/(1/2)'], kind: 'gameof24', numbers: [1, 2, 3, 4], extract: false });
+    const result = scoreByRules({
+      response: '\\frac{4 \\times 3}{\\frac{1}{2}}',
+      expected: ['(4*3)/(1/2)'],
+      kind: 'gameof24',
+      numbers: [1, 2, 3, 4],
+      extract: false,
+    });
     assert.ok(result.correct, result.reason);
   });
 });

@@ -27,7 +27,10 @@ test('a database from a newer Inflow is refused and left untouched', () => {
   raw.pragma(`user_version = ${latestSchemaVersion + 10}`);
   raw.close();
   const before = fs.readFileSync(file);
-  assert.throws(() => openDatabase(file), (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_FROM_FUTURE' && /newer Inflow/.test(error.message));
+  assert.throws(
+    () => openDatabase(file),
+    (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_FROM_FUTURE' && /newer Inflow/.test(error.message),
+  );
   assert.deepEqual(fs.readFileSync(file), before);
 });
 
@@ -35,7 +38,10 @@ test('a file that is not a database is refused with a clear error and not modifi
   const file = path.join(tempDir(), 'inflow.db');
   fs.writeFileSync(file, 'this is not sqlite, just text that a user put here by mistake '.repeat(100));
   const before = fs.readFileSync(file);
-  assert.throws(() => openDatabase(file), (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_CORRUPT' && error.message.includes(file));
+  assert.throws(
+    () => openDatabase(file),
+    (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_CORRUPT' && error.message.includes(file),
+  );
   assert.deepEqual(fs.readFileSync(file), before);
 });
 
@@ -47,7 +53,10 @@ test('a database locked by another writer is reported as locked', () => {
   holder.pragma('locking_mode = EXCLUSIVE');
   holder.exec('BEGIN EXCLUSIVE');
   try {
-    assert.throws(() => openDatabase(file, { busyTimeoutMs: 50 }), (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_LOCKED');
+    assert.throws(
+      () => openDatabase(file, { busyTimeoutMs: 50 }),
+      (error: unknown) => InflowError.isInstance(error) && error.code === 'DB_LOCKED',
+    );
   } finally {
     holder.exec('ROLLBACK');
     holder.close();
@@ -61,8 +70,16 @@ test('runs, steps and module calls survive a crash: each write is committed as i
   const task = store.createTask({ question: 'What is 2+2?', expectedAnswer: '4', answerKind: 'numeric' });
   const run = store.startRun({ taskId: task.id, profile: 'structured' });
   store.recordModuleCall({
-    runId: run.id, stepIdx: 1, module: 'planner', promptText: 'p', responseText: 'r',
-    promptTokens: [1, 2, 3], responseTokens: [4, 5], responseLogprobs: [-0.5, -1.25], startedAt: Date.now(), durationMs: 3,
+    runId: run.id,
+    stepIdx: 1,
+    module: 'planner',
+    promptText: 'p',
+    responseText: 'r',
+    promptTokens: [1, 2, 3],
+    responseTokens: [4, 5],
+    responseLogprobs: [-0.5, -1.25],
+    startedAt: Date.now(),
+    durationMs: 3,
   });
   store.recordStep({ runId: run.id, idx: 1, toolName: 'calculator', command: { expression: '2+2' }, result: { value: 4 } });
   // Simulate a process death: no endRun, no close, and the run's owner is a process that has ended (runs of a
@@ -87,7 +104,10 @@ test('rewards outside [0, 1] are rejected by the schema', () => {
   const db = openDatabase(path.join(tempDir(), 'inflow.db'));
   const store = new RunStore(db);
   const run = store.startRun({ taskId: store.createTask({ question: 'q' }).id });
-  assert.throws(() => db.prepare('INSERT INTO rewards (run_id, value, source, created_at) VALUES (?, ?, ?, ?)').run(run.id, 1.5, 'exact', 0), /CHECK constraint/);
+  assert.throws(
+    () => db.prepare('INSERT INTO rewards (run_id, value, source, created_at) VALUES (?, ?, ?, ?)').run(run.id, 1.5, 'exact', 0),
+    /CHECK constraint/,
+  );
   db.close();
 });
 

@@ -28,15 +28,33 @@ before(async () => {
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/search') {
       response.setHeader('content-type', 'text/html');
-      response.end(`<div><a class="result__a" href="/l/?uddg=${encodeURIComponent('https://example.org/canberra')}">Canberra &amp; ACT</a><a class="result__snippet" href="#">Canberra is the <b>capital</b> of Australia.</a></div>`);
+      response.end(
+        `<div><a class="result__a" href="/l/?uddg=${encodeURIComponent('https://example.org/canberra')}">Canberra &amp; ACT</a><a class="result__snippet" href="#">Canberra is the <b>capital</b> of Australia.</a></div>`,
+      );
     } else if (url.pathname === '/page') {
       response.setHeader('content-type', 'text/html');
-      response.end(`<html><title>Canberra</title><body><p>${'Filler words about nothing. '.repeat(80)}</p><p>Canberra has a population of 467,000 people.</p></body></html>`);
+      response.end(
+        `<html><title>Canberra</title><body><p>${'Filler words about nothing. '.repeat(80)}</p><p>Canberra has a population of 467,000 people.</p></body></html>`,
+      );
     } else if (url.pathname === '/w/api.php' && url.searchParams.get('list') === 'search') {
-      response.end(JSON.stringify({ query: { search: [{ title: 'Ada Lovelace', snippet: 'English <span>mathematician</span>' }, { title: 'Lovelace (film)', snippet: 'A film' }] } }));
+      response.end(
+        JSON.stringify({
+          query: {
+            search: [
+              { title: 'Ada Lovelace', snippet: 'English <span>mathematician</span>' },
+              { title: 'Lovelace (film)', snippet: 'A film' },
+            ],
+          },
+        }),
+      );
     } else if (url.pathname === '/w/api.php') {
-      response.end(JSON.stringify({ query: { pages: [{ extract: `${url.searchParams.get('titles')} wrote the first algorithm for the Analytical Engine.` }] } }));
-    } else { response.statusCode = 404; response.end('no'); }
+      response.end(
+        JSON.stringify({ query: { pages: [{ extract: `${url.searchParams.get('titles')} wrote the first algorithm for the Analytical Engine.` }] } }),
+      );
+    } else {
+      response.statusCode = 404;
+      response.end('no');
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -47,7 +65,10 @@ const signal = new AbortController().signal;
 
 test('web tools are absent by default, with the reason the planner is told', () => {
   const { tools, absent } = builtinTools({});
-  assert.deepEqual(tools.map((t) => t.name), ['Generalist_Solution_Generator_Tool']);
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    ['Generalist_Solution_Generator_Tool'],
+  );
   const reasons = Object.fromEntries(absent.map((a) => [a.name, a.reason]));
   assert.match(reasons.Web_Search_Tool!, /web access is off \(privacy setting\)/);
   assert.match(reasons.Web_RAG_Search_Tool!, /web access is off/);
@@ -59,24 +80,45 @@ test('web tools are absent by default, with the reason the planner is told', () 
 test('with web access on, the web and Wikipedia tools are offered; --tools selects by alias', () => {
   const knowledge = new KnowledgeIndex(openDatabase(path.join(tempDir(), 'inflow.db')));
   const all = builtinTools({ webAccess: true, network, knowledge, sandbox: {} as PythonSandbox });
-  assert.deepEqual(all.tools.map((t) => t.name), ['Generalist_Solution_Generator_Tool', 'Python_Code_Generator_Tool', 'Web_Search_Tool', 'Web_RAG_Search_Tool', 'Ground_Google_Search_Tool', 'Wikipedia_RAG_Search_Tool']);
+  assert.deepEqual(
+    all.tools.map((t) => t.name),
+    [
+      'Generalist_Solution_Generator_Tool',
+      'Python_Code_Generator_Tool',
+      'Web_Search_Tool',
+      'Web_RAG_Search_Tool',
+      'Ground_Google_Search_Tool',
+      'Wikipedia_RAG_Search_Tool',
+    ],
+  );
   const some = builtinTools({ webAccess: true, network, only: ['python', 'wikipedia_rag_search_tool'], sandbox: {} as PythonSandbox });
-  assert.deepEqual(some.tools.map((t) => t.name), ['Python_Code_Generator_Tool', 'Wikipedia_RAG_Search_Tool']);
+  assert.deepEqual(
+    some.tools.map((t) => t.name),
+    ['Python_Code_Generator_Tool', 'Wikipedia_RAG_Search_Tool'],
+  );
   assert.equal(some.absent.find((a) => a.name === 'Web_Search_Tool')!.reason, 'not selected for this run');
   assert.throws(() => resolveToolNames(['calculator']), /There is no tool "calculator"/);
 });
 
 test('web search parses results and resolves redirect links', async () => {
   const tool = createWebSearchTool({ searchUrl: `${base}/search?q={query}`, fetch });
-  const result = await tool.execute({ query: 'capital of australia' }, { signal }) as { results: Array<{ title: string; url: string; snippet: string }> };
-  assert.deepEqual(result.results, [{ title: 'Canberra & ACT', url: 'https://example.org/canberra', snippet: 'Canberra is the capital of Australia.' }]);
+  const result = (await tool.execute({ query: 'capital of australia' }, { signal })) as {
+    results: Array<{ title: string; url: string; snippet: string }>;
+  };
+  assert.deepEqual(result.results, [
+    { title: 'Canberra & ACT', url: 'https://example.org/canberra', snippet: 'Canberra is the capital of Australia.' },
+  ]);
   assert.ok(requests.includes('/search?q=capital%20of%20australia'));
 });
 
 test('page reading returns the passages relevant to the query, summarised by the model', async () => {
   const model = new ScriptedLanguageModel({ turns: ['About 467,000 people.'] });
   const tool = createWebPageTool({ fetch });
-  const result = await tool.execute({ query: 'population', url: `${base}/page` }, { signal, model }) as { title: string; relevant_passages: string[]; summary: string };
+  const result = (await tool.execute({ query: 'population', url: `${base}/page` }, { signal, model })) as {
+    title: string;
+    relevant_passages: string[];
+    summary: string;
+  };
   assert.equal(result.title, 'Canberra');
   assert.equal(result.relevant_passages.length, 1);
   assert.match(result.relevant_passages[0]!, /467,000/);
@@ -92,9 +134,12 @@ test('a failing page read is an error value, not a crash', async () => {
   assert.match(!bad.ok ? bad.error.message : '', /Only http and https/);
 });
 
-test('Wikipedia online: relevant pages get passages retrieved for the query (the reference\'s intended behaviour)', async () => {
+test("Wikipedia online: relevant pages get passages retrieved for the query (the reference's intended behaviour)", async () => {
   const tool = createWikipediaTool({ online: true, apiUrl: `${base}/w/api.php`, fetch: network.fetcher('wikipedia') });
-  const result = await tool.execute({ query: 'Analytical Engine algorithm' }, { signal }) as Record<string, Array<{ title: string; retrieved_information: string[] }>>;
+  const result = (await tool.execute({ query: 'Analytical Engine algorithm' }, { signal })) as Record<
+    string,
+    Array<{ title: string; retrieved_information: string[] }>
+  >;
   const relevant = result['relevant_pages (to the query)']!;
   assert.equal(relevant[0]!.title, 'Ada Lovelace');
   assert.match(relevant[0]!.retrieved_information[0]!, /first algorithm/);

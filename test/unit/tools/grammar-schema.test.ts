@@ -10,19 +10,27 @@ const input = z.object({
   cite: z.boolean().default(true).describe('cite sources'),
 });
 
-test('one converter: a built-in tool\'s schema is closed and keeps its descriptions as written', () => {
+test("one converter: a built-in tool's schema is closed and keeps its descriptions as written", () => {
   const tool = defineTool({ name: 'Demo_Tool', description: 'demo', input, output: 'text', execute: async () => 'ok' });
-  assert.equal(JSON.stringify(tool.inputSchema), JSON.stringify({
+  assert.equal(
+    JSON.stringify(tool.inputSchema),
+    JSON.stringify({
+      type: 'object',
+      properties: {
+        query: { description: 'what to look for', type: 'string', minLength: 1 },
+        limit: { description: 'how many', type: 'integer' },
+        cite: { description: 'cite sources', type: 'boolean' },
+      },
+      required: ['query'],
+      additionalProperties: false,
+    }),
+  );
+  assert.deepEqual(toGrammarSchema({ type: 'object', properties: {} }, { notes: false, closed: true }), {
     type: 'object',
-    properties: {
-      query: { description: 'what to look for', type: 'string', minLength: 1 },
-      limit: { description: 'how many', type: 'integer' },
-      cite: { description: 'cite sources', type: 'boolean' },
-    },
-    required: ['query'],
+    properties: {},
+    required: [],
     additionalProperties: false,
-  }));
-  assert.deepEqual(toGrammarSchema({ type: 'object', properties: {} }, { notes: false, closed: true }), { type: 'object', properties: {}, required: [], additionalProperties: false });
+  });
 });
 
 test('one converter: the same schema from an MCP server spells out the limits a grammar cannot hold', () => {

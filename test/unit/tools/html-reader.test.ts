@@ -23,7 +23,10 @@ test('a web page is read as its main content: the article kept, navigation, ads 
 });
 
 test('HTML text comes from a real parser: a ">" inside an attribute, entities and unclosed tags do not leak markup', () => {
-  assert.equal(htmlToText('<p><a title="a > b" href="/x">Link</a> and <b>bold &amp; bright</b><p>Next &#8211; line'), 'Link and bold & bright\nNext – line');
+  assert.equal(
+    htmlToText('<p><a title="a > b" href="/x">Link</a> and <b>bold &amp; bright</b><p>Next &#8211; line'),
+    'Link and bold & bright\nNext – line',
+  );
   assert.equal(htmlToText('<div>One<br>Two</div><script>alert("<b>")</script><ul><li>a</li><li>b</li></ul>'), 'One\nTwo\na\nb');
   assert.equal(htmlTitle('<title>Caf&eacute; &amp; Co</title><p>x</p>'), 'Café & Co');
 });

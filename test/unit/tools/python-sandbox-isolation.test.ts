@@ -26,7 +26,9 @@ test('a run that patches builtins, sys.modules or JavaScript cannot change what 
   ].join('\n');
   await sandbox.run(attack);
   for (let run = 0; run < 3; run++) {
-    const result = await sandbox.run(`${js}import math\nanswer = 6 * 7\nprint(math.sqrt(answer * answer))\nprint(js.eval("typeof globalThis.poisoned"))`);
+    const result = await sandbox.run(
+      `${js}import math\nanswer = 6 * 7\nprint(math.sqrt(answer * answer))\nprint(js.eval("typeof globalThis.poisoned"))`,
+    );
     assert.equal(result.error, null, `run ${run}`);
     assert.equal(result.printedOutput, '42.0\nundefined\n', `run ${run}`);
     assert.equal(result.variables.answer, '42', `run ${run}`);
@@ -41,7 +43,9 @@ test('JavaScript timers a run starts do not outlive it', async () => {
 });
 
 test('new WebAssembly.Memory cannot take more than the memory limit', async () => {
-  const result = await sandbox.run(`${js}js.eval("globalThis.big = new WebAssembly.Memory({ initial: 32768 }); new Uint8Array(globalThis.big.buffer).fill(1)")`);
+  const result = await sandbox.run(
+    `${js}js.eval("globalThis.big = new WebAssembly.Memory({ initial: 32768 }); new Uint8Array(globalThis.big.buffer).fill(1)")`,
+  );
   assert.match(result.error ?? '', /memory/i);
   assert.equal((await sandbox.run('print("ok")')).printedOutput, 'ok\n');
 });
@@ -73,34 +77,55 @@ test('a 200 MB print is cut in the sandbox process: the result is capped and thi
 });
 
 test('Python sees no host path in its environment, sys or sysconfig', async () => {
-  const result = await sandbox.run('import os, sys, sysconfig\nprint(repr(os.environ.get("_")))\nprint(dict(os.environ), sys.argv, sys.executable, sys.orig_argv, sys.path, sysconfig.get_config_vars(), os.getcwd())');
+  const result = await sandbox.run(
+    'import os, sys, sysconfig\nprint(repr(os.environ.get("_")))\nprint(dict(os.environ), sys.argv, sys.executable, sys.orig_argv, sys.path, sysconfig.get_config_vars(), os.getcwd())',
+  );
   assert.match(result.printedOutput, /^None\n/);
   assert.ok(!result.printedOutput.includes(repoRoot), result.printedOutput);
   assert.equal(result.error, null);
 });
 
-test('the sandbox process dies within a second when its parent is killed, even in the middle of a run', { skip: process.platform === 'win32' }, async () => {
-  const script = path.join(fs.mkdtempSync(path.join(repoRoot, '.cache', 'sandbox-parent-')), 'parent.ts');
-  after(() => fs.rmSync(path.dirname(script), { recursive: true, force: true }));
-  fs.writeFileSync(script, `import { PythonSandbox } from ${JSON.stringify(path.join(repoRoot, 'electron/core/tools/python/python-sandbox.ts'))};
+test(
+  'the sandbox process dies within a second when its parent is killed, even in the middle of a run',
+  { skip: process.platform === 'win32' },
+  async () => {
+    const script = path.join(fs.mkdtempSync(path.join(repoRoot, '.cache', 'sandbox-parent-')), 'parent.ts');
+    after(() => fs.rmSync(path.dirname(script), { recursive: true, force: true }));
+    fs.writeFileSync(
+      script,
+      `import { PythonSandbox } from ${JSON.stringify(path.join(repoRoot, 'electron/core/tools/python/python-sandbox.ts'))};
 const sandbox = new PythonSandbox({ timeoutMs: 60_000 });
 await sandbox.start();
 process.stdout.write('started\\n');
-await sandbox.run('while True:\\n    pass');\n`);
-  const parent = spawn(path.join(repoRoot, 'node_modules', '.bin', 'node'), [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    parent.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('started')) resolve(); });
-    parent.on('exit', (code) => reject(new Error(`the parent ended first (${code})`)));
-  });
-  await new Promise((resolve) => setTimeout(resolve, 500)); // the run is under way
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent.pid)]).toString().trim().split(/\s+/).map(Number);
-  assert.equal(children.length, 1, 'one sandbox process');
-  const child = children[0]!;
-  parent.kill('SIGKILL');
-  const killed = Date.now();
-  const alive = () => { try { return !/^\s*Z/.test(execFileSync('ps', ['-o', 'stat=', '-p', String(child)]).toString()); } catch { return false; } };
-  while (alive() && Date.now() - killed < 5_000) await new Promise((resolve) => setTimeout(resolve, 25));
-  const took = Date.now() - killed;
-  if (alive()) process.kill(child, 'SIGKILL'); // a failing run leaves no spinning process behind
-  assert.ok(took < 1_000, `the sandbox outlived its parent by ${took} ms`);
-});
+await sandbox.run('while True:\\n    pass');\n`,
+    );
+    const parent = spawn(path.join(repoRoot, 'node_modules', '.bin', 'node'), [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      parent.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('started')) resolve();
+      });
+      parent.on('exit', (code) => reject(new Error(`the parent ended first (${code})`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the run is under way
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent.pid)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    assert.equal(children.length, 1, 'one sandbox process');
+    const child = children[0]!;
+    parent.kill('SIGKILL');
+    const killed = Date.now();
+    const alive = () => {
+      try {
+        return !/^\s*Z/.test(execFileSync('ps', ['-o', 'stat=', '-p', String(child)]).toString());
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() - killed < 5_000) await new Promise((resolve) => setTimeout(resolve, 25));
+    const took = Date.now() - killed;
+    if (alive()) process.kill(child, 'SIGKILL'); // a failing run leaves no spinning process behind
+    assert.ok(took < 1_000, `the sandbox outlived its parent by ${took} ms`);
+  },
+);

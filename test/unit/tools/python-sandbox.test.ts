@@ -49,17 +49,25 @@ test('JavaScript reached by re-importing js cannot load Node modules (process, n
   // The imports settle after the run has answered, in the moments before its process is replaced: a sandbox
   // process of its own is watched over that time (what it prints to stderr is the probe).
   const child = forkSandboxProcess({ memoryLimitBytes: 256 * 1024 * 1024, maxOutputChars: 3_500, snapshotMode: 'none' });
-  after(() => { child.kill('SIGKILL'); });
+  after(() => {
+    child.kill('SIGKILL');
+  });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   await new Promise<void>((resolve, reject) => {
-    child.on('message', (message: { ready?: boolean }) => { if (message.ready) resolve(); });
+    child.on('message', (message: { ready?: boolean }) => {
+      if (message.ready) resolve();
+    });
     child.once('exit', (code) => reject(new Error(`the sandbox process ended (${code}): ${stderr}`)));
   });
   const reopen = "import sys\ndel sys.modules['js']\nimport js\n";
   const code = `${reopen}js.eval("for (const m of ['node:process', 'node:net', 'net', 'node:fs', 'node:child_process', 'node:util']) import(m).then(() => console.error(m + ' LOADED'), () => console.error(m + ' blocked'))")\nprint(js.eval('typeof process.getBuiltinModule + typeof process.binding + typeof fetch + typeof require'))`;
   const result = await new Promise<{ output: string }>((resolve) => {
-    child.on('message', (message: { id?: number; result?: { output: string } }) => { if (message.id === 1 && message.result) resolve(message.result); });
+    child.on('message', (message: { id?: number; result?: { output: string } }) => {
+      if (message.id === 1 && message.result) resolve(message.result);
+    });
     child.send({ id: 1, code });
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -98,7 +106,9 @@ test('the Python tool has a model write the code and returns printed output, var
   const tool = createPythonTool({ sandbox });
   const signal = new AbortController().signal;
   assert.deepEqual(await tool.execute({ query: 'Compute 17 * 23 + 5' }, { signal, model }), {
-    printed_output: 'The result is 396\n', variables: { total: '396' }, execution_code: 'total = 17 * 23 + 5\nprint(f"The result is {total}")',
+    printed_output: 'The result is 396\n',
+    variables: { total: '396' },
+    execution_code: 'total = 17 * 23 + 5\nprint(f"The result is {total}")',
   });
   assert.match(model.requests[0]!.messages[0]!.content, /Query: Compute 17 \* 23 \+ 5/);
   assert.match(((await tool.execute({ query: 'x' }, { signal, model })) as { error: string }).error, /did not write/);

@@ -34,10 +34,16 @@ test('candidates get increasing versions per base model; promote, rollback and r
   registry.promote(v1.id);
   registry.promote(v2.id);
   assert.equal(registry.active('m')?.id, v2.id);
-  assert.deepEqual(registry.list('m').map((a) => a.status), ['archived', 'promoted']);
+  assert.deepEqual(
+    registry.list('m').map((a) => a.status),
+    ['archived', 'promoted'],
+  );
   assert.equal(registry.rollback('m')?.id, v1.id);
   assert.equal(registry.rollback('m'), null, 'rolling back again returns to the bare model');
-  assert.throws(() => registry.rollback('m'), (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_NO_HISTORY');
+  assert.throws(
+    () => registry.rollback('m'),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_NO_HISTORY',
+  );
   registry.promote(v2.id);
   registry.useBase('m');
   assert.equal(registry.active('m'), null);
@@ -52,11 +58,17 @@ test('candidates get increasing versions per base model; promote, rollback and r
 
 test('an adapter whose file is missing cannot be registered or promoted', () => {
   const { db, registry, write } = setup();
-  assert.throws(() => registry.register({ path: '/nope/x.gguf', baseModel: 'm' }), (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_NOT_FOUND');
+  assert.throws(
+    () => registry.register({ path: '/nope/x.gguf', baseModel: 'm' }),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'ADAPTER_NOT_FOUND',
+  );
   const p = write('gone.gguf');
   const adapter = registry.register({ path: p, baseModel: 'm' });
   fs.rmSync(p);
-  assert.throws(() => registry.promote(adapter.id), (e: unknown) => InflowError.isInstance(e) && /lost its file/.test(e.message));
+  assert.throws(
+    () => registry.promote(adapter.id),
+    (e: unknown) => InflowError.isInstance(e) && /lost its file/.test(e.message),
+  );
   assert.equal(registry.active('m'), null);
   db.close();
 });

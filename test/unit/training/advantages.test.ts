@@ -31,16 +31,25 @@ test('turn grouping (reference code) weighs a rollout once per planner turn', ()
   close(result.advantages[0]!, 0.25 / (0.5 + 1e-6));
   close(result.advantages[1]!, -0.75 / (0.5 + 1e-6));
   const paper = groupAdvantages(rollouts, 'trajectory');
-  assert.ok(Math.abs(paper.advantages[0]! + paper.advantages[1]!) < 1e-9, 'the paper\'s grouping is symmetric for two rollouts');
+  assert.ok(Math.abs(paper.advantages[0]! + paper.advantages[1]!) < 1e-9, "the paper's grouping is symmetric for two rollouts");
   assert.ok(result.advantages[0]! < -result.advantages[1]!, 'the reference grouping shifts the baseline toward the long rollout');
 });
 
 test('a group with equal rewards gives zero advantages and is counted as giving no gradient', () => {
-  const same = groupAdvantages([{ runId: 'a', reward: 1, turns: 2 }, { runId: 'b', reward: 1, turns: 1 }]);
+  const same = groupAdvantages([
+    { runId: 'a', reward: 1, turns: 2 },
+    { runId: 'b', reward: 1, turns: 1 },
+  ]);
   assert.deepEqual(same.advantages, [0, 0]);
   assert.equal(same.degenerate, true);
-  const mixed = groupAdvantages([{ runId: 'a', reward: 0.2, turns: 1 }, { runId: 'b', reward: 0.8, turns: 1 }]);
-  const stats = summariseGroups([{ rewards: [1, 1], result: same }, { rewards: [0.2, 0.8], result: mixed }]);
+  const mixed = groupAdvantages([
+    { runId: 'a', reward: 0.2, turns: 1 },
+    { runId: 'b', reward: 0.8, turns: 1 },
+  ]);
+  const stats = summariseGroups([
+    { rewards: [1, 1], result: same },
+    { rewards: [0.2, 0.8], result: mixed },
+  ]);
   assert.equal(stats.groups, 2);
   assert.equal(stats.zeroGroups, 1);
   close(stats.rewardMean, 0.75);

@@ -29,9 +29,16 @@ test('a JSONL dataset is imported, split reproducibly into train and held-out, a
   const heldOut = store.items(dataset.id, 'heldout').map((i) => i.idx);
   const db2 = openDatabase(path.join(dir, 'b.db'));
   const again = new DatasetStore(db2).create(items, { name: 'sums', heldOutFraction: 0.3 });
-  assert.deepEqual(new DatasetStore(db2).items(again.id, 'heldout').map((i) => i.idx), heldOut, 'same seed, same split');
+  assert.deepEqual(
+    new DatasetStore(db2).items(again.id, 'heldout').map((i) => i.idx),
+    heldOut,
+    'same seed, same split',
+  );
   assert.equal(store.get('sums').id, dataset.id);
-  assert.throws(() => store.create(items, { name: 'sums' }), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_EXISTS');
+  assert.throws(
+    () => store.create(items, { name: 'sums' }),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_EXISTS',
+  );
   db.close();
   db2.close();
 });
@@ -40,10 +47,19 @@ test('a malformed line is refused naming the line, and nothing is stored', () =>
   const dir = tempDir();
   const file = path.join(dir, 'bad.jsonl');
   fs.writeFileSync(file, '{"question": "a", "answer": "b"}\n{"question": "c"}\n');
-  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID' && /line 2/.test(e.message) && /answer/.test(e.message));
+  assert.throws(
+    () => readDatasetFile(file),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID' && /line 2/.test(e.message) && /answer/.test(e.message),
+  );
   fs.writeFileSync(file, '{"question": "a", "answer": "b", "answer_kind": "vibes"}\n');
-  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && /unknown answer kind/.test(e.message) && /exact, normalized/.test(e.hint ?? ''));
-  assert.throws(() => readDatasetFile(path.join(dir, 'missing.json')), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_NOT_FOUND');
+  assert.throws(
+    () => readDatasetFile(file),
+    (e: unknown) => InflowError.isInstance(e) && /unknown answer kind/.test(e.message) && /exact, normalized/.test(e.hint ?? ''),
+  );
+  assert.throws(
+    () => readDatasetFile(path.join(dir, 'missing.json')),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_NOT_FOUND',
+  );
 });
 
 test('benchmark files are recognised with their answer kinds', () => {
@@ -73,17 +89,23 @@ test('past user tasks with a checkable answer or a thumbs-up become items; thumb
   runs.createTask({ question: 'rollout copy', expectedAnswer: 'x', source: 'training' });
   const harvest = harvestUserTasks(db);
   assert.equal(harvest.skipped, 1);
-  assert.deepEqual(harvest.items.map((i) => [i.question, i.answer, i.answerKind]), [
-    ['What is 6 times 7?', 42, 'numeric'],
-    ['Capital of France?', 'Paris', 'judge'],
-  ]);
+  assert.deepEqual(
+    harvest.items.map((i) => [i.question, i.answer, i.answerKind]),
+    [
+      ['What is 6 times 7?', 42, 'numeric'],
+      ['Capital of France?', 'Paris', 'judge'],
+    ],
+  );
   db.close();
 });
 
 test('items that name their split keep it; the held-out share applies to the others', () => {
   const items = readDatasetFileFromText([
-    { question: 'a', answer: '1', split: 'train' }, { question: 'b', answer: '2', split: 'test' },
-    { question: 'c', answer: '3', split: 'heldout' }, { question: 'd', answer: '4' }, { question: 'e', answer: '5' },
+    { question: 'a', answer: '1', split: 'train' },
+    { question: 'b', answer: '2', split: 'test' },
+    { question: 'c', answer: '3', split: 'heldout' },
+    { question: 'd', answer: '4' },
+    { question: 'e', answer: '5' },
   ]);
   const db = openDatabase(path.join(tempDir(), 's.db'));
   const store = new DatasetStore(db);
@@ -113,13 +135,29 @@ test('items that can never score are refused at import naming each, or left out 
     { question: 'Which colour?', answer: 'B', options: ['A. Red', 'B. Green'] },
   ];
   fs.writeFileSync(file, items.map((item) => JSON.stringify(item)).join('\n'));
-  assert.throws(() => readDatasetFile(file), (e: unknown) => InflowError.isInstance(e) && e.code === 'DATASET_INVALID'
-    && /5 of 8 items can never score/.test(e.message) && /line 2 .*four numbers cannot be read/.test(e.message)
-    && /line 3 .*\[1, 1, 1, 1\] makes 24/.test(e.message) && /line 4 .*not a number/.test(e.message)
-    && /line 5 .*no options/.test(e.message) && /line 6 .*names none of its options/.test(e.message) && /--skip-unscorable/.test(e.hint ?? ''));
+  assert.throws(
+    () => readDatasetFile(file),
+    (e: unknown) =>
+      InflowError.isInstance(e) &&
+      e.code === 'DATASET_INVALID' &&
+      /5 of 8 items can never score/.test(e.message) &&
+      /line 2 .*four numbers cannot be read/.test(e.message) &&
+      /line 3 .*\[1, 1, 1, 1\] makes 24/.test(e.message) &&
+      /line 4 .*not a number/.test(e.message) &&
+      /line 5 .*no options/.test(e.message) &&
+      /line 6 .*names none of its options/.test(e.message) &&
+      /--skip-unscorable/.test(e.hint ?? ''),
+  );
   let leftOut: string[] = [];
-  const kept = readDatasetFile(file, { onUnscorable: (unscorable) => { leftOut = unscorable.map((item) => item.where); } });
+  const kept = readDatasetFile(file, {
+    onUnscorable: (unscorable) => {
+      leftOut = unscorable.map((item) => item.where);
+    },
+  });
   assert.deepEqual(leftOut, ['line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
-  assert.deepEqual(kept.map((item) => item.answerKind), ['gameof24', 'numeric', 'choice']);
+  assert.deepEqual(
+    kept.map((item) => item.answerKind),
+    ['gameof24', 'numeric', 'choice'],
+  );
   assert.deepEqual(kept[2]?.meta?.choices, ['A. Red', 'B. Green'], 'an options list is kept for the choice scorer');
 });

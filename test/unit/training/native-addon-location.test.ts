@@ -16,12 +16,23 @@ test('a working local build wins, then the prebuilt binary for this platform and
   const prebuilt = path.join(native, 'prebuilds', 'win32-x64');
   build(prebuilt, true);
   assert.deepEqual(locateNativeAddon(native, {}, 'win32', 'x64'), { dir: prebuilt, kind: 'prebuilt' });
-  assert.equal(locateNativeAddon(native, {}, 'darwin', 'arm64').dir, path.join(native, 'prebuilds', 'darwin-arm64'), 'another platform\'s prebuild is never taken');
+  assert.equal(
+    locateNativeAddon(native, {}, 'darwin', 'arm64').dir,
+    path.join(native, 'prebuilds', 'darwin-arm64'),
+    "another platform's prebuild is never taken",
+  );
   build(path.join(native, 'build'), false);
-  assert.deepEqual(locateNativeAddon(native, {}, 'win32', 'x64'), { dir: prebuilt, kind: 'prebuilt' }, 'a failed local build falls back to the prebuilt binary');
+  assert.deepEqual(
+    locateNativeAddon(native, {}, 'win32', 'x64'),
+    { dir: prebuilt, kind: 'prebuilt' },
+    'a failed local build falls back to the prebuilt binary',
+  );
   build(path.join(native, 'build'), true);
   assert.deepEqual(locateNativeAddon(native, {}, 'win32', 'x64'), { dir: path.join(native, 'build'), kind: 'local-build' });
-  assert.deepEqual(locateNativeAddon(native, { INFLOW_NATIVE_BUILD_DIR: '/elsewhere' }, 'win32', 'x64'), { dir: path.resolve('/elsewhere'), kind: 'env' });
+  assert.deepEqual(locateNativeAddon(native, { INFLOW_NATIVE_BUILD_DIR: '/elsewhere' }, 'win32', 'x64'), {
+    dir: path.resolve('/elsewhere'),
+    kind: 'env',
+  });
 });
 
 test('with only a failed local build, that build is reported (its reason reaches the user)', () => {

@@ -21,12 +21,24 @@ function seed(dataDir: string) {
   const registry = new AdapterRegistry(db);
   const dir = path.join(dataDir, 'adapters');
   fs.mkdirSync(dir, { recursive: true });
-  const file = (name: string, bytes: number) => { const p = path.join(dir, name); fs.writeFileSync(p, Buffer.alloc(bytes)); return p; };
-  const adapters = [1, 2, 3, 4, 5, 6, 7, 8].map((v) => registry.register({ path: file(`v${v}.gguf`, 1000), baseModel: '/m.gguf', metrics: { heldoutAccuracy: v === 2 ? 0.9 : 0.1 * (v % 3) } }));
+  const file = (name: string, bytes: number) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, Buffer.alloc(bytes));
+    return p;
+  };
+  const adapters = [1, 2, 3, 4, 5, 6, 7, 8].map((v) =>
+    registry.register({ path: file(`v${v}.gguf`, 1000), baseModel: '/m.gguf', metrics: { heldoutAccuracy: v === 2 ? 0.9 : 0.1 * (v % 3) } }),
+  );
   registry.promote(adapters[0]!.id);
   registry.promote(adapters[4]!.id);
-  const run = (id: string, status: string, last: number) => db.prepare('INSERT INTO training_runs (id, created_at, status, base_model, last_completed_step) VALUES (?, ?, ?, ?, ?)').run(id, Date.now(), status, '/m.gguf', last);
-  const checkpoint = (runId: string, step: number, adapterId: string | null) => db.prepare('INSERT INTO training_checkpoints (training_run_id, step, state_path, adapter_id, created_at) VALUES (?, ?, ?, ?, ?)').run(runId, step, file(`${runId}-${step}.state`, 3000), adapterId, Date.now());
+  const run = (id: string, status: string, last: number) =>
+    db
+      .prepare('INSERT INTO training_runs (id, created_at, status, base_model, last_completed_step) VALUES (?, ?, ?, ?, ?)')
+      .run(id, Date.now(), status, '/m.gguf', last);
+  const checkpoint = (runId: string, step: number, adapterId: string | null) =>
+    db
+      .prepare('INSERT INTO training_checkpoints (training_run_id, step, state_path, adapter_id, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(runId, step, file(`${runId}-${step}.state`, 3000), adapterId, Date.now());
   run('trn_done', 'completed', 3);
   for (const step of [1, 2, 3]) checkpoint('trn_done', step, null);
   run('trn_paused', 'paused', 2);
@@ -35,10 +47,13 @@ function seed(dataDir: string) {
   return { db, adapters, dir };
 }
 
-test('retention keeps promoted, best, rollback history, the resumable adapter and the last three; prunes finished runs\' states', () => {
+test("retention keeps promoted, best, rollback history, the resumable adapter and the last three; prunes finished runs' states", () => {
   const { db, adapters, dir } = seed(tempDir());
   const plan = planRetention(db);
-  assert.deepEqual(plan.adapters.map((a) => a.adapter.version), [3]);
+  assert.deepEqual(
+    plan.adapters.map((a) => a.adapter.version),
+    [3],
+  );
   assert.deepEqual(plan.states.map((s) => `${s.trainingRunId}:${s.step}`).sort(), ['trn_done:1', 'trn_done:2', 'trn_done:3', 'trn_paused:1']);
   assert.equal(plan.bytes, 1000 + 4 * 3000);
   applyRetention(db);
@@ -79,6 +94,12 @@ test('a training run that would not fit on the disk refuses to start, saying how
   const lora = { rank: 16, targets: ['q', 'k', 'v', 'o'] };
   const needed = trainingDiskBytes(model, lora);
   assert.doesNotThrow(() => assertTrainingFits({ modelPath: model, lora, adaptersDir: '/x', freeBytes: needed }));
-  assert.throws(() => assertTrainingFits({ modelPath: model, lora, adaptersDir: '/x', freeBytes: needed - 1 }), (error: unknown) =>
-    InflowError.isInstance(error) && error.code === 'INSUFFICIENT_DISK' && /needs about .* but \/x has .* free/.test(error.message) && /inflow adapters gc/.test(error.hint ?? ''));
+  assert.throws(
+    () => assertTrainingFits({ modelPath: model, lora, adaptersDir: '/x', freeBytes: needed - 1 }),
+    (error: unknown) =>
+      InflowError.isInstance(error) &&
+      error.code === 'INSUFFICIENT_DISK' &&
+      /needs about .* but \/x has .* free/.test(error.message) &&
+      /inflow adapters gc/.test(error.hint ?? ''),
+  );
 });

@@ -3,8 +3,12 @@ import { test } from 'node:test';
 import { feedbackReward, rewardForAnswer } from '../../../electron/core/training/flow-grpo/rewards.ts';
 import type { Judge } from '../../../electron/core/scoring/judge.ts';
 
-const item = (answer: string | number | string[], answerKind: string, meta: Record<string, unknown> = {}, question = 'q') =>
-  ({ question, answer, answerKind: answerKind as never, meta });
+const item = (answer: string | number | string[], answerKind: string, meta: Record<string, unknown> = {}, question = 'q') => ({
+  question,
+  answer,
+  answerKind: answerKind as never,
+  meta,
+});
 
 test('each answer kind rewards a right answer with 1 and a wrong one with 0', async () => {
   assert.equal((await rewardForAnswer(item(['James Madison'], 'normalized'), 'The answer is <answer>james madison.</answer>')).value, 1);
@@ -26,7 +30,13 @@ test('a run with no answer gets 0; feedback maps thumbs up/down to 1/0', async (
 
 test('the judge settles free-form answers the rules cannot', async () => {
   const calls: string[] = [];
-  const judge: Judge = { id: 'fake', async judge(input) { calls.push(input.response); return { correct: input.response.includes('Madison'), reason: 'judged' }; } };
+  const judge: Judge = {
+    id: 'fake',
+    async judge(input) {
+      calls.push(input.response);
+      return { correct: input.response.includes('Madison'), reason: 'judged' };
+    },
+  };
   const reward = await rewardForAnswer(item(['james madison'], 'judge', {}, 'Who?'), '<answer>President Madison</answer>', { judge });
   assert.equal(reward.value, 1);
   assert.equal(reward.source, 'judge');

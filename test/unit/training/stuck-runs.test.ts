@@ -30,9 +30,16 @@ function planner(pick: () => 'reverser' | 'counter', justification = 'j'): Scrip
 
 function recordingTrainer(requests: TrainStepRequest[]): PolicyTrainer {
   return {
-    async step(request) { requests.push(request); return { loss: 0.5, kl: 0.01, clipFraction: 0, tokens: 10, durationMs: 5 }; },
-    async saveAdapter(file) { fs.writeFileSync(file, 'adapter'); },
-    async saveState(file) { fs.writeFileSync(file, '{}'); },
+    async step(request) {
+      requests.push(request);
+      return { loss: 0.5, kl: 0.01, clipFraction: 0, tokens: 10, durationMs: 5 };
+    },
+    async saveAdapter(file) {
+      fs.writeFileSync(file, 'adapter');
+    },
+    async saveState(file) {
+      fs.writeFileSync(file, '{}');
+    },
     async loadState() {},
     async close() {},
   };
@@ -50,13 +57,28 @@ test('samples longer than the context are truncated to fit or dropped before the
   const { dir, db, runs, dataset, planner: handle } = setup();
   const random = seededRandom(5);
   // a long justification makes the planner's response longer than the room left by its prompt in a 300-token context (prompts ~235 tokens, responses ~150)
-  const agent = createAgentRollout({ store: runs, planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter'), 'because '.repeat(120)), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const agent = createAgentRollout({
+    store: runs,
+    planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter'), 'because '.repeat(120)),
+    setup: syntheticSetup,
+    limits: { maxSteps: 1 },
+  });
   const requests: TrainStepRequest[] = [];
   const result = await train({
-    db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner: handle, adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(requests), config: { steps: 2, groupSize: 4, tasksPerStep: 2, contextSize: 300 },
+    db,
+    runs,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    agent,
+    planner: handle,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(requests),
+    config: { steps: 2, groupSize: 4, tasksPerStep: 2, contextSize: 300 },
   });
-  const steps = new TrainingStore(db).stepMetrics(result.trainingRunId).slice(1).map((s) => s.metrics);
+  const steps = new TrainingStore(db)
+    .stepMetrics(result.trainingRunId)
+    .slice(1)
+    .map((s) => s.metrics);
   const truncated = steps.reduce((n, m) => n + Number(m.truncatedSamples ?? 0), 0);
   assert.ok(truncated > 0, 'the samples that did not fit were cut and counted');
   const sent = requests.flatMap((r) => r.samples);
@@ -75,16 +97,31 @@ test('samples longer than the context are truncated to fit or dropped before the
 
 test('a step whose every rollout failed fails the run loudly, with the cause', async () => {
   const { dir, db, runs, dataset, planner: handle } = setup();
-  const failing = new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 100 }, () => new InflowError('CONTEXT_OVERFLOW', 'The prompt has 50000 tokens; the context holds 4096.')) });
+  const failing = new ScriptedLanguageModel({
+    id: 'planner',
+    turns: Array.from({ length: 100 }, () => new InflowError('CONTEXT_OVERFLOW', 'The prompt has 50000 tokens; the context holds 4096.')),
+  });
   const agent = createAgentRollout({ store: runs, planner: failing, setup: syntheticSetup, limits: { maxSteps: 1 } });
   let runId = '';
   await assert.rejects(
     train({
-      db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner: handle, adaptersDir: path.join(dir, 'adapters'),
-      startTrainer: async () => recordingTrainer([]), config: { steps: 2, groupSize: 2, tasksPerStep: 1 },
-      onEvent: (e) => { if (e.type === 'started') runId = e.run.id; },
+      db,
+      runs,
+      datasetId: dataset.id,
+      baseModel: 'base.gguf',
+      agent,
+      planner: handle,
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => recordingTrainer([]),
+      config: { steps: 2, groupSize: 2, tasksPerStep: 1 },
+      onEvent: (e) => {
+        if (e.type === 'started') runId = e.run.id;
+      },
     }),
-    (error: unknown) => (error as InflowError).code === 'TRAINING_ROLLOUTS_FAILED' && /Every rollout of step 1 failed/.test((error as Error).message) && /50000 tokens/.test((error as Error).message),
+    (error: unknown) =>
+      (error as InflowError).code === 'TRAINING_ROLLOUTS_FAILED' &&
+      /Every rollout of step 1 failed/.test((error as Error).message) &&
+      /50000 tokens/.test((error as Error).message),
   );
   assert.equal(new TrainingStore(db).getRun(runId).status, 'failed');
   db.close();
@@ -93,9 +130,19 @@ test('a step whose every rollout failed fails the run loudly, with the cause', a
 test('a resume keeps the context, agent steps and threads stored with the run unless they are given again', async () => {
   const { dir, db, runs, dataset, planner: handle } = setup();
   const random = seededRandom(2);
-  const agent = createAgentRollout({ store: runs, planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter')), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const agent = createAgentRollout({
+    store: runs,
+    planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter')),
+    setup: syntheticSetup,
+    limits: { maxSteps: 1 },
+  });
   const options = { db, runs, agent, planner: handle, adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]) };
-  const first = await train({ ...options, datasetId: dataset.id, baseModel: 'base.gguf', config: { steps: 1, groupSize: 2, tasksPerStep: 1, contextSize: 1024, maxAgentSteps: 1, threads: 1 } });
+  const first = await train({
+    ...options,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    config: { steps: 1, groupSize: 2, tasksPerStep: 1, contextSize: 1024, maxAgentSteps: 1, threads: 1 },
+  });
   const store = new TrainingStore(db);
   await train({ ...options, resumeRunId: first.trainingRunId, config: { steps: 2 } });
   assert.deepEqual(pick(store.getRun(first.trainingRunId).config), { steps: 2, contextSize: 1024, maxAgentSteps: 1, threads: 1 });
@@ -104,14 +151,26 @@ test('a resume keeps the context, agent steps and threads stored with the run un
   db.close();
 });
 
-const pick = (c: { steps: number; contextSize: number; maxAgentSteps: number; threads: number }) => ({ steps: c.steps, contextSize: c.contextSize, maxAgentSteps: c.maxAgentSteps, threads: c.threads });
+const pick = (c: { steps: number; contextSize: number; maxAgentSteps: number; threads: number }) => ({
+  steps: c.steps,
+  contextSize: c.contextSize,
+  maxAgentSteps: c.maxAgentSteps,
+  threads: c.threads,
+});
 
 test('held-out evaluation is capped at 100 items by default', async () => {
   const { dir, db, runs, dataset, planner: handle } = setup(syntheticItems({ train: 4, heldOut: 130 }));
   const agent = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
   await train({
-    db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner: handle, adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer([]), config: { steps: 1, groupSize: 2, tasksPerStep: 1, evalEvery: 5 },
+    db,
+    runs,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    agent,
+    planner: handle,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer([]),
+    config: { steps: 1, groupSize: 2, tasksPerStep: 1, evalEvery: 5 },
   });
   const evals = db.prepare("SELECT COUNT(*) AS n FROM runs WHERE kind = 'eval'").get() as { n: number };
   assert.equal(evals.n, 200, 'the base model and step 1 each on the first 100 held-out items, not 130');
@@ -126,12 +185,23 @@ test('a run that cannot learn says so, with the cause and a fix', async () => {
   const events: TrainingEvent[] = [];
   const requests: TrainStepRequest[] = [];
   const result = await train({
-    db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner: handle, adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(requests), onEvent: (e) => events.push(e), config: { steps: 4, groupSize: 2, tasksPerStep: 2 },
+    db,
+    runs,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    agent,
+    planner: handle,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(requests),
+    onEvent: (e) => events.push(e),
+    config: { steps: 4, groupSize: 2, tasksPerStep: 2 },
   });
   assert.equal(requests.length, 0);
   const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.warning] : []));
-  assert.deepEqual(warnings.map((w) => w.code), ['NO_LEARNING_SIGNAL', 'NO_ADAPTER_WRITTEN']);
+  assert.deepEqual(
+    warnings.map((w) => w.code),
+    ['NO_LEARNING_SIGNAL', 'NO_ADAPTER_WRITTEN'],
+  );
   assert.match(warnings[0]!.message, /No learning in steps 1-3: each task's rollouts all got the same reward/);
   assert.match(warnings[0]!.hint, /--temperature or --group/);
   assert.match(warnings[1]!.message, /No adapter was written in 4 steps/);

@@ -17,23 +17,56 @@ function setup(answers: (index: number) => string) {
   const dir = tempDir();
   const db = openDatabase(path.join(dir, 'inflow.db'));
   const runs = new RunStore(db);
-  const dataset = new DatasetStore(db).create([1, 2, 3, 4, 5, 6].map((n) => ({ question: `q${n}`, answer: 'yes', answerKind: 'exact' as const, split: n > 4 ? 'heldout' as const : 'train' as const })), { name: 'd' });
+  const dataset = new DatasetStore(db).create(
+    [1, 2, 3, 4, 5, 6].map((n) => ({
+      question: `q${n}`,
+      answer: 'yes',
+      answerKind: 'exact' as const,
+      split: n > 4 ? ('heldout' as const) : ('train' as const),
+    })),
+    { name: 'd' },
+  );
   let count = 0;
   const agent: RolloutAgent = async ({ task, kind, groupId }) => {
     const run = runs.startRun({ taskId: task.id, kind, ...(groupId ? { groupId } : {}) });
-    runs.recordModuleCall({ runId: run.id, module: 'planner', promptText: 'p', responseText: 'r', promptTokens: [1, 2, 3], responseTokens: [4, 5], responseLogprobs: [-1, -1], startedAt: Date.now(), durationMs: 1 });
+    runs.recordModuleCall({
+      runId: run.id,
+      module: 'planner',
+      promptText: 'p',
+      responseText: 'r',
+      promptTokens: [1, 2, 3],
+      responseTokens: [4, 5],
+      responseLogprobs: [-1, -1],
+      startedAt: Date.now(),
+      durationMs: 1,
+    });
     const answer = answers(count++);
     runs.endRun(run.id, { stopReason: 'answered', answer });
     return { runId: run.id, answer, stopReason: 'answered' };
   };
   const trainer: PolicyTrainer = {
-    async step() { return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 }; },
-    async saveAdapter(file) { fs.writeFileSync(file, 'a'); },
-    async saveState(file) { fs.writeFileSync(file, 's'); },
+    async step() {
+      return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 };
+    },
+    async saveAdapter(file) {
+      fs.writeFileSync(file, 'a');
+    },
+    async saveState(file) {
+      fs.writeFileSync(file, 's');
+    },
     async loadState() {},
     async close() {},
   };
-  const base = { db, runs, agent, planner: { async setAdapter() {} }, adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => trainer, datasetId: dataset.id, baseModel: 'm.gguf' };
+  const base = {
+    db,
+    runs,
+    agent,
+    planner: { async setAdapter() {} },
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => trainer,
+    datasetId: dataset.id,
+    baseModel: 'm.gguf',
+  };
   return { base, db };
 }
 
@@ -59,7 +92,13 @@ test('with only-when-idle the loop waits while the machine is busy', async () =>
   const { base, db } = setup(() => 'yes');
   let checks = 0;
   const events: TrainingEvent[] = [];
-  const result = await train({ ...base, isIdle: () => ++checks > 2, idlePollMs: 10, onEvent: (e) => events.push(e), config: { steps: 1, groupSize: 2, tasksPerStep: 1, onlyWhenIdle: true } });
+  const result = await train({
+    ...base,
+    isIdle: () => ++checks > 2,
+    idlePollMs: 10,
+    onEvent: (e) => events.push(e),
+    config: { steps: 1, groupSize: 2, tasksPerStep: 1, onlyWhenIdle: true },
+  });
   assert.equal(result.lastCompletedStep, 1);
   assert.equal(checks, 3);
   assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'idle-wait'));
@@ -67,29 +106,66 @@ test('with only-when-idle the loop waits while the machine is busy', async () =>
 });
 
 test('bad settings are refused naming the field; durations parse', () => {
-  assert.throws(() => resolveTrainingConfig({ groupSize: 1 }), (e: unknown) => InflowError.isInstance(e) && e.code === 'TRAINING_CONFIG_INVALID' && /groupSize/.test(e.message));
+  assert.throws(
+    () => resolveTrainingConfig({ groupSize: 1 }),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'TRAINING_CONFIG_INVALID' && /groupSize/.test(e.message),
+  );
   assert.throws(() => resolveTrainingConfig({ temperature: 0 }), /temperature/);
   assert.throws(() => resolveTrainingConfig({ lora: { rank: 8, alpha: 16, targets: [] } }), /lora\.targets/);
   assert.deepEqual(resolveTrainingConfig().lora.targets, ['q', 'k', 'v', 'o']);
   assert.equal(resolveTrainingConfig().clipHigh, 0.3);
+  // the zod rules state the field, its value and the rule, as the hand checks did
+  assert.throws(() => resolveTrainingConfig({ groupSize: 2.5 }), { message: 'Training setting groupSize is 2.5; it must be an integer ≥ 2.' });
+  assert.throws(() => resolveTrainingConfig({ dualClip: 1 }), {
+    message: 'Training setting dualClip is 1; it must be 0 (off) or above 1 (the reference: 3).',
+  });
+  assert.throws(() => resolveTrainingConfig({ objective: 'rl' as 'grpo' }), {
+    message: 'Training setting objective is "rl"; it must be "grpo" or "sft".',
+  });
+  assert.throws(
+    () => resolveTrainingConfig({ lora: { rank: 0, alpha: 16, targets: ['q'] } }),
+    /Training setting lora\.rank is 0; it must be an integer ≥ 1\./,
+  );
+  assert.throws(
+    () => resolveTrainingConfig({ lora: { rank: 8, alpha: 16, targets: [1 as unknown as string] } }),
+    /Training setting lora\.targets is \[1\]; it must be a non-empty list/,
+  );
+  assert.equal(resolveTrainingConfig({ dualClip: 0, evalLimit: 0, threads: 0 }).dualClip, 0);
   assert.equal(parseDuration('30m'), 1_800_000);
   assert.equal(parseDuration('90s'), 90_000);
-  assert.throws(() => parseDuration('soon'), (e: unknown) => InflowError.isInstance(e) && e.code === 'USAGE');
+  assert.throws(
+    () => parseDuration('soon'),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'USAGE',
+  );
 });
 
 test('when the planner says GPU memory is short, it is unloaded for the update and reloaded before the adapter swap', async () => {
   const { base, db } = setup((i) => (i % 2 ? 'yes' : 'no'));
   const calls: string[] = [];
   const planner = {
-    async setAdapter(p: string | null) { calls.push(`setAdapter ${p === null ? 'base' : path.basename(p)}`); },
-    async unload() { calls.push('unload'); },
-    async reload() { calls.push('reload'); },
+    async setAdapter(p: string | null) {
+      calls.push(`setAdapter ${p === null ? 'base' : path.basename(p)}`);
+    },
+    async unload() {
+      calls.push('unload');
+    },
+    async reload() {
+      calls.push('reload');
+    },
     memoryIsShort: () => true,
   };
   const trainer: PolicyTrainer = {
-    async step() { calls.push('step'); return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 }; },
-    async saveAdapter(file) { calls.push('saveAdapter'); fs.writeFileSync(file, 'a'); },
-    async saveState(file) { fs.writeFileSync(file, 's'); },
+    async step() {
+      calls.push('step');
+      return { loss: 0, kl: 0, clipFraction: 0, tokens: 5, durationMs: 1 };
+    },
+    async saveAdapter(file) {
+      calls.push('saveAdapter');
+      fs.writeFileSync(file, 'a');
+    },
+    async saveState(file) {
+      fs.writeFileSync(file, 's');
+    },
     async loadState() {},
     async close() {},
   };

@@ -23,20 +23,29 @@ import { syntheticItems, syntheticSetup } from '../../integration/training/synth
  */
 function scriptedPlanner(seed: number): ScriptedLanguageModel {
   const random = seededRandom(seed);
-  const turn: ScriptedTurn = () => ({ json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: random() < 0.5 ? 'reverser' : 'counter' } });
+  const turn: ScriptedTurn = () => ({
+    json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: random() < 0.5 ? 'reverser' : 'counter' },
+  });
   return new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => turn) });
 }
 
 function recordingTrainer(log: { requests: TrainStepRequest[]; failStateAtStep?: number; saves: number }): PolicyTrainer {
   return {
-    async step(request) { log.requests.push(request); return { loss: 0.5, kl: 0.01, clipFraction: 0, tokens: 10, durationMs: 5 }; },
-    async saveAdapter(file) { fs.writeFileSync(file, `adapter after ${log.requests.length} updates`); },
+    async step(request) {
+      log.requests.push(request);
+      return { loss: 0.5, kl: 0.01, clipFraction: 0, tokens: 10, durationMs: 5 };
+    },
+    async saveAdapter(file) {
+      fs.writeFileSync(file, `adapter after ${log.requests.length} updates`);
+    },
     async saveState(file) {
       log.saves++;
       if (log.failStateAtStep === log.saves) throw new Error('disk went away');
       fs.writeFileSync(file, JSON.stringify({ updates: log.requests.length }));
     },
-    async loadState(file) { JSON.parse(fs.readFileSync(file, 'utf8')); },
+    async loadState(file) {
+      JSON.parse(fs.readFileSync(file, 'utf8'));
+    },
     async close() {},
   };
 }
@@ -47,7 +56,11 @@ function setup() {
   const runs = new RunStore(db);
   const dataset = new DatasetStore(db).create(syntheticItems({ train: 9, heldOut: 3 }), { name: 'words' });
   const swaps: Array<string | null> = [];
-  const planner = { async setAdapter(p: string | null) { swaps.push(p); } };
+  const planner = {
+    async setAdapter(p: string | null) {
+      swaps.push(p);
+    },
+  };
   return { dir, db, runs, dataset, swaps, planner };
 }
 
@@ -57,15 +70,25 @@ test('each step trains on the non-zero-advantage planner turns of its groups, st
   const events: TrainingEvent[] = [];
   const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(1), setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db, runs, datasetId: dataset.name, baseModel: 'base.gguf', agent, planner, adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(log), onEvent: (e) => events.push(e),
+    db,
+    runs,
+    datasetId: dataset.name,
+    baseModel: 'base.gguf',
+    agent,
+    planner,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(log),
+    onEvent: (e) => events.push(e),
     config: { steps: 3, groupSize: 4, tasksPerStep: 2, learningRate: 1e-3 },
   });
   assert.equal(result.stopReason, 'steps');
   assert.equal(result.lastCompletedStep, 3);
   const store = new TrainingStore(db);
   const metrics = store.stepMetrics(result.trainingRunId);
-  assert.deepEqual(metrics.map((m) => m.step), [0, 1, 2, 3]);
+  assert.deepEqual(
+    metrics.map((m) => m.step),
+    [0, 1, 2, 3],
+  );
   assert.equal(typeof metrics[0]!.metrics.heldoutAccuracy, 'number', 'the base model is measured first');
   for (const { metrics: m } of metrics.slice(1)) {
     assert.equal(m.rollouts, 8);
@@ -82,7 +105,8 @@ test('each step trains on the non-zero-advantage planner turns of its groups, st
     assert.ok(sample.promptTokens.length > 20 && sample.responseTokens.length > 0);
     assert.equal(sample.oldLogprobs?.length, sample.responseTokens.length);
   }
-  for (const request of log.requests) assert.deepEqual([request.clipLow, request.clipHigh, request.klBeta, request.learningRate], [0.2, 0.3, 0.001, 1e-3]);
+  for (const request of log.requests)
+    assert.deepEqual([request.clipLow, request.clipHigh, request.klBeta, request.learningRate], [0.2, 0.3, 0.001, 1e-3]);
   const zeroGroups = metrics.slice(1).reduce((n, m) => n + (m.metrics.zeroGroups ?? 0), 0);
   const turnRows = db.prepare('SELECT COUNT(*) AS n FROM turn_samples WHERE advantage <> 0').get() as { n: number };
   assert.equal(trained.length, turnRows.n, `the trainer saw exactly the non-zero samples (${zeroGroups} groups had equal rewards)`);
@@ -90,7 +114,10 @@ test('each step trains on the non-zero-advantage planner turns of its groups, st
   assert.equal(counts.consumed, counts.samples, 'every sample is consumed once its step commits');
   const adapters = new AdapterRegistry(db).list('base.gguf');
   assert.equal(adapters.length, log.requests.length);
-  assert.deepEqual(adapters.map((a) => a.version), adapters.map((_, i) => i + 1));
+  assert.deepEqual(
+    adapters.map((a) => a.version),
+    adapters.map((_, i) => i + 1),
+  );
   assert.ok(swaps.includes(adapters.at(-1)!.path), 'the newest adapter was swapped into the planner');
   assert.ok(events.some((e) => e.type === 'step' && e.step === 3));
   db.close();
@@ -101,7 +128,11 @@ test('a step that fails before it commits is redone on resume with the same roll
   const log = { requests: [] as TrainStepRequest[], saves: 0, failStateAtStep: 2 };
   const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(2), setup: syntheticSetup, limits: { maxSteps: 1 } });
   const options = {
-    db, runs, agent, planner, adaptersDir: path.join(dir, 'adapters'),
+    db,
+    runs,
+    agent,
+    planner,
+    adaptersDir: path.join(dir, 'adapters'),
     startTrainer: async () => recordingTrainer(log),
     config: { steps: 3, groupSize: 4, tasksPerStep: 2, evalEvery: 10 },
   };
@@ -118,9 +149,16 @@ test('a step that fails before it commits is redone on resume with the same roll
   assert.equal(resumed.lastCompletedStep, 3);
   const rolloutsAfter = (db.prepare("SELECT COUNT(*) AS n FROM runs WHERE kind = 'rollout'").get() as { n: number }).n;
   assert.equal(rolloutsAfter, 24, 'step 2 reused its finished rollouts; only step 3 ran new ones');
-  assert.deepEqual(log.requests[2]!.samples.map((s) => JSON.stringify(s.responseTokens) + s.advantage).sort(), step2Samples, 'step 2 was redone on the same samples');
+  assert.deepEqual(
+    log.requests[2]!.samples.map((s) => JSON.stringify(s.responseTokens) + s.advantage).sort(),
+    step2Samples,
+    'step 2 was redone on the same samples',
+  );
   const perStep = db.prepare('SELECT consumed_step AS step, COUNT(*) AS n FROM turn_samples GROUP BY consumed_step ORDER BY consumed_step').all();
-  assert.deepEqual(perStep.map((r) => (r as { step: number }).step), [1, 2, 3]);
+  assert.deepEqual(
+    perStep.map((r) => (r as { step: number }).step),
+    [1, 2, 3],
+  );
   const counts = store.consumedCounts(run.id);
   assert.equal(counts.consumed, counts.samples);
   db.close();
@@ -131,13 +169,24 @@ test('rollouts and turn samples export as JSONL with text, token ids, old log-pr
   const log = { requests: [] as TrainStepRequest[], saves: 0 };
   const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(3), setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db, runs, datasetId: dataset.id, baseModel: 'base.gguf', agent, planner, adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(log), config: { steps: 1, groupSize: 3, tasksPerStep: 2, evalEvery: 5 },
+    db,
+    runs,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    agent,
+    planner,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(log),
+    config: { steps: 1, groupSize: 3, tasksPerStep: 2, evalEvery: 5 },
   });
   const exported = exportTrainingSamples(db, { outDir: path.join(dir, 'export'), trainingRunId: result.trainingRunId });
   assert.equal(exported.trajectories, 6);
   assert.equal(exported.samples, 6, 'one planner turn per rollout (max one step)');
-  const lines = fs.readFileSync(exported.samplesFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = fs
+    .readFileSync(exported.samplesFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   for (const line of lines) {
     assert.match(line.prompt as string, /Reverse the word|Count the letters/);
     assert.match(line.completion as string, /tool_name/);
@@ -145,7 +194,11 @@ test('rollouts and turn samples export as JSONL with text, token ids, old log-pr
     assert.equal(typeof line.advantage, 'number');
     assert.equal((line.old_logprobs as number[]).length, (line.completion_token_ids as number[]).length);
   }
-  const trajectories = fs.readFileSync(exported.trajectoriesFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { turns: unknown[]; group_id: string });
+  const trajectories = fs
+    .readFileSync(exported.trajectoriesFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { turns: unknown[]; group_id: string });
   assert.equal(new Set(trajectories.map((t) => t.group_id)).size, 2);
   assert.equal(trajectories[0]!.turns.length, 1);
   db.close();
@@ -156,9 +209,25 @@ test('stopping mid-rollouts pauses the run without recording a cut-short rollout
   const log = { requests: [] as TrainStepRequest[], saves: 0 };
   const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(4), setup: syntheticSetup, limits: { maxSteps: 1 } });
   const controller = new AbortController();
-  const options = { db, runs, agent, planner, adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer(log), config: { steps: 2, groupSize: 4, tasksPerStep: 2, evalEvery: 5 } };
+  const options = {
+    db,
+    runs,
+    agent,
+    planner,
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(log),
+    config: { steps: 2, groupSize: 4, tasksPerStep: 2, evalEvery: 5 },
+  };
   await assert.rejects(
-    train({ ...options, datasetId: dataset.id, baseModel: 'base.gguf', signal: controller.signal, onEvent: (e) => { if (e.type === 'rollout' && e.step === 2 && e.done === 3) controller.abort(); } }),
+    train({
+      ...options,
+      datasetId: dataset.id,
+      baseModel: 'base.gguf',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'rollout' && e.step === 2 && e.done === 3) controller.abort();
+      },
+    }),
     (e: unknown) => (e as { code?: string }).code === 'CANCELLED' && /resumes from step 1/.test((e as Error).message),
   );
   const store = new TrainingStore(db);

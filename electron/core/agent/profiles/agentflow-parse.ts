@@ -53,7 +53,11 @@ export function parseNextStepText(text: string, toolNames: readonly string[]): N
   const justification = justifications.at(-1);
   const section = (from: { end: number } | undefined, to: { index: number } | undefined) =>
     from === undefined ? '' : plain.slice(from.end, to?.index ?? plain.length).trim();
-  const rawToolName = plain.slice(last.end).split(/\n\s*\n/)[0]!.replace(/```\s*$/, '').trim();
+  const rawToolName = plain
+    .slice(last.end)
+    .split(/\n\s*\n/)[0]!
+    .replace(/```\s*$/, '')
+    .trim();
   return {
     justification: section(justification, context ?? goal ?? last),
     context: section(context, goal ?? last),
@@ -79,7 +83,10 @@ export function extractCommandText(text: string): string | undefined {
 }
 
 function stripFence(code: string): string {
-  return code.replace(/^```(?:python|py)?\s*/i, '').replace(/`+\s*$/, '').trim();
+  return code
+    .replace(/^```(?:python|py)?\s*/i, '')
+    .replace(/`+\s*$/, '')
+    .trim();
 }
 
 /**

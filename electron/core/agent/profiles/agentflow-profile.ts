@@ -13,7 +13,11 @@ import { inputPropertyNames, knownFactsText, referenceMetadata } from './tool-ca
  * leaves in the context.
  */
 export const agentflowModuleMaxTokens: Readonly<Record<AgentModule, number>> = {
-  analyzer: 2048, planner: 2048, executor: 2048, verifier: 2048, generator: 2048,
+  analyzer: 2048,
+  planner: 2048,
+  executor: 2048,
+  verifier: 2048,
+  generator: 2048,
 };
 
 /**
@@ -62,13 +66,17 @@ export function createAgentflowProfile(): PromptProfile {
     planner: (inputs) => request('planner', common(inputs), 'planner'),
     parsePlan: (generation, toolNames) => parseNextStepText(generation.text, toolNames),
     executor: (inputs, plan, tool) =>
-      request('executor', {
-        question: questionWithFacts(inputs),
-        sub_goal: plan.subGoal,
-        tool_name: tool.name,
-        tool_metadata: pythonRepr(referenceMetadata(tool)),
-        context: plan.context,
-      }, 'executor'),
+      request(
+        'executor',
+        {
+          question: questionWithFacts(inputs),
+          sub_goal: plan.subGoal,
+          tool_name: tool.name,
+          tool_metadata: pythonRepr(referenceMetadata(tool)),
+          context: plan.context,
+        },
+        'executor',
+      ),
     parseCommand: (generation, tool) => commandFromText(generation.text, tool),
     verifier: (inputs) => request('verifier', common(inputs), 'verifier'),
     parseVerification: (generation) => {
@@ -88,7 +96,8 @@ export function questionWithFacts(inputs: Pick<PromptInputs, 'question' | 'known
 
 function commandFromText(output: string, tool: Tool): CommandOutput {
   const command = extractCommandText(output);
-  if (command === undefined) return { command: 'No command found.', calls: [], errors: ['The executor output has no ```python block and no tool.execute(...) call.'] };
+  if (command === undefined)
+    return { command: 'No command found.', calls: [], errors: ['The executor output has no ```python block and no tool.execute(...) call.'] };
   const parsed = parseToolCommand(command);
   const names = inputPropertyNames(tool);
   const calls = parsed.calls.map((call) => {

@@ -21,7 +21,10 @@ export function referenceCards(directory = path.join(resourcesDir, 'prompts', 'a
   try {
     cards = (JSON.parse(fs.readFileSync(file, 'utf8')) as { cards: Record<string, ReferenceCard> }).cards;
   } catch (error) {
-    throw new InflowError('PROMPT_NOT_FOUND', `The reference tool cards ${file} are missing or damaged.`, { hint: 'Reinstall Inflow; the resources folder is incomplete.', cause: error });
+    throw new InflowError('PROMPT_NOT_FOUND', `The reference tool cards ${file} are missing or damaged.`, {
+      hint: 'Reinstall Inflow; the resources folder is incomplete.',
+      cause: error,
+    });
   }
   cache.set(file, cards);
   return cards;

@@ -42,7 +42,12 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
     remaining_steps: Math.max(0, inputs.maxSteps - inputs.step),
   });
   const string = (maxLength: number) => ({ type: 'string', maxLength });
-  const object = (properties: Record<string, unknown>) => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
+  const object = (properties: Record<string, unknown>) => ({
+    type: 'object',
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  });
   const json = (generation: Generation): Record<string, unknown> => {
     const value = generation.parsed ?? parsePartialJson(generation.text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -53,12 +58,20 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
     name: 'structured',
     memoryFormat: 'json',
     plannerSampling: { temperature: 0.7, topP: 0.99 },
-    analyzer: (inputs) => request('analyzer', common(inputs), object({
-      concise_summary: string(chars('analyzer', 0.4)),
-      required_skills: { type: 'array', items: string(chars('analyzer', 0.08)), maxItems: 3 },
-      ...(inputs.tools.length > 0 ? { relevant_tools: { type: 'array', items: { enum: inputs.tools.map((t) => t.name) }, maxItems: Math.min(3, inputs.tools.length) } } : {}),
-      additional_considerations: string(chars('analyzer', 0.2)),
-    }), 'analyzer'),
+    analyzer: (inputs) =>
+      request(
+        'analyzer',
+        common(inputs),
+        object({
+          concise_summary: string(chars('analyzer', 0.4)),
+          required_skills: { type: 'array', items: string(chars('analyzer', 0.08)), maxItems: 3 },
+          ...(inputs.tools.length > 0
+            ? { relevant_tools: { type: 'array', items: { enum: inputs.tools.map((t) => t.name) }, maxItems: Math.min(3, inputs.tools.length) } }
+            : {}),
+          additional_considerations: string(chars('analyzer', 0.2)),
+        }),
+        'analyzer',
+      ),
     parseAnalysis: (generation) => {
       const value = json(generation);
       const list = (v: unknown) => (Array.isArray(v) ? v.map(String).join('; ') : text(v));
@@ -69,25 +82,44 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
         `Additional Considerations: ${text(value.additional_considerations)}`,
       ].join('\n');
     },
-    planner: (inputs) => request('planner', common(inputs), object({
-      justification: string(guaranteed('planner', longestName(inputs))),
-      tool_name: { enum: inputs.tools.map((tool) => tool.name) },
-      sub_goal: string(chars('planner', 0.3)),
-      context: string(chars('planner', 0.6)),
-    }), 'planner'),
+    planner: (inputs) =>
+      request(
+        'planner',
+        common(inputs),
+        object({
+          justification: string(guaranteed('planner', longestName(inputs))),
+          tool_name: { enum: inputs.tools.map((tool) => tool.name) },
+          sub_goal: string(chars('planner', 0.3)),
+          context: string(chars('planner', 0.6)),
+        }),
+        'planner',
+      ),
     parsePlan: (generation, toolNames) => {
       const value = json(generation);
       const rawToolName = text(value.tool_name);
       const toolName = matchToolName(rawToolName, toolNames) ?? null;
-      return { justification: text(value.justification), context: text(value.context), subGoal: text(value.sub_goal), toolName, rawToolName, parsed: toolName !== null };
+      return {
+        justification: text(value.justification),
+        context: text(value.context),
+        subGoal: text(value.sub_goal),
+        toolName,
+        rawToolName,
+        parsed: toolName !== null,
+      };
     },
-    executor: (inputs, plan, tool) => request('executor', {
-      question: inputs.question,
-      sub_goal: plan.subGoal,
-      context: plan.context,
-      tool_name: tool.name,
-      tool_card: toolCard(tool),
-    }, object({ input: executorSchema(tool, chars('executor', 0.85)) }), 'executor'),
+    executor: (inputs, plan, tool) =>
+      request(
+        'executor',
+        {
+          question: inputs.question,
+          sub_goal: plan.subGoal,
+          context: plan.context,
+          tool_name: tool.name,
+          tool_card: toolCard(tool),
+        },
+        object({ input: executorSchema(tool, chars('executor', 0.85)) }),
+        'executor',
+      ),
     parseCommand: (generation) => {
       const value = json(generation);
       const input = value.input;
@@ -96,22 +128,36 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
       }
       return { command: JSON.stringify(input), calls: [input as Record<string, unknown>], errors: [] };
     },
-    verifier: (inputs) => request('verifier', common(inputs), object({
-      analysis: string(guaranteed('verifier', 'CONTINUE')),
-      conclusion: { enum: ['STOP', 'CONTINUE'] },
-    }), 'verifier'),
+    verifier: (inputs) =>
+      request(
+        'verifier',
+        common(inputs),
+        object({
+          analysis: string(guaranteed('verifier', 'CONTINUE')),
+          conclusion: { enum: ['STOP', 'CONTINUE'] },
+        }),
+        'verifier',
+      ),
     parseVerification: (generation) => {
       const value = json(generation);
       const conclusion = text(value.conclusion).toUpperCase();
       return { stop: conclusion === 'STOP', analysis: text(value.analysis), parsed: conclusion === 'STOP' || conclusion === 'CONTINUE' };
     },
-    generator: (inputs) => request('generator', common(inputs), object({
-      process_summary: string(chars('generator', 0.3)),
-      answer: string(chars('generator', 0.6)),
-    }), 'generator'),
+    generator: (inputs) =>
+      request(
+        'generator',
+        common(inputs),
+        object({
+          process_summary: string(chars('generator', 0.3)),
+          answer: string(chars('generator', 0.6)),
+        }),
+        'generator',
+      ),
     answerFromText: (output) => {
       const value = parsePartialJson(output);
-      return value !== null && typeof value === 'object' && typeof (value as { answer?: unknown }).answer === 'string' ? (value as { answer: string }).answer : '';
+      return value !== null && typeof value === 'object' && typeof (value as { answer?: unknown }).answer === 'string'
+        ? (value as { answer: string }).answer
+        : '';
     },
   };
 }

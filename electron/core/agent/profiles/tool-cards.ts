@@ -11,29 +11,44 @@ export function inputPropertyNames(tool: Tool): string[] {
 }
 
 /** Python's names for JSON schema types, as the reference's cards write input types ("str - ...", "bool - ..."). */
-const pythonTypes: Readonly<Record<string, string>> = { string: 'str', number: 'float', integer: 'int', boolean: 'bool', array: 'list', object: 'dict', null: 'None' };
+const pythonTypes: Readonly<Record<string, string>> = {
+  string: 'str',
+  number: 'float',
+  integer: 'int',
+  boolean: 'bool',
+  array: 'list',
+  object: 'dict',
+  null: 'None',
+};
 
 function typeOf(schema: Record<string, unknown>, python = false): string {
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (schema.type === 'array') return python ? `list[${typeOf((schema.items ?? {}) as Record<string, unknown>, true)}]` : `list of ${typeOf((schema.items ?? {}) as Record<string, unknown>)}`;
+  if (schema.type === 'array')
+    return python
+      ? `list[${typeOf((schema.items ?? {}) as Record<string, unknown>, true)}]`
+      : `list of ${typeOf((schema.items ?? {}) as Record<string, unknown>)}`;
   if (Array.isArray(schema.oneOf)) return schema.oneOf.map((s) => typeOf(s as Record<string, unknown>, python)).join(' or ');
   if (typeof schema.type !== 'string') return python ? 'Any' : 'value';
-  return python ? pythonTypes[schema.type] ?? schema.type : schema.type;
+  return python ? (pythonTypes[schema.type] ?? schema.type) : schema.type;
 }
 
 /** The reference's `input_types`: name → "type - description" (`python`: Python type names, as its cards). */
 export function inputTypes(tool: Tool, python = false): Record<string, string> {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
-  return Object.fromEntries(inputPropertyNames(tool).map((name) => {
-    const schema = properties[name] ?? {};
-    const description = typeof schema.description === 'string' ? ` - ${schema.description}` : '';
-    return [name, `${typeOf(schema, python)}${description}`];
-  }));
+  return Object.fromEntries(
+    inputPropertyNames(tool).map((name) => {
+      const schema = properties[name] ?? {};
+      const description = typeof schema.description === 'string' ? ` - ${schema.description}` : '';
+      return [name, `${typeOf(schema, python)}${description}`];
+    }),
+  );
 }
 
 /** `execution = tool.execute(a=..., b=...)`, as the reference's demo commands. */
 export function pythonCall(input: Record<string, unknown>): string {
-  return `execution = tool.execute(${Object.entries(input).map(([k, v]) => `${k}=${pythonRepr(v)}`).join(', ')})`;
+  return `execution = tool.execute(${Object.entries(input)
+    .map(([k, v]) => `${k}=${pythonRepr(v)}`)
+    .join(', ')})`;
 }
 
 /**
@@ -64,7 +79,13 @@ export function toolCard(tool: Tool): string {
   const lines = [`- ${tool.name}: ${tool.description}`];
   const types = inputTypes(tool);
   const required = new Set(Array.isArray(tool.inputSchema.required) ? (tool.inputSchema.required as string[]) : []);
-  lines.push(`  Input: ${Object.entries(types).map(([k, v]) => `${k} (${v}${required.has(k) ? '' : ', optional'})`).join('; ') || 'none'}`);
+  lines.push(
+    `  Input: ${
+      Object.entries(types)
+        .map(([k, v]) => `${k} (${v}${required.has(k) ? '' : ', optional'})`)
+        .join('; ') || 'none'
+    }`,
+  );
   lines.push(`  Output: ${tool.output}`);
   if (tool.limitations.length > 0) lines.push(`  Limitations: ${tool.limitations.join(' ')}`);
   if (tool.bestPractices.length > 0) lines.push(`  Best practices: ${tool.bestPractices.join(' ')}`);

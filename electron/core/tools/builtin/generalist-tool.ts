@@ -12,10 +12,15 @@ export function createGeneralistTool(options: { model?: import('../../llm/langua
     name: 'Generalist_Solution_Generator_Tool',
     description: 'A general-purpose language model that answers a question or performs a reasoning or writing task described in the query.',
     input: z.object({ query: z.string().min(1).describe('the complete question or task, with all the context it needs') }),
-    output: 'The model\'s answer as text.',
+    output: "The model's answer as text.",
     limitations: ['It may hallucinate facts and make arithmetic mistakes.', 'It sees only the query, not previous steps.'],
-    bestPractices: ['Use it for reasoning, summarising, explaining and drafting.', 'Include all relevant context in the query; verify important facts with another tool.'],
-    examples: [{ input: { query: 'Summarize the main causes of the French Revolution in three sentences.' }, description: 'a general reasoning task' }],
+    bestPractices: [
+      'Use it for reasoning, summarising, explaining and drafting.',
+      'Include all relevant context in the query; verify important facts with another tool.',
+    ],
+    examples: [
+      { input: { query: 'Summarize the main causes of the French Revolution in three sentences.' }, description: 'a general reasoning task' },
+    ],
     timeoutMs: 180_000,
     async execute({ query }, context) {
       const model = options.model ?? context.model;

@@ -4,9 +4,16 @@ import type { Tool } from '../tool.ts';
 import { rankChunks, wordChunks } from './web-fetch.ts';
 import { readPage, searchWeb, type WebToolOptions } from './web-tools.ts';
 
-interface Source { url: string; title: string; text: string }
+interface Source {
+  url: string;
+  title: string;
+  text: string;
+}
 
-const answerPrompt = (query: string, sources: readonly Source[]) => `Answer the query using only the numbered sources below. Cite the source of each statement as [n] right after it. If the sources do not contain the answer, say so.
+const answerPrompt = (
+  query: string,
+  sources: readonly Source[],
+) => `Answer the query using only the numbered sources below. Cite the source of each statement as [n] right after it. If the sources do not contain the answer, say so.
 
 Query: ${query}
 
@@ -31,22 +38,27 @@ export function createGroundedSearchTool(options: WebToolOptions & { pages?: num
       add_citations: z.boolean().default(true).describe('cite the sources as [n](url)'),
     }),
     output: 'The answer as text, with [n](url) citations unless add_citations is false.',
-    limitations: ['Answers only from the few top results; pages that need JavaScript may be empty.', 'The summary is written by the local model and may be wrong.'],
+    limitations: [
+      'Answers only from the few top results; pages that need JavaScript may be empty.',
+      'The summary is written by the local model and may be wrong.',
+    ],
     bestPractices: ['Ask one specific factual question per call.', 'Check important facts against the cited pages.'],
     examples: [{ input: { query: 'What is the capital of France?' }, description: 'a general knowledge question' }],
     timeoutMs: 90_000,
     async execute({ query, add_citations: addCitations }, context) {
       const results = (await searchWeb(query, options, context.signal)).slice(0, pages);
       if (results.length === 0) return `No web results were found for "${query}".`;
-      const sources: Source[] = await Promise.all(results.map(async (result) => {
-        try {
-          const page = await readPage(result.url, options, context.signal);
-          const passages = rankChunks(query, wordChunks(page.text), 2);
-          return { url: page.url, title: page.title || result.title, text: passages.length > 0 ? passages.join(' … ') : result.snippet };
-        } catch {
-          return { url: result.url, title: result.title, text: result.snippet };
-        }
-      }));
+      const sources: Source[] = await Promise.all(
+        results.map(async (result) => {
+          try {
+            const page = await readPage(result.url, options, context.signal);
+            const passages = rankChunks(query, wordChunks(page.text), 2);
+            return { url: page.url, title: page.title || result.title, text: passages.length > 0 ? passages.join(' … ') : result.snippet };
+          } catch {
+            return { url: result.url, title: result.title, text: result.snippet };
+          }
+        }),
+      );
       if (context.model === undefined) {
         return sources.map((source, index) => `${source.text}${addCitations ? ` [${index + 1}](${source.url})` : ''}`).join('\n\n');
       }

@@ -10,13 +10,14 @@ import type { Tool } from '../tool.ts';
 export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): Tool {
   return defineTool({
     name: 'Knowledge_Search_Tool',
-    description: 'Searches the documents in the folders the user added (notes, papers, web pages, PDFs) and returns the most relevant passages with their file and location.',
+    description:
+      'Searches the documents in the folders the user added (notes, papers, web pages, PDFs) and returns the most relevant passages with their file and location.',
     input: z.object({
-      query: z.string().min(1).describe('keywords or a question about the user\'s documents'),
+      query: z.string().min(1).describe("keywords or a question about the user's documents"),
       limit: z.number().int().min(1).max(10).optional().describe('how many passages (default 5)'),
     }),
     output: 'A dict with query and passages: a list of {source, location, text}.',
-    limitations: ['Finds only what is in the user\'s indexed folders.', 'Keyword search: use the words the documents likely contain.'],
+    limitations: ["Finds only what is in the user's indexed folders.", 'Keyword search: use the words the documents likely contain.'],
     bestPractices: ['Search with specific names and terms.', 'Cite the source and location of what you use.'],
     examples: [{ input: { query: 'project deadline budget' }, description: 'finds passages about the project budget' }],
     timeoutMs: 15_000,

@@ -4,7 +4,9 @@ import { defineTool } from '../define-tool.ts';
 import type { PythonSandbox } from '../python/python-sandbox.ts';
 import type { Tool } from '../tool.ts';
 
-const codePrompt = (query: string) => `Task: Given a query, generate a Python code snippet that solves it. Think step by step, use only the standard library, and print the final result with a descriptive message. Put the code in one \`\`\`python block.
+const codePrompt = (
+  query: string,
+) => `Task: Given a query, generate a Python code snippet that solves it. Think step by step, use only the standard library, and print the final result with a descriptive message. Put the code in one \`\`\`python block.
 
 Query: ${query}`;
 
@@ -24,7 +26,8 @@ export function createPythonTool(options: { sandbox: PythonSandbox; timeoutMs?: 
   const runTimeoutMs = options.timeoutMs ?? 10_000;
   return defineTool({
     name: 'Python_Code_Generator_Tool',
-    description: 'Writes and runs a short Python program for a calculation or data manipulation task described in words, and returns what it printed.',
+    description:
+      'Writes and runs a short Python program for a calculation or data manipulation task described in words, and returns what it printed.',
     input: z.object({ query: z.string().min(1).describe('the task, with every number and piece of data the code needs') }),
     output: 'A dict with printed_output, variables and execution_code, or error and execution_code.',
     limitations: [
@@ -32,7 +35,10 @@ export function createPythonTool(options: { sandbox: PythonSandbox; timeoutMs?: 
       `Each run is stopped after ${Math.round(runTimeoutMs / 1000)} seconds.`,
       'The query must contain all the data; the code cannot see previous steps.',
     ],
-    bestPractices: ['Use it for exact arithmetic, counting, dates, combinatorics and checking candidate answers.', 'State the task precisely, with all numbers.'],
+    bestPractices: [
+      'Use it for exact arithmetic, counting, dates, combinatorics and checking candidate answers.',
+      'State the task precisely, with all numbers.',
+    ],
     examples: [{ input: { query: 'Compute 17 * 23 + 5 and print the result.' }, description: 'exact arithmetic' }],
     timeoutMs: runTimeoutMs + 60_000,
     maxOutputChars: 6_000,
@@ -46,7 +52,8 @@ export function createPythonTool(options: { sandbox: PythonSandbox; timeoutMs?: 
       const code = extractPythonCode(generation.text);
       if (code === undefined) return { error: 'The model did not write a ```python block.', execution_code: generation.text.slice(0, 500) };
       const result = await options.sandbox.run(code, { signal: context.signal, timeoutMs: runTimeoutMs });
-      if (result.error !== null) return { error: result.error, ...(result.printedOutput ? { printed_output: result.printedOutput } : {}), execution_code: code };
+      if (result.error !== null)
+        return { error: result.error, ...(result.printedOutput ? { printed_output: result.printedOutput } : {}), execution_code: code };
       return { printed_output: result.printedOutput, variables: result.variables, execution_code: code };
     },
   });

@@ -33,7 +33,11 @@ export function createWebSearchTool(options: WebToolOptions): Tool {
 }
 
 /** One web search (DuckDuckGo HTML, or `options.searchUrl`): the results in their order. */
-export async function searchWeb(query: string, options: WebToolOptions, signal: AbortSignal): Promise<Array<{ title: string; url: string; snippet: string }>> {
+export async function searchWeb(
+  query: string,
+  options: WebToolOptions,
+  signal: AbortSignal,
+): Promise<Array<{ title: string; url: string; snippet: string }>> {
   const url = (options.searchUrl ?? defaultSearchUrl).replace('{query}', encodeURIComponent(query));
   const { text } = await fetchText(url, { signal, fetch: options.fetch });
   return parseSearchResults(text);
@@ -94,13 +98,24 @@ export function createWebPageTool(options: WebToolOptions): Tool {
       let summary: string | undefined;
       if (context.model && passages.length > 0) {
         const generation = await context.model.generate({
-          messages: [{ role: 'user', content: `Answer the query using only these passages from ${page.url}. If they do not contain the answer, say so.\n\nQuery: ${query}\n\nPassages:\n${passages.map((p, i) => `[${i + 1}] ${p}`).join('\n\n')}` }],
+          messages: [
+            {
+              role: 'user',
+              content: `Answer the query using only these passages from ${page.url}. If they do not contain the answer, say so.\n\nQuery: ${query}\n\nPassages:\n${passages.map((p, i) => `[${i + 1}] ${p}`).join('\n\n')}`,
+            },
+          ],
           sampling: { temperature: 0, maxTokens: 400 },
           signal: context.signal,
         });
         summary = generation.text.trim();
       }
-      return { url: page.url, title, relevant_passages: passages, ...(summary === undefined ? {} : { summary }), ...(passages.length === 0 ? { note: 'Nothing on the page matched the query.' } : {}) };
+      return {
+        url: page.url,
+        title,
+        relevant_passages: passages,
+        ...(summary === undefined ? {} : { summary }),
+        ...(passages.length === 0 ? { note: 'Nothing on the page matched the query.' } : {}),
+      };
     },
   });
 }

@@ -17,7 +17,12 @@ export interface WikipediaToolOptions {
   fetch?: Fetch;
 }
 
-interface Page { title: string; url: string; abstract: string; retrieved_information?: string[] }
+interface Page {
+  title: string;
+  url: string;
+  abstract: string;
+  retrieved_information?: string[];
+}
 
 /**
  * Wikipedia_RAG_Search_Tool with the reference's intended behaviour (its nested RAG tool is broken at HEAD):
@@ -32,8 +37,12 @@ export function createWikipediaTool(options: WikipediaToolOptions): Tool {
     name: 'Wikipedia_RAG_Search_Tool',
     description: `Searches Wikipedia${options.online ? '' : ' (an offline copy)'} for the query and returns the relevant pages with passages that answer it.`,
     input: z.object({ query: z.string().min(1).describe('a question or the name of a person, place, thing or event') }),
-    output: 'A dict with query, "relevant_pages (to the query)" (title, url, abstract, retrieved_information) and "other_pages (may be irrelevant to the query)".',
-    limitations: ['Only encyclopedic knowledge; recent events may be missing.', ...(options.online ? [] : ['Only the articles of the imported dump are available.'])],
+    output:
+      'A dict with query, "relevant_pages (to the query)" (title, url, abstract, retrieved_information) and "other_pages (may be irrelevant to the query)".',
+    limitations: [
+      'Only encyclopedic knowledge; recent events may be missing.',
+      ...(options.online ? [] : ['Only the articles of the imported dump are available.']),
+    ],
     bestPractices: ['Search for the specific entity the question is about.', 'Trust the relevant_pages; check other_pages only if needed.'],
     examples: [{ input: { query: 'Who designed the Analytical Engine?' }, description: 'a factual question' }],
     timeoutMs: 45_000,
@@ -64,13 +73,13 @@ function searchOffline(query: string, index: KnowledgeIndex | undefined): Page[]
 }
 
 async function searchOnline(query: string, apiUrl: string, signal: AbortSignal, fetchImpl?: Fetch): Promise<Page[]> {
-  if (fetchImpl === undefined) throw new InflowError('USAGE', 'Wikipedia online needs the network module\'s fetch.');
+  if (fetchImpl === undefined) throw new InflowError('USAGE', "Wikipedia online needs the network module's fetch.");
   const get = async (params: Record<string, string>) => {
     const url = `${apiUrl}?${new URLSearchParams({ format: 'json', formatversion: '2', ...params })}`;
     return JSON.parse((await fetchText(url, { signal, fetch: fetchImpl })).text) as Record<string, unknown>;
   };
   const search = await get({ action: 'query', list: 'search', srsearch: query, srlimit: '8' });
-  const results = ((search.query as { search?: Array<{ title: string; snippet: string }> } | undefined)?.search ?? []);
+  const results = (search.query as { search?: Array<{ title: string; snippet: string }> } | undefined)?.search ?? [];
   const pages: Page[] = results.map((result) => ({
     title: result.title,
     url: `https://en.wikipedia.org/wiki/${encodeURIComponent(result.title.replaceAll(' ', '_'))}`,
@@ -78,7 +87,7 @@ async function searchOnline(query: string, apiUrl: string, signal: AbortSignal, 
   }));
   for (const page of pages.slice(0, 3)) {
     const extract = await get({ action: 'query', prop: 'extracts', explaintext: '1', titles: page.title });
-    const text = ((extract.query as { pages?: Array<{ extract?: string }> } | undefined)?.pages?.[0]?.extract) ?? '';
+    const text = (extract.query as { pages?: Array<{ extract?: string }> } | undefined)?.pages?.[0]?.extract ?? '';
     page.retrieved_information = rankChunks(query, wordChunks(text), 3);
   }
   return pages;

@@ -41,5 +41,8 @@ export function watchMemory(pid: number, limitBytes: number, onExceeded: (bytes:
       onExceeded(bytes);
     });
   }, everyMs);
-  return () => { stopped = true; clearInterval(timer); };
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { InflowError } from '../../errors.ts';
 import { watchMemory } from './process-memory.ts';
 import { resolvePyodideDir, sandboxLaunch } from './sandbox-launch.ts';
+import { SandboxSnapshot } from './sandbox-snapshot.ts';
 
 /** What a Python run returns, shaped like the reference's python tool. */
 export interface PythonRunResult {
@@ -37,7 +37,12 @@ export interface PythonSandboxOptions {
   snapshotFile?: string | false;
 }
 
-interface Pending { id: number; resolve: (value: PythonRunResult) => void; reject: (error: unknown) => void; started: number }
+interface Pending {
+  id: number;
+  resolve: (value: PythonRunResult) => void;
+  reject: (error: unknown) => void;
+  started: number;
+}
 
 // sandbox-process.ts when run from source, sandbox-process.js when built (scripts/build-electron.ts must list it as an
 // entry); sandbox-launch.ts maps both it and Pyodide out of app.asar when packaged.
@@ -53,8 +58,7 @@ const moduleExtension = path.extname(import.meta.filename);
  */
 export class PythonSandbox {
   private readonly options: Required<Omit<PythonSandboxOptions, 'snapshotFile'>> & Pick<PythonSandboxOptions, 'snapshotFile'>;
-  private snapshot: Uint8Array | undefined;
-  private snapshotDropped = false;
+  private readonly snapshot: SandboxSnapshot;
   private child: ChildProcess | undefined;
   private ready: Promise<ChildProcess> | undefined;
   private pending: Pending | undefined;
@@ -71,6 +75,7 @@ export class PythonSandbox {
       processMemoryLimitBytes: options.processMemoryLimitBytes ?? (options.memoryLimitBytes ?? 512 * 1024 * 1024) + 512 * 1024 * 1024,
       snapshotFile: options.snapshotFile,
     };
+    this.snapshot = new SandboxSnapshot(options.snapshotFile, this.options.memoryLimitBytes);
   }
 
   /** Whether a sandbox process is running (warm). */
@@ -106,26 +111,49 @@ export class PythonSandbox {
     return new Promise<PythonRunResult>((resolve, reject) => {
       const id = this.nextId++;
       const started = performance.now();
-      const finish = () => { clearTimeout(timer); stopWatching(); options.signal?.removeEventListener('abort', onAbort); this.pending = undefined; };
+      const finish = () => {
+        clearTimeout(timer);
+        stopWatching();
+        options.signal?.removeEventListener('abort', onAbort);
+        this.pending = undefined;
+      };
       const timer = setTimeout(() => {
         finish();
         this.restart();
-        resolve({ printedOutput: '', variables: {}, error: `Execution timed out after ${Math.round(timeoutMs / 100) / 10} seconds (the sandbox was stopped).`, durationMs: performance.now() - started });
+        resolve({
+          printedOutput: '',
+          variables: {},
+          error: `Execution timed out after ${Math.round(timeoutMs / 100) / 10} seconds (the sandbox was stopped).`,
+          durationMs: performance.now() - started,
+        });
       }, timeoutMs);
       const stopWatching = watchMemory(child.pid ?? 0, this.options.processMemoryLimitBytes, (bytes) => {
         finish();
         this.restart();
         resolve({
-          printedOutput: '', variables: {}, durationMs: performance.now() - started,
+          printedOutput: '',
+          variables: {},
+          durationMs: performance.now() - started,
           error: `MemoryError: the code used more than ${Math.round(this.options.processMemoryLimitBytes / 2 ** 20)} MiB (${Math.round(bytes / 2 ** 20)} MiB); the sandbox was stopped.`,
         });
       });
-      const onAbort = () => { finish(); this.kill(); reject(options.signal!.reason); };
+      const onAbort = () => {
+        finish();
+        this.kill();
+        reject(options.signal!.reason);
+      };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending = {
-        id, started,
-        resolve: (value) => { finish(); resolve(value); },
-        reject: (error) => { finish(); reject(error); },
+        id,
+        started,
+        resolve: (value) => {
+          finish();
+          resolve(value);
+        },
+        reject: (error) => {
+          finish();
+          reject(error);
+        },
       };
       child.send({ id, code });
     });
@@ -133,12 +161,12 @@ export class PythonSandbox {
 
   /** Starts (or reuses) the process; a snapshot that fails to load is dropped and the start retried once without it. */
   private async startChild(signal?: AbortSignal): Promise<ChildProcess> {
-    const usedSnapshot = this.snapshot !== undefined || (typeof this.options.snapshotFile === 'string');
+    const usedSnapshot = this.snapshot.held || typeof this.options.snapshotFile === 'string';
     try {
       return await this.ensureChild(signal);
     } catch (error) {
-      if (!usedSnapshot || !this.snapshotDropped || signal?.aborted) throw error;
-      this.snapshotDropped = false;
+      if (!usedSnapshot || !this.snapshot.dropped || signal?.aborted) throw error;
+      this.snapshot.dropped = false;
       return this.ensureChild(signal);
     }
   }
@@ -146,88 +174,98 @@ export class PythonSandbox {
   private ensureChild(signal?: AbortSignal): Promise<ChildProcess> {
     if (this.ready && this.warm) return this.ready;
     const pyodideDir = resolvePyodideDir();
-    const snapshot = this.loadSnapshot(pyodideDir);
+    const snapshot = this.snapshot.load(pyodideDir);
     const snapshotMode = this.options.snapshotFile === false ? 'none' : snapshot ? 'load' : 'make';
-    const child = forkSandboxProcess({ pyodideDir, memoryLimitBytes: this.options.memoryLimitBytes, maxOutputChars: this.options.maxOutputChars, snapshotMode });
+    const child = forkSandboxProcess({
+      pyodideDir,
+      memoryLimitBytes: this.options.memoryLimitBytes,
+      maxOutputChars: this.options.maxOutputChars,
+      snapshotMode,
+    });
     this.child = child;
     if (snapshotMode === 'load') child.send({ snapshot });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
     let started = false;
     this.ready = new Promise<ChildProcess>((resolve, reject) => {
-      const timer = setTimeout(() => { this.kill(); reject(new InflowError('SANDBOX_START_FAILED', 'The Python sandbox did not start in time.')); }, this.options.startTimeoutMs);
-      const onAbort = () => { clearTimeout(timer); this.kill(); reject(signal!.reason); };
+      const timer = setTimeout(() => {
+        this.kill();
+        reject(new InflowError('SANDBOX_START_FAILED', 'The Python sandbox did not start in time.'));
+      }, this.options.startTimeoutMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        this.kill();
+        reject(signal!.reason);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      child.on('message', (message: { snapshot?: Uint8Array; ready?: boolean; fatal?: string; id?: number; result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean } }) => {
-        if (message.snapshot) { this.keepSnapshot(message.snapshot, pyodideDir); return; }
-        if (message.ready) { started = true; clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(child); return; }
-        if (message.fatal !== undefined) { clearTimeout(timer); this.kill(); if (snapshotMode === 'load') this.dropSnapshot(); reject(new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`)); return; }
-        const pending = this.pending;
-        if (pending && message.id === pending.id && message.result) {
-          this.restart(); // one run per process: the next run gets a clean interpreter
-          pending.resolve({
-            printedOutput: cutMiddle(message.result.output, this.options.maxOutputChars),
-            variables: message.result.variables,
-            error: message.result.error,
-            durationMs: performance.now() - pending.started,
-          });
-        }
-      });
+      child.on(
+        'message',
+        (message: {
+          snapshot?: Uint8Array;
+          ready?: boolean;
+          fatal?: string;
+          id?: number;
+          result?: { output: string; error: string | null; variables: Record<string, string>; restart?: boolean };
+        }) => {
+          if (message.snapshot) {
+            this.snapshot.keep(message.snapshot, pyodideDir);
+            return;
+          }
+          if (message.ready) {
+            started = true;
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(child);
+            return;
+          }
+          if (message.fatal !== undefined) {
+            clearTimeout(timer);
+            this.kill();
+            if (snapshotMode === 'load') this.snapshot.drop();
+            reject(
+              new InflowError('SANDBOX_START_FAILED', `The Python sandbox failed to start: ${message.fatal.split('\n').slice(0, 6).join(' / ')}`),
+            );
+            return;
+          }
+          const pending = this.pending;
+          if (pending && message.id === pending.id && message.result) {
+            this.restart(); // one run per process: the next run gets a clean interpreter
+            pending.resolve({
+              printedOutput: cutMiddle(message.result.output, this.options.maxOutputChars),
+              variables: message.result.variables,
+              error: message.result.error,
+              durationMs: performance.now() - pending.started,
+            });
+          }
+        },
+      );
       child.on('exit', (code, exitSignal) => {
         clearTimeout(timer);
-        if (!started && snapshotMode === 'load' && exitSignal !== 'SIGKILL') this.dropSnapshot();
-        if (this.child === child) { this.child = undefined; this.ready = undefined; }
+        if (!started && snapshotMode === 'load' && exitSignal !== 'SIGKILL') this.snapshot.drop();
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = undefined;
+        }
         const reason = exitSignal === 'SIGKILL' ? 'was stopped' : `exited (${exitSignal ?? code})`;
-        const error = new InflowError('SANDBOX_CRASHED', `The Python sandbox ${reason}.${stderr.includes('heap out of memory') ? ' It ran out of memory.' : ''}`);
+        const error = new InflowError(
+          'SANDBOX_CRASHED',
+          `The Python sandbox ${reason}.${stderr.includes('heap out of memory') ? ' It ran out of memory.' : ''}`,
+        );
         reject(error);
         const pending = this.pending;
-        if (pending && code !== 1) pending.resolve({ printedOutput: '', variables: {}, error: `${error.message} ${/memory/i.test(stderr) ? 'MemoryError: the code used too much memory.' : ''}`.trim(), durationMs: performance.now() - pending.started });
+        if (pending && code !== 1)
+          pending.resolve({
+            printedOutput: '',
+            variables: {},
+            error: `${error.message} ${/memory/i.test(stderr) ? 'MemoryError: the code used too much memory.' : ''}`.trim(),
+            durationMs: performance.now() - pending.started,
+          });
       });
     });
     this.ready.catch(() => undefined);
     return this.ready;
-  }
-
-  private snapshotPath(pyodideDir: string): string | undefined {
-    if (typeof this.options.snapshotFile !== 'string') return undefined;
-    const version = (JSON.parse(fs.readFileSync(path.join(pyodideDir, 'package.json'), 'utf8')) as { version: string }).version;
-    // The snapshot only fits the Pyodide version and memory limit that made it.
-    return `${this.options.snapshotFile}.${version}.${this.options.memoryLimitBytes}`;
-  }
-
-  private loadSnapshot(pyodideDir: string): Uint8Array | undefined {
-    if (this.snapshot !== undefined || this.options.snapshotFile === false) return this.snapshot;
-    const file = this.snapshotPath(pyodideDir);
-    if (file === undefined || !fs.existsSync(file)) return undefined;
-    try {
-      this.snapshot = new Uint8Array(fs.readFileSync(file));
-    } catch {
-      this.snapshot = undefined;
-    }
-    return this.snapshot;
-  }
-
-  private keepSnapshot(snapshot: Uint8Array, pyodideDir: string): void {
-    this.snapshot = snapshot;
-    const file = this.snapshotPath(pyodideDir);
-    if (file === undefined) return;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(`${file}.tmp`, snapshot);
-      fs.renameSync(`${file}.tmp`, file);
-    } catch {
-      // A snapshot that cannot be saved only costs the next session its fast start.
-    }
-  }
-
-  /** A snapshot that failed to load is not used again. */
-  private dropSnapshot(): void {
-    this.snapshot = undefined;
-    this.snapshotDropped = true;
-    if (typeof this.options.snapshotFile === 'string') {
-      const pyodideDir = resolvePyodideDir();
-      fs.rmSync(this.snapshotPath(pyodideDir)!, { force: true });
-    }
   }
 
   /** Kills the process and starts a fresh one in the background, so the next run does not wait for Pyodide. */
@@ -248,7 +286,10 @@ export class PythonSandbox {
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
   if (signal === undefined) return promise;
   return new Promise<T>((resolve, reject) => {
-    const abort = () => { onAbort(); reject(signal.reason); };
+    const abort = () => {
+      onAbort();
+      reject(signal.reason);
+    };
     signal.addEventListener('abort', abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });
@@ -258,9 +299,26 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAb
  * Starts one sandbox process (sandbox-process.ts) with its locked-down flags; the PythonSandbox drives it over
  * IPC. Exported for tests that watch what a run leaves running in its process after answering.
  */
-export function forkSandboxProcess(options: { memoryLimitBytes: number; maxOutputChars: number; snapshotMode: 'none' | 'load' | 'make'; pyodideDir?: string }): ChildProcess {
-  const launch = sandboxLaunch({ moduleDir: import.meta.dirname, extension: moduleExtension, pyodideDir: options.pyodideDir ?? resolvePyodideDir(), memoryLimitBytes: options.memoryLimitBytes, snapshotMode: options.snapshotMode, maxOutputChars: options.maxOutputChars });
-  return fork(launch.script, [], { execArgv: launch.execArgv, env: launch.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+export function forkSandboxProcess(options: {
+  memoryLimitBytes: number;
+  maxOutputChars: number;
+  snapshotMode: 'none' | 'load' | 'make';
+  pyodideDir?: string;
+}): ChildProcess {
+  const launch = sandboxLaunch({
+    moduleDir: import.meta.dirname,
+    extension: moduleExtension,
+    pyodideDir: options.pyodideDir ?? resolvePyodideDir(),
+    memoryLimitBytes: options.memoryLimitBytes,
+    snapshotMode: options.snapshotMode,
+    maxOutputChars: options.maxOutputChars,
+  });
+  return fork(launch.script, [], {
+    execArgv: launch.execArgv,
+    env: launch.env,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
 }
 
 function cutMiddle(text: string, limit: number): string {

@@ -30,7 +30,14 @@ export function resolvePyodideDir(from: string = import.meta.url): string {
   return path.dirname(createRequire(from).resolve('pyodide/package.json'));
 }
 
-export function sandboxLaunch(options: { moduleDir: string; extension: string; pyodideDir: string; memoryLimitBytes: number; snapshotMode: 'none' | 'load' | 'make'; maxOutputChars?: number }): SandboxLaunch {
+export function sandboxLaunch(options: {
+  moduleDir: string;
+  extension: string;
+  pyodideDir: string;
+  memoryLimitBytes: number;
+  snapshotMode: 'none' | 'load' | 'make';
+  maxOutputChars?: number;
+}): SandboxLaunch {
   const script = unpackedPath(path.join(options.moduleDir, `sandbox-process${options.extension}`));
   const pyodideDir = unpackedPath(options.pyodideDir);
   const memoryMb = Math.ceil(options.memoryLimitBytes / (1024 * 1024));
@@ -47,6 +54,12 @@ export function sandboxLaunch(options: { moduleDir: string; extension: string; p
       '--no-warnings',
     ],
     // ELECTRON_RUN_AS_NODE: inside Electron, process.execPath is Electron; this makes it run the script as Node.
-    env: { INFLOW_PYODIDE_DIR: pyodideDir, INFLOW_SANDBOX_MEMORY_BYTES: String(options.memoryLimitBytes), INFLOW_SANDBOX_SNAPSHOT: options.snapshotMode, INFLOW_SANDBOX_OUTPUT_CHARS: String(options.maxOutputChars ?? 3_500), ELECTRON_RUN_AS_NODE: '1' },
+    env: {
+      INFLOW_PYODIDE_DIR: pyodideDir,
+      INFLOW_SANDBOX_MEMORY_BYTES: String(options.memoryLimitBytes),
+      INFLOW_SANDBOX_SNAPSHOT: options.snapshotMode,
+      INFLOW_SANDBOX_OUTPUT_CHARS: String(options.maxOutputChars ?? 3_500),
+      ELECTRON_RUN_AS_NODE: '1',
+    },
   };
 }

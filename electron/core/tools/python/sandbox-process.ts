@@ -22,7 +22,10 @@ const pyodideDir = process.env.INFLOW_PYODIDE_DIR ?? '';
 /** After Pyodide has loaded, no built-in module may be imported at all (`node:process` alone would reopen every door). */
 const builtins = new Set(module.builtinModules.flatMap((name) => [name, `node:${name}`]));
 
-interface WasmMemory { buffer: ArrayBuffer; grow(delta: number): number }
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(delta: number): number;
+}
 const wasm = (globalThis as unknown as { WebAssembly: { Memory: { prototype: WasmMemory } } }).WebAssembly;
 
 function installMemoryLimit(): void {
@@ -40,8 +43,11 @@ function installMemoryLimit(): void {
  */
 async function dieWithParent(): Promise<void> {
   const { Worker } = await import('node:worker_threads');
-  const watchdog = new Worker(`const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 100);`, { eval: true });
+  const watchdog = new Worker(
+    `const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 100);`,
+    { eval: true },
+  );
   watchdog.unref();
   process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
@@ -58,20 +64,32 @@ class CappedOutput {
   private tail = '';
   private readonly half = Math.floor((maxOutputChars - 21) / 2); // ' ... [truncated] ... ' is 21 characters
 
-  reset(): void { this.full = ''; this.bytes = 0; this.cut = false; this.head = ''; this.tail = ''; }
+  reset(): void {
+    this.full = '';
+    this.bytes = 0;
+    this.cut = false;
+    this.head = '';
+    this.tail = '';
+  }
 
   write(bytes: Uint8Array): void {
     const decode = (part: Uint8Array) => Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
     this.bytes += bytes.length;
     // Up to 4 bytes a character: below 4 x the limit everything is kept, above it the text is surely too long.
-    if (!this.cut && this.bytes <= 4 * maxOutputChars) { this.full += decode(bytes); return; }
+    if (!this.cut && this.bytes <= 4 * maxOutputChars) {
+      this.full += decode(bytes);
+      return;
+    }
     const window = this.half * 4;
     if (!this.cut) {
       this.cut = true;
       const front = this.full + decode(bytes.subarray(0, window));
       this.head = front.slice(0, this.half);
       this.full = '';
-      if (bytes.length <= window) { this.tail = front.slice(-this.half); return; }
+      if (bytes.length <= window) {
+        this.tail = front.slice(-this.half);
+        return;
+      }
     }
     this.tail = (this.tail + decode(bytes.subarray(Math.max(0, bytes.length - window)))).slice(-this.half);
   }
@@ -91,13 +109,41 @@ function lockDownGlobals(): void {
     },
   });
   const globals = globalThis as Record<string, unknown>;
-  for (const name of ['fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource', 'Request', 'Response', 'Headers', 'navigator', 'require', 'Worker', 'SharedWorker', 'BroadcastChannel', 'MessageChannel']) {
-    try { delete globals[name]; } catch { /* not deletable */ }
+  for (const name of [
+    'fetch',
+    'WebSocket',
+    'XMLHttpRequest',
+    'EventSource',
+    'Request',
+    'Response',
+    'Headers',
+    'navigator',
+    'require',
+    'Worker',
+    'SharedWorker',
+    'BroadcastChannel',
+    'MessageChannel',
+  ]) {
+    try {
+      delete globals[name];
+    } catch {
+      /* not deletable */
+    }
     if (name in globals) Object.defineProperty(globalThis, name, { value: undefined, configurable: false, writable: false });
   }
   // Keep what the IPC needs in closures, then hide `process` itself.
   const realProcess = process;
-  const safeProcess = Object.freeze({ env: Object.freeze({}), argv: [], platform: realProcess.platform, versions: realProcess.versions, release: realProcess.release, cwd: () => '/', nextTick: realProcess.nextTick.bind(realProcess), hrtime: realProcess.hrtime, memoryUsage: () => ({}) });
+  const safeProcess = Object.freeze({
+    env: Object.freeze({}),
+    argv: [],
+    platform: realProcess.platform,
+    versions: realProcess.versions,
+    release: realProcess.release,
+    cwd: () => '/',
+    nextTick: realProcess.nextTick.bind(realProcess),
+    hrtime: realProcess.hrtime,
+    memoryUsage: () => ({}),
+  });
   Object.defineProperty(globalThis, 'process', { value: safeProcess, configurable: false, writable: false });
 }
 
@@ -149,30 +195,60 @@ def _inflow_run(code):
     return {'error': error, 'variables': variables}
 `;
 
-interface Request { id: number; code: string }
+interface Request {
+  id: number;
+  code: string;
+}
 
 async function main(): Promise<void> {
   const realSend = process.send!.bind(process);
-  const send = (message: unknown) => { realSend(message); };
+  const send = (message: unknown) => {
+    realSend(message);
+  };
   await dieWithParent();
   installMemoryLimit();
   // Pyodide's NODEFS reads fs constants through process.binding, which the permission model denies.
-  Object.defineProperty(process, 'binding', { value: (name: string) => { if (name === 'constants') return { fs: fsConstants }; throw new Error(`process.binding("${name}") is not available in the sandbox.`); } });
+  Object.defineProperty(process, 'binding', {
+    value: (name: string) => {
+      if (name === 'constants') return { fs: fsConstants };
+      throw new Error(`process.binding("${name}") is not available in the sandbox.`);
+    },
+  });
   const { loadPyodide } = (await import(path.join(pyodideDir, 'pyodide.mjs'))) as typeof import('pyodide');
   const output = new CappedOutput();
   // A memory snapshot of a freshly loaded Pyodide (made by an earlier sandbox process) loads in a fraction of
   // the time. `make`: load normally, snapshot before any other code runs, hand it to the parent.
   const mode = process.env.INFLOW_SANDBOX_SNAPSHOT ?? 'none';
-  const snapshot = mode === 'load' ? await new Promise<Uint8Array>((resolve) => process.once('message', (message) => resolve((message as { snapshot: Uint8Array }).snapshot))) : undefined;
+  const snapshot =
+    mode === 'load'
+      ? await new Promise<Uint8Array>((resolve) => process.once('message', (message) => resolve((message as { snapshot: Uint8Array }).snapshot)))
+      : undefined;
   const pyodide = await loadPyodide({
-    indexURL: `${pyodideDir}${path.sep}`, stdout: () => {}, stderr: () => {}, env: { HOME: '/home/pyodide' },
-    ...(snapshot ? { _loadSnapshot: snapshot } : {}), ...(mode === 'make' ? { _makeSnapshot: true } : {}),
+    indexURL: `${pyodideDir}${path.sep}`,
+    stdout: () => {},
+    stderr: () => {},
+    env: { HOME: '/home/pyodide' },
+    ...(snapshot ? { _loadSnapshot: snapshot } : {}),
+    ...(mode === 'make' ? { _makeSnapshot: true } : {}),
   });
   if (mode === 'make') send({ snapshot: pyodide.makeMemorySnapshot() });
-  pyodide.setStdout({ write: (bytes: Uint8Array) => { output.write(bytes); return bytes.length; } });
-  pyodide.setStderr({ write: (bytes: Uint8Array) => { output.write(bytes); return bytes.length; } });
+  pyodide.setStdout({
+    write: (bytes: Uint8Array) => {
+      output.write(bytes);
+      return bytes.length;
+    },
+  });
+  pyodide.setStderr({
+    write: (bytes: Uint8Array) => {
+      output.write(bytes);
+      return bytes.length;
+    },
+  });
   pyodide.runPython(harness);
-  const run = pyodide.globals.get('_inflow_run') as (code: string) => { toJs(options: { dict_converter: typeof Object.fromEntries }): unknown; destroy(): void };
+  const run = pyodide.globals.get('_inflow_run') as (code: string) => {
+    toJs(options: { dict_converter: typeof Object.fromEntries }): unknown;
+    destroy(): void;
+  };
   const listen = process.on.bind(process);
   const realExit = process.exit.bind(process);
   lockDownGlobals();
@@ -187,7 +263,10 @@ async function main(): Promise<void> {
       result = { output: output.text(), error: value.error ?? null, variables: value.variables };
     } catch (error) {
       // An exception through WebAssembly leaves Python unusable: answer, then end; the next run starts afresh.
-      send({ id: request.id, result: { output: output.text(), error: `The code was stopped by the sandbox: ${(error as Error).message}`, variables: {}, restart: true } });
+      send({
+        id: request.id,
+        result: { output: output.text(), error: `The code was stopped by the sandbox: ${(error as Error).message}`, variables: {}, restart: true },
+      });
       setImmediate(() => realExit(1));
       return;
     }

@@ -27,7 +27,15 @@ export interface ClusterSettings {
 }
 
 /** Inflow's LoRA target letters → Hugging Face module names (the names verl passes to PEFT). */
-const targetModules: Record<string, string> = { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
+const targetModules: Record<string, string> = {
+  q: 'q_proj',
+  k: 'k_proj',
+  v: 'v_proj',
+  o: 'o_proj',
+  gate: 'gate_proj',
+  up: 'up_proj',
+  down: 'down_proj',
+};
 
 export type YamlValue = string | number | boolean | readonly string[];
 export interface AgentflowConfig {
@@ -136,7 +144,9 @@ export function renderAgentflowConfig(config: AgentflowConfig, header: readonly 
   for (const section of ['env', 'python_args'] as const) {
     lines.push(`${section}:`);
     for (const [key, value] of Object.entries(config[section])) {
-      const rendered = Array.isArray(value) ? `[${value.map((entry) => quote(String(entry))).join(', ')}]` : scalar(value as string | number | boolean);
+      const rendered = Array.isArray(value)
+        ? `[${value.map((entry) => quote(String(entry))).join(', ')}]`
+        : scalar(value as string | number | boolean);
       lines.push(`  ${key}: ${rendered}`);
     }
     lines.push('');

@@ -24,7 +24,10 @@ const text = (name: string) => ({ name, type: 'BYTE_ARRAY' as const, converted_t
 export const agentflowSchema = [
   { name: 'schema', num_children: 6 },
   { name: 'id', type: 'INT64' as const, repetition_type: 'OPTIONAL' as const },
-  text('question'), text('chain'), text('result'), text('source'),
+  text('question'),
+  text('chain'),
+  text('result'),
+  text('source'),
   { name: 'extra_info', repetition_type: 'OPTIONAL' as const, num_children: 2 },
   text('ground_truth'),
   { name: 'idx', type: 'INT64' as const, repetition_type: 'OPTIONAL' as const },

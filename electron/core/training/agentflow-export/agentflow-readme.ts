@@ -23,13 +23,18 @@ export interface ReadmeFacts {
 
 /** The README.md of an export: exact commands for the reference's trainer, the tool mapping, and the way back into Inflow. */
 export function agentflowReadme(f: ReadmeFacts): string {
-  const rows = toolCounterparts.map((tool) => `| \`${tool.inflow}\` | ${tool.reference === null ? '— (none)' : `\`${tool.reference}\``} | ${tool.note} |`);
-  const leftOut = f.leftOut.length === 0 ? 'No task was left out.' : [
-    `${f.leftOut.length} task(s) were left out:`,
-    '',
-    ...f.leftOut.slice(0, 20).map((item) => `- "${item.question.replace(/\s+/g, ' ').slice(0, 80)}": ${item.reason}`),
-    ...(f.leftOut.length > 20 ? [`- … and ${f.leftOut.length - 20} more (manifest.json lists all)`] : []),
-  ].join('\n');
+  const rows = toolCounterparts.map(
+    (tool) => `| \`${tool.inflow}\` | ${tool.reference === null ? '— (none)' : `\`${tool.reference}\``} | ${tool.note} |`,
+  );
+  const leftOut =
+    f.leftOut.length === 0
+      ? 'No task was left out.'
+      : [
+          `${f.leftOut.length} task(s) were left out:`,
+          '',
+          ...f.leftOut.slice(0, 20).map((item) => `- "${item.question.replace(/\s+/g, ' ').slice(0, 80)}": ${item.reason}`),
+          ...(f.leftOut.length > 20 ? [`- … and ${f.leftOut.length - 20} more (manifest.json lists all)`] : []),
+        ].join('\n');
   const ckpt = `checkpoints/Inflow/${f.experimentName}/global_step_N/actor`;
   return `# Inflow → AgentFlow (verl) training export
 
@@ -114,7 +119,9 @@ them need your documents, leave them out of the dataset before exporting.
 
 ## 4. Bring the result back into Inflow
 
-${f.adapter ? `**LoRA adapter** (config.yaml sets \`lora_rank\`, \`lora_alpha\`, \`target_modules\`): verl writes
+${
+  f.adapter
+    ? `**LoRA adapter** (config.yaml sets \`lora_rank\`, \`lora_alpha\`, \`target_modules\`): verl writes
 \`${ckpt}/lora_adapter/\` (PEFT \`adapter_model.safetensors\` + \`adapter_config.json\`). Copy it back, then
 
 \`\`\`sh
@@ -124,7 +131,9 @@ inflow adapters import ${ckpt} --model ${f.baseModelPath}
 (the \`actor\` or \`global_step_N\` folder is found too). An adapter merged by \`verl.model_merger\` has
 \`lora_alpha: 0\` in its config: give the run's alpha with \`--alpha\`.
 
-` : ''}**Full checkpoint**: merge the FSDP shards into a Hugging Face folder, convert it with the llama.cpp
+`
+    : ''
+}**Full checkpoint**: merge the FSDP shards into a Hugging Face folder, convert it with the llama.cpp
 converter Inflow ships (\`.cache/llama.cpp\` in a source checkout), and add it:
 
 \`\`\`sh

@@ -74,7 +74,10 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
   let trainingRunId: string | null = null;
   if ('trainingRunId' in options.source) {
     const run = new TrainingStore(db).getRun(options.source.trainingRunId);
-    if (run.datasetId === null) throw new InflowError('DATASET_NOT_FOUND', `The dataset of training run ${run.id} was deleted.`, { hint: 'Export from a dataset instead: --dataset NAME --model PATH.' });
+    if (run.datasetId === null)
+      throw new InflowError('DATASET_NOT_FOUND', `The dataset of training run ${run.id} was deleted.`, {
+        hint: 'Export from a dataset instead: --dataset NAME --model PATH.',
+      });
     dataset = datasets.get(run.datasetId);
     config = resolveTrainingConfig({ ...run.config, ...options.config });
     modelPath ??= run.baseModel;
@@ -97,20 +100,39 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
   };
   const train = datasets.items(dataset.id, 'train').filter(keep);
   const heldOut = datasets.items(dataset.id, 'heldout').filter(keep);
-  if (train.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training tasks to export.`, { hint: 'Import more tasks, or check what was left out.' });
-  if (heldOut.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no held-out tasks; the reference validates on them.`, { hint: 'Import it again with --heldout 0.2.' });
+  if (train.length === 0)
+    throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training tasks to export.`, {
+      hint: 'Import more tasks, or check what was left out.',
+    });
+  if (heldOut.length === 0)
+    throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no held-out tasks; the reference validates on them.`, {
+      hint: 'Import it again with --heldout 0.2.',
+    });
 
   const gpusPerNode = options.gpusPerNode ?? 8;
   const nodes = options.nodes ?? 1;
   const batches = clusterBatches({
-    trainBatch: options.trainBatch ?? config.tasksPerStep, miniBatch: options.miniBatch, groupSize: config.groupSize, gpus: gpusPerNode * nodes,
+    trainBatch: options.trainBatch ?? config.tasksPerStep,
+    miniBatch: options.miniBatch,
+    groupSize: config.groupSize,
+    gpus: gpusPerNode * nodes,
   });
   const experimentName = `inflow_${dataset.name.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
   const cluster = {
-    hfModelId: hf.id, gpusPerNode, nodes, toolSteps: options.toolSteps ?? 3,
-    maxPromptLength: options.maxPromptLength ?? 4096, maxResponseLength: options.maxResponseLength ?? 2048,
-    trainBatch: batches.trainBatch, miniBatch: batches.miniBatch, microBatchPerGpu: batches.microBatchPerGpu,
-    tools: trainingRolloutTools, adapter: options.adapter ?? true, experimentName, trainFile: TRAIN_FILE, valFile: VAL_FILE,
+    hfModelId: hf.id,
+    gpusPerNode,
+    nodes,
+    toolSteps: options.toolSteps ?? 3,
+    maxPromptLength: options.maxPromptLength ?? 4096,
+    maxResponseLength: options.maxResponseLength ?? 2048,
+    trainBatch: batches.trainBatch,
+    miniBatch: batches.miniBatch,
+    microBatchPerGpu: batches.microBatchPerGpu,
+    tools: trainingRolloutTools,
+    adapter: options.adapter ?? true,
+    experimentName,
+    trainFile: TRAIN_FILE,
+    valFile: VAL_FILE,
   };
   const yaml = renderAgentflowConfig(agentflowConfig(config, cluster), [
     `lupantech/AgentFlow train/config.yaml, written by inflow train export --for agentflow${trainingRunId === null ? '' : ` (training run ${trainingRunId})`}`,
@@ -118,37 +140,91 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
   ]);
 
   const files = {
-    trainFile: path.join(outDir, 'data', TRAIN_FILE), valFile: path.join(outDir, 'data', VAL_FILE), configFile: path.join(outDir, 'train', 'config.yaml'),
-    readmeFile: path.join(outDir, 'README.md'), heldoutFile: path.join(outDir, 'heldout.jsonl'), manifestFile: path.join(outDir, 'manifest.json'),
+    trainFile: path.join(outDir, 'data', TRAIN_FILE),
+    valFile: path.join(outDir, 'data', VAL_FILE),
+    configFile: path.join(outDir, 'train', 'config.yaml'),
+    readmeFile: path.join(outDir, 'README.md'),
+    heldoutFile: path.join(outDir, 'heldout.jsonl'),
+    manifestFile: path.join(outDir, 'manifest.json'),
   };
   for (const file of Object.values(files)) fs.mkdirSync(path.dirname(file), { recursive: true });
   writeAgentflowParquet(files.trainFile, agentflowRows(train, dataset.name));
   writeAgentflowParquet(files.valFile, agentflowRows(heldOut, dataset.name));
   fs.writeFileSync(files.configFile, yaml);
-  fs.writeFileSync(files.heldoutFile, heldOut.map((item) => JSON.stringify({ question: item.question, answer: item.answer, answer_kind: item.answerKind, split: 'heldout', idx: item.idx, ...(Array.isArray(item.meta.choices) ? { options: item.meta.choices } : {}) })).join('\n') + '\n');
-  fs.writeFileSync(files.readmeFile, agentflowReadme({
-    hfModelId: hf.id, hfModelIdFrom: hf.from, baseModelPath: modelPath ?? 'BASE.gguf', datasetName: dataset.name, trainRows: train.length, valRows: heldOut.length,
-    trainFile: TRAIN_FILE, valFile: VAL_FILE, experimentName, nodes, gpusPerNode, adapter: cluster.adapter, leftOut, adjustments: batches.adjustments, trainingRunId,
-    maxPromptLength: cluster.maxPromptLength, maxResponseLength: cluster.maxResponseLength,
-  }));
-  fs.writeFileSync(files.manifestFile, `${JSON.stringify({
-    for: 'lupantech/AgentFlow (verl 0.5.0)', trainingRunId, dataset: { id: dataset.id, name: dataset.name }, baseModel: { gguf: modelPath ?? null, hfId: hf.id, from: hf.from },
-    train: train.length, val: heldOut.length, leftOut, config, cluster,
-  }, null, 2)}\n`);
+  fs.writeFileSync(
+    files.heldoutFile,
+    heldOut
+      .map((item) =>
+        JSON.stringify({
+          question: item.question,
+          answer: item.answer,
+          answer_kind: item.answerKind,
+          split: 'heldout',
+          idx: item.idx,
+          ...(Array.isArray(item.meta.choices) ? { options: item.meta.choices } : {}),
+        }),
+      )
+      .join('\n') + '\n',
+  );
+  fs.writeFileSync(
+    files.readmeFile,
+    agentflowReadme({
+      hfModelId: hf.id,
+      hfModelIdFrom: hf.from,
+      baseModelPath: modelPath ?? 'BASE.gguf',
+      datasetName: dataset.name,
+      trainRows: train.length,
+      valRows: heldOut.length,
+      trainFile: TRAIN_FILE,
+      valFile: VAL_FILE,
+      experimentName,
+      nodes,
+      gpusPerNode,
+      adapter: cluster.adapter,
+      leftOut,
+      adjustments: batches.adjustments,
+      trainingRunId,
+      maxPromptLength: cluster.maxPromptLength,
+      maxResponseLength: cluster.maxResponseLength,
+    }),
+  );
+  fs.writeFileSync(
+    files.manifestFile,
+    `${JSON.stringify(
+      {
+        for: 'lupantech/AgentFlow (verl 0.5.0)',
+        trainingRunId,
+        dataset: { id: dataset.id, name: dataset.name },
+        baseModel: { gguf: modelPath ?? null, hfId: hf.id, from: hf.from },
+        train: train.length,
+        val: heldOut.length,
+        leftOut,
+        config,
+        cluster,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return { outDir, ...files, train: train.length, val: heldOut.length, hfModelId: hf.id, datasetName: dataset.name, leftOut };
 }
 
 function baseModelId(given: string | undefined, modelPath: string | undefined): { id: string; from: string } {
   if (given !== undefined) {
     const id = hfIdFrom(given);
-    if (id === null) throw new InflowError('USAGE', `"${given}" is not a Hugging Face model id.`, { hint: 'Write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B-Instruct.' });
+    if (id === null)
+      throw new InflowError('USAGE', `"${given}" is not a Hugging Face model id.`, { hint: 'Write it as ORG/NAME, e.g. Qwen/Qwen2.5-7B-Instruct.' });
     return { id, from: 'given with --base-model' };
   }
   const named = modelPath === undefined ? null : hfIdOfGguf(modelPath);
   if (named === null) {
-    throw new InflowError('USAGE', `${modelPath === undefined ? 'No planner model was given' : `The GGUF ${path.basename(modelPath)} does not name its Hugging Face repository`}, and the cluster loads the base model from there.`, {
-      hint: `Give it with --base-model ORG/NAME (the model the GGUF was converted from). Looked at: ${HF_ID_KEYS.join(', ')}.`,
-    });
+    throw new InflowError(
+      'USAGE',
+      `${modelPath === undefined ? 'No planner model was given' : `The GGUF ${path.basename(modelPath)} does not name its Hugging Face repository`}, and the cluster loads the base model from there.`,
+      {
+        hint: `Give it with --base-model ORG/NAME (the model the GGUF was converted from). Looked at: ${HF_ID_KEYS.join(', ')}.`,
+      },
+    );
   }
   return { id: named.id, from: `named by the GGUF's ${named.key}` };
 }
@@ -157,7 +233,10 @@ function baseModelId(given: string | undefined, modelPath: string | undefined): 
 function harvestedDataset(datasets: DatasetStore): DatasetRecord {
   const harvest = harvestUserTasks(datasets.db);
   harvest.items = harvest.items.filter((item) => unscorableReason(item) === null);
-  if (harvest.items.length === 0) throw new InflowError('DATASET_EMPTY', 'None of your past tasks carries a reward yet.', { hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.' });
+  if (harvest.items.length === 0)
+    throw new InflowError('DATASET_EMPTY', 'None of your past tasks carries a reward yet.', {
+      hint: 'Give a thumbs up to good answers, or ask questions with an expected answer.',
+    });
   const base = `my-tasks-${new Date().toISOString().slice(0, 10)}`;
   let name = base;
   for (let n = 2; datasets.find(name) !== undefined; n++) name = `${base}-${n}`;

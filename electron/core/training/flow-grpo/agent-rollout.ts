@@ -41,6 +41,11 @@ export function createAgentRollout(options: AgentRolloutOptions): RolloutAgent {
       runConfig: { training: true },
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     });
-    return { runId: result.runId, answer: result.answer, stopReason: result.stopReason, ...(result.error === undefined ? {} : { error: result.error }) };
+    return {
+      runId: result.runId,
+      answer: result.answer,
+      stopReason: result.stopReason,
+      ...(result.error === undefined ? {} : { error: result.error }),
+    };
   };
 }

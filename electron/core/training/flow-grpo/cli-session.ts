@@ -1,14 +1,14 @@
 import { AdapterRegistry } from '../../adapters/adapter-registry.ts';
 import type { Backend } from '../../backend.ts';
-import { getEngine } from '../../llm/engine.ts';
 import type { LocalModel } from '../../llm/local-model.ts';
+import type { ModelRequest } from '../../llm/model-loader.ts';
 import { createModelJudge, type Judge } from '../../scoring/judge.ts';
 import { createGeneralistTool } from '../../tools/builtin/generalist-tool.ts';
 import { createPythonTool } from '../../tools/builtin/python-tool.ts';
 import { PythonSandbox } from '../../tools/python/python-sandbox.ts';
 import type { Tool } from '../../tools/tool.ts';
 import { createAgentRollout } from './agent-rollout.ts';
-import { EnginePlanner } from './engine-planner.ts';
+import type { EnginePlanner } from './engine-planner.ts';
 import type { RolloutAgent } from './rollout-agent.ts';
 import { defaultTrainingConfig } from './training-config.ts';
 
@@ -42,22 +42,37 @@ export interface TrainingSession {
 /**
  * Loads the planner (the base model, to which the training loop applies adapters) and the fixed modules' model
  * (the same base without adapter, as in the paper), with the built-in tools (generalist, Python sandbox) and
- * the judge for free-form answers when one is asked for (options.judge). Used by `inflow train` and `inflow adapters eval`; the app's training
+ * the judge for free-form answers when one is asked for (options.judge), through the back end's model loader with the
+ * training context (contract/defaults.ts) unless the run states one. Used by `inflow train` and `inflow adapters eval`; the app's training
  * service builds the same pieces in its own process.
  */
 export async function openTrainingSession(options: TrainingSessionOptions): Promise<TrainingSession> {
-  const engine = await getEngine({ gpu: options.gpu ?? 'auto' });
-  const load = { path: options.modelPath, contextSize: options.contextSize ?? defaultTrainingConfig.contextSize, ...(options.threads === undefined ? {} : { threads: options.threads }) };
-  const planner = await EnginePlanner.load(engine, { ...load, sequences: options.sequences ?? 1 });
-  const fixed = await engine.loadModel(load);
+  const loader = options.backend.modelLoader;
+  const load: ModelRequest = {
+    purpose: { use: 'training' },
+    file: options.modelPath,
+    contextSize: options.contextSize,
+    gpu: options.gpu ?? 'auto',
+    threads: options.threads,
+  };
+  const planner = await loader.loadPlanner({ ...load, sequences: options.sequences ?? 1 });
+  const fixed = await loader.load(load);
   const sandbox = new PythonSandbox();
   const tools: Tool[] = [createGeneralistTool({ model: fixed }), createPythonTool({ sandbox })];
   const agent = createAgentRollout({
-    store: options.backend.runs, planner, setup: () => ({ models: { fixed }, tools }), limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
+    store: options.backend.runs,
+    planner,
+    setup: () => ({ models: { fixed }, tools }),
+    limits: { maxSteps: options.maxSteps ?? defaultTrainingConfig.maxAgentSteps },
   });
   let judgeModel: LocalModel | undefined;
   try {
-    judgeModel = options.judge === 'fixed' ? fixed : typeof options.judge === 'object' && options.judge !== null ? await engine.loadModel({ ...load, path: options.judge.path }) : undefined;
+    judgeModel =
+      options.judge === 'fixed'
+        ? fixed
+        : typeof options.judge === 'object' && options.judge !== null
+          ? await loader.load({ ...load, file: options.judge.path })
+          : undefined;
   } catch (error) {
     sandbox.dispose();
     await planner.dispose();
@@ -65,7 +80,10 @@ export async function openTrainingSession(options: TrainingSessionOptions): Prom
     throw error;
   }
   return {
-    planner, fixed, agent, judge: judgeModel === undefined ? undefined : createModelJudge(judgeModel),
+    planner,
+    fixed,
+    agent,
+    judge: judgeModel === undefined ? undefined : createModelJudge(judgeModel),
     async close() {
       sandbox.dispose();
       await planner.dispose();
@@ -76,6 +94,10 @@ export async function openTrainingSession(options: TrainingSessionOptions): Prom
 }
 
 /** Applies the promoted adapter of `modelPath` (if any) to a planner: what the agent does at start and on each change. */
-export async function applyActiveAdapter(registry: AdapterRegistry, modelPath: string, planner: { setAdapter(path: string | null): Promise<void> }): Promise<void> {
+export async function applyActiveAdapter(
+  registry: AdapterRegistry,
+  modelPath: string,
+  planner: { setAdapter(path: string | null): Promise<void> },
+): Promise<void> {
   await planner.setAdapter(registry.active(modelPath)?.path ?? null);
 }

@@ -31,10 +31,18 @@ export class EnginePlanner implements LanguageModel, PlannerHandle {
     return planner;
   }
 
-  get id(): string { return this.current().id; }
-  get adapterId(): string | null { return this.model?.adapterId ?? null; }
-  get contextSize(): number { return this.current().contextSize; }
-  get parallelSequences(): number { return this.model?.parallelSequences ?? 1; }
+  get id(): string {
+    return this.current().id;
+  }
+  get adapterId(): string | null {
+    return this.model?.adapterId ?? null;
+  }
+  get contextSize(): number {
+    return this.current().contextSize;
+  }
+  get parallelSequences(): number {
+    return this.model?.parallelSequences ?? 1;
+  }
 
   async generate(request: GenerateRequest): Promise<Generation> {
     return (await this.ready()).generate(request);

@@ -35,22 +35,41 @@ export function exportTrainingSamples(db: Database, options: { outDir: string; t
     for (const row of store.exportRollouts(options.trainingRunId)) {
       const calls = store.exportPlannerTurns(row.id as string);
       const reward = row.reward as number | null;
-      fs.writeSync(trajectoriesFd, `${JSON.stringify({
-        run_id: row.id, group_id: row.group_id, training_run_id: row.training_run_id, step: row.step,
-        question: row.question, expected_answer: row.expected_answer === null ? null : JSON.parse(row.expected_answer as string),
-        answer: row.answer, stop_reason: row.stop_reason, reward, adapter_id: row.planner_adapter_id,
-        turns: calls.map((c) => ({ step: c.step_idx, prompt: c.prompt_text, response: c.response_text })),
-      })}\n`);
+      fs.writeSync(
+        trajectoriesFd,
+        `${JSON.stringify({
+          run_id: row.id,
+          group_id: row.group_id,
+          training_run_id: row.training_run_id,
+          step: row.step,
+          question: row.question,
+          expected_answer: row.expected_answer === null ? null : JSON.parse(row.expected_answer as string),
+          answer: row.answer,
+          stop_reason: row.stop_reason,
+          reward,
+          adapter_id: row.planner_adapter_id,
+          turns: calls.map((c) => ({ step: c.step_idx, prompt: c.prompt_text, response: c.response_text })),
+        })}\n`,
+      );
       trajectories++;
       for (const call of calls) {
         const completionIds = decodeTokens(call.response_tokens as Uint8Array | null);
         if (completionIds === null || completionIds.length === 0) continue;
-        fs.writeSync(samplesFd, `${JSON.stringify({
-          prompt: call.prompt_text, completion: call.response_text, reward, advantage: call.advantage ?? null,
-          group_id: row.group_id, run_id: row.id, step: call.step_idx,
-          prompt_token_ids: decodeTokens(call.prompt_tokens as Uint8Array | null), completion_token_ids: completionIds,
-          old_logprobs: decodeFloats(call.response_logprobs as Uint8Array | null),
-        })}\n`);
+        fs.writeSync(
+          samplesFd,
+          `${JSON.stringify({
+            prompt: call.prompt_text,
+            completion: call.response_text,
+            reward,
+            advantage: call.advantage ?? null,
+            group_id: row.group_id,
+            run_id: row.id,
+            step: call.step_idx,
+            prompt_token_ids: decodeTokens(call.prompt_tokens as Uint8Array | null),
+            completion_token_ids: completionIds,
+            old_logprobs: decodeFloats(call.response_logprobs as Uint8Array | null),
+          })}\n`,
+        );
         samples++;
       }
     }

@@ -34,8 +34,21 @@ export async function evaluateHeldOut(options: {
       options.signal?.throwIfAborted();
       const index = next++;
       const item = options.items[index]!;
-      const task = options.runs.createTask({ question: item.question, expectedAnswer: item.answer, answerKind: item.answerKind, source: 'eval', meta: { datasetItemId: item.id, ...item.meta } });
-      const outcome = await options.agent({ task, kind: 'eval', groupId: null, temperature: options.temperature, seed: options.seed + index * 101, ...(options.signal ? { signal: options.signal } : {}) });
+      const task = options.runs.createTask({
+        question: item.question,
+        expectedAnswer: item.answer,
+        answerKind: item.answerKind,
+        source: 'eval',
+        meta: { datasetItemId: item.id, ...item.meta },
+      });
+      const outcome = await options.agent({
+        task,
+        kind: 'eval',
+        groupId: null,
+        temperature: options.temperature,
+        seed: options.seed + index * 101,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       const reward = await options.reward(item, outcome.answer);
       if (reward.value >= 0.5) correct++;
       runIds.push(outcome.runId);

@@ -59,11 +59,18 @@ export function chooseTrainingJudge(request: TrainingJudgeRequest): TrainingJudg
   const picked = request.judgePath ?? null;
   if (picked !== null) {
     const judgePath = path.resolve(picked);
-    if (!fs.existsSync(judgePath)) throw new InflowError('JUDGE_NOT_FOUND', `No judge model file ${judgePath}.`, { hint: 'Give the path of a GGUF model other than the planner\'s, or train with --no-judge.' });
-    if (sameModelFile(judgePath, request.plannerPath)) {
-      throw new InflowError('JUDGE_INVALID', `The judge ${path.basename(judgePath)} is the model being trained; a planner that grades its own answers can reward anything.`, {
-        hint: 'Pick a different model as the judge (--judge-model PATH), or train with --no-judge (rules only).',
+    if (!fs.existsSync(judgePath))
+      throw new InflowError('JUDGE_NOT_FOUND', `No judge model file ${judgePath}.`, {
+        hint: "Give the path of a GGUF model other than the planner's, or train with --no-judge.",
       });
+    if (sameModelFile(judgePath, request.plannerPath)) {
+      throw new InflowError(
+        'JUDGE_INVALID',
+        `The judge ${path.basename(judgePath)} is the model being trained; a planner that grades its own answers can reward anything.`,
+        {
+          hint: 'Pick a different model as the judge (--judge-model PATH), or train with --no-judge (rules only).',
+        },
+      );
     }
     return { path: judgePath, reason: `judge: ${path.basename(judgePath)} (chosen)` };
   }
@@ -71,5 +78,9 @@ export function chooseTrainingJudge(request: TrainingJudgeRequest): TrainingJudg
   if (executor !== null && fs.existsSync(executor) && !sameModelFile(executor, request.plannerPath)) {
     return { path: path.resolve(executor), reason: `judge: the executor's model ${path.basename(executor)}` };
   }
-  return { path: null, reason: 'no judge: the executor runs on the planner\'s own model, and a model must not grade itself; answers the rules cannot settle score 0 (pick one with --judge-model)' };
+  return {
+    path: null,
+    reason:
+      "no judge: the executor runs on the planner's own model, and a model must not grade itself; answers the rules cannot settle score 0 (pick one with --judge-model)",
+  };
 }

@@ -47,26 +47,40 @@ export type TrainingRun = Omit<TrainOptions, 'db' | 'runs' | 'agent' | 'planner'
  * however it ends, the models are freed and the retention rule prunes adapter files and trainer states.
  * Resolves once the device is chosen and the models are loaded, with the running loop's result.
  */
-export async function launchTraining(options: LaunchTrainingOptions, run: TrainingRun): Promise<{ placement: TrainingDevice; result: Promise<TrainResult> }> {
+export async function launchTraining(
+  options: LaunchTrainingOptions,
+  run: TrainingRun,
+): Promise<{ placement: TrainingDevice; result: Promise<TrainResult> }> {
   const { backend, settings } = options;
   assertTrainingFits({ modelPath: options.modelPath, lora: options.lora, adaptersDir: backend.paths.adapters });
   const threads = settings.threads > 0 ? { threads: settings.threads } : {};
   const placement = await chooseTrainingDevice({ dataDir: backend.paths.dataDir, modelPath: options.modelPath, cpu: options.cpu, ...threads });
   options.onDevice?.(placement);
   const session = await openTrainingSession({
-    backend, modelPath: options.modelPath, gpu: options.gpu ?? 'auto', sequences: options.sequences, maxSteps: settings.maxAgentSteps,
-    contextSize: settings.contextSize, ...threads, judge: options.judgePath === null ? null : { path: options.judgePath },
+    backend,
+    modelPath: options.modelPath,
+    gpu: options.gpu ?? 'auto',
+    sequences: options.sequences,
+    maxSteps: settings.maxAgentSteps,
+    contextSize: settings.contextSize,
+    ...threads,
+    judge: options.judgePath === null ? null : { path: options.judgePath },
   });
   const result = train({
     ...run,
-    db: backend.db, runs: backend.runs, agent: session.agent, planner: session.planner, ...(session.judge === undefined ? {} : { judge: session.judge }),
+    db: backend.db,
+    runs: backend.runs,
+    agent: session.agent,
+    planner: session.planner,
+    ...(session.judge === undefined ? {} : { judge: session.judge }),
     adaptersDir: backend.paths.adapters,
-    startTrainer: (init) => startTrainerProcess({
-      init: { ...init, device: placement.device, ...(options.trainerThreads === undefined ? {} : { threads: options.trainerThreads }) },
-      ...(run.signal === undefined ? {} : { signal: run.signal }),
-      ...(options.channel === undefined ? {} : { channel: options.channel }),
-      ...(options.onUpdateProgress === undefined ? {} : { onProgress: options.onUpdateProgress }),
-    }),
+    startTrainer: (init) =>
+      startTrainerProcess({
+        init: { ...init, device: placement.device, ...(options.trainerThreads === undefined ? {} : { threads: options.trainerThreads }) },
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
+        ...(options.channel === undefined ? {} : { channel: options.channel }),
+        ...(options.onUpdateProgress === undefined ? {} : { onProgress: options.onUpdateProgress }),
+      }),
   }).finally(async () => {
     await session.close().catch(() => undefined);
     options.onPruned?.(applyRetention(backend.db));

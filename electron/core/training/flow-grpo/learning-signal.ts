@@ -20,7 +20,10 @@ const cause = (rewards: readonly number[]): { why: string; hint: string } => {
   if (rewards.length > 0 && rewards.every((r) => r === rewards[0])) {
     return {
       why: `every rollout got the same reward (${rewards[0]}): ${rewards[0] === 1 ? 'the planner already solves these tasks' : 'the reward does not tell better answers from worse'}`,
-      hint: rewards[0] === 1 ? 'Train on harder tasks: these are already solved.' : 'Use a reward that separates right from wrong answers (an answer kind with a rule, or a judge that is not the trained model).',
+      hint:
+        rewards[0] === 1
+          ? 'Train on harder tasks: these are already solved.'
+          : 'Use a reward that separates right from wrong answers (an answer kind with a rule, or a judge that is not the trained model).',
     };
   }
   return {

@@ -45,13 +45,21 @@ function units<T extends { group?: number }>(samples: readonly T[]): T[][] {
  * the ratio is exactly 1, so the trainer's single-pass form is used (no separate old-policy pass), which gives the
  * same update.
  */
-export async function miniBatchStep(trainer: NativeTrainer, request: TrainStepRequest, onProgress?: (progress: UpdateProgress) => void): Promise<TrainStepResult> {
+export async function miniBatchStep(
+  trainer: NativeTrainer,
+  request: TrainStepRequest,
+  onProgress?: (progress: UpdateProgress) => void,
+): Promise<TrainStepResult> {
   const started = performance.now();
   const miniBatches = Math.max(1, request.miniBatches ?? 1);
   const epochs = Math.max(1, request.epochs ?? 1);
   const grpo = request.objective === 'grpo';
   const base: Array<TrainingSample & { group?: number }> = request.samples.map(({ promptTokens, responseTokens, advantage, weight, group }) => ({
-    promptTokens, responseTokens, ...(grpo ? { advantage } : {}), ...(weight === undefined ? {} : { weight }), ...(group === undefined ? {} : { group }),
+    promptTokens,
+    responseTokens,
+    ...(grpo ? { advantage } : {}),
+    ...(weight === undefined ? {} : { weight }),
+    ...(group === undefined ? {} : { group }),
   }));
   const single = miniBatches === 1 && epochs === 1;
   const updates = epochs * Math.min(miniBatches, units(request.samples).length);
@@ -75,16 +83,31 @@ export async function miniBatchStep(trainer: NativeTrainer, request: TrainStepRe
     const order = single ? [samples] : seededShuffle(units(samples), (request.seed ?? 0) * 7919 + epoch);
     for (const batch of splitEvenly(order, miniBatches).map((run) => run.flat())) {
       const update = results.length;
-      const metrics = await trainer.step({
-        samples: batch, objective: request.objective, learningRate: request.learningRate,
-        clipLow: request.clipLow, clipHigh: request.clipHigh, klBeta: grpo ? request.klBeta : 0,
-        ...(grpo && (request.dualClip ?? 0) > 0 ? { dualClip: request.dualClip } : {}),
-        ...(grpo && !single ? { oldLogprobs: 'given' as const } : {}),
-        ...(request.weightDecay === undefined ? {} : { weightDecay: request.weightDecay }),
-        ...(request.maxGradNorm === undefined ? {} : { maxGradNorm: request.maxGradNorm }),
-      }, onProgress === undefined ? {} : { onProgress: (p) => onProgress({ phase: p.phase, update, updates, microBatch: p.microBatch, microBatches: p.microBatches }) });
+      const metrics = await trainer.step(
+        {
+          samples: batch,
+          objective: request.objective,
+          learningRate: request.learningRate,
+          clipLow: request.clipLow,
+          clipHigh: request.clipHigh,
+          klBeta: grpo ? request.klBeta : 0,
+          ...(grpo && (request.dualClip ?? 0) > 0 ? { dualClip: request.dualClip } : {}),
+          ...(grpo && !single ? { oldLogprobs: 'given' as const } : {}),
+          ...(request.weightDecay === undefined ? {} : { weightDecay: request.weightDecay }),
+          ...(request.maxGradNorm === undefined ? {} : { maxGradNorm: request.maxGradNorm }),
+        },
+        onProgress === undefined
+          ? {}
+          : { onProgress: (p) => onProgress({ phase: p.phase, update, updates, microBatch: p.microBatch, microBatches: p.microBatches }) },
+      );
       tokens += metrics.packedTokens;
-      const result: UpdateMetrics = { loss: metrics.loss, kl: metrics.kl, clipFraction: metrics.clipFraction, samples: batch.length, ...(metrics.skipped ? { skipped: metrics.skipReason ?? 'non-finite loss or gradient' } : {}) };
+      const result: UpdateMetrics = {
+        loss: metrics.loss,
+        kl: metrics.kl,
+        clipFraction: metrics.clipFraction,
+        samples: batch.length,
+        ...(metrics.skipped ? { skipped: metrics.skipReason ?? 'non-finite loss or gradient' } : {}),
+      };
       if (result.skipped !== undefined) skipped ??= result.skipped;
       results.push(result);
       onProgress?.({ phase: 'done', update, updates, metrics: result });
@@ -92,7 +115,12 @@ export async function miniBatchStep(trainer: NativeTrainer, request: TrainStepRe
   }
   const mean = (pick: (u: UpdateMetrics) => number) => results.reduce((sum, u) => sum + pick(u), 0) / results.length;
   return {
-    loss: mean((u) => u.loss), kl: mean((u) => u.kl), clipFraction: mean((u) => u.clipFraction), tokens,
-    durationMs: performance.now() - started, updates: results, ...(skipped === undefined ? {} : { skipped }),
+    loss: mean((u) => u.loss),
+    kl: mean((u) => u.kl),
+    clipFraction: mean((u) => u.clipFraction),
+    tokens,
+    durationMs: performance.now() - started,
+    updates: results,
+    ...(skipped === undefined ? {} : { skipped }),
   };
 }

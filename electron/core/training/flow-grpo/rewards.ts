@@ -22,15 +22,30 @@ export interface RewardOptions {
  * normalised exact match, numeric equivalence, multiple choice, a Game-of-24 checker that evaluates the
  * expression, or the local judge). A run without an answer (error, step limit) gets 0, as in the reference.
  */
-export async function rewardForAnswer(item: Pick<DatasetItem, 'question' | 'answer' | 'answerKind' | 'meta'>, answer: string | null, options: RewardOptions = {}): Promise<Reward> {
+export async function rewardForAnswer(
+  item: Pick<DatasetItem, 'question' | 'answer' | 'answerKind' | 'meta'>,
+  answer: string | null,
+  options: RewardOptions = {},
+): Promise<Reward> {
   if (answer === null || answer.trim() === '') return { value: 0, source: 'none', details: { reason: 'the run gave no answer' } };
   const numbers = Array.isArray(item.meta.numbers) ? (item.meta.numbers as number[]) : undefined;
   const choices = Array.isArray(item.meta.choices) ? (item.meta.choices as string[]) : undefined;
   const result = await scoreAnswer(
-    { response: answer, expected: item.answer, kind: item.answerKind, question: item.question, ...(numbers ? { numbers } : {}), ...(choices ? { choices } : {}) },
+    {
+      response: answer,
+      expected: item.answer,
+      kind: item.answerKind,
+      question: item.question,
+      ...(numbers ? { numbers } : {}),
+      ...(choices ? { choices } : {}),
+    },
     { ...(options.judge ? { judge: options.judge } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   );
-  return { value: clampReward(result.score), source: result.method, details: { reason: result.reason, extracted: result.extracted, kind: result.kind } };
+  return {
+    value: clampReward(result.score),
+    source: result.method,
+    details: { reason: result.reason, extracted: result.extracted, kind: result.kind },
+  };
 }
 
 /** The user's thumbs up (1) or down (0) on a past run, as a reward. */

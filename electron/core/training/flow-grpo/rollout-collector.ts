@@ -46,7 +46,14 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
     trainingRunId: options.trainingRunId,
     step: options.step,
     datasetItemId: item.id,
-    createTask: () => options.runs.createTask({ question: item.question, expectedAnswer: item.answer, answerKind: item.answerKind, source: 'training', meta: { datasetItemId: item.id, ...item.meta } }).id,
+    createTask: () =>
+      options.runs.createTask({
+        question: item.question,
+        expectedAnswer: item.answer,
+        answerKind: item.answerKind,
+        source: 'training',
+        meta: { datasetItemId: item.id, ...item.meta },
+      }).id,
   });
   const task = options.runs.getTask(group.taskId)!;
   for (const orphan of store.unscoredRollouts(group.id)) {
@@ -66,8 +73,12 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
       const index = next++;
       const started = performance.now();
       const outcome = await options.agent({
-        task, kind: 'rollout', groupId: group.id, temperature: options.temperature,
-        seed: options.seed + index, ...(options.signal ? { signal: options.signal } : {}),
+        task,
+        kind: 'rollout',
+        groupId: group.id,
+        temperature: options.temperature,
+        seed: options.seed + index,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       // A run cut short by cancelling training is not a sample of the policy: leave it out (a restart reruns it).
       if (options.signal?.aborted || outcome.stopReason === 'cancelled') options.signal?.throwIfAborted();
@@ -89,7 +100,14 @@ export async function collectGroup(options: CollectGroupOptions): Promise<Collec
   const used = finished.slice(0, options.groupSize);
   store.markGroup(group.id, 'complete', { rewards: used.map((r) => r.reward), reused });
   return {
-    groupId: group.id, rewards: used.map((r) => r.reward), runIds: used.map((r) => r.runId), reused, failed, ran: missing, rolloutMs, rewardMs,
+    groupId: group.id,
+    rewards: used.map((r) => r.reward),
+    runIds: used.map((r) => r.runId),
+    reused,
+    failed,
+    ran: missing,
+    rolloutMs,
+    rewardMs,
     ...(firstError === undefined ? {} : { firstError }),
   };
 }

@@ -16,7 +16,10 @@ export async function waitForIdle(options: TrainOptions, config: TrainingConfig,
   let announced = false;
   while (!isIdle()) {
     options.signal?.throwIfAborted();
-    if (!announced) { emit({ type: 'phase', step, phase: 'idle-wait' }); announced = true; }
+    if (!announced) {
+      emit({ type: 'phase', step, phase: 'idle-wait' });
+      announced = true;
+    }
     await new Promise((resolve) => setTimeout(resolve, options.idlePollMs ?? 5000));
   }
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { InflowError } from '../../errors.ts';
 import type { AdvantageGrouping } from './advantages.ts';
 import type { LoraConfig } from '../trainer/trainer-protocol.ts';
@@ -112,34 +113,62 @@ export const defaultTrainingConfig: TrainingConfig = {
   judgeModel: null,
 };
 
+/** A whole number of at least `min`. */
+const intAtLeast = (min: number) => {
+  const rule = `an integer ≥ ${min}`;
+  return z.number({ error: rule }).int({ error: rule }).min(min, { error: rule });
+};
+/** A number in a range, with the rule as the message names it. */
+const numberWhere = (rule: string, check: (value: number) => boolean) => z.number({ error: rule }).refine(check, { error: rule });
+
+const targetsRule = 'a non-empty list such as q, v (also k, o, gate, up, down)';
+
+/**
+ * The rules of a training config, one per checked setting (the others are free). Each message is the rule the
+ * TRAINING_CONFIG_INVALID error states after "it must be"; the keys are in the order the settings are checked.
+ */
+const trainingConfigSchema = z.object({
+  groupSize: intAtLeast(2),
+  tasksPerStep: intAtLeast(1),
+  steps: intAtLeast(1),
+  evalEvery: intAtLeast(1),
+  evalLimit: intAtLeast(0),
+  lora: z.object({
+    rank: intAtLeast(1),
+    targets: z.array(z.string({ error: targetsRule }), { error: targetsRule }).min(1, { error: targetsRule }),
+  }),
+  miniBatches: intAtLeast(1),
+  dynamicSampling: intAtLeast(0),
+  explorationTemperature: numberWhere('in [0, 2] (0: the rollout temperature)', (v) => v >= 0 && v <= 2),
+  ppoEpochs: intAtLeast(1),
+  contextSize: intAtLeast(64),
+  maxAgentSteps: intAtLeast(1),
+  threads: intAtLeast(0),
+  dualClip: numberWhere('0 (off) or above 1 (the reference: 3)', (v) => v === 0 || v > 1),
+  temperature: numberWhere('in (0, 2] (rollouts must sample)', (v) => v > 0 && v <= 2),
+  learningRate: numberWhere('in (0, 1)', (v) => v > 0 && v < 1),
+  clipLow: numberWhere('in (0, 1)', (v) => v > 0 && v < 1),
+  clipHigh: numberWhere('> 0', (v) => v > 0),
+  klBeta: numberWhere('≥ 0', (v) => v >= 0),
+  budgetMs: numberWhere('≥ 0', (v) => v >= 0),
+  objective: z.enum(['grpo', 'sft'], { error: '"grpo" or "sft"' }),
+  grouping: z.enum(['trajectory', 'turn'], { error: '"trajectory" or "turn"' }),
+} satisfies Partial<Record<keyof TrainingConfig, z.ZodType>>);
+
 /** Defaults overlaid with `overrides`, checked: throws TRAINING_CONFIG_INVALID naming the bad field. */
 export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
   const config: TrainingConfig = { ...defaultTrainingConfig, ...overrides, lora: { ...defaultTrainingConfig.lora, ...overrides.lora } };
-  const bad = (field: string, rule: string) => new InflowError('TRAINING_CONFIG_INVALID', `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${rule}.`, { hint: `Fix ${field} and start again.` });
-  const intAtLeast = (field: string, value: number, min: number) => { if (!Number.isInteger(value) || value < min) throw bad(field, `an integer ≥ ${min}`); };
-  intAtLeast('groupSize', config.groupSize, 2);
-  intAtLeast('tasksPerStep', config.tasksPerStep, 1);
-  intAtLeast('steps', config.steps, 1);
-  intAtLeast('evalEvery', config.evalEvery, 1);
-  intAtLeast('evalLimit', config.evalLimit, 0);
-  intAtLeast('lora.rank', config.lora.rank, 1);
-  intAtLeast('miniBatches', config.miniBatches, 1);
-  intAtLeast('dynamicSampling', config.dynamicSampling, 0);
-  if (!(config.explorationTemperature >= 0 && config.explorationTemperature <= 2)) throw bad('explorationTemperature', 'in [0, 2] (0: the rollout temperature)');
-  intAtLeast('ppoEpochs', config.ppoEpochs, 1);
-  intAtLeast('contextSize', config.contextSize, 64);
-  intAtLeast('maxAgentSteps', config.maxAgentSteps, 1);
-  intAtLeast('threads', config.threads, 0);
-  if (!(config.dualClip === 0 || config.dualClip > 1)) throw bad('dualClip', '0 (off) or above 1 (the reference: 3)');
-  if (!(config.temperature > 0 && config.temperature <= 2)) throw bad('temperature', 'in (0, 2] (rollouts must sample)');
-  if (!(config.learningRate > 0 && config.learningRate < 1)) throw bad('learningRate', 'in (0, 1)');
-  if (!(config.clipLow > 0 && config.clipLow < 1)) throw bad('clipLow', 'in (0, 1)');
-  if (!(config.clipHigh > 0)) throw bad('clipHigh', '> 0');
-  if (!(config.klBeta >= 0)) throw bad('klBeta', '≥ 0');
-  if (!(config.budgetMs >= 0)) throw bad('budgetMs', '≥ 0');
-  if (config.lora.targets.length === 0) throw bad('lora.targets', 'a non-empty list such as q, v (also k, o, gate, up, down)');
-  if (config.objective !== 'grpo' && config.objective !== 'sft') throw bad('objective', '"grpo" or "sft"');
-  if (config.grouping !== 'trajectory' && config.grouping !== 'turn') throw bad('grouping', '"trajectory" or "turn"');
+  const checked = trainingConfigSchema.safeParse(config);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    // an issue inside a list (a target that is not a string) names the list
+    const field = issue.path.filter((key) => typeof key === 'string').join('.');
+    throw new InflowError(
+      'TRAINING_CONFIG_INVALID',
+      `Training setting ${field} is ${JSON.stringify(lookup(config, field))}; it must be ${issue.message}.`,
+      { hint: `Fix ${field} and start again.` },
+    );
+  }
   return config;
 }
 

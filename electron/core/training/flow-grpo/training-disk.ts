@@ -5,7 +5,15 @@ import { retentionRule } from '../../adapters/retention.ts';
 import type { LoraConfig } from '../trainer/trainer-protocol.ts';
 
 /** GGUF tensor name of each LoRA target. */
-const targetTensors: Record<string, string> = { q: 'attn_q', k: 'attn_k', v: 'attn_v', o: 'attn_output', gate: 'ffn_gate', up: 'ffn_up', down: 'ffn_down' };
+const targetTensors: Record<string, string> = {
+  q: 'attn_q',
+  k: 'attn_k',
+  v: 'attn_v',
+  o: 'attn_output',
+  gate: 'ffn_gate',
+  up: 'ffn_up',
+  down: 'ffn_down',
+};
 /** Room left over for the database, logs and the rest of the system. */
 const marginBytes = 256 * 1024 * 1024;
 
@@ -32,12 +40,21 @@ export function trainingDiskBytes(modelPath: string, lora: Pick<LoraConfig, 'ran
 }
 
 /** Refuses to start a run that would not fit on the disk of `adaptersDir`, saying how much is needed and free. */
-export function assertTrainingFits(options: { modelPath: string; lora: Pick<LoraConfig, 'rank' | 'targets'>; adaptersDir: string; freeBytes?: number }): void {
+export function assertTrainingFits(options: {
+  modelPath: string;
+  lora: Pick<LoraConfig, 'rank' | 'targets'>;
+  adaptersDir: string;
+  freeBytes?: number;
+}): void {
   const needed = trainingDiskBytes(options.modelPath, options.lora);
   const free = options.freeBytes ?? freeDiskBytes(options.adaptersDir);
   if (free < needed) {
-    throw new InflowError('INSUFFICIENT_DISK', `Not enough disk space to train: a run with LoRA rank ${options.lora.rank} on ${options.lora.targets.join(', ')} needs about ${formatBytes(needed)} but ${options.adaptersDir} has ${formatBytes(free)} free.`, {
-      hint: 'Free some space ("inflow adapters gc" removes adapters and trainer states the retention rule does not keep), lower --rank, or choose a data folder on a larger disk.',
-    });
+    throw new InflowError(
+      'INSUFFICIENT_DISK',
+      `Not enough disk space to train: a run with LoRA rank ${options.lora.rank} on ${options.lora.targets.join(', ')} needs about ${formatBytes(needed)} but ${options.adaptersDir} has ${formatBytes(free)} free.`,
+      {
+        hint: 'Free some space ("inflow adapters gc" removes adapters and trainer states the retention rule does not keep), lower --rank, or choose a data folder on a larger disk.',
+      },
+    );
   }
 }

@@ -3,65 +3,20 @@ import path from 'node:path';
 import { AdapterRegistry, type AdapterRecord } from '../../adapters/adapter-registry.ts';
 import { DatasetStore, type DatasetItem } from '../../datasets/dataset-store.ts';
 import { InflowError } from '../../errors.ts';
-import type { Database } from '../../store/database.ts';
-import type { RunStore } from '../../store/run-store.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
-import { rewardForAnswer, type Reward, type RewardOptions } from './rewards.ts';
+import { rewardForAnswer, type Reward } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
-import type { PlannerHandle, RolloutAgent } from './rollout-agent.ts';
 import { plateaued, waitForIdle } from './run-control.ts';
 import { approvedPlannerTurns } from './demonstrations.ts';
 import { collectStep } from './step-collector.ts';
 import { buildSamples, fitSamples } from './step-samples.ts';
-import { resolveTrainingConfig, type TrainingConfig } from './training-config.ts';
-import { TrainingStore, type StepMetrics, type TrainingRunRecord } from '../training-store.ts';
-import type { PolicyTrainer, TrainerInit, TrainSample } from '../trainer/trainer-protocol.ts';
+import { TrainingStore, type StepMetrics } from '../training-store.ts';
+import { openRun, resumePoint } from './open-run.ts';
+import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
 
-export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
-export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
-
-export type TrainingEvent =
-  | { type: 'started'; run: TrainingRunRecord; resumedFromStep: number }
-  | { type: 'phase'; step: number; phase: TrainingPhase }
-  | { type: 'rollout'; step: number; done: number; total: number }
-  | { type: 'step'; step: number; metrics: StepMetrics }
-  | { type: 'promoted'; adapter: AdapterRecord }
-  | { type: 'warning'; step: number; warning: LearningWarning }
-  | { type: 'stopped'; reason: TrainingStopReason };
-
-export interface TrainOptions {
-  db: Database;
-  runs: RunStore;
-  /** Start a new run on this dataset (id or name) ... */
-  datasetId?: string;
-  /** ... or resume this run from its last completed step. */
-  resumeRunId?: string;
-  /** Path of the base GGUF model the planner runs and the trainer adapts. */
-  baseModel?: string;
-  config?: Partial<TrainingConfig>;
-  agent: RolloutAgent;
-  planner: PlannerHandle;
-  startTrainer: (init: TrainerInit) => Promise<PolicyTrainer>;
-  /** Where adapters and trainer checkpoints go (the data directory's `adapters/`). */
-  adaptersDir: string;
-  judge?: RewardOptions['judge'];
-  signal?: AbortSignal;
-  onEvent?: (event: TrainingEvent) => void;
-  /** Default: the one-minute load average per core is below `config.idleLoad`. */
-  isIdle?: () => boolean;
-  /** How often a busy machine is checked again (default 5 s). */
-  idlePollMs?: number;
-}
-
-export interface TrainResult {
-  trainingRunId: string;
-  stopReason: TrainingStopReason;
-  lastCompletedStep: number;
-  baselineAccuracy: number | null;
-  bestAdapter: AdapterRecord | null;
-  /** Why the run did not learn, when it did not (also emitted as 'warning' events). */
-  warnings: LearningWarning[];
-}
+export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+export { resumeSettings } from './open-run.ts';
 
 /**
  * Flow-GRPO on the user's machine. Each step: a group of rollouts per task with the current planner, rewards,
@@ -78,7 +33,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const dataset = datasets.get(run.datasetId ?? '');
   const trainItems = datasets.items(dataset.id, 'train');
   const heldOut = limit(datasets.items(dataset.id, 'heldout'), config.evalLimit);
-  if (trainItems.length === 0) throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training items.`, { hint: 'Import more items or lower the held-out fraction.' });
+  if (trainItems.length === 0)
+    throw new InflowError('DATASET_EMPTY', `Dataset "${dataset.name}" has no training items.`, {
+      hint: 'Import more items or lower the held-out fraction.',
+    });
   const runDir = path.join(options.adaptersDir, run.id);
   fs.mkdirSync(runDir, { recursive: true });
   const emit = (event: TrainingEvent) => options.onEvent?.(event);
@@ -95,30 +53,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const warnings: LearningWarning[] = [];
   try {
     let step = run.lastCompletedStep;
-    const checkpoint = step > 0 ? store.checkpoint(run.id, step) : undefined;
-    if (step > 0 && checkpoint === undefined) throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} has no checkpoint for step ${step}.`, { hint: 'Start a new run.' });
-    let currentAdapter: AdapterRecord | null = checkpoint?.adapterId ? registry.get(checkpoint.adapterId) : null;
-    // A finished run's trainer states are pruned by the disk retention rule (adapters/retention.ts): extending it
-    // continues from the LoRA weights of its latest adapter, with fresh optimizer moments, and says so.
-    const stateKept = checkpoint !== undefined && fs.existsSync(checkpoint.statePath);
-    let continueFrom: string | null = config.initAdapter;
-    if (checkpoint !== undefined && !stateKept) {
-      const latest = store.latestAdapterCheckpoint(run.id, step);
-      const adapter = latest === undefined ? null : registry.get(latest.adapterId);
-      if (latest !== undefined && (adapter === null || !fs.existsSync(adapter.path))) {
-        throw new InflowError('TRAINING_CHECKPOINT_MISSING', `Run ${run.id} cannot go on from step ${step}: its trainer state and the adapter of step ${latest.step} were removed from the disk.`, { hint: 'Start a new run (--from-adapter ID continues from one of its kept adapters).' });
-      }
-      if (adapter !== null) continueFrom = adapter.path;
-      currentAdapter = adapter;
-      const warning: LearningWarning = {
-        code: 'OPTIMIZER_STATE_RESTARTED',
-        message: `The trainer state of step ${step} was pruned (the run had finished), so training goes on from ${adapter === null ? 'the starting weights' : `adapter v${adapter.version}`} with fresh optimizer moments.`,
-        hint: 'Nothing to do; to keep trainer states of finished runs, extend a run before it is pruned (inflow adapters gc --dry-run lists what would go).',
-      };
-      warnings.push(warning);
-    }
+    const start = resumePoint(run, store, registry);
+    const { checkpoint, stateKept, continueFrom } = start;
+    let currentAdapter: AdapterRecord | null = start.adapter;
+    if (start.warning !== null) warnings.push(start.warning);
     trainer = await options.startTrainer({
-      modelPath: run.baseModel, lora: config.lora, maxSampleTokens: config.contextSize, ...(config.threads > 0 ? { threads: config.threads } : {}),
+      modelPath: run.baseModel,
+      lora: config.lora,
+      maxSampleTokens: config.contextSize,
+      ...(config.threads > 0 ? { threads: config.threads } : {}),
       // a run that starts from an adapter (e.g. an SFT warm start, or a finished run's last adapter) trains on from its weights
       ...(continueFrom === null ? {} : { resumeAdapter: continueFrom }),
     });
@@ -132,13 +75,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (history.length === 0 && heldOut.length > 0) {
       emit({ type: 'phase', step: 0, phase: 'baseline' });
       await options.planner.setAdapter(config.initAdapter);
-      const base = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+      const base = await evaluateHeldOut({
+        items: heldOut,
+        runs: options.runs,
+        agent: options.agent,
+        reward,
+        temperature: config.evalTemperature,
+        seed: config.seed,
+        parallel,
+        ...(signal ? { signal } : {}),
+      });
       await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
       emit({ type: 'step', step: 0, metrics: { heldoutAccuracy: base.accuracy } });
     }
-    let bestAccuracy = Math.max(baselineAccuracy ?? -1, ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)));
+    let bestAccuracy = Math.max(
+      baselineAccuracy ?? -1,
+      ...history.map((h) => (typeof h.metrics.heldoutAccuracy === 'number' ? h.metrics.heldoutAccuracy : -1)),
+    );
     const rewardHistory = history.filter((h) => h.step > 0).map((h) => h.metrics.rewardMean ?? 0);
     const recent: Array<{ step: number; metrics: StepMetrics }> = [];
     const stepRewards: number[][] = [];
@@ -146,15 +101,28 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
     const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
     if (demonstrations !== null && demonstrations.length === 0) {
-      throw new InflowError('TRAINING_NO_DEMONSTRATIONS', `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`, {
-        hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
-      });
+      throw new InflowError(
+        'TRAINING_NO_DEMONSTRATIONS',
+        `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`,
+        {
+          hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
+        },
+      );
     }
 
     while (step < config.steps) {
-      if (signal?.aborted) { stopReason = 'cancelled'; break; }
-      if (config.budgetMs > 0 && Date.now() - started >= config.budgetMs) { stopReason = 'budget'; break; }
-      if (plateaued(rewardHistory, config)) { stopReason = 'plateau'; break; }
+      if (signal?.aborted) {
+        stopReason = 'cancelled';
+        break;
+      }
+      if (config.budgetMs > 0 && Date.now() - started >= config.budgetMs) {
+        stopReason = 'budget';
+        break;
+      }
+      if (plateaued(rewardHistory, config)) {
+        stopReason = 'plateau';
+        break;
+      }
       if (config.onlyWhenIdle) await waitForIdle(options, config, step, emit);
       step++;
       const timings: Record<string, number> = {};
@@ -166,12 +134,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         // SFT: one pass over the demonstrations per step, in `miniBatches` updates
         const fitted = fitSamples(demonstrations, config.contextSize);
         samples = fitted.samples;
-        metrics = { samples: samples.length, demonstrations: demonstrations.length, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped, loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null };
+        metrics = {
+          samples: samples.length,
+          demonstrations: demonstrations.length,
+          truncatedSamples: fitted.truncated,
+          droppedSamples: fitted.dropped,
+          loss: null,
+          kl: null,
+          clipFraction: null,
+          tokensPerSecond: null,
+          heldoutAccuracy: null,
+        };
       } else {
         emit({ type: 'phase', step, phase: 'rollout' });
         const collected = await collectStep({
-          store, runs: options.runs, agent: options.agent, reward, trainingRunId: run.id, step, trainItems, config, parallel,
-          ...(signal ? { signal } : {}), onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
+          store,
+          runs: options.runs,
+          agent: options.agent,
+          reward,
+          trainingRunId: run.id,
+          step,
+          trainItems,
+          config,
+          parallel,
+          ...(signal ? { signal } : {}),
+          onRollout: (done, total) => emit({ type: 'rollout', step, done, total }),
         });
         timings.rewardMs = collected.rewardMs;
         timings.rolloutMs = collected.rolloutMs;
@@ -182,10 +169,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         samples = fitted.samples;
         const stats = built.stats;
         metrics = {
-          rewardMean: stats.rewardMean, rewardStd: stats.rewardSpread, groups: stats.groups, zeroGroups: stats.zeroGroups, samples: samples.length,
-          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0, extraTasks: collected.extraTasks, exploredGroups: collected.exploredGroups,
-          rollouts: collected.rollouts, failedRollouts: collected.failedRollouts, truncatedSamples: fitted.truncated, droppedSamples: fitted.dropped,
-          loss: null, kl: null, clipFraction: null, tokensPerSecond: null, heldoutAccuracy: null,
+          rewardMean: stats.rewardMean,
+          rewardStd: stats.rewardSpread,
+          groups: stats.groups,
+          zeroGroups: stats.zeroGroups,
+          samples: samples.length,
+          informativeFraction: stats.groups > 0 ? (stats.groups - stats.zeroGroups) / stats.groups : 0,
+          extraTasks: collected.extraTasks,
+          exploredGroups: collected.exploredGroups,
+          rollouts: collected.rollouts,
+          failedRollouts: collected.failedRollouts,
+          truncatedSamples: fitted.truncated,
+          droppedSamples: fitted.dropped,
+          loss: null,
+          kl: null,
+          clipFraction: null,
+          tokensPerSecond: null,
+          heldoutAccuracy: null,
         };
       }
 
@@ -197,18 +197,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
         const result = await trainer.step({
-          samples, objective: config.objective, clipLow: config.clipLow, clipHigh: config.clipHigh, dualClip: config.dualClip, klBeta: config.klBeta,
-          learningRate: config.learningRate, weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
-          miniBatches: config.miniBatches, epochs: config.ppoEpochs, seed: config.seed * 1000 + step,
+          samples,
+          objective: config.objective,
+          clipLow: config.clipLow,
+          clipHigh: config.clipHigh,
+          dualClip: config.dualClip,
+          klBeta: config.klBeta,
+          learningRate: config.learningRate,
+          weightDecay: config.weightDecay,
+          maxGradNorm: config.maxGradNorm,
+          miniBatches: config.miniBatches,
+          epochs: config.ppoEpochs,
+          seed: config.seed * 1000 + step,
         });
         newAdapterPath = path.join(runDir, `step-${String(step).padStart(4, '0')}.gguf`);
         await trainer.saveAdapter(newAdapterPath);
         if (unload) await options.planner.reload?.();
         timings.updateMs = performance.now() - updateStart;
         Object.assign(metrics, {
-          loss: result.loss, kl: result.kl, clipFraction: result.clipFraction, tokensPerSecond: result.tokens / (result.durationMs / 1000),
-          trainedTokens: result.tokens, ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
-          ...(result.updates ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) } : {}),
+          loss: result.loss,
+          kl: result.kl,
+          clipFraction: result.clipFraction,
+          tokensPerSecond: result.tokens / (result.durationMs / 1000),
+          trainedTokens: result.tokens,
+          ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
+          ...(result.updates
+            ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) }
+            : {}),
         });
         emit({ type: 'phase', step, phase: 'swap' });
         const swapStart = performance.now();
@@ -219,7 +234,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       if (heldOut.length > 0 && (step % config.evalEvery === 0 || step === config.steps)) {
         emit({ type: 'phase', step, phase: 'eval' });
-        const evaluation = await evaluateHeldOut({ items: heldOut, runs: options.runs, agent: options.agent, reward, temperature: config.evalTemperature, seed: config.seed, parallel, ...(signal ? { signal } : {}) });
+        const evaluation = await evaluateHeldOut({
+          items: heldOut,
+          runs: options.runs,
+          agent: options.agent,
+          reward,
+          temperature: config.evalTemperature,
+          seed: config.seed,
+          parallel,
+          ...(signal ? { signal } : {}),
+        });
         metrics.heldoutAccuracy = evaluation.accuracy;
         timings.evalMs = evaluation.durationMs;
       }
@@ -239,12 +263,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (warnNow) metrics.warning = `${warning.message} Fix: ${warning.hint}`;
       let promoted: AdapterRecord | null = null;
       store.commitStep({
-        trainingRunId: run.id, step, metrics, statePath, adapterId: null,
+        trainingRunId: run.id,
+        step,
+        metrics,
+        statePath,
+        adapterId: null,
         extra: () => {
           if (newAdapterPath !== null) {
             currentAdapter = registry.register({
-              path: newAdapterPath, baseModel: run.baseModel, trainingRunId: run.id, parentId: currentAdapter?.id ?? null,
-              metrics: { step, ...(metrics.heldoutAccuracy == null ? {} : { heldoutAccuracy: metrics.heldoutAccuracy }), rewardMean: metrics.rewardMean },
+              path: newAdapterPath,
+              baseModel: run.baseModel,
+              trainingRunId: run.id,
+              parentId: currentAdapter?.id ?? null,
+              metrics: {
+                step,
+                ...(metrics.heldoutAccuracy == null ? {} : { heldoutAccuracy: metrics.heldoutAccuracy }),
+                rewardMean: metrics.rewardMean,
+              },
             });
             if (config.autoPromote && typeof metrics.heldoutAccuracy === 'number' && metrics.heldoutAccuracy > bestAccuracy) {
               bestAccuracy = metrics.heldoutAccuracy;
@@ -276,11 +311,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     store.setStatus(run.id, stopReason === 'cancelled' || stopReason === 'budget' ? 'paused' : 'completed');
     emit({ type: 'stopped', reason: stopReason });
-    return { trainingRunId: run.id, stopReason, lastCompletedStep: store.getRun(run.id).lastCompletedStep, baselineAccuracy, bestAdapter: registry.best(run.baseModel), warnings };
+    return {
+      trainingRunId: run.id,
+      stopReason,
+      lastCompletedStep: store.getRun(run.id).lastCompletedStep,
+      baselineAccuracy,
+      bestAdapter: registry.best(run.baseModel),
+      warnings,
+    };
   } catch (error) {
     if (signal?.aborted) {
       store.setStatus(run.id, 'paused');
-      throw new InflowError('CANCELLED', `Training stopped; run ${run.id} resumes from step ${store.getRun(run.id).lastCompletedStep} with --resume.`, { cause: error });
+      throw new InflowError(
+        'CANCELLED',
+        `Training stopped; run ${run.id} resumes from step ${store.getRun(run.id).lastCompletedStep} with --resume.`,
+        { cause: error },
+      );
     }
     store.setStatus(run.id, 'failed', error instanceof Error ? error.message : String(error));
     throw error;
@@ -289,29 +335,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-/** Settings a resume may change (given explicitly); the run keeps its stored value of every other one. */
-export const resumeSettings = ['steps', 'budgetMs', 'contextSize', 'maxAgentSteps', 'threads', 'evalLimit'] as const;
-
-function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
-  if (options.resumeRunId !== undefined) {
-    const run = store.getRun(options.resumeRunId);
-    if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep)) throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, { hint: 'Give more --steps to continue it, or start a new run with --dataset.' });
-    // what a resume may change, stored with the run; everything else (the objective, the sizes) stays as it started
-    const changes = Object.fromEntries(resumeSettings.filter((key) => options.config?.[key] !== undefined).map((key) => [key, options.config![key]]));
-    if (Object.keys(changes).length > 0) {
-      const config = resolveTrainingConfig({ ...run.config, ...changes });
-      store.setConfig(run.id, config);
-    }
-    return store.getRun(run.id);
-  }
-  if (options.datasetId === undefined || options.baseModel === undefined) {
-    throw new InflowError('USAGE', 'Training needs a dataset and a base model, or a run to resume.', { hint: 'Use --dataset FILE|NAME and --model PATH, or --resume.' });
-  }
-  const dataset = datasets.get(options.datasetId);
-  return store.createRun({ datasetId: dataset.id, baseModel: options.baseModel, config: resolveTrainingConfig(options.config) });
-}
-
 function limit<T>(items: T[], count: number): T[] {
   return count > 0 ? items.slice(0, count) : items;
 }
-

@@ -62,11 +62,18 @@ export async function deviceUnderTest(env: NodeJS.ProcessEnv): Promise<{ device:
   const module = await loadNativeTrainer({ gpu: 'auto' });
   const forced = env[SELF_CHECK_DEVICE_ENV] === 'cpu';
   const gpu = module.runtime.devices.find((d) => !d.startsWith('CPU'));
-  const name = forced ? (module.runtime.devices.find((d) => d.startsWith('CPU')) ?? 'CPU') : gpu ?? null;
-  return { device: forced ? 'cpu' : 'gpu', name, key: `${name ?? 'none'} | node-llama-cpp ${String(module.llama.gpu)} | llama.cpp ${module.llama.llamaCppRelease.release}` };
+  const name = forced ? (module.runtime.devices.find((d) => d.startsWith('CPU')) ?? 'CPU') : (gpu ?? null);
+  return {
+    device: forced ? 'cpu' : 'gpu',
+    name,
+    key: `${name ?? 'none'} | node-llama-cpp ${String(module.llama.gpu)} | llama.cpp ${module.llama.llamaCppRelease.release}`,
+  };
 }
 
-async function stepOn(trainer: NativeTrainer, sample: TrainingSample): Promise<{ logprobs: Float32Array; gradients: Float32Array[]; seconds: number }> {
+async function stepOn(
+  trainer: NativeTrainer,
+  sample: TrainingSample,
+): Promise<{ logprobs: Float32Array; gradients: Float32Array[]; seconds: number }> {
   const next = seededRandom(5);
   for (const name of trainer.parameterNames().filter((n) => n.endsWith('.lora_b'))) {
     const values = trainer.getParameter(name);
@@ -106,13 +113,21 @@ export async function runSelfCheckHere(options: { modelPath: string; threads?: n
     const logprobMaxAbsDiff = Math.max(...cpu.logprobs.map((v, i) => Math.abs(v - device.logprobs[i]!)));
     let difference = 0;
     let norm = 0;
-    cpu.gradients.forEach((g, j) => g.forEach((v, i) => { difference += (v - device.gradients[j]![i]!) ** 2; norm += v * v; }));
+    cpu.gradients.forEach((g, j) =>
+      g.forEach((v, i) => {
+        difference += (v - device.gradients[j]![i]!) ** 2;
+        norm += v * v;
+      }),
+    );
     const gradientRelError = Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
     const measured = { logprobMaxAbsDiff, gradientRelError, deviceStepSeconds: device.seconds, cpuStepSeconds: cpu.seconds };
     const finite = Number.isFinite(logprobMaxAbsDiff) && Number.isFinite(gradientRelError);
-    if (finite && logprobMaxAbsDiff <= selfCheckTolerance.logprobAbs && gradientRelError <= selfCheckTolerance.gradientRel) return { ...base, passed: true, ...measured };
+    if (finite && logprobMaxAbsDiff <= selfCheckTolerance.logprobAbs && gradientRelError <= selfCheckTolerance.gradientRel)
+      return { ...base, passed: true, ...measured };
     return {
-      ...base, passed: false, ...measured,
+      ...base,
+      passed: false,
+      ...measured,
       reason: `the device's results differ from the CPU's (log-probs by up to ${logprobMaxAbsDiff.toFixed(4)}, limit ${selfCheckTolerance.logprobAbs}; gradients by ${(gradientRelError * 100).toFixed(1)}%, limit ${selfCheckTolerance.gradientRel * 100}%)`,
     };
   } finally {
@@ -122,17 +137,53 @@ export async function runSelfCheckHere(options: { modelPath: string; threads?: n
 }
 
 /** Runs the check in its own process (this module as a script), so that a crashing or hanging device only fails it. */
-export function runSelfCheckIsolated(options: { modelPath: string; key: string; device: string; threads?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<SelfCheckResult> {
-  const failed = (reason: string): SelfCheckResult => ({ key: options.key, device: options.device, passed: false, reason, checkedAt: new Date().toISOString() });
+export function runSelfCheckIsolated(options: {
+  modelPath: string;
+  key: string;
+  device: string;
+  threads?: number;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<SelfCheckResult> {
+  const failed = (reason: string): SelfCheckResult => ({
+    key: options.key,
+    device: options.device,
+    passed: false,
+    reason,
+    checkedAt: new Date().toISOString(),
+  });
   return new Promise((resolve) => {
-    const child = fork(import.meta.filename, [], { env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', [CHILD_ENV]: '1' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(import.meta.filename, [], {
+      env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', [CHILD_ENV]: '1' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
     let done = false;
-    const finish = (result: SelfCheckResult) => { if (!done) { done = true; clearTimeout(timer); child.kill(); resolve(result); } };
-    const timer = setTimeout(() => finish(failed(`the check did not finish within ${(options.timeoutMs ?? selfCheckTimeoutMs) / 1000} s (a hung device or driver)`)), options.timeoutMs ?? selfCheckTimeoutMs);
-    child.on('message', (message: { result?: SelfCheckResult; error?: string }) => finish(message.result ?? failed(`the check failed: ${message.error ?? 'unknown error'}`)));
-    child.on('exit', (code, signal) => finish(failed(`the check's process crashed (${signal ?? `exit ${code}`})${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-2).join(' / ')}`}`)));
+    const finish = (result: SelfCheckResult) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        child.kill();
+        resolve(result);
+      }
+    };
+    const timer = setTimeout(
+      () => finish(failed(`the check did not finish within ${(options.timeoutMs ?? selfCheckTimeoutMs) / 1000} s (a hung device or driver)`)),
+      options.timeoutMs ?? selfCheckTimeoutMs,
+    );
+    child.on('message', (message: { result?: SelfCheckResult; error?: string }) =>
+      finish(message.result ?? failed(`the check failed: ${message.error ?? 'unknown error'}`)),
+    );
+    child.on('exit', (code, signal) =>
+      finish(
+        failed(
+          `the check's process crashed (${signal ?? `exit ${code}`})${stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(-2).join(' / ')}`}`,
+        ),
+      ),
+    );
     child.send({ modelPath: options.modelPath, threads: options.threads });
   });
 }
@@ -141,17 +192,40 @@ export function runSelfCheckIsolated(options: { modelPath: string; key: string; 
  * Where training should run. `cpu: true` (inflow train --cpu, the app's CPU setting) always means the CPU. Else the
  * remembered self-check of this device decides; the first time, the check runs (isolated) and is remembered.
  */
-export async function chooseTrainingDevice(options: { dataDir: string; modelPath: string; cpu?: boolean; threads?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<TrainingDevice> {
+export async function chooseTrainingDevice(options: {
+  dataDir: string;
+  modelPath: string;
+  cpu?: boolean;
+  threads?: number;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<TrainingDevice> {
   if (options.cpu === true) return { device: 'cpu', reason: 'requested-cpu', message: 'Training on the CPU, as requested.' };
   const env = options.env ?? process.env;
   const target = await deviceUnderTest(env);
   if (target.name === null) return { device: 'cpu', reason: 'no-gpu', message: 'Training on the CPU (node-llama-cpp found no GPU).' };
-  const check = readSelfChecks(options.dataDir)[target.key]
-    ?? await runSelfCheckIsolated({ modelPath: options.modelPath, key: target.key, device: target.name, env, ...(options.threads === undefined ? {} : { threads: options.threads }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const check =
+    readSelfChecks(options.dataDir)[target.key] ??
+    (await runSelfCheckIsolated({
+      modelPath: options.modelPath,
+      key: target.key,
+      device: target.name,
+      env,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    }));
   if (readSelfChecks(options.dataDir)[target.key] === undefined) remember(options.dataDir, check);
-  if (check.passed) return { device: target.device, reason: 'self-check-passed', message: `Training on ${check.device} (self-check passed ${check.checkedAt.slice(0, 10)}).`, check };
+  if (check.passed)
+    return {
+      device: target.device,
+      reason: 'self-check-passed',
+      message: `Training on ${check.device} (self-check passed ${check.checkedAt.slice(0, 10)}).`,
+      check,
+    };
   return {
-    device: 'cpu', reason: 'self-check-failed', check,
+    device: 'cpu',
+    reason: 'self-check-failed',
+    check,
     message: `Training on the CPU: the GPU self-check on ${check.device} failed — ${check.reason ?? 'unknown reason'}. Delete ${path.join(options.dataDir, selfCheckFile)} to check again after a driver or app update.`,
   };
 }

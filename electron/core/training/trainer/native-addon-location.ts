@@ -26,7 +26,12 @@ export function prebuildName(platform: NodeJS.Platform = process.platform, arch:
 }
 
 /** The folders tried, in order; `nativeRoot` is the repository's `native/` (or `dist/native/` when packaged). */
-export function addonCandidates(nativeRoot: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, arch: string = process.arch): AddonLocation[] {
+export function addonCandidates(
+  nativeRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): AddonLocation[] {
   const explicit = env[NATIVE_BUILD_DIR_ENV];
   if (explicit !== undefined && explicit !== '') return [{ dir: path.resolve(explicit), kind: 'env' }];
   return [
@@ -48,9 +53,16 @@ function succeeded(dir: string): boolean {
  * The first candidate with a successful build; else the first with any build-info.json (so a failed local build
  * reports its reason); else the last candidate (the prebuilt folder, whose absence is then reported).
  */
-export function locateNativeAddon(nativeRoot: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, arch: string = process.arch): AddonLocation {
+export function locateNativeAddon(
+  nativeRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): AddonLocation {
   const candidates = addonCandidates(nativeRoot, env, platform, arch);
-  return candidates.find((c) => succeeded(c.dir))
-    ?? candidates.find((c) => fs.existsSync(path.join(c.dir, buildInfoFileName)))
-    ?? candidates[candidates.length - 1]!;
+  return (
+    candidates.find((c) => succeeded(c.dir)) ??
+    candidates.find((c) => fs.existsSync(path.join(c.dir, buildInfoFileName))) ??
+    candidates[candidates.length - 1]!
+  );
 }

@@ -33,7 +33,8 @@ export function scheduleProblems(schedule: LearningRateSchedule): string[] {
   const problems: string[] = [];
   if (!(schedule.peak >= 0) || !Number.isFinite(schedule.peak)) problems.push('peak must be a finite number >= 0');
   if (schedule.type !== undefined && !['constant', 'linear', 'cosine'].includes(schedule.type)) problems.push(`unknown type '${schedule.type}'`);
-  if ((schedule.type === 'linear' || schedule.type === 'cosine') && !(Number(schedule.totalSteps) > 0)) problems.push(`${schedule.type} needs totalSteps > 0`);
+  if ((schedule.type === 'linear' || schedule.type === 'cosine') && !(Number(schedule.totalSteps) > 0))
+    problems.push(`${schedule.type} needs totalSteps > 0`);
   if (schedule.minRatio !== undefined && !(schedule.minRatio >= 0 && schedule.minRatio <= 1)) problems.push('minRatio must be in [0, 1]');
   return problems;
 }

@@ -7,7 +7,12 @@ import { learningRateAt, scheduleProblems, type LearningRateSchedule } from './n
 import { toInflowError } from './native-trainer-errors.ts';
 import type {
   GraphNode,
-  AddonTrainer, MemoryEstimate, StepMetrics, StepProgress, StepRequest, TrainerInfo,
+  AddonTrainer,
+  MemoryEstimate,
+  StepMetrics,
+  StepProgress,
+  StepRequest,
+  TrainerInfo,
   TrainingSample,
 } from './native-trainer.ts';
 
@@ -66,11 +71,15 @@ export class NativeTrainer {
     return this.#enqueue(async (native) => {
       const learningRate = resolveLearningRate(request.learningRate, native.info().step + 1);
       const samples = request.oldLogprobs === 'given' ? request.samples : request.samples.map(({ oldLogprobs: _ignored, ...rest }) => rest);
-      const result = await native.step(samples, {
-        objective: request.objective,
-        learningRate,
-        ...pick(request, ['clipLow', 'clipHigh', 'dualClip', 'klBeta', 'weightDecay', 'maxGradNorm', 'beta1', 'beta2', 'epsilon', 'apply']),
-      }, options.onProgress);
+      const result = await native.step(
+        samples,
+        {
+          objective: request.objective,
+          learningRate,
+          ...pick(request, ['clipLow', 'clipHigh', 'dualClip', 'klBeta', 'weightDecay', 'maxGradNorm', 'beta1', 'beta2', 'epsilon', 'apply']),
+        },
+        options.onProgress,
+      );
       const { responseTokens, tokens, ...rest } = result;
       return { ...rest, learningRate, tokens: responseTokens, packedTokens: tokens };
     }, options.signal);
@@ -106,7 +115,9 @@ export class NativeTrainer {
    * backward's portable graph; views and reshapes left out): for the ops audit against each backend's supports_op.
    */
   async graphNodes(options: { tokens: number; objective?: 'grpo' | 'sft'; klBeta?: number; recompute?: boolean }): Promise<GraphNode[]> {
-    return this.#enqueue(async (native) => native.graphNodes(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0, options.recompute ?? false));
+    return this.#enqueue(async (native) =>
+      native.graphNodes(options.tokens, options.objective ?? 'grpo', (options.klBeta ?? 0) > 0, options.recompute ?? false),
+    );
   }
 
   parameterNames(): string[] {

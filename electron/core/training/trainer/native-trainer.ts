@@ -1,5 +1,6 @@
 /**
- * The native LoRA trainer (C++ addon in `native/`, built by `npm install`): the ONE file that types and loads it.
+ * The native LoRA trainer (C++ addon in `native/`, built by `npm install`): the ONE file that loads it and types its
+ * options (what it reports: native-trainer-reports.ts).
  *
  * It trains a LoRA on a GGUF llama / qwen2 / qwen3 model with the same ggml that node-llama-cpp runs, in this
  * process, off the JavaScript thread. Every method returns a promise; jobs on one trainer run one at a time
@@ -45,8 +46,10 @@ import { InflowError } from '../../errors.ts';
 import { toInflowError } from './native-trainer-errors.ts';
 import { NativeTrainer } from './native-trainer-session.ts';
 import type { LearningRateSchedule } from './native-trainer-schedule.ts';
+import type { GraphNode, MemoryEstimate, ModelHyperParams, RuntimeInfo, StepMetrics, StepProgress, TrainerInfo } from './native-trainer-reports.ts';
 
 export type { LearningRateSchedule } from './native-trainer-schedule.ts';
+export type { GraphNode, MemoryEstimate, ModelHyperParams, RuntimeInfo, StepMetrics, StepProgress, TrainerInfo } from './native-trainer-reports.ts';
 export { NativeTrainer } from './native-trainer-session.ts';
 export { toInflowError } from './native-trainer-errors.ts';
 
@@ -140,105 +143,15 @@ export interface StepRequest {
   apply?: boolean;
 }
 
-export interface StepMetrics {
-  step: number;
-  loss: number;
-  kl: number;
-  clipFraction: number;
-  gradNorm: number;
-  learningRate: number;
-  /** Response tokens scored. */
-  tokens: number;
-  /** All tokens through the model (prompts included), the basis of tokensPerSecond. */
-  packedTokens: number;
-  microBatches: number;
-  seconds: number;
-  tokensPerSecond: number;
-  skipped: boolean;
-  skipReason?: string;
-  peakComputeBytes: number;
-  /** Whether this step used per-layer recomputation. */
-  recomputed: boolean;
-  /** Most backend splits of one of the step's graphs: 1 when the whole graph ran on one device. */
-  graphSplits: number;
-  /** Frozen-weight bytes copied to the CPU during the step because the device lacked an op (0 on the CPU backend). */
-  weightCopyBytes: number;
-}
-
-/** Reported before each pass over a micro-batch and before the optimizer update. */
-export interface StepProgress {
-  phase: 'old' | 'reference' | 'train' | 'update';
-  microBatch: number;
-  microBatches: number;
-  /** Packed tokens trained so far in this step. */
-  tokens: number;
-  /** Loss of the micro-batches trained so far (their share of the step's token mean). */
-  loss: number;
-  seconds: number;
-  tokensPerSecond: number;
-}
-
-export interface MemoryEstimate {
-  tokens: number;
-  weightBytes: number;
-  loraBytes: number;
-  computeBytes: number;
-  totalBytes: number;
-  availableBytes: number;
-  fits: boolean;
-  /** Whether the figures are for per-layer recomputation (chosen automatically when the full graph does not fit). */
-  recompute: boolean;
-}
-
-export interface ModelHyperParams {
-  architecture: string;
-  vocabularySize: number;
-  embeddingLength: number;
-  layerCount: number;
-  headCount: number;
-  headCountKv: number;
-  headDim: number;
-  feedForwardLength: number;
-  contextLength: number;
-  ropeFreqBase: number;
-  tiedEmbeddings: boolean;
-}
-
-export interface TrainerInfo {
-  model: ModelHyperParams;
-  backend: string;
-  weightTypes: string;
-  weightBytes: number;
-  dequantizeInGraph: boolean;
-  /** Which backward the trainer runs (see CreateTrainerOptions.backward). */
-  backward: 'manual' | 'autodiff';
-  lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
-  step: number;
-}
-
-export interface RuntimeInfo {
-  registryLibrary: string;
-  ggmlVersion: string;
-  ggmlCommit: string;
-  devices: string[];
-}
-
-/** A node of a training step's graph as a GPU backend receives it (what its supports_op looks at); see graphNodes. */
-export interface GraphNode {
-  /** ggml_op_desc: the op's name, or the unary / GLU op's name (SILU, EXP, SWIGLU, ...). */
-  op: string;
-  type: string;
-  ne: number[];
-  /** The op's parameters (int32 words, as ggml stores them). */
-  params: number[];
-  sources: Array<{ type: string; contiguous: boolean; contiguousRows: boolean; transposed: boolean; weight: boolean; ne: number[] }>;
-}
-
 /** The addon's trainer object as compiled from native/src/addon.cpp (wrapped by NativeTrainer). */
 export interface AddonTrainer {
   info(): TrainerInfo;
   logprobs(samples: readonly TrainingSample[], adapter: boolean): Promise<Float32Array[]>;
-  step(samples: readonly TrainingSample[], options: Record<string, unknown>, onProgress?: (progress: StepProgress) => void): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
+  step(
+    samples: readonly TrainingSample[],
+    options: Record<string, unknown>,
+    onProgress?: (progress: StepProgress) => void,
+  ): Promise<Omit<StepMetrics, 'learningRate' | 'packedTokens'> & { responseTokens: number }>;
   saveAdapter(path: string): Promise<void>;
   saveState(path: string): Promise<void>;
   loadState(path: string): Promise<void>;
@@ -275,8 +188,20 @@ function buildDir(): string {
   return locateNativeAddon(path.join(repoRoot, 'native')).dir;
 }
 const targetAliases: Record<string, LoraTarget> = {
-  q: 'q', k: 'k', v: 'v', o: 'o', gate: 'gate', up: 'up', down: 'down',
-  attn_q: 'q', attn_k: 'k', attn_v: 'v', attn_output: 'o', ffn_gate: 'gate', ffn_up: 'up', ffn_down: 'down',
+  q: 'q',
+  k: 'k',
+  v: 'v',
+  o: 'o',
+  gate: 'gate',
+  up: 'up',
+  down: 'down',
+  attn_q: 'q',
+  attn_k: 'k',
+  attn_v: 'v',
+  attn_output: 'o',
+  ffn_gate: 'gate',
+  ffn_up: 'up',
+  ffn_down: 'down',
 };
 
 function unavailable(message: string, hint: string): InflowError {
@@ -314,17 +239,31 @@ export function loadNativeTrainer(options: LoadNativeTrainerOptions = {}): Promi
 async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerModule> {
   const { getLlama } = await import('node-llama-cpp');
   // build 'never': a missing or failing prebuilt binary is an error here, not a silent 6-minute compile into node_modules
-  const llama = options.llama ?? (await getLlama({ gpu: options.gpu ?? 'auto', build: 'never' }).catch((error: unknown) => {
-    throw unavailable(`node-llama-cpp could not load its binaries: ${(error as Error).message}`, 'Run "npx node-llama-cpp inspect gpu" to see why.');
-  }));
+  const llama =
+    options.llama ??
+    (await getLlama({ gpu: options.gpu ?? 'auto', build: 'never' }).catch((error: unknown) => {
+      throw unavailable(
+        `node-llama-cpp could not load its binaries: ${(error as Error).message}`,
+        'Run "npx node-llama-cpp inspect gpu" to see why.',
+      );
+    }));
   const infoFile = path.join(buildDir(), 'build-info.json');
-  if (!fs.existsSync(infoFile)) throw unavailable(`no build and no prebuilt binary for ${prebuildName()} (looked in ${addonCandidates(path.join(repoRoot, 'native')).map((c) => c.dir).join(', ')})`, 'Reinstall Inflow; in a checkout, run "npm run build:native".');
+  if (!fs.existsSync(infoFile))
+    throw unavailable(
+      `no build and no prebuilt binary for ${prebuildName()} (looked in ${addonCandidates(path.join(repoRoot, 'native'))
+        .map((c) => c.dir)
+        .join(', ')})`,
+      'Reinstall Inflow; in a checkout, run "npm run build:native".',
+    );
   const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as BuildInfo;
   if (!info.ok) throw unavailable(`the build failed: ${info.error ?? 'unknown error'}`, info.hint ?? 'Run "npm run build:native".');
   // next to build-info.json rather than the absolute path recorded at build time, so a moved checkout still works
   const addonPath = path.join(buildDir(), 'inflow-trainer.node');
   if (info.llamaCppRelease !== undefined && info.llamaCppRelease !== llama.llamaCppRelease.release) {
-    throw unavailable(`it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`, 'Run "npm run build:native" after changing node-llama-cpp.');
+    throw unavailable(
+      `it was built for llama.cpp ${info.llamaCppRelease} but node-llama-cpp loaded ${llama.llamaCppRelease.release}`,
+      'Run "npm run build:native" after changing node-llama-cpp.',
+    );
   }
   let addon: Addon;
   try {
@@ -365,7 +304,8 @@ async function load(options: LoadNativeTrainerOptions): Promise<NativeTrainerMod
 function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Record<string, unknown> {
   const targets = options.lora.targets.map((name) => {
     const target = targetAliases[name];
-    if (target === undefined) throw new InflowError('BAD_OPTIONS', `Unknown LoRA target '${name}'.`, { hint: 'Use q, k, v, o, gate, up, down (or attn_q ... ffn_down).' });
+    if (target === undefined)
+      throw new InflowError('BAD_OPTIONS', `Unknown LoRA target '${name}'.`, { hint: 'Use q, k, v, o, gate, up, down (or attn_q ... ffn_down).' });
     return target;
   });
   return {
@@ -393,6 +333,9 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
 
 /** Loads the addon (see loadNativeTrainer) and creates a trainer: the model is read and the LoRA initialised. */
 export async function createTrainer(options: CreateTrainerOptions): Promise<NativeTrainer> {
-  const module = await loadNativeTrainer({ ...(options.llama === undefined ? {} : { llama: options.llama }), ...(options.gpu === undefined ? {} : { gpu: options.gpu }) });
+  const module = await loadNativeTrainer({
+    ...(options.llama === undefined ? {} : { llama: options.llama }),
+    ...(options.gpu === undefined ? {} : { gpu: options.gpu }),
+  });
   return module.createTrainer(options);
 }

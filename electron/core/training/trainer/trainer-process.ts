@@ -73,9 +73,15 @@ export async function startTrainerProcess(options: TrainerProcessOptions): Promi
   }
   return {
     step: (request: TrainStepRequest) => call<TrainStepResult>({ type: 'step', request }),
-    saveAdapter: async (file: string) => { await call({ type: 'saveAdapter', path: file }); },
-    saveState: async (file: string) => { await call({ type: 'saveState', path: file }); },
-    loadState: async (file: string) => { await call({ type: 'loadState', path: file }); },
+    saveAdapter: async (file: string) => {
+      await call({ type: 'saveAdapter', path: file });
+    },
+    saveState: async (file: string) => {
+      await call({ type: 'saveState', path: file });
+    },
+    loadState: async (file: string) => {
+      await call({ type: 'loadState', path: file });
+    },
     async close() {
       options.signal?.removeEventListener('abort', onAbort);
       if (exited !== null) return;
@@ -87,12 +93,24 @@ export async function startTrainerProcess(options: TrainerProcessOptions): Promi
 
 /** Forks the worker with the running Node (the project's Node 24 under npm scripts). */
 export function forkChannel(): TrainerChannel {
-  const child: ChildProcess = fork(trainerWorkerPath, [], { execPath: process.execPath, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(trainerWorkerPath, [], {
+    execPath: process.execPath,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return {
-    postMessage: (message) => { child.send(message); },
-    onMessage: (listener) => { child.on('message', (message) => listener(message as TrainerReply)); },
-    onExit: (listener) => { child.once('exit', (code) => listener(code)); },
-    kill: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+    postMessage: (message) => {
+      child.send(message);
+    },
+    onMessage: (listener) => {
+      child.on('message', (message) => listener(message as TrainerReply));
+    },
+    onExit: (listener) => {
+      child.once('exit', (code) => listener(code));
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }
 

@@ -40,9 +40,12 @@ async function handle(command: TrainerCommand): Promise<unknown> {
       send({ type: 'progress', phase: 'update', detail: { samples: command.request.samples.length } });
       return trainer.step(command.request);
     }
-    case 'saveAdapter': return trainer.saveAdapter(command.path);
-    case 'saveState': return trainer.saveState(command.path);
-    case 'loadState': return trainer.loadState(command.path);
+    case 'saveAdapter':
+      return trainer.saveAdapter(command.path);
+    case 'saveState':
+      return trainer.saveState(command.path);
+    case 'loadState':
+      return trainer.loadState(command.path);
   }
 }
 

@@ -15,18 +15,36 @@ export function ApprovalCard({ approval, onError }: { approval: ToolApprovalView
   }, [approval.state]);
   const answer = async (allow: boolean) => {
     setBusy(true);
-    try { await call(inflow().ask.approve({ requestId: approval.requestId, allow })); } catch (error) { onError(error); } finally { setBusy(false); }
+    try {
+      await call(inflow().ask.approve({ requestId: approval.requestId, allow }));
+    } catch (error) {
+      onError(error);
+    } finally {
+      setBusy(false);
+    }
   };
   const pending = approval.state === 'pending';
   return (
-    <section className={`approval card approval-${approval.state}`} role={pending ? 'alertdialog' : 'status'} aria-label={`Approve ${approval.toolName}`}>
+    <section
+      className={`approval card approval-${approval.state}`}
+      role={pending ? 'alertdialog' : 'status'}
+      aria-label={`Approve ${approval.toolName}`}
+    >
       <h3>{pending ? 'Allow this tool call?' : approval.state === 'allowed' ? 'Tool call allowed' : 'Tool call denied'}</h3>
-      <p>Step {approval.step}: <strong>{approval.toolName}</strong> <span className="muted">({approval.source})</span></p>
+      <p>
+        Step {approval.step}: <strong>{approval.toolName}</strong> <span className="muted">({approval.source})</span>
+      </p>
       <pre className="code">{formatValue(approval.input)}</pre>
       {pending ? (
         <div className="row">
-          <button type="button" ref={allowButton} className="primary" disabled={busy} onClick={() => void answer(true)}><Icon name="check" />Allow</button>
-          <button type="button" className="secondary" disabled={busy} onClick={() => void answer(false)}><Icon name="x" />Deny</button>
+          <button type="button" ref={allowButton} className="primary" disabled={busy} onClick={() => void answer(true)}>
+            <Icon name="check" />
+            Allow
+          </button>
+          <button type="button" className="secondary" disabled={busy} onClick={() => void answer(false)}>
+            <Icon name="x" />
+            Deny
+          </button>
           <span className="muted small-text">The run waits for your answer. A denied call is noted in the run and the agent goes on without it.</span>
         </div>
       ) : null}

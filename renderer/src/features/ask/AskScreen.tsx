@@ -33,11 +33,16 @@ export function AskScreen() {
     }
   }, [tools.data, enabled]);
 
-  const trace = useMemo(() => foldTrace(runId === null ? [] : events.get(runId) ?? []), [events, runId]);
+  const trace = useMemo(() => foldTrace(runId === null ? [] : (events.get(runId) ?? [])), [events, runId]);
   const running = runId !== null && trace.ended === null;
-  const sources = useMemo(() => collectSources(trace.steps.filter((step) => step.hasResult && !step.resultIsError).map((step) => step.result)), [trace.steps]);
+  const sources = useMemo(
+    () => collectSources(trace.steps.filter((step) => step.hasResult && !step.resultIsError).map((step) => step.result)),
+    [trace.steps],
+  );
 
-  useEffect(() => { if (trace.ended !== null) refresh(); }, [trace.ended, refresh]);
+  useEffect(() => {
+    if (trace.ended !== null) refresh();
+  }, [trace.ended, refresh]);
 
   const start = async () => {
     if (question.trim() === '' || running || starting) return;
@@ -58,7 +63,9 @@ export function AskScreen() {
   };
 
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => { if (event.key === 'Escape' && running) void cancel(); };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && running) void cancel();
+    };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
@@ -69,14 +76,32 @@ export function AskScreen() {
     <div className="screen ask-screen">
       <ScreenHeader title="Ask" subtitle="The agent plans, uses tools, checks its work, and answers — all on this computer." />
       {noPlanner ? (
-        <EmptyState icon="models" title="Choose a model to get started"
-          action={<button type="button" className="primary" onClick={() => navigate({ screen: 'models' })}>Go to Models</button>}>
-          <p>Inflow runs a local GGUF model as its planner. Pick one you have installed (or download a recommended one), then come back and ask anything.</p>
+        <EmptyState
+          icon="models"
+          title="Choose a model to get started"
+          action={
+            <button type="button" className="primary" onClick={() => navigate({ screen: 'models' })}>
+              Go to Models
+            </button>
+          }
+        >
+          <p>
+            Inflow runs a local GGUF model as its planner. Pick one you have installed (or download a recommended one), then come back and ask
+            anything.
+          </p>
         </EmptyState>
       ) : (
         <>
-          <form className="task-box card" onSubmit={(event) => { event.preventDefault(); void start(); }}>
-            <label htmlFor="question" className="visually-hidden">Your question or task</label>
+          <form
+            className="task-box card"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void start();
+            }}
+          >
+            <label htmlFor="question" className="visually-hidden">
+              Your question or task
+            </label>
             <textarea
               id="question"
               ref={input}
@@ -84,39 +109,96 @@ export function AskScreen() {
               rows={3}
               placeholder="Ask a question or describe a task…  (Ctrl+Enter to run)"
               onChange={(event) => setQuestion(event.target.value)}
-              onKeyDown={(event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); void start(); } }}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+                  event.preventDefault();
+                  void start();
+                }
+              }}
               disabled={running}
             />
             <div className="task-actions">
               <ToolPicker tools={tools.data ?? []} enabled={enabled ?? new Set()} onChange={setEnabled} />
               {running ? (
-                <button type="button" className="danger" onClick={() => void cancel()}><Icon name="stop" />Cancel</button>
+                <button type="button" className="danger" onClick={() => void cancel()}>
+                  <Icon name="stop" />
+                  Cancel
+                </button>
               ) : (
-                <button type="submit" className="primary" disabled={question.trim() === '' || starting}><Icon name="play" />{starting ? 'Starting…' : 'Ask'}</button>
+                <button type="submit" className="primary" disabled={question.trim() === '' || starting}>
+                  <Icon name="play" />
+                  {starting ? 'Starting…' : 'Ask'}
+                </button>
               )}
             </div>
           </form>
           {startError !== undefined ? <ErrorNotice error={startError} /> : null}
           {runId === null ? (
-            <GettingStarted onTry={(text) => { setQuestion(text); input.current?.focus(); }} />
+            <GettingStarted
+              onTry={(text) => {
+                setQuestion(text);
+                input.current?.focus();
+              }}
+            />
           ) : (
             <div className="ask-result">
               <div className="run-status" aria-live="polite">
                 {running ? <span className="spinner" aria-hidden="true" /> : null}
-                <span>{running ? `Working… step ${trace.steps.length || 1}` : `${stopReasonLabel(trace.ended?.stopReason)} · ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}`}</span>
-                <button type="button" className="link" onClick={() => navigate({ screen: 'runs', id: runId })}>Open in Runs</button>
-                {!running ? <button type="button" className="link" onClick={() => { setRunId(null); setQuestion(''); input.current?.focus(); }}>New question</button> : null}
+                <span>
+                  {running
+                    ? `Working… step ${trace.steps.length || 1}`
+                    : `${stopReasonLabel(trace.ended?.stopReason)} · ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'}`}
+                </span>
+                <button type="button" className="link" onClick={() => navigate({ screen: 'runs', id: runId })}>
+                  Open in Runs
+                </button>
+                {!running ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setRunId(null);
+                      setQuestion('');
+                      input.current?.focus();
+                    }}
+                  >
+                    New question
+                  </button>
+                ) : null}
               </div>
               <TraceView analysis={trace.analysis} steps={trace.steps} running={running} />
-              {[...approvals.values()].filter((approval) => approval.runId === runId).map((approval) => (
-                <ApprovalCard key={approval.requestId} approval={approval} onError={setStartError} />
-              ))}
-              {(trace.answer !== '' || trace.ended !== null) ? (
+              {[...approvals.values()]
+                .filter((approval) => approval.runId === runId)
+                .map((approval) => (
+                  <ApprovalCard key={approval.requestId} approval={approval} onError={setStartError} />
+                ))}
+              {trace.answer !== '' || trace.ended !== null ? (
                 <section className="answer card" aria-label="Answer">
                   <h2>Answer</h2>
-                  {trace.answer !== '' ? <p className="answer-text" data-testid="answer">{trace.answer}</p> : <p className="muted">No answer: {trace.ended?.error ?? stopReasonLabel(trace.ended?.stopReason)}.</p>}
+                  {trace.answer !== '' ? (
+                    <p className="answer-text" data-testid="answer">
+                      {trace.answer}
+                    </p>
+                  ) : (
+                    <p className="muted">No answer: {trace.ended?.error ?? stopReasonLabel(trace.ended?.stopReason)}.</p>
+                  )}
                   {sources.length > 0 ? (
-                    <div className="sources"><h3>Sources</h3><ul>{sources.map((source) => <li key={source}>{/^https?:\/\//.test(source) ? <a href={source} target="_blank" rel="noreferrer">{source}</a> : source}</li>)}</ul></div>
+                    <div className="sources">
+                      <h3>Sources</h3>
+                      <ul>
+                        {sources.map((source) => (
+                          <li key={source}>
+                            {/^https?:\/\//.test(source) ? (
+                              <a href={source} target="_blank" rel="noreferrer">
+                                {source}
+                              </a>
+                            ) : (
+                              source
+                            )}
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
                   ) : null}
                   {trace.ended !== null ? <FeedbackBar runId={runId} onError={(error) => setStartError(error)} /> : null}
                 </section>

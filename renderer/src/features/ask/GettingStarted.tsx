@@ -8,7 +8,11 @@ export function GettingStarted({ onTry }: { onTry: (question: string) => void })
   if (info === undefined || settings === undefined) return null;
   const items: Array<{ done: boolean; label: string; screen?: ScreenId; action?: () => void }> = [
     { done: settings.models.planner !== null, label: 'Choose a planner model', screen: 'models' },
-    { done: info.counts.runs > 0, label: 'Ask your first question (try “What is 17 × 23? Check it with code.”)', action: () => onTry('What is 17 * 23? Check it with code.') },
+    {
+      done: info.counts.runs > 0,
+      label: 'Ask your first question (try “What is 17 × 23? Check it with code.”)',
+      action: () => onTry('What is 17 * 23? Check it with code.'),
+    },
     { done: info.counts.memory > 0, label: 'Tell the agent something to remember', screen: 'memory' },
     { done: info.counts.datasets > 0, label: 'Import a dataset to train the planner on your kind of tasks', screen: 'training' },
   ];
@@ -19,9 +23,15 @@ export function GettingStarted({ onTry }: { onTry: (question: string) => void })
       <ol>
         {items.map((item) => (
           <li key={item.label} className={item.done ? 'done' : undefined}>
-            <span className="check" aria-hidden="true">{item.done ? <Icon name="check" /> : null}</span>
-            {item.done ? <span>{item.label}</span> : (
-              <button type="button" className="link" onClick={() => (item.action ?? (() => navigate({ screen: item.screen! })))()}>{item.label}</button>
+            <span className="check" aria-hidden="true">
+              {item.done ? <Icon name="check" /> : null}
+            </span>
+            {item.done ? (
+              <span>{item.label}</span>
+            ) : (
+              <button type="button" className="link" onClick={() => (item.action ?? (() => navigate({ screen: item.screen! })))()}>
+                {item.label}
+              </button>
             )}
             {item.done ? <span className="visually-hidden"> (done)</span> : null}
           </li>

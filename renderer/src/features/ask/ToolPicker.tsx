@@ -7,14 +7,19 @@ export function ToolPicker({ tools, enabled, onChange }: { tools: ToolInfo[]; en
     <fieldset className="tool-picker">
       <legend>Tools</legend>
       {tools.map((tool) => (
-        <label key={tool.name} className={tool.available ? 'toggle-chip' : 'toggle-chip disabled'} title={tool.available ? tool.description : tool.reason ?? ''}>
+        <label
+          key={tool.name}
+          className={tool.available ? 'toggle-chip' : 'toggle-chip disabled'}
+          title={tool.available ? tool.description : (tool.reason ?? '')}
+        >
           <input
             type="checkbox"
             checked={tool.available && enabled.has(tool.name)}
             disabled={!tool.available}
             onChange={(event) => {
               const next = new Set(enabled);
-              if (event.target.checked) next.add(tool.name); else next.delete(tool.name);
+              if (event.target.checked) next.add(tool.name);
+              else next.delete(tool.name);
               onChange(next);
             }}
           />

@@ -36,15 +36,24 @@ export const askSession = {
     const offApproval = onEvent('tool-approval', (approval) => {
       update({ approvals: new Map(state.approvals).set(approval.requestId, approval) });
     });
-    return () => { offTrace(); offApproval(); };
+    return () => {
+      offTrace();
+      offApproval();
+    };
   },
-  setCurrentRun(runId: string | null): void { update({ currentRunId: runId }); },
-  setDraft(draft: string): void { update({ draft }); },
+  setCurrentRun(runId: string | null): void {
+    update({ currentRunId: runId });
+  },
+  setDraft(draft: string): void {
+    update({ draft });
+  },
   subscribe(listener: () => void): () => void {
     listeners.add(listener);
     return () => listeners.delete(listener);
   },
-  snapshot(): AskSession { return state; },
+  snapshot(): AskSession {
+    return state;
+  },
 };
 
 export function useAskSession(): AskSession {

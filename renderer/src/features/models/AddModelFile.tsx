@@ -34,14 +34,42 @@ export function AddModelFile(props: { onAdded: (modelId: string) => void }) {
     <section className="card">
       <h2>Add a GGUF file…</h2>
       <p className="muted">Use a model you already downloaded. It stays where it is unless you copy it into Inflow's models folder.</p>
-      <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void add(); }}>
-        <label htmlFor="gguf-path" className="visually-hidden">GGUF model file</label>
-        <input id="gguf-path" placeholder="Path to a .gguf model, e.g. /home/me/models/qwen2.5-7b-instruct-q4_k_m.gguf" value={file} onChange={(event) => setFile(event.target.value)} />
-        <BrowseButton kind="file" title="Add a GGUF model" label="Browse for a GGUF model" filters={[{ name: 'GGUF models', extensions: ['gguf'] }]} onPicked={setFile} />
-        <label className="inline-check"><input type="checkbox" checked={copy} onChange={(event) => setCopy(event.target.checked)} /> Copy into the models folder</label>
-        <button type="submit" className="primary" disabled={file.trim() === '' || busy}><Icon name="plus" />{busy ? 'Adding…' : 'Add model'}</button>
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void add();
+        }}
+      >
+        <label htmlFor="gguf-path" className="visually-hidden">
+          GGUF model file
+        </label>
+        <input
+          id="gguf-path"
+          placeholder="Path to a .gguf model, e.g. /home/me/models/qwen2.5-7b-instruct-q4_k_m.gguf"
+          value={file}
+          onChange={(event) => setFile(event.target.value)}
+        />
+        <BrowseButton
+          kind="file"
+          title="Add a GGUF model"
+          label="Browse for a GGUF model"
+          filters={[{ name: 'GGUF models', extensions: ['gguf'] }]}
+          onPicked={setFile}
+        />
+        <label className="inline-check">
+          <input type="checkbox" checked={copy} onChange={(event) => setCopy(event.target.checked)} /> Copy into the models folder
+        </label>
+        <button type="submit" className="primary" disabled={file.trim() === '' || busy}>
+          <Icon name="plus" />
+          {busy ? 'Adding…' : 'Add model'}
+        </button>
       </form>
-      {error !== null ? <p className="error-text" role="alert">{error}</p> : null}
+      {error !== null ? (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      ) : null}
     </section>
   );
 }

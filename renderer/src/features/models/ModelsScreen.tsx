@@ -17,10 +17,14 @@ export function ModelsScreen() {
   const adapters = useQuery(() => call(inflow().training.adapters()));
   const [downloads, setDownloads] = useState<Record<string, DownloadView>>({});
 
-  useEffect(() => onEvent('download-progress', (download) => {
-    setDownloads((current) => ({ ...current, [download.modelId]: download }));
-    if (download.status !== 'downloading') overview.reload();
-  }), [overview.reload]);
+  useEffect(
+    () =>
+      onEvent('download-progress', (download) => {
+        setDownloads((current) => ({ ...current, [download.modelId]: download }));
+        if (download.status !== 'downloading') overview.reload();
+      }),
+    [overview.reload],
+  );
 
   const setRole = async (role: ModelRole, modelId: string | null) => {
     try {
@@ -29,7 +33,9 @@ export function ModelsScreen() {
       adapters.reload();
       refresh();
       const name = overview.data?.installed.find((model) => model.id === modelId)?.name ?? modelId;
-      notify(modelId === null ? `No model set for the ${role}.` : role === 'planner' ? `${name} is now the planner.` : `${name} now runs the ${role}.`);
+      notify(
+        modelId === null ? `No model set for the ${role}.` : role === 'planner' ? `${name} is now the planner.` : `${name} now runs the ${role}.`,
+      );
     } catch (error) {
       notify(errorText(error), 'error');
     }
@@ -45,10 +51,19 @@ export function ModelsScreen() {
       <div className="grid-2">
         <section className="card">
           <h2>Planner</h2>
-          {planner === undefined ? <p className="muted">No planner chosen yet. Pick an installed model below.</p> : (
+          {planner === undefined ? (
+            <p className="muted">No planner chosen yet. Pick an installed model below.</p>
+          ) : (
             <>
-              <p className="big-value" data-testid="planner-model">{planner.name}</p>
-              <p className="muted">Adapter: {activeAdapter === undefined ? 'base model (no adapter)' : `v${activeAdapter.version} (${activeAdapter.id})`} · <button type="button" className="link" onClick={() => navigate({ screen: 'training' })}>manage in Training</button></p>
+              <p className="big-value" data-testid="planner-model">
+                {planner.name}
+              </p>
+              <p className="muted">
+                Adapter: {activeAdapter === undefined ? 'base model (no adapter)' : `v${activeAdapter.version} (${activeAdapter.id})`} ·{' '}
+                <button type="button" className="link" onClick={() => navigate({ screen: 'training' })}>
+                  manage in Training
+                </button>
+              </p>
             </>
           )}
         </section>
@@ -57,7 +72,9 @@ export function ModelsScreen() {
       <h2 className="section-title">Installed</h2>
       {data !== undefined && data.installed.length === 0 ? (
         <EmptyState icon="models" title="No models installed">
-          <p>Download a recommended model below, or add a <code>.gguf</code> file you already have.</p>
+          <p>
+            Download a recommended model below, or add a <code>.gguf</code> file you already have.
+          </p>
         </EmptyState>
       ) : (
         <ul className="entry-list">
@@ -66,23 +83,47 @@ export function ModelsScreen() {
               <div className="entry-main">
                 <div>
                   <p className="model-name">{model.name}</p>
-                  <p className="muted small-text">{[model.architecture, model.parameters, model.quantization, formatBytes(model.sizeBytes)].filter(Boolean).join(' · ')}</p>
-                  {data !== undefined && !model.path.startsWith(data.modelsDir) ? <p className="muted small-text mono" title="Used where it is; removing it from Inflow leaves the file">{model.path}</p> : null}
+                  <p className="muted small-text">
+                    {[model.architecture, model.parameters, model.quantization, formatBytes(model.sizeBytes)].filter(Boolean).join(' · ')}
+                  </p>
+                  {data !== undefined && !model.path.startsWith(data.modelsDir) ? (
+                    <p className="muted small-text mono" title="Used where it is; removing it from Inflow leaves the file">
+                      {model.path}
+                    </p>
+                  ) : null}
                 </div>
               </div>
               <div className="entry-meta">
-                {model.roles.map((role) => <span key={role} className="badge badge-role">{role}</span>)}
-                {model.roles.includes('planner')
-                  ? <span className="muted">Planning</span>
-                  : <button type="button" className="primary small" onClick={() => void setRole('planner', model.id)}>Use as planner</button>}
+                {model.roles.map((role) => (
+                  <span key={role} className="badge badge-role">
+                    {role}
+                  </span>
+                ))}
+                {model.roles.includes('planner') ? (
+                  <span className="muted">Planning</span>
+                ) : (
+                  <button type="button" className="primary small" onClick={() => void setRole('planner', model.id)}>
+                    Use as planner
+                  </button>
+                )}
               </div>
             </li>
           ))}
         </ul>
       )}
-      <AddModelFile onAdded={(modelId) => { overview.reload(); refresh(); notify(`Added ${modelId}.`); }} />
+      <AddModelFile
+        onAdded={(modelId) => {
+          overview.reload();
+          refresh();
+          notify(`Added ${modelId}.`);
+        }}
+      />
       <h2 className="section-title">Recommended</h2>
-      {settings?.privacy.modelDownloads === false ? <p className="muted small-text">Model downloads are off: turn on "Model downloads" in Settings → Privacy to download these (from Hugging Face).</p> : null}
+      {settings?.privacy.modelDownloads === false ? (
+        <p className="muted small-text">
+          Model downloads are off: turn on "Model downloads" in Settings → Privacy to download these (from Hugging Face).
+        </p>
+      ) : null}
       {data?.catalogNote !== null && data?.catalogNote !== undefined ? <p className="muted">{data.catalogNote}</p> : null}
       <ul className="entry-list">
         {(data?.recommended ?? []).map((model) => {
@@ -90,18 +131,47 @@ export function ModelsScreen() {
           const active = download?.status === 'downloading';
           return (
             <li key={model.id} className="entry card">
-              <div className="entry-main"><div><p className="model-name">{model.name}</p><p className="muted small-text">{model.description} · {formatBytes(model.sizeBytes)}</p></div></div>
+              <div className="entry-main">
+                <div>
+                  <p className="model-name">{model.name}</p>
+                  <p className="muted small-text">
+                    {model.description} · {formatBytes(model.sizeBytes)}
+                  </p>
+                </div>
+              </div>
               <div className="entry-meta">
-                {model.installed ? <span className="badge badge-answered">Installed</span> : active && download !== undefined ? (
+                {model.installed ? (
+                  <span className="badge badge-answered">Installed</span>
+                ) : active && download !== undefined ? (
                   <>
                     <progress max={download.totalBytes ?? undefined} value={download.receivedBytes} aria-label={`Downloading ${model.name}`} />
-                    <span>{formatBytes(download.receivedBytes)} / {formatBytes(download.totalBytes)}</span>
-                    <button type="button" className="secondary small" onClick={() => void call(inflow().models.cancelDownload({ downloadId: download.downloadId })).catch((error: unknown) => notify(errorText(error), 'error'))}>Cancel</button>
+                    <span>
+                      {formatBytes(download.receivedBytes)} / {formatBytes(download.totalBytes)}
+                    </span>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() =>
+                        void call(inflow().models.cancelDownload({ downloadId: download.downloadId })).catch((error: unknown) =>
+                          notify(errorText(error), 'error'),
+                        )
+                      }
+                    >
+                      Cancel
+                    </button>
                   </>
                 ) : (
                   <>
                     {download?.status === 'failed' ? <span className="error-text">{download.error}</span> : null}
-                    <button type="button" className="secondary small" onClick={() => void call(inflow().models.download({ catalogId: model.id })).catch((error: unknown) => notify(errorText(error), 'error'))}>Download</button>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() =>
+                        void call(inflow().models.download({ catalogId: model.id })).catch((error: unknown) => notify(errorText(error), 'error'))
+                      }
+                    >
+                      Download
+                    </button>
                   </>
                 )}
               </div>

@@ -15,7 +15,9 @@ export function RunDetailView({ runId, onChanged }: { runId: string; onChanged: 
   const [shown, setShown] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(undefined);
 
-  useEffect(() => { setShown(null); }, [runId]);
+  useEffect(() => {
+    setShown(null);
+  }, [runId]);
   useEffect(() => {
     if (shown === null || detail.data === undefined || shown >= detail.data.steps.length) return;
     const timer = setTimeout(() => setShown((value) => (value === null ? null : value + 1)), 700);
@@ -31,12 +33,35 @@ export function RunDetailView({ runId, onChanged }: { runId: string; onChanged: 
     <article className="run-detail" aria-label="Run details">
       <h2 className="run-title">{run.question}</h2>
       <dl className="facts">
-        <div><dt>Outcome</dt><dd><span className={`badge badge-${run.stopReason ?? 'running'}`}>{stopReasonLabel(run.stopReason)}</span></dd></div>
-        <div><dt>Reward</dt><dd data-testid="run-reward">{run.reward === null ? 'none yet' : run.reward.toFixed(2)}</dd></div>
-        <div><dt>Started</dt><dd>{formatWhen(run.createdAt)}</dd></div>
-        <div><dt>Took</dt><dd>{run.endedAt === null ? '—' : formatDuration(run.endedAt - run.createdAt)}</dd></div>
-        <div><dt>Planner</dt><dd>{run.plannerModel ?? '—'}{run.plannerAdapterId !== null ? ` + ${run.plannerAdapterId}` : ''}</dd></div>
-        <div><dt>Tokens</dt><dd>{detail.data.totalTokens}</dd></div>
+        <div>
+          <dt>Outcome</dt>
+          <dd>
+            <span className={`badge badge-${run.stopReason ?? 'running'}`}>{stopReasonLabel(run.stopReason)}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Reward</dt>
+          <dd data-testid="run-reward">{run.reward === null ? 'none yet' : run.reward.toFixed(2)}</dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{formatWhen(run.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Took</dt>
+          <dd>{run.endedAt === null ? '—' : formatDuration(run.endedAt - run.createdAt)}</dd>
+        </div>
+        <div>
+          <dt>Planner</dt>
+          <dd>
+            {run.plannerModel ?? '—'}
+            {run.plannerAdapterId !== null ? ` + ${run.plannerAdapterId}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Tokens</dt>
+          <dd>{detail.data.totalTokens}</dd>
+        </div>
       </dl>
       {detail.data.error !== null ? <ErrorNotice error={new Error(detail.data.error)} /> : null}
       <section className="card answer">
@@ -47,27 +72,63 @@ export function RunDetailView({ runId, onChanged }: { runId: string; onChanged: 
       </section>
       <div className="section-head">
         <h3>Trajectory</h3>
-        <button type="button" className="secondary" disabled={steps.length === 0 || replaying} onClick={() => { setShown(0); onChanged(); }}>
-          <Icon name="play" />{replaying ? 'Replaying…' : 'Replay'}
+        <button
+          type="button"
+          className="secondary"
+          disabled={steps.length === 0 || replaying}
+          onClick={() => {
+            setShown(0);
+            onChanged();
+          }}
+        >
+          <Icon name="play" />
+          {replaying ? 'Replaying…' : 'Replay'}
         </button>
       </div>
-      {steps.length === 0 ? <p className="muted">This run has no steps.</p> : <TraceView analysis={null} steps={shown === null ? steps : steps.slice(0, shown)} running={replaying} />}
+      {steps.length === 0 ? (
+        <p className="muted">This run has no steps.</p>
+      ) : (
+        <TraceView analysis={null} steps={shown === null ? steps : steps.slice(0, shown)} running={replaying} />
+      )}
       {detail.data.rewards.length > 0 ? (
         <>
           <h3>Rewards</h3>
-          <ul className="plain-list">{detail.data.rewards.map((reward) => <li key={`${reward.source}-${reward.createdAt}`}>{reward.value.toFixed(2)} from {reward.source} · {formatWhen(reward.createdAt)}</li>)}</ul>
+          <ul className="plain-list">
+            {detail.data.rewards.map((reward) => (
+              <li key={`${reward.source}-${reward.createdAt}`}>
+                {reward.value.toFixed(2)} from {reward.source} · {formatWhen(reward.createdAt)}
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
       <details className="calls">
         <summary>Module calls ({detail.data.calls.length})</summary>
         <table>
-          <thead><tr><th>Module</th><th>Step</th><th>Model</th><th>Tokens in/out</th><th>Mean log-prob</th><th>Time</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Module</th>
+              <th>Step</th>
+              <th>Model</th>
+              <th>Tokens in/out</th>
+              <th>Mean log-prob</th>
+              <th>Time</th>
+            </tr>
+          </thead>
           <tbody>
             {detail.data.calls.map((moduleCall) => (
               <tr key={moduleCall.id}>
-                <td>{moduleCall.module}</td><td>{moduleCall.stepIdx ?? '—'}</td><td>{moduleCall.modelId ?? '—'}{moduleCall.adapterId !== null ? ` + ${moduleCall.adapterId}` : ''}</td>
-                <td>{moduleCall.promptTokenCount}/{moduleCall.responseTokenCount}</td>
-                <td>{moduleCall.meanLogprob === null ? '—' : moduleCall.meanLogprob.toFixed(3)}</td><td>{formatDuration(moduleCall.durationMs)}</td>
+                <td>{moduleCall.module}</td>
+                <td>{moduleCall.stepIdx ?? '—'}</td>
+                <td>
+                  {moduleCall.modelId ?? '—'}
+                  {moduleCall.adapterId !== null ? ` + ${moduleCall.adapterId}` : ''}
+                </td>
+                <td>
+                  {moduleCall.promptTokenCount}/{moduleCall.responseTokenCount}
+                </td>
+                <td>{moduleCall.meanLogprob === null ? '—' : moduleCall.meanLogprob.toFixed(3)}</td>
+                <td>{formatDuration(moduleCall.durationMs)}</td>
               </tr>
             ))}
           </tbody>
@@ -91,9 +152,13 @@ function toTraceSteps(detail: RunDetail): TraceStep[] {
       resultIsError: typeof step.result === 'object' && step.result !== null && 'error' in step.result,
       resultMs: null,
       hasResult: step.result !== null,
-      verification: verification !== null && typeof verification === 'object'
-        ? { analysis: typeof verification.analysis === 'string' ? verification.analysis : formatValue(verification), stop: verification.stop === true }
-        : null,
+      verification:
+        verification !== null && typeof verification === 'object'
+          ? {
+              analysis: typeof verification.analysis === 'string' ? verification.analysis : formatValue(verification),
+              stop: verification.stop === true,
+            }
+          : null,
     };
   });
 }

@@ -17,9 +17,17 @@ export function RunsScreen({ selectedId }: { selectedId: string | undefined }) {
   const [search, setSearch] = useState('');
   const [kind, setKind] = useState<'' | 'ask' | 'rollout' | 'eval'>('');
   const [reason, setReason] = useState<'' | StopReason>('');
-  const runs = useQuery(() => call(inflow().runs.list({
-    ...(search.trim() === '' ? {} : { search }), ...(kind === '' ? {} : { kind }), ...(reason === '' ? {} : { stopReason: reason }),
-  })), [search, kind, reason]);
+  const runs = useQuery(
+    () =>
+      call(
+        inflow().runs.list({
+          ...(search.trim() === '' ? {} : { search }),
+          ...(kind === '' ? {} : { kind }),
+          ...(reason === '' ? {} : { stopReason: reason }),
+        }),
+      ),
+    [search, kind, reason],
+  );
   const filtered = search !== '' || kind !== '' || reason !== '';
 
   return (
@@ -30,22 +38,41 @@ export function RunsScreen({ selectedId }: { selectedId: string | undefined }) {
           <span className="visually-hidden">Search runs</span>
           <input type="search" placeholder="Search questions and answers" value={search} onChange={(event) => setSearch(event.target.value)} />
         </label>
-        <label><span className="visually-hidden">Kind</span>
+        <label>
+          <span className="visually-hidden">Kind</span>
           <select value={kind} onChange={(event) => setKind(event.target.value as typeof kind)}>
-            <option value="">All kinds</option><option value="ask">Asked</option><option value="rollout">Training rollouts</option><option value="eval">Evaluation</option>
+            <option value="">All kinds</option>
+            <option value="ask">Asked</option>
+            <option value="rollout">Training rollouts</option>
+            <option value="eval">Evaluation</option>
           </select>
         </label>
-        <label><span className="visually-hidden">Outcome</span>
+        <label>
+          <span className="visually-hidden">Outcome</span>
           <select value={reason} onChange={(event) => setReason(event.target.value as typeof reason)}>
             <option value="">Any outcome</option>
-            {reasons.map((value) => <option key={value} value={value}>{stopReasonLabel(value)}</option>)}
+            {reasons.map((value) => (
+              <option key={value} value={value}>
+                {stopReasonLabel(value)}
+              </option>
+            ))}
           </select>
         </label>
       </div>
       {runs.error !== undefined ? <ErrorNotice error={runs.error} onRetry={runs.reload} /> : null}
       {runs.data !== undefined && runs.data.length === 0 ? (
-        filtered ? <p className="muted">No runs match these filters.</p> : (
-          <EmptyState icon="runs" title="No runs yet" action={<button type="button" className="primary" onClick={() => navigate({ screen: 'ask' })}>Ask a question</button>}>
+        filtered ? (
+          <p className="muted">No runs match these filters.</p>
+        ) : (
+          <EmptyState
+            icon="runs"
+            title="No runs yet"
+            action={
+              <button type="button" className="primary" onClick={() => navigate({ screen: 'ask' })}>
+                Ask a question
+              </button>
+            }
+          >
             <p>Each question you ask becomes a run here, with every step the agent took. Rate answers to turn them into training data.</p>
           </EmptyState>
         )
@@ -54,12 +81,18 @@ export function RunsScreen({ selectedId }: { selectedId: string | undefined }) {
           <ul className="run-list" aria-label="Runs">
             {(runs.data ?? []).map((run) => (
               <li key={run.id}>
-                <button type="button" className={run.id === selectedId ? 'run-item selected' : 'run-item'} aria-current={run.id === selectedId ? 'true' : undefined}
-                  onClick={() => navigate({ screen: 'runs', id: run.id })}>
+                <button
+                  type="button"
+                  className={run.id === selectedId ? 'run-item selected' : 'run-item'}
+                  aria-current={run.id === selectedId ? 'true' : undefined}
+                  onClick={() => navigate({ screen: 'runs', id: run.id })}
+                >
                   <span className="run-question">{run.question}</span>
                   <span className="run-meta">
                     <span className={`badge badge-${run.stopReason ?? 'running'}`}>{stopReasonLabel(run.stopReason)}</span>
-                    <span>{run.steps} step{run.steps === 1 ? '' : 's'}</span>
+                    <span>
+                      {run.steps} step{run.steps === 1 ? '' : 's'}
+                    </span>
                     {run.reward !== null ? <span>reward {run.reward.toFixed(2)}</span> : null}
                     {run.kind !== 'ask' ? <span>{run.kind}</span> : null}
                     <span>{formatWhen(run.createdAt)}</span>
@@ -69,7 +102,11 @@ export function RunsScreen({ selectedId }: { selectedId: string | undefined }) {
             ))}
           </ul>
           <div className="run-detail-pane">
-            {selectedId === undefined ? <p className="muted pane-hint">Choose a run to see its trajectory.</p> : <RunDetailView runId={selectedId} onChanged={runs.reload} />}
+            {selectedId === undefined ? (
+              <p className="muted pane-hint">Choose a run to see its trajectory.</p>
+            ) : (
+              <RunDetailView runId={selectedId} onChanged={runs.reload} />
+            )}
           </div>
         </div>
       )}

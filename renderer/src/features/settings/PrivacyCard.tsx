@@ -22,28 +22,62 @@ export function PrivacyCard({ privacy, update }: { privacy: Settings['privacy'];
       <p className="muted small-text">Nothing leaves this computer unless you allow it here, feature by feature. Every request is logged below.</p>
       {switches.map(({ key, label, help }) => (
         <label key={key} className="switch-row">
-          <input type="checkbox" role="switch" checked={privacy[key]} onChange={(event) => void update({ privacy: { [key]: event.target.checked } })} />
-          <span><strong>{label}</strong><br /><span className="muted small-text">{help}</span></span>
+          <input
+            type="checkbox"
+            role="switch"
+            checked={privacy[key]}
+            onChange={(event) => void update({ privacy: { [key]: event.target.checked } })}
+          />
+          <span>
+            <strong>{label}</strong>
+            <br />
+            <span className="muted small-text">{help}</span>
+          </span>
         </label>
       ))}
-      <details className="egress-log" onToggle={(event) => { if ((event.target as HTMLDetailsElement).open) egress.reload(); }}>
+      <details
+        className="egress-log"
+        onToggle={(event) => {
+          if ((event.target as HTMLDetailsElement).open) egress.reload();
+        }}
+      >
         <summary>What left this computer ({egress.data?.length ?? 0} recent requests)</summary>
-        {egress.data === undefined || egress.data.length === 0 ? <p className="muted small-text">Nothing has left this computer.</p> : (
+        {egress.data === undefined || egress.data.length === 0 ? (
+          <p className="muted small-text">Nothing has left this computer.</p>
+        ) : (
           <div className="table-wrap">
             <table aria-label="Egress log">
-              <thead><tr><th>Time</th><th>Feature</th><th>Host</th><th>Outcome</th><th>Sent</th><th>Received</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Feature</th>
+                  <th>Host</th>
+                  <th>Outcome</th>
+                  <th>Sent</th>
+                  <th>Received</th>
+                </tr>
+              </thead>
               <tbody>
                 {egress.data.map((entry) => (
                   <tr key={entry.id}>
-                    <td>{new Date(entry.at).toLocaleString()}</td><td>{entry.feature}</td><td className="mono">{entry.host}</td>
-                    <td>{entry.outcome}{entry.status === null ? '' : ` (${entry.status})`}</td><td>{formatBytes(entry.bytesOut)}</td><td>{formatBytes(entry.bytesIn)}</td>
+                    <td>{new Date(entry.at).toLocaleString()}</td>
+                    <td>{entry.feature}</td>
+                    <td className="mono">{entry.host}</td>
+                    <td>
+                      {entry.outcome}
+                      {entry.status === null ? '' : ` (${entry.status})`}
+                    </td>
+                    <td>{formatBytes(entry.bytesOut)}</td>
+                    <td>{formatBytes(entry.bytesIn)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
         )}
-        <p className="muted small-text">Also: <code>inflow doctor --egress</code>.</p>
+        <p className="muted small-text">
+          Also: <code>inflow doctor --egress</code>.
+        </p>
       </details>
     </section>
   );

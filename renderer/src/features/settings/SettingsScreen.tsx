@@ -23,9 +23,19 @@ export function SettingsScreen() {
   const { settings, info, refresh, notify } = useApp();
   const models = useQuery(() => call(inflow().models.overview()));
   const update = async (patch: SettingsPatch) => {
-    try { await call(inflow().settings.update(patch)); refresh(); } catch (error) { notify(errorText(error), 'error'); }
+    try {
+      await call(inflow().settings.update(patch));
+      refresh();
+    } catch (error) {
+      notify(errorText(error), 'error');
+    }
   };
-  if (settings === undefined) return <div className="screen"><p className="muted">Loading…</p></div>;
+  if (settings === undefined)
+    return (
+      <div className="screen">
+        <p className="muted">Loading…</p>
+      </div>
+    );
   return (
     <div className="screen settings-screen">
       <ScreenHeader title="Settings" subtitle="Changes are saved as you make them." />
@@ -40,9 +50,16 @@ export function SettingsScreen() {
           {roles.map(({ role, label, help }) => (
             <label key={role} className="field">
               <span>{label}</span>
-              <select value={settings.models[role] ?? ''} onChange={(event) => void update({ models: { [role]: event.target.value === '' ? null : event.target.value } })}>
+              <select
+                value={settings.models[role] ?? ''}
+                onChange={(event) => void update({ models: { [role]: event.target.value === '' ? null : event.target.value } })}
+              >
                 <option value="">{role === 'planner' ? 'None chosen' : 'Same as planner'}</option>
-                {(models.data?.installed ?? []).map((model) => <option key={model.id} value={model.id}>{model.name}</option>)}
+                {(models.data?.installed ?? []).map((model) => (
+                  <option key={model.id} value={model.id}>
+                    {model.name}
+                  </option>
+                ))}
               </select>
               <span className="muted small-text">{help}</span>
             </label>
@@ -52,10 +69,29 @@ export function SettingsScreen() {
       <section className="card">
         <h2>Limits</h2>
         <div className="form-grid">
-          <NumberField label="Steps per task" value={settings.limits.maxSteps} min={1} max={50} onCommit={(value) => void update({ limits: { maxSteps: value } })} />
-          <NumberField label="Time per task (seconds)" value={settings.limits.maxWallSeconds} min={10} max={7200} onCommit={(value) => void update({ limits: { maxWallSeconds: value } })} />
-          <NumberField label="Tokens per task" value={settings.limits.maxTokens} min={256} max={1000000} onCommit={(value) => void update({ limits: { maxTokens: value } })} />
-          <label className="field"><span>Prompt profile</span>
+          <NumberField
+            label="Steps per task"
+            value={settings.limits.maxSteps}
+            min={1}
+            max={50}
+            onCommit={(value) => void update({ limits: { maxSteps: value } })}
+          />
+          <NumberField
+            label="Time per task (seconds)"
+            value={settings.limits.maxWallSeconds}
+            min={10}
+            max={7200}
+            onCommit={(value) => void update({ limits: { maxWallSeconds: value } })}
+          />
+          <NumberField
+            label="Tokens per task"
+            value={settings.limits.maxTokens}
+            min={256}
+            max={1000000}
+            onCommit={(value) => void update({ limits: { maxTokens: value } })}
+          />
+          <label className="field">
+            <span>Prompt profile</span>
             <select value={settings.profile} onChange={(event) => void update({ profile: event.target.value as 'structured' | 'agentflow' })}>
               <option value="structured">Structured (JSON output, best for small models)</option>
               <option value="agentflow">AgentFlow (for the released AgentFlow planner)</option>
@@ -65,9 +101,12 @@ export function SettingsScreen() {
       </section>
       <section className="card">
         <h2>Appearance</h2>
-        <label className="field"><span>Theme</span>
+        <label className="field">
+          <span>Theme</span>
           <select value={settings.theme} onChange={(event) => void update({ theme: event.target.value as 'system' | 'light' | 'dark' })}>
-            <option value="system">Follow the system</option><option value="light">Light</option><option value="dark">Dark</option>
+            <option value="system">Follow the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
           </select>
         </label>
       </section>
@@ -75,13 +114,36 @@ export function SettingsScreen() {
   );
 }
 
-function NumberField({ label, value, min, max, onCommit }: { label: string; value: number; min: number; max: number; onCommit: (value: number) => void }) {
+function NumberField({
+  label,
+  value,
+  min,
+  max,
+  onCommit,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  onCommit: (value: number) => void;
+}) {
   return (
     <label className="field">
       <span>{label}</span>
-      <input type="number" defaultValue={value} key={value} min={min} max={max}
-        onBlur={(event) => { const next = Number(event.target.value); if (Number.isInteger(next) && next !== value && next >= min && next <= max) onCommit(next); }} />
-      <span className="muted small-text">{min}–{max}</span>
+      <input
+        type="number"
+        defaultValue={value}
+        key={value}
+        min={min}
+        max={max}
+        onBlur={(event) => {
+          const next = Number(event.target.value);
+          if (Number.isInteger(next) && next !== value && next >= min && next <= max) onCommit(next);
+        }}
+      />
+      <span className="muted small-text">
+        {min}–{max}
+      </span>
     </label>
   );
 }

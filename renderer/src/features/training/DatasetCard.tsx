@@ -23,7 +23,10 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
       setImportPath('');
       onChange(dataset.id);
       datasets.reload();
-      const leftOut = dataset.leftOut.length === 0 ? '' : ` Left out ${dataset.leftOut.length} that can never score: ${dataset.leftOut.slice(0, 3).join('; ')}${dataset.leftOut.length > 3 ? '; …' : ''}`;
+      const leftOut =
+        dataset.leftOut.length === 0
+          ? ''
+          : ` Left out ${dataset.leftOut.length} that can never score: ${dataset.leftOut.slice(0, 3).join('; ')}${dataset.leftOut.length > 3 ? '; …' : ''}`;
       notify(`Imported ${dataset.name}: ${dataset.trainItems} training and ${dataset.heldoutItems} held-out questions.${leftOut}`);
     } catch (error) {
       notify(errorText(error), 'error');
@@ -44,23 +47,56 @@ export function DatasetCard({ datasetId, onChange }: { datasetId: string; onChan
   return (
     <section className="card">
       <h2>1. Dataset</h2>
-      {datasets.data !== undefined && datasets.data.length === 0 ? <p className="muted">No datasets yet. Import a JSON or JSONL file of questions with answers (a benchmark file works too).</p> : (
+      {datasets.data !== undefined && datasets.data.length === 0 ? (
+        <p className="muted">No datasets yet. Import a JSON or JSONL file of questions with answers (a benchmark file works too).</p>
+      ) : (
         <div className="row dataset-row">
-          <label className="field"><span>Train on</span>
+          <label className="field">
+            <span>Train on</span>
             <select value={datasetId} onChange={(event) => onChange(event.target.value)}>
-              {(datasets.data ?? []).map((dataset) => <option key={dataset.id} value={dataset.id}>{dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out</option>)}
+              {(datasets.data ?? []).map((dataset) => (
+                <option key={dataset.id} value={dataset.id}>
+                  {dataset.name} — {dataset.trainItems} train / {dataset.heldoutItems} held-out
+                </option>
+              ))}
             </select>
           </label>
-          <button type="button" className="icon-button" disabled={datasetId === ''} onClick={() => void removeDataset()}><Icon name="trash" label="Delete this dataset" /></button>
+          <button type="button" className="icon-button" disabled={datasetId === ''} onClick={() => void removeDataset()}>
+            <Icon name="trash" label="Delete this dataset" />
+          </button>
         </div>
       )}
-      <form className="inline-form" onSubmit={(event) => { event.preventDefault(); void importDataset(); }}>
-        <label htmlFor="dataset-path" className="visually-hidden">Dataset file</label>
-        <input id="dataset-path" placeholder="Path to a .json or .jsonl file" value={importPath} onChange={(event) => setImportPath(event.target.value)} />
-        <BrowseButton kind="file" title="Choose a dataset" label="Browse for a dataset" filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]} onPicked={setImportPath} />
-        <button type="submit" className="secondary" disabled={importPath.trim() === ''}>Import</button>
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void importDataset();
+        }}
+      >
+        <label htmlFor="dataset-path" className="visually-hidden">
+          Dataset file
+        </label>
+        <input
+          id="dataset-path"
+          placeholder="Path to a .json or .jsonl file"
+          value={importPath}
+          onChange={(event) => setImportPath(event.target.value)}
+        />
+        <BrowseButton
+          kind="file"
+          title="Choose a dataset"
+          label="Browse for a dataset"
+          filters={[{ name: 'Datasets', extensions: ['json', 'jsonl'] }]}
+          onPicked={setImportPath}
+        />
+        <button type="submit" className="secondary" disabled={importPath.trim() === ''}>
+          Import
+        </button>
       </form>
-      <label className="switch-row small-text"><input type="checkbox" checked={skipUnscorable} onChange={(event) => setSkipUnscorable(event.target.checked)} /> Leave out items that can never score (otherwise the import names them and stops)</label>
+      <label className="switch-row small-text">
+        <input type="checkbox" checked={skipUnscorable} onChange={(event) => setSkipUnscorable(event.target.checked)} /> Leave out items that can
+        never score (otherwise the import names them and stops)
+      </label>
     </section>
   );
 }

@@ -18,14 +18,23 @@ export function JudgePicker({ value, onChange }: { value: JudgeSelection; onChan
   const planner = settings?.models.planner ?? null;
   const executor = settings?.models.executor ?? null;
   const others = (overview.data?.installed ?? []).filter((model) => model.id !== planner);
-  const defaultLabel = executor !== null && executor !== planner ? `Default: the executor's model (${executor})` : 'Default: none (the executor is the planner\'s model)';
+  const defaultLabel =
+    executor !== null && executor !== planner ? `Default: the executor's model (${executor})` : "Default: none (the executor is the planner's model)";
   const selected = value === undefined ? DEFAULT : value === null ? NONE : value;
   return (
-    <label className="field"><span>Judge of free-form answers</span>
-      <select value={selected} onChange={(event) => onChange(event.target.value === DEFAULT ? undefined : event.target.value === NONE ? null : event.target.value)}>
+    <label className="field">
+      <span>Judge of free-form answers</span>
+      <select
+        value={selected}
+        onChange={(event) => onChange(event.target.value === DEFAULT ? undefined : event.target.value === NONE ? null : event.target.value)}
+      >
         <option value={DEFAULT}>{defaultLabel}</option>
         <option value={NONE}>No judge: rules only (unsettled answers score 0)</option>
-        {others.map((model) => <option key={model.id} value={model.id}>{model.name}</option>)}
+        {others.map((model) => (
+          <option key={model.id} value={model.id}>
+            {model.name}
+          </option>
+        ))}
       </select>
     </label>
   );

@@ -26,17 +26,30 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   const [messages, setMessages] = useState<Record<string, string>>({});
 
   const current = selectedId ?? runs.data?.[0]?.id;
-  const metrics = useQuery(() => (current === undefined ? Promise.resolve([]) : call(inflow().training.metrics({ trainingRunId: current }))), [current]);
+  const metrics = useQuery(
+    () => (current === undefined ? Promise.resolve([]) : call(inflow().training.metrics({ trainingRunId: current }))),
+    [current],
+  );
 
-  useEffect(() => onEvent('training-progress', (event) => {
-    const { message } = event;
-    if (message !== null) setMessages((previous) => ({ ...previous, [event.trainingRunId]: message }));
-    if (event.point !== null) {
-      const point = event.point;
-      setLive((previous) => ({ ...previous, [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point] }));
-    }
-    if (event.status !== 'running' || event.point !== null) { runs.reload(); metrics.reload(); }
-  }), [runs.reload, metrics.reload]);
+  useEffect(
+    () =>
+      onEvent('training-progress', (event) => {
+        const { message } = event;
+        if (message !== null) setMessages((previous) => ({ ...previous, [event.trainingRunId]: message }));
+        if (event.point !== null) {
+          const point = event.point;
+          setLive((previous) => ({
+            ...previous,
+            [event.trainingRunId]: [...(previous[event.trainingRunId] ?? []).filter((entry) => entry.step !== point.step), point],
+          }));
+        }
+        if (event.status !== 'running' || event.point !== null) {
+          runs.reload();
+          metrics.reload();
+        }
+      }),
+    [runs.reload, metrics.reload],
+  );
 
   const start = async () => {
     setStartError(undefined);
@@ -50,19 +63,36 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
   };
   const resume = async (id: string) => {
     setStartError(undefined);
-    try { await call(inflow().training.resume({ trainingRunId: id })); runs.reload(); } catch (error) { setStartError(error); }
+    try {
+      await call(inflow().training.resume({ trainingRunId: id }));
+      runs.reload();
+    } catch (error) {
+      setStartError(error);
+    }
   };
   const stop = async (id: string) => {
-    try { await call(inflow().training.stop({ trainingRunId: id })); runs.reload(); } catch (error) { notify(errorText(error), 'error'); }
+    try {
+      await call(inflow().training.stop({ trainingRunId: id }));
+      runs.reload();
+    } catch (error) {
+      notify(errorText(error), 'error');
+    }
   };
 
   const selectedRun = runs.data?.find((run) => run.id === current);
-  const points = mergePoints(metrics.data ?? [], current === undefined ? [] : live[current] ?? []);
+  const points = mergePoints(metrics.data ?? [], current === undefined ? [] : (live[current] ?? []));
   const noPlanner = settings !== undefined && settings.models.planner === null;
   return (
     <div className="screen">
       <ScreenHeader title="Training" subtitle="Flow-GRPO teaches the planner from rewarded outcomes: your ratings and checkable answers." />
-      {noPlanner ? <div className="notice"><span>Choose a planner model first: training improves that model's adapter.</span><button type="button" className="secondary" onClick={() => navigate({ screen: 'models' })}>Go to Models</button></div> : null}
+      {noPlanner ? (
+        <div className="notice">
+          <span>Choose a planner model first: training improves that model's adapter.</span>
+          <button type="button" className="secondary" onClick={() => navigate({ screen: 'models' })}>
+            Go to Models
+          </button>
+        </div>
+      ) : null}
       <div className="grid-2">
         <DatasetCard datasetId={datasetId} onChange={setDatasetId} />
         <section className="card">
@@ -72,12 +102,17 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
               <label key={entry.id} className={preset === entry.id ? 'preset selected' : 'preset'}>
                 <input type="radio" name="preset" value={entry.id} checked={preset === entry.id} onChange={() => setPreset(entry.id)} />
                 <span className="preset-label">{entry.label}</span>
-                <span className="muted small-text">{entry.description} {entry.steps} steps, groups of {entry.groupSize}.</span>
+                <span className="muted small-text">
+                  {entry.description} {entry.steps} steps, groups of {entry.groupSize}.
+                </span>
               </label>
             ))}
           </div>
           <JudgePicker value={judge} onChange={setJudge} />
-          <button type="button" className="primary" disabled={datasetId === '' || noPlanner} onClick={() => void start()}><Icon name="play" />Start training</button>
+          <button type="button" className="primary" disabled={datasetId === '' || noPlanner} onClick={() => void start()}>
+            <Icon name="play" />
+            Start training
+          </button>
           {startError !== undefined ? <ErrorNotice error={startError} /> : null}
         </section>
       </div>
@@ -85,16 +120,29 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       <h2 className="section-title">Runs</h2>
       {runs.data !== undefined && runs.data.length === 0 ? (
         <EmptyState icon="training" title="No training runs yet">
-          <p>Pick a dataset and a preset above, then start. Charts of reward, held-out accuracy, KL and loss update here after every step, and each step writes a new adapter version.</p>
+          <p>
+            Pick a dataset and a preset above, then start. Charts of reward, held-out accuracy, KL and loss update here after every step, and each
+            step writes a new adapter version.
+          </p>
         </EmptyState>
       ) : (
         <div className="split">
           <ul className="run-list" aria-label="Training runs">
             {(runs.data ?? []).map((run) => (
               <li key={run.id}>
-                <button type="button" className={run.id === current ? 'run-item selected' : 'run-item'} onClick={() => navigate({ screen: 'training', id: run.id })}>
+                <button
+                  type="button"
+                  className={run.id === current ? 'run-item selected' : 'run-item'}
+                  onClick={() => navigate({ screen: 'training', id: run.id })}
+                >
                   <span className="run-question">{run.datasetName ?? 'deleted dataset'}</span>
-                  <span className="run-meta"><span className={`badge badge-${run.status}`}>{run.status}</span><span>step {run.lastCompletedStep} of {String(run.config.steps ?? '?')}</span><span>{formatWhen(run.createdAt)}</span></span>
+                  <span className="run-meta">
+                    <span className={`badge badge-${run.status}`}>{run.status}</span>
+                    <span>
+                      step {run.lastCompletedStep} of {String(run.config.steps ?? '?')}
+                    </span>
+                    <span>{formatWhen(run.createdAt)}</span>
+                  </span>
                 </button>
               </li>
             ))}
@@ -103,15 +151,34 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
             {selectedRun !== undefined ? (
               <>
                 <div className="section-head">
-                  <h3 title={selectedRun.baseModel}>{selectedRun.datasetName ?? 'Training run'} on {modelFileName(selectedRun.baseModel)}</h3>
-                  {selectedRun.status === 'running' ? <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}><Icon name="stop" />Stop</button> : null}
-                  {selectedRun.status === 'paused' || selectedRun.status === 'failed' ? <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}><Icon name="play" />Resume</button> : null}
+                  <h3 title={selectedRun.baseModel}>
+                    {selectedRun.datasetName ?? 'Training run'} on {modelFileName(selectedRun.baseModel)}
+                  </h3>
+                  {selectedRun.status === 'running' ? (
+                    <button type="button" className="danger" onClick={() => void stop(selectedRun.id)}>
+                      <Icon name="stop" />
+                      Stop
+                    </button>
+                  ) : null}
+                  {selectedRun.status === 'paused' || selectedRun.status === 'failed' ? (
+                    <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}>
+                      <Icon name="play" />
+                      Resume
+                    </button>
+                  ) : null}
                 </div>
                 {selectedRun.status === 'running' && messages[selectedRun.id] !== undefined ? (
-                  <p className="run-status" aria-live="polite"><span className="spinner" aria-hidden="true" />{messages[selectedRun.id]}</p>
+                  <p className="run-status" aria-live="polite">
+                    <span className="spinner" aria-hidden="true" />
+                    {messages[selectedRun.id]}
+                  </p>
                 ) : null}
                 {selectedRun.error !== null ? <ErrorNotice error={new Error(selectedRun.error)} /> : null}
-                {latestWarning(points) !== null ? <p className="run-warning" role="status" data-testid="training-warning">{latestWarning(points)}</p> : null}
+                {latestWarning(points) !== null ? (
+                  <p className="run-warning" role="status" data-testid="training-warning">
+                    {latestWarning(points)}
+                  </p>
+                ) : null}
                 <MetricsCharts points={points} />
                 <ClusterExportCard trainingRunId={selectedRun.id} />
               </>
