@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "backward.h"
+#include "fused-attention.h"
 
 namespace inflow {
 namespace {
@@ -61,9 +62,15 @@ ggml_tensor* probabilities(const Builder& b, ggml_tensor* qc, ggml_tensor* kc, g
 
 int64_t attentionChunks(int64_t T, int64_t chunk) { return (T + chunk - 1) / chunk; }
 
-ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in) {
+ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in,
+                              ggml_tensor** lse) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  if (in.ranges != nullptr) {
+    const FusedAttention f = fusedAttention(ctx, qp, kp, vp, in.ranges);
+    if (lse != nullptr) *lse = f.lse;
+    return f.merged;
+  }
   if (in.flashMask != nullptr) {
     // forward-only CPU graphs (GraphOptions::flashForward): ggml's tiled flash attention (F32 Q, K, V: exact F32
     // products, online softmax, 64 x 64 tiles whose keys are all masked are skipped); its output is already [hd, H, T]
@@ -86,9 +93,13 @@ ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp
 }
 
 AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, ggml_tensor* merged,
-                                            ggml_tensor* gMerged, int64_t T, const GraphInputs& in) {
+                                            ggml_tensor* lse, ggml_tensor* gMerged, int64_t T, const GraphInputs& in) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  if (in.ranges != nullptr) {
+    const FusedAttentionGradients f = fusedAttentionBackward(ctx, qp, kp, vp, FusedAttention{merged, lse}, gMerged, in.ranges);
+    return AttentionGradients{f.q, f.k, f.v};
+  }
   const float scale = attentionScale(b);
   // [hd*H, T] -> [hd, T, H]
   ggml_tensor* gO = b.copy(ggml_permute(ctx, ggml_reshape_3d(ctx, gMerged, hp.headDim, hp.nHead, T), 0, 2, 1, 3));

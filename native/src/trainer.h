@@ -35,6 +35,7 @@ struct TrainerOptions {
   int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
   int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
   bool autodiff = false;           // true: ggml's autodiff for the whole backward (the reference for the hand-written one)
+  bool fusedAttention = true;      // CPU, hand-written backward: the fused attention kernels (false: the blockwise ggml ops)
   bool allowCpuFallback = false;   // GPU: train even when ops with weight inputs would run on the CPU (see checkFallback)
 };
 
@@ -104,6 +105,8 @@ class Trainer {
   std::string backendName() const;
   bool dequantizing() const { return dequantize_; }
   bool autodiff() const { return options_.autodiff; }
+  // whether training graphs run the fused CPU attention (GraphOptions::fusedAttention)
+  bool fusedAttention() const { return graphOptions(true, false, true).fusedAttention; }
   size_t weightBytes() const { return model_->weightBytes() + (transposed_ ? transposed_->bytes() : 0); }
 
   std::vector<std::vector<float>> logprobs(const std::vector<Sample>& samples, bool adapter);

@@ -101,6 +101,12 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
    */
   backward?: 'manual' | 'autodiff';
   /**
+   * On the CPU with the hand-written backward (default true): the training graphs' attention, forward and backward,
+   * runs as fused kernels that work tile by tile and never hold the T x T scores (docs/trainer.md). false: the
+   * blockwise ggml ops, which GPU backends always run (the reference the fused kernels are tested against).
+   */
+  fusedAttention?: boolean;
+  /**
    * On a GPU, train even when part of the graph would run on the CPU with frozen weights copied there every step
    * (refused with CPU_FALLBACK otherwise; StepMetrics.weightCopyBytes says how much was copied).
    */
@@ -212,6 +218,8 @@ export interface TrainerInfo {
   dequantizeInGraph: boolean;
   /** Which backward the trainer runs (see CreateTrainerOptions.backward). */
   backward: 'manual' | 'autodiff';
+  /** Whether training steps run the fused CPU attention kernels (see CreateTrainerOptions.fusedAttention). */
+  fusedAttention: boolean;
   lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
   step: number;
 }
@@ -387,6 +395,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,
     backward: options.backward ?? 'manual',
+    fusedAttention: options.fusedAttention ?? true,
     allowCpuFallback: options.allowCpuFallback ?? false,
   };
 }
