@@ -150,6 +150,21 @@ INFLOW_INLINE float expRow(float* row, int n, float scale, float shift) {
   return s;
 }
 
+INFLOW_INLINE float rowMax(const float* row, int n) {
+  v8 best = simd::splat(-INFINITY);
+  int c = 0;
+  for (; c + 8 <= n; c += 8) best = simd::vmax(best, simd::load(row + c));
+  float m = simd::max(best);
+  for (; c < n; ++c) m = std::max(m, row[c]);
+  return m;
+}
+
+INFLOW_INLINE void scaleRow(float* row, int n, float factor) {
+  int c = 0;
+  for (; c + 8 <= n; c += 8) simd::store(row + c, simd::load(row + c) * simd::splat(factor));
+  for (; c < n; ++c) row[c] *= factor;
+}
+
 struct Views {
   int64_t hd, T, H, Hkv;
   const float *q, *k, *v;
@@ -196,15 +211,11 @@ INFLOW_KERNEL void forwardTile(const Views& w, int64_t h, int64_t q0, float* out
         continue;
       }
       if (kind == 1) maskRow(row, n, masks[r], -INFINITY);
-      float best = -INFINITY;
-      for (int c = 0; c < n; ++c) best = std::max(best, row[c]);
-      const float next = std::max(m[r], best * w.scale);
+      const float next = std::max(m[r], rowMax(row, n) * w.scale);
       const float alpha = std::exp(m[r] - next);  // 0 for the first keys the row sees
       l[r] = l[r] * alpha + expRow(row, n, w.scale, next);
       m[r] = next;
-      if (alpha != 1.0f) {
-        for (int d = 0; d < hd; ++d) acc[(size_t)r * hd + d] *= alpha;
-      }
+      if (alpha != 1.0f) scaleRow(acc.data() + (size_t)r * hd, hd, alpha);
     }
     gemm(rows, hd, n, s, kK, 1, V + k0 * hd, hd, acc.data(), hd);
   }

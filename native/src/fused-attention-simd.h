@@ -17,13 +17,14 @@ namespace inflow {
 namespace simd {
 
 #if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  // v8 by value in always-inlined helpers: no ABI crosses a call
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));  // unaligned access
 typedef int32_t i8 __attribute__((vector_size(32)));
 
 INFLOW_INLINE v8 load(const float* p) { return *(const v8u*)p; }
 INFLOW_INLINE void store(float* p, v8 v) { *(v8u*)p = v; }
-INFLOW_INLINE v8 splat(float x) { return v8{x, x, x, x, x, x, x, x}; }
+INFLOW_INLINE v8 splat(float x) { v8 r; for (int i = 0; i < 8; ++i) r[i] = x; return r; }  // a broadcast
 INFLOW_INLINE v8 vmax(v8 a, v8 b) { return a > b ? a : b; }
 INFLOW_INLINE v8 vmin(v8 a, v8 b) { return a < b ? a : b; }
 INFLOW_INLINE v8 bits(i8 i) { return (v8)i; }
