@@ -29,8 +29,8 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
-  o.flashForward = o.manual && o.cpuOuterProducts && !backward;
-  o.fusedAttention = o.manual && o.cpuOuterProducts && backward && options_.fusedAttention;
+  o.fusedAttention = o.manual && o.cpuOuterProducts && options_.fusedAttention;
+  o.flashForward = o.manual && o.cpuOuterProducts && !backward && !o.fusedAttention;
   o.padNarrow = !backend_.isCpu || portableGraph();
   o.lossScale = lossScale_;
   return o;
