@@ -106,20 +106,22 @@ test('estimateMemory matches the compute buffers a step measures (hand-written b
   const module = await trainerModule();
   const modelPath = testModelPath({ arch: 'qwen2', nLayer: 4 });
   const sample = { promptTokens: [1], responseTokens: Array.from({ length: 599 }, (_, i) => 3 + ((i * 37) % 1400)), advantage: 1 };
-  for (const recompute of [false, true]) {
-    const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, recompute });
+  for (const [recompute, fusedAttention] of [[false, true], [true, true], [false, false], [true, false]]) {
+    const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, recompute, fusedAttention });
     try {
       const estimate = await trainer.estimateMemory({ tokens: 600, objective: 'sft' });
       const metrics = await trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-3 });
-      // the estimate is the measured device buffers plus two host-side terms: the attention blocks' masks (blocks of
-      // 256 query rows, 128 when recomputing: keys x queries floats each) and, recomputing, the kept layer inputs and
-      // two gradient buffers ((layers + 3) x d x T floats)
+      // the estimate is the measured device buffers plus two host-side terms: the attention's mask (the fused CPU
+      // kernels': 3 key bounds per query; the blockwise ops': the blocks' masks, blocks of 256 query rows, 128 when
+      // recomputing, keys x queries floats each) and, recomputing, the kept layer inputs and two gradient buffers
+      // ((layers + 3) x d x T floats)
       const block = recompute ? 128 : 256, T = 600, { layerCount, embeddingLength } = trainer.info().model;
       let host = 0;
-      for (let q0 = 0; q0 < T; q0 += block) host += Math.min(T, q0 + block) * (Math.min(T, q0 + block) - q0) * 4;
+      if (trainer.info().fusedAttention) host = 3 * T * 4;
+      else for (let q0 = 0; q0 < T; q0 += block) host += Math.min(T, q0 + block) * (Math.min(T, q0 + block) - q0) * 4;
       if (recompute) host += (layerCount + 3) * embeddingLength * T * 4;
       const expected = metrics.peakComputeBytes + host;
-      assert.ok(Math.abs(estimate.computeBytes - expected) <= 0.02 * expected, `recompute ${recompute}: estimate ${estimate.computeBytes}, measured ${metrics.peakComputeBytes} + host ${host}`);
+      assert.ok(Math.abs(estimate.computeBytes - expected) <= 0.02 * expected, `recompute ${recompute}, fused attention ${fusedAttention}: estimate ${estimate.computeBytes}, measured ${metrics.peakComputeBytes} + host ${host}`);
       assert.ok(estimate.weightBytes > trainer.info().weightBytes * 0.99 && trainer.info().backward === 'manual', 'weights include the transposed copies');
     } finally {
       await trainer.dispose();
