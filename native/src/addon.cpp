@@ -308,7 +308,7 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   if (backward != "manual" && backward != "autodiff") return rejected(env, "BAD_OPTIONS", "backward must be 'manual' or 'autodiff'");
   options.autodiff = backward == "autodiff";
   options.allowCpuFallback = o.Get("allowCpuFallback").ToBoolean();
-  options.fusedAttention = !o.Has("fusedAttention") || o.Get("fusedAttention").ToBoolean();
+  options.fusedAttention = (int)numberOption(o, "fusedAttention", -1);
   options.lora.rank = (int)numberOption(o, "rank", 8);
   options.lora.alpha = (float)numberOption(o, "alpha", 16);
   options.lora.seed = (uint64_t)numberOption(o, "seed", 42);

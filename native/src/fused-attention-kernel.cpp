@@ -282,6 +282,17 @@ INFLOW_KERNEL void backwardHead(const Views& w, int64_t h, const float* out, con
 
 }  // namespace
 
+bool fusedAttentionFast() {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#elif defined(__GNUC__) || defined(__clang__)
+  return true;
+#else
+  return false;
+#endif
+}
+
 void fusedAttentionForwardOp(ggml_tensor* dst, int ith, int nth, void*) {
   const Views w(dst);
   float* out = (float*)dst->data;

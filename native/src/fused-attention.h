@@ -29,6 +29,11 @@ FusedAttentionGradients fusedAttentionBackward(ggml_context* ctx, ggml_tensor* q
 // the `ranges` input of a packed batch: [a0, a1, b0] per query, exactly the keys PackedBatch::sees lets it see
 std::vector<int32_t> attentionRanges(const PackedBatch& batch);
 
+// whether this CPU runs the kernels fast: on x86-64 only with AVX2 and FMA (the baseline SSE2 clone is slower than
+// the blockwise ggml ops, which ggml's CPU variants vectorise); vector-extension builds elsewhere (NEON); not MSVC's
+// plain-array fallback
+bool fusedAttentionFast();
+
 // the custom ops' kernels (ggml_custom_op_t)
 void fusedAttentionForwardOp(ggml_tensor* dst, int ith, int nth, void* userdata);
 void fusedAttentionBackwardOp(ggml_tensor* dst, int ith, int nth, void* userdata);

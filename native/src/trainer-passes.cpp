@@ -29,7 +29,7 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
-  o.fusedAttention = o.manual && o.cpuOuterProducts && options_.fusedAttention;
+  o.fusedAttention = o.manual && o.cpuOuterProducts && (options_.fusedAttention == 1 || (options_.fusedAttention == -1 && fusedAttentionFast()));
   o.flashForward = o.manual && o.cpuOuterProducts && !backward && !o.fusedAttention;
   o.padNarrow = !backend_.isCpu || portableGraph();
   o.lossScale = lossScale_;

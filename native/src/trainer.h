@@ -35,7 +35,8 @@ struct TrainerOptions {
   int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
   int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
   bool autodiff = false;           // true: ggml's autodiff for the whole backward (the reference for the hand-written one)
-  bool fusedAttention = true;      // CPU, hand-written backward: the fused attention kernels (false: the blockwise ggml ops)
+  int fusedAttention = -1;         // CPU, hand-written backward: the fused attention kernels; -1 auto (when the CPU runs
+                                   // them fast, fusedAttentionFast), 0 off (the blockwise ggml ops), 1 on
   bool allowCpuFallback = false;   // GPU: train even when ops with weight inputs would run on the CPU (see checkFallback)
 };
 
