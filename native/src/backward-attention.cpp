@@ -5,7 +5,8 @@
 // with D = rowsum(dP P) = rowsum(dO O) taken from the small output (as flash attention's backward does),
 // every product a MUL_MAT on contiguous operands (ggml's blocked GEMM on the CPU). For GQA, the heads sharing a KV head
 // are laid side by side along the contracted axis, so dK and dV come out summed per KV head (no REPEAT_BACK).
-// Forward-only CPU graphs (no backward follows) use ggml's flash attention instead (GraphOptions::flashForward).
+// This is what GPU backends run. CPU graphs use the fused kernels of fused-attention.h instead (GraphOptions::fusedAttention),
+// or, with those off, ggml's flash attention in forward-only passes (GraphOptions::flashForward).
 #include <algorithm>
 
 #include "backward.h"

@@ -60,11 +60,10 @@ struct GraphOptions {
   // OUT_PROD with long rows instead of MUL_MAT on transposed copies, which the CPU makes element by element (slow)
   bool cpuOuterProducts = false;
   int64_t attentionChunk = 256;  // hand-written path: query rows per attention block (backward.h)
-  // hand-written CPU graph without a backward (log-probs, the old-policy and reference passes): the attention forward
-  // is ggml's flash attention (5-13% less CPU time per pass). Training graphs keep the blockwise forward: measured in the SFT
-  // step, the flash forward made the backward's OUT_PROD 2x slower at T = 2048 and the step 3-7% slower overall.
+  // hand-written CPU graph without a backward (log-probs, the old-policy and reference passes) when the fused attention
+  // is off: the attention forward is ggml's flash attention (5-13% less CPU time per pass than the blockwise forward)
   bool flashForward = false;
-  // hand-written CPU graph with a backward: attention forward and backward as the fused CPU kernels of
+  // hand-written CPU graphs (with or without a backward): attention forward and backward as the fused CPU kernels of
   // fused-attention.h (tiles, no T x T matrix) instead of the blockwise ggml ops; GPU graphs never use it
   bool fusedAttention = false;
   bool padNarrow = false;        // GPU graphs: no float MUL_MAT with <= 16 columns (see Builder::mm)
