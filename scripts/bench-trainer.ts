@@ -11,6 +11,9 @@
  * --repeats N (default 3, median reported), --lengths 256,1024,2048, --models small,small-q8_0,tiny,
  * --vs-autodiff (adds the SFT step of ggml's autodiff backward, timed alternately with the hand-written one's, and the
  * spread [min-max] of both).
+ * --vs-blockwise: the alternated SFT step vs node-llama-cpp forward also times a trainer with `fusedAttention: false`
+ * (the blockwise ggml attention the CPU ran before the fused kernels, and GPUs still run) in the same rotation, so
+ * that before and after are measured like for like; --ratio-only prints only those alternated lines.
  * --sharing: prefix sharing on and off, like for like: a GRPO step over 4 task groups of 8 samples that share their
  * group's 460-token prompt (60-token responses, the acceptance suite's planner turn), timed alternately; packed tokens,
  * medians and ranges.
@@ -32,6 +35,8 @@ const { values } = parseArgs({
     'vs-torch': { type: 'boolean', default: false },
     gpu: { type: 'boolean', default: false },
     'vs-autodiff': { type: 'boolean', default: false },
+    'vs-blockwise': { type: 'boolean', default: false },
+    'ratio-only': { type: 'boolean', default: false },
     sharing: { type: 'boolean', default: false },
   },
 });
@@ -87,23 +92,27 @@ interface Timing { median: number; min: number; max: number; cpu: number }
  * load on a shared machine disturbs less than the wall clock.
  */
 async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Timing, Timing]> {
-  await a();
-  await b();
-  const times: number[][] = [[], []], cpu: number[][] = [[], []];
+  return await timedAlternately([a, b]) as [Timing, Timing];
+}
+
+/** timedPair for any number of jobs: in order on even rounds, in reverse order on odd ones. */
+async function timedAlternately(jobs: Array<() => Promise<unknown>>): Promise<Timing[]> {
+  for (const job of jobs) await job();
+  const times: number[][] = jobs.map(() => []), cpu: number[][] = jobs.map(() => []);
   for (let i = 0; i < repeats; i++) {
-    for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+    const order = jobs.map((_, j) => (i % 2 === 0 ? j : jobs.length - 1 - j));
+    for (const side of order) {
       const started = performance.now(), startedCpu = process.cpuUsage();
-      await (side === 0 ? a : b)();
+      await (jobs[side] as () => Promise<unknown>)();
       const used = process.cpuUsage(startedCpu);
       (times[side] as number[]).push((performance.now() - started) / 1000);
       (cpu[side] as number[]).push((used.user + used.system) / 1e6);
     }
   }
-  const timing = (side: number): Timing => {
+  return jobs.map((_, side) => {
     const list = times[side] as number[];
     return { median: median(list), min: Math.min(...list), max: Math.max(...list), cpu: median(cpu[side] as number[]) };
-  };
-  return [timing(0), timing(1)];
+  });
 }
 
 async function nodeLlamaCppForward(model: LlamaModel, tokens: number[]): Promise<number> {
@@ -157,12 +166,31 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
   const trainer = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false });
   const recomputing = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: true });
+  const blockwise = values['vs-blockwise'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, fusedAttention: false }) : undefined;
   const autodiff = values['vs-autodiff'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, backward: 'autodiff' }) : undefined;
   try {
     const vocab = trainer.info().model.vocabularySize;
     for (const length of lengths) {
       const tokens = Array.from({ length }, (_, i) => 3 + ((i * 7919) % (vocab - 3)));
       const sample: TrainingSample = { promptTokens: tokens.slice(0, 1), responseTokens: tokens.slice(1), advantage: 1 };
+      if (blockwise !== undefined) {
+        // fused SFT step, blockwise SFT step and node-llama-cpp's forward in one rotation
+        const context = await llamaModel.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
+        const sequence = context.getSequence();
+        try {
+          const sft = (t: typeof trainer) => () => t.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
+          const [fused, before, nlc] = await timedAlternately([sft(trainer), sft(blockwise), async () => {
+            await sequence.clearHistory();
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+          }]) as [Timing, Timing, Timing];
+          const range = (t: Timing): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}] (CPU ${t.cpu.toFixed(3)} s)`;
+          console.log(`  ${name} T=${length}: alternated SFT step fused ${range(fused)}, blockwise ${range(before)}, node-llama-cpp forward ${range(nlc)}; ` +
+            `step/nlc fused ${(fused.median / nlc.median).toFixed(2)}x (CPU ${(fused.cpu / nlc.cpu).toFixed(2)}x), blockwise ${(before.median / nlc.median).toFixed(2)}x (CPU ${(before.cpu / nlc.cpu).toFixed(2)}x)`);
+        } finally {
+          await context.dispose();
+        }
+        if (values['ratio-only']) continue;
+      }
       let peak = 0;
       const sft = await timed(async () => {
         peak = (await trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 })).peakComputeBytes;
@@ -204,6 +232,7 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
     await trainer.dispose();
     await recomputing.dispose();
     await autodiff?.dispose();
+    await blockwise?.dispose();
     await llamaModel.dispose();
   }
 }

@@ -69,6 +69,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     o.Set("weightTypes", t->model().weightTypes());
     o.Set("weightBytes", (double)t->weightBytes());
     o.Set("backward", t->autodiff() ? "autodiff" : "manual");
+    o.Set("fusedAttention", t->fusedAttention());
     o.Set("dequantizeInGraph", t->dequantizing());
     Napi::Object lora = Napi::Object::New(env);
     lora.Set("rank", t->lora().config().rank);
@@ -307,6 +308,7 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   if (backward != "manual" && backward != "autodiff") return rejected(env, "BAD_OPTIONS", "backward must be 'manual' or 'autodiff'");
   options.autodiff = backward == "autodiff";
   options.allowCpuFallback = o.Get("allowCpuFallback").ToBoolean();
+  options.fusedAttention = (int)numberOption(o, "fusedAttention", -1);
   options.lora.rank = (int)numberOption(o, "rank", 8);
   options.lora.alpha = (float)numberOption(o, "alpha", 16);
   options.lora.seed = (uint64_t)numberOption(o, "seed", 42);

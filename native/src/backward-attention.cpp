@@ -5,10 +5,12 @@
 // with D = rowsum(dP P) = rowsum(dO O) taken from the small output (as flash attention's backward does),
 // every product a MUL_MAT on contiguous operands (ggml's blocked GEMM on the CPU). For GQA, the heads sharing a KV head
 // are laid side by side along the contracted axis, so dK and dV come out summed per KV head (no REPEAT_BACK).
-// Forward-only CPU graphs (no backward follows) use ggml's flash attention instead (GraphOptions::flashForward).
+// This is what GPU backends run. CPU graphs use the fused kernels of fused-attention.h instead (GraphOptions::fusedAttention),
+// or, with those off, ggml's flash attention in forward-only passes (GraphOptions::flashForward).
 #include <algorithm>
 
 #include "backward.h"
+#include "fused-attention.h"
 
 namespace inflow {
 namespace {
@@ -61,9 +63,15 @@ ggml_tensor* probabilities(const Builder& b, ggml_tensor* qc, ggml_tensor* kc, g
 
 int64_t attentionChunks(int64_t T, int64_t chunk) { return (T + chunk - 1) / chunk; }
 
-ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in) {
+ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in,
+                              ggml_tensor** lse) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  if (in.ranges != nullptr) {
+    const FusedAttention f = fusedAttention(ctx, qp, kp, vp, in.ranges);
+    if (lse != nullptr) *lse = f.lse;
+    return f.merged;
+  }
   if (in.flashMask != nullptr) {
     // forward-only CPU graphs (GraphOptions::flashForward): ggml's tiled flash attention (F32 Q, K, V: exact F32
     // products, online softmax, 64 x 64 tiles whose keys are all masked are skipped); its output is already [hd, H, T]
@@ -86,9 +94,13 @@ ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp
 }
 
 AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, ggml_tensor* merged,
-                                            ggml_tensor* gMerged, int64_t T, const GraphInputs& in) {
+                                            ggml_tensor* lse, ggml_tensor* gMerged, int64_t T, const GraphInputs& in) {
   ggml_context* ctx = b.ctx;
   const HyperParams& hp = b.model.hp();
+  if (in.ranges != nullptr) {
+    const FusedAttentionGradients f = fusedAttentionBackward(ctx, qp, kp, vp, FusedAttention{merged, lse}, gMerged, in.ranges);
+    return AttentionGradients{f.q, f.k, f.v};
+  }
   const float scale = attentionScale(b);
   // [hd*H, T] -> [hd, T, H]
   ggml_tensor* gO = b.copy(ggml_permute(ctx, ggml_reshape_3d(ctx, gMerged, hp.headDim, hp.nHead, T), 0, 2, 1, 3));

@@ -66,7 +66,7 @@ ggml_tensor* manualLayer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T
   r.qp = b.copy(ggml_permute(ctx, b.rope(q, in.positions), 0, 2, 1, 3));  // [hd, T, H]
   r.kp = b.copy(ggml_permute(ctx, b.rope(k, in.positions), 0, 2, 1, 3));  // [hd, T, Hkv]
   r.vp = b.copy(ggml_permute(ctx, v, 0, 2, 1, 3));                         // [hd, T, Hkv]
-  r.o.x = chunkedAttention(b, r.qp, r.kp, r.vp, T, in);
+  r.o.x = chunkedAttention(b, r.qp, r.kp, r.vp, T, in, &r.lse);
   r.h = ggml_add(ctx, x, b.linear(l.wo, l.bo, r.o.x, il, TARGET_O, &r.o.z));
   r.n2 = ggml_rms_norm(ctx, r.h, hp.normEps);
   ggml_tensor* n = ggml_mul(ctx, r.n2, l.ffnNorm);
@@ -93,7 +93,7 @@ ggml_tensor* manualLayerBackward(const Builder& b, const LayerRecord& r, ggml_te
   ggml_tensor* gh = ggml_add(ctx, gy, rmsNormBackward(ctx, r.h, r.n2, ggml_mul(ctx, gn, l.ffnNorm), hp.normEps));
   // attention
   ggml_tensor* gMerged = linearBackward(b, l.wo, il, TARGET_O, r.o, gh, grads);
-  AttentionGradients ga = chunkedAttentionBackward(b, r.qp, r.kp, r.vp, r.o.x, gMerged, T, in);
+  AttentionGradients ga = chunkedAttentionBackward(b, r.qp, r.kp, r.vp, r.o.x, r.lse, gMerged, T, in);
   ggml_tensor* gq = b.ropeBack(b.copy(ggml_permute(ctx, ga.q, 0, 2, 1, 3)), in.positions);  // [hd, H, T]
   ggml_tensor* gk = b.ropeBack(b.copy(ggml_permute(ctx, ga.k, 0, 2, 1, 3)), in.positions);  // [hd, Hkv, T]
   ggml_tensor* gv = b.copy(ggml_permute(ctx, ga.v, 0, 2, 1, 3));

@@ -31,6 +31,7 @@ struct LayerRecord {
   ggml_tensor *x = nullptr, *n1 = nullptr, *h = nullptr, *n2 = nullptr;  // input, rms_norm(x), after attention, rms_norm(h)
   ggml_tensor *qRaw = nullptr, *kRaw = nullptr;                          // [hd, heads, T] before the q/k norm (qwen3)
   ggml_tensor *qp = nullptr, *kp = nullptr, *vp = nullptr;               // rope'd q [hd, T, H], k and v [hd, T, Hkv]
+  ggml_tensor* lse = nullptr;  // the fused attention's log-sum-exps (GraphOptions::fusedAttention)
   ggml_tensor *gate = nullptr, *up = nullptr;                            // feed-forward pre-activations
   LinearRecord q, k, v, o, ffnGate, ffnUp, ffnDown;
 };
@@ -40,14 +41,16 @@ ggml_tensor* manualLayer(const Builder& b, ggml_tensor* x, int64_t il, int64_t T
 // Its backward: returns the gradient of the layer input and appends the LoRA gradients.
 ggml_tensor* manualLayerBackward(const Builder& b, const LayerRecord& r, ggml_tensor* gy, const GraphInputs& in, GradientList& grads);
 
-// Chunked attention (q [hd, T, H], k/v [hd, T, Hkv], contiguous): the merged heads [hd*H, T], and its backward.
-ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in);
+// Chunked attention (q [hd, T, H], k/v [hd, T, Hkv], contiguous): the merged heads [hd*H, T], and its backward. With
+// in.ranges (GraphOptions::fusedAttention) both are the fused CPU kernels, and *lse receives what the backward needs.
+ggml_tensor* chunkedAttention(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, int64_t T, const GraphInputs& in,
+                              ggml_tensor** lse = nullptr);
 struct AttentionGradients {
   ggml_tensor *q = nullptr, *k = nullptr, *v = nullptr;  // [hd, T, H], [hd, T, Hkv], [hd, T, Hkv]
 };
-// merged: the forward's output (for D = rowsum(dO O)); gMerged its gradient
+// merged: the forward's output (for D = rowsum(dO O)); gMerged its gradient; lse: the fused forward's (else null)
 AttentionGradients chunkedAttentionBackward(const Builder& b, ggml_tensor* qp, ggml_tensor* kp, ggml_tensor* vp, ggml_tensor* merged,
-                                            ggml_tensor* gMerged, int64_t T, const GraphInputs& in);
+                                            ggml_tensor* lse, ggml_tensor* gMerged, int64_t T, const GraphInputs& in);
 int64_t attentionChunks(int64_t T, int64_t chunk);
 
 // d(rms_norm(x))^T g for rows of x; xn = rms_norm(x)

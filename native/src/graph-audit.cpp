@@ -40,6 +40,7 @@ std::vector<GraphNode> Trainer::graphNodes(int64_t tokens, Objective objective, 
   std::vector<GraphNode> nodes;
   GraphOptions options = graphOptions(true, klTerm, true);
   options.cpuOuterProducts = false;
+  options.fusedAttention = false;  // CPU only: GPU backends get the blockwise attention
   if (recompute) options.attentionChunk = kAttentionChunkLean;
   reserveCapacity(graphSize(tokens));
   const int64_t targets = tokens - 1;

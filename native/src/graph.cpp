@@ -42,7 +42,12 @@ void layerInputs(ggml_context* ctx, const Model& model, const GraphOptions& opti
     in.mask = input(ctx, GGML_TYPE_F32, T, T, "mask");
     return;
   }
-  if (options.flashForward) in.flashMask = input(ctx, GGML_TYPE_F16, T, T, "flash_mask");
+  if (options.flashForward) {
+    in.flashMask = input(ctx, GGML_TYPE_F16, T, T, "flash_mask");
+  } else if (options.fusedAttention) {
+    in.ranges = input(ctx, GGML_TYPE_I32, 3, T, "attention_ranges");
+    return;
+  }
   const int64_t chunk = options.attentionChunk;
   for (int64_t c = 0; c < attentionChunks(T, chunk); ++c) {
     const int64_t keys = std::min(T, (c + 1) * chunk);

@@ -39,6 +39,7 @@ struct GraphInputs {
   ggml_tensor *iota = nullptr;  // 0..max(n_out)-1, only when dequantising in the graph
   std::vector<ggml_tensor*> chunkMasks;  // hand-written path: the mask of each attention block [keys, queries]
   ggml_tensor* flashMask = nullptr;      // GraphOptions::flashForward: the whole [keys, queries] mask (F16) of the flash attention
+  ggml_tensor* ranges = nullptr;         // GraphOptions::fusedAttention: the keys each query sees, [a0, a1, b0] (fused-attention.h)
   ggml_tensor* seed = nullptr;  // hand-written path: zeros added to logp, the parameter autodiff differentiates for
   ggml_tensor *old = nullptr, *ref = nullptr, *coefA = nullptr, *coefK = nullptr, *lo = nullptr, *hi = nullptr, *coefW = nullptr;
 };
@@ -59,10 +60,12 @@ struct GraphOptions {
   // OUT_PROD with long rows instead of MUL_MAT on transposed copies, which the CPU makes element by element (slow)
   bool cpuOuterProducts = false;
   int64_t attentionChunk = 256;  // hand-written path: query rows per attention block (backward.h)
-  // hand-written CPU graph without a backward (log-probs, the old-policy and reference passes): the attention forward
-  // is ggml's flash attention (5-13% less CPU time per pass). Training graphs keep the blockwise forward: measured in the SFT
-  // step, the flash forward made the backward's OUT_PROD 2x slower at T = 2048 and the step 3-7% slower overall.
+  // hand-written CPU graph without a backward (log-probs, the old-policy and reference passes) when the fused attention
+  // is off: the attention forward is ggml's flash attention (5-13% less CPU time per pass than the blockwise forward)
   bool flashForward = false;
+  // hand-written CPU graphs (with or without a backward): attention forward and backward as the fused CPU kernels of
+  // fused-attention.h (tiles, no T x T matrix) instead of the blockwise ggml ops; GPU graphs never use it
+  bool fusedAttention = false;
   bool padNarrow = false;        // GPU graphs: no float MUL_MAT with <= 16 columns (see Builder::mm)
   float lossScale = 1.0f;        // hand-written path: dLoss/dlogp is multiplied by it (backends that round to half)
   const TransposedWeights* transposed = nullptr;  // W^T of the frozen matrices (hand-written backward, not dequantising)

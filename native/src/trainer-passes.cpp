@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common.h"
+#include "fused-attention.h"
 #include "trainer-internal.h"
 #include "trainer.h"
 
@@ -28,7 +29,8 @@ GraphOptions Trainer::graphOptions(bool adapter, bool klTerm, bool backward) con
   o.manual = !options_.autodiff;
   o.transposed = transposed_.get();
   o.cpuOuterProducts = backend_.isCpu && !portableGraph();
-  o.flashForward = o.manual && o.cpuOuterProducts && !backward;
+  o.fusedAttention = o.manual && o.cpuOuterProducts && (options_.fusedAttention == 1 || (options_.fusedAttention == -1 && fusedAttentionFast()));
+  o.flashForward = o.manual && o.cpuOuterProducts && !backward && !o.fusedAttention;
   o.padNarrow = !backend_.isCpu || portableGraph();
   o.lossScale = lossScale_;
   return o;
@@ -147,6 +149,7 @@ void Trainer::fillLayerInputs(const GraphInputs& in, const PackedBatch& batch) {
     }
     setInput(in.flashMask, mask);
   }
+  if (in.ranges != nullptr && in.ranges->buffer != nullptr) setInput(in.ranges, attentionRanges(batch));
   for (size_t c = 0; c < in.chunkMasks.size(); ++c) {
     ggml_tensor* m = in.chunkMasks[c];
     if (m->buffer == nullptr) continue;

@@ -335,11 +335,12 @@ size_t Trainer::measure(int64_t tokens, int64_t targets, Objective objective, bo
   if (options.manual) {
     staging = 0;
     // a forward-only CPU pass's flash attention takes the whole mask as F16 instead of the blocks' masks
-    for (int64_t q0 = 0; q0 < tokens && !options.flashForward; q0 += options.attentionChunk) {
+    for (int64_t q0 = 0; q0 < tokens && !options.flashForward && !options.fusedAttention; q0 += options.attentionChunk) {
       const int64_t q1 = std::min(tokens, q0 + options.attentionChunk);
       staging += (size_t)(q1 * (q1 - q0)) * sizeof(float);
     }
     if (options.flashForward) staging += (size_t)(tokens * tokens) * sizeof(ggml_fp16_t);
+    if (options.fusedAttention) staging += (size_t)(3 * tokens) * sizeof(int32_t);  // the fused attention's key ranges
   }
   if (!gradients) {
     GraphContext stack(graphSize(tokens));

@@ -35,6 +35,8 @@ struct TrainerOptions {
   int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
   int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
   bool autodiff = false;           // true: ggml's autodiff for the whole backward (the reference for the hand-written one)
+  int fusedAttention = -1;         // CPU, hand-written backward: the fused attention kernels; -1 auto (when the CPU runs
+                                   // them fast, fusedAttentionFast), 0 off (the blockwise ggml ops), 1 on
   bool allowCpuFallback = false;   // GPU: train even when ops with weight inputs would run on the CPU (see checkFallback)
 };
 
@@ -104,6 +106,8 @@ class Trainer {
   std::string backendName() const;
   bool dequantizing() const { return dequantize_; }
   bool autodiff() const { return options_.autodiff; }
+  // whether training graphs run the fused CPU attention (GraphOptions::fusedAttention)
+  bool fusedAttention() const { return graphOptions(true, false, true).fusedAttention; }
   size_t weightBytes() const { return model_->weightBytes() + (transposed_ ? transposed_->bytes() : 0); }
 
   std::vector<std::vector<float>> logprobs(const std::vector<Sample>& samples, bool adapter);

@@ -61,6 +61,8 @@ for (const model of models) {
     const module = await trainerModule();
     // two micro-batches: packing, block-causal masks and gradient accumulation are part of what is compared
     const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, microBatchTokens: 24, threads: 1 });
+    // on a CPU with AVX2 and FMA (or NEON) this checks the fused attention kernels; GPUs run the blockwise ggml ops
+    t.diagnostic(`attention: ${trainer.info().fusedAttention ? 'fused CPU kernels' : 'blockwise ggml ops'}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inflow-torch-check-'));
     try {
       randomizeLoraB(trainer);

@@ -73,6 +73,8 @@ export interface TrainerInfo {
   dequantizeInGraph: boolean;
   /** Which backward the trainer runs (see CreateTrainerOptions.backward). */
   backward: 'manual' | 'autodiff';
+  /** Whether training steps run the fused CPU attention kernels (see CreateTrainerOptions.fusedAttention). */
+  fusedAttention: boolean;
   lora: { rank: number; alpha: number; targets: LoraTarget[]; parameterCount: number };
   step: number;
 }

@@ -104,6 +104,13 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
    */
   backward?: 'manual' | 'autodiff';
   /**
+   * On the CPU with the hand-written backward: the attention, forward and backward, runs as fused kernels that work
+   * tile by tile and never hold the T x T scores (docs/trainer.md). 'auto' (default): when the CPU runs them fast (on
+   * x86-64: AVX2 and FMA); false: the blockwise ggml ops, which GPU backends always run (the reference the fused
+   * kernels are tested against); true: always on the CPU.
+   */
+  fusedAttention?: 'auto' | boolean;
+  /**
    * On a GPU, train even when part of the graph would run on the CPU with frozen weights copied there every step
    * (refused with CPU_FALLBACK otherwise; StepMetrics.weightCopyBytes says how much was copied).
    */
@@ -327,6 +334,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,
     backward: options.backward ?? 'manual',
+    fusedAttention: options.fusedAttention === undefined || options.fusedAttention === 'auto' ? -1 : options.fusedAttention ? 1 : 0,
     allowCpuFallback: options.allowCpuFallback ?? false,
   };
 }
