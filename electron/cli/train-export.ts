@@ -84,7 +84,7 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
     maxResponseLength: positive(str('max-response'), '--max-response'),
   };
   const result = exportForAgentflow({
-    db: backend.db,
+    stores: backend,
     outDir: values.out,
     source,
     adapter: values.full !== true,

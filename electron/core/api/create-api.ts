@@ -220,7 +220,7 @@ export function createApi(options: ApiOptions): Api {
         return options.pickPath(input);
       },
       dataLocation: async () => dataLocation(),
-      trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend.db),
+      trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend),
       setDataDir: async (input) => {
         writeDataDirChoice(choiceFile, input.path);
         return dataLocation();

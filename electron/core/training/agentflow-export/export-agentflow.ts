@@ -18,8 +18,20 @@ import { counterpartOf, trainingRolloutTools } from './tool-mapping.ts';
 /** Where the tasks come from: a training run (its dataset and settings), a dataset, or the user's past rewarded tasks. */
 export type AgentflowSource = { trainingRunId: string } | { dataset: string } | { userTasks: true };
 
-export interface AgentflowExportOptions {
+/**
+ * The stores an export reads: the back end's (backend.ts), which the app and `inflow train export` pass. `db` is for
+ * the run history of past tasks (store/run-history.ts, a query over the runs tables, which the back end does not hold).
+ */
+export interface AgentflowExportStores {
   db: Database;
+  datasets: DatasetStore;
+  training: TrainingStore;
+}
+
+/** `stores` (the back end's), or only `db` (tests that hold a database): the stores are then built over it. */
+export type AgentflowExportOptions = ({ stores: AgentflowExportStores } | { db: Database }) & AgentflowExportSettings;
+
+export interface AgentflowExportSettings {
   outDir: string;
   source: AgentflowSource;
   /** The planner's GGUF (from the run when the source is a run); its metadata may name the Hugging Face id. */
@@ -66,14 +78,14 @@ const VAL_FILE = 'val/inflow_val.parquet';
  * folder (EXPORT_DIR_INVALID) and a base model it cannot name on Hugging Face (USAGE, asking for --base-model).
  */
 export function exportForAgentflow(options: AgentflowExportOptions): AgentflowExportResult {
-  const { db } = options;
-  const datasets = new DatasetStore(db);
+  const { db, datasets, training } =
+    'stores' in options ? options.stores : { db: options.db, datasets: new DatasetStore(options.db), training: new TrainingStore(options.db) };
   let dataset: DatasetRecord;
   let config: TrainingConfig;
   let modelPath = options.modelPath;
   let trainingRunId: string | null = null;
   if ('trainingRunId' in options.source) {
-    const run = new TrainingStore(db).getRun(options.source.trainingRunId);
+    const run = training.getRun(options.source.trainingRunId);
     if (run.datasetId === null)
       throw new InflowError('DATASET_NOT_FOUND', `The dataset of training run ${run.id} was deleted.`, {
         hint: 'Export from a dataset instead: --dataset NAME --model PATH.',

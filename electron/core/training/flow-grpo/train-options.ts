@@ -1,7 +1,8 @@
-import type { AdapterRecord } from '../../adapters/adapter-registry.ts';
+import type { AdapterRecord, AdapterRegistry } from '../../adapters/adapter-registry.ts';
+import type { DatasetStore } from '../../datasets/dataset-store.ts';
 import type { Database } from '../../store/database.ts';
 import type { RunStore } from '../../store/run-store.ts';
-import type { StepMetrics, TrainingRunRecord } from '../training-store.ts';
+import type { StepMetrics, TrainingRunRecord, TrainingStore } from '../training-store.ts';
 import type { PolicyTrainer, TrainerInit } from '../trainer/trainer-protocol.ts';
 import type { LearningWarning } from './learning-signal.ts';
 import type { RewardOptions } from './rewards.ts';
@@ -21,8 +22,21 @@ export type TrainingEvent =
   | { type: 'warning'; step: number; warning: LearningWarning }
   | { type: 'stopped'; reason: TrainingStopReason };
 
+/** The stores the loop writes and reads: the back end's (backend.ts), which launch-training.ts passes. */
+export interface TrainStores {
+  training: TrainingStore;
+  datasets: DatasetStore;
+  adapters: AdapterRegistry;
+}
+
 export interface TrainOptions {
+  /** The database: the approved planner turns of an SFT run are read over it (training/flow-grpo/demonstrations.ts). */
   db: Database;
+  /**
+   * The back end's stores (launch-training.ts passes them); absent (callers that hold only a database, e.g. the
+   * learning suites in test/integration/training): built over `db`.
+   */
+  stores?: TrainStores;
   runs: RunStore;
   /** Start a new run on this dataset (id or name) ... */
   datasetId?: string;

@@ -15,7 +15,7 @@ import { openRun, resumePoint } from './open-run.ts';
 import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
 import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
 
-export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult, TrainStores } from './train-options.ts';
 export { resumeSettings } from './open-run.ts';
 
 /**
@@ -25,9 +25,11 @@ export { resumeSettings } from './open-run.ts';
  * makes the step count. A run killed at any moment resumes from its last completed step.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const store = new TrainingStore(options.db);
-  const datasets = new DatasetStore(options.db);
-  const registry = new AdapterRegistry(options.db);
+  const {
+    training: store,
+    datasets,
+    adapters: registry,
+  } = options.stores ?? { training: new TrainingStore(options.db), datasets: new DatasetStore(options.db), adapters: new AdapterRegistry(options.db) };
   const run = openRun(options, store, datasets);
   const config = run.config;
   const dataset = datasets.get(run.datasetId ?? '');
