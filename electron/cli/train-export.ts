@@ -48,7 +48,7 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
   const { values } = parseArgs({ args, allowPositionals: true, strict: false, options });
   const backend = await context.backend();
   if (values.for === undefined) {
-    const result = exportTrainingSamples(backend.db, {
+    const result = exportTrainingSamples(backend.training, {
       outDir: path.resolve(String(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`))),
       ...(typeof values.run === 'string' ? { trainingRunId: values.run } : {}),
     });
