@@ -23,11 +23,11 @@ import { exportForAgentflow, type AgentflowSource } from '../training/agentflow-
 export class TrainingReads {
   readonly datasets: DatasetStore;
   readonly adapters: AdapterRegistry;
-  private readonly backend: Pick<Backend, 'db' | 'datasets' | 'training'>;
+  private readonly backend: Pick<Backend, 'datasets' | 'training' | 'history'>;
   private readonly store: TrainingStore;
 
   /** Over the back end's stores (backend.ts builds them once). */
-  constructor(backend: Pick<Backend, 'db' | 'datasets' | 'adapters' | 'training'>) {
+  constructor(backend: Pick<Backend, 'datasets' | 'adapters' | 'training' | 'history'>) {
     this.backend = backend;
     this.datasets = backend.datasets;
     this.adapters = backend.adapters;

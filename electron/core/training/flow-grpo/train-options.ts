@@ -1,6 +1,7 @@
 import type { AdapterRecord, AdapterRegistry } from '../../adapters/adapter-registry.ts';
 import type { DatasetStore } from '../../datasets/dataset-store.ts';
 import type { Database } from '../../store/database.ts';
+import type { RunHistory } from '../../store/run-history.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import type { StepMetrics, TrainingRunRecord, TrainingStore } from '../training-store.ts';
 import type { PolicyTrainer, TrainerInit } from '../trainer/trainer-protocol.ts';
@@ -27,10 +28,12 @@ export interface TrainStores {
   training: TrainingStore;
   datasets: DatasetStore;
   adapters: AdapterRegistry;
+  /** The approved planner turns of an SFT run (training/flow-grpo/demonstrations.ts). */
+  history: RunHistory;
 }
 
 export interface TrainOptions {
-  /** The database: the approved planner turns of an SFT run are read over it (training/flow-grpo/demonstrations.ts). */
+  /** The database, over which the stores are built when `stores` is absent. */
   db: Database;
   /**
    * The back end's stores (launch-training.ts passes them); absent (callers that hold only a database, e.g. the

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AdapterRegistry, type AdapterRecord } from '../../adapters/adapter-registry.ts';
 import { DatasetStore, type DatasetItem } from '../../datasets/dataset-store.ts';
 import { InflowError } from '../../errors.ts';
+import { RunHistory } from '../../store/run-history.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
 import { rewardForAnswer, type Reward } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
@@ -29,7 +30,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     training: store,
     datasets,
     adapters: registry,
-  } = options.stores ?? { training: new TrainingStore(options.db), datasets: new DatasetStore(options.db), adapters: new AdapterRegistry(options.db) };
+    history: runHistory,
+  } = options.stores ?? {
+    training: new TrainingStore(options.db),
+    datasets: new DatasetStore(options.db),
+    adapters: new AdapterRegistry(options.db),
+    history: new RunHistory(options.db),
+  };
   const run = openRun(options, store, datasets);
   const config = run.config;
   const dataset = datasets.get(run.datasetId ?? '');
@@ -101,7 +108,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepRewards: number[][] = [];
     const runRewards: number[] = [];
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
-    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
+    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(runHistory, run.baseModel) : null;
     if (demonstrations !== null && demonstrations.length === 0) {
       throw new InflowError(
         'TRAINING_NO_DEMONSTRATIONS',
