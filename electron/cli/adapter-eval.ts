@@ -1,11 +1,16 @@
 import type { AdapterRecord } from '../core/adapters/adapter-registry.ts';
 import type { DatasetRecord } from '../core/datasets/dataset-store.ts';
 import { InflowError } from '../core/errors.ts';
+import { evaluationPurpose } from '../core/eval/eval-models.ts';
 import { evaluateHeldOut, type HeldOutResult } from '../core/training/flow-grpo/heldout-eval.ts';
 import { rewardForAnswer } from '../core/training/flow-grpo/rewards.ts';
 import type { CliContext } from './command.ts';
 
-/** Held-out accuracy of one adapter on a dataset (`inflow adapters eval`). */
+/**
+ * Held-out accuracy of one adapter on a dataset (`inflow adapters eval`): the training rollout's agent (its tools and
+ * steps) with models loaded as every evaluation loads them (`evaluationPurpose`: the agent's context, as
+ * `inflow eval --adapter`), not at the training context.
+ */
 export async function evaluateAdapter(
   context: CliContext,
   input: { adapter: AdapterRecord; dataset: DatasetRecord; baseModel: string; limit?: number; maxSteps?: number; threads?: number },
@@ -18,6 +23,7 @@ export async function evaluateAdapter(
   const session = await openTrainingSession({
     backend,
     modelPath: input.baseModel,
+    purpose: evaluationPurpose(),
     judge: 'fixed',
     ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }),
     ...(input.threads === undefined ? {} : { threads: input.threads }),

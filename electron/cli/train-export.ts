@@ -48,7 +48,7 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
   const { values } = parseArgs({ args, allowPositionals: true, strict: false, options });
   const backend = await context.backend();
   if (values.for === undefined) {
-    const result = exportTrainingSamples(backend.db, {
+    const result = exportTrainingSamples(backend.training, {
       outDir: path.resolve(String(values.out ?? path.join(backend.paths.exports, `training-${Date.now()}`))),
       ...(typeof values.run === 'string' ? { trainingRunId: values.run } : {}),
     });
@@ -84,7 +84,7 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
     maxResponseLength: positive(str('max-response'), '--max-response'),
   };
   const result = exportForAgentflow({
-    db: backend.db,
+    stores: backend,
     outDir: values.out,
     source,
     adapter: values.full !== true,

@@ -3,6 +3,8 @@ import { dataPaths, type DataPaths } from './paths.ts';
 import { degradedReasonOf, openDatabase, type Database } from './store/database.ts';
 import { storageError } from './store/storage-errors.ts';
 import { RunStore } from './store/run-store.ts';
+import { RunHistory } from './store/run-history.ts';
+import { RewardStore } from './store/reward-store.ts';
 import { McpManager } from './mcp/mcp-manager.ts';
 import { Network } from './net/network.ts';
 import { EgressLog } from './net/egress-log.ts';
@@ -31,6 +33,10 @@ export interface Backend {
   settings: SettingsService;
   /** Tasks, runs, steps and module calls. */
   runs: RunStore;
+  /** Queries across runs (the Runs screen and `inflow runs list`, the app's counts). */
+  history: RunHistory;
+  /** Rewards and feedback of runs. */
+  rewards: RewardStore;
   /** Long-term memory (facts and preferences). */
   memory: LongTermMemory;
   datasets: DatasetStore;
@@ -72,6 +78,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     db,
     settings,
     runs,
+    history: new RunHistory(db),
+    rewards: new RewardStore(db),
     memory: new LongTermMemory(db),
     datasets: new DatasetStore(db),
     adapters: new AdapterRegistry(db),

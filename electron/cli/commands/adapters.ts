@@ -118,7 +118,7 @@ export const command: CliCommand = {
         const keepLast = values.keep === undefined ? undefined : Number(values.keep);
         if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1))
           throw new InflowError('USAGE', `--keep must be a whole number of at least 1, not "${values.keep}".`, { hint: usage });
-        const plan = (values['dry-run'] ? planRetention : applyRetention)(backend.db, keepLast === undefined ? {} : { keepLast });
+        const plan = (values['dry-run'] ? planRetention : applyRetention)(backend, keepLast === undefined ? {} : { keepLast });
         if (context.json)
           context.printJson({
             dryRun: values['dry-run'] === true,

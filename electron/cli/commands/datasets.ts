@@ -38,7 +38,8 @@ export const command: CliCommand = {
       },
     });
     const [action, target] = positionals;
-    const store = (await context.backend()).datasets;
+    const backend = await context.backend();
+    const store = backend.datasets;
     const heldOutFraction = values.heldout === undefined ? undefined : Number(values.heldout);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     const show = (record: ReturnType<DatasetStore['get']>) => {
@@ -73,7 +74,7 @@ export const command: CliCommand = {
         return;
       }
       case 'harvest': {
-        const harvest = harvestUserTasks(store.db);
+        const harvest = harvestUserTasks(backend.history);
         const unscorable = harvest.items.filter((item) => unscorableReason(item) !== null);
         for (const item of unscorable)
           context.stderr.write(`Left out "${item.question.replace(/\s+/g, ' ').slice(0, 60)}": ${unscorableReason(item)}\n`);

@@ -42,7 +42,7 @@ export const command: CliCommand = {
       engine,
       modelsDir: backend.paths.models,
       models: models.map((model) => ({ id: model.id, bytes: model.bytes })),
-      trainer: trainerStatus(backend.paths.dataDir, backend.db),
+      trainer: trainerStatus(backend.paths.dataDir, backend),
     };
     if (context.json) context.printJson(report);
     else {

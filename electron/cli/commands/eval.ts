@@ -174,7 +174,7 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
     const ids = evaluations.map((e) => e.id);
     writeReports(
       context,
-      buildEvalReport({ evalStore, evaluationIds: ids }),
+      buildEvalReport({ stores: backend, evaluationIds: ids }),
       backend.paths.reports,
       values.html,
       ids.length <= 2 ? ids.join('-vs-') : `${ids[0]}+${ids.length - 1}`,
@@ -209,7 +209,7 @@ async function reportCommand(context: CliContext, args: string[]): Promise<numbe
   if (positionals.length === 0)
     throw new InflowError('USAGE', 'Name the evaluation(s) to report: inflow eval report ID [ID2].', { hint: 'List them with: inflow eval list' });
   const backend = await context.backend();
-  const report = buildEvalReport({ evalStore: backend.evaluations, evaluationIds: positionals });
+  const report = buildEvalReport({ stores: backend, evaluationIds: positionals });
   writeReports(context, report, backend.paths.reports, values.html, positionals.join('-vs-'));
   return ExitCode.ok;
 }

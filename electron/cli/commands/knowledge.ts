@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { defaults } from '../../core/contract/defaults.ts';
 import { InflowError } from '../../core/errors.ts';
 import { KnowledgeIndex, type IndexStats } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
@@ -10,7 +11,7 @@ const usage = `Usage: inflow knowledge <command>
   add-wikipedia FILE         import an offline Wikipedia dump (.jsonl or .jsonl.gz, one {"title","text"} per line)
   refresh                    re-index every folder (incremental)
   list                       folders and dumps with their document and passage counts
-  search "QUERY" [--limit N] the best passages with their source and location
+  search "QUERY" [--limit N] the best passages with their source and location (default ${defaults.knowledgeSearchHits})
   rm FOLDER|ID               forget a folder or dump (the files are not touched)
   --embed-model PATH|ID      with add, add-wikipedia, refresh, search: also embed passages with this local
                              embedding GGUF and rank by BM25 + vector similarity (hybrid); --threads N`;
@@ -114,9 +115,11 @@ async function run(
     case 'search': {
       const query = positionals.join(' ').trim();
       if (query === '') throw new InflowError('USAGE', 'Give the search text.', { hint: usage });
-      const limit = limitText === undefined ? 5 : Number(limitText);
-      if (!Number.isInteger(limit) || limit < 1) throw new InflowError('USAGE', `--limit needs a positive whole number, not "${limitText}".`);
-      const hits = await index.searchHybrid(query, { limit, signal: context.signal });
+      const limit = limitText === undefined ? undefined : Number(limitText);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new InflowError('USAGE', `--limit needs a positive whole number, not "${limitText}".`);
+      // Without --limit: the index's default, defaults.knowledgeSearchHits, as on the Knowledge screen.
+      const hits = await index.searchHybrid(query, { ...(limit === undefined ? {} : { limit }), signal: context.signal });
       if (context.json) {
         context.printJson(hits);
         return;

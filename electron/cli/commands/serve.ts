@@ -12,7 +12,8 @@ const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print
   --port N             port (default: Settings → Local API, 8642)
   --cors-origin ORIGIN allow web pages from ORIGIN (e.g. http://localhost:3000) to call it; none by default
   --print-token        print the token (created on first use) and exit
-  --cpu                no GPU; --threads N CPU threads; --context-size N context of loaded models (default ${defaults.agentContextSize}, ${defaults.agentflowContextSize} in the agentflow profile)`;
+  --cpu                no GPU; --threads N CPU threads; --context-size N context of loaded models (default: the agent's
+                       ${defaults.agentContextSize}, ${defaults.agentflowContextSize} in the agentflow profile; another model for plain chat ${defaults.modelContextSize})`;
 
 function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import type { Database } from '../store/database.ts';
-import { AdapterRegistry, type AdapterRecord } from './adapter-registry.ts';
-import { TrainingStore } from '../training/training-store.ts';
+import type { AdapterRecord, AdapterRegistry } from './adapter-registry.ts';
+import type { TrainingStore } from '../training/training-store.ts';
 
 /**
  * Which adapter files and trainer states stay on disk. Adapters of each base model: the promoted one, the best by
@@ -12,6 +11,12 @@ import { TrainingStore } from '../training/training-store.ts';
  * Settings shows the rule and what it would free.
  */
 export const retentionRule = { keepLast: 3 } as const;
+
+/** The stores the rule reads: the back end's (backend.ts), passed by every caller. */
+export interface RetentionStores {
+  adapters: AdapterRegistry;
+  training: TrainingStore;
+}
 
 export interface RetentionPlan {
   adapters: Array<{ adapter: AdapterRecord; bytes: number }>;
@@ -38,10 +43,9 @@ function rollbackStack(registry: AdapterRegistry, baseModel: string): Set<string
 }
 
 /** What the rule would delete now (files that still exist). */
-export function planRetention(db: Database, options: { keepLast?: number } = {}): RetentionPlan {
+export function planRetention(stores: RetentionStores, options: { keepLast?: number } = {}): RetentionPlan {
   const keepLast = options.keepLast ?? retentionRule.keepLast;
-  const registry = new AdapterRegistry(db);
-  const training = new TrainingStore(db);
+  const { adapters: registry, training } = stores;
   const resumeAdapters = new Set<string>();
   const latestState = new Map<string, number>();
   for (const run of training.unfinishedRuns()) {
@@ -70,8 +74,8 @@ export function planRetention(db: Database, options: { keepLast?: number } = {})
 }
 
 /** Deletes what the plan names; returns it (with `bytes` freed). Rows stay: the history of versions and steps. */
-export function applyRetention(db: Database, options: { keepLast?: number } = {}): RetentionPlan {
-  const plan = planRetention(db, options);
+export function applyRetention(stores: RetentionStores, options: { keepLast?: number } = {}): RetentionPlan {
+  const plan = planRetention(stores, options);
   for (const { adapter } of plan.adapters) fs.rmSync(adapter.path, { force: true });
   for (const state of plan.states) fs.rmSync(state.path, { force: true });
   return plan;

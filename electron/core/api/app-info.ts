@@ -1,7 +1,6 @@
 import type { Backend } from '../backend.ts';
 import type { AppInfo } from '../contract/app.ts';
 import type { InstalledModel } from '../contract/models.ts';
-import { RunHistory } from '../store/run-history.ts';
 
 const version = '0.1.0';
 
@@ -14,7 +13,7 @@ export function readAppInfo(backend: Backend, installed: InstalledModel[]): AppI
     modelsDir: backend.paths.models,
     platform: process.platform,
     counts: {
-      runs: new RunHistory(backend.db).countAsks(),
+      runs: backend.history.countAsks(),
       models: installed.length,
       memory: backend.memory.count(),
       datasets: backend.datasets.count(),

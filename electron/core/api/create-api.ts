@@ -70,7 +70,7 @@ export function createApi(options: ApiOptions): Api {
   const { backend } = options;
   const events = new EventHub();
   const settings = backend.settings;
-  const runs = new RunsService(backend.db, backend.runs);
+  const runs = new RunsService(backend);
   const memory = new MemoryService(backend.memory);
   const models = new ModelsService({ modelsDir: backend.paths.models, settings });
   const training = new TrainingReads(backend);
@@ -96,7 +96,7 @@ export function createApi(options: ApiOptions): Api {
   const mcp = new McpService({ backend });
   const builtin = createBuiltinToolSource({ backend, knowledge: knowledge.index, mcp });
   const ask = new AskService({ backend, settings, engine, events, toolSource: options.toolSource ?? builtin });
-  const localApi = new LocalApiService({ deps: { db: backend.db, settings, models, engine, ask }, dataDir: backend.paths.dataDir });
+  const localApi = new LocalApiService({ deps: { stores: backend, settings, models, engine, ask }, dataDir: backend.paths.dataDir });
   const trainingControl = new TrainingControl({
     backend,
     settings,
@@ -139,7 +139,7 @@ export function createApi(options: ApiOptions): Api {
       tools: async () => ask.tools(),
       start: async (input) => ask.start(input),
       cancel: async (input) => ({ cancelled: ask.cancel(input.runId) }),
-      feedback: async (input) => recordFeedback(backend.db, input),
+      feedback: async (input) => recordFeedback(backend, input),
       approve: async (input) => ({ resolved: ask.approve(input.requestId, input.allow) }),
     },
     runs: {
@@ -220,7 +220,7 @@ export function createApi(options: ApiOptions): Api {
         return options.pickPath(input);
       },
       dataLocation: async () => dataLocation(),
-      trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend.db),
+      trainerStatus: async () => trainerStatus(backend.paths.dataDir, backend),
       setDataDir: async (input) => {
         writeDataDirChoice(choiceFile, input.path);
         return dataLocation();

@@ -115,13 +115,14 @@ export class EngineService {
   }
 
   /**
-   * A model for a plain chat (the local API): the planner's id gives the planner with its active adapter,
-   * any other installed id that model (loaded on first use, kept loaded with the planner's set).
+   * A model for a plain chat (the local API): the planner's id gives the agent's planner with its active adapter (at
+   * the agent's context), a model the agent has loaded for a role that same model; any other installed id is loaded for
+   * plain chat as `inflow chat` loads it (purpose `chat`: defaults.modelContextSize) on first use, and kept loaded.
    */
   async chatModel(modelId: string, signal?: AbortSignal): Promise<LanguageModel> {
     if (modelId === this.options.settings.read().models.planner) return (await this.agentModels(signal)).models.planner;
     this.options.models.pathOf(modelId);
-    return this.other(this.unattached.others.has(modelId) || this.loaded === null ? this.unattached : this.loaded, modelId);
+    return this.loaded?.others.get(modelId) ?? this.other(this.unattached, modelId, 'chat');
   }
 
   /** The recommended models (marked when installed) and the downloads of this session. */
@@ -168,19 +169,22 @@ export class EngineService {
     return this.loaded;
   }
 
-  private async other(set: Pick<LoadedSet, 'others'>, id: string): Promise<LocalModel> {
+  private async other(set: Pick<LoadedSet, 'others'>, id: string, use: 'agent' | 'chat' = 'agent'): Promise<LocalModel> {
     let model = set.others.get(id);
     if (model === undefined) {
-      model = await this.options.backend.modelLoader.load(this.request(id));
+      model = await this.options.backend.modelLoader.load(this.request(id, undefined, use));
       set.others.set(id, model);
     }
     return model;
   }
 
-  /** What the back end's model loader gets for an installed model of the agent: the context of the profile in settings. */
-  private request(modelId: string, signal?: AbortSignal): ModelRequest {
+  /**
+   * What the back end's model loader gets for an installed model: for the agent, the context of the profile in settings;
+   * for a plain chat, the chat context (both from contract/defaults.ts, unless the app was started with one).
+   */
+  private request(modelId: string, signal?: AbortSignal, use: 'agent' | 'chat' = 'agent'): ModelRequest {
     return {
-      purpose: { use: 'agent', profile: this.options.settings.read().profile },
+      purpose: use === 'chat' ? { use: 'chat' } : { use: 'agent', profile: this.options.settings.read().profile },
       file: this.options.models.pathOf(modelId),
       id: path.basename(modelId, '.gguf'),
       gpu: this.options.gpu,

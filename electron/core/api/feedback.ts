@@ -4,6 +4,17 @@ import type { FeedbackResult } from '../contract/ask.ts';
 import { RunStore } from '../store/run-store.ts';
 import { RewardStore } from '../store/reward-store.ts';
 
+/** The stores feedback writes: the back end's (the app and the local API pass them). */
+export interface FeedbackStores {
+  runs: RunStore;
+  rewards: RewardStore;
+}
+
+/** A database instead of the stores: for callers that hold only a database (the learning suites, training tests). */
+function isStores(target: FeedbackStores | Database): target is FeedbackStores {
+  return (target as Partial<FeedbackStores>).runs instanceof RunStore && (target as Partial<FeedbackStores>).rewards instanceof RewardStore;
+}
+
 /**
  * Records a thumbs up or down on a run: a `feedback` row (which the training-data harvest reads) and a
  * reward of 1 or 0 with source `feedback` (what Runs shows and Flow-GRPO can use). Rating again replaces
@@ -11,8 +22,11 @@ import { RewardStore } from '../store/reward-store.ts';
  * (answer kind `judge`), so the harvest turns the task into a training item with that reference.
  * The app's thumbs and the local API's `POST /v1/runs/{id}/feedback` both come here.
  */
-export function recordFeedback(db: Database, input: { runId: string; rating: 1 | -1; comment?: string; correctedAnswer?: string }): FeedbackResult {
-  const runs = new RunStore(db);
+export function recordFeedback(
+  target: FeedbackStores | Database,
+  input: { runId: string; rating: 1 | -1; comment?: string; correctedAnswer?: string },
+): FeedbackResult {
+  const { runs, rewards } = isStores(target) ? target : { runs: new RunStore(target), rewards: new RewardStore(target) };
   const run = runs.getRun(input.runId);
   const task = run === undefined ? undefined : runs.getTask(run.taskId);
   if (run === undefined || task === undefined)
@@ -26,7 +40,7 @@ export function recordFeedback(db: Database, input: { runId: string; rating: 1 |
   }
   const reward = input.rating === 1 ? 1 : 0;
   const corrected = input.correctedAnswer;
-  new RewardStore(db).recordFeedback(
+  rewards.recordFeedback(
     {
       runId: input.runId,
       rating: input.rating,

@@ -1,7 +1,7 @@
+import type { Backend } from '../backend.ts';
 import type { RunStore } from '../store/run-store.ts';
-import type { Database } from '../store/database.ts';
-import { RunHistory } from '../store/run-history.ts';
-import { RewardStore } from '../store/reward-store.ts';
+import type { RunHistory } from '../store/run-history.ts';
+import type { RewardStore } from '../store/reward-store.ts';
 import { InflowError } from '../errors.ts';
 import type { RunDetail, RunSummary } from '../contract/runs.ts';
 import type { StopReason } from '../contract/common.ts';
@@ -12,10 +12,11 @@ export class RunsService {
   private readonly rewards: RewardStore;
   private readonly runs: RunStore;
 
-  constructor(db: Database, runs: RunStore) {
-    this.history = new RunHistory(db);
-    this.rewards = new RewardStore(db);
-    this.runs = runs;
+  /** Over the back end's stores (backend.ts builds them once). */
+  constructor(stores: Pick<Backend, 'history' | 'rewards' | 'runs'>) {
+    this.history = stores.history;
+    this.rewards = stores.rewards;
+    this.runs = stores.runs;
   }
 
   list(options: { search?: string; kind?: 'ask' | 'rollout' | 'eval'; stopReason?: StopReason; limit?: number; offset?: number } = {}): RunSummary[] {

@@ -1,4 +1,3 @@
-import type { Database } from '../store/database.ts';
 import type { DatasetStore } from '../datasets/dataset-store.ts';
 import { importDataset } from '../datasets/import-dataset.ts';
 import type { AdapterRegistry } from '../adapters/adapter-registry.ts';
@@ -24,12 +23,12 @@ import { exportForAgentflow, type AgentflowSource } from '../training/agentflow-
 export class TrainingReads {
   readonly datasets: DatasetStore;
   readonly adapters: AdapterRegistry;
-  private readonly db: Database;
+  private readonly backend: Pick<Backend, 'datasets' | 'training' | 'history'>;
   private readonly store: TrainingStore;
 
   /** Over the back end's stores (backend.ts builds them once). */
-  constructor(backend: Pick<Backend, 'db' | 'datasets' | 'adapters' | 'training'>) {
-    this.db = backend.db;
+  constructor(backend: Pick<Backend, 'datasets' | 'adapters' | 'training' | 'history'>) {
+    this.backend = backend;
     this.datasets = backend.datasets;
     this.adapters = backend.adapters;
     this.store = backend.training;
@@ -65,7 +64,7 @@ export class TrainingReads {
           ? { dataset: input.source.datasetId }
           : { userTasks: true };
     const result = exportForAgentflow({
-      db: this.db,
+      stores: this.backend,
       outDir: input.outDir,
       source,
       adapter: input.full !== true,

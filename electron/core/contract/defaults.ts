@@ -30,6 +30,17 @@ export const defaults = {
    * enforced 2000, so no stored entry is longer.
    */
   memoryEntryMaxChars: 2000,
+  /**
+   * Knowledge-search hits a person gets (the Knowledge screen, `inflow knowledge search`) unless they ask for another
+   * number: 10, one screen of results to scan by eye (the screen always showed 10; the CLI showed 5 before, the
+   * agent's budget, which is not a person's). `--limit N` and the contract's `limit` (1-50) choose another.
+   */
+  knowledgeSearchHits: 10,
+  /**
+   * Knowledge-search hits the agent's knowledge-search tool puts into a prompt unless the planner asks for more
+   * (up to 10): each passage is up to ~1000 characters, so 5 keep a tool result within a few thousand tokens.
+   */
+  agentKnowledgeHits: 5,
 } as const;
 
 /** The context of an agent run's models under a prompt profile. */

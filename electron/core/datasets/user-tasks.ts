@@ -1,5 +1,4 @@
-import type { Database } from '../store/database.ts';
-import { RunHistory } from '../store/run-history.ts';
+import type { RunHistory } from '../store/run-history.ts';
 import { isAnswerKind } from '../scoring/answer-kind.ts';
 import type { DatasetItemInput } from './dataset-format.ts';
 
@@ -15,8 +14,7 @@ export interface UserTaskHarvest {
  * becomes the reference, judged semantically). A thumbs-down alone says what is wrong, not what is right, so
  * such tasks are skipped and counted. Tasks created by training or evaluation are never harvested.
  */
-export function harvestUserTasks(db: Database): UserTaskHarvest {
-  const history = new RunHistory(db);
+export function harvestUserTasks(history: RunHistory): UserTaskHarvest {
   const tasks = history.userTasks();
   const items: DatasetItemInput[] = [];
   let skipped = 0;

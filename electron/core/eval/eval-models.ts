@@ -2,8 +2,18 @@ import type { ProfileName } from '../agent/profiles/prompt-profile.ts';
 import type { AgentModels } from '../agent/run-agent.ts';
 import type { Backend } from '../backend.ts';
 import type { LocalModel } from '../llm/local-model.ts';
-import type { ModelRequest } from '../llm/model-loader.ts';
+import type { ModelPurpose, ModelRequest } from '../llm/model-loader.ts';
 import { createModelJudge, type Judge } from '../scoring/judge.ts';
+
+/**
+ * What the models of an evaluation are loaded for, with or without an adapter (`inflow eval`, `inflow eval --adapter`,
+ * `inflow adapters eval`): the agent under the prompt profile, so their context is the agent's (contract/defaults.ts).
+ * An adapter is evaluated as the agent will run it once promoted, and on the same terms as the base model it is
+ * compared with (`--against base`).
+ */
+export function evaluationPurpose(profile?: ProfileName): ModelPurpose {
+  return { use: 'agent', profile };
+}
 
 export interface EvalModelOptions {
   backend: Backend;
@@ -42,7 +52,7 @@ export interface EvalModels {
 export async function loadEvalModels(options: EvalModelOptions): Promise<EvalModels> {
   const loader = options.backend.modelLoader;
   const common: ModelRequest = {
-    purpose: { use: 'agent', profile: options.profile },
+    purpose: evaluationPurpose(options.profile),
     contextSize: options.contextSize,
     sequences: options.sequences ?? 1,
     gpu: options.gpu ?? 'auto',

@@ -1,4 +1,3 @@
-import type { Database } from '../store/database.ts';
 import { InflowError } from '../errors.ts';
 import { AdapterRegistry } from '../adapters/adapter-registry.ts';
 import { TrainingStore } from '../training/training-store.ts';
@@ -25,11 +24,20 @@ export interface EvalReport {
   items: Record<string, EvalItemRecord[]>;
 }
 
+/** The stores a report reads: the back end's (backend.ts) where a front end builds the report. */
+export interface EvalReportStores {
+  evaluations: EvalStore;
+  /** Which training run an adapter came from (its curve). */
+  adapters: AdapterRegistry;
+  /** The run's step metrics and dataset (its curve, the contamination warning). */
+  training: TrainingStore;
+}
+
 /** The training curve of an adapter that came from a training run (null for base models or imported adapters). */
-export function loadTrainingCurve(db: Database, adapterId: string): TrainingCurve | null {
-  const trainingRunId = new AdapterRegistry(db).list().find((adapter) => adapter.id === adapterId)?.trainingRunId;
+export function loadTrainingCurve(stores: Pick<EvalReportStores, 'adapters' | 'training'>, adapterId: string): TrainingCurve | null {
+  const trainingRunId = stores.adapters.list().find((adapter) => adapter.id === adapterId)?.trainingRunId;
   if (trainingRunId == null) return null;
-  const rows = new TrainingStore(db).stepRows(trainingRunId);
+  const rows = stores.training.stepRows(trainingRunId);
   const series: TrainingCurve['series'] = {};
   for (const row of rows) {
     let metrics: unknown;
@@ -46,9 +54,9 @@ export function loadTrainingCurve(db: Database, adapterId: string): TrainingCurv
 }
 
 /** A warning when the evaluation's adapter was trained on a dataset imported from the very benchmark file it is scored on. */
-function contaminationWarning(db: Database, evaluation: EvaluationRecord): string[] {
+function contaminationWarning(training: TrainingStore, evaluation: EvaluationRecord): string[] {
   if (evaluation.adapterId === null) return [];
-  const row = new TrainingStore(db).datasetOfAdapter(evaluation.adapterId);
+  const row = training.datasetOfAdapter(evaluation.adapterId);
   if (row === undefined || row.source !== evaluation.benchmarkFile) return [];
   return [
     `Adapter ${evaluation.adapterId} was trained on dataset "${row.name}", imported from ${evaluation.benchmarkFile} — the file this evaluation scores. Its accuracy here may be inflated by items seen in training.`,
@@ -57,10 +65,18 @@ function contaminationWarning(db: Database, evaluation: EvaluationRecord): strin
 
 /**
  * Builds the report for one or more evaluations: a summary each, a paired comparison for every two that
- * ran the same benchmark file with different planners, and the training curves of their adapters.
+ * ran the same benchmark file with different planners, and the training curves of their adapters. Front ends pass
+ * the back end's stores (`stores: backend`); the `evalStore`-only form, for scripts and tests that hold just an
+ * EvalStore (scripts/bench-eval.ts), reads the adapters and training tables over that store's database.
  */
-export function buildEvalReport(options: { evalStore: EvalStore; evaluationIds: readonly string[] }): EvalReport {
-  const { evalStore } = options;
+export function buildEvalReport(
+  options: ({ stores: EvalReportStores } | { evalStore: EvalStore }) & { evaluationIds: readonly string[] },
+): EvalReport {
+  const stores: EvalReportStores =
+    'stores' in options
+      ? options.stores
+      : { evaluations: options.evalStore, adapters: new AdapterRegistry(options.evalStore.db), training: new TrainingStore(options.evalStore.db) };
+  const evalStore = stores.evaluations;
   const loaded = options.evaluationIds.map((id) => {
     const evaluation = evalStore.get(id);
     if (evaluation === undefined) throw new InflowError('EVALUATION_NOT_FOUND', `No evaluation ${id}.`, { hint: 'List them with: inflow eval list' });
@@ -79,10 +95,10 @@ export function buildEvalReport(options: { evalStore: EvalStore; evaluationIds: 
   const adapterIds = [...new Set(loaded.map((l) => l.evaluation.adapterId).filter((id) => id !== null))];
   return {
     generatedAt: new Date().toISOString(),
-    warnings: loaded.flatMap((l) => contaminationWarning(evalStore.db, l.evaluation)),
+    warnings: loaded.flatMap((l) => contaminationWarning(stores.training, l.evaluation)),
     summaries: loaded.map((l) => l.summary),
     comparisons,
-    trainingCurves: adapterIds.map((id) => loadTrainingCurve(evalStore.db, id)).filter((curve) => curve !== null),
+    trainingCurves: adapterIds.map((id) => loadTrainingCurve(stores, id)).filter((curve) => curve !== null),
     items: Object.fromEntries(loaded.map((l) => [l.evaluation.id, l.items])),
   };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { defaults } from '../contract/defaults.ts';
 import { InflowError } from '../errors.ts';
 import type { Database } from '../store/database.ts';
 import { chunkSegments, type Passage } from './chunk-text.ts';
@@ -245,7 +246,7 @@ export class KnowledgeIndex {
   search(query: string, options: { limit?: number; sourceKind?: 'folder' | 'wikipedia' } = {}): KnowledgeHit[] {
     const match = ftsQuery(query, { skip: this.commonTerms(query) });
     if (match === undefined) return [];
-    const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
+    const limit = Math.min(Math.max(1, options.limit ?? defaults.knowledgeSearchHits), 50);
     const rows = this.db
       .prepare(
         `
@@ -312,7 +313,7 @@ export class KnowledgeIndex {
     query: string,
     options: { limit?: number; sourceKind?: 'folder' | 'wikipedia'; signal?: AbortSignal } = {},
   ): Promise<KnowledgeHit[]> {
-    const limit = Math.min(Math.max(1, options.limit ?? 5), 50);
+    const limit = Math.min(Math.max(1, options.limit ?? defaults.knowledgeSearchHits), 50);
     const lexical = this.search(query, { limit: Math.max(50, limit * 5), ...(options.sourceKind ? { sourceKind: options.sourceKind } : {}) });
     if (this.embedder === null || query.trim() === '') return lexical.slice(0, limit);
     const [queryVector] = await this.embedder.embed([query], options.signal);

@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { AskService } from '../api/ask-service.ts';
 import type { EngineService } from '../api/engine-service.ts';
-import { recordFeedback } from '../api/feedback.ts';
+import { recordFeedback, type FeedbackStores } from '../api/feedback.ts';
 import type { ModelsService } from '../api/models-service.ts';
 import type { SettingsService } from '../api/settings-service.ts';
-import type { Database } from '../store/database.ts';
 import { InflowError, serializeError } from '../errors.ts';
 import { tokenMatches } from './api-token.ts';
 import { agentCompletion } from './agent-completions.ts';
@@ -16,7 +15,8 @@ import { HttpError, readJson, sendJson } from './http-io.ts';
 
 /** What the server answers from: the same services the app uses. */
 export interface LocalApiDeps {
-  db: Database;
+  /** The back end's runs and rewards, for feedback. */
+  stores: FeedbackStores;
   settings: SettingsService;
   models: ModelsService;
   engine: EngineService;
@@ -139,7 +139,7 @@ export async function startLocalApiServer(options: LocalApiOptions): Promise<Loc
         throw new HttpError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}.`);
       }
       const { rating, corrected_answer: correctedAnswer, comment } = parsed.data;
-      const result = recordFeedback(options.deps.db, {
+      const result = recordFeedback(options.deps.stores, {
         runId: feedbackMatch[1]!,
         rating: rating === 'up' || rating === 1 ? 1 : -1,
         ...(comment === undefined ? {} : { comment }),

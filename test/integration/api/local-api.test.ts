@@ -189,7 +189,7 @@ test('the agent as a model answers with a recorded run whose steps come along, a
   assert.equal((backend.db.prepare('SELECT rating FROM feedback WHERE run_id = ?').get(runId) as { rating: number }).rating, 1);
   const corrected = (await client.post(`/runs/${streamedRun}/feedback`, { body: { corrected_answer: '5' } })) as { rating: string };
   assert.equal(corrected.rating, 'down');
-  const items = harvestUserTasks(backend.db).items;
+  const items = harvestUserTasks(backend.history).items;
   assert.ok(
     items.some((item) => item.answer === '5' && item.answerKind === 'judge'),
     'the corrected answer became a training item',

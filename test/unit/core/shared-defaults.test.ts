@@ -6,10 +6,13 @@ import { after, test } from 'node:test';
 import type { CliContext } from '../../../electron/cli/command.ts';
 import { command as chat } from '../../../electron/cli/commands/chat.ts';
 import { command as ask } from '../../../electron/cli/commands/ask.ts';
+import { command as adapters } from '../../../electron/cli/commands/adapters.ts';
+import { command as evaluate } from '../../../electron/cli/commands/eval.ts';
+import { command as knowledge } from '../../../electron/cli/commands/knowledge.ts';
 import { loadEvalModels } from '../../../electron/core/eval/eval-models.ts';
 import { defaultContextSize, type ModelLoad } from '../../../electron/core/llm/model-loader.ts';
 import { openTrainingSession } from '../../../electron/core/training/flow-grpo/cli-session.ts';
-import { testModelPath } from '../../support/test-model.ts';
+import { testLoraPath, testModelPath } from '../../support/test-model.ts';
 import { createBackend } from '../../../electron/core/backend.ts';
 import { createApi } from '../../../electron/core/api/create-api.ts';
 import { DownloadsService } from '../../../electron/core/api/downloads-service.ts';
@@ -171,6 +174,103 @@ test('one model loader: the Ask screen, `inflow ask`, `inflow chat`, an evaluati
       `training ${defaults.trainingContextSize}`,
     ]);
     assert.equal(defaultContextSize({ use: 'agent' }), agentContextSize('structured'));
+  } finally {
+    unsubscribe();
+    await api.dispose();
+  }
+});
+
+test('knowledge search: the Knowledge screen and `inflow knowledge search` return the same hits by default, and the asked number', async () => {
+  const folder = path.join(dataDir, 'notes');
+  fs.mkdirSync(folder, { recursive: true });
+  const files = defaults.knowledgeSearchHits + 4; // more matching passages than either front end shows by default
+  for (let i = 0; i < files; i++)
+    fs.writeFileSync(path.join(folder, `note-${i}.md`), `Compost note ${i}: turn the compost heap every ${i + 2} days in spring.\n`);
+  const added = await runInProcess(knowledge, ['add', folder]);
+  assert.equal(added.code, undefined, added.stderr);
+  const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
+  try {
+    const search = async (limit?: number) => {
+      const screen = await api.dispatch('knowledge.search', { query: 'compost heap', ...(limit === undefined ? {} : { limit }) });
+      assert.ok(screen.ok, JSON.stringify(screen));
+      const cli = await runInProcess(knowledge, ['search', 'compost heap', ...(limit === undefined ? [] : ['--limit', String(limit)])]);
+      assert.equal(cli.code, undefined, cli.stderr);
+      const hits = (value: unknown) => (value as Array<{ source: string; location: string }>).map((hit) => `${hit.source}#${hit.location}`);
+      return { screen: hits(screen.value), cli: hits(JSON.parse(cli.stdout)) };
+    };
+    // the default: one value (defaults.ts), the same passages in the same order from both front ends
+    const byDefault = await search();
+    assert.equal(byDefault.screen.length, defaults.knowledgeSearchHits);
+    assert.deepEqual(byDefault.cli, byDefault.screen);
+    // an explicit choice still counts, on both
+    const three = await search(3);
+    assert.equal(three.screen.length, 3);
+    assert.deepEqual(three.cli, three.screen);
+    // the usage states the default it applies
+    assert.match((await runCli(['knowledge', '--help'])).stdout, new RegExp(`search "QUERY" \\[--limit N\\].*\\(default ${defaults.knowledgeSearchHits}\\)`));
+  } finally {
+    await api.dispose();
+  }
+});
+
+test('evaluating an adapter: `inflow eval --adapter` and `inflow adapters eval` load at the same context; the local API chats as `inflow chat`', async () => {
+  fs.mkdirSync(backend.paths.models, { recursive: true });
+  const tiny = path.join(backend.paths.models, 'tiny.gguf');
+  const other = path.join(backend.paths.models, 'other.gguf');
+  fs.copyFileSync(testModelPath(), tiny);
+  fs.copyFileSync(testModelPath(), other);
+  const adapter = backend.adapters.register({ path: testLoraPath(), baseModel: tiny });
+  const dataset = backend.datasets.create(
+    [
+      { question: 'What is 2 + 2?', answer: '4', answerKind: 'numeric' },
+      { question: 'What is 3 + 3?', answer: '6', answerKind: 'numeric' },
+    ],
+    { name: 'sums-for-defaults', heldOutFraction: 0.5 },
+  );
+  const benchmark = path.join(dataDir, 'one-sum.json');
+  fs.writeFileSync(benchmark, JSON.stringify([{ question: 'What is 2 + 2?', answer: 4 }]));
+  const loads: ModelLoad[] = [];
+  const unsubscribe = backend.modelLoader.onLoad((load) => loads.push(load));
+  const loaded = () => loads.splice(0).map((load) => `${load.purpose.use} ${load.options.contextSize}`);
+  const api = createApi({ backend, gpu: false, threads: 1, startLocalApi: false });
+  try {
+    // `inflow eval --adapter`: the planner with the adapter and the fixed modules on the base model
+    const evaluated = await runInProcess(evaluate, [
+      '--benchmark',
+      benchmark,
+      '--model',
+      tiny,
+      '--adapter',
+      adapter.id,
+      '--no-judge',
+      '--cpu',
+      '--threads',
+      '1',
+      '--max-steps',
+      '1',
+    ]);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const fromEval = loaded();
+    assert.deepEqual(fromEval, [`agent ${defaults.agentContextSize}`, `agent ${defaults.agentContextSize}`]);
+    // `inflow adapters eval`: held-out accuracy with the training rollout's agent, loaded by the same rule (it ran
+    // at the training context before)
+    const heldOut = await runInProcess(adapters, ['eval', adapter.id, '--dataset', dataset.name, '--max-steps', '1', '--threads', '1']);
+    assert.equal(heldOut.code, undefined, heldOut.stderr);
+    assert.deepEqual(loaded(), fromEval);
+    assert.notEqual(defaults.agentContextSize, defaults.trainingContextSize, 'the two rules differ, so this test tells them apart');
+
+    // the local API: a model that is not one of the agent's loads for plain chat, as `inflow chat` does ...
+    backend.settings.update({ models: { planner: 'tiny.gguf' } });
+    await api.engine.chatModel('other.gguf');
+    assert.deepEqual(loaded(), [`chat ${defaults.modelContextSize}`]);
+    // ... and one the agent runs in a role is that very model, at the agent's context
+    await api.engine.release();
+    backend.settings.update({ models: { planner: 'tiny.gguf', executor: 'tiny-role.gguf' } });
+    fs.copyFileSync(testModelPath(), path.join(backend.paths.models, 'tiny-role.gguf'));
+    const { models } = await api.engine.agentModels();
+    assert.deepEqual(loaded(), [`agent ${defaults.agentContextSize}`, `agent ${defaults.agentContextSize}`]);
+    assert.equal(await api.engine.chatModel('tiny-role.gguf'), models.executor);
+    assert.deepEqual(loaded(), []);
   } finally {
     unsubscribe();
     await api.dispose();

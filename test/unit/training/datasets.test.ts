@@ -8,6 +8,7 @@ import { harvestUserTasks } from '../../../electron/core/datasets/user-tasks.ts'
 import { shippedBenchmarksDir } from '../../../electron/core/eval/benchmark-catalog.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
+import { RunHistory } from '../../../electron/core/store/run-history.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -87,7 +88,7 @@ test('past user tasks with a checkable answer or a thumbs-up become items; thumb
   runs.endRun(bad.id, { stopReason: 'answered', answer: 'Lisbon' });
   db.prepare('INSERT INTO feedback (run_id, rating, created_at) VALUES (?, -1, ?)').run(bad.id, Date.now());
   runs.createTask({ question: 'rollout copy', expectedAnswer: 'x', source: 'training' });
-  const harvest = harvestUserTasks(db);
+  const harvest = harvestUserTasks(new RunHistory(db));
   assert.equal(harvest.skipped, 1);
   assert.deepEqual(
     harvest.items.map((i) => [i.question, i.answer, i.answerKind]),

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registry.ts';
 import { applyRetention, planRetention } from '../../../electron/core/adapters/retention.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
+import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { assertTrainingFits, trainingDiskBytes } from '../../../electron/core/training/flow-grpo/training-disk.ts';
 import { runCli } from '../../support/run-cli.ts';
@@ -44,22 +45,22 @@ function seed(dataDir: string) {
   run('trn_paused', 'paused', 2);
   checkpoint('trn_paused', 1, null);
   checkpoint('trn_paused', 2, adapters[3]!.id);
-  return { db, adapters, dir };
+  return { db, adapters, dir, stores: { adapters: registry, training: new TrainingStore(db) } };
 }
 
 test("retention keeps promoted, best, rollback history, the resumable adapter and the last three; prunes finished runs' states", () => {
-  const { db, adapters, dir } = seed(tempDir());
-  const plan = planRetention(db);
+  const { db, adapters, dir, stores } = seed(tempDir());
+  const plan = planRetention(stores);
   assert.deepEqual(
     plan.adapters.map((a) => a.adapter.version),
     [3],
   );
   assert.deepEqual(plan.states.map((s) => `${s.trainingRunId}:${s.step}`).sort(), ['trn_done:1', 'trn_done:2', 'trn_done:3', 'trn_paused:1']);
   assert.equal(plan.bytes, 1000 + 4 * 3000);
-  applyRetention(db);
+  applyRetention(stores);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['trn_paused-2.state', 'v1.gguf', 'v2.gguf', 'v4.gguf', 'v5.gguf', 'v6.gguf', 'v7.gguf', 'v8.gguf']);
   assert.equal(new AdapterRegistry(db).list('/m.gguf').length, 8, 'the rows stay as history');
-  assert.deepEqual(planRetention(db), { adapters: [], states: [], bytes: 0 }, 'nothing more to do');
+  assert.deepEqual(planRetention(stores), { adapters: [], states: [], bytes: 0 }, 'nothing more to do');
   const back = new AdapterRegistry(db).rollback('/m.gguf');
   assert.equal(back?.id, adapters[0]!.id);
   assert.ok(fs.existsSync(back!.path), 'rollback finds its file');

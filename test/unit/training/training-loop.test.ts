@@ -179,7 +179,7 @@ test('rollouts and turn samples export as JSONL with text, token ids, old log-pr
     startTrainer: async () => recordingTrainer(log),
     config: { steps: 1, groupSize: 3, tasksPerStep: 2, evalEvery: 5 },
   });
-  const exported = exportTrainingSamples(db, { outDir: path.join(dir, 'export'), trainingRunId: result.trainingRunId });
+  const exported = exportTrainingSamples(new TrainingStore(db), { outDir: path.join(dir, 'export'), trainingRunId: result.trainingRunId });
   assert.equal(exported.trajectories, 6);
   assert.equal(exported.samples, 6, 'one planner turn per rollout (max one step)');
   const lines = fs

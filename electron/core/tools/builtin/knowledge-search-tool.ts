@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaults } from '../../contract/defaults.ts';
 import type { KnowledgeIndex } from '../../knowledge/knowledge-index.ts';
 import { defineTool } from '../define-tool.ts';
 import type { Tool } from '../tool.ts';
@@ -14,7 +15,7 @@ export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): T
       'Searches the documents in the folders the user added (notes, papers, web pages, PDFs) and returns the most relevant passages with their file and location.',
     input: z.object({
       query: z.string().min(1).describe("keywords or a question about the user's documents"),
-      limit: z.number().int().min(1).max(10).optional().describe('how many passages (default 5)'),
+      limit: z.number().int().min(1).max(10).optional().describe(`how many passages (default ${defaults.agentKnowledgeHits})`),
     }),
     output: 'A dict with query and passages: a list of {source, location, text}.',
     limitations: ["Finds only what is in the user's indexed folders.", 'Keyword search: use the words the documents likely contain.'],
@@ -23,7 +24,7 @@ export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): T
     timeoutMs: 15_000,
     maxOutputChars: 6_000,
     async execute({ query, limit }, context) {
-      const hits = await options.index.searchHybrid(query, { limit: limit ?? 5, sourceKind: 'folder', signal: context.signal });
+      const hits = await options.index.searchHybrid(query, { limit: limit ?? defaults.agentKnowledgeHits, sourceKind: 'folder', signal: context.signal });
       return {
         query,
         passages: hits.map((hit) => ({ source: hit.source, location: hit.location, text: hit.text })),

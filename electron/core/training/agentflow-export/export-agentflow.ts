@@ -18,8 +18,18 @@ import { counterpartOf, trainingRolloutTools } from './tool-mapping.ts';
 /** Where the tasks come from: a training run (its dataset and settings), a dataset, or the user's past rewarded tasks. */
 export type AgentflowSource = { trainingRunId: string } | { dataset: string } | { userTasks: true };
 
-export interface AgentflowExportOptions {
-  db: Database;
+/** The stores an export reads: the back end's (backend.ts), which the app and `inflow train export` pass. */
+export interface AgentflowExportStores {
+  datasets: DatasetStore;
+  training: TrainingStore;
+  /** The user's past tasks and the tools their runs used (a user-task source). */
+  history: RunHistory;
+}
+
+/** `stores` (the back end's), or only `db` (tests that hold a database): the stores are then built over it. */
+export type AgentflowExportOptions = ({ stores: AgentflowExportStores } | { db: Database }) & AgentflowExportSettings;
+
+export interface AgentflowExportSettings {
   outDir: string;
   source: AgentflowSource;
   /** The planner's GGUF (from the run when the source is a run); its metadata may name the Hugging Face id. */
@@ -66,14 +76,16 @@ const VAL_FILE = 'val/inflow_val.parquet';
  * folder (EXPORT_DIR_INVALID) and a base model it cannot name on Hugging Face (USAGE, asking for --base-model).
  */
 export function exportForAgentflow(options: AgentflowExportOptions): AgentflowExportResult {
-  const { db } = options;
-  const datasets = new DatasetStore(db);
+  const { datasets, training, history } =
+    'stores' in options
+      ? options.stores
+      : { datasets: new DatasetStore(options.db), training: new TrainingStore(options.db), history: new RunHistory(options.db) };
   let dataset: DatasetRecord;
   let config: TrainingConfig;
   let modelPath = options.modelPath;
   let trainingRunId: string | null = null;
   if ('trainingRunId' in options.source) {
-    const run = new TrainingStore(db).getRun(options.source.trainingRunId);
+    const run = training.getRun(options.source.trainingRunId);
     if (run.datasetId === null)
       throw new InflowError('DATASET_NOT_FOUND', `The dataset of training run ${run.id} was deleted.`, {
         hint: 'Export from a dataset instead: --dataset NAME --model PATH.',
@@ -83,7 +95,7 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
     modelPath ??= run.baseModel;
     trainingRunId = run.id;
   } else {
-    dataset = 'dataset' in options.source ? datasets.get(options.source.dataset) : harvestedDataset(datasets);
+    dataset = 'dataset' in options.source ? datasets.get(options.source.dataset) : harvestedDataset(datasets, history);
     config = resolveTrainingConfig(options.config);
   }
   const hf = baseModelId(options.hfModelId, modelPath);
@@ -94,7 +106,7 @@ export function exportForAgentflow(options: AgentflowExportOptions): AgentflowEx
 
   const leftOut: Array<{ question: string; reason: string }> = [];
   const keep = (item: DatasetItem) => {
-    const reason = unscorableReason(item) ?? toolWithoutCounterpart(db, item);
+    const reason = unscorableReason(item) ?? toolWithoutCounterpart(history, item);
     if (reason !== null) leftOut.push({ question: item.question, reason });
     return reason === null;
   };
@@ -230,8 +242,8 @@ function baseModelId(given: string | undefined, modelPath: string | undefined): 
 }
 
 /** The user's past rewarded tasks as a stored dataset (split once, so later evaluations use the same held-out tasks). */
-function harvestedDataset(datasets: DatasetStore): DatasetRecord {
-  const harvest = harvestUserTasks(datasets.db);
+function harvestedDataset(datasets: DatasetStore, history: RunHistory): DatasetRecord {
+  const harvest = harvestUserTasks(history);
   harvest.items = harvest.items.filter((item) => unscorableReason(item) === null);
   if (harvest.items.length === 0)
     throw new InflowError('DATASET_EMPTY', 'None of your past tasks carries a reward yet.', {
@@ -244,10 +256,10 @@ function harvestedDataset(datasets: DatasetStore): DatasetRecord {
 }
 
 /** For an item harvested from the user's tasks: the tools its runs used that have no counterpart on the cluster. */
-function toolWithoutCounterpart(db: Database, item: DatasetItem): string | null {
+function toolWithoutCounterpart(history: RunHistory, item: DatasetItem): string | null {
   const taskId = item.meta.taskId;
   if (typeof taskId !== 'string') return null;
-  const used = new RunHistory(db).toolsUsedByTask(taskId);
+  const used = history.toolsUsedByTask(taskId);
   const missing = used.filter((tool) => counterpartOf(tool)?.reference == null);
   return missing.length === 0 ? null : `its runs used ${missing.join(', ')}, which has no counterpart on the cluster`;
 }

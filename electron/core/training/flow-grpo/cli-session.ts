@@ -1,7 +1,7 @@
 import { AdapterRegistry } from '../../adapters/adapter-registry.ts';
 import type { Backend } from '../../backend.ts';
 import type { LocalModel } from '../../llm/local-model.ts';
-import type { ModelRequest } from '../../llm/model-loader.ts';
+import type { ModelPurpose, ModelRequest } from '../../llm/model-loader.ts';
 import { createModelJudge, type Judge } from '../../scoring/judge.ts';
 import { createGeneralistTool } from '../../tools/builtin/generalist-tool.ts';
 import { createPythonTool } from '../../tools/builtin/python-tool.ts';
@@ -15,6 +15,8 @@ import { defaultTrainingConfig } from './training-config.ts';
 export interface TrainingSessionOptions {
   backend: Backend;
   modelPath: string;
+  /** What the models are for (default training; an adapter's held-out check: eval/eval-models.ts `evaluationPurpose`). */
+  purpose?: ModelPurpose;
   contextSize?: number;
   threads?: number;
   /** Parallel sequences of the planner's context (rollouts of a group run at once). */
@@ -43,13 +45,13 @@ export interface TrainingSession {
  * Loads the planner (the base model, to which the training loop applies adapters) and the fixed modules' model
  * (the same base without adapter, as in the paper), with the built-in tools (generalist, Python sandbox) and
  * the judge for free-form answers when one is asked for (options.judge), through the back end's model loader with the
- * training context (contract/defaults.ts) unless the run states one. Used by `inflow train` and `inflow adapters eval`; the app's training
- * service builds the same pieces in its own process.
+ * context of its purpose (contract/defaults.ts: training's, or the agent's for an adapter's evaluation) unless the run
+ * states one. Used by training (launch-training.ts, for the Training screen and `inflow train`) and `inflow adapters eval`.
  */
 export async function openTrainingSession(options: TrainingSessionOptions): Promise<TrainingSession> {
   const loader = options.backend.modelLoader;
   const load: ModelRequest = {
-    purpose: { use: 'training' },
+    purpose: options.purpose ?? { use: 'training' },
     file: options.modelPath,
     contextSize: options.contextSize,
     gpu: options.gpu ?? 'auto',

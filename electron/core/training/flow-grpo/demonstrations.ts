@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { decodeTokens } from '../../store/blobs.ts';
-import type { Database } from '../../store/database.ts';
-import { RunHistory } from '../../store/run-history.ts';
+import type { RunHistory } from '../../store/run-history.ts';
 import type { TrainSample } from '../trainer/trainer-protocol.ts';
 
 /**
@@ -10,9 +9,9 @@ import type { TrainSample } from '../trainer/trainer-protocol.ts';
  * tokens the planner saw and wrote, so only turns of the same base model count (the model id the engine gives a
  * file: its name without .gguf). Training and evaluation runs are not demonstrations.
  */
-export function approvedPlannerTurns(db: Database, baseModel: string): TrainSample[] {
+export function approvedPlannerTurns(history: RunHistory, baseModel: string): TrainSample[] {
   const modelId = path.basename(baseModel, '.gguf');
-  const rows = new RunHistory(db).approvedPlannerTurns(modelId);
+  const rows = history.approvedPlannerTurns(modelId);
   return rows.flatMap((row) => {
     const promptTokens = decodeTokens(row.prompt_tokens) ?? [];
     const responseTokens = decodeTokens(row.response_tokens) ?? [];

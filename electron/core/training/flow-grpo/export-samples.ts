@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Database } from '../../store/database.ts';
 import { decodeFloats, decodeTokens } from '../../store/blobs.ts';
-import { TrainingStore } from '../training-store.ts';
+import type { TrainingStore } from '../training-store.ts';
 
 export interface ExportResult {
   trajectoriesFile: string;
@@ -22,11 +21,10 @@ export interface ExportResult {
  *   `old_logprobs`).
  * Streams line by line, so large histories do not need to fit in memory.
  */
-export function exportTrainingSamples(db: Database, options: { outDir: string; trainingRunId?: string }): ExportResult {
+export function exportTrainingSamples(store: TrainingStore, options: { outDir: string; trainingRunId?: string }): ExportResult {
   fs.mkdirSync(options.outDir, { recursive: true });
   const trajectoriesFile = path.join(options.outDir, 'trajectories.jsonl');
   const samplesFile = path.join(options.outDir, 'turn-samples.jsonl');
-  const store = new TrainingStore(db);
   const trajectoriesFd = fs.openSync(trajectoriesFile, 'w');
   const samplesFd = fs.openSync(samplesFile, 'w');
   let trajectories = 0;

@@ -69,6 +69,7 @@ export async function launchTraining(
   const result = train({
     ...run,
     db: backend.db,
+    stores: backend,
     runs: backend.runs,
     agent: session.agent,
     planner: session.planner,
@@ -83,7 +84,7 @@ export async function launchTraining(
       }),
   }).finally(async () => {
     await session.close().catch(() => undefined);
-    options.onPruned?.(applyRetention(backend.db));
+    options.onPruned?.(applyRetention(backend));
   });
   return { placement, result };
 }

@@ -1,7 +1,9 @@
-import type { AdapterRecord } from '../../adapters/adapter-registry.ts';
+import type { AdapterRecord, AdapterRegistry } from '../../adapters/adapter-registry.ts';
+import type { DatasetStore } from '../../datasets/dataset-store.ts';
 import type { Database } from '../../store/database.ts';
+import type { RunHistory } from '../../store/run-history.ts';
 import type { RunStore } from '../../store/run-store.ts';
-import type { StepMetrics, TrainingRunRecord } from '../training-store.ts';
+import type { StepMetrics, TrainingRunRecord, TrainingStore } from '../training-store.ts';
 import type { PolicyTrainer, TrainerInit } from '../trainer/trainer-protocol.ts';
 import type { LearningWarning } from './learning-signal.ts';
 import type { RewardOptions } from './rewards.ts';
@@ -21,8 +23,23 @@ export type TrainingEvent =
   | { type: 'warning'; step: number; warning: LearningWarning }
   | { type: 'stopped'; reason: TrainingStopReason };
 
+/** The stores the loop writes and reads: the back end's (backend.ts), which launch-training.ts passes. */
+export interface TrainStores {
+  training: TrainingStore;
+  datasets: DatasetStore;
+  adapters: AdapterRegistry;
+  /** The approved planner turns of an SFT run (training/flow-grpo/demonstrations.ts). */
+  history: RunHistory;
+}
+
 export interface TrainOptions {
+  /** The database, over which the stores are built when `stores` is absent. */
   db: Database;
+  /**
+   * The back end's stores (launch-training.ts passes them); absent (callers that hold only a database, e.g. the
+   * learning suites in test/integration/training): built over `db`.
+   */
+  stores?: TrainStores;
   runs: RunStore;
   /** Start a new run on this dataset (id or name) ... */
   datasetId?: string;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AdapterRegistry, type AdapterRecord } from '../../adapters/adapter-registry.ts';
 import { DatasetStore, type DatasetItem } from '../../datasets/dataset-store.ts';
 import { InflowError } from '../../errors.ts';
+import { RunHistory } from '../../store/run-history.ts';
 import { evaluateHeldOut } from './heldout-eval.ts';
 import { rewardForAnswer, type Reward } from './rewards.ts';
 import { noAdapterWarning, noSignalWarning, NO_SIGNAL_PATIENCE, type LearningWarning } from './learning-signal.ts';
@@ -15,7 +16,7 @@ import { openRun, resumePoint } from './open-run.ts';
 import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
 import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
 
-export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult, TrainStores } from './train-options.ts';
 export { resumeSettings } from './open-run.ts';
 
 /**
@@ -25,9 +26,17 @@ export { resumeSettings } from './open-run.ts';
  * makes the step count. A run killed at any moment resumes from its last completed step.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const store = new TrainingStore(options.db);
-  const datasets = new DatasetStore(options.db);
-  const registry = new AdapterRegistry(options.db);
+  const {
+    training: store,
+    datasets,
+    adapters: registry,
+    history: runHistory,
+  } = options.stores ?? {
+    training: new TrainingStore(options.db),
+    datasets: new DatasetStore(options.db),
+    adapters: new AdapterRegistry(options.db),
+    history: new RunHistory(options.db),
+  };
   const run = openRun(options, store, datasets);
   const config = run.config;
   const dataset = datasets.get(run.datasetId ?? '');
@@ -99,7 +108,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepRewards: number[][] = [];
     const runRewards: number[] = [];
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
-    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(options.db, run.baseModel) : null;
+    const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(runHistory, run.baseModel) : null;
     if (demonstrations !== null && demonstrations.length === 0) {
       throw new InflowError(
         'TRAINING_NO_DEMONSTRATIONS',

@@ -3,15 +3,14 @@ import path from 'node:path';
 import { repoRoot } from '../../paths.ts';
 import type { TrainerStatus } from '../../contract/system.ts';
 import { readSelfChecks } from './device-self-check.ts';
-import { planRetention, retentionRule } from '../../adapters/retention.ts';
-import type { Database } from '../../store/database.ts';
+import { planRetention, retentionRule, type RetentionStores } from '../../adapters/retention.ts';
 import { addonFileName, buildInfoFileName, locateNativeAddon } from './native-addon-location.ts';
 
 /**
  * What `inflow doctor` and Settings show about training: where the trainer binary comes from, and the GPU
  * self-checks. Reads files only (the addon is not loaded, no device is touched).
  */
-export function trainerStatus(dataDir: string, db?: Database): TrainerStatus {
+export function trainerStatus(dataDir: string, stores?: RetentionStores): TrainerStatus {
   const location = locateNativeAddon(path.join(repoRoot, 'native'));
   let problem: string | undefined;
   try {
@@ -24,6 +23,6 @@ export function trainerStatus(dataDir: string, db?: Database): TrainerStatus {
   return {
     addon: { found: problem === undefined, kind: location.kind, dir: location.dir, ...(problem === undefined ? {} : { problem }) },
     selfChecks: Object.values(readSelfChecks(dataDir)),
-    retention: { keepLast: retentionRule.keepLast, reclaimableBytes: db === undefined ? 0 : planRetention(db).bytes },
+    retention: { keepLast: retentionRule.keepLast, reclaimableBytes: stores === undefined ? 0 : planRetention(stores).bytes },
   };
 }
