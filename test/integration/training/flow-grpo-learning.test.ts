@@ -12,7 +12,8 @@ import { lastFour, runSuite, suites, timeToTarget, type CurvePoint, type Learnin
  * per-group temperature raising, lr 5e-3, chosen on development seeds 11-13):
  *
  * - multi-turn: two planner turns in a kind-specific order, reward only at the end, broadcast to both turns (maxSteps 3);
- * - partly-right: the untrained planner already solves one kind of four; training must lift the rest.
+ * - partly-right: the untrained planner (warm-started by SFT on a user's approved answers of one kind) already solves
+ *   one kind of four; training must lift the rest.
  *
  * Pass marks, fixed before the first run and kept (issue #11 §3), for each of the model seeds 1, 2 and 3 (fixed in
  * advance, none picked afterwards), on a held-out split of 12 unseen items, judged on the mean of the last four
@@ -64,12 +65,13 @@ async function acceptance(suite: LearningSuite): Promise<void> {
 }
 
 /**
- * Not yet in CI. Measured on the acceptance seeds (2026-12-06): every Flow-GRPO run passes, but one shuffled-reward
- * control per suite does not: multi-turn seed 2's reached 25 % on the last four (mark: untrained 0 % + 12.5), a planner
- * picking by turn position; partly-right seed 3's reached 25 % (mark: untrained 0 % + 12.5) after 67 % at step 9. The
- * marks stay; INFLOW_ACCEPTANCE=1 runs the suites (docs/training.md has the curves and the suspected cause).
+ * Not yet in CI. The third session's run (2026-12-06, both suites, seeds 1-3, the marks unchanged) passed every mark:
+ * trained 93.8-100 % on the last four, controls 0-37.5 %. But the partly-right margins are thin (seeds 2 and 3 first
+ * reached 90 % at steps 22 and 21 of 24, and seed 2's control ended exactly at its mark), and runs are not bit-for-bit
+ * repeatable, so one passing run is not yet a test CI can rely on. INFLOW_ACCEPTANCE=1 runs the suites
+ * (docs/training.md has the curves).
  */
-const skip = process.env.INFLOW_ACCEPTANCE === '1' ? false : 'a shuffled-reward control fails its mark on one seed (docs/training.md); run with INFLOW_ACCEPTANCE=1';
+const skip = process.env.INFLOW_ACCEPTANCE === '1' ? false : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
 
 test('ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not', { timeout: 3_600_000, skip }, async () => {
   await acceptance(suites['multi-turn']);
