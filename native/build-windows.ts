@@ -74,17 +74,42 @@ export async function buildWithMsvc(build: MsvcBuild): Promise<void> {
   const options = { maxBuffer: 16 * 1024 * 1024, cwd: objectDir };
   const hook = path.join(objectDir, 'delay-load-hook.cc');
   fs.writeFileSync(hook, delayLoadHook);
-  const flags = ['/nologo', '/std:c++17', '/O2', '/EHsc', '/MD', '/utf-8', '/DNAPI_VERSION=8', '/DNAPI_CPP_EXCEPTIONS', '/DNODE_ADDON_API_DISABLE_DEPRECATED',
-    '/DGGML_SHARED', '/DGGML_BACKEND_SHARED', '/D_CRT_SECURE_NO_WARNINGS', '/DNOMINMAX', ...build.includes.map((dir) => `/I${dir}`)];
+  const flags = [
+    '/nologo',
+    '/std:c++17',
+    '/O2',
+    '/EHsc',
+    '/MD',
+    '/utf-8',
+    '/DNAPI_VERSION=8',
+    '/DNAPI_CPP_EXCEPTIONS',
+    '/DNODE_ADDON_API_DISABLE_DEPRECATED',
+    '/DGGML_SHARED',
+    '/DGGML_BACKEND_SHARED',
+    '/D_CRT_SECURE_NO_WARNINGS',
+    '/DNOMINMAX',
+    ...build.includes.map((dir) => `/I${dir}`),
+  ];
   const units = [...build.sources, hook];
   const objects = units.map((source) => path.join(objectDir, `${path.basename(source).replace(/\.(cpp|cc)$/, '')}.obj`));
-  await build.inParallel(units.map((source, i) => ({ source, object: objects[i] as string })), 2, async ({ source, object }) => {
-    await run(build.cl, [...flags, '/c', source, `/Fo${object}`], options);
-  });
+  await build.inParallel(
+    units.map((source, i) => ({ source, object: objects[i] as string })),
+    2,
+    async ({ source, object }) => {
+      await run(build.cl, [...flags, '/c', source, `/Fo${object}`], options);
+    },
+  );
   // node.lib: Node-API only, named after node.exe and delay-loaded (see delayLoadHook)
   const napiDef = path.join(objectDir, 'node.def');
   const defs = ['node_api.def', 'js_native_api.def'].map((name) => fs.readFileSync(path.join(build.napiDefDir, name), 'utf8'));
-  const napiExports = new Set(defs.flatMap((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => /^napi_|^node_api_/.test(line))));
+  const napiExports = new Set(
+    defs.flatMap((text) =>
+      text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => /^napi_|^node_api_/.test(line)),
+    ),
+  );
   fs.writeFileSync(napiDef, `NAME NODE.EXE\nEXPORTS\n${[...napiExports].join('\n')}\n`);
   await run('lib', ['/nologo', `/def:${napiDef}`, `/out:${path.join(objectDir, 'node.lib')}`, `/machine:${machine}`], options);
   let ggmlLib = path.join(build.bins, 'ggml-base.lib');
@@ -95,7 +120,21 @@ export async function buildWithMsvc(build: MsvcBuild): Promise<void> {
     await run('lib', ['/nologo', `/def:${ggmlDef}`, `/out:${ggmlLib}`, `/machine:${machine}`], options);
   }
   const temporary = `${build.output}.tmp.node`;
-  await run('link', ['/nologo', '/DLL', `/OUT:${temporary}`, ...objects, path.join(objectDir, 'node.lib'), ggmlLib, 'delayimp.lib', 'psapi.lib', '/DELAYLOAD:node.exe'], options);
+  await run(
+    'link',
+    [
+      '/nologo',
+      '/DLL',
+      `/OUT:${temporary}`,
+      ...objects,
+      path.join(objectDir, 'node.lib'),
+      ggmlLib,
+      'delayimp.lib',
+      'psapi.lib',
+      '/DELAYLOAD:node.exe',
+    ],
+    options,
+  );
   fs.rmSync(build.output, { force: true });
   fs.renameSync(temporary, build.output);
 }

@@ -30,7 +30,11 @@ const prebuild = process.argv.includes('--prebuild');
 /** The prebuildify folder name (electron/core/training/trainer/native-addon-location.ts `prebuildName`). */
 const prebuildName = `${process.platform}-${process.arch}`;
 /** Overridable so that packaging (or a test) can build elsewhere; native-trainer.ts reads the same variable. */
-const buildDir = path.resolve((process.env.INFLOW_NATIVE_BUILD_DIR ?? '') !== '' ? process.env.INFLOW_NATIVE_BUILD_DIR as string : path.join(nativeDir, ...(prebuild ? ['prebuilds', prebuildName] : ['build'])));
+const buildDir = path.resolve(
+  (process.env.INFLOW_NATIVE_BUILD_DIR ?? '') !== ''
+    ? (process.env.INFLOW_NATIVE_BUILD_DIR as string)
+    : path.join(nativeDir, ...(prebuild ? ['prebuilds', prebuildName] : ['build'])),
+);
 const output = path.join(buildDir, 'inflow-trainer.node');
 const infoFile = path.join(buildDir, 'build-info.json');
 const require = createRequire(path.join(repoRoot, 'package.json'));
@@ -59,7 +63,10 @@ class BuildError extends Error {
 /** The folder of an installed package, found from its entry point (some packages hide package.json in exports). */
 function packageDir(name: string, from: NodeJS.Require = require): string {
   let dir = path.dirname(from.resolve(name));
-  while (!fs.existsSync(path.join(dir, 'package.json')) || (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name) {
+  while (
+    !fs.existsSync(path.join(dir, 'package.json')) ||
+    (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name
+  ) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new BuildError(`cannot locate the package folder of ${name}`, 'Reinstall the dependencies.');
     dir = parent;
@@ -72,7 +79,7 @@ function prebuiltPackage(): string {
   if (process.platform === 'linux') return `linux-${arch}`;
   if (process.platform === 'darwin') return arch === 'arm64' ? 'mac-arm64-metal' : 'mac-x64';
   if (process.platform === 'win32') return `win-${arch}`;
-  throw new BuildError(`building the trainer on ${process.platform} is not supported`, 'Inflow\'s trainer builds on Linux, macOS and Windows.');
+  throw new BuildError(`building the trainer on ${process.platform} is not supported`, "Inflow's trainer builds on Linux, macOS and Windows.");
 }
 
 function binariesDir(): string {
@@ -83,7 +90,10 @@ function binariesDir(): string {
   try {
     prebuilt = packageDir(`@node-llama-cpp/${name}`, fromNodeLlamaCpp);
   } catch {
-    throw new BuildError(`node-llama-cpp's prebuilt package @node-llama-cpp/${name} is not installed`, 'Run "npm install" with optional dependencies.');
+    throw new BuildError(
+      `node-llama-cpp's prebuilt package @node-llama-cpp/${name} is not installed`,
+      'Run "npm install" with optional dependencies.',
+    );
   }
   const dir = path.join(prebuilt, 'bins', name);
   const base = process.platform === 'darwin' ? 'libggml-base.dylib' : process.platform === 'win32' ? 'ggml-base.dll' : 'libggml-base.so';
@@ -119,13 +129,22 @@ function compiler(): string {
 function runtimePaths(bins: string): string[] {
   if (!prebuild) return [path.relative(buildDir, bins)];
   const fromNodeModules = path.relative(path.join(repoRoot, 'node_modules'), bins);
-  return [path.join('..', '..', '..', 'node_modules', fromNodeModules), path.join('..', '..', '..', '..', 'node_modules', fromNodeModules)]
-    .map((p) => p.split(path.sep).join('/'));
+  return [path.join('..', '..', '..', 'node_modules', fromNodeModules), path.join('..', '..', '..', '..', 'node_modules', fromNodeModules)].map((p) =>
+    p.split(path.sep).join('/'),
+  );
 }
 
 async function hashSources(sources: string[], extra: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [...sources, ...fs.readdirSync(path.join(nativeDir, 'src')).filter((f) => f.endsWith('.h')).map((f) => path.join(nativeDir, 'src', f)), import.meta.filename, path.join(nativeDir, 'build-windows.ts')]) {
+  for (const file of [
+    ...sources,
+    ...fs
+      .readdirSync(path.join(nativeDir, 'src'))
+      .filter((f) => f.endsWith('.h'))
+      .map((f) => path.join(nativeDir, 'src', f)),
+    import.meta.filename,
+    path.join(nativeDir, 'build-windows.ts'),
+  ]) {
     hash.update(file).update(fs.readFileSync(file));
   }
   return hash.update(extra).digest('hex').slice(0, 16);
@@ -133,9 +152,11 @@ async function hashSources(sources: string[], extra: string): Promise<string> {
 
 async function inParallel<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+    }),
+  );
 }
 
 async function build(force: boolean): Promise<NativeBuildInfo> {
@@ -146,10 +167,24 @@ async function build(force: boolean): Promise<NativeBuildInfo> {
   const nodeLlamaCpp = packageDir('node-llama-cpp');
   const nodeLlamaCppVersion = (JSON.parse(fs.readFileSync(path.join(nodeLlamaCpp, 'package.json'), 'utf8')) as { version: string }).version;
   const release = JSON.parse(fs.readFileSync(path.join(nodeLlamaCpp, 'llama', 'binariesGithubRelease.json'), 'utf8')) as { release: string };
-  const sources = fs.readdirSync(path.join(nativeDir, 'src')).filter((f) => f.endsWith('.cpp')).sort().map((f) => path.join(nativeDir, 'src', f));
+  const sources = fs
+    .readdirSync(path.join(nativeDir, 'src'))
+    .filter((f) => f.endsWith('.cpp'))
+    .sort()
+    .map((f) => path.join(nativeDir, 'src', f));
   const cxx = compiler();
-  const flags = ['-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
-    `-I${path.join(llama, 'ggml', 'include')}`, `-I${napi}`, `-I${addonApi}`];
+  const flags = [
+    '-std=c++17',
+    '-O2',
+    '-fPIC',
+    '-fvisibility=hidden',
+    '-DNAPI_VERSION=8',
+    '-DNAPI_CPP_EXCEPTIONS',
+    '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+    `-I${path.join(llama, 'ggml', 'include')}`,
+    `-I${napi}`,
+    `-I${addonApi}`,
+  ];
   const sourceHash = await hashSources(sources, [cxx, ...flags, bins, nodeLlamaCppVersion, String(prebuild)].join('\n'));
   if (!force && fs.existsSync(output) && fs.existsSync(infoFile)) {
     const previous = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as NativeBuildInfo;
@@ -159,17 +194,32 @@ async function build(force: boolean): Promise<NativeBuildInfo> {
   fs.mkdirSync(objectDir, { recursive: true });
   const done = { ok: true, addonPath: output, nodeLlamaCppVersion, llamaCppRelease: release.release, binariesDir: bins, sourceHash, builtAt: '' };
   if (process.platform === 'win32') {
-    await buildWithMsvc({ cl: cxx, sources, objectDir, output, bins, includes: [path.join(llama, 'ggml', 'include'), napi, addonApi], napiDefDir: path.join(packageDir('node-api-headers'), 'def'), run, inParallel });
+    await buildWithMsvc({
+      cl: cxx,
+      sources,
+      objectDir,
+      output,
+      bins,
+      includes: [path.join(llama, 'ggml', 'include'), napi, addonApi],
+      napiDefDir: path.join(packageDir('node-api-headers'), 'def'),
+      run,
+      inParallel,
+    });
     return { ...done, builtAt: new Date().toISOString() };
   }
   const objects = sources.map((s) => path.join(objectDir, `${path.basename(s, '.cpp')}.o`));
-  await inParallel(sources.map((source, i) => ({ source, object: objects[i] as string })), Math.max(1, Math.min(2, os.availableParallelism())), async ({ source, object }) => {
-    await run(cxx, [...flags, '-c', source, '-o', object], { maxBuffer: 16 * 1024 * 1024 });
-  });
+  await inParallel(
+    sources.map((source, i) => ({ source, object: objects[i] as string })),
+    Math.max(1, Math.min(2, os.availableParallelism())),
+    async ({ source, object }) => {
+      await run(cxx, [...flags, '-c', source, '-o', object], { maxBuffer: 16 * 1024 * 1024 });
+    },
+  );
   const rpaths = runtimePaths(bins);
-  const linkFlags = process.platform === 'darwin'
-    ? ['-bundle', '-undefined', 'dynamic_lookup', path.join(bins, 'libggml-base.dylib'), ...rpaths.map((p) => `-Wl,-rpath,@loader_path/${p}`)]
-    : ['-shared', `-L${bins}`, '-l:libggml-base.so', '-ldl', ...rpaths.map((p) => `-Wl,-rpath,$ORIGIN/${p}`)];
+  const linkFlags =
+    process.platform === 'darwin'
+      ? ['-bundle', '-undefined', 'dynamic_lookup', path.join(bins, 'libggml-base.dylib'), ...rpaths.map((p) => `-Wl,-rpath,@loader_path/${p}`)]
+      : ['-shared', `-L${bins}`, '-l:libggml-base.so', '-ldl', ...rpaths.map((p) => `-Wl,-rpath,$ORIGIN/${p}`)];
   const temporary = `${output}.tmp`;
   await run(cxx, [...objects, '-o', temporary, ...linkFlags], { maxBuffer: 16 * 1024 * 1024 });
   fs.renameSync(temporary, output);
@@ -183,9 +233,10 @@ function describe(error: unknown): { error: string; hint: string } {
   const message = error instanceof Error ? error.message : String(error);
   return {
     error: stderr !== undefined && stderr.length > 0 ? stderr.slice(0, 4000) : message,
-    hint: process.platform === 'win32'
-      ? 'Install Visual Studio Build Tools (C++ workload) and git, open a "Developer PowerShell" (cl and lib on PATH), then run "npm run build:native".'
-      : 'Install a C++17 compiler (g++ or clang++) and git, then run "npm run build:native".',
+    hint:
+      process.platform === 'win32'
+        ? 'Install Visual Studio Build Tools (C++ workload) and git, open a "Developer PowerShell" (cl and lib on PATH), then run "npm run build:native".'
+        : 'Install a C++17 compiler (g++ or clang++) and git, then run "npm run build:native".',
   };
 }
 

@@ -37,35 +37,48 @@ class InstantModel implements LanguageModel {
   modelMs = 0;
   private step = 0;
   private readonly steps: number;
-  constructor(steps: number) { this.steps = steps; }
+  constructor(steps: number) {
+    this.steps = steps;
+  }
   async generate(request: GenerateRequest): Promise<Generation> {
     const started = performance.now();
     const properties = (request.jsonSchema?.properties ?? {}) as Record<string, unknown>;
     let value: unknown;
-    if ('concise_summary' in properties) value = { concise_summary: 'Add numbers.', required_skills: ['math'], relevant_tools: ['Addition_Tool'], additional_considerations: '' };
-    else if ('tool_name' in properties) value = { justification: 'Adding is needed.', tool_name: 'Addition_Tool', sub_goal: 'Add the numbers', context: 'a and b' };
+    if ('concise_summary' in properties)
+      value = { concise_summary: 'Add numbers.', required_skills: ['math'], relevant_tools: ['Addition_Tool'], additional_considerations: '' };
+    else if ('tool_name' in properties)
+      value = { justification: 'Adding is needed.', tool_name: 'Addition_Tool', sub_goal: 'Add the numbers', context: 'a and b' };
     else if ('input' in properties) value = { input: { a: 17, b: 25 } };
     else if ('conclusion' in properties) value = { analysis: 'More checks.', conclusion: ++this.step >= this.steps ? 'STOP' : 'CONTINUE' };
     else value = { process_summary: 'Added.', answer: '42' };
     const text = JSON.stringify(value);
     const promptText = request.messages.map((m) => m.content).join('\n');
     const generation: Generation = {
-      text, parsed: value, promptText,
+      text,
+      parsed: value,
+      promptText,
       promptTokens: Array.from({ length: Math.ceil(promptText.length / 4) }, (_, i) => i % 30000),
       responseTokens: Array.from({ length: Math.ceil(text.length / 4) }, (_, i) => i),
       responseLogprobs: Array.from({ length: Math.ceil(text.length / 4) }, () => -0.5),
-      stopReason: 'eos', modelId: this.id, adapterId: null, timings: { promptMs: 0, generateMs: 0 },
+      stopReason: 'eos',
+      modelId: this.id,
+      adapterId: null,
+      timings: { promptMs: 0, generateMs: 0 },
     };
     this.modelMs += performance.now() - started;
     return generation;
   }
-  countTokens(text: string): number { return Math.ceil(text.length / 4); }
+  countTokens(text: string): number {
+    return Math.ceil(text.length / 4);
+  }
 }
 
 async function benchLoop(): Promise<void> {
   const store = new RunStore(openDatabase(path.join(dir, 'loop.db')));
   const tool = defineTool({
-    name: 'Addition_Tool', description: 'Adds two numbers.', output: 'The sum.',
+    name: 'Addition_Tool',
+    description: 'Adds two numbers.',
+    output: 'The sum.',
     input: z.object({ a: z.number(), b: z.number() }),
     execute: async ({ a, b }) => ({ sum: a + b, note: 'x'.repeat(2000) }),
   });
@@ -78,10 +91,16 @@ async function benchLoop(): Promise<void> {
     let modelAtStepStart = 0;
     const started = performance.now();
     await runAgent({
-      question: `What is 17 + 25? (${i})`, models: { planner: model }, tools: [tool], store,
+      question: `What is 17 + 25? (${i})`,
+      models: { planner: model },
+      tools: [tool],
+      store,
       limits: { maxSteps: stepsPerRun + 1 },
       onEvent: (event) => {
-        if (event.type === 'step-start') { stepStart = performance.now(); modelAtStepStart = model.modelMs; }
+        if (event.type === 'step-start') {
+          stepStart = performance.now();
+          modelAtStepStart = model.modelMs;
+        }
         if (event.type === 'verification') perStep.push(performance.now() - stepStart - (model.modelMs - modelAtStepStart));
       },
     });
@@ -144,7 +163,12 @@ async function benchSandbox(): Promise<void> {
 /** Deterministic pseudo-random text over a Zipf-like vocabulary of 20,000 words. */
 function makeText(seed: number, words: number): string {
   let state = seed >>> 0 || 1;
-  const random = () => { state ^= state << 13; state ^= state >>> 17; state ^= state << 5; return (state >>> 0) / 4294967296; };
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
   const out: string[] = [];
   for (let i = 0; i < words; i++) out.push(`w${Math.floor(20000 ** random())}`);
   return out.join(' ');
@@ -159,7 +183,10 @@ async function benchKnowledge(): Promise<void> {
     const perDocument = 20;
     const started = performance.now();
     for (let doc = 0; doc < size / perDocument; doc++) {
-      const passages = Array.from({ length: perDocument }, (_, i) => ({ text: makeText(doc * perDocument + i + 1, 150), location: `lines ${i * 10 + 1}-${i * 10 + 10}` }));
+      const passages = Array.from({ length: perDocument }, (_, i) => ({
+        text: makeText(doc * perDocument + i + 1, 150),
+        location: `lines ${i * 10 + 1}-${i * 10 + 10}`,
+      }));
       index.writeDocument(sourceId, { path: `/bench/${size}/doc-${doc}.txt`, title: `doc ${doc}`, size: 0, mtimeMs: 0, hash: String(doc) }, passages);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -171,14 +198,17 @@ async function benchKnowledge(): Promise<void> {
       latencies.push(performance.now() - t);
     }
     console.log(`Knowledge index, ${size.toLocaleString('en')} passages (150 words each, written ${perDocument} per document in transactions):`);
-    console.log(`  indexing ${(size / seconds).toFixed(0)} passages/s (${seconds.toFixed(1)} s)   query p50 ${ms(percentile(latencies, 50))} p95 ${ms(percentile(latencies, 95))}`);
+    console.log(
+      `  indexing ${(size / seconds).toFixed(0)} passages/s (${seconds.toFixed(1)} s)   query p50 ${ms(percentile(latencies, 50))} p95 ${ms(percentile(latencies, 95))}`,
+    );
     index.db.close();
   }
   // End-to-end folder indexing (read, extract, chunk, write) of markdown files.
   const folder = path.join(dir, 'folder');
   fs.mkdirSync(folder);
   const files = quick ? 200 : 1000;
-  for (let i = 0; i < files; i++) fs.writeFileSync(path.join(folder, `note-${i}.md`), `# Note ${i}\n\n${makeText(i + 7, 600).replace(/(\S+ ){40}/g, '$&\n')}`);
+  for (let i = 0; i < files; i++)
+    fs.writeFileSync(path.join(folder, `note-${i}.md`), `# Note ${i}\n\n${makeText(i + 7, 600).replace(/(\S+ ){40}/g, '$&\n')}`);
   const index = new KnowledgeIndex(openDatabase(path.join(dir, 'folder.db')));
   let started = performance.now();
   const { stats } = await index.addAndIndexFolder(folder);
@@ -186,7 +216,9 @@ async function benchKnowledge(): Promise<void> {
   started = performance.now();
   await index.indexFolder(index.getSource(folder)!);
   const again = performance.now() - started;
-  console.log(`Folder indexing, ${files} markdown files (~600 words each): ${(files / full).toFixed(0)} files/s, ${(stats.passages / full).toFixed(0)} passages/s; unchanged re-index ${ms(again)}`);
+  console.log(
+    `Folder indexing, ${files} markdown files (~600 words each): ${(files / full).toFixed(0)} files/s, ${(stats.passages / full).toFixed(0)} passages/s; unchanged re-index ${ms(again)}`,
+  );
 }
 
 console.log(`bench:agent on ${os.cpus().length} CPUs, Node ${process.versions.node}${quick ? ' (quick)' : ''}`);

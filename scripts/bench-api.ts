@@ -14,10 +14,15 @@ import { createBackend } from '../electron/core/backend.ts';
 import { readToken } from '../electron/core/serve/api-token.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' }, tokens: { type: 'string', default: '8' }, stream: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '200' }, tokens: { type: 'string', default: '8' }, stream: { type: 'boolean', default: false } },
+});
 const rounds = Number(values.rounds);
 const tokens = Number(values.tokens);
-const quantile = (list: number[], q: number) => { const sorted = [...list].sort((a, b) => a - b); return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN; };
+const quantile = (list: number[], q: number) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
 const ms = (value: number) => `${value.toFixed(3)} ms`;
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inflow-bench-api-'));
@@ -36,27 +41,47 @@ const body = JSON.stringify({ model: 'bench.gguf', messages, temperature: 0, max
 
 async function direct(): Promise<string> {
   let streamed = '';
-  const generation = await model.generate({ messages, sampling: { temperature: 0, maxTokens: tokens }, ...(values.stream ? { onTextChunk: (text: string) => { streamed += text; } } : {}) });
+  const generation = await model.generate({
+    messages,
+    sampling: { temperature: 0, maxTokens: tokens },
+    ...(values.stream
+      ? {
+          onTextChunk: (text: string) => {
+            streamed += text;
+          },
+        }
+      : {}),
+  });
   return values.stream ? streamed : generation.text;
 }
 
 function viaServer(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${server.url}/chat/completions`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => {
-        if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}: ${text}`));
-        if (!values.stream) return resolve((JSON.parse(text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content);
-        let content = '';
-        for (const line of text.split('\n')) {
-          if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-          content += (JSON.parse(line.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '';
-        }
-        resolve(content);
-      });
-    });
+    const request = http.request(
+      `${server.url}/chat/completions`,
+      {
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}: ${text}`));
+          if (!values.stream) return resolve((JSON.parse(text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content);
+          let content = '';
+          for (const line of text.split('\n')) {
+            if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+            content += (JSON.parse(line.slice(6)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '';
+          }
+          resolve(content);
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -68,7 +93,10 @@ async function timed(run: () => Promise<string>): Promise<{ ms: number; text: st
   return { ms: performance.now() - start, text };
 }
 
-for (let i = 0; i < 10; i++) { await direct(); await viaServer(); }
+for (let i = 0; i < 10; i++) {
+  await direct();
+  await viaServer();
+}
 const directMs: number[] = [];
 const serverMs: number[] = [];
 const added: number[] = [];
@@ -85,10 +113,14 @@ for (let round = 0; round < rounds; round++) {
 const blocks = 4;
 const size = Math.floor(rounds / blocks);
 const blockMedians = Array.from({ length: blocks }, (_, index) => quantile(added.slice(index * size, (index + 1) * size), 0.5));
-console.log(`Local API vs direct engine call: ${rounds} alternating pairs, ${tokens} greedy tokens, ${values.stream ? 'streamed (SSE)' : 'whole response'}, test model, CPU, 1 thread (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
+console.log(
+  `Local API vs direct engine call: ${rounds} alternating pairs, ${tokens} greedy tokens, ${values.stream ? 'streamed (SSE)' : 'whole response'}, test model, CPU, 1 thread (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
+);
 console.log(`  direct call     p50 ${ms(quantile(directMs, 0.5))}   p25-p75 ${ms(quantile(directMs, 0.25))}-${ms(quantile(directMs, 0.75))}`);
 console.log(`  through server  p50 ${ms(quantile(serverMs, 0.5))}   p25-p75 ${ms(quantile(serverMs, 0.25))}-${ms(quantile(serverMs, 0.75))}`);
-console.log(`  added (paired)  p50 ${ms(quantile(added, 0.5))}   p25-p75 ${ms(quantile(added, 0.25))}-${ms(quantile(added, 0.75))}   p95 ${ms(quantile(added, 0.95))}   (goal: p50 < 2 ms)`);
+console.log(
+  `  added (paired)  p50 ${ms(quantile(added, 0.5))}   p25-p75 ${ms(quantile(added, 0.25))}-${ms(quantile(added, 0.75))}   p95 ${ms(quantile(added, 0.95))}   (goal: p50 < 2 ms)`,
+);
 console.log(`  added p50 per quarter of the run: ${blockMedians.map(ms).join(', ')}`);
 await server.close();
 agent.destroy();

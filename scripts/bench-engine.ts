@@ -20,18 +20,33 @@ import { openDatabase } from '../electron/core/store/database.ts';
 import { RunStore } from '../electron/core/store/run-store.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, runs: { type: 'string' }, tokens: { type: 'string' }, calls: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { threads: { type: 'string' }, runs: { type: 'string' }, tokens: { type: 'string' }, calls: { type: 'string' } },
+});
 const threads = Number(values.threads ?? 1);
 const runs = Number(values.runs ?? 7);
 const maxTokens = Number(values.tokens ?? 128);
 const calls = Number(values.calls ?? 10_000);
 
-const cpuSeconds = () => { const usage = process.cpuUsage(); return (usage.user + usage.system) / 1e6; };
+const cpuSeconds = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-interface SideRun { promptTokens: number; responseTokens: number[]; promptMs: number; generateMs: number; cpu: number }
-interface Figures { prompt: number[]; generate: number[]; perCpuSecond: number[] }
+interface SideRun {
+  promptTokens: number;
+  responseTokens: number[];
+  promptMs: number;
+  generateMs: number;
+  cpu: number;
+}
+interface Figures {
+  prompt: number[];
+  generate: number[];
+  perCpuSecond: number[];
+}
 
 async function benchEngine(): Promise<void> {
   const modelOptions = { arch: 'qwen2', vocab: 'qwen2', nEmbd: 512, nLayer: 6, nHead: 8, nHeadKv: 2, nFf: 1536, dtype: 'f16', seed: 3 } as const;
@@ -58,17 +73,28 @@ async function benchEngine(): Promise<void> {
         const cpuStart = cpuSeconds();
         const generation = await model.generate({ messages, sampling: { temperature, seed, maxTokens } });
         const { promptMs, generateMs } = generation.timings;
-        return { promptTokens: generation.promptTokens.length, responseTokens: generation.responseTokens, promptMs, generateMs, cpu: cpuSeconds() - cpuStart };
+        return {
+          promptTokens: generation.promptTokens.length,
+          responseTokens: generation.responseTokens,
+          promptMs,
+          generateMs,
+          cpu: cpuSeconds() - cpuStart,
+        };
       };
       const runTheirs = async (): Promise<SideRun> => {
         const cpuStart = cpuSeconds();
         await sequence.adaptStateToTokens(tokens, false);
-        if (sequence.nextTokenIndex >= tokens.length) await sequence.eraseContextTokenRanges([{ start: tokens.length - 1, end: sequence.nextTokenIndex }]);
+        if (sequence.nextTokenIndex >= tokens.length)
+          await sequence.eraseContextTokenRanges([{ start: tokens.length - 1, end: sequence.nextTokenIndex }]);
         reused = sequence.nextTokenIndex;
         const responseTokens: number[] = [];
         const started = performance.now();
         let first: number | undefined;
-        const evaluation = sequence.evaluateWithMetadata(tokens.slice(sequence.nextTokenIndex), { confidence: temperature > 0 }, { temperature, seed, yieldEogToken: true });
+        const evaluation = sequence.evaluateWithMetadata(
+          tokens.slice(sequence.nextTokenIndex),
+          { confidence: temperature > 0 },
+          { temperature, seed, yieldEogToken: true },
+        );
         for await (const output of evaluation) {
           first ??= performance.now();
           responseTokens.push(output.token);
@@ -76,7 +102,13 @@ async function benchEngine(): Promise<void> {
         }
         const ended = performance.now();
         model.llamaModel.detokenize(responseTokens as Token[]);
-        return { promptTokens: tokens.length, responseTokens, promptMs: (first ?? ended) - started, generateMs: ended - (first ?? ended), cpu: cpuSeconds() - cpuStart };
+        return {
+          promptTokens: tokens.length,
+          responseTokens,
+          promptMs: (first ?? ended) - started,
+          generateMs: ended - (first ?? ended),
+          cpu: cpuSeconds() - cpuStart,
+        };
       };
       // Alternate which side goes first, so drifting load on the machine does not favour one of them.
       const oursFirst = run % 2 === 0;
@@ -85,7 +117,10 @@ async function benchEngine(): Promise<void> {
       const [o, t] = oursFirst ? [a, b] : [b, a];
       if (o.responseTokens.join() !== t.responseTokens.join()) differing++;
       if (run < 0) continue; // warm-up
-      for (const [side, figures] of [[o, ours], [t, theirs]] as const) {
+      for (const [side, figures] of [
+        [o, ours],
+        [t, theirs],
+      ] as const) {
         figures.prompt.push(side.promptTokens / (side.promptMs / 1000));
         figures.generate.push((side.responseTokens.length - 1) / (side.generateMs / 1000));
         figures.perCpuSecond.push((side.promptTokens + side.responseTokens.length) / side.cpu);
@@ -96,13 +131,19 @@ async function benchEngine(): Promise<void> {
   const greedy = await measure(0);
   const sampled = await measure(0.8);
   const info = await engine.info();
-  console.log(`Engine benchmark: ${path.basename(file)} (qwen2, ${modelOptions.nLayer} layers, n_embd ${modelOptions.nEmbd}, 151,665-token vocab, f16)`);
-  console.log(`  backend ${info.backend}, threads ${threads}, context ${contextSize}, up to ${maxTokens} new tokens, ${runs} runs each + 1 warm-up, ${os.cpus().length} CPUs`);
+  console.log(
+    `Engine benchmark: ${path.basename(file)} (qwen2, ${modelOptions.nLayer} layers, n_embd ${modelOptions.nEmbd}, 151,665-token vocab, f16)`,
+  );
+  console.log(
+    `  backend ${info.backend}, threads ${threads}, context ${contextSize}, up to ${maxTokens} new tokens, ${runs} runs each + 1 warm-up, ${os.cpus().length} CPUs`,
+  );
   console.log('  reference: raw node-llama-cpp LlamaContextSequence.evaluateWithMetadata on the same token ids and sampler options');
   const spread = (list: number[]) => `${median(list).toFixed(3)} [${Math.min(...list).toFixed(3)}-${Math.max(...list).toFixed(3)}]`;
   const row = (label: string, a: number[], b: number[]) => {
     const ratios = a.map((value, index) => value / (b[index] as number));
-    console.log(`  ${label.padEnd(30)} inflow ${median(a).toFixed(1).padStart(8)}   node-llama-cpp ${median(b).toFixed(1).padStart(8)}   ratio ${spread(ratios)}`);
+    console.log(
+      `  ${label.padEnd(30)} inflow ${median(a).toFixed(1).padStart(8)}   node-llama-cpp ${median(b).toFixed(1).padStart(8)}   ratio ${spread(ratios)}`,
+    );
   };
   row('prompt tok/s, greedy', greedy.ours.prompt, greedy.theirs.prompt);
   row('generation tok/s, greedy', greedy.ours.generate, greedy.theirs.generate);
@@ -113,7 +154,7 @@ async function benchEngine(): Promise<void> {
   console.log(`  (ratio = inflow / node-llama-cpp per run, median [min-max]; both reuse the same cached prefix, ${reused} tokens in the last run;`);
   console.log(`   runs whose generated tokens differed between the sides: ${differing} of ${2 * (runs + 1)})`);
   console.log('  ("per CPU-s" counts prompt + generated tokens per CPU-second of this process over the whole call: Inflow\'s');
-  console.log('   generate() with its chat-template rendering, against the reference\'s prefix reuse + evaluation + detokenization)');
+  console.log("   generate() with its chat-template rendering, against the reference's prefix reuse + evaluation + detokenization)");
   await reference.dispose();
   await model.dispose();
 }
@@ -134,14 +175,28 @@ function benchStore(): void {
     for (let index = 0; index < calls; index++) {
       const started = performance.now();
       store.recordModuleCall({
-        runId: run.id, stepIdx: Math.floor(index / 4), module: 'planner', modelId: 'bench', adapterId: null,
-        promptText, responseText, promptTokens, responseTokens, responseLogprobs, startedAt: Date.now(), durationMs: 12,
+        runId: run.id,
+        stepIdx: Math.floor(index / 4),
+        module: 'planner',
+        modelId: 'bench',
+        adapterId: null,
+        promptText,
+        responseText,
+        promptTokens,
+        responseTokens,
+        responseLogprobs,
+        startedAt: Date.now(),
+        durationMs: 12,
       });
       latencies.push(performance.now() - started);
     }
     latencies.sort((a, b) => a - b);
-    console.log(`Store benchmark: ${calls} RunStore.recordModuleCall calls (600 prompt + 120 response tokens with log-probs, ~2.5 KB prompt text), WAL`);
-    console.log(`  p50 ${percentile(latencies, 50).toFixed(3)} ms   p99 ${percentile(latencies, 99).toFixed(3)} ms   max ${(latencies.at(-1) ?? NaN).toFixed(3)} ms   db ${(fs.statSync(path.join(dir, 'inflow.db')).size / 1e6).toFixed(1)} MB + WAL`);
+    console.log(
+      `Store benchmark: ${calls} RunStore.recordModuleCall calls (600 prompt + 120 response tokens with log-probs, ~2.5 KB prompt text), WAL`,
+    );
+    console.log(
+      `  p50 ${percentile(latencies, 50).toFixed(3)} ms   p99 ${percentile(latencies, 99).toFixed(3)} ms   max ${(latencies.at(-1) ?? NaN).toFixed(3)} ms   db ${(fs.statSync(path.join(dir, 'inflow.db')).size / 1e6).toFixed(1)} MB + WAL`,
+    );
     db.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

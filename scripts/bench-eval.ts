@@ -20,14 +20,22 @@ for (const info of benchmarkCatalog) {
   const scoreStart = performance.now();
   let right = 0;
   for (const item of benchmark.items) {
-    const common = { expected: item.expected, kind: item.answerKind, question: item.question, ...(item.choices ? { choices: item.choices } : {}), ...(item.numbers ? { numbers: item.numbers } : {}) };
+    const common = {
+      expected: item.expected,
+      kind: item.answerKind,
+      question: item.question,
+      ...(item.choices ? { choices: item.choices } : {}),
+      ...(item.numbers ? { numbers: item.numbers } : {}),
+    };
     if (scoreByRules({ ...common, response: `<answer>${item.expected[0]}</answer>` }).correct) right++;
     if (!scoreByRules({ ...common, response: '<answer>zzz 999999</answer>' }).correct) right++;
     scored += 2;
   }
   agreed += right;
   const perItemUs = ((performance.now() - scoreStart) * 1000) / (2 * benchmark.items.length);
-  console.log(`${info.name.padEnd(10)} ${String(benchmark.items.length).padStart(4)} items  load ${loadMs.toFixed(1)} ms  score ${perItemUs.toFixed(1)} µs/answer  reference/wrong verdicts as expected: ${right}/${2 * benchmark.items.length}`);
+  console.log(
+    `${info.name.padEnd(10)} ${String(benchmark.items.length).padStart(4)} items  load ${loadMs.toFixed(1)} ms  score ${perItemUs.toFixed(1)} µs/answer  reference/wrong verdicts as expected: ${right}/${2 * benchmark.items.length}`,
+  );
 }
 console.log(`all: ${scored} answers in ${(performance.now() - started).toFixed(0)} ms, ${agreed}/${scored} verdicts as expected`);
 
@@ -36,13 +44,34 @@ try {
   const db = openDatabase(path.join(dir, 'inflow.db'));
   const store = new EvalStore(db);
   const benchmark = loadBenchmark('medqa');
-  const evaluation = store.create({ benchmark: 'medqa', benchmarkFile: benchmark.file, benchmarkHash: benchmark.hash, itemCount: 300, plannedCount: 300, plannerModel: 'bench' });
+  const evaluation = store.create({
+    benchmark: 'medqa',
+    benchmarkFile: benchmark.file,
+    benchmarkHash: benchmark.hash,
+    itemCount: 300,
+    plannedCount: 300,
+    plannerModel: 'bench',
+  });
   const insertStart = performance.now();
   for (const item of benchmark.items) {
     store.recordItem({
-      evaluationId: evaluation.id, position: item.position, runId: null, category: null, answerKind: item.answerKind, expected: item.expected,
-      answer: 'A', extracted: 'A', correct: item.position % 3 === 0, score: item.position % 3 === 0 ? 1 : 0, method: 'choice', reason: 'bench',
-      stopReason: 'answered', steps: 3, tokens: 2000, durationMs: 1000, toolCalls: { python: 1 },
+      evaluationId: evaluation.id,
+      position: item.position,
+      runId: null,
+      category: null,
+      answerKind: item.answerKind,
+      expected: item.expected,
+      answer: 'A',
+      extracted: 'A',
+      correct: item.position % 3 === 0,
+      score: item.position % 3 === 0 ? 1 : 0,
+      method: 'choice',
+      reason: 'bench',
+      stopReason: 'answered',
+      steps: 3,
+      tokens: 2000,
+      durationMs: 1000,
+      toolCalls: { python: 1 },
     });
   }
   const insertMs = performance.now() - insertStart;
@@ -50,7 +79,9 @@ try {
   const report = buildEvalReport({ evalStore: store, evaluationIds: [evaluation.id] });
   const html = renderHtmlReport(report);
   renderTextReport(report);
-  console.log(`store 300 verdicts ${insertMs.toFixed(1)} ms; build + render report ${(performance.now() - reportStart).toFixed(1)} ms (${(html.length / 1024).toFixed(0)} KiB HTML)`);
+  console.log(
+    `store 300 verdicts ${insertMs.toFixed(1)} ms; build + render report ${(performance.now() - reportStart).toFixed(1)} ms (${(html.length / 1024).toFixed(0)} KiB HTML)`,
+  );
   db.close();
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -25,15 +25,23 @@ import { TrainingStore } from '../electron/core/training/training-store.ts';
 import { syntheticItems, syntheticSetup } from '../test/integration/training/synthetic-suite.ts';
 import { testModelPath } from '../test/support/test-model.ts';
 
-const { values } = parseArgs({ options: {
-  steps: { type: 'string', default: '3' }, group: { type: 'string', default: '8' }, tasks: { type: 'string', default: '2' },
-  sequences: { type: 'string', default: '4' }, threads: { type: 'string', default: '1' }, embd: { type: 'string', default: '64' }, layers: { type: 'string', default: '2' },
-  model: { type: 'string', default: 'tiny' },
-} });
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '3' },
+    group: { type: 'string', default: '8' },
+    tasks: { type: 'string', default: '2' },
+    sequences: { type: 'string', default: '4' },
+    threads: { type: 'string', default: '1' },
+    embd: { type: 'string', default: '64' },
+    layers: { type: 'string', default: '2' },
+    model: { type: 'string', default: 'tiny' },
+  },
+});
 if (values.model !== 'tiny' && values.model !== 'small') throw new Error(`--model must be tiny or small, not ${values.model}`);
-const shape = values.model === 'small'
-  ? { nEmbd: 256, nLayer: 4, nHead: 8, nHeadKv: 2, nFf: 768 }
-  : { nEmbd: Number(values.embd), nLayer: Number(values.layers) };
+const shape =
+  values.model === 'small'
+    ? { nEmbd: 256, nLayer: 4, nHead: 8, nHeadKv: 2, nFf: 768 }
+    : { nEmbd: Number(values.embd), nLayer: Number(values.layers) };
 const modelPath = testModelPath(shape);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grpo-'));
 const db = openDatabase(path.join(dir, 'inflow.db'));
@@ -45,9 +53,21 @@ const planner = await EnginePlanner.load(engine, { path: modelPath, contextSize:
 const agent = createAgentRollout({ store: runs, planner, setup: syntheticSetup, limits: { maxSteps: 1 }, moduleMaxTokens: { planner: 112 } });
 const started = performance.now();
 const result = await train({
-  db, runs, agent, planner, datasetId: dataset.id, baseModel: modelPath, adaptersDir: path.join(dir, 'adapters'),
+  db,
+  runs,
+  agent,
+  planner,
+  datasetId: dataset.id,
+  baseModel: modelPath,
+  adaptersDir: path.join(dir, 'adapters'),
   startTrainer: (init) => startTrainerProcess({ init: { ...init, threads } }),
-  config: { steps: Number(values.steps), groupSize: Number(values.group), tasksPerStep: Number(values.tasks), learningRate: 1e-3, lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o'] } },
+  config: {
+    steps: Number(values.steps),
+    groupSize: Number(values.group),
+    tasksPerStep: Number(values.tasks),
+    learningRate: 1e-3,
+    lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o'] },
+  },
 });
 const wall = (performance.now() - started) / 1000;
 const steps = new TrainingStore(db).stepMetrics(result.trainingRunId).filter((s) => s.step > 0);
@@ -58,18 +78,33 @@ const phases = ['rolloutMs', 'rewardMs', 'updateMs', 'swapMs', 'evalMs', 'checkp
 const totalMs = sum((m) => m.timings?.totalMs ?? 0);
 const trainedTokens = sum((m) => Number(m.trainedTokens ?? 0));
 const updateSeconds = sum((m) => (m.trainedTokens && m.tokensPerSecond ? Number(m.trainedTokens) / m.tokensPerSecond : 0));
-const turns = db.prepare('SELECT COUNT(*) AS n, AVG(length(c.prompt_tokens) / 4) AS prompt, AVG(length(c.response_tokens) / 4) AS response FROM turn_samples s JOIN module_calls c ON c.id = s.module_call_id').get() as { n: number; prompt: number; response: number };
+const turns = db
+  .prepare(
+    'SELECT COUNT(*) AS n, AVG(length(c.prompt_tokens) / 4) AS prompt, AVG(length(c.response_tokens) / 4) AS response FROM turn_samples s JOIN module_calls c ON c.id = s.module_call_id',
+  )
+  .get() as { n: number; prompt: number; response: number };
 
-console.log(`Flow-GRPO bench — test model ${path.basename(modelPath)} (${values.model}: nEmbd ${shape.nEmbd}, ${shape.nLayer} layers, tiny vocab), CPU, ${threads} thread(s), ${os.cpus().length} cores`);
-console.log(`  ${steps.length} steps × ${values.tasks} tasks × group ${values.group}, ${values.sequences} parallel sequences; planner turn ≈ ${Math.round(turns.prompt)} prompt + ${Math.round(turns.response)} response tokens`);
+console.log(
+  `Flow-GRPO bench — test model ${path.basename(modelPath)} (${values.model}: nEmbd ${shape.nEmbd}, ${shape.nLayer} layers, tiny vocab), CPU, ${threads} thread(s), ${os.cpus().length} cores`,
+);
+console.log(
+  `  ${steps.length} steps × ${values.tasks} tasks × group ${values.group}, ${values.sequences} parallel sequences; planner turn ≈ ${Math.round(turns.prompt)} prompt + ${Math.round(turns.response)} response tokens`,
+);
 console.log(`  rollouts/hour (rollout phase only):  ${Math.round(rollouts / (rolloutMs / 3_600_000))}`);
 console.log(`  rollouts/hour (whole steps):         ${Math.round(rollouts / (totalMs / 3_600_000))}`);
 const groups = sum((m) => m.groups ?? 0);
-console.log(`  groups/hour (rollout phase / whole steps): ${Math.round(groups / (rolloutMs / 3_600_000))} / ${Math.round(groups / (totalMs / 3_600_000))}`);
-console.log(`  update throughput:                   ${Math.round(trainedTokens / Math.max(updateSeconds, 1e-9))} tokens/s (${trainedTokens} tokens, prompts included)`);
-console.log(`  mean step time:                      ${(totalMs / steps.length / 1000).toFixed(1)} s (wall ${wall.toFixed(1)} s incl. baseline eval and trainer start)`);
+console.log(
+  `  groups/hour (rollout phase / whole steps): ${Math.round(groups / (rolloutMs / 3_600_000))} / ${Math.round(groups / (totalMs / 3_600_000))}`,
+);
+console.log(
+  `  update throughput:                   ${Math.round(trainedTokens / Math.max(updateSeconds, 1e-9))} tokens/s (${trainedTokens} tokens, prompts included)`,
+);
+console.log(
+  `  mean step time:                      ${(totalMs / steps.length / 1000).toFixed(1)} s (wall ${wall.toFixed(1)} s incl. baseline eval and trainer start)`,
+);
 console.log('  share of step time:');
-for (const phase of phases) console.log(`    ${phase.replace('Ms', '').padEnd(11)} ${((100 * sum((m) => m.timings?.[phase] ?? 0)) / totalMs).toFixed(1).padStart(5)} %`);
+for (const phase of phases)
+  console.log(`    ${phase.replace('Ms', '').padEnd(11)} ${((100 * sum((m) => m.timings?.[phase] ?? 0)) / totalMs).toFixed(1).padStart(5)} %`);
 await planner.dispose();
 db.close();
 fs.rmSync(dir, { recursive: true, force: true });

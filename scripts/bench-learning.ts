@@ -21,12 +21,19 @@ import { writeCurvePictures } from './plot-learning-curve.ts';
 const pct = (value: number | null | undefined) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '—');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { suites: { type: 'string' }, seeds: { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'side-by-side': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { suites: { type: 'string' }, seeds: { type: 'string' }, 'dynamic-sampling': { type: 'string' }, 'side-by-side': { type: 'boolean' } },
+  });
   const names = (values.suites ?? 'multi-turn,partly-right').split(',') as Array<LearningSuite['name']>;
   const seeds = (values.seeds ?? '1,2,3').split(',').map(Number);
   const extra = values['dynamic-sampling'] ? { dynamicSampling: Number(values['dynamic-sampling']) } : {};
-  console.log(`bench:learning on ${os.cpus().length} cores (load average ${os.loadavg()[0]!.toFixed(1)}), seeds ${seeds.join(', ')}, 90 % held-out target`);
-  const rows: string[] = ['| suite | seed | run | untrained | last four | steps to 90 % | wall time to 90 % | run time |', '|---|---|---|---|---|---|---|---|'];
+  console.log(
+    `bench:learning on ${os.cpus().length} cores (load average ${os.loadavg()[0]!.toFixed(1)}), seeds ${seeds.join(', ')}, 90 % held-out target`,
+  );
+  const rows: string[] = [
+    '| suite | seed | run | untrained | last four | steps to 90 % | wall time to 90 % | run time |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const name of names) {
     const suite = suites[name];
     if (suite === undefined) throw new Error(`No suite "${name}" (multi-turn, partly-right).`);
@@ -50,7 +57,10 @@ async function main(): Promise<void> {
         console.log(row);
       }
     }
-    await writeCurvePictures({ title: `Flow-GRPO vs shuffled rewards, ${name} suite`, curves }, path.join(repoRoot, '.cache', 'learning-curves', `bench-${name}.svg`));
+    await writeCurvePictures(
+      { title: `Flow-GRPO vs shuffled rewards, ${name} suite`, curves },
+      path.join(repoRoot, '.cache', 'learning-curves', `bench-${name}.svg`),
+    );
   }
   console.log(`\n${rows.join('\n')}`);
 }

@@ -60,8 +60,15 @@ await startups('everything', { command: process.execPath, args: [everything, 'st
 await startups('filesystem', { command: process.execPath, args: [filesystem, folder] }, 5);
 
 const port = await freePort();
-const http = spawn(process.execPath, [everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-await new Promise<void>((resolve) => http.stderr.on('data', (chunk: Buffer) => { if (chunk.toString().includes('listening')) resolve(); }));
+const http = spawn(process.execPath, [everything, 'streamableHttp'], {
+  env: { ...process.env, PORT: String(port) },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+await new Promise<void>((resolve) =>
+  http.stderr.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('listening')) resolve();
+  }),
+);
 const manager = new McpManager({ configFile: path.join(folder, 'mcp.json') });
 manager.config.add('everything', { command: process.execPath, args: [everything, 'stdio'] });
 manager.config.add('files', { command: process.execPath, args: [filesystem, folder] });

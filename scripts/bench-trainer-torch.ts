@@ -22,7 +22,9 @@ export async function benchVsTorch(options: { threads: number[]; rounds: number;
   if (findTorchPython() === null) throw new Error(torchUnavailableReason);
   const module = await loadNativeTrainer({ gpu: false });
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
-  console.log(`native trainer vs PyTorch: SFT step (forward + backward + AdamW), LoRA r16 on all targets, F32, ${options.rounds} rounds (median [range])`);
+  console.log(
+    `native trainer vs PyTorch: SFT step (forward + backward + AdamW), LoRA r16 on all targets, F32, ${options.rounds} rounds (median [range])`,
+  );
   console.log('model   thr     T   native s (range)        torch s (range)        native tok/s  torch tok/s  native/torch');
   let blas = '';
   for (const name of options.models) {
@@ -53,15 +55,29 @@ export async function benchVsTorch(options: { threads: number[]; rounds: number;
           answer.results.forEach((result, index) => torch[index]?.push(...result.seconds));
         };
         for (let round = 0; round < options.rounds; round++) {
-          if (round % 2 === 0) { await runNative(); runTorch(); } else { runTorch(); await runNative(); }
+          if (round % 2 === 0) {
+            await runNative();
+            runTorch();
+          } else {
+            runTorch();
+            await runNative();
+          }
         }
         options.lengths.forEach((length, index) => {
-          const n = native[index] as number[], t = torch[index] as number[];
-          console.log([
-            name.padEnd(6), String(threads).padStart(3), String(length).padStart(5),
-            `${median(n).toFixed(3)} (${range(n, 3)})`.padStart(22), `${median(t).toFixed(3)} (${range(t, 3)})`.padStart(22),
-            (length / median(n)).toFixed(0).padStart(13), (length / median(t)).toFixed(0).padStart(12), `${(median(t) / median(n)).toFixed(2)}x`.padStart(13),
-          ].join(' '));
+          const n = native[index] as number[],
+            t = torch[index] as number[];
+          console.log(
+            [
+              name.padEnd(6),
+              String(threads).padStart(3),
+              String(length).padStart(5),
+              `${median(n).toFixed(3)} (${range(n, 3)})`.padStart(22),
+              `${median(t).toFixed(3)} (${range(t, 3)})`.padStart(22),
+              (length / median(n)).toFixed(0).padStart(13),
+              (length / median(t)).toFixed(0).padStart(12),
+              `${(median(t) / median(n)).toFixed(2)}x`.padStart(13),
+            ].join(' '),
+          );
         });
       } finally {
         await trainer.dispose();

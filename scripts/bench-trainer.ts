@@ -44,7 +44,9 @@ if (values['vs-torch']) {
   const { benchVsTorch } = await import('./bench-trainer-torch.ts');
   await benchVsTorch({
     threads: (process.argv.some((arg) => arg.startsWith('--threads')) ? values.threads : '1,2').split(',').map(Number),
-    rounds: Math.max(1, Number(values.repeats)), lengths: values.lengths.split(',').map(Number), models: (values.models ?? 'tiny,small').split(','),
+    rounds: Math.max(1, Number(values.repeats)),
+    lengths: values.lengths.split(',').map(Number),
+    models: (values.models ?? 'tiny,small').split(','),
   });
   process.exit(0);
 }
@@ -84,7 +86,12 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-interface Timing { median: number; min: number; max: number; cpu: number }
+interface Timing {
+  median: number;
+  min: number;
+  max: number;
+  cpu: number;
+}
 
 /**
  * Times two jobs alternately (A B, B A, ...), so that a change of load hits both: wall-clock medians and ranges, and
@@ -92,17 +99,19 @@ interface Timing { median: number; min: number; max: number; cpu: number }
  * load on a shared machine disturbs less than the wall clock.
  */
 async function timedPair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Timing, Timing]> {
-  return await timedAlternately([a, b]) as [Timing, Timing];
+  return (await timedAlternately([a, b])) as [Timing, Timing];
 }
 
 /** timedPair for any number of jobs: in order on even rounds, in reverse order on odd ones. */
 async function timedAlternately(jobs: Array<() => Promise<unknown>>): Promise<Timing[]> {
   for (const job of jobs) await job();
-  const times: number[][] = jobs.map(() => []), cpu: number[][] = jobs.map(() => []);
+  const times: number[][] = jobs.map(() => []),
+    cpu: number[][] = jobs.map(() => []);
   for (let i = 0; i < repeats; i++) {
     const order = jobs.map((_, j) => (i % 2 === 0 ? j : jobs.length - 1 - j));
     for (const side of order) {
-      const started = performance.now(), startedCpu = process.cpuUsage();
+      const started = performance.now(),
+        startedCpu = process.cpuUsage();
       await (jobs[side] as () => Promise<unknown>)();
       const used = process.cpuUsage(startedCpu);
       (times[side] as number[]).push((performance.now() - started) / 1000);
@@ -132,7 +141,9 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 // --gpu: the trainer on node-llama-cpp's GPU backend (npm run check:gpu); node-llama-cpp's forward stays on the CPU
 const module = await loadNativeTrainer({ gpu: values.gpu ? 'auto' : false });
-console.log(`native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`);
+console.log(
+  `native trainer bench: ${module.runtime.devices.join(', ')}, ggml ${module.runtime.ggmlVersion}, threads ${threads}, median of ${repeats}`,
+);
 if (values.sharing) {
   console.log('model   samples  packed tokens shared / apart   GRPO step shared [range]   apart [range]   apart / shared');
   for (const name of (values.models ?? 'tiny,small').split(',')) {
@@ -146,12 +157,22 @@ if (values.sharing) {
       const samples: TrainingSample[] = [];
       for (let g = 0; g < 4; g++) {
         const prompt = Array.from({ length: 460 }, (_, i) => token(g * 100_000 + i));
-        for (let r = 0; r < 8; r++) samples.push({ promptTokens: prompt, responseTokens: Array.from({ length: 60 }, (_, i) => token(g * 100_000 + r * 1000 + 50_000 + i)), advantage: r % 2 === 0 ? 1 : -1 });
+        for (let r = 0; r < 8; r++)
+          samples.push({
+            promptTokens: prompt,
+            responseTokens: Array.from({ length: 60 }, (_, i) => token(g * 100_000 + r * 1000 + 50_000 + i)),
+            advantage: r % 2 === 0 ? 1 : -1,
+          });
       }
       const request = { samples, objective: 'grpo' as const, learningRate: 0, apply: false };
-      const [a, b] = await timedPair(() => shared.step(request), () => apart.step(request)) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
+      const [a, b] = (await timedPair(
+        () => shared.step(request),
+        () => apart.step(request),
+      )) as [{ median: number; min: number; max: number }, { median: number; min: number; max: number }];
       const range = (t: { median: number; min: number; max: number }) => `${t.median.toFixed(2)} s [${t.min.toFixed(2)}-${t.max.toFixed(2)}]`;
-      console.log(`${name.padEnd(8)}${String(samples.length).padStart(7)}  ${String(await shared.packedTokens(samples)).padStart(13)} / ${String(await apart.packedTokens(samples)).padEnd(6)}   ${range(a).padEnd(25)} ${range(b).padEnd(22)} ${(b.median / a.median).toFixed(2)}x`);
+      console.log(
+        `${name.padEnd(8)}${String(samples.length).padStart(7)}  ${String(await shared.packedTokens(samples)).padStart(13)} / ${String(await apart.packedTokens(samples)).padEnd(6)}   ${range(a).padEnd(25)} ${range(b).padEnd(22)} ${(b.median / a.median).toFixed(2)}x`,
+      );
     } finally {
       await shared.dispose();
       await apart.dispose();
@@ -166,8 +187,12 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
   const lora = { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] };
   const trainer = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false });
   const recomputing = await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: true });
-  const blockwise = values['vs-blockwise'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, fusedAttention: false }) : undefined;
-  const autodiff = values['vs-autodiff'] ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, backward: 'autodiff' }) : undefined;
+  const blockwise = values['vs-blockwise']
+    ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, fusedAttention: false })
+    : undefined;
+  const autodiff = values['vs-autodiff']
+    ? await module.createTrainer({ modelPath, lora, threads, microBatchTokens: Math.max(...lengths), recompute: false, backward: 'autodiff' })
+    : undefined;
   try {
     const vocab = trainer.info().model.vocabularySize;
     for (const length of lengths) {
@@ -179,13 +204,19 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
         const sequence = context.getSequence();
         try {
           const sft = (t: typeof trainer) => () => t.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
-          const [fused, before, nlc] = await timedAlternately([sft(trainer), sft(blockwise), async () => {
-            await sequence.clearHistory();
-            await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
-          }]) as [Timing, Timing, Timing];
+          const [fused, before, nlc] = (await timedAlternately([
+            sft(trainer),
+            sft(blockwise),
+            async () => {
+              await sequence.clearHistory();
+              await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+            },
+          ])) as [Timing, Timing, Timing];
           const range = (t: Timing): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}] (CPU ${t.cpu.toFixed(3)} s)`;
-          console.log(`  ${name} T=${length}: alternated SFT step fused ${range(fused)}, blockwise ${range(before)}, node-llama-cpp forward ${range(nlc)}; ` +
-            `step/nlc fused ${(fused.median / nlc.median).toFixed(2)}x (CPU ${(fused.cpu / nlc.cpu).toFixed(2)}x), blockwise ${(before.median / nlc.median).toFixed(2)}x (CPU ${(before.cpu / nlc.cpu).toFixed(2)}x)`);
+          console.log(
+            `  ${name} T=${length}: alternated SFT step fused ${range(fused)}, blockwise ${range(before)}, node-llama-cpp forward ${range(nlc)}; ` +
+              `step/nlc fused ${(fused.median / nlc.median).toFixed(2)}x (CPU ${(fused.cpu / nlc.cpu).toFixed(2)}x), blockwise ${(before.median / nlc.median).toFixed(2)}x (CPU ${(before.cpu / nlc.cpu).toFixed(2)}x)`,
+          );
         } finally {
           await context.dispose();
         }
@@ -207,11 +238,16 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
         const context = await llamaModel.createContext({ contextSize: Math.max(512, tokens.length + 16), batchSize: tokens.length, threads });
         const sequence = context.getSequence();
         try {
-          const [step, nlc] = await timedPair(() => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 }), async () => {
-            await sequence.clearHistory();
-            await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
-          });
-          console.log(`  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x; CPU time ${step.cpu.toFixed(3)} s vs ${nlc.cpu.toFixed(3)} s, ratio ${(step.cpu / nlc.cpu).toFixed(1)}x`);
+          const [step, nlc] = await timedPair(
+            () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 }),
+            async () => {
+              await sequence.clearHistory();
+              await sequence.evaluateWithoutGeneratingNewTokens(tokens as never[]);
+            },
+          );
+          console.log(
+            `  ${name} T=${length}: alternated SFT step ${step.median.toFixed(3)} s [${step.min.toFixed(3)}-${step.max.toFixed(3)}], node-llama-cpp forward ${nlc.median.toFixed(3)} s [${nlc.min.toFixed(3)}-${nlc.max.toFixed(3)}], ratio ${(step.median / nlc.median).toFixed(1)}x; CPU time ${step.cpu.toFixed(3)} s vs ${nlc.cpu.toFixed(3)} s, ratio ${(step.cpu / nlc.cpu).toFixed(1)}x`,
+          );
         } finally {
           await context.dispose();
         }
@@ -220,13 +256,25 @@ for (const name of (values.models ?? 'tiny,small,small-q8_0').split(',')) {
         const sft = (trainer: typeof autodiff) => () => trainer.step({ samples: [sample], objective: 'sft', learningRate: 1e-5 });
         const [manualStep, autodiffStep] = await timedPair(sft(trainer), sft(autodiff));
         const range = (t: Timing): string => `${t.median.toFixed(3)} s [${t.min.toFixed(3)}-${t.max.toFixed(3)}] (CPU ${t.cpu.toFixed(3)} s)`;
-        console.log(`  ${name} T=${length}: SFT step hand-written ${range(manualStep)}, autodiff ${range(autodiffStep)}, speed-up ${(autodiffStep.median / manualStep.median).toFixed(2)}x`);
+        console.log(
+          `  ${name} T=${length}: SFT step hand-written ${range(manualStep)}, autodiff ${range(autodiffStep)}, speed-up ${(autodiffStep.median / manualStep.median).toFixed(2)}x`,
+        );
       }
-      console.log([
-        name.padEnd(11), String(length).padStart(5), `${sft.toFixed(3)} s`.padStart(10), (length / sft).toFixed(0).padStart(7),
-        `${recomputed.toFixed(3)} s`.padStart(11), `${grpo.toFixed(3)} s`.padStart(10), `${forward.toFixed(3)} s`.padStart(9), `${reference.toFixed(3)} s`.padStart(8),
-        `${(sft / reference).toFixed(1)}x`.padStart(9), `${mib(peak)} / ${mib(recomputedPeak)}`.padStart(27), mib(process.resourceUsage().maxRSS * 1024).padStart(10),
-      ].join(' '));
+      console.log(
+        [
+          name.padEnd(11),
+          String(length).padStart(5),
+          `${sft.toFixed(3)} s`.padStart(10),
+          (length / sft).toFixed(0).padStart(7),
+          `${recomputed.toFixed(3)} s`.padStart(11),
+          `${grpo.toFixed(3)} s`.padStart(10),
+          `${forward.toFixed(3)} s`.padStart(9),
+          `${reference.toFixed(3)} s`.padStart(8),
+          `${(sft / reference).toFixed(1)}x`.padStart(9),
+          `${mib(peak)} / ${mib(recomputedPeak)}`.padStart(27),
+          mib(process.resourceUsage().maxRSS * 1024).padStart(10),
+        ].join(' '),
+      );
     }
   } finally {
     await trainer.dispose();

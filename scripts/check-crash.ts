@@ -107,9 +107,7 @@ async function askTrials(): Promise<{ killed: number; markedInterrupted: number;
 }
 
 /** One training run killed at a random event, then resumed until it completes (each resume may be killed too). */
-async function trainTrial(
-  trial: number,
-): Promise<{
+async function trainTrial(trial: number): Promise<{
   kills: number;
   resumes: number;
   complete: boolean;

@@ -56,7 +56,12 @@ export class KnowledgeService {
 
   /** The Knowledge screen's search, the same as `inflow knowledge search`: `limit` hits, else defaults.knowledgeSearchHits. */
   async search(query: string, limit?: number): Promise<KnowledgeHit[]> {
-    return (await this.index.searchHybrid(query, limit === undefined ? {} : { limit })).map((hit) => ({ source: hit.source, location: hit.location, text: hit.text, score: hit.score }));
+    return (await this.index.searchHybrid(query, limit === undefined ? {} : { limit })).map((hit) => ({
+      source: hit.source,
+      location: hit.location,
+      text: hit.text,
+      score: hit.score,
+    }));
   }
 
   /** Waits for running indexing jobs (tests; quitting cancels them instead). */

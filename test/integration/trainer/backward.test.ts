@@ -14,11 +14,28 @@ const models: Array<{ name: string; options: TestModelOptions }> = [
   { name: 'llama3 rope frequency factors, tied embeddings', options: { arch: 'llama', ropeFreqFactors: true, tiedEmbeddings: true } },
 ];
 
-interface Outcome { loss: number; logprobs: Float32Array[]; gradients: Float32Array[] }
+interface Outcome {
+  loss: number;
+  logprobs: Float32Array[];
+  gradients: Float32Array[];
+}
 
-async function outcome(module: NativeTrainerModule, modelPath: string, backward: 'manual' | 'autodiff', recompute: boolean, objective: 'grpo' | 'sft',
-  base: TrainingSample[]): Promise<Outcome> {
-  const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, microBatchTokens: 600, recompute, headChunkTokens: 200, backward });
+async function outcome(
+  module: NativeTrainerModule,
+  modelPath: string,
+  backward: 'manual' | 'autodiff',
+  recompute: boolean,
+  objective: 'grpo' | 'sft',
+  base: TrainingSample[],
+): Promise<Outcome> {
+  const trainer = await module.createTrainer({
+    modelPath,
+    lora: { rank: 4, alpha: 8, targets: allTargets },
+    microBatchTokens: 600,
+    recompute,
+    headChunkTokens: 200,
+    backward,
+  });
   try {
     assert.equal(trainer.info().backward, backward);
     randomizeLoraB(trainer);
@@ -26,7 +43,8 @@ async function outcome(module: NativeTrainerModule, modelPath: string, backward:
     const reference = await trainer.logprobs(base, { adapter: false });
     // old log-probs shifted by +-0.05 .. +-0.4: some ratios leave the clip range, so the PPO bounds bind
     const samples = base.map((sample, i) => ({
-      ...sample, weight: i === 1 ? 2 : 1,
+      ...sample,
+      weight: i === 1 ? 2 : 1,
       oldLogprobs: Array.from(current[i] as Float32Array, (value, j) => value + (j % 3 === 0 ? 0.4 : j % 3 === 1 ? -0.05 : -0.4)),
       refLogprobs: Array.from(reference[i] as Float32Array),
     }));
@@ -34,7 +52,11 @@ async function outcome(module: NativeTrainerModule, modelPath: string, backward:
     const metrics = await trainer.step(request);
     assert.equal(metrics.recomputed, recompute);
     if (objective === 'grpo') assert.ok(metrics.clipFraction > 0, 'some tokens are clipped');
-    return { loss: metrics.loss, logprobs: current, gradients: trainer.parameterNames().map((name) => trainer.getParameter(name, { gradient: true })) };
+    return {
+      loss: metrics.loss,
+      logprobs: current,
+      gradients: trainer.parameterNames().map((name) => trainer.getParameter(name, { gradient: true })),
+    };
   } finally {
     await trainer.dispose();
   }
@@ -42,43 +64,61 @@ async function outcome(module: NativeTrainerModule, modelPath: string, backward:
 
 // the CPU's graph (OUT_PROD with long rows for the products over tokens) and the portable one every GPU backend gets
 // (MUL_MAT on transposed copies only), built here by INFLOW_TRAINER_PORTABLE_GRAPH=1
-const graphs = [{ name: 'CPU graph', portable: false }, { name: 'portable graph', portable: true }];
+const graphs = [
+  { name: 'CPU graph', portable: false },
+  { name: 'portable graph', portable: true },
+];
 
-for (const model of models) for (const graph of graphs) {
-  test(`${model.name}, ${graph.name}: the hand-written backward equals autodiff (GRPO and SFT, full graph and recomputation)`, async () => {
-    const module = await trainerModule();
-    const modelPath = testModelPath(model.options);
-    // two micro-batches; the first packs 530 tokens (three attention blocks), the second is one sample of 14 tokens
-    // (the portable graph widens its products with <= 16 columns: CUDA would round them to TF32)
-    const base = randomSamples(1500, [
-      { prompt: 150, response: 120, advantage: 1 }, { prompt: 40, response: 220, advantage: -0.7 }, { prompt: 5, response: 9, advantage: 0.5 },
-    ]);
-    for (const objective of ['grpo', 'sft'] as const) {
-      const reference = await outcome(module, modelPath, 'autodiff', false, objective, base);
-      const scale = Math.max(...reference.gradients.map((values) => Math.max(...values.map(Math.abs))));
-      assert.ok(scale > 1e-4, 'gradients are not zero');
-      for (const recompute of [false, true]) {
-        if (graph.portable) process.env.INFLOW_TRAINER_PORTABLE_GRAPH = '1';
-        let manual: Outcome;
-        try {
-          manual = await outcome(module, modelPath, 'manual', recompute, objective, base);
-        } finally {
-          delete process.env.INFLOW_TRAINER_PORTABLE_GRAPH;
+for (const model of models)
+  for (const graph of graphs) {
+    test(`${model.name}, ${graph.name}: the hand-written backward equals autodiff (GRPO and SFT, full graph and recomputation)`, async () => {
+      const module = await trainerModule();
+      const modelPath = testModelPath(model.options);
+      // two micro-batches; the first packs 530 tokens (three attention blocks), the second is one sample of 14 tokens
+      // (the portable graph widens its products with <= 16 columns: CUDA would round them to TF32)
+      const base = randomSamples(1500, [
+        { prompt: 150, response: 120, advantage: 1 },
+        { prompt: 40, response: 220, advantage: -0.7 },
+        { prompt: 5, response: 9, advantage: 0.5 },
+      ]);
+      for (const objective of ['grpo', 'sft'] as const) {
+        const reference = await outcome(module, modelPath, 'autodiff', false, objective, base);
+        const scale = Math.max(...reference.gradients.map((values) => Math.max(...values.map(Math.abs))));
+        assert.ok(scale > 1e-4, 'gradients are not zero');
+        for (const recompute of [false, true]) {
+          if (graph.portable) process.env.INFLOW_TRAINER_PORTABLE_GRAPH = '1';
+          let manual: Outcome;
+          try {
+            manual = await outcome(module, modelPath, 'manual', recompute, objective, base);
+          } finally {
+            delete process.env.INFLOW_TRAINER_PORTABLE_GRAPH;
+          }
+          const label = `${objective}, recompute ${recompute}`;
+          assert.ok(
+            maxAbsDifference(manual.logprobs, reference.logprobs) < 2e-5,
+            `${label}: log-probs differ by ${maxAbsDifference(manual.logprobs, reference.logprobs)}`,
+          );
+          assert.ok(
+            Math.abs(manual.loss - reference.loss) < 1e-5 * Math.max(1, Math.abs(reference.loss)),
+            `${label}: loss ${manual.loss} vs ${reference.loss}`,
+          );
+          const difference = maxAbsDifference(manual.gradients, reference.gradients);
+          assert.ok(
+            difference <= 1e-4 * scale,
+            `${label}: max gradient difference ${difference.toExponential(2)} (largest gradient ${scale.toExponential(2)})`,
+          );
         }
-        const label = `${objective}, recompute ${recompute}`;
-        assert.ok(maxAbsDifference(manual.logprobs, reference.logprobs) < 2e-5, `${label}: log-probs differ by ${maxAbsDifference(manual.logprobs, reference.logprobs)}`);
-        assert.ok(Math.abs(manual.loss - reference.loss) < 1e-5 * Math.max(1, Math.abs(reference.loss)), `${label}: loss ${manual.loss} vs ${reference.loss}`);
-        const difference = maxAbsDifference(manual.gradients, reference.gradients);
-        assert.ok(difference <= 1e-4 * scale, `${label}: max gradient difference ${difference.toExponential(2)} (largest gradient ${scale.toExponential(2)})`);
       }
-    }
-  });
-}
+    });
+  }
 
 test('loss scaling (INFLOW_TRAINER_LOSS_SCALE, 1024 on Metal) leaves the gradients unchanged; the CPU step runs in one graph split', async () => {
   const module = await trainerModule();
   const modelPath = testModelPath({ arch: 'qwen3' });
-  const samples = randomSamples(1500, [{ prompt: 20, response: 30, advantage: 1 }, { prompt: 8, response: 12, advantage: -1 }]);
+  const samples = randomSamples(1500, [
+    { prompt: 20, response: 30, advantage: 1 },
+    { prompt: 8, response: 12, advantage: -1 },
+  ]);
   const gradients: Float32Array[][] = [];
   for (const scale of [undefined, '1024']) {
     if (scale !== undefined) process.env.INFLOW_TRAINER_LOSS_SCALE = scale;
@@ -106,7 +146,12 @@ test('estimateMemory matches the compute buffers a step measures (hand-written b
   const module = await trainerModule();
   const modelPath = testModelPath({ arch: 'qwen2', nLayer: 4 });
   const sample = { promptTokens: [1], responseTokens: Array.from({ length: 599 }, (_, i) => 3 + ((i * 37) % 1400)), advantage: 1 };
-  for (const [recompute, fusedAttention] of [[false, true], [true, true], [false, false], [true, false]]) {
+  for (const [recompute, fusedAttention] of [
+    [false, true],
+    [true, true],
+    [false, false],
+    [true, false],
+  ]) {
     const trainer = await module.createTrainer({ modelPath, lora: { rank: 4, alpha: 8, targets: allTargets }, recompute, fusedAttention });
     try {
       const estimate = await trainer.estimateMemory({ tokens: 600, objective: 'sft' });
@@ -115,14 +160,22 @@ test('estimateMemory matches the compute buffers a step measures (hand-written b
       // kernels': 3 key bounds per query; the blockwise ops': the blocks' masks, blocks of 256 query rows, 128 when
       // recomputing, keys x queries floats each) and, recomputing, the kept layer inputs and two gradient buffers
       // ((layers + 3) x d x T floats)
-      const block = recompute ? 128 : 256, T = 600, { layerCount, embeddingLength } = trainer.info().model;
+      const block = recompute ? 128 : 256,
+        T = 600,
+        { layerCount, embeddingLength } = trainer.info().model;
       let host = 0;
       if (trainer.info().fusedAttention) host = 3 * T * 4;
       else for (let q0 = 0; q0 < T; q0 += block) host += Math.min(T, q0 + block) * (Math.min(T, q0 + block) - q0) * 4;
       if (recompute) host += (layerCount + 3) * embeddingLength * T * 4;
       const expected = metrics.peakComputeBytes + host;
-      assert.ok(Math.abs(estimate.computeBytes - expected) <= 0.02 * expected, `recompute ${recompute}, fused attention ${fusedAttention}: estimate ${estimate.computeBytes}, measured ${metrics.peakComputeBytes} + host ${host}`);
-      assert.ok(estimate.weightBytes > trainer.info().weightBytes * 0.99 && trainer.info().backward === 'manual', 'weights include the transposed copies');
+      assert.ok(
+        Math.abs(estimate.computeBytes - expected) <= 0.02 * expected,
+        `recompute ${recompute}, fused attention ${fusedAttention}: estimate ${estimate.computeBytes}, measured ${metrics.peakComputeBytes} + host ${host}`,
+      );
+      assert.ok(
+        estimate.weightBytes > trainer.info().weightBytes * 0.99 && trainer.info().backward === 'manual',
+        'weights include the transposed copies',
+      );
     } finally {
       await trainer.dispose();
     }

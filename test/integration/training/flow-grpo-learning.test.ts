@@ -33,7 +33,10 @@ const CONTROL_MARGIN = 0.125;
 const fmt = (value: number | null) => (value === null ? '   —  ' : `${(value * 100).toFixed(1).padStart(5)}%`);
 
 function print(name: string, curve: readonly CurvePoint[]): void {
-  for (const p of curve) console.log(`# ${name}: ${String(p.step).padStart(3)}  held-out ${fmt(p.heldoutAccuracy)}  reward ${fmt(p.rewardMean)}  clip ${p.clipFraction?.toFixed(3) ?? '—'}  kl ${p.kl?.toFixed(4) ?? '—'}`);
+  for (const p of curve)
+    console.log(
+      `# ${name}: ${String(p.step).padStart(3)}  held-out ${fmt(p.heldoutAccuracy)}  reward ${fmt(p.rewardMean)}  clip ${p.clipFraction?.toFixed(3) ?? '—'}  kl ${p.kl?.toFixed(4) ?? '—'}`,
+    );
 }
 
 async function acceptance(suite: LearningSuite): Promise<void> {
@@ -52,11 +55,14 @@ async function acceptance(suite: LearningSuite): Promise<void> {
     const final = lastFour(trained);
     const controlFinal = lastFour(control);
     const hit = timeToTarget(trained);
-    console.log(`# ${suite.name} seed ${seed}: untrained ${fmt(base)}, trained ${fmt(final)}, control ${fmt(controlFinal)} (last four); ` +
-      `90 % held-out first at ${hit ? `step ${hit.step}, ${hit.seconds.toFixed(0)} s of training` : 'no step'}`);
+    console.log(
+      `# ${suite.name} seed ${seed}: untrained ${fmt(base)}, trained ${fmt(final)}, control ${fmt(controlFinal)} (last four); ` +
+        `90 % held-out first at ${hit ? `step ${hit.step}, ${hit.seconds.toFixed(0)} s of training` : 'no step'}`,
+    );
     if (final < base + GAIN - 1e-9) failures.push(`seed ${seed}: trained ${fmt(final)} is less than untrained ${fmt(base)} + 40 points`);
     if (final < FLOOR) failures.push(`seed ${seed}: trained ${fmt(final)} is below 85 %`);
-    if (controlFinal > base + CONTROL_MARGIN + 1e-9) failures.push(`seed ${seed}: the shuffled-reward control reached ${fmt(controlFinal)}, above untrained ${fmt(base)} + 12.5 points`);
+    if (controlFinal > base + CONTROL_MARGIN + 1e-9)
+      failures.push(`seed ${seed}: the shuffled-reward control reached ${fmt(controlFinal)}, above untrained ${fmt(base)} + 12.5 points`);
   }
   const out = path.join(repoRoot, '.cache', 'learning-curves', `${suite.name}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -71,12 +77,23 @@ async function acceptance(suite: LearningSuite): Promise<void> {
  * repeatable, so one passing run is not yet a test CI can rely on. INFLOW_ACCEPTANCE=1 runs the suites
  * (docs/training.md has the curves).
  */
-const skip = process.env.INFLOW_ACCEPTANCE === '1' ? false : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
+const skip =
+  process.env.INFLOW_ACCEPTANCE === '1'
+    ? false
+    : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
 
-test('ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not', { timeout: 3_600_000, skip }, async () => {
-  await acceptance(suites['multi-turn']);
-});
+test(
+  'ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not',
+  { timeout: 3_600_000, skip },
+  async () => {
+    await acceptance(suites['multi-turn']);
+  },
+);
 
-test('ACCEPTANCE partly-right: a planner that solves one kind of four learns the rest; seeds 1-3, shuffled rewards do not', { timeout: 3_600_000, skip }, async () => {
-  await acceptance(suites['partly-right']);
-});
+test(
+  'ACCEPTANCE partly-right: a planner that solves one kind of four learns the rest; seeds 1-3, shuffled rewards do not',
+  { timeout: 3_600_000, skip },
+  async () => {
+    await acceptance(suites['partly-right']);
+  },
+);

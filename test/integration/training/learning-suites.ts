@@ -1,9 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { DatasetItemInput } from '../../../electron/core/datasets/dataset-format.ts';
-import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registry.ts';
-import { runAgent } from '../../../electron/core/agent/run-agent.ts';
-import { recordFeedback } from '../../../electron/core/api/feedback.ts';
 import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { getEngine } from '../../../electron/core/llm/engine.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
@@ -20,6 +17,7 @@ import { TrainingStore } from '../../../electron/core/training/training-store.ts
 import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
+import { warmStartAdapter, type WarmStart } from './suite-warm-start.ts';
 
 /**
  * The acceptance suites of Flow-GRPO (docs/training.md): checkable tasks on which success depends only on the planner's
@@ -42,12 +40,64 @@ export const CUE = 60;
 /** Parallel sequences of the planner: a group's eight rollouts decode together. */
 const SEQUENCES = 8;
 
-const words = ['apple', 'river', 'stone', 'cloud', 'garden', 'tiger', 'pencil', 'window', 'orange', 'planet', 'bridge', 'candle',
-  'forest', 'silver', 'rocket', 'button', 'marble', 'ladder', 'violin', 'harbor', 'meadow', 'castle', 'anchor', 'lantern',
-  'basket', 'copper', 'dragon', 'feather', 'glacier', 'hammer', 'island', 'jungle', 'kettle', 'lemon', 'mirror', 'needle',
-  'oyster', 'parrot', 'quartz', 'saddle', 'tunnel', 'velvet', 'walnut', 'yellow', 'zipper', 'blanket', 'cactus', 'dolphin'];
+const words = [
+  'apple',
+  'river',
+  'stone',
+  'cloud',
+  'garden',
+  'tiger',
+  'pencil',
+  'window',
+  'orange',
+  'planet',
+  'bridge',
+  'candle',
+  'forest',
+  'silver',
+  'rocket',
+  'button',
+  'marble',
+  'ladder',
+  'violin',
+  'harbor',
+  'meadow',
+  'castle',
+  'anchor',
+  'lantern',
+  'basket',
+  'copper',
+  'dragon',
+  'feather',
+  'glacier',
+  'hammer',
+  'island',
+  'jungle',
+  'kettle',
+  'lemon',
+  'mirror',
+  'needle',
+  'oyster',
+  'parrot',
+  'quartz',
+  'saddle',
+  'tunnel',
+  'velvet',
+  'walnut',
+  'yellow',
+  'zipper',
+  'blanket',
+  'cactus',
+  'dolphin',
+];
 
-interface Kind { name: string; cue: string; question: (word: string) => string; answer: (word: string) => string; tools: string[] }
+interface Kind {
+  name: string;
+  cue: string;
+  question: (word: string) => string;
+  answer: (word: string) => string;
+  tools: string[];
+}
 
 const reverse = (text: string) => [...text].reverse().join('');
 const toolFunctions: Record<string, { description: string; cue: string; apply: (text: string) => string }> = {
@@ -73,7 +123,12 @@ export interface LearningSuite {
 
 export const suites: Record<LearningSuite['name'], LearningSuite> = {
   'partly-right': {
-    name: 'partly-right', maxSteps: 1, stopAfter: 1, train: 24, heldOut: 12, steps: 24,
+    name: 'partly-right',
+    maxSteps: 1,
+    stopAfter: 1,
+    train: 24,
+    heldOut: 12,
+    steps: 24,
     warmStart: { demonstrations: 6, attempts: 16, temperature: 1, steps: 8, learningRate: 5e-3 },
     kinds: [
       { name: 'reverse', cue: 'backwards', question: (w) => `Reverse the word: ${w}`, answer: reverse, tools: ['reverser'] },
@@ -83,10 +138,28 @@ export const suites: Record<LearningSuite['name'], LearningSuite> = {
     ],
   },
   'multi-turn': {
-    name: 'multi-turn', maxSteps: 3, stopAfter: 2, train: 16, heldOut: 12, steps: 14, warmStart: null,
+    name: 'multi-turn',
+    maxSteps: 3,
+    stopAfter: 2,
+    train: 16,
+    heldOut: 12,
+    steps: 14,
+    warmStart: null,
     kinds: [
-      { name: 'prefix-then-reverse', cue: 'mirror', question: (w) => `Reverse the first three letters of: ${w}`, answer: (w) => reverse(w.slice(0, 3)), tools: ['prefix', 'reverser'] },
-      { name: 'reverse-then-prefix', cue: 'backwards', question: (w) => `The first three letters of the reversed word: ${w}`, answer: (w) => reverse(w).slice(0, 3), tools: ['reverser', 'prefix'] },
+      {
+        name: 'prefix-then-reverse',
+        cue: 'mirror',
+        question: (w) => `Reverse the first three letters of: ${w}`,
+        answer: (w) => reverse(w.slice(0, 3)),
+        tools: ['prefix', 'reverser'],
+      },
+      {
+        name: 'reverse-then-prefix',
+        cue: 'backwards',
+        question: (w) => `The first three letters of the reversed word: ${w}`,
+        answer: (w) => reverse(w).slice(0, 3),
+        tools: ['reverser', 'prefix'],
+      },
     ],
   },
 };
@@ -98,7 +171,13 @@ export function suiteItems(suite: LearningSuite): DatasetItemInput[] {
     const kind = suite.kinds[i % suite.kinds.length]!;
     const word = chosen[i % chosen.length]!;
     const cue = `${Array.from({ length: CUE }, () => kind.cue).join(' ')} `;
-    return { question: `${cue}${kind.question(word)}`, answer: kind.answer(word), answerKind: 'exact', meta: { kind: kind.name }, split: i < suite.train ? 'train' : 'heldout' };
+    return {
+      question: `${cue}${kind.question(word)}`,
+      answer: kind.answer(word),
+      answerKind: 'exact',
+      meta: { kind: kind.name },
+      split: i < suite.train ? 'train' : 'heldout',
+    };
   });
 }
 
@@ -113,7 +192,10 @@ export function suiteSetup(suite: LearningSuite): (task: TaskRecord) => { tools:
     const tools = names.map((name) => {
       const fn = toolFunctions[name]!;
       return defineTool({
-        name, description: fn.description, input: z.object({ text: z.string() }), output: 'the transformed text',
+        name,
+        description: fn.description,
+        input: z.object({ text: z.string() }),
+        output: 'the transformed text',
         async execute({ text }) {
           calls++;
           value = fn.apply(text);
@@ -127,14 +209,26 @@ export function suiteSetup(suite: LearningSuite): (task: TaskRecord) => { tools:
       if (schema.includes('process_summary')) return { json: { process_summary: 'used the tools', answer: calls > 0 ? value : 'unknown' } };
       if (schema.includes('"input"')) return { json: { input: { text: value } } };
       if (schema.includes('conclusion')) return { json: { analysis: 'checked', conclusion: calls >= suite.stopAfter ? 'STOP' : 'CONTINUE' } };
-      if (schema.includes('concise_summary')) return { json: { concise_summary: 'a word task', required_skills: [], relevant_tools: [], additional_considerations: '' } };
+      if (schema.includes('concise_summary'))
+        return { json: { concise_summary: 'a word task', required_skills: [], relevant_tools: [], additional_considerations: '' } };
       throw new Error(`The ${suite.name} suite's fixed model got an unexpected request.`);
     };
     return { tools, models: { fixed: new ScriptedLanguageModel({ id: 'suite-fixed', turns: Array.from({ length: 32 }, () => reply) }) } };
   };
 }
 
-export interface CurvePoint { step: number; heldoutAccuracy: number | null; rewardMean: number | null; kl: number | null; clipFraction: number | null; informativeFraction: number | null; seconds: number; timings: Record<string, number>; samples: number; trainedTokens: number }
+export interface CurvePoint {
+  step: number;
+  heldoutAccuracy: number | null;
+  rewardMean: number | null;
+  kl: number | null;
+  clipFraction: number | null;
+  informativeFraction: number | null;
+  seconds: number;
+  timings: Record<string, number>;
+  samples: number;
+  trainedTokens: number;
+}
 
 /**
  * Training settings of the suites (the rest are the product's defaults: 4 mini-batch updates per step, one task group
@@ -142,55 +236,26 @@ export interface CurvePoint { step: number; heldoutAccuracy: number | null; rewa
  * which all 8 rollouts failed is sampled again at 1.2), lr 5e-3. Chosen on development seeds 11-13, never on 1-3.
  */
 export const suiteConfig = (suite: LearningSuite, shuffleRewards: boolean): Partial<TrainingConfig> => ({
-  steps: suite.steps, groupSize: 8, tasksPerStep: 4, learningRate: 5e-3, dynamicSampling: 4, explorationTemperature: 1.2, shuffleRewards, seed: 42, evalLimit: 0,
+  steps: suite.steps,
+  groupSize: 8,
+  tasksPerStep: 4,
+  learningRate: 5e-3,
+  dynamicSampling: 4,
+  explorationTemperature: 1.2,
+  shuffleRewards,
+  seed: 42,
+  evalLimit: 0,
   lora: { rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
 });
 
-/**
- * How a user warm-starts a planner (docs/training.md): they asked it questions of the suite's first kind, gave a thumbs
- * up to the runs it answered right (up to `demonstrations` runs, each question asked up to `attempts` times, sampled
- * at `temperature`), and ran `inflow train --objective sft` on those demonstrations for `steps` steps. The result is
- * the suite's untrained planner (step 0): shown one kind only, it must be taught the rest by Flow-GRPO.
- */
-export interface WarmStart { demonstrations: number; attempts: number; temperature: number; steps: number; learningRate: number }
-
-async function warmStartAdapter(options: {
-  suite: LearningSuite; db: ReturnType<typeof openDatabase>; runs: RunStore; planner: EnginePlanner; datasetId: string; modelPath: string; dir: string; settings: WarmStart | null;
-  setup: ReturnType<typeof suiteSetup>;
-}): Promise<string | null> {
-  const { suite, db, runs, settings } = options;
-  if (settings === null) return null;
-  const items = new DatasetStore(db).items(options.datasetId, 'train').filter((item) => item.meta?.kind === suite.kinds[0]!.name).slice(0, settings.demonstrations);
-  let approved = 0;
-  for (const [index, item] of items.entries()) {
-    for (let attempt = 0; attempt < settings.attempts; attempt++) {
-      const task = runs.createTask({ question: item.question, source: 'user' });
-      const { tools, models } = options.setup(task);
-      const result = await runAgent({
-        question: item.question, taskId: task.id, models: { ...models, planner: options.planner }, tools, store: runs, limits: { maxSteps: suite.maxSteps },
-        moduleMaxTokens: { planner: 64 }, plannerSampling: { temperature: settings.temperature, topP: 0.99 }, seed: 1 + index * 1000 + attempt,
-      });
-      if (result.answer === item.answer) {
-        recordFeedback(db, { runId: result.runId, rating: 1 });
-        approved++;
-        break;
-      }
-    }
-  }
-  if (approved === 0) throw new Error(`The ${suite.name} suite's warm start found no right answer to approve in ${items.length} x ${settings.attempts} tries.`);
-  const sft = await train({
-    db, runs, agent: createAgentRollout({ store: runs, planner: options.planner, setup: options.setup, limits: { maxSteps: suite.maxSteps }, moduleMaxTokens: { planner: 64 } }),
-    planner: options.planner, datasetId: options.datasetId, baseModel: options.modelPath, adaptersDir: path.join(options.dir, 'warm-start'),
-    startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
-    config: { objective: 'sft', steps: settings.steps, learningRate: settings.learningRate, evalLimit: 0, autoPromote: false, lora: suiteConfig(suite, false).lora },
-  });
-  const adapter = new AdapterRegistry(db).list(options.modelPath).filter((a) => a.trainingRunId === sft.trainingRunId).at(-1);
-  if (adapter === undefined) throw new Error(`The ${suite.name} suite's warm start wrote no adapter.`);
-  return adapter.path;
-}
-
 /** One training run of `suite` from the untrained planner of model seed `modelSeed`: its held-out curve per step. */
-export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleRewards: boolean, extra: Partial<TrainingConfig> = {}, warm: WarmStart | null = suite.warmStart): Promise<CurvePoint[]> {
+export async function runSuite(
+  suite: LearningSuite,
+  modelSeed: number,
+  shuffleRewards: boolean,
+  extra: Partial<TrainingConfig> = {},
+  warm: WarmStart | null = suite.warmStart,
+): Promise<CurvePoint[]> {
   const modelPath = testModelPath({ seed: modelSeed });
   const planner = await EnginePlanner.load(await getEngine({ gpu: false }), { path: modelPath, contextSize: 2048, threads: 1, sequences: SEQUENCES });
   const dir = tempDir();
@@ -201,10 +266,27 @@ export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleR
     // a 64-token planner cap bounds the free-text fields: shorter turns, faster updates (docs/training.md)
     const setup = suiteSetup(suite);
     const agent = createAgentRollout({ store: runs, planner, setup, limits: { maxSteps: suite.maxSteps }, moduleMaxTokens: { planner: 64 } });
-    const initAdapter = await warmStartAdapter({ suite, db, runs, planner, datasetId: dataset.id, modelPath, dir, settings: warm, setup });
+    const initAdapter = await warmStartAdapter({
+      suite,
+      db,
+      runs,
+      planner,
+      datasetId: dataset.id,
+      modelPath,
+      dir,
+      settings: warm,
+      setup,
+      lora: suiteConfig(suite, false).lora!,
+    });
     const started = Date.now();
     const result = await train({
-      db, runs, agent, planner, datasetId: dataset.id, baseModel: modelPath, adaptersDir: path.join(dir, 'adapters'),
+      db,
+      runs,
+      agent,
+      planner,
+      datasetId: dataset.id,
+      baseModel: modelPath,
+      adaptersDir: path.join(dir, 'adapters'),
       startTrainer: (init) => startTrainerProcess({ init: { ...init, threads: 1 } }),
       config: { ...suiteConfig(suite, shuffleRewards), initAdapter, ...extra },
     });
@@ -212,10 +294,16 @@ export async function runSuite(suite: LearningSuite, modelSeed: number, shuffleR
     return new TrainingStore(db).stepMetrics(result.trainingRunId).map(({ step, metrics }) => {
       elapsed += (metrics.timings?.totalMs ?? metrics.timings?.evalMs ?? 0) / 1000;
       return {
-        step, heldoutAccuracy: metrics.heldoutAccuracy ?? null, rewardMean: metrics.rewardMean ?? null, kl: metrics.kl ?? null,
-        clipFraction: metrics.clipFraction ?? null, informativeFraction: typeof metrics.informativeFraction === 'number' ? metrics.informativeFraction : null,
-        seconds: step === 0 ? 0 : Math.min(elapsed, (Date.now() - started) / 1000), timings: metrics.timings ?? {},
-        samples: metrics.samples ?? 0, trainedTokens: typeof metrics.trainedTokens === 'number' ? metrics.trainedTokens : 0,
+        step,
+        heldoutAccuracy: metrics.heldoutAccuracy ?? null,
+        rewardMean: metrics.rewardMean ?? null,
+        kl: metrics.kl ?? null,
+        clipFraction: metrics.clipFraction ?? null,
+        informativeFraction: typeof metrics.informativeFraction === 'number' ? metrics.informativeFraction : null,
+        seconds: step === 0 ? 0 : Math.min(elapsed, (Date.now() - started) / 1000),
+        timings: metrics.timings ?? {},
+        samples: metrics.samples ?? 0,
+        trainedTokens: typeof metrics.trainedTokens === 'number' ? metrics.trainedTokens : 0,
       };
     });
   } finally {

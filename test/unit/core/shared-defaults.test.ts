@@ -207,7 +207,10 @@ test('knowledge search: the Knowledge screen and `inflow knowledge search` retur
     assert.equal(three.screen.length, 3);
     assert.deepEqual(three.cli, three.screen);
     // the usage states the default it applies
-    assert.match((await runCli(['knowledge', '--help'])).stdout, new RegExp(`search "QUERY" \\[--limit N\\].*\\(default ${defaults.knowledgeSearchHits}\\)`));
+    assert.match(
+      (await runCli(['knowledge', '--help'])).stdout,
+      new RegExp(`search "QUERY" \\[--limit N\\].*\\(default ${defaults.knowledgeSearchHits}\\)`),
+    );
   } finally {
     await api.dispose();
   }

@@ -25,9 +25,16 @@ function planner(pick: () => 'reverser' | 'counter', id = 'planner'): ScriptedLa
 
 function recordingTrainer(requests: TrainStepRequest[]): PolicyTrainer {
   return {
-    async step(request) { requests.push(request); return { loss: 0.5, kl: 0, clipFraction: 0, tokens: 10, durationMs: 5 }; },
-    async saveAdapter(file) { fs.writeFileSync(file, 'adapter'); },
-    async saveState(file) { fs.writeFileSync(file, '{}'); },
+    async step(request) {
+      requests.push(request);
+      return { loss: 0.5, kl: 0, clipFraction: 0, tokens: 10, durationMs: 5 };
+    },
+    async saveAdapter(file) {
+      fs.writeFileSync(file, 'adapter');
+    },
+    async saveState(file) {
+      fs.writeFileSync(file, '{}');
+    },
     async loadState() {},
     async close() {},
   };
@@ -52,7 +59,10 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
   const approved = await ask(own, 'Reverse the word: apple');
   const rejected = await ask(own, 'Count the letters in: apple');
   const unrated = await ask(own, 'Reverse the word: stone');
-  const otherModel = await ask(planner(() => 'reverser', 'other-model'), 'Reverse the word: river');
+  const otherModel = await ask(
+    planner(() => 'reverser', 'other-model'),
+    'Reverse the word: river',
+  );
   recordFeedback(db, { runId: approved.runId, rating: 1 });
   recordFeedback(db, { runId: rejected.runId, rating: -1 });
   recordFeedback(db, { runId: otherModel.runId, rating: 1 });
@@ -63,13 +73,20 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
   const requests: TrainStepRequest[] = [];
   const agent = createAgentRollout({ store: runs, planner: own, setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: '/models/planner.gguf', adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(requests), config: { objective: 'sft', steps: 2 },
+    db,
+    runs,
+    agent,
+    planner: handle,
+    datasetId: dataset.id,
+    baseModel: '/models/planner.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer(requests),
+    config: { objective: 'sft', steps: 2 },
   });
   assert.equal(requests.length, 2);
   for (const request of requests) {
     assert.equal(request.objective, 'sft');
-    assert.equal(request.samples.length, expected.n, 'exactly the approved run\'s planner turns');
+    assert.equal(request.samples.length, expected.n, "exactly the approved run's planner turns");
   }
   assert.equal((db.prepare("SELECT COUNT(*) AS n FROM runs WHERE kind = 'rollout'").get() as { n: number }).n, 0, 'SFT runs no rollouts');
   const steps = new TrainingStore(db).stepMetrics(result.trainingRunId);
@@ -78,7 +95,17 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
 
   // without any approved run of this model there is nothing to learn from: a clear error, not an empty run
   await assert.rejects(
-    train({ db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: '/models/unused.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]), config: { objective: 'sft' } }),
+    train({
+      db,
+      runs,
+      agent,
+      planner: handle,
+      datasetId: dataset.id,
+      baseModel: '/models/unused.gguf',
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => recordingTrainer([]),
+      config: { objective: 'sft' },
+    }),
     (error: unknown) => (error as { code?: string }).code === 'TRAINING_NO_DEMONSTRATIONS',
   );
   db.close();
@@ -88,7 +115,15 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
   const { dir, db, runs, dataset, handle } = setup();
   // always the reverser: a reverse group all succeeds, a count group all fails; no group is ever informative
   const stuck = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
-  const options = { db, runs, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]) };
+  const options = {
+    db,
+    runs,
+    planner: handle,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer([]),
+  };
   const first = await train({ ...options, agent: stuck, config: { steps: 2, groupSize: 2, tasksPerStep: 2, dynamicSampling: 3, evalEvery: 5 } });
   for (const { metrics } of new TrainingStore(db).stepMetrics(first.trainingRunId).slice(1)) {
     assert.equal(metrics.extraTasks, 3, 'the bound');
@@ -98,12 +133,20 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
   }
   // a coin-flip planner: most groups are informative; extra tasks only make up for the ones that are not
   const random = seededRandom(9);
-  const flip = createAgentRollout({ store: runs, planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter')), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const flip = createAgentRollout({
+    store: runs,
+    planner: planner(() => (random() < 0.5 ? 'reverser' : 'counter')),
+    setup: syntheticSetup,
+    limits: { maxSteps: 1 },
+  });
   const second = await train({ ...options, agent: flip, config: { steps: 6, groupSize: 2, tasksPerStep: 2, dynamicSampling: 4, evalEvery: 10 } });
   let drew = 0;
   for (const { metrics } of new TrainingStore(db).stepMetrics(second.trainingRunId).slice(1)) {
-    const informative = Math.round(metrics.informativeFraction as number * metrics.groups!);
-    assert.ok(informative >= 2 || metrics.extraTasks === 4, `step stopped drawing with ${informative} informative groups and ${String(metrics.extraTasks)} extra tasks`);
+    const informative = Math.round((metrics.informativeFraction as number) * metrics.groups!);
+    assert.ok(
+      informative >= 2 || metrics.extraTasks === 4,
+      `step stopped drawing with ${informative} informative groups and ${String(metrics.extraTasks)} extra tasks`,
+    );
     assert.ok(informative <= 2 || metrics.extraTasks === 0, 'no more tasks are drawn once enough groups are informative');
     drew += metrics.extraTasks as number;
   }
@@ -114,17 +157,28 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
 test('a task on which every rollout failed is sampled again at the exploration temperature, within the dynamic-sampling bound', async () => {
   const { dir, db, runs, dataset, handle } = setup();
   // picks the reverser at the rollout temperature: count tasks all fail there; only when sampled hotter does it try the counter
-  const hotTurn: ScriptedTurn = (request) => ({ json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: (request.sampling?.temperature ?? 0) > 1 ? 'counter' : 'reverser' } });
+  const hotTurn: ScriptedTurn = (request) => ({
+    json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: (request.sampling?.temperature ?? 0) > 1 ? 'counter' : 'reverser' },
+  });
   const hot = new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => hotTurn) });
   const agent = createAgentRollout({ store: runs, planner: hot, setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]),
+    db,
+    runs,
+    agent,
+    planner: handle,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer([]),
     config: { steps: 3, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, explorationTemperature: 1.2, evalEvery: 10 },
   });
   const store = new TrainingStore(db);
   let explored = 0;
   for (const { step, metrics } of store.stepMetrics(result.trainingRunId).slice(1)) {
-    const groups = db.prepare('SELECT status FROM rollout_groups WHERE training_run_id = ? AND step = ?').all(result.trainingRunId, step) as Array<{ status: string }>;
+    const groups = db.prepare('SELECT status FROM rollout_groups WHERE training_run_id = ? AND step = ?').all(result.trainingRunId, step) as Array<{
+      status: string;
+    }>;
     const discarded = groups.filter((g) => g.status === 'discarded').length;
     // each all-failed count task was set aside (kept in the store) and sampled again hot, where the counter solves it
     assert.equal(metrics.exploredGroups, discarded, `step ${step}`);
@@ -136,19 +190,35 @@ test('a task on which every rollout failed is sampled again at the exploration t
   assert.ok(explored > 0);
   // without an exploration temperature nothing is sampled again
   const plain = await train({
-    db, runs, agent, planner: handle, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'), startTrainer: async () => recordingTrainer([]),
+    db,
+    runs,
+    agent,
+    planner: handle,
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer([]),
     config: { steps: 1, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10 },
   });
   assert.equal(store.stepMetrics(plain.trainingRunId).at(-1)!.metrics.exploredGroups, 0);
   db.close();
 });
 
-test('the shuffled-reward control deals each group\'s rewards out again among its own rollouts: the same groups teach, none says which rollout earned what', () => {
-  const rewards = [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 0, 0, 0]];
+test("the shuffled-reward control deals each group's rewards out again among its own rollouts: the same groups teach, none says which rollout earned what", () => {
+  const rewards = [
+    [0, 0, 0, 0, 0, 0, 0, 0],
+    [1, 1, 1, 1, 1, 1, 1, 1],
+    [1, 0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 1, 0, 1, 0, 0, 0],
+  ];
   const moved = new Set<number>();
   for (let seed = 1; seed <= 20; seed++) {
     const shuffled = shuffleWithinGroups(rewards, seed);
-    assert.deepEqual(shuffled.map((g) => g.slice().sort()), rewards.map((g) => g.slice().sort()), 'every group keeps its own rewards');
+    assert.deepEqual(
+      shuffled.map((g) => g.slice().sort()),
+      rewards.map((g) => g.slice().sort()),
+      'every group keeps its own rewards',
+    );
     assert.deepEqual(shuffleWithinGroups(rewards, seed), shuffled, 'seeded: a restarted step shuffles the same');
     moved.add(shuffled[2]!.indexOf(1));
   }
@@ -165,8 +235,22 @@ test('a run can start from an adapter (an SFT warm start): the baseline, the rol
   const inits: unknown[] = [];
   const agent = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
   await train({
-    db, runs, agent, planner: { async setAdapter(p: string | null) { swaps.push(p); } }, datasetId: dataset.id, baseModel: 'base.gguf', adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async (init) => { inits.push(init); return recordingTrainer([]); }, config: { steps: 2, groupSize: 2, tasksPerStep: 1, initAdapter: warm },
+    db,
+    runs,
+    agent,
+    planner: {
+      async setAdapter(p: string | null) {
+        swaps.push(p);
+      },
+    },
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async (init) => {
+      inits.push(init);
+      return recordingTrainer([]);
+    },
+    config: { steps: 2, groupSize: 2, tasksPerStep: 1, initAdapter: warm },
   });
   assert.equal((inits[0] as { resumeAdapter?: string }).resumeAdapter, warm);
   // no step here trains (one tool for everything: no informative group), so the planner stays on the warm start throughout

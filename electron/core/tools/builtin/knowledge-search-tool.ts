@@ -24,7 +24,11 @@ export function createKnowledgeSearchTool(options: { index: KnowledgeIndex }): T
     timeoutMs: 15_000,
     maxOutputChars: 6_000,
     async execute({ query, limit }, context) {
-      const hits = await options.index.searchHybrid(query, { limit: limit ?? defaults.agentKnowledgeHits, sourceKind: 'folder', signal: context.signal });
+      const hits = await options.index.searchHybrid(query, {
+        limit: limit ?? defaults.agentKnowledgeHits,
+        sourceKind: 'folder',
+        signal: context.signal,
+      });
       return {
         query,
         passages: hits.map((hit) => ({ source: hit.source, location: hit.location, text: hit.text })),

@@ -35,9 +35,7 @@ export function groupAdvantages(rollouts: readonly TrajectoryReward[], grouping:
   for (const r of rollouts) {
     if (!(r.reward >= 0 && r.reward <= 1)) throw new RangeError(`Reward of run ${r.runId} is ${r.reward}; rewards are in [0, 1].`);
   }
-  const values = grouping === 'trajectory'
-    ? rollouts.map((r) => r.reward)
-    : rollouts.flatMap((r) => Array.from({ length: r.turns }, () => r.reward));
+  const values = grouping === 'trajectory' ? rollouts.map((r) => r.reward) : rollouts.flatMap((r) => Array.from({ length: r.turns }, () => r.reward));
   if (values.length === 0) return { advantages: rollouts.map(() => 0), mean: 0, std: 0, degenerate: true };
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   if (values.length === 1) {

@@ -32,9 +32,17 @@ export interface StepCollection {
  * failures would end "completed" having learnt nothing.
  */
 export async function collectStep(options: {
-  store: TrainingStore; runs: RunStore; agent: RolloutAgent; reward: (item: DatasetItem, answer: string | null) => Promise<Reward>;
-  trainingRunId: string; step: number; trainItems: readonly DatasetItem[]; config: TrainingConfig; parallel: number;
-  signal?: AbortSignal; onRollout?: (done: number, total: number) => void;
+  store: TrainingStore;
+  runs: RunStore;
+  agent: RolloutAgent;
+  reward: (item: DatasetItem, answer: string | null) => Promise<Reward>;
+  trainingRunId: string;
+  step: number;
+  trainItems: readonly DatasetItem[];
+  config: TrainingConfig;
+  parallel: number;
+  signal?: AbortSignal;
+  onRollout?: (done: number, total: number) => void;
 }): Promise<StepCollection> {
   const { config, step } = options;
   const groups: CollectedGroup[] = [];
@@ -42,12 +50,23 @@ export async function collectStep(options: {
   const started = performance.now();
   let total = items.length * config.groupSize;
   const collect = async (item: DatasetItem, temperature: number) => {
-    groups.push(await collectGroup({
-      store: options.store, runs: options.runs, agent: options.agent, reward: options.reward, trainingRunId: options.trainingRunId, step, item,
-      groupSize: config.groupSize, temperature, parallel: options.parallel, seed: config.seed * 1000 + step * 100,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onRollout: (done) => options.onRollout?.(groups.length * config.groupSize + done, total),
-    }));
+    groups.push(
+      await collectGroup({
+        store: options.store,
+        runs: options.runs,
+        agent: options.agent,
+        reward: options.reward,
+        trainingRunId: options.trainingRunId,
+        step,
+        item,
+        groupSize: config.groupSize,
+        temperature,
+        parallel: options.parallel,
+        seed: config.seed * 1000 + step * 100,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onRollout: (done) => options.onRollout?.(groups.length * config.groupSize + done, total),
+      }),
+    );
   };
   for (const item of items) await collect(item, config.temperature);
   let extraTasks = 0;
@@ -83,12 +102,20 @@ export async function collectStep(options: {
   if (ran > 0 && failedRollouts === ran) {
     const first = groups.find((g) => g.firstError !== undefined)?.firstError ?? 'unknown error';
     throw new InflowError('TRAINING_ROLLOUTS_FAILED', `Every rollout of step ${step} failed (${failedRollouts} of ${ran}); the first: ${first}`, {
-      hint: 'Fix the cause above (for a question that does not fit, raise --context or shorten the dataset\'s questions), then continue with inflow train --resume.',
+      hint: "Fix the cause above (for a question that does not fit, raise --context or shorten the dataset's questions), then continue with inflow train --resume.",
     });
   }
   const rewardMs = sum(groups.map((g) => g.rewardMs));
   // wall time of the phase (rollouts of a group overlap on parallel sequences), rewards taken out
-  return { groups, extraTasks, exploredGroups, rollouts: groups.length * config.groupSize, failedRollouts, rewardMs, rolloutMs: performance.now() - started - rewardMs };
+  return {
+    groups,
+    extraTasks,
+    exploredGroups,
+    rollouts: groups.length * config.groupSize,
+    failedRollouts,
+    rewardMs,
+    rolloutMs: performance.now() - started - rewardMs,
+  };
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -20,7 +20,11 @@ export function fitSamples(samples: readonly TrainSample[], limit: number): { sa
     else if (room < 1) dropped++;
     else {
       truncated++;
-      out.push({ ...sample, responseTokens: sample.responseTokens.slice(0, room), ...(sample.oldLogprobs ? { oldLogprobs: sample.oldLogprobs.slice(0, room) } : {}) });
+      out.push({
+        ...sample,
+        responseTokens: sample.responseTokens.slice(0, room),
+        ...(sample.oldLogprobs ? { oldLogprobs: sample.oldLogprobs.slice(0, room) } : {}),
+      });
     }
   }
   return { samples: out, truncated, dropped };
@@ -40,7 +44,12 @@ export function shuffleWithinGroups(rewards: readonly (readonly number[])[], see
 
 /** Advantages per group (with the shuffled-reward control when asked), stored on the samples; non-zero ones go to the trainer. */
 export function buildSamples(store: TrainingStore, groups: readonly CollectedGroup[], config: TrainingConfig, step: number) {
-  const rewards = config.shuffleRewards ? shuffleWithinGroups(groups.map((g) => g.rewards), config.seed * 31 + step) : groups.map((g) => g.rewards.slice());
+  const rewards = config.shuffleRewards
+    ? shuffleWithinGroups(
+        groups.map((g) => g.rewards),
+        config.seed * 31 + step,
+      )
+    : groups.map((g) => g.rewards.slice());
   const results: Array<{ rewards: number[]; result: GroupAdvantages }> = [];
   const samples: TrainSample[] = [];
   groups.forEach((group, index) => {
@@ -56,7 +65,13 @@ export function buildSamples(store: TrainingStore, groups: readonly CollectedGro
     for (const s of stored) {
       const advantage = byRun.get(s.runId);
       if (advantage === undefined || advantage === 0) continue;
-      samples.push({ promptTokens: s.promptTokens, responseTokens: s.responseTokens, advantage, group: index, ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}) });
+      samples.push({
+        promptTokens: s.promptTokens,
+        responseTokens: s.responseTokens,
+        advantage,
+        group: index,
+        ...(s.responseLogprobs.length === s.responseTokens.length ? { oldLogprobs: s.responseLogprobs } : {}),
+      });
     }
   });
   return { samples, stats: summariseGroups(results) };
