@@ -74,6 +74,14 @@ const modelLoaders = [
 ];
 const viaModelLoader =
   "through the back end's model loader (backend.modelLoader, electron/core/llm/model-loader.ts), which gives every front end the same defaults";
+/** One knowledge index (ARCHITECTURE.md): front ends and services reach it through `backend.knowledge(embedder)`. */
+const knowledgeIndexMakers = ['electron/core/backend.ts', 'electron/core/knowledge/**'];
+const knowledgeIndexing = [
+  {
+    selector: "NewExpression[callee.name='KnowledgeIndex']",
+    message: 'Reach the knowledge index through the back end (backend.knowledge(embedder), electron/core/backend.ts).',
+  },
+];
 const modelLoading = [
   { selector: "CallExpression[callee.property.name='loadModel']", message: `Load models ${viaModelLoader}.` },
   {
@@ -160,5 +168,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
-  { basePath: root, files: ['electron/**/*.ts'], ignores: modelLoaders, rules: { 'no-restricted-syntax': ['error', ...modelLoading] } },
+  // one no-restricted-syntax setting per file (a later block replaces an earlier one's list): both rules, or the one
+  // a file is not the owner of
+  {
+    basePath: root,
+    files: ['electron/**/*.ts'],
+    ignores: [...modelLoaders, ...knowledgeIndexMakers],
+    rules: { 'no-restricted-syntax': ['error', ...modelLoading, ...knowledgeIndexing] },
+  },
+  { basePath: root, files: modelLoaders, rules: { 'no-restricted-syntax': ['error', ...knowledgeIndexing] } },
+  { basePath: root, files: knowledgeIndexMakers, rules: { 'no-restricted-syntax': ['error', ...modelLoading] } },
 );

@@ -15,6 +15,8 @@ import { AdapterRegistry } from './adapters/adapter-registry.ts';
 import { TrainingStore } from './training/training-store.ts';
 import { EvalStore } from './eval/eval-store.ts';
 import { ModelLoader } from './llm/model-loader.ts';
+import { KnowledgeIndex } from './knowledge/knowledge-index.ts';
+import type { Embedder } from './knowledge/embedder.ts';
 
 export interface BackendOptions {
   dataDir: string;
@@ -47,6 +49,11 @@ export interface Backend {
   evaluations: EvalStore;
   /** The one way a model is loaded for inference, with the context defaults of contract/defaults.ts. */
   modelLoader: ModelLoader;
+  /**
+   * The user's knowledge index over this database, the one way a front end reaches it: `embedder` is the embedding
+   * model the front end opened (the CLI's `--embed-model`, the app's setting); none: keyword search only.
+   */
+  knowledge(embedder?: Embedder | null): KnowledgeIndex;
   /** MCP servers as tools (created on first use; their processes are closed with the back end). */
   readonly mcp: McpManager;
   /** The one way out of this computer: every outbound request, checked against the privacy settings and logged. */
@@ -86,6 +93,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     training: new TrainingStore(db),
     evaluations: new EvalStore(db),
     modelLoader: new ModelLoader({ modelsDir: paths.models }),
+    knowledge: (embedder) => new KnowledgeIndex(db, embedder ? { embedder } : {}),
     network,
     egress,
     get mcp() {

@@ -8,7 +8,6 @@ import type { AgentModels } from '../../core/agent/run-agent.ts';
 import { createApi } from '../../core/api/create-api.ts';
 import { formatEvent } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
-import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
 import type { LocalModel } from '../../core/llm/local-model.ts';
 import { OpenAiCompatibleModel } from '../../core/llm/openai-compatible.ts';
@@ -126,7 +125,7 @@ export const command: CliCommand = {
         sandbox,
         mcp: values['no-mcp'] !== true,
         signal: context.signal,
-        knowledge: new KnowledgeIndex(backend.db, embedder ? { embedder } : {}),
+        knowledge: backend.knowledge(embedder),
         ...(only ? { only } : {}),
       });
       for (const problem of problems) context.stderr.write(`inflow ask: MCP server ${problem} (going on without it)\n`);

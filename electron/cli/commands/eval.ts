@@ -8,7 +8,6 @@ import { loadBenchmark } from '../../core/eval/load-benchmark.ts';
 import { writeReportFiles } from '../../core/eval/report-files.ts';
 import { renderTextReport } from '../../core/eval/report-text.ts';
 import { plannerLabel } from '../../core/eval/summarize.ts';
-import { KnowledgeIndex } from '../../core/knowledge/knowledge-index.ts';
 import { builtinTools } from '../../core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand, CliContext } from '../command.ts';
@@ -128,7 +127,7 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
       webAccess: settings.privacy.networkTools || values.web === true,
       wikipediaOnline: settings.privacy.wikipediaOnline || values.web === true,
       network: backend.network,
-      knowledge: new KnowledgeIndex(backend.db),
+      knowledge: backend.knowledge(),
       sandbox,
       ...(values.tools === undefined
         ? {}

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { defaults } from '../../core/contract/defaults.ts';
 import { InflowError } from '../../core/errors.ts';
-import { KnowledgeIndex, type IndexStats } from '../../core/knowledge/knowledge-index.ts';
+import type { KnowledgeIndex, IndexStats } from '../../core/knowledge/knowledge-index.ts';
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
 import { importWikipediaDump } from '../../core/knowledge/wikipedia-dump.ts';
 import type { CliCommand, CliContext } from '../command.ts';
@@ -46,7 +46,7 @@ export const command: CliCommand = {
             ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
           });
     try {
-      return await run(context, sub, positionals, values.limit, new KnowledgeIndex(backend.db, embedder ? { embedder } : {}));
+      return await run(context, sub, positionals, values.limit, backend.knowledge(embedder));
     } finally {
       await embedder?.dispose();
     }

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend.ts';
 import type { EventHub } from './event-hub.ts';
 import type { KnowledgeFolderView, KnowledgeHit } from '../contract/knowledge.ts';
-import { KnowledgeIndex, type KnowledgeSource } from '../knowledge/knowledge-index.ts';
+import type { KnowledgeIndex, KnowledgeSource } from '../knowledge/knowledge-index.ts';
 import { InflowError } from '../errors.ts';
 
 interface Job {
@@ -22,7 +22,7 @@ export class KnowledgeService {
   private readonly failures = new Map<string, string>();
 
   constructor(options: { backend: Backend; events: EventHub }) {
-    this.index = new KnowledgeIndex(options.backend.db);
+    this.index = options.backend.knowledge();
     this.events = options.events;
   }
 

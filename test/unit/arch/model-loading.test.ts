@@ -26,3 +26,22 @@ test('a front end or service loading a model itself is reported; the loader, tes
   assert.deepEqual(await lint.text('test/unit/x.test.ts', code), []);
   assert.deepEqual(await lint.text('scripts/x.ts', code), []);
 });
+
+test(
+  'a front end or service making its own knowledge index is reported; the back end and the knowledge module are not',
+  { skip: lintMissing },
+  async () => {
+    const lint = await ruleLinter('no-restricted-syntax');
+    const code = 'const index = new KnowledgeIndex(backend.db, { embedder });\n';
+    for (const file of ['electron/cli/commands/x.ts', 'electron/core/api/x.ts', 'electron/core/llm/model-loader.ts']) {
+      const errors = await lint.text(file, code);
+      assert.equal(errors.length, 1, `${file}: ${errors.join('\n')}`);
+      assert.match(errors[0]!, /Reach the knowledge index through the back end \(backend\.knowledge\(embedder\)/);
+    }
+    assert.deepEqual(await lint.text('electron/core/backend.ts', code), []);
+    assert.deepEqual(await lint.text('electron/core/knowledge/x.ts', code), []);
+    assert.deepEqual(await lint.text('test/unit/x.test.ts', code), []);
+    // the back end's own file still may not load a model itself
+    assert.equal((await lint.text('electron/core/backend.ts', "await engine.loadModel({ path: 'm.gguf' });\n")).length, 1);
+  },
+);
