@@ -18,6 +18,7 @@ import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted
 import { tempDir } from '../../support/temp-dir.ts';
 import { testModelPath } from '../../support/test-model.ts';
 import { warmStartAdapter, type WarmStart } from './suite-warm-start.ts';
+import { words as synthWords } from './synthetic-suite.ts';
 
 /**
  * The acceptance suites of Flow-GRPO (docs/training.md): checkable tasks on which success depends only on the planner's
@@ -40,31 +41,9 @@ export const CUE = 60;
 /** Parallel sequences of the planner: a group's eight rollouts decode together. */
 const SEQUENCES = 8;
 
+/** The synthetic suite's 24 words, then 24 more. */
 const words = [
-  'apple',
-  'river',
-  'stone',
-  'cloud',
-  'garden',
-  'tiger',
-  'pencil',
-  'window',
-  'orange',
-  'planet',
-  'bridge',
-  'candle',
-  'forest',
-  'silver',
-  'rocket',
-  'button',
-  'marble',
-  'ladder',
-  'violin',
-  'harbor',
-  'meadow',
-  'castle',
-  'anchor',
-  'lantern',
+  ...synthWords,
   'basket',
   'copper',
   'dragon',

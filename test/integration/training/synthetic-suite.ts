@@ -13,7 +13,8 @@ import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted
  * reachable only through the right choice. Every fixed module is deterministic: the executor passes the word,
  * the generator answers with the last tool result.
  */
-const words = [
+/** The words of the suites' questions (learning-suites.ts goes on with 24 more). */
+export const words = [
   'apple',
   'river',
   'stone',
