@@ -71,16 +71,19 @@ async function acceptance(suite: LearningSuite): Promise<void> {
 }
 
 /**
- * Not yet in CI. The third session's run (2026-12-06, both suites, seeds 1-3, the marks unchanged) passed every mark:
- * trained 93.8-100 % on the last four, controls 0-37.5 %. But the partly-right margins are thin (seeds 2 and 3 first
- * reached 90 % at steps 22 and 21 of 24, and seed 2's control ended exactly at its mark), and runs are not bit-for-bit
- * repeatable, so one passing run is not yet a test CI can rely on. INFLOW_ACCEPTANCE=1 runs the suites
- * (docs/training.md has the curves).
+ * Not yet in CI. Two runs on 2026-12-06 with the marks unchanged: the first met every mark on every seed; the second
+ * (the final code, a quiet machine) passed partly-right on all three seeds with room but failed multi-turn seed 3's
+ * control (two evaluations at 50 %, a planner picking by turn position: 25 % on the last four, mark 0 % + 12.5). The
+ * multi-turn suite still starts from the random-weight planner, whose greedy choice sits on a knife edge
+ * (docs/training.md). INFLOW_ACCEPTANCE=1 runs the suites.
  */
 const skip =
   process.env.INFLOW_ACCEPTANCE === '1'
     ? false
-    : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
+    : 'a multi-turn control failed its mark in the second of two runs (docs/training.md); run with INFLOW_ACCEPTANCE=1';
+process.env.INFLOW_ACCEPTANCE === '1'
+  ? false
+  : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
 
 test(
   'ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not',
