@@ -81,9 +81,6 @@ const skip =
   process.env.INFLOW_ACCEPTANCE === '1'
     ? false
     : 'a multi-turn control failed its mark in the second of two runs (docs/training.md); run with INFLOW_ACCEPTANCE=1';
-process.env.INFLOW_ACCEPTANCE === '1'
-  ? false
-  : 'passes on seeds 1-3, but with thin margins on partly-right (docs/training.md); run with INFLOW_ACCEPTANCE=1';
 
 test(
   'ACCEPTANCE multi-turn: two planner turns in the right order, reward at the end; seeds 1-3 learn, shuffled rewards do not',
