@@ -79,12 +79,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     emit({ type: 'started', run: store.getRun(run.id), resumedFromStep: step });
     for (const warning of warnings) emit({ type: 'warning', step, warning });
 
-    const history = store.stepMetrics(run.id);
-    let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;
-    if (history.length === 0 && heldOut.length > 0) {
-      emit({ type: 'phase', step: 0, phase: 'baseline' });
-      await options.planner.setAdapter(config.initAdapter);
-      const base = await evaluateHeldOut({
+    // held-out success of the planner as it stands: the baseline, then after each evaluated step, with the same settings
+    const evaluate = () =>
+      evaluateHeldOut({
         items: heldOut,
         runs: options.runs,
         agent: options.agent,
@@ -94,6 +91,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         parallel,
         ...(signal ? { signal } : {}),
       });
+    const history = store.stepMetrics(run.id);
+    let baselineAccuracy = history.find((h) => h.step === 0)?.metrics.heldoutAccuracy ?? null;
+    if (history.length === 0 && heldOut.length > 0) {
+      emit({ type: 'phase', step: 0, phase: 'baseline' });
+      await options.planner.setAdapter(config.initAdapter);
+      const base = await evaluate();
       await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);
       baselineAccuracy = base.accuracy;
       store.recordBaseline(run.id, { heldoutAccuracy: base.accuracy, timings: { evalMs: base.durationMs } });
@@ -243,16 +246,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
       if (heldOut.length > 0 && (step % config.evalEvery === 0 || step === config.steps)) {
         emit({ type: 'phase', step, phase: 'eval' });
-        const evaluation = await evaluateHeldOut({
-          items: heldOut,
-          runs: options.runs,
-          agent: options.agent,
-          reward,
-          temperature: config.evalTemperature,
-          seed: config.seed,
-          parallel,
-          ...(signal ? { signal } : {}),
-        });
+        const evaluation = await evaluate();
         metrics.heldoutAccuracy = evaluation.accuracy;
         timings.evalMs = evaluation.durationMs;
       }
