@@ -1,6 +1,6 @@
 import type { DatasetItem } from '../../datasets/dataset-store.ts';
 import type { RunStore } from '../../store/run-store.ts';
-import type { Reward } from './rewards.ts';
+import type { RewardFunction } from './rewards.ts';
 import type { RolloutAgent } from './rollout-agent.ts';
 
 export interface HeldOutResult {
@@ -19,7 +19,7 @@ export async function evaluateHeldOut(options: {
   items: readonly DatasetItem[];
   runs: RunStore;
   agent: RolloutAgent;
-  reward: (item: DatasetItem, answer: string | null) => Promise<Reward>;
+  reward: RewardFunction;
   temperature: number;
   seed: number;
   signal?: AbortSignal;

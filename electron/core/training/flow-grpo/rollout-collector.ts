@@ -1,6 +1,6 @@
 import type { DatasetItem } from '../../datasets/dataset-store.ts';
 import type { RunStore } from '../../store/run-store.ts';
-import type { Reward } from './rewards.ts';
+import type { RewardFunction } from './rewards.ts';
 import type { RolloutAgent } from './rollout-agent.ts';
 import type { TrainingStore } from '../training-store.ts';
 
@@ -8,7 +8,7 @@ export interface CollectGroupOptions {
   store: TrainingStore;
   runs: RunStore;
   agent: RolloutAgent;
-  reward: (item: DatasetItem, answer: string | null) => Promise<Reward>;
+  reward: RewardFunction;
   trainingRunId: string;
   step: number;
   item: DatasetItem;

@@ -1,13 +1,9 @@
 import type { DatasetItem } from '../../datasets/dataset-store.ts';
 import { InflowError } from '../../errors.ts';
-import type { RunStore } from '../../store/run-store.ts';
-import type { Reward } from './rewards.ts';
-import { collectGroup, type CollectedGroup } from './rollout-collector.ts';
-import type { RolloutAgent } from './rollout-agent.ts';
+import { collectGroup, type CollectedGroup, type CollectGroupOptions } from './rollout-collector.ts';
 import { seededShuffle } from '../seeded-random.ts';
 import { itemsForStep } from './step-schedule.ts';
 import type { TrainingConfig } from './training-config.ts';
-import type { TrainingStore } from '../training-store.ts';
 
 export interface StepCollection {
   groups: CollectedGroup[];
@@ -31,19 +27,12 @@ export interface StepCollection {
  * question does not fit the context, the model cannot run) is an error, not an empty step: training on nothing but
  * failures would end "completed" having learnt nothing.
  */
-export async function collectStep(options: {
-  store: TrainingStore;
-  runs: RunStore;
-  agent: RolloutAgent;
-  reward: (item: DatasetItem, answer: string | null) => Promise<Reward>;
-  trainingRunId: string;
-  step: number;
-  trainItems: readonly DatasetItem[];
-  config: TrainingConfig;
-  parallel: number;
-  signal?: AbortSignal;
-  onRollout?: (done: number, total: number) => void;
-}): Promise<StepCollection> {
+export async function collectStep(
+  options: Pick<CollectGroupOptions, 'store' | 'runs' | 'agent' | 'reward' | 'trainingRunId' | 'step' | 'parallel' | 'signal' | 'onRollout'> & {
+    trainItems: readonly DatasetItem[];
+    config: TrainingConfig;
+  },
+): Promise<StepCollection> {
   const { config, step } = options;
   const groups: CollectedGroup[] = [];
   const items = itemsForStep(options.trainItems, step, config.tasksPerStep, config.seed);
