@@ -301,6 +301,7 @@ Napi::Value createTrainerJs(const Napi::CallbackInfo& info) {
   options.memoryLimitBytes = (int64_t)numberOption(o, "memoryLimitBytes", 0);
   options.resumeAdapter = stringOption(o, "resumeAdapter", "");
   options.resumeState = stringOption(o, "resumeState", "");
+  options.referenceAdapter = stringOption(o, "referenceAdapter", "");
   options.dequantize = (int)numberOption(o, "dequantize", -1);
   options.recompute = (int)numberOption(o, "recompute", -1);
   options.headChunkTokens = (int64_t)numberOption(o, "headChunkTokens", 256);

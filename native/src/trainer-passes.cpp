@@ -261,12 +261,14 @@ Trainer::Pass Trainer::run(const PackedBatch& batch, Objective objective, bool a
 // targets, so the vocabulary-sized logits never exist for more than headChunk_ rows at once.
 Trainer::Pass Trainer::runLogprobs(const PackedBatch& batch, bool adapter) {
   const int64_t T = batch.nTokens(), n = batch.nTargets(), d = hp().nEmbd;
-  const GraphOptions options = graphOptions(adapter, false, false);
+  // adapter off: the reference policy, the base model with the reference adapter when there is one
+  Lora* policy = adapter ? lora_.get() : reference_.get();
+  const GraphOptions options = graphOptions(policy != nullptr, false, false);
   std::vector<float> hidden((size_t)(d * T));
   {
     GraphContext graph(graphSize(T));
     GraphInputs in;
-    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, adapter ? lora_.get() : nullptr, options, T, in, false);
+    std::vector<ggml_tensor*> outputs = buildLayerStack(graph.ctx, *model_, policy, options, T, in, false);
     compute(graphFor(graph.ctx, outputs.back(), false, nullptr), T, [&] { fillLayerInputs(in, batch); });
     ggml_backend_tensor_get(outputs.back(), hidden.data(), 0, hidden.size() * sizeof(float));
   }

@@ -56,6 +56,14 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     }
     if (!options.resumeAdapter.empty()) lora_->loadAdapterValues(options.resumeAdapter);
     if (!options.resumeState.empty()) lora_->loadState(options.resumeState);
+    if (!options.referenceAdapter.empty()) {
+      // a run that starts from an adapter (an SFT warm start) keeps its KL to that policy, as verl's reference is the
+      // model the run started from; frozen, never a parameter
+      reference_ = std::make_unique<Lora>(*model_, Lora::readAdapterConfig(options.referenceAdapter, *model_),
+                                          ggml_backend_dev_buffer_type(backend_.device));
+      for (Param& p : reference_->params()) p.tensor->flags &= ~GGML_TENSOR_FLAG_PARAM;
+      reference_->loadAdapterValues(options.referenceAdapter);
+    }
     ggml_init_params params = {ggml_tensor_overhead() * 2, nullptr, true};
     constCtx_ = ggml_init(params);
     lossGrad_ = ggml_new_tensor_1d(constCtx_, GGML_TYPE_F32, 1);
@@ -91,6 +99,7 @@ void Trainer::release() {
   sched_ = measureSched_ = nullptr;
   transposed_.reset();
   lora_.reset();
+  reference_.reset();
   model_.reset();
   if (constBuffer_) ggml_backend_buffer_free(constBuffer_);
   constBuffer_ = nullptr;

@@ -31,6 +31,7 @@ struct TrainerOptions {
   int64_t memoryLimitBytes = 0;    // 0: the device's free memory
   std::string resumeAdapter;       // adapter GGUF to continue from (its rank/alpha/targets win)
   std::string resumeState;         // optimizer state written by saveState
+  std::string referenceAdapter;    // the KL reference: this adapter on the base (empty: the base alone)
   int dequantize = -1;             // -1 auto (GPU with non-F32 weights), 0 off, 1 on
   int recompute = -1;              // per-layer recomputation: -1 auto (when the full graph does not fit), 0 off, 1 on
   int64_t headChunkTokens = 256;   // recomputation: targets per output-head chunk
@@ -166,6 +167,7 @@ class Trainer {
   ggml_backend_sched_t measureSched_ = nullptr;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Lora> lora_;
+  std::unique_ptr<Lora> reference_;  // frozen: the KL reference policy's adapter (null: the base model alone)
   std::unique_ptr<TransposedWeights> transposed_;  // W^T for the hand-written backward (absent when dequantising)
   ggml_context* constCtx_ = nullptr;
   ggml_backend_buffer_t constBuffer_ = nullptr;

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AdapterRecord, AdapterRegistry } from './adapter-registry.ts';
 import type { TrainingStore } from '../training/training-store.ts';
 
 /**
  * Which adapter files and trainer states stay on disk. Adapters of each base model: the promoted one, the best by
- * held-out accuracy, those the rollback history can return to, the one an unfinished run resumes from, and the
- * last `keepLast` versions; the others' files are deleted (their rows stay, as history). Trainer states (optimizer
+ * held-out accuracy, those the rollback history can return to, the one an unfinished run resumes from and the one
+ * it started from (its KL reference), and the last `keepLast` versions; the others' files are deleted (their rows stay, as history). Trainer states (optimizer
  * checkpoints, ~3× an adapter): only the last one of each unfinished (running or paused) run; every state of a
  * finished run (completed, cancelled, failed) goes. Applied after each training run and by `inflow adapters gc`;
  * Settings shows the rule and what it would free.
@@ -47,11 +48,14 @@ export function planRetention(stores: RetentionStores, options: { keepLast?: num
   const keepLast = options.keepLast ?? retentionRule.keepLast;
   const { adapters: registry, training } = stores;
   const resumeAdapters = new Set<string>();
+  const startAdapters = new Set<string>();
   const latestState = new Map<string, number>();
   for (const run of training.unfinishedRuns()) {
     latestState.set(run.id, run.lastCompletedStep);
     const checkpoint = training.checkpoint(run.id, run.lastCompletedStep);
     if (checkpoint?.adapterId != null) resumeAdapters.add(checkpoint.adapterId);
+    // the adapter the run started from is its KL reference on every resume
+    if (run.initAdapter !== null) startAdapters.add(path.resolve(run.initAdapter));
   }
   const adapters: RetentionPlan['adapters'] = [];
   for (const baseModel of registry.baseModels()) {
@@ -62,6 +66,7 @@ export function planRetention(stores: RetentionStores, options: { keepLast?: num
     if (best !== null) keep.add(best.id);
     const versions = registry.list(baseModel).sort((a, b) => b.version - a.version);
     for (const adapter of versions.slice(0, keepLast)) keep.add(adapter.id);
+    for (const adapter of versions) if (startAdapters.has(path.resolve(adapter.path))) keep.add(adapter.id);
     for (const adapter of versions) if (!keep.has(adapter.id) && fs.existsSync(adapter.path)) adapters.push({ adapter, bytes: size(adapter.path) });
   }
   const states: RetentionPlan['states'] = [];

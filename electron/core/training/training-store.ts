@@ -75,10 +75,14 @@ export class TrainingStore {
   }
 
   /** Runs not finished yet (running or paused) with their last committed step. */
-  unfinishedRuns(): Array<{ id: string; lastCompletedStep: number }> {
-    return this.db
-      .prepare("SELECT id, last_completed_step AS lastCompletedStep FROM training_runs WHERE status IN ('running', 'paused')")
-      .all() as Array<{ id: string; lastCompletedStep: number }>;
+  unfinishedRuns(): Array<{ id: string; lastCompletedStep: number; initAdapter: string | null }> {
+    const rows = this.db
+      .prepare("SELECT id, last_completed_step AS lastCompletedStep, config FROM training_runs WHERE status IN ('running', 'paused')")
+      .all() as Array<{ id: string; lastCompletedStep: number; config: string | null }>;
+    return rows.map(({ id, lastCompletedStep, config }) => {
+      const initAdapter = (config === null ? {} : (JSON.parse(config) as { initAdapter?: unknown })).initAdapter;
+      return { id, lastCompletedStep, initAdapter: typeof initAdapter === 'string' ? initAdapter : null };
+    });
   }
 
   /** Every checkpoint's trainer state file. */

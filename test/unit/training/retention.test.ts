@@ -67,6 +67,26 @@ test("retention keeps promoted, best, rollback history, the resumable adapter an
   db.close();
 });
 
+test('retention keeps the adapter an unfinished run started from: its KL reference on every resume', () => {
+  const { db, adapters, stores } = seed(tempDir());
+  db.prepare('INSERT INTO training_runs (id, created_at, status, base_model, last_completed_step, config) VALUES (?, ?, ?, ?, ?, ?)').run(
+    'trn_warm',
+    Date.now(),
+    'running',
+    '/m.gguf',
+    0,
+    JSON.stringify({ initAdapter: adapters[2]!.path }),
+  );
+  assert.deepEqual(planRetention(stores).adapters, [], 'v3, the warm start of a running run, stays');
+  db.prepare("UPDATE training_runs SET status = 'completed' WHERE id = 'trn_warm'").run();
+  assert.deepEqual(
+    planRetention(stores).adapters.map((a) => a.adapter.version),
+    [3],
+    'once the run has finished, the rule applies to it again',
+  );
+  db.close();
+});
+
 test('inflow adapters gc --dry-run lists, gc deletes, --keep is checked', async () => {
   const dataDir = tempDir();
   seed(dataDir).db.close();

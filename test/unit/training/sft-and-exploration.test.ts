@@ -227,7 +227,7 @@ test("the shuffled-reward control deals each group's rewards out again among its
   assert.ok([...moved].some((i) => i !== 0));
 });
 
-test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts and the trainer all start from it', async () => {
+test('a run can start from an adapter (an SFT warm start): the baseline, the rollouts, the trainer and its KL reference all start from it', async () => {
   const { dir, db, runs, dataset } = setup();
   const warm = path.join(dir, 'sft.gguf');
   fs.writeFileSync(warm, 'adapter');
@@ -253,6 +253,7 @@ test('a run can start from an adapter (an SFT warm start): the baseline, the rol
     config: { steps: 2, groupSize: 2, tasksPerStep: 1, initAdapter: warm },
   });
   assert.equal((inits[0] as { resumeAdapter?: string }).resumeAdapter, warm);
+  assert.equal((inits[0] as { referenceAdapter?: string }).referenceAdapter, warm, 'the KL term measures the distance from the warm start');
   // no step here trains (one tool for everything: no informative group), so the planner stays on the warm start throughout
   assert.ok(swaps.length > 0 && swaps.every((p) => p === warm), `swaps ${JSON.stringify(swaps)}`);
   db.close();

@@ -73,6 +73,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(config.threads > 0 ? { threads: config.threads } : {}),
       // a run that starts from an adapter (e.g. an SFT warm start, or a finished run's last adapter) trains on from its weights
       ...(continueFrom === null ? {} : { resumeAdapter: continueFrom }),
+      // and its KL term measures the distance from that starting policy, not from the bare base model (also on a resume)
+      ...(config.initAdapter === null ? {} : { referenceAdapter: config.initAdapter }),
     });
     if (checkpoint !== undefined && stateKept) await trainer.loadState(checkpoint.statePath);
     await options.planner.setAdapter(currentAdapter?.path ?? config.initAdapter);

@@ -19,6 +19,7 @@ export async function createInProcessTrainer(
     lora: init.lora,
     ...(init.threads === undefined ? {} : { threads: init.threads }),
     ...(init.resumeAdapter === undefined ? {} : { resumeAdapter: init.resumeAdapter }),
+    ...(init.referenceAdapter === undefined ? {} : { referenceAdapter: init.referenceAdapter }),
     // every sample the rollouts can produce fits one micro-batch (the loop truncates or drops longer ones)
     ...(init.maxSampleTokens === undefined
       ? {}

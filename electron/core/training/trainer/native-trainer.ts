@@ -89,6 +89,12 @@ export interface CreateTrainerOptions extends LoadNativeTrainerOptions {
   resumeAdapter?: string;
   /** Optimizer state written by saveState (restores values, AdamW moments and the step count). */
   resumeState?: string;
+  /**
+   * The KL reference policy: this adapter on the base model (default: the base model alone). A run that starts from an
+   * adapter (an SFT warm start) passes it here, so its KL term measures the distance from where the run began, as
+   * verl's reference is the model the run started from.
+   */
+  referenceAdapter?: string;
   /** Dequantise frozen weights in the graph: 'auto' does it on GPUs for non-F32 weights. */
   dequantize?: 'auto' | boolean;
   /**
@@ -330,6 +336,7 @@ function addonOptions(options: Omit<CreateTrainerOptions, 'llama' | 'gpu'>): Rec
     memoryLimitBytes: options.memoryLimitBytes ?? 0,
     resumeAdapter: options.resumeAdapter ?? '',
     resumeState: options.resumeState ?? '',
+    referenceAdapter: options.referenceAdapter ?? '',
     dequantize: options.dequantize === undefined || options.dequantize === 'auto' ? -1 : options.dequantize ? 1 : 0,
     recompute: options.recompute === undefined || options.recompute === 'auto' ? -1 : options.recompute ? 1 : 0,
     headChunkTokens: options.headChunkTokens ?? 256,

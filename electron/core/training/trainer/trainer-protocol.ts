@@ -81,6 +81,8 @@ export interface TrainerInit {
   maxSampleTokens?: number;
   /** Continue from this adapter's LoRA weights (its rank, alpha and targets replace `lora`'s). */
   resumeAdapter?: string;
+  /** The KL reference: this adapter on the base model (default: the base alone). */
+  referenceAdapter?: string;
   /** Where the update runs (device-self-check.ts `chooseTrainingDevice` decides); default 'auto'. */
   device?: 'auto' | 'cpu' | 'gpu';
 }
