@@ -10,10 +10,10 @@ export interface Reward {
   details: Record<string, unknown>;
 }
 
-/** Per-dataset reward settings. */
 /** How a training run scores an answer to a dataset item (rollouts and held-out evaluation alike). */
 export type RewardFunction = (item: DatasetItem, answer: string | null) => Promise<Reward>;
 
+/** Per-dataset reward settings. */
 export interface RewardOptions {
   /** Consulted for free-form answers the rules cannot settle (answer kind `judge` or `normalized`). */
   judge?: Judge;
