@@ -15,6 +15,7 @@ import { findCatalogModel } from '../../core/models/catalog.ts';
 import { listInstalledModels } from '../../core/models/model-registry.ts';
 import { createTerminalApprover } from '../../core/mcp/terminal-approver.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
+import { toolAliases } from '../../core/tools/builtin-tools.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
@@ -38,6 +39,9 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --no-mcp               leave out the tools of configured MCP servers (inflow mcp); they are included by default
   --yes                  allow every call of "ask first" tools without asking
   --web                  allow web search, page reading and online Wikipedia for this run (privacy setting otherwise)
+  --demonstrate LIST     show the planner which tools to use: the first at step 1, the next at step 2, ... (structured
+                         profile); rate a right run up (inflow runs rate ID up) and inflow train --objective sft
+                         teaches the planner those choices
   --seed N               planner sampling seed
   --context-size N       context window (default ${defaults.agentContextSize}; ${defaults.agentflowContextSize} with --profile agentflow); --threads N; --cpu
   --json                 print the result (answer, stop reason, steps, usage) as JSON`;
@@ -78,10 +82,19 @@ export const command: CliCommand = {
         'no-mcp': { type: 'boolean' },
         yes: { type: 'boolean' },
         base: { type: 'boolean' },
+        demonstrate: { type: 'string' },
       },
     });
     const question = positionals.join(' ').trim();
     if (question === '') throw new InflowError('USAGE', 'Give the question to answer.', { hint: usage });
+    // short names as for --tools (generalist, knowledge ...) or any tool's full name
+    const pinnedTools = values.demonstrate
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean)
+      .map((name) => toolAliases[name] ?? name);
+    if (pinnedTools?.length === 0)
+      throw new InflowError('USAGE', '--demonstrate needs tool names, e.g. --demonstrate prefix,reverser.', { hint: usage });
     if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
       throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
     }
@@ -211,7 +224,7 @@ export const command: CliCommand = {
       let result: Awaited<ReturnType<typeof api.ask.runWith>>;
       try {
         result = await api.ask.runWith(
-          { question },
+          { question, ...(pinnedTools === undefined ? {} : { pinnedTools }) },
           {
             source: 'cli',
             models: { models, plannerId: planner.id, adapterId: promoted?.id ?? null },
@@ -232,6 +245,8 @@ export const command: CliCommand = {
         await api.dispose();
       }
       if (context.json) context.printJson(result);
+      else if (pinnedTools !== undefined && result.stopReason !== 'cancelled' && result.stopReason !== 'error')
+        context.print(`A demonstration. If the answer is right: inflow runs rate ${result.runId} up (then inflow train --objective sft).`);
       if (result.stopReason === 'cancelled') return ExitCode.cancelled;
       return result.stopReason === 'error' ? ExitCode.failure : ExitCode.ok;
     } finally {

@@ -1,13 +1,17 @@
 import { parseArgs } from 'node:util';
+import { recordFeedback } from '../../core/api/feedback.ts';
 import { formatStoredRun } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
 import type { RunKind, StopReason } from '../../core/store/run-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 
-const usage = `Usage: inflow runs <list|show|replay> [options]
+const usage = `Usage: inflow runs <list|show|replay|rate> [options]
   list [--kind ask|rollout|eval] [--stop-reason R] [--search TEXT] [--limit N]   recent runs
   show ID                                        a run with its steps and module calls (--json: everything, tokens included)
-  replay ID                                      print the stored trace of a run, step by step`;
+  replay ID                                      print the stored trace of a run, step by step
+  rate ID up|down [--comment TEXT] [--correct ANSWER]
+                                                 thumbs up or down, as in the app (up: a demonstration for
+                                                 inflow train --objective sft; --correct: your own question's right answer)`;
 
 /** `inflow runs`: the recorded agent runs. */
 export const command: CliCommand = {
@@ -19,7 +23,14 @@ export const command: CliCommand = {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { kind: { type: 'string' }, 'stop-reason': { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' } },
+      options: {
+        kind: { type: 'string' },
+        'stop-reason': { type: 'string' },
+        search: { type: 'string' },
+        limit: { type: 'string' },
+        comment: { type: 'string' },
+        correct: { type: 'string' },
+      },
     });
     const backend = await context.backend();
     if (sub === 'list') {
@@ -68,6 +79,20 @@ export const command: CliCommand = {
           );
         }
       }
+      return;
+    }
+    if (sub === 'rate') {
+      const [id, verdict] = positionals;
+      if (id === undefined || (verdict !== 'up' && verdict !== 'down'))
+        throw new InflowError('USAGE', 'Give the run id and up or down: inflow runs rate ID up', { hint: usage });
+      const result = recordFeedback(backend, {
+        runId: id,
+        rating: verdict === 'up' ? 1 : -1,
+        ...(values.comment === undefined ? {} : { comment: values.comment }),
+        ...(values.correct === undefined ? {} : { correctedAnswer: values.correct }),
+      });
+      if (context.json) context.printJson(result);
+      else context.print(`Rated ${id} ${verdict} (reward ${result.reward}).`);
       return;
     }
     throw new InflowError('USAGE', sub === undefined ? 'Say what to do with runs.' : `Unknown runs command "${sub}".`, { hint: usage });

@@ -43,6 +43,12 @@ export interface RunAgentOptions {
   moduleMaxTokens?: Partial<Record<AgentModule, number>>;
   /** Token budget of the rendered memory in prompts; default 40 % of the planner's context. */
   memoryTokenBudget?: number;
+  /**
+   * A demonstration: the tool the planner must choose at each step (the first at step 1, and so on), its other fields
+   * written by the planner itself. Later steps choose freely. Approved (thumbs up), such a run teaches the planner its
+   * tool choices through `inflow train --objective sft` (docs/training.md). Structured profile only.
+   */
+  pinnedTools?: readonly string[];
   /** Base seed of the planner's sampling (step n uses seed + n). */
   seed?: number;
   store?: RunStore;

@@ -55,6 +55,17 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       throw new InflowError('AGENT_TOOL_DUPLICATE', `Two tools are named "${tool.name}".`, { hint: 'Give every tool a unique name.' });
     names.add(tool.name);
   }
+  const pinned = options.pinnedTools ?? [];
+  if (pinned.length > 0 && profile.pinTool === undefined)
+    throw new InflowError('DEMONSTRATION_INVALID', `The ${profileName} profile cannot be shown which tools to use.`, {
+      hint: 'Demonstrate tool choices with the structured profile (the default).',
+    });
+  for (const name of pinned) {
+    if (!names.has(name))
+      throw new InflowError('UNKNOWN_TOOL', `The demonstrated tool "${name}" is not one of this run's tools (${[...names].join(', ') || 'none'}).`, {
+        hint: 'Name enabled tools, in the order the steps should use them.',
+      });
+  }
   const models = options.models;
   const fixed = models.fixed ?? models.planner;
   const modelOf: Record<AgentModule, LanguageModel> = {
@@ -213,7 +224,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   /** One action step; returns true when the verifier says STOP. */
   async function runStep(step: number): Promise<boolean> {
     const toolNames = options.tools.map((tool) => tool.name);
-    const plan = profile.parsePlan(await callModule('planner', profile.planner(inputs), step), toolNames);
+    const request = profile.planner(inputs);
+    const pin = pinned[step - 1];
+    const plan = profile.parsePlan(await callModule('planner', pin === undefined ? request : profile.pinTool!(request, pin), step), toolNames);
     emit({
       type: 'plan',
       step,

@@ -24,6 +24,8 @@ export interface AskInput {
   question: string;
   tools?: string[];
   maxSteps?: number;
+  /** A demonstration: the planner's tool at each step, in order (agent-options.ts). */
+  pinnedTools?: string[];
 }
 
 /**
@@ -161,10 +163,17 @@ export class AskService {
         ...(input.maxSteps === undefined ? {} : { maxSteps: input.maxSteps }),
       }),
       ...(hooks.seed === undefined ? {} : { seed: hooks.seed }),
+      ...(input.pinnedTools === undefined ? {} : { pinnedTools: input.pinnedTools }),
       models,
       tools,
       absentTools,
-      runConfig: { plannerModel: plannerId, adapterId, tools: tools.map((tool) => tool.name), source: hooks.source },
+      runConfig: {
+        plannerModel: plannerId,
+        adapterId,
+        tools: tools.map((tool) => tool.name),
+        source: hooks.source,
+        ...(input.pinnedTools === undefined ? {} : { pinnedTools: input.pinnedTools }),
+      },
       signal: controller.signal,
       approveToolCall: (request) => (hooks.approve ?? ((r, s) => this.askApproval(r, s)))(request, controller.signal),
       onEvent: (event) => {

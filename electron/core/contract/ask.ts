@@ -44,6 +44,8 @@ export const askInputSchema = z
     /** Tool names to allow for this task; omitted means the defaults. */
     tools: z.array(z.string().min(1).max(100)).max(50).optional(),
     maxSteps: z.number().int().min(1).max(50).optional(),
+    /** A demonstration: the tool the planner must choose at step 1, 2, ... (agent-options.ts `pinnedTools`). */
+    pinnedTools: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
   })
   .strict();
 

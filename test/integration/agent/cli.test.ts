@@ -154,3 +154,63 @@ test('inflow ask plans with the adapter training promoted for the model, and --b
   );
   assert.ok((await plannerAdapter('What is 3 + 3?')).every((id) => id === null));
 });
+
+test('inflow ask --demonstrate makes the planner use the named tools; runs rate keeps the thumbs-up the SFT warm start trains on', async () => {
+  const dir = tempDir();
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(path.join(dir, 'docs'));
+  fs.writeFileSync(path.join(dir, 'docs', 'sums.md'), '# Sums\n\nTwo and two make four.\n');
+  assert.equal((await inflow(data, 'knowledge', 'add', path.join(dir, 'docs'))).code, 0, 'the knowledge tool needs an index');
+  const model = testModelPath({ seed: 7 });
+  const common = [
+    '--model',
+    model,
+    '--cpu',
+    '--threads',
+    '1',
+    '--tools',
+    'generalist,knowledge',
+    '--max-steps',
+    '1',
+    '--context-size',
+    '4096',
+    '--seed',
+    '3',
+  ];
+  const shown: Record<string, string> = {};
+  for (const [short, full] of [
+    ['knowledge', 'Knowledge_Search_Tool'],
+    ['generalist', 'Generalist_Solution_Generator_Tool'],
+  ] as const) {
+    const ask = await inflow(data, 'ask', 'What is 2 + 2?', ...common, '--demonstrate', short);
+    assert.equal(ask.code, 0, ask.stderr);
+    assert.match(ask.stdout, new RegExp(`^ {2}plan {5}${full}`, 'm'), `--demonstrate ${short}: step 1 uses ${full}`);
+    shown[short] = /^A demonstration\. If the answer is right: inflow runs rate (run_\S+) up/m.exec(ask.stdout)![1]!;
+  }
+  const rated = await inflow(data, 'runs', 'rate', shown.knowledge!, 'up', '--json');
+  assert.equal(rated.code, 0, rated.stderr);
+  assert.deepEqual(JSON.parse(rated.stdout), { runId: shown.knowledge, rating: 1, reward: 1 });
+  const stored = JSON.parse((await inflow(data, 'runs', 'show', shown.knowledge!, '--json')).stdout) as {
+    run: { config: { pinnedTools: string[] } };
+  };
+  assert.deepEqual(stored.run.config.pinnedTools, ['Knowledge_Search_Tool']);
+  const { createBackend } = await import('../../../electron/core/backend.ts');
+  const { approvedPlannerTurns } = await import('../../../electron/core/training/flow-grpo/demonstrations.ts');
+  const { RunHistory } = await import('../../../electron/core/store/run-history.ts');
+  const backend = await createBackend({ dataDir: data });
+  try {
+    assert.equal(approvedPlannerTurns(new RunHistory(backend.db), model).length, 1, 'the rated demonstration is one SFT sample');
+  } finally {
+    await backend.close();
+  }
+
+  assert.equal((await inflow(data, 'runs', 'rate', shown.generalist!, 'sideways')).code, 2);
+  assert.equal((await inflow(data, 'runs', 'rate', 'run_missing', 'up')).code, 3);
+  const unknown = await inflow(data, 'ask', 'What is 2 + 2?', ...common, '--demonstrate', 'python');
+  assert.equal(unknown.code, 3);
+  assert.match(unknown.stderr, /"Python_Code_Generator_Tool" is not one of this run's tools/);
+  const agentflow = await inflow(data, 'ask', 'What is 2 + 2?', ...common, '--profile', 'agentflow', '--demonstrate', 'generalist');
+  assert.equal(agentflow.code, 4);
+  assert.match(agentflow.stderr, /cannot be shown which tools to use/);
+  assert.equal((await inflow(data, 'ask', 'q', '--demonstrate', ',')).code, 2);
+});

@@ -24,6 +24,8 @@ export interface WarmStart {
   temperature: number;
   steps: number;
   learningRate: number;
+  /** Demonstrations: each question asked once with the kind's tools pinned (the user shows the tool choices). */
+  pinned?: boolean;
 }
 
 export async function warmStartAdapter(options: {
@@ -59,6 +61,7 @@ export async function warmStartAdapter(options: {
         moduleMaxTokens: { planner: 64 },
         plannerSampling: { temperature: settings.temperature, topP: 0.99 },
         seed: 1 + index * 1000 + attempt,
+        ...(settings.pinned === true ? { pinnedTools: suite.kinds[0]!.tools } : {}),
       });
       if (result.answer === item.answer) {
         recordFeedback(db, { runId: result.runId, rating: 1 });

@@ -7,7 +7,7 @@ import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import { ScriptedLanguageModel } from '../../support/scripted-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
-import { additionTool, analysis, command, final, plan, verdict } from './agent-fixtures.ts';
+import { additionTool, analysis, command, echoTool, final, plan, verdict } from './agent-fixtures.ts';
 
 function store(): RunStore {
   return new RunStore(openDatabase(path.join(tempDir(), 'inflow.db')));
@@ -119,4 +119,40 @@ test('a huge tool result is cut in memory so the next prompts stay within the me
   const secondPlanner = model.requests[4]!.messages.at(-1)!.content;
   assert.ok(secondPlanner.length < 8000, `prompt has ${secondPlanner.length} characters`);
   assert.match(secondPlanner, /characters cut/);
+});
+
+test('a demonstration pins the planner to the given tool at each step, with the prompt unchanged; later steps choose freely', async () => {
+  const turns = [analysis, plan('Echo_Tool'), command({ query: 'x' }), verdict('CONTINUE'), plan(), command({ a: 1, b: 2 }), verdict('CONTINUE')];
+  const pinned = new ScriptedLanguageModel({ turns: [...turns, plan(), command({ a: 2, b: 2 }), final('4')] });
+  const free = new ScriptedLanguageModel({ turns: [...turns, plan(), command({ a: 2, b: 2 }), final('4')] });
+  const runs = store();
+  const options = { question: 'What is 2 + 2?', tools: [additionTool(), echoTool()], limits: { maxSteps: 3 }, store: runs };
+  const result = await runAgent({ ...options, models: { planner: pinned }, pinnedTools: ['Echo_Tool', 'Addition_Tool'] });
+  await runAgent({ ...options, models: { planner: free } });
+  const plannerRequests = (model: ScriptedLanguageModel) => model.requests.filter((r) => JSON.stringify(r.jsonSchema ?? {}).includes('tool_name'));
+  const enums = plannerRequests(pinned).map((r) => (r.jsonSchema as { properties: { tool_name: { enum: string[] } } }).properties.tool_name.enum);
+  assert.deepEqual(enums, [['Echo_Tool'], ['Addition_Tool'], ['Addition_Tool', 'Echo_Tool']]);
+  assert.deepEqual(
+    plannerRequests(pinned).map((r) => r.messages),
+    plannerRequests(free).map((r) => r.messages),
+    'the planner sees the same prompt, every tool card included',
+  );
+  assert.deepEqual(
+    result.steps.map((s) => s.toolName),
+    ['Echo_Tool', 'Addition_Tool', 'Addition_Tool'],
+  );
+});
+
+test('a demonstration naming a tool the run does not have, or on the agentflow profile, is refused before any model call', async () => {
+  const model = new ScriptedLanguageModel({ turns: [] });
+  await assert.rejects(
+    runAgent({ question: 'q', models: { planner: model }, tools: [additionTool()], pinnedTools: ['Addition_Tool', 'Calculator'] }),
+    (error: Error & { code?: string }) =>
+      error.code === 'UNKNOWN_TOOL' && /"Calculator" is not one of this run's tools \(Addition_Tool\)/.test(error.message),
+  );
+  await assert.rejects(
+    runAgent({ question: 'q', models: { planner: model }, tools: [additionTool()], profile: 'agentflow', pinnedTools: ['Addition_Tool'] }),
+    (error: Error & { code?: string }) => error.code === 'DEMONSTRATION_INVALID',
+  );
+  assert.equal(model.requests.length, 0);
 });

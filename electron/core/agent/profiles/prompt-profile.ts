@@ -70,6 +70,8 @@ export interface PromptProfile {
   parseAnalysis(generation: Generation): string;
   planner(inputs: PromptInputs): ModuleRequest;
   parsePlan(generation: Generation, toolNames: readonly string[]): PlanOutput;
+  /** The planner request with its tool choice fixed to `toolName` (a demonstration); absent where outputs are free text. */
+  pinTool?(request: ModuleRequest, toolName: string): ModuleRequest;
   executor(inputs: PromptInputs, plan: PlanOutput, tool: Tool): ModuleRequest;
   parseCommand(generation: Generation, tool: Tool): CommandOutput;
   verifier(inputs: PromptInputs): ModuleRequest;

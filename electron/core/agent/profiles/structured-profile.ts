@@ -107,6 +107,12 @@ export function createStructuredProfile(options: { maxTokens?: Partial<Record<Ag
         parsed: toolName !== null,
       };
     },
+    // The prompt stays as it is (every tool card); only the grammar's enum narrows, so the turn is the one the planner
+    // would write with that choice.
+    pinTool: (planRequest, toolName) => {
+      const schema = planRequest.jsonSchema as { properties: Record<string, unknown> };
+      return { ...planRequest, jsonSchema: { ...schema, properties: { ...schema.properties, tool_name: { enum: [toolName] } } } };
+    },
     executor: (inputs, plan, tool) =>
       request(
         'executor',

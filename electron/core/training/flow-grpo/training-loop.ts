@@ -119,7 +119,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         'TRAINING_NO_DEMONSTRATIONS',
         `No demonstrations for ${path.basename(run.baseModel)}: SFT trains on the planner turns of runs you gave a thumbs-up, and there are none with this model.`,
         {
-          hint: 'Ask with this model and give good answers a thumbs-up (inflow feedback RUN_ID up, or the app), or train with --objective grpo.',
+          hint: 'Ask with this model (inflow ask --demonstrate TOOLS shows it which tools to use) and give right answers a thumbs-up (inflow runs rate RUN_ID up, or the app), or train with --objective grpo.',
         },
       );
     }
