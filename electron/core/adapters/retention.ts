@@ -8,8 +8,9 @@ import type { TrainingStore } from '../training/training-store.ts';
  * held-out accuracy, those the rollback history can return to, the one an unfinished run resumes from and the one
  * it started from (its KL reference), and the last `keepLast` versions; the others' files are deleted (their rows
  * stay, as history). Trainer states (optimizer checkpoints, ~3× an adapter): only the last one of each unfinished
- * (running or paused) run; every state of a finished run (completed, cancelled, failed) goes. Applied after each training run and by `inflow adapters gc`;
- * Settings shows the rule and what it would free.
+ * run (running, paused, or failed, which `train --resume` also continues); every state of a finished run (completed,
+ * cancelled) goes. Applied after each training run, failed ones included, and by `inflow adapters gc`; Settings shows
+ * the rule and what it would free.
  */
 export const retentionRule = { keepLast: 3 } as const;
 

@@ -74,10 +74,10 @@ export class TrainingStore {
       .all(runId) as Record<string, unknown>[];
   }
 
-  /** Runs not finished yet (running or paused) with their last committed step. */
+  /** Runs not finished yet (running, paused, or failed: all three resume) with their last committed step. */
   unfinishedRuns(): Array<{ id: string; lastCompletedStep: number; initAdapter: string | null }> {
     const rows = this.db
-      .prepare("SELECT id, last_completed_step AS lastCompletedStep, config FROM training_runs WHERE status IN ('running', 'paused')")
+      .prepare("SELECT id, last_completed_step AS lastCompletedStep, config FROM training_runs WHERE status IN ('running', 'paused', 'failed')")
       .all() as Array<{ id: string; lastCompletedStep: number; config: string | null }>;
     return rows.map(({ id, lastCompletedStep, config }) => {
       const initAdapter = (config === null ? {} : (JSON.parse(config) as { initAdapter?: unknown })).initAdapter;

@@ -87,6 +87,19 @@ test('retention keeps the adapter an unfinished run started from: its KL referen
   db.close();
 });
 
+test('a failed run is resumable (train --resume picks it up): retention keeps its last state, resume adapter and warm start', () => {
+  const { db, adapters, dir, stores } = seed(tempDir());
+  db.prepare("UPDATE training_runs SET status = 'failed', error = 'the disk is full' WHERE id = 'trn_paused'").run();
+  db.prepare("UPDATE training_runs SET config = ? WHERE id = 'trn_paused'").run(JSON.stringify({ initAdapter: adapters[2]!.path }));
+  assert.equal(stores.training.latestUnfinished()?.id, 'trn_paused', 'the run train --resume continues');
+  const plan = planRetention(stores);
+  assert.deepEqual(plan.adapters, [], 'v4 (its checkpoint) and v3 (its start) stay');
+  assert.deepEqual(plan.states.map((s) => `${s.trainingRunId}:${s.step}`).sort(), ['trn_done:1', 'trn_done:2', 'trn_done:3', 'trn_paused:1']);
+  applyRetention(stores);
+  assert.ok(fs.existsSync(path.join(dir, 'trn_paused-2.state')), 'the state a resume loads is still there');
+  db.close();
+});
+
 test('inflow adapters gc --dry-run lists, gc deletes, --keep is checked', async () => {
   const dataDir = tempDir();
   seed(dataDir).db.close();
