@@ -10,6 +10,7 @@ import { stopReasonLabel } from '../../components/format.ts';
 import { collectSources, foldTrace } from './trace-model.ts';
 import { TraceView } from './TraceView.tsx';
 import { ToolPicker } from './ToolPicker.tsx';
+import { DemonstrationPicker } from './DemonstrationPicker.tsx';
 import { FeedbackBar } from './FeedbackBar.tsx';
 import { askSession, useAskSession } from './trace-store.ts';
 import { ApprovalCard } from './ApprovalCard.tsx';
@@ -23,6 +24,7 @@ export function AskScreen() {
   const setQuestion = askSession.setDraft;
   const setRunId = askSession.setCurrentRun;
   const [enabled, setEnabled] = useState<Set<string> | null>(null);
+  const [demonstrated, setDemonstrated] = useState<string[]>([]);
   const [startError, setStartError] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -49,7 +51,13 @@ export function AskScreen() {
     setStartError(undefined);
     setStarting(true);
     try {
-      const started = await call(inflow().ask.start({ question, ...(enabled === null ? {} : { tools: [...enabled] }) }));
+      const started = await call(
+        inflow().ask.start({
+          question,
+          ...(enabled === null ? {} : { tools: [...enabled] }),
+          ...(demonstrated.length === 0 ? {} : { pinnedTools: demonstrated }),
+        }),
+      );
       setRunId(started.runId);
     } catch (error) {
       setStartError(error);
@@ -119,6 +127,11 @@ export function AskScreen() {
             />
             <div className="task-actions">
               <ToolPicker tools={tools.data ?? []} enabled={enabled ?? new Set()} onChange={setEnabled} />
+              <DemonstrationPicker
+                tools={(tools.data ?? []).filter((tool) => tool.available && (enabled ?? new Set()).has(tool.name))}
+                steps={demonstrated}
+                onChange={setDemonstrated}
+              />
               {running ? (
                 <button type="button" className="danger" onClick={() => void cancel()}>
                   <Icon name="stop" />
