@@ -5,9 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
-import { startDesktop, type Desktop } from '../support/bridge/desktop-harness.ts';
+import { startDesktopWithPlanner, type Desktop } from '../support/bridge/desktop-harness.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { testModelPath } from '../support/test-model.ts';
 
 /**
  * Settings → Local API and Privacy in the browser over the real back end: the user switches the API on, reads
@@ -31,11 +30,7 @@ function freePort(): Promise<number> {
 }
 
 before(async () => {
-  fs.mkdirSync(path.join(dataDir, 'models'), { recursive: true });
-  fs.copyFileSync(testModelPath(), path.join(dataDir, 'models', 'test-planner.gguf'));
-  desktop = await startDesktop({ dataDir });
-  await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
-  await desktop.api.service.settings.update({ limits: { maxSteps: 1 } });
+  desktop = await startDesktopWithPlanner({ dataDir, maxSteps: 1 });
   web = http.createServer((_request, response) => {
     response.writeHead(200);
     response.end('stand-in for the web');

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDesktop, type Desktop } from '../support/bridge/desktop-harness.ts';
+import { startDesktopWithPlanner, type Desktop } from '../support/bridge/desktop-harness.ts';
 import { everythingServerEntry } from '../support/mcp-servers.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import { testModelPath } from '../support/test-model.ts';
 
 /**
  * An MCP server added in Settings (the reference "everything" server over stdio), one of its tools marked
@@ -15,11 +12,7 @@ let desktop: Desktop;
 const dataDir = tempDir('inflow-e2e-mcp-');
 
 before(async () => {
-  fs.mkdirSync(path.join(dataDir, 'models'), { recursive: true });
-  fs.copyFileSync(testModelPath(), path.join(dataDir, 'models', 'test-planner.gguf'));
-  desktop = await startDesktop({ dataDir });
-  await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
-  await desktop.api.service.settings.update({ limits: { maxSteps: 1 } });
+  desktop = await startDesktopWithPlanner({ dataDir, maxSteps: 1 });
 });
 after(async () => {
   await desktop?.close();

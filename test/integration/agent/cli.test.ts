@@ -33,6 +33,10 @@ async function inflow(dataDir: string, ...args: string[]): Promise<{ code: numbe
   }
 }
 
+/** `inflow ask` options of these tests: the test model on one CPU thread, one step, a fixed seed. */
+const askOptions = (model: string, tools = 'generalist') =>
+  ['--model', model, '--cpu', '--threads', '1', '--tools', tools, '--max-steps', '1', '--context-size', '4096', '--seed', '3'] as const;
+
 test('inflow knowledge add, search, list and rm', async () => {
   const dir = tempDir();
   const docs = path.join(dir, 'docs');
@@ -73,24 +77,7 @@ test('inflow memory add, list, edit, rm', async () => {
 test('inflow ask runs the agent on a real GGUF, prints the trace, and runs replay shows the stored run', async () => {
   const data = path.join(tempDir(), 'data');
   const model = testModelPath({ seed: 7 });
-  const ask = await inflow(
-    data,
-    'ask',
-    'What is 17 + 25?',
-    '--model',
-    model,
-    '--cpu',
-    '--threads',
-    '1',
-    '--tools',
-    'generalist',
-    '--max-steps',
-    '1',
-    '--context-size',
-    '4096',
-    '--seed',
-    '3',
-  );
+  const ask = await inflow(data, 'ask', 'What is 17 + 25?', ...askOptions(model));
   assert.equal(ask.code, 0, ask.stderr);
   assert.match(ask.stdout, /^Run run_/m);
   assert.match(ask.stdout, /^Step 1\/1$/m);
@@ -131,7 +118,7 @@ test('inflow ask plans with the adapter training promoted for the model, and --b
   registry.promote(registry.register({ path: lora, baseModel: path.resolve(model) }).id);
   await backend.close();
 
-  const common = ['--model', model, '--cpu', '--threads', '1', '--tools', 'generalist', '--max-steps', '1', '--context-size', '4096', '--seed', '3'];
+  const common = askOptions(model);
   const promoted = await inflow(data, 'ask', 'What is 2 + 2?', ...common);
   assert.equal(promoted.code, 0, promoted.stderr);
   assert.match(promoted.stdout, /Planner adapter: .*\(promoted; --base to run without it\)/);
@@ -162,21 +149,7 @@ test('inflow ask --demonstrate makes the planner use the named tools; runs rate 
   fs.writeFileSync(path.join(dir, 'docs', 'sums.md'), '# Sums\n\nTwo and two make four.\n');
   assert.equal((await inflow(data, 'knowledge', 'add', path.join(dir, 'docs'))).code, 0, 'the knowledge tool needs an index');
   const model = testModelPath({ seed: 7 });
-  const common = [
-    '--model',
-    model,
-    '--cpu',
-    '--threads',
-    '1',
-    '--tools',
-    'generalist,knowledge',
-    '--max-steps',
-    '1',
-    '--context-size',
-    '4096',
-    '--seed',
-    '3',
-  ];
+  const common = askOptions(model, 'generalist,knowledge');
   const shown: Record<string, string> = {};
   for (const [short, full] of [
     ['knowledge', 'Knowledge_Search_Tool'],

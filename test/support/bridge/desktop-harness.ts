@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createBackend, type Backend } from '../../../electron/core/backend.ts';
 import { createApi, type Api, type ApiOptions } from '../../../electron/core/api/create-api.ts';
 import { repoRoot } from '../../../electron/core/paths.ts';
+import { testModelPath } from '../test-model.ts';
 import { startBridgeServer, type BridgeServer } from './bridge-server.ts';
 import { bridgeInitScript } from './bridge-script.ts';
 import type { PickPathRequest, PickPathResult } from '../../../electron/core/contract/system.ts';
@@ -144,4 +145,18 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The desktop with the test model installed as `test-planner.gguf` and chosen as the planner, and the step limit
+ * set: the start of every e2e test that asks the agent something.
+ */
+export async function startDesktopWithPlanner(options: DesktopOptions & { maxSteps: number }): Promise<Desktop> {
+  const { maxSteps, ...desktopOptions } = options;
+  fs.mkdirSync(path.join(options.dataDir, 'models'), { recursive: true });
+  fs.copyFileSync(testModelPath(), path.join(options.dataDir, 'models', 'test-planner.gguf'));
+  const desktop = await startDesktop(desktopOptions);
+  await desktop.api.service.models.setRole({ role: 'planner', modelId: 'test-planner.gguf' });
+  await desktop.api.service.settings.update({ limits: { maxSteps } });
+  return desktop;
 }
