@@ -15,7 +15,8 @@ import type { LearningSuite, suiteSetup } from './learning-suites.ts';
 /**
  * How a user warm-starts a planner (docs/training.md): they asked it questions of the suite's first kind, gave a thumbs
  * up to the runs it answered right (up to `demonstrations` runs, each question asked up to `attempts` times, sampled
- * at `temperature`), and ran `inflow train --objective sft` on those demonstrations for `steps` steps. The result is
+ * at `temperature`), and ran `inflow train --objective sft` on those demonstrations for `steps` steps. With `pinned`,
+ * they showed it the kind's tools (`inflow ask --demonstrate`) instead of waiting for it to find them. The result is
  * the suite's untrained planner (step 0): shown one kind only, it must be taught the rest by Flow-GRPO.
  */
 export interface WarmStart {
