@@ -106,6 +106,7 @@ export class AskService {
    */
   async run(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string }): Promise<AgentResult> {
     const launched = await this.launch(input, { ...hooks, approve: async () => false });
+    launched.started.catch(() => undefined); // a failure before the run starts reaches the caller through `done`
     return launched.done;
   }
 

@@ -40,6 +40,7 @@ export async function agentCompletion(request: IncomingMessage, response: Server
     question,
     ...(chat.agent.tools === undefined ? {} : { tools: chat.agent.tools }),
     ...(chat.agent.maxSteps === undefined ? {} : { maxSteps: chat.agent.maxSteps }),
+    ...(chat.agent.pinnedTools === undefined ? {} : { pinnedTools: chat.agent.pinnedTools }),
   };
 
   if (!chat.stream) {

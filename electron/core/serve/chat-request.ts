@@ -50,9 +50,13 @@ export const chatRequestSchema = z
       ])
       .nullable()
       .optional(),
-    /** Inflow's extension for the agent model: which tools, how many steps. */
+    /** Inflow's extension for the agent model: which tools, how many steps, and a demonstration (the tool per step). */
     inflow: z
-      .object({ tools: z.array(z.string().min(1).max(100)).max(50).optional(), max_steps: z.number().int().min(1).max(50).optional() })
+      .object({
+        tools: z.array(z.string().min(1).max(100)).max(50).optional(),
+        max_steps: z.number().int().min(1).max(50).optional(),
+        demonstrate: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -68,7 +72,7 @@ export interface ParsedChatRequest {
   sampling: SamplingOptions;
   stop: string[];
   jsonSchema: JsonSchema | undefined;
-  agent: { tools?: string[]; maxSteps?: number };
+  agent: { tools?: string[]; maxSteps?: number; pinnedTools?: string[] };
 }
 
 const unsupported = ['tools', 'tool_choice', 'functions', 'function_call', 'logit_bias', 'audio', 'modalities', 'prediction'];
@@ -124,6 +128,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
     agent: {
       ...(request.inflow?.tools === undefined ? {} : { tools: request.inflow.tools }),
       ...(request.inflow?.max_steps === undefined ? {} : { maxSteps: request.inflow.max_steps }),
+      ...(request.inflow?.demonstrate === undefined ? {} : { pinnedTools: request.inflow.demonstrate }),
     },
   };
 }

@@ -149,6 +149,22 @@ test('a stop sequence cuts the text before it', async () => {
   assert.equal(cut.choices[0]!.finish_reason, 'stop');
 });
 
+test('the agent as a model takes a demonstration: the named tool is used and recorded; a tool the run lacks is refused by name', async () => {
+  const ask = (demonstrate: string[]) =>
+    client.chat.completions.create({
+      model: 'inflow-agent',
+      messages: [{ role: 'user' as const, content: 'What is 4 + 4?' }],
+      inflow: { tools: [generalist], max_steps: 1, demonstrate },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming) as unknown as Promise<OpenAI.ChatCompletion & { inflow: { run_id: string } }>;
+  const shown = await ask([generalist]);
+  const runId = shown.inflow.run_id;
+  assert.deepEqual((backend.runs.getRun(runId)!.config as { pinnedTools?: string[] }).pinnedTools, [generalist]);
+  assert.equal(backend.runs.getSteps(runId)[0]?.toolName, generalist);
+  await assert.rejects(ask(['Python_Code_Generator_Tool']), (error: unknown) => {
+    return error instanceof OpenAI.APIError && /"Python_Code_Generator_Tool" is not one of this run's tools/.test(error.message);
+  });
+});
+
 test('the agent as a model answers with a recorded run whose steps come along, and its rating feeds training', async () => {
   const body = {
     model: 'inflow-agent',
