@@ -94,7 +94,7 @@ export const command: CliCommand = {
       .filter(Boolean)
       .map((name) => toolAliases[name] ?? name);
     if (pinnedTools?.length === 0)
-      throw new InflowError('USAGE', '--demonstrate needs tool names, e.g. --demonstrate prefix,reverser.', { hint: usage });
+      throw new InflowError('USAGE', '--demonstrate needs tool names, e.g. --demonstrate knowledge,generalist.', { hint: usage });
     if (values.profile !== undefined && values.profile !== 'structured' && values.profile !== 'agentflow') {
       throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
     }

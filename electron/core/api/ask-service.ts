@@ -106,7 +106,6 @@ export class AskService {
    */
   async run(input: AskInput, hooks: { onEvent?: (event: AgentEvent) => void; signal?: AbortSignal; source: string }): Promise<AgentResult> {
     const launched = await this.launch(input, { ...hooks, approve: async () => false });
-    launched.started.catch(() => undefined); // a failure before the run starts reaches the caller through `done`
     return launched.done;
   }
 
@@ -116,7 +115,6 @@ export class AskService {
    */
   async runWith(input: AskInput, hooks: AskHooks): Promise<AgentResult> {
     const launched = await this.launch(input, hooks);
-    launched.started.catch(() => undefined); // a failure before the run starts reaches the caller through `done`
     return launched.done;
   }
 
@@ -203,6 +201,9 @@ export class AskService {
       )
       .finally(() => hooks.signal?.removeEventListener('abort', onOuterAbort));
     entry.done = done.catch(() => undefined);
+    // run and runWith answer through `done`; start() still sees `started` reject. Observed here, so that a run
+    // refused before it starts never leaves an unhandled rejection.
+    started.catch(() => undefined);
     return { started, done };
   }
 
