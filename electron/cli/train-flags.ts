@@ -15,6 +15,7 @@ export function configFrom(values: Record<string, string | boolean | undefined>)
   set('learningRate', num('lr'));
   set('evalEvery', num('eval-every'));
   set('evalLimit', num('eval-limit'));
+  set('evalParallel', num('eval-parallel'));
   set('plateauPatience', num('plateau'));
   set('seed', num('seed'));
   set('miniBatches', num('mini-batches'));

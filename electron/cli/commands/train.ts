@@ -28,6 +28,8 @@ const usage = `Usage:
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
+  --eval-parallel N (held-out items at once, 1: the same adapter always scores the same; 0: every sequence, faster
+  on a GPU but a greedy near-tie can go either way)
   --objective grpo|sft (sft: supervised, on the planner turns of runs you gave a thumbs-up; a warm start)
   --dynamic-sampling N (up to N extra groups per step while too few teach anything, 0)  --explore-temperature T (all-failed tasks are sampled again at T)
   --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
@@ -59,6 +61,7 @@ const options = {
   heldout: { type: 'string' },
   'eval-every': { type: 'string' },
   'eval-limit': { type: 'string' },
+  'eval-parallel': { type: 'string' },
   plateau: { type: 'string' },
   'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' },

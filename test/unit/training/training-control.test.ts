@@ -8,7 +8,7 @@ import { openDatabase } from '../../../electron/core/store/database.ts';
 import { RunStore } from '../../../electron/core/store/run-store.ts';
 import type { RolloutAgent } from '../../../electron/core/training/flow-grpo/rollout-agent.ts';
 import type { PolicyTrainer } from '../../../electron/core/training/trainer/trainer-protocol.ts';
-import { parseDuration, resolveTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
+import { parseDuration, resolveTrainingConfig, storedTrainingConfig } from '../../../electron/core/training/flow-grpo/training-config.ts';
 import { train, type TrainingEvent } from '../../../electron/core/training/flow-grpo/training-loop.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -131,6 +131,12 @@ test('bad settings are refused naming the field; durations parse', () => {
     /Training setting lora\.targets is \[1\]; it must be a non-empty list/,
   );
   assert.equal(resolveTrainingConfig({ dualClip: 0, evalLimit: 0, threads: 0 }).dualClip, 0);
+  assert.throws(() => resolveTrainingConfig({ evalParallel: -1 }), {
+    message: 'Training setting evalParallel is -1; it must be an integer ≥ 0.',
+  });
+  // a run recorded before evalParallel existed keeps evaluating on every sequence; a new one evaluates one item at a time
+  assert.equal(storedTrainingConfig({ steps: 5 }).evalParallel, 0);
+  assert.equal(resolveTrainingConfig().evalParallel, 1);
   assert.equal(parseDuration('30m'), 1_800_000);
   assert.equal(parseDuration('90s'), 90_000);
   assert.throws(

@@ -239,3 +239,39 @@ test('stopping mid-rollouts pauses the run without recording a cut-short rollout
   assert.deepEqual(counts, { samples: 16, consumed: 16 }, '2 steps × 2 tasks × 4 rollouts, each used once');
   db.close();
 });
+
+test('held-out items are evaluated one at a time by default (a reproducible figure), on every sequence with evalParallel 0; rollouts stay parallel', async () => {
+  const concurrency = async (config: { evalParallel?: number }) => {
+    const { dir, db, runs, dataset, planner } = setup();
+    const inner = createAgentRollout({ store: runs, planner: scriptedPlanner(3), setup: syntheticSetup, limits: { maxSteps: 1 } });
+    const running = { eval: 0, train: 0 };
+    const most = { eval: 0, train: 0 };
+    const agent: typeof inner = async (request) => {
+      const kind = request.kind === 'eval' ? 'eval' : 'train';
+      most[kind] = Math.max(most[kind], ++running[kind]);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await inner(request);
+      } finally {
+        running[kind]--;
+      }
+    };
+    const log = { requests: [] as TrainStepRequest[], saves: 0 };
+    await train({
+      db,
+      runs,
+      datasetId: dataset.name,
+      baseModel: 'base.gguf',
+      agent,
+      planner: { ...planner, parallelSequences: 4 },
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => recordingTrainer(log),
+      config: { steps: 1, groupSize: 4, tasksPerStep: 1, ...config },
+    });
+    db.close();
+    return most;
+  };
+  assert.deepEqual(await concurrency({}), { eval: 1, train: 4 });
+  assert.deepEqual(await concurrency({ evalParallel: 0 }), { eval: 3, train: 4 }, 'all three held-out items at once');
+  assert.deepEqual(await concurrency({ evalParallel: 2 }), { eval: 2, train: 4 });
+});

@@ -34,6 +34,13 @@ export interface TrainingConfig {
   evalEvery: number;
   /** Cap on held-out items per evaluation (0: all); the default keeps a 200k-item dataset from evaluating 40k items. */
   evalLimit: number;
+  /**
+   * Held-out items evaluated at once, on the planner's parallel sequences (0: as many as it has). 1, the default, makes
+   * the figure reproducible: the same adapter scores the same every time. llama.cpp's numbers for one sequence shift
+   * slightly with the other sequences sharing its batches, enough to flip a greedy choice at a near-tie (docs/training.md,
+   * "Held-out evaluation"), so a parallel evaluation can score one adapter differently from run to run.
+   */
+  evalParallel: number;
   grouping: AdvantageGrouping;
   clipLow: number;
   clipHigh: number;
@@ -88,6 +95,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   evalTemperature: 0,
   evalEvery: 1,
   evalLimit: 100,
+  evalParallel: 1,
   grouping: 'trajectory',
   clipLow: 0.2,
   clipHigh: 0.3,
@@ -133,6 +141,7 @@ const trainingConfigSchema = z.object({
   steps: intAtLeast(1),
   evalEvery: intAtLeast(1),
   evalLimit: intAtLeast(0),
+  evalParallel: intAtLeast(0),
   lora: z.object({
     rank: intAtLeast(1),
     targets: z.array(z.string({ error: targetsRule }), { error: targetsRule }).min(1, { error: targetsRule }),
@@ -174,10 +183,11 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
 
 /**
  * A run's stored configuration. Runs recorded before a setting existed keep the behaviour they started with: one
- * update per step, no dual clip, every held-out item, a 4096-token context and 3 agent steps.
+ * update per step, no dual clip, every held-out item evaluated on every sequence at once, a 4096-token context and 3
+ * agent steps.
  */
 export function storedTrainingConfig(stored: Partial<TrainingConfig>): TrainingConfig {
-  const legacy: Partial<TrainingConfig> = { dualClip: 0, miniBatches: 1, ppoEpochs: 1, evalLimit: 0 };
+  const legacy: Partial<TrainingConfig> = { dualClip: 0, miniBatches: 1, ppoEpochs: 1, evalLimit: 0, evalParallel: 0 };
   return { ...defaultTrainingConfig, ...legacy, ...stored, lora: { ...defaultTrainingConfig.lora, ...stored.lora } };
 }
 

@@ -54,6 +54,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const signal = options.signal;
   const started = Date.now();
   const parallel = options.planner.parallelSequences ?? 1;
+  const evalParallel = config.evalParallel === 0 ? parallel : Math.min(config.evalParallel, parallel);
 
   store.setStatus(run.id, 'running');
   emit({ type: 'phase', step: run.lastCompletedStep, phase: 'trainer' });
@@ -90,7 +91,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         reward,
         temperature: config.evalTemperature,
         seed: config.seed,
-        parallel,
+        parallel: evalParallel,
         ...(signal ? { signal } : {}),
       });
     const history = store.stepMetrics(run.id);
