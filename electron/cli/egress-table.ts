@@ -1,15 +1,12 @@
-import { InflowError } from '../core/errors.ts';
 import type { EgressLog } from '../core/net/egress-log.ts';
 import { formatBytes } from '../core/models/hardware-fit.ts';
 import type { CliContext } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
+import { wholeNumberFlag } from './flag-values.ts';
 
 /** `inflow doctor --egress`: the network module's log, newest first. (Used by doctor.ts.) */
-export function printEgress(context: CliContext, log: EgressLog, args: string[]): number {
-  const at = args.indexOf('--limit');
-  const limit = at === -1 ? 50 : Number(args[at + 1]);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-    throw new InflowError('USAGE', `--limit needs a whole number from 1 to 10000, not "${args[at + 1] ?? ''}".`);
+export function printEgress(context: CliContext, log: EgressLog, limitFlag: string | undefined, hint: string): number {
+  const limit = wholeNumberFlag(limitFlag, 'limit', { min: 1, max: 10_000 }, hint) ?? 50;
   const entries = log.list({ limit });
   if (context.json) {
     context.printJson({ egress: entries });

@@ -4,6 +4,7 @@ import { InflowError } from '../core/errors.ts';
 import { exportForAgentflow, type AgentflowSource } from '../core/training/agentflow-export/export-agentflow.ts';
 import { exportTrainingSamples } from '../core/training/flow-grpo/export-samples.ts';
 import type { CliContext } from './command.ts';
+import { wholeNumberFlag } from './flag-values.ts';
 
 export const exportUsage = `Usage:
   inflow train export [--run RUN_ID] [--out DIR]
@@ -34,14 +35,6 @@ const options = {
   'max-prompt': { type: 'string' },
   'max-response': { type: 'string' },
 } as const;
-
-const positive = (value: string | undefined, flag: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1)
-    throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: exportUsage });
-  return number;
-};
 
 /** `inflow train export`: the JSONL samples of a run, or (`--for agentflow`) an experiment for the reference's trainer. */
 export async function trainExport(context: CliContext, args: string[]): Promise<void> {
@@ -75,13 +68,13 @@ export async function trainExport(context: CliContext, args: string[]): Promise<
     source = { trainingRunId: runId };
   }
   const numbers = {
-    nodes: positive(str('nodes'), '--nodes'),
-    gpusPerNode: positive(str('gpus'), '--gpus'),
-    trainBatch: positive(str('train-batch'), '--train-batch'),
-    miniBatch: positive(str('mini-batch'), '--mini-batch'),
-    toolSteps: positive(str('max-steps'), '--max-steps'),
-    maxPromptLength: positive(str('max-prompt'), '--max-prompt'),
-    maxResponseLength: positive(str('max-response'), '--max-response'),
+    nodes: wholeNumberFlag(str('nodes'), 'nodes', { min: 1 }, exportUsage),
+    gpusPerNode: wholeNumberFlag(str('gpus'), 'gpus', { min: 1 }, exportUsage),
+    trainBatch: wholeNumberFlag(str('train-batch'), 'train-batch', { min: 1 }, exportUsage),
+    miniBatch: wholeNumberFlag(str('mini-batch'), 'mini-batch', { min: 1 }, exportUsage),
+    toolSteps: wholeNumberFlag(str('max-steps'), 'max-steps', { min: 1 }, exportUsage),
+    maxPromptLength: wholeNumberFlag(str('max-prompt'), 'max-prompt', { min: 1 }, exportUsage),
+    maxResponseLength: wholeNumberFlag(str('max-response'), 'max-response', { min: 1 }, exportUsage),
   };
   const result = exportForAgentflow({
     stores: backend,

@@ -1,9 +1,11 @@
 import type { TrainingConfig } from '../core/training/flow-grpo/training-config.ts';
 import { parseDuration } from '../core/training/flow-grpo/training-config.ts';
+import { numberFlag } from './flag-values.ts';
 
 /** `inflow train`'s flags as training-config overrides (resolveTrainingConfig checks them). */
 export function configFrom(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
-  const num = (key: string) => (typeof values[key] === 'string' ? Number(values[key]) : undefined);
+  // a flag that is not a number is refused here by name; the ranges are the training config's rules
+  const num = (key: string) => numberFlag(typeof values[key] === 'string' ? values[key] : undefined, key);
   const config: Partial<TrainingConfig> = {};
   const set = <K extends keyof TrainingConfig>(key: K, value: TrainingConfig[K] | undefined) => {
     if (value !== undefined) config[key] = value;

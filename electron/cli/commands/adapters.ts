@@ -8,6 +8,7 @@ import { InflowError } from '../../core/errors.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import type { CliCommand } from '../command.ts';
 import { evaluateAdapter } from '../adapter-eval.ts';
+import { wholeNumberFlag, numberFlag } from '../flag-values.ts';
 
 const usage = `Usage:
   inflow adapters list [--model PATH|ID]
@@ -80,15 +81,18 @@ export const command: CliCommand = {
         context.print('The agent now uses the base model without adapter.');
         return;
       case 'eval': {
+        const limit = wholeNumberFlag(values.limit, 'limit', { min: 1 }, usage);
+        const maxSteps = wholeNumberFlag(values['max-steps'], 'max-steps', { min: 1 }, usage);
+        const threads = wholeNumberFlag(values.threads, 'threads', { min: 1 }, usage);
         const adapter = find(target ?? '');
         const dataset = backend.datasets.get(values.dataset ?? '');
         const result = await evaluateAdapter(context, {
           adapter,
           dataset,
           baseModel: adapter.baseModel,
-          ...(values.limit ? { limit: Number(values.limit) } : {}),
-          ...(values['max-steps'] ? { maxSteps: Number(values['max-steps']) } : {}),
-          ...(values.threads ? { threads: Number(values.threads) } : {}),
+          ...(limit === undefined ? {} : { limit }),
+          ...(maxSteps === undefined ? {} : { maxSteps }),
+          ...(threads === undefined ? {} : { threads }),
         });
         registry.updateMetrics(adapter.id, { heldoutAccuracy: result.accuracy, evaluatedOn: dataset.name });
         if (context.json) context.printJson(result);
@@ -98,9 +102,7 @@ export const command: CliCommand = {
       case 'import': {
         const model = needModel();
         const outPath = path.join(backend.paths.adapters, 'imported', `${path.basename(path.resolve(target ?? 'adapter'))}-${Date.now()}.gguf`);
-        const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
-        if (alpha !== undefined && !(alpha > 0))
-          throw new InflowError('USAGE', `--alpha must be a positive number (got "${values.alpha}").`, { hint: usage });
+        const alpha = numberFlag(values.alpha, 'alpha', { text: 'a positive number', holds: (value) => value > 0 }, usage);
         const result = importPeftAdapter({ source: target ?? '', baseModelPath: model, outPath, ...(alpha === undefined ? {} : { alpha }) });
         const adapter = registry.register({
           path: result.path,
@@ -115,9 +117,7 @@ export const command: CliCommand = {
         return;
       }
       case 'gc': {
-        const keepLast = values.keep === undefined ? undefined : Number(values.keep);
-        if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1))
-          throw new InflowError('USAGE', `--keep must be a whole number of at least 1, not "${values.keep}".`, { hint: usage });
+        const keepLast = wholeNumberFlag(values.keep, 'keep', { min: 1 }, usage);
         const plan = (values['dry-run'] ? planRetention : applyRetention)(backend, keepLast === undefined ? {} : { keepLast });
         if (context.json)
           context.printJson({

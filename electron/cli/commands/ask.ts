@@ -19,6 +19,7 @@ import { toolAliases } from '../../core/tools/builtin-tools.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage: inflow ask [options] "QUESTION"
   Runs the agent (planner → tool → verifier → answer) and prints the live step trace and the answer.
@@ -45,13 +46,6 @@ const usage = `Usage: inflow ask [options] "QUESTION"
   --seed N               planner sampling seed
   --context-size N       context window (default ${defaults.agentContextSize}; ${defaults.agentflowContextSize} with --profile agentflow); --threads N; --cpu
   --json                 print the result (answer, stop reason, steps, usage) as JSON`;
-
-function integer(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InflowError('USAGE', `--${name} needs a whole number, not "${value}".`, { hint: usage });
-  return parsed;
-}
 
 /** `inflow ask`: one agent run from the terminal. */
 export const command: CliCommand = {
@@ -100,6 +94,13 @@ export const command: CliCommand = {
     }
     if (values.endpoint !== undefined && values['endpoint-model'] === undefined)
       throw new InflowError('USAGE', '--endpoint needs --endpoint-model NAME.', { hint: usage });
+    // the numbers first: a bad one is refused before anything opens or loads
+    const threads = wholeNumberFlag(values.threads, 'threads', { min: 0 }, usage);
+    const contextSize = wholeNumberFlag(values['context-size'], 'context-size', { min: 0 }, usage);
+    const maxSteps = wholeNumberFlag(values['max-steps'], 'max-steps', { min: 0 }, usage);
+    const maxTimeSeconds = wholeNumberFlag(values['max-time'], 'max-time', { min: 0 }, usage);
+    const maxTokens = wholeNumberFlag(values['max-tokens'], 'max-tokens', { min: 0 }, usage);
+    const seed = wholeNumberFlag(values.seed, 'seed', { min: 0 }, usage);
     const backend = await context.backend();
     const settings = backend.settings.read();
     // --web allows the web tools and Wikipedia online for this run; --endpoint allows that one server.
@@ -108,7 +109,6 @@ export const command: CliCommand = {
       backend.network.grant('wikipedia');
     }
     if (values.endpoint !== undefined) backend.network.grant('endpoint');
-    const threads = integer(values.threads, 'threads');
     // A catalog planner trained on a profile (the AgentFlow planner) uses it unless --profile says otherwise.
     const plannerEntry = values.model === undefined ? undefined : findCatalogModel(values.model);
     const profile = (values.profile as ProfileName | undefined) ?? plannerEntry?.profile ?? settings.profile;
@@ -150,7 +150,6 @@ export const command: CliCommand = {
 
       // agentflow prompts carry the reference's long tool cards and 2048-token answers: a larger default context.
       // (the default per profile is the back end's model loader's, as for the app: contract/defaults.ts)
-      const contextSize = integer(values['context-size'], 'context-size');
       const load = (choice: string | undefined) =>
         backend.modelLoader.load({
           purpose: { use: 'agent', profile },
@@ -214,10 +213,6 @@ export const command: CliCommand = {
         if (event.type === 'run-end' && answering) context.stdout.write('\n');
         for (const line of formatEvent(event)) context.print(line);
       };
-      const maxSteps = integer(values['max-steps'], 'max-steps');
-      const maxTimeSeconds = integer(values['max-time'], 'max-time');
-      const maxTokens = integer(values['max-tokens'], 'max-tokens');
-      const seed = integer(values.seed, 'seed');
       const approver = createTerminalApprover({ assumeYes: values.yes === true, signal: context.signal });
       // the Ask screen's run (the app's service), with the terminal's models, tools, flags and approver
       const api = createApi({ backend, gpu: values.cpu === true ? false : 'auto', startLocalApi: false });

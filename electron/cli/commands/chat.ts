@@ -7,6 +7,7 @@ import type { ModelRequest } from '../../core/llm/model-loader.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
+import { wholeNumberFlag, numberFlag } from '../flag-values.ts';
 
 const usage = `Usage: inflow chat [options] ["MESSAGE"]
   Streams a reply from a local model. Without MESSAGE: reads it from piped stdin, or, on a terminal, starts a
@@ -26,13 +27,6 @@ async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   return text;
-}
-
-function number(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new InflowError('USAGE', `--${name} needs a number, not "${value}".`, { hint: usage });
-  return parsed;
 }
 
 /** `inflow chat`: one question to a local model, the reply streamed to stdout. */
@@ -66,23 +60,24 @@ export const command: CliCommand = {
     const request: ModelRequest = {
       purpose: { use: 'chat' },
       model: values.model,
-      contextSize: number(values['context-size'], 'context-size'),
+      contextSize: wholeNumberFlag(values['context-size'], 'context-size', { min: 1 }, usage),
       gpu: values.cpu === true ? false : 'auto',
-      threads: number(values.threads, 'threads'),
+      threads: wholeNumberFlag(values.threads, 'threads', { min: 1 }, usage),
       signal: context.signal,
     };
     readGgufFile(backend.modelLoader.modelFile(request)); // fail fast, before starting llama.cpp
     const model = await backend.modelLoader.load(request);
     try {
-      if (values.adapter !== undefined) await model.setAdapter(values.adapter, number(values['adapter-scale'], 'adapter-scale') ?? 1);
+      if (values.adapter !== undefined)
+        await model.setAdapter(values.adapter, numberFlag(values['adapter-scale'], 'adapter-scale', undefined, usage) ?? 1);
       const messages: ChatMessage[] = values.system === undefined ? [] : [{ role: 'system', content: values.system }];
       const sampling: SamplingOptions = Object.fromEntries(
         Object.entries({
-          temperature: number(values.temperature, 'temperature') ?? 0.7,
-          topP: number(values['top-p'], 'top-p'),
-          topK: number(values['top-k'], 'top-k'),
-          seed: number(values.seed, 'seed'),
-          maxTokens: number(values['max-tokens'], 'max-tokens') ?? 512,
+          temperature: numberFlag(values.temperature, 'temperature', undefined, usage) ?? 0.7,
+          topP: numberFlag(values['top-p'], 'top-p', undefined, usage),
+          topK: wholeNumberFlag(values['top-k'], 'top-k', { min: 0 }, usage),
+          seed: wholeNumberFlag(values.seed, 'seed', { min: 0 }, usage),
+          maxTokens: wholeNumberFlag(values['max-tokens'], 'max-tokens', { min: 1 }, usage) ?? 512,
         }).filter(([, value]) => value !== undefined),
       );
       const reply = async (content: string, signal: AbortSignal = context.signal) => {

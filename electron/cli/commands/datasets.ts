@@ -9,6 +9,7 @@ import { InflowError } from '../../core/errors.ts';
 import { findBenchmark, resolveBenchmarksDir } from '../../core/eval/benchmark-catalog.ts';
 import { isAnswerKind, type AnswerKind } from '../../core/scoring/answer-kind.ts';
 import type { CliCommand } from '../command.ts';
+import { wholeNumberFlag, numberFlag } from '../flag-values.ts';
 
 const usage = `Usage:
   inflow datasets import FILE|BENCHMARK [--name NAME] [--heldout 0.2] [--kind KIND] [--seed 42] [--skip-unscorable]
@@ -40,8 +41,9 @@ export const command: CliCommand = {
     const [action, target] = positionals;
     const backend = await context.backend();
     const store = backend.datasets;
-    const heldOutFraction = values.heldout === undefined ? undefined : Number(values.heldout);
-    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    // its range is the dataset store's rule, checked there for every front end
+    const heldOutFraction = numberFlag(values.heldout, 'heldout', undefined, usage);
+    const seed = wholeNumberFlag(values.seed, 'seed', { min: 0 }, usage);
     const show = (record: ReturnType<DatasetStore['get']>) => {
       if (context.json) context.printJson(record);
       else

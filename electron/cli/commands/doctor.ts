@@ -19,7 +19,7 @@ export const command: CliCommand = {
   async run(context, args) {
     const { values } = parseArgs({ args, options: { cpu: { type: 'boolean' }, egress: { type: 'boolean' }, limit: { type: 'string' } } });
     const backend = await context.backend();
-    if (values.egress === true) return printEgress(context, backend.egress, args);
+    if (values.egress === true) return printEgress(context, backend.egress, values.limit, command.usage);
     let engine: Record<string, unknown>;
     let engineOk = true;
     try {

@@ -12,6 +12,7 @@ import { builtinTools } from '../../core/tools/builtin-tools.ts';
 import { PythonSandbox } from '../../core/tools/python/python-sandbox.ts';
 import type { CliCommand, CliContext } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage:
   inflow eval --benchmark NAME|FILE [options]     run (or resume) an evaluation; several: gaia,aime24 or repeat the flag
@@ -45,14 +46,6 @@ Options:
 /** The entries of an object whose value is set (exactOptionalPropertyTypes-friendly spreading). */
 const definedOnly = <T extends Record<string, unknown>>(value: T) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-const positiveInt = (value: string | undefined, flag: string): number | undefined => {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1)
-    throw new InflowError('USAGE', `${flag} must be a positive whole number (got "${value}").`, { hint: usage.split('\n')[1] });
-  return number;
-};
 
 /** Writes the HTML and JSON files and prints the report (text, or JSON with the file paths). */
 function writeReports(context: CliContext, report: EvalReport, reportsDir: string, html: string | undefined, stem: string): void {
@@ -91,11 +84,11 @@ async function runCommand(context: CliContext, args: string[]): Promise<number> 
     throw new InflowError('USAGE', `Unknown --profile "${values.profile}".`, { hint: 'Use structured or agentflow.' });
   }
   const numbers = {
-    limit: positiveInt(values.limit, '--limit'),
-    concurrency: positiveInt(values.concurrency, '--concurrency'),
-    maxSteps: positiveInt(values['max-steps'], '--max-steps'),
-    threads: positiveInt(values.threads, '--threads'),
-    contextSize: positiveInt(values['context-size'], '--context-size'),
+    limit: wholeNumberFlag(values.limit, 'limit', { min: 1 }, usage.split('\n')[1]),
+    concurrency: wholeNumberFlag(values.concurrency, 'concurrency', { min: 1 }, usage.split('\n')[1]),
+    maxSteps: wholeNumberFlag(values['max-steps'], 'max-steps', { min: 1 }, usage.split('\n')[1]),
+    threads: wholeNumberFlag(values.threads, 'threads', { min: 1 }, usage.split('\n')[1]),
+    contextSize: wholeNumberFlag(values['context-size'], 'context-size', { min: 1 }, usage.split('\n')[1]),
   };
   // Every benchmark is checked before any model loads: a bad file fails in a second.
   const names = values.benchmark.flatMap((value) =>

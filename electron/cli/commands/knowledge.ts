@@ -5,6 +5,7 @@ import type { KnowledgeIndex, IndexStats } from '../../core/knowledge/knowledge-
 import { openEmbedder } from '../../core/knowledge/open-embedder.ts';
 import { importWikipediaDump } from '../../core/knowledge/wikipedia-dump.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage: inflow knowledge <command>
   add FOLDER                 index a folder (txt, md, html, pdf; re-running it re-indexes what changed)
@@ -43,7 +44,7 @@ export const command: CliCommand = {
             model: values['embed-model'],
             loader: backend.modelLoader,
             signal: context.signal,
-            ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
+            threads: wholeNumberFlag(values.threads, 'threads', { min: 1 }, usage),
           });
     try {
       return await run(context, sub, positionals, values.limit, backend.knowledge(embedder));

@@ -4,6 +4,7 @@ import { formatStoredRun } from '../../core/agent/trace-format.ts';
 import { InflowError } from '../../core/errors.ts';
 import type { RunKind, StopReason } from '../../core/store/run-store.ts';
 import type { CliCommand, CliContext } from '../command.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage: inflow runs <list|show|replay|rate> [options]
   list [--kind ask|rollout|eval] [--stop-reason R] [--search TEXT] [--limit N]   recent runs
@@ -34,8 +35,7 @@ export const command: CliCommand = {
     });
     const backend = await context.backend();
     if (sub === 'list') {
-      const limit = values.limit === undefined ? 20 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new InflowError('USAGE', `--limit needs a positive whole number, not "${values.limit}".`);
+      const limit = wholeNumberFlag(values.limit, 'limit', { min: 1 }, usage) ?? 20;
       const runs = backend.runs.listRuns({
         limit,
         ...(values.kind ? { kind: values.kind as RunKind } : {}),

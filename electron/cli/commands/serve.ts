@@ -5,6 +5,7 @@ import { ensureToken, tokenFile } from '../../core/serve/api-token.ts';
 import type { CliCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { defaults } from '../../core/contract/defaults.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print-token] [--cpu] [--threads N] [--context-size N]
   An OpenAI-compatible API on 127.0.0.1 (docs/api.md): GET /v1/models, POST /v1/chat/completions (a model, or
@@ -14,14 +15,6 @@ const usage = `Usage: inflow serve [--port N] [--cors-origin ORIGIN]... [--print
   --print-token        print the token (created on first use) and exit
   --cpu                no GPU; --threads N CPU threads; --context-size N context of loaded models (default: the agent's
                        ${defaults.agentContextSize}, ${defaults.agentflowContextSize} in the agentflow profile; another model for plain chat ${defaults.modelContextSize})`;
-
-function whole(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-    throw new InflowError('USAGE', `--${name} needs a whole number from ${min} to ${max}, not "${value}".`, { hint: usage });
-  return parsed;
-}
 
 /** `inflow serve`: the local API until Ctrl-C. */
 export const command: CliCommand = {
@@ -47,9 +40,9 @@ export const command: CliCommand = {
       else context.stdout.write(`${token}\n`);
       return ExitCode.ok;
     }
-    const port = whole(values.port, 'port', 1024, 65535) ?? backend.settings.read().localApi.port;
-    const threads = whole(values.threads, 'threads', 1, 1024);
-    const contextSize = whole(values['context-size'], 'context-size', 256, 1_048_576);
+    const port = wholeNumberFlag(values.port, 'port', { min: 1024, max: 65535 }, usage) ?? backend.settings.read().localApi.port;
+    const threads = wholeNumberFlag(values.threads, 'threads', { min: 1, max: 1024 }, usage);
+    const contextSize = wholeNumberFlag(values['context-size'], 'context-size', { min: 256, max: 1_048_576 }, usage);
     for (const origin of values['cors-origin'] ?? []) {
       if (!/^https?:\/\/[^/]+$/.test(origin))
         throw new InflowError('USAGE', `--cors-origin "${origin}" is not an origin.`, {

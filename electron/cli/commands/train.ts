@@ -17,6 +17,7 @@ import { pct, progressPrinter } from '../train-progress.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/flow-grpo/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';
+import { wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage:
   inflow train --dataset FILE|NAME --model PATH|ID [--group 8] [--steps N] [--budget 30m] [options]
@@ -116,6 +117,7 @@ export const command: CliCommand = {
     if (action !== undefined && resumeId === undefined) throw new InflowError('USAGE', `Unknown action "${action}".`, { hint: usage });
 
     const config = configFrom(values);
+    const sequences = wholeNumberFlag(values.sequences, 'sequences', { min: 1 }, usage);
     if (typeof values['from-adapter'] === 'string') config.initAdapter = resolveAdapterFile(backend.db, values['from-adapter']);
     let resumeRunId: string | undefined;
     let datasetId: string | undefined;
@@ -174,7 +176,7 @@ export const command: CliCommand = {
         judgePath: judge.path,
         cpu,
         gpu: cpu ? false : 'auto',
-        sequences: Number(values.sequences ?? Math.min(4, session.groupSize)),
+        sequences: sequences ?? Math.min(4, session.groupSize),
         ...(session.threads > 0 ? { trainerThreads: session.threads } : {}),
         onDevice: (placement) => context.stderr.write(`${placement.message}\n`),
         onUpdateProgress: (phase, detail) => {

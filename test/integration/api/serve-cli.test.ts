@@ -56,7 +56,7 @@ test('inflow serve: token, port, no token no answer, port in use, bad options, C
   assert.match(second.stderr, new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use[\\s\\S]*another port`));
   const bad = inflow('serve', '--port', '80');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--port needs a whole number from 1024 to 65535/);
+  assert.match(bad.stderr, /--port must be a whole number from 1024 to 65535/);
 
   child.kill('SIGINT');
   assert.equal(await exited, 0, 'Ctrl-C stops the server cleanly');

@@ -108,7 +108,7 @@ test('bad input gets a clear message and a meaningful exit code', async () => {
     [['chat', 'hi'], 3, /No model is installed\.\nDownload one with "inflow models pull/],
     [['chat', '--model', 'gpt-17', 'hi'], 3, /no model "gpt-17"/],
     [['chat', '--model', model], 2, /Give the message to send/],
-    [['chat', '--model', model, '--temperature', 'hot', 'hi'], 2, /--temperature needs a number/],
+    [['chat', '--model', model, '--temperature', 'hot', 'hi'], 2, /--temperature must be a number/],
     [['models', 'pull', 'gpt-17'], 3, /no model "gpt-17" in the catalog\.\nKnown models: qwen2\.5-1\.5b/],
     [['models', 'frobnicate'], 2, /Unknown action "frobnicate"/],
   ];

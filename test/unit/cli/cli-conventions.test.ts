@@ -72,6 +72,46 @@ test("an unknown option or a missing value prints the command's usage and exits 
   assert.deepEqual(problems, []);
 });
 
+/**
+ * For every command that takes a number: a call with one that is not a number (or not whole, or out of range). The
+ * flag must be refused by name before anything else happens (no model loads, no run starts). null: no numeric flag
+ * (memory's entry id is a positional, refused by its own message).
+ */
+const badNumbers: Record<string, string[] | null> = {
+  adapters: ['adapters', 'eval', 'a1', '--limit', 'abc'],
+  ask: ['ask', 'q', '--max-steps', '2.5'],
+  chat: ['chat', '--model', 'x', '--threads', '1.5', 'hi'],
+  datasets: ['datasets', 'import', 'f.json', '--heldout', 'abc'],
+  doctor: ['doctor', '--egress', '--limit', '0'],
+  eval: ['eval', '--benchmark', 'gameof24', '--limit', 'abc'],
+  knowledge: ['knowledge', 'search', 'q', '--embed-model', 'x', '--threads', 'abc'],
+  mcp: null,
+  memory: null,
+  models: null,
+  runs: ['runs', 'list', '--limit', '0'],
+  serve: ['serve', '--port', '80'],
+  train: ['train', '--dataset', 'x', '--model', 'y', '--sequences', 'abc'],
+};
+
+test('a flag that needs a number and gets something else is refused by name with the usage, exit 2, for every command that has one', async () => {
+  assert.deepEqual(Object.keys(badNumbers).sort(), commandNames);
+  const dataDir = tempDir();
+  const calls = Object.values(badNumbers).filter((args) => args !== null);
+  const results = await inParallel(calls, 4, (args) => runCli([...args, '--data-dir', dataDir], { timeoutMs: 60_000 }));
+  const problems: string[] = [];
+  calls.forEach((args, index) => {
+    const result = results[index]!;
+    const flag = args.at(-2)!.startsWith('--') ? args.at(-2)! : args.at(-3)!;
+    const where = `inflow ${args.join(' ')}`;
+    if (result.code !== 2) problems.push(`${where}: exit ${result.code}, stderr ${result.stderr.slice(0, 300)}`);
+    if (!new RegExp(`${flag} must be a (whole )?number`).test(result.stderr))
+      problems.push(`${where}: the message does not name ${flag} and its rule: ${result.stderr.slice(0, 200)}`);
+    if (!/Usage|inflow \w+ --/.test(result.stderr)) problems.push(`${where}: no usage on stderr`);
+    if (/\n\s+at .+:\d+:\d+\)?/.test(result.stderr)) problems.push(`${where}: a stack trace`);
+  });
+  assert.deepEqual(problems, []);
+});
+
 test('output piped into head that closes early is not an error: exit 0, nothing on stderr (a real pipe)', () => {
   const dataDir = tempDir();
   const file = path.join(dataDir, 'big.jsonl');
