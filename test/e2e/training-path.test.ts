@@ -70,6 +70,21 @@ test('a user imports a dataset, starts a quick Flow-GRPO run, sees the reward ch
     assert.equal(stopped.status, 'paused', 'a stopped run is recorded as paused, resumable from its last completed step');
     await page.getByText('paused', { exact: true }).waitFor();
     await desktop.screenshot('12-training-stopped');
+
+    // the user will not resume it: End run (confirmed) finishes it and frees the trainer state it kept for a resume
+    const states = () =>
+      (desktop.backend.db.prepare('SELECT state_path AS p FROM training_checkpoints').all() as Array<{ p: string }>).filter((row) =>
+        fs.existsSync(row.p),
+      );
+    assert.equal(states().length, 1, 'a paused run keeps its last trainer state');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'End run' }).click();
+    await page.getByText('ended', { exact: true }).waitFor();
+    await page.getByText(/Run ended; .* MB freed\./).waitFor();
+    assert.equal((await desktop.api.service.training.runs())[0]!.status, 'cancelled');
+    assert.equal(states().length, 0, 'its trainer state was deleted');
+    assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'an ended run cannot be resumed');
+    await desktop.screenshot('12b-training-ended');
     assert.deepEqual(desktop.pageErrors, []);
   });
 });

@@ -17,13 +17,16 @@ import { pct, progressPrinter } from '../train-progress.ts';
 import { resolveModelFile } from '../../core/llm/resolve-model.ts';
 import { renderProgress, stepLine, updateProgressText } from '../../core/training/flow-grpo/progress-format.ts';
 import { defaults } from '../../core/contract/defaults.ts';
-import { wholeNumberFlag } from '../flag-values.ts';
+import { endTrainingRun } from '../../core/training/end-run.ts';
+import { numberFlag, wholeNumberFlag } from '../flag-values.ts';
 
 const usage = `Usage:
   inflow train --dataset FILE|NAME --model PATH|ID [--group 8] [--steps N] [--budget 30m] [options]
   inflow train --resume [RUN_ID] [--steps N] [--budget 30m]     continue a stopped or killed run
   inflow train list                                              training runs
   inflow train status RUN_ID                                     per-step metrics
+  inflow train end RUN_ID                                        a paused or failed run you will not resume: finished,
+                                                                 and the trainer state it kept for a resume is freed
   inflow train export [--run RUN_ID] [--out DIR]                 rollouts and turn samples as JSONL, for analysis
   inflow train export --for agentflow --out DIR [...]            an experiment for the reference's verl trainer (below)
 Options:
@@ -110,6 +113,16 @@ export const command: CliCommand = {
       const steps = store.stepMetrics(run.id);
       if (context.json) context.printJson({ run, steps });
       else for (const s of steps) context.print(stepLine(s.step, s.metrics));
+      return;
+    }
+    if (action === 'end') {
+      if (target === undefined) throw new InflowError('USAGE', 'Name the run to end: inflow train end RUN_ID.', { hint: usage });
+      const { run, freed } = endTrainingRun(backend, target);
+      if (context.json) context.printJson({ run, freedBytes: freed.bytes, adapters: freed.adapters.length, states: freed.states.length });
+      else
+        context.print(
+          `Ended training run ${run.id} at step ${run.lastCompletedStep}; freed ${(freed.bytes / 1024 / 1024).toFixed(1)} MiB (${freed.adapters.length} adapters, ${freed.states.length} trainer states).`,
+        );
       return;
     }
     // `train --resume RUN_ID`: the id is the first positional
@@ -222,7 +235,11 @@ function resolveDataset(datasets: DatasetStore, value: string, heldout: unknown,
   const base = path.basename(value).replace(/\.jsonl?$/i, '');
   let name = base;
   for (let n = 2; datasets.find(name) !== undefined; n++) name = `${base}-${n}`;
-  const { record } = importDataset(datasets, { file: value, name, heldOutFraction: typeof heldout === 'string' ? Number(heldout) : undefined });
+  const { record } = importDataset(datasets, {
+    file: value,
+    name,
+    heldOutFraction: numberFlag(typeof heldout === 'string' ? heldout : undefined, 'heldout', undefined, usage),
+  });
   context.print(`Imported ${record.counts.train} training and ${record.counts.heldout} held-out items as dataset "${name}".`);
   return record;
 }

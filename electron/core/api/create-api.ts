@@ -189,6 +189,7 @@ export function createApi(options: ApiOptions): Api {
       start: async (input) => trainingControl.start({ ...input, preset: trainingPresets.find((preset) => preset.id === input.preset)! }),
       stop: async (input) => ({ stopped: await trainingControl.stop(input.trainingRunId) }),
       resume: async (input) => trainingControl.resume(input.trainingRunId),
+      end: async (input) => trainingControl.end(input.trainingRunId),
       adapters: async () => training.listAdapters(activeBase()),
       promote: async (input) => {
         training.adapters.promote(input.adapterId);

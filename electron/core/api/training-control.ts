@@ -13,6 +13,7 @@ import type { TrainerChannel } from '../training/trainer/trainer-process.ts';
 import type { TrainingDevice } from '../training/trainer/device-self-check.ts';
 import { launchTraining } from '../training/flow-grpo/launch-training.ts';
 import { resolveTrainingConfig, storedTrainingConfig, type TrainingConfig } from '../training/flow-grpo/training-config.ts';
+import { endTrainingRun } from '../training/end-run.ts';
 import { InflowError } from '../errors.ts';
 
 /** Starts the process that hosts the native trainer: an Electron utility process in the app; default a Node child. */
@@ -98,6 +99,7 @@ export class TrainingControl {
     const run = this.options.reads.getRun(trainingRunId);
     if (run.status === 'completed')
       throw new InflowError('TRAINING_DONE', 'This run has already completed all its steps.', { hint: 'Start a new run to train further.' });
+    if (run.status === 'cancelled') throw new InflowError('TRAINING_DONE', 'This run was ended.', { hint: 'Start a new run to train further.' });
     const judgeModel = typeof run.config.judgeModel === 'string' ? run.config.judgeModel : null;
     // A resumed run keeps its judge (checked again: the file must still exist and still not be the planner's).
     const judge = chooseTrainingJudge({ plannerPath: run.baseModel, judgePath: judgeModel, noJudge: judgeModel === null });
@@ -238,6 +240,16 @@ export class TrainingControl {
    */
   present(run: TrainingRunView): TrainingRunView {
     return run.status === 'running' && !this.active.has(run.id) ? { ...run, status: 'paused' } : run;
+  }
+
+  /**
+   * Ends a run the user will not resume (training/end-run.ts): it must not be training here; one that a kill left
+   * marked running is shown as paused (`present`) and can be ended. Returns the run and the bytes retention freed.
+   */
+  end(trainingRunId: string): { run: TrainingRunView; freedBytes: number } {
+    if (this.active.has(trainingRunId)) throw new InflowError('TRAINING_BUSY', 'This run is training.', { hint: 'Stop it first, then end it.' });
+    const { freed } = endTrainingRun(this.options.backend, trainingRunId, { alsoRunning: true });
+    return { run: this.options.reads.getRun(trainingRunId), freedBytes: freed.bytes };
   }
 
   /** Asks a run to stop; it finishes the current safe point and is recorded as stopped, resumable. */

@@ -169,6 +169,8 @@ export const trainingContract = {
   start: method<TrainingRunView>()(startTrainingSchema),
   stop: method<{ stopped: boolean }>()(z.object({ trainingRunId: idSchema }).strict()),
   resume: method<TrainingRunView>()(z.object({ trainingRunId: idSchema }).strict()),
+  /** A paused or failed run the user will not resume: finished, and what it kept for a resume is freed. */
+  end: method<{ run: TrainingRunView; freedBytes: number }>()(z.object({ trainingRunId: idSchema }).strict()),
   adapters: method<AdapterView[]>()(emptyInput),
   promote: method<AdapterView[]>()(z.object({ adapterId: idSchema }).strict()),
   rollback: method<AdapterView[]>()(emptyInput),

@@ -6,6 +6,9 @@ import { AdapterRegistry } from '../../../electron/core/adapters/adapter-registr
 import { applyRetention, planRetention } from '../../../electron/core/adapters/retention.ts';
 import { InflowError } from '../../../electron/core/errors.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
+import { endTrainingRun } from '../../../electron/core/training/end-run.ts';
+import { openRun } from '../../../electron/core/training/flow-grpo/open-run.ts';
+import { DatasetStore } from '../../../electron/core/datasets/dataset-store.ts';
 import { openDatabase } from '../../../electron/core/store/database.ts';
 import { assertTrainingFits, trainingDiskBytes } from '../../../electron/core/training/flow-grpo/training-disk.ts';
 import { runCli } from '../../support/run-cli.ts';
@@ -98,6 +101,60 @@ test('a failed run is resumable (train --resume picks it up): retention keeps it
   applyRetention(stores);
   assert.ok(fs.existsSync(path.join(dir, 'trn_paused-2.state')), 'the state a resume loads is still there');
   db.close();
+});
+
+test('ending a failed run the user will not resume frees its last state and resume adapter; it leaves --resume; finished or running runs are refused', async () => {
+  const dataDir = tempDir();
+  const { db, adapters, dir, stores } = seed(dataDir);
+  db.prepare("UPDATE training_runs SET status = 'failed', error = 'the disk is full' WHERE id = 'trn_paused'").run();
+  db.prepare(
+    "INSERT INTO training_runs (id, created_at, status, base_model, last_completed_step) VALUES ('trn_live', ?, 'running', '/m.gguf', 1)",
+  ).run(0);
+  const refused = (id: string, code: string, text: RegExp) =>
+    assert.throws(
+      () => endTrainingRun(stores, id),
+      (e: unknown) => InflowError.isInstance(e) && e.code === code && text.test(e.message),
+    );
+  refused('trn_done', 'TRAINING_DONE', /already completed/);
+  refused('trn_live', 'TRAINING_BUSY', /marked running/);
+  refused('trn_nope', 'TRAINING_RUN_NOT_FOUND', /trn_nope/);
+  applyRetention(stores);
+  assert.ok(fs.existsSync(path.join(dir, 'trn_paused-2.state')), 'kept while the run could be resumed');
+  const { run, freed } = endTrainingRun(stores, 'trn_paused');
+  assert.equal(run.status, 'cancelled');
+  assert.equal(run.error, 'the disk is full', 'why it failed stays on record');
+  assert.deepEqual(
+    freed.states.map((s) => `${s.trainingRunId}:${s.step}`),
+    ['trn_paused:2'],
+  );
+  assert.ok(!fs.existsSync(path.join(dir, 'trn_paused-2.state')));
+  assert.deepEqual(
+    freed.adapters.map((a) => a.adapter.version),
+    [4],
+    'v4, kept only as its resume point, goes too',
+  );
+  assert.ok(!fs.existsSync(adapters[3]!.path));
+  assert.ok(fs.existsSync(adapters[4]!.path), 'the promoted v5 stays');
+  assert.equal(stores.training.latestUnfinished()?.id, 'trn_live', 'train --resume no longer picks the ended run');
+  refused('trn_paused', 'TRAINING_DONE', /already ended/);
+  assert.throws(
+    () => openRun({ resumeRunId: 'trn_paused' } as Parameters<typeof openRun>[0], stores.training, new DatasetStore(db)),
+    (e: unknown) => InflowError.isInstance(e) && e.code === 'TRAINING_DONE' && /was ended at step 2/.test(e.message),
+  );
+  db.close();
+  // the CLI: `inflow train end RUN_ID`
+  const again = seed(tempDir());
+  const cliDir = path.dirname(again.dir);
+  again.db.close();
+  const ended = await runCli(['train', 'end', 'trn_paused', '--data-dir', cliDir]);
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.match(ended.stdout, /Ended training run trn_paused at step 2; freed 0\.0 MiB \(\d+ adapters, \d+ trainer states\)\./);
+  const twice = await runCli(['train', 'end', 'trn_paused', '--data-dir', cliDir]);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /already ended/);
+  const none = await runCli(['train', 'end', '--data-dir', cliDir]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /Name the run to end/);
 });
 
 test('inflow adapters gc --dry-run lists, gc deletes, --keep is checked', async () => {

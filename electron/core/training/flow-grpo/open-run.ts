@@ -14,6 +14,10 @@ export const resumeSettings = ['steps', 'budgetMs', 'contextSize', 'maxAgentStep
 export function openRun(options: TrainOptions, store: TrainingStore, datasets: DatasetStore): TrainingRunRecord {
   if (options.resumeRunId !== undefined) {
     const run = store.getRun(options.resumeRunId);
+    if (run.status === 'cancelled')
+      throw new InflowError('TRAINING_DONE', `Training run ${run.id} was ended at step ${run.lastCompletedStep}.`, {
+        hint: 'Start a new run; --from-adapter ID goes on from one of its adapters.',
+      });
     if (run.status === 'completed' && !(options.config?.steps !== undefined && options.config.steps > run.lastCompletedStep))
       throw new InflowError('TRAINING_ALREADY_COMPLETED', `Training run ${run.id} already completed ${run.lastCompletedStep} steps.`, {
         hint: 'Give more --steps to continue it, or start a new run with --dataset.',

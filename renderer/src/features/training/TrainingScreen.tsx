@@ -70,6 +70,21 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
       setStartError(error);
     }
   };
+  const end = async (id: string) => {
+    if (
+      !window.confirm(
+        'End this run? It can no longer be resumed; its adapters and charts stay, and the trainer state it kept for a resume is deleted.',
+      )
+    )
+      return;
+    try {
+      const { freedBytes } = await call(inflow().training.end({ trainingRunId: id }));
+      runs.reload();
+      notify(`Run ended; ${(freedBytes / 1024 / 1024).toFixed(1)} MB freed.`, 'info');
+    } catch (error) {
+      notify(errorText(error), 'error');
+    }
+  };
   const stop = async (id: string) => {
     try {
       await call(inflow().training.stop({ trainingRunId: id }));
@@ -137,7 +152,7 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                 >
                   <span className="run-question">{run.datasetName ?? 'deleted dataset'}</span>
                   <span className="run-meta">
-                    <span className={`badge badge-${run.status}`}>{run.status}</span>
+                    <span className={`badge badge-${run.status}`}>{run.status === 'cancelled' ? 'ended' : run.status}</span>
                     <span>
                       step {run.lastCompletedStep} of {String(run.config.steps ?? '?')}
                     </span>
@@ -161,10 +176,15 @@ export function TrainingScreen({ selectedId }: { selectedId: string | undefined 
                     </button>
                   ) : null}
                   {selectedRun.status === 'paused' || selectedRun.status === 'failed' ? (
-                    <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}>
-                      <Icon name="play" />
-                      Resume
-                    </button>
+                    <div className="row">
+                      <button type="button" className="secondary" onClick={() => void resume(selectedRun.id)}>
+                        <Icon name="play" />
+                        Resume
+                      </button>
+                      <button type="button" className="secondary" onClick={() => void end(selectedRun.id)}>
+                        End run
+                      </button>
+                    </div>
                   ) : null}
                 </div>
                 {selectedRun.status === 'running' && messages[selectedRun.id] !== undefined ? (
