@@ -34,6 +34,7 @@ export function configFrom(values: Record<string, string | boolean | undefined>)
   if (values['only-when-idle']) config.onlyWhenIdle = true;
   if (values['no-promote']) config.autoPromote = false;
   if (values['shuffle-rewards']) config.shuffleRewards = true;
+  if (values['until-reproduced']) config.untilReproduced = true;
   if (values.rank !== undefined || values.alpha !== undefined || values.targets !== undefined) {
     config.lora = {
       rank: num('rank') ?? 16,

@@ -35,6 +35,7 @@ Options:
   --eval-parallel N (held-out items at once, 1: the same adapter always scores the same; 0: every sequence, faster
   on a GPU but a greedy near-tie can go either way)
   --objective grpo|sft (sft: supervised, on the planner turns of runs you gave a thumbs-up; a warm start)
+  --until-reproduced (sft: stop once the planner makes the demonstrated tool choices on every demonstrated question)
   --dynamic-sampling N (up to N extra groups per step while too few teach anything, 0)  --explore-temperature T (all-failed tasks are sampled again at T)
   --from-adapter ID|PATH (start from an adapter, e.g. an SFT warm start, instead of a fresh LoRA)
   --mini-batches N (optimizer updates per step, 4)  --epochs N (PPO epochs, 1)  --dual-clip C (3, 0: off)
@@ -70,6 +71,7 @@ const options = {
   'only-when-idle': { type: 'boolean' },
   'no-promote': { type: 'boolean' },
   'shuffle-rewards': { type: 'boolean' },
+  'until-reproduced': { type: 'boolean' },
   'max-steps': { type: 'string' },
   context: { type: 'string' },
   threads: { type: 'string' },

@@ -90,6 +90,20 @@ export class RunHistory {
       .all(modelId) as Array<{ prompt_tokens: Uint8Array; response_tokens: Uint8Array }>;
   }
 
+  /** The runs whose planner turns `approvedPlannerTurns` returns (same model, same rating rule), oldest first. */
+  approvedRuns(modelId: string): Array<{ runId: string; question: string }> {
+    return this.db
+      .prepare(
+        `SELECT r.id AS runId, t.question AS question FROM runs r JOIN tasks t ON t.id = r.task_id
+    WHERE r.kind NOT IN ('rollout', 'eval')
+      AND EXISTS (SELECT 1 FROM module_calls mc WHERE mc.run_id = r.id AND mc.module = 'planner' AND mc.model_id = ?
+        AND mc.prompt_tokens IS NOT NULL AND mc.response_tokens IS NOT NULL)
+      AND (SELECT f.rating FROM feedback f WHERE f.run_id = r.id ORDER BY f.created_at DESC, f.id DESC LIMIT 1) = 1
+    ORDER BY r.created_at, r.rowid`,
+      )
+      .all(modelId) as Array<{ runId: string; question: string }>;
+  }
+
   /** The tools the runs of a task used. */
   toolsUsedByTask(taskId: string): string[] {
     return (

@@ -12,6 +12,7 @@ import { seededRandom } from '../../../electron/core/training/seeded-random.ts';
 import type { PolicyTrainer, TrainStepRequest } from '../../../electron/core/training/trainer/trainer-protocol.ts';
 import { shuffleWithinGroups } from '../../../electron/core/training/flow-grpo/step-samples.ts';
 import { train } from '../../../electron/core/training/flow-grpo/training-loop.ts';
+import { stepLine } from '../../../electron/core/training/flow-grpo/progress-format.ts';
 import { TrainingStore } from '../../../electron/core/training/training-store.ts';
 import { ScriptedLanguageModel, type ScriptedTurn } from '../../support/scripted-model.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -108,6 +109,67 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
     }),
     (error: unknown) => (error as { code?: string }).code === 'TRAINING_NO_DEMONSTRATIONS',
   );
+  db.close();
+});
+
+test('each SFT step asks the demonstrated questions again and reports how many get the demonstrated tools; --until-reproduced stops once all do', async () => {
+  const { dir, db, runs, dataset, handle } = setup();
+  let choice: 'reverser' | 'counter' = 'reverser';
+  const model = planner(() => choice);
+  for (const word of ['apple', 'stone']) {
+    const task = runs.createTask({ question: `Reverse the word: ${word}`, source: 'user' });
+    const { tools, models } = syntheticSetup(task);
+    const shown = await runAgent({
+      question: task.question,
+      taskId: task.id,
+      models: { ...models, planner: model },
+      tools,
+      store: runs,
+      limits: { maxSteps: 1 },
+    });
+    recordFeedback(db, { runId: shown.runId, rating: 1 });
+  }
+  // the planner drifts to the other tool, and only the second update brings it back
+  choice = 'counter';
+  const requests: TrainStepRequest[] = [];
+  const trainer = recordingTrainer(requests);
+  const agent = createAgentRollout({ store: runs, planner: model, setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const run = (config: { untilReproduced?: boolean }) =>
+    train({
+      db,
+      runs,
+      agent,
+      planner: handle,
+      datasetId: dataset.id,
+      baseModel: '/models/planner.gguf',
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => ({
+        ...trainer,
+        async step(request) {
+          const reply = await trainer.step(request);
+          if (requests.length === 2) choice = 'reverser';
+          return reply;
+        },
+      }),
+      config: { objective: 'sft', steps: 5, ...config },
+    });
+  const result = await run({ untilReproduced: true });
+  assert.equal(result.stopReason, 'reproduced');
+  assert.equal(result.lastCompletedStep, 2, 'it stopped at the first step that reproduced both');
+  const steps = new TrainingStore(db).stepMetrics(result.trainingRunId).filter((s) => s.step > 0);
+  assert.deepEqual(
+    steps.map((s) => [s.metrics.demonstrationsReproduced, s.metrics.demonstratedRuns]),
+    [
+      [0, 2],
+      [1, 2],
+    ],
+  );
+  assert.match(stepLine(2, steps[1]!.metrics), /reproduced 2\/2 demonstrations/);
+  assert.equal(new TrainingStore(db).getRun(result.trainingRunId).status, 'completed');
+  // without the flag the run takes all its steps, still reporting the replay at each
+  const full = await run({});
+  assert.equal(full.stopReason, 'steps');
+  assert.equal(full.lastCompletedStep, 5);
   db.close();
 });
 

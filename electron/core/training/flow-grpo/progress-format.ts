@@ -27,6 +27,9 @@ export function stepLine(step: number, m: StepMetrics): string {
     ...(typeof m.truncatedSamples === 'number' && m.truncatedSamples > 0 ? [`truncated ${m.truncatedSamples}`] : []),
     ...(typeof m.droppedSamples === 'number' && m.droppedSamples > 0 ? [`dropped ${m.droppedSamples} too long`] : []),
     ...(typeof m.failedRollouts === 'number' && m.failedRollouts > 0 ? [`failed rollouts ${m.failedRollouts}`] : []),
+    ...(typeof m.demonstrationsReproduced === 'number' && typeof m.demonstratedRuns === 'number'
+      ? [`reproduced ${Math.round(m.demonstrationsReproduced * m.demonstratedRuns)}/${m.demonstratedRuns} demonstrations`]
+      : []),
     `${seconds.toFixed(1)} s`,
   ].join('  ');
 }

@@ -12,7 +12,8 @@ import type { TrainingConfig } from './training-config.ts';
 
 /** What the Flow-GRPO loop (training-loop.ts) takes, tells as it goes, and returns. */
 export type TrainingPhase = 'trainer' | 'baseline' | 'rollout' | 'update' | 'swap' | 'eval' | 'checkpoint' | 'idle-wait';
-export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled';
+/** 'reproduced': an SFT run with `untilReproduced` reproduces every demonstration (demonstration-replay.ts). */
+export type TrainingStopReason = 'steps' | 'budget' | 'plateau' | 'cancelled' | 'reproduced';
 
 export type TrainingEvent =
   | { type: 'started'; run: TrainingRunRecord; resumedFromStep: number }

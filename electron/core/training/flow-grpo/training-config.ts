@@ -29,6 +29,12 @@ export interface TrainingConfig {
   dynamicSampling: number;
   /** Sampling temperature of those extra tasks' groups (0: `temperature`), to explore where the policy is stuck. */
   explorationTemperature: number;
+  /**
+   * SFT only: stop at the first evaluated step where the planner reproduces every demonstration (asked each
+   * demonstrated question again, greedily, it chooses the demonstrated tool at every step; demonstration-replay.ts);
+   * `steps` is then the most it may take. Every SFT step reports `demonstrationsReproduced` either way.
+   */
+  untilReproduced: boolean;
   evalTemperature: number;
   /** Evaluate a candidate on held-out every N steps (and at the last step). */
   evalEvery: number;
@@ -92,6 +98,7 @@ export const defaultTrainingConfig: TrainingConfig = {
   temperature: 0.7,
   dynamicSampling: 0,
   explorationTemperature: 0,
+  untilReproduced: false,
   evalTemperature: 0,
   evalEvery: 1,
   evalLimit: 100,

@@ -14,6 +14,7 @@ import { buildSamples, fitSamples } from './step-samples.ts';
 import { TrainingStore, type StepMetrics } from '../training-store.ts';
 import { openRun, resumePoint } from './open-run.ts';
 import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
+import { demonstrationRuns, replayDemonstrations } from './demonstration-replay.ts';
 import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
 
 export type { TrainingEvent, TrainingPhase, TrainingStopReason, TrainOptions, TrainResult, TrainStores } from './train-options.ts';
@@ -115,6 +116,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const runRewards: number[] = [];
     let lastWarnedAt = -NO_SIGNAL_PATIENCE;
     const demonstrations = config.objective === 'sft' ? approvedPlannerTurns(runHistory, run.baseModel) : null;
+    const demonstrated = demonstrations === null ? [] : demonstrationRuns(runHistory, options.runs, run.baseModel);
     if (demonstrations !== null && demonstrations.length === 0) {
       throw new InflowError(
         'TRAINING_NO_DEMONSTRATIONS',
@@ -253,6 +255,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         metrics.heldoutAccuracy = evaluation.accuracy;
         timings.evalMs = evaluation.durationMs;
       }
+      // SFT: does the planner now make the choices the user showed it?
+      if (demonstrated.length > 0 && (step % config.evalEvery === 0 || step === config.steps)) {
+        const replay = await replayDemonstrations({
+          demonstrations: demonstrated,
+          runs: options.runs,
+          agent: options.agent,
+          seed: config.seed,
+          ...(signal ? { signal } : {}),
+        });
+        metrics.demonstrationsReproduced = replay.reproduced / replay.total;
+        metrics.demonstratedRuns = replay.total;
+        timings.replayMs = replay.durationMs;
+      }
 
       emit({ type: 'phase', step, phase: 'checkpoint' });
       const checkpointStart = performance.now();
@@ -305,6 +320,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         emit({ type: 'warning', step, warning });
       }
       if (promoted !== null) emit({ type: 'promoted', adapter: promoted });
+      if (config.untilReproduced && metrics.demonstrationsReproduced === 1) {
+        stopReason = 'reproduced';
+        break;
+      }
     }
     if (signal?.aborted) stopReason = 'cancelled';
     if (currentAdapter === null && stopReason !== 'cancelled') {
