@@ -15,6 +15,8 @@ export function configFrom(values: Record<string, string | boolean | undefined>)
   set('tasksPerStep', num('tasks-per-step'));
   set('temperature', num('temperature'));
   set('learningRate', num('lr'));
+  if (typeof values['lr-schedule'] === 'string') config.lrSchedule = values['lr-schedule'] as TrainingConfig['lrSchedule'];
+  set('lrMinRatio', num('lr-min-ratio'));
   set('evalEvery', num('eval-every'));
   set('evalLimit', num('eval-limit'));
   set('evalParallel', num('eval-parallel'));

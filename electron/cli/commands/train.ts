@@ -31,6 +31,7 @@ const usage = `Usage:
   inflow train export --for agentflow --out DIR [...]            an experiment for the reference's verl trainer (below)
 Options:
   --tasks-per-step N (4)  --temperature T (0.7)  --lr X (1e-5)  --rank R (16)  --alpha A (32)
+  --lr-schedule constant|cosine|linear (constant; a decay ends the run at --lr-min-ratio F of --lr, 0.1)
   --targets q,k,v,o  --grouping trajectory|turn  --heldout 0.2  --eval-every N (1)  --eval-limit N (100, 0: all)
   --eval-parallel N (held-out items at once, 1: the same adapter always scores the same; 0: every sequence, faster
   on a GPU but a greedy near-tie can go either way)
@@ -59,6 +60,8 @@ const options = {
   'tasks-per-step': { type: 'string' },
   temperature: { type: 'string' },
   lr: { type: 'string' },
+  'lr-schedule': { type: 'string' },
+  'lr-min-ratio': { type: 'string' },
   rank: { type: 'string' },
   alpha: { type: 'string' },
   targets: { type: 'string' },

@@ -70,6 +70,11 @@ test(
     const lines = fs.readFileSync(path.join(out, 'trajectories.jsonl'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 2);
 
+    // a schedule the trainer does not know is refused before anything runs, naming the setting and its choices
+    const badSchedule = inflow(dataDir, 'train', '--dataset', file, '--model', testModelPath(), '--lr-schedule', 'step', '--cpu');
+    assert.equal(badSchedule.status, 4, badSchedule.stderr);
+    assert.match(badSchedule.stderr, /Training setting lrSchedule is "step"; it must be "constant", "cosine" or "linear"\./);
+
     const again = inflow(dataDir, 'train', '--resume');
     assert.equal(again.status, 3);
     assert.match(again.stderr, /no unfinished training run/);

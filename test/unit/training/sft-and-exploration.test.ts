@@ -224,17 +224,19 @@ test('a task on which every rollout failed is sampled again at the exploration t
   });
   const hot = new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => hotTurn) });
   const agent = createAgentRollout({ store: runs, planner: hot, setup: syntheticSetup, limits: { maxSteps: 1 } });
-  const result = await train({
-    db,
-    runs,
-    agent,
-    planner: handle,
-    datasetId: dataset.id,
-    baseModel: 'base.gguf',
-    adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer([]),
-    config: { steps: 3, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, explorationTemperature: 1.2, evalEvery: 10 },
-  });
+  const run = (config: { steps: number; explorationTemperature?: number }) =>
+    train({
+      db,
+      runs,
+      agent,
+      planner: handle,
+      datasetId: dataset.id,
+      baseModel: 'base.gguf',
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => recordingTrainer([]),
+      config: { groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10, ...config },
+    });
+  const result = await run({ steps: 3, explorationTemperature: 1.2 });
   const store = new TrainingStore(db);
   let explored = 0;
   for (const { step, metrics } of store.stepMetrics(result.trainingRunId).slice(1)) {
@@ -251,17 +253,7 @@ test('a task on which every rollout failed is sampled again at the exploration t
   }
   assert.ok(explored > 0);
   // without an exploration temperature nothing is sampled again
-  const plain = await train({
-    db,
-    runs,
-    agent,
-    planner: handle,
-    datasetId: dataset.id,
-    baseModel: 'base.gguf',
-    adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer([]),
-    config: { steps: 1, groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10 },
-  });
+  const plain = await run({ steps: 1 });
   assert.equal(store.stepMetrics(plain.trainingRunId).at(-1)!.metrics.exploredGroups, 0);
   db.close();
 });

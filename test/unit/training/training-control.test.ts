@@ -137,6 +137,15 @@ test('bad settings are refused naming the field; durations parse', () => {
   // a run recorded before evalParallel existed keeps evaluating on every sequence; a new one evaluates one item at a time
   assert.equal(storedTrainingConfig({ steps: 5 }).evalParallel, 0);
   assert.equal(resolveTrainingConfig().evalParallel, 1);
+  // the learning rate is constant unless a decay is asked for; a stored run without the setting stays constant
+  assert.equal(resolveTrainingConfig().lrSchedule, 'constant');
+  assert.equal(storedTrainingConfig({ steps: 5 }).lrSchedule, 'constant');
+  assert.throws(() => resolveTrainingConfig({ lrSchedule: 'step' as 'cosine' }), {
+    message: 'Training setting lrSchedule is "step"; it must be "constant", "cosine" or "linear".',
+  });
+  assert.throws(() => resolveTrainingConfig({ lrMinRatio: 1.5 }), {
+    message: 'Training setting lrMinRatio is 1.5; it must be in [0, 1] (a fraction of the learning rate).',
+  });
   assert.equal(parseDuration('30m'), 1_800_000);
   assert.equal(parseDuration('90s'), 90_000);
   assert.throws(

@@ -275,3 +275,36 @@ test('held-out items are evaluated one at a time by default (a reproducible figu
   assert.deepEqual(await concurrency({ evalParallel: 0 }), { eval: 3, train: 4 }, 'all three held-out items at once');
   assert.deepEqual(await concurrency({ evalParallel: 2 }), { eval: 2, train: 4 });
 });
+
+test('a cosine learning-rate schedule decays each step from the peak to the floor at the last step; the default stays constant', async () => {
+  const rates = async (config: { lrSchedule?: 'cosine' | 'linear'; lrMinRatio?: number }) => {
+    const { dir, db, runs, dataset, planner } = setup();
+    const log = { requests: [] as TrainStepRequest[], saves: 0 };
+    const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(5), setup: syntheticSetup, limits: { maxSteps: 1 } });
+    const result = await train({
+      db,
+      runs,
+      datasetId: dataset.name,
+      baseModel: 'base.gguf',
+      agent,
+      planner,
+      adaptersDir: path.join(dir, 'adapters'),
+      startTrainer: async () => recordingTrainer(log),
+      // groups of 8 coin flips: every step has an informative group, so every step updates
+      config: { steps: 5, groupSize: 8, tasksPerStep: 3, learningRate: 1e-3, ...config },
+    });
+    const stored = new TrainingStore(db).stepMetrics(result.trainingRunId).filter((m) => m.step > 0);
+    db.close();
+    assert.equal(log.requests.length, 5, 'one update per step');
+    assert.deepEqual(
+      stored.map((m) => m.metrics.learningRate),
+      log.requests.map((r) => r.learningRate),
+      "each step's metrics record the rate it trained at",
+    );
+    return log.requests.map((r) => Number(r.learningRate.toPrecision(6)));
+  };
+  assert.deepEqual(await rates({}), [1e-3, 1e-3, 1e-3, 1e-3, 1e-3]);
+  // cosine from 1e-3 to 1e-4 over steps 1..5: 1e-4 + 9e-4 * (1 + cos(pi * (s - 1) / 4)) / 2
+  assert.deepEqual(await rates({ lrSchedule: 'cosine', lrMinRatio: 0.1 }), [1e-3, 0.000868198, 0.00055, 0.000231802, 1e-4]);
+  assert.deepEqual(await rates({ lrSchedule: 'linear', lrMinRatio: 0 }), [1e-3, 0.00075, 0.0005, 0.00025, 0]);
+});

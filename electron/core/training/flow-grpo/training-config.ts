@@ -3,6 +3,7 @@ import { InflowError } from '../../errors.ts';
 import type { AdvantageGrouping } from './advantages.ts';
 import type { LoraConfig } from '../trainer/trainer-protocol.ts';
 import { defaults } from '../../contract/defaults.ts';
+import { learningRateAt } from '../trainer/native-trainer-schedule.ts';
 
 /** Every knob of a Flow-GRPO run; defaults follow the AgentFlow reference trainer (lupantech/AgentFlow train/config.yaml with verl 0.5.0 defaults) where they apply. */
 export interface TrainingConfig {
@@ -57,7 +58,17 @@ export interface TrainingConfig {
   /** Passes over a step's samples (PPO epochs; the reference: 1). */
   ppoEpochs: number;
   klBeta: number;
+  /** Peak learning rate: every step's with the constant schedule, the first step's with a decaying one. */
   learningRate: number;
+  /**
+   * How the learning rate moves over the run's `steps` (a pure function of the step, so a resume continues on the same
+   * curve): 'constant' (the reference's), or 'cosine' / 'linear' decay from `learningRate` at step 1 to
+   * `learningRate * lrMinRatio` at the last step, which lets a run settle where it has learnt instead of being shaken
+   * out of it by its last, sparse updates (docs/training.md, "Learning-rate schedule").
+   */
+  lrSchedule: 'constant' | 'cosine' | 'linear';
+  /** Floor of a decaying schedule, as a fraction of `learningRate` (reached at the last step). */
+  lrMinRatio: number;
   weightDecay: number;
   maxGradNorm: number;
   lora: LoraConfig;
@@ -111,6 +122,8 @@ export const defaultTrainingConfig: TrainingConfig = {
   ppoEpochs: 1,
   klBeta: 0.001,
   learningRate: 1e-5,
+  lrSchedule: 'constant',
+  lrMinRatio: 0.1,
   weightDecay: 0.01,
   maxGradNorm: 1,
   lora: { rank: 16, alpha: 32, targets: ['q', 'k', 'v', 'o'] },
@@ -163,6 +176,8 @@ const trainingConfigSchema = z.object({
   dualClip: numberWhere('0 (off) or above 1 (the reference: 3)', (v) => v === 0 || v > 1),
   temperature: numberWhere('in (0, 2] (rollouts must sample)', (v) => v > 0 && v <= 2),
   learningRate: numberWhere('in (0, 1)', (v) => v > 0 && v < 1),
+  lrSchedule: z.enum(['constant', 'cosine', 'linear'], { error: '"constant", "cosine" or "linear"' }),
+  lrMinRatio: numberWhere('in [0, 1] (a fraction of the learning rate)', (v) => v >= 0 && v <= 1),
   clipLow: numberWhere('in (0, 1)', (v) => v > 0 && v < 1),
   clipHigh: numberWhere('> 0', (v) => v > 0),
   klBeta: numberWhere('≥ 0', (v) => v >= 0),
@@ -196,6 +211,16 @@ export function resolveTrainingConfig(overrides: Partial<TrainingConfig> = {}): 
 export function storedTrainingConfig(stored: Partial<TrainingConfig>): TrainingConfig {
   const legacy: Partial<TrainingConfig> = { dualClip: 0, miniBatches: 1, ppoEpochs: 1, evalLimit: 0, evalParallel: 0 };
   return { ...defaultTrainingConfig, ...legacy, ...stored, lora: { ...defaultTrainingConfig.lora, ...stored.lora } };
+}
+
+/** The learning rate of training step `step` (1-based) under the run's schedule. */
+export function stepLearningRate(config: Pick<TrainingConfig, 'learningRate' | 'lrSchedule' | 'lrMinRatio' | 'steps'>, step: number): number {
+  if (config.lrSchedule === 'constant') return config.learningRate;
+  // step 1 at the peak, the last step at the floor
+  return learningRateAt(
+    { peak: config.learningRate, type: config.lrSchedule, totalSteps: Math.max(1, config.steps - 1), minRatio: config.lrMinRatio },
+    step - 1,
+  );
 }
 
 /** Parses a duration such as 30m, 2h, 90s or 1500 (ms). */

@@ -13,6 +13,7 @@ import { collectStep } from './step-collector.ts';
 import { buildSamples, fitSamples } from './step-samples.ts';
 import { TrainingStore, type StepMetrics } from '../training-store.ts';
 import { openRun, resumePoint } from './open-run.ts';
+import { stepLearningRate } from './training-config.ts';
 import type { TrainingEvent, TrainingStopReason, TrainOptions, TrainResult } from './train-options.ts';
 import { demonstrationRuns, replayDemonstrations } from './demonstration-replay.ts';
 import type { PolicyTrainer, TrainSample } from '../trainer/trainer-protocol.ts';
@@ -213,6 +214,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const updateStart = performance.now();
         const unload = config.unloadDuringUpdate === 'always' || (config.unloadDuringUpdate === 'auto' && options.planner.memoryIsShort?.() === true);
         if (unload) await options.planner.unload?.();
+        const learningRate = stepLearningRate(config, step);
         const result = await trainer.step({
           samples,
           objective: config.objective,
@@ -220,7 +222,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           clipHigh: config.clipHigh,
           dualClip: config.dualClip,
           klBeta: config.klBeta,
-          learningRate: config.learningRate,
+          learningRate,
           weightDecay: config.weightDecay,
           maxGradNorm: config.maxGradNorm,
           miniBatches: config.miniBatches,
@@ -237,6 +239,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           clipFraction: result.clipFraction,
           tokensPerSecond: result.tokens / (result.durationMs / 1000),
           trainedTokens: result.tokens,
+          learningRate,
           ...(result.skipped === undefined ? {} : { updateSkipped: result.skipped }),
           ...(result.updates
             ? { updates: result.updates.map((u) => ({ loss: u.loss, kl: u.kl, clipFraction: u.clipFraction, samples: u.samples })) }
