@@ -10,7 +10,7 @@ import { lastFour, runSuite, suites, timeToTarget, type CurvePoint, type Learnin
  * planner on the real agent loop, real engine and real native trainer (the product's update: 4 mini-batch updates per
  * step, old log-probs fixed first, dual clip 3; the suites' settings, chosen on development seeds 11-16: dynamic
  * sampling with per-group temperature raising, lr 5e-3, KL 0.1 to the warm start, groups of 8 for multi-turn and of 16
- * for partly-right):
+ * for partly-right, whose lr decays (cosine) to 5e-4 by its last step):
  *
  * - multi-turn: two planner turns in a kind-specific order, reward only at the end, broadcast to both turns (maxSteps 3);
  *   the untrained planner was shown one kind's two tools by the user (SFT on six demonstrations) and solves about that
