@@ -46,11 +46,21 @@ function setup() {
   const db = openDatabase(path.join(dir, 'inflow.db'));
   const runs = new RunStore(db);
   const dataset = new DatasetStore(db).create(syntheticItems({ train: 12, heldOut: 2 }), { name: 'words' });
-  return { dir, db, runs, dataset, handle: { async setAdapter() {} } };
+  // what every run here shares; a test adds its agent and config, and overrides the rest where it must
+  const options = {
+    db,
+    runs,
+    planner: { async setAdapter() {} },
+    datasetId: dataset.id,
+    baseModel: 'base.gguf',
+    adaptersDir: path.join(dir, 'adapters'),
+    startTrainer: async () => recordingTrainer([]),
+  };
+  return { dir, db, runs, dataset, options };
 }
 
 test('SFT trains on the planner turns of the runs the user approved, with this base model, and on nothing else', async () => {
-  const { dir, db, runs, dataset, handle } = setup();
+  const { db, runs, options } = setup();
   const ask = async (model: ScriptedLanguageModel, question: string) => {
     const task = runs.createTask({ question, source: 'user' });
     const { tools, models } = syntheticSetup(task);
@@ -74,13 +84,9 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
   const requests: TrainStepRequest[] = [];
   const agent = createAgentRollout({ store: runs, planner: own, setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db,
-    runs,
+    ...options,
     agent,
-    planner: handle,
-    datasetId: dataset.id,
     baseModel: '/models/planner.gguf',
-    adaptersDir: path.join(dir, 'adapters'),
     startTrainer: async () => recordingTrainer(requests),
     config: { objective: 'sft', steps: 2 },
   });
@@ -96,24 +102,14 @@ test('SFT trains on the planner turns of the runs the user approved, with this b
 
   // without any approved run of this model there is nothing to learn from: a clear error, not an empty run
   await assert.rejects(
-    train({
-      db,
-      runs,
-      agent,
-      planner: handle,
-      datasetId: dataset.id,
-      baseModel: '/models/unused.gguf',
-      adaptersDir: path.join(dir, 'adapters'),
-      startTrainer: async () => recordingTrainer([]),
-      config: { objective: 'sft' },
-    }),
+    train({ ...options, agent, baseModel: '/models/unused.gguf', config: { objective: 'sft' } }),
     (error: unknown) => (error as { code?: string }).code === 'TRAINING_NO_DEMONSTRATIONS',
   );
   db.close();
 });
 
 test('each SFT step asks the demonstrated questions again and reports how many get the demonstrated tools; --until-reproduced stops once all do', async () => {
-  const { dir, db, runs, dataset, handle } = setup();
+  const { db, runs, options } = setup();
   let choice: 'reverser' | 'counter' = 'reverser';
   const model = planner(() => choice);
   for (const word of ['apple', 'stone']) {
@@ -136,13 +132,9 @@ test('each SFT step asks the demonstrated questions again and reports how many g
   const agent = createAgentRollout({ store: runs, planner: model, setup: syntheticSetup, limits: { maxSteps: 1 } });
   const run = (config: { untilReproduced?: boolean }) =>
     train({
-      db,
-      runs,
+      ...options,
       agent,
-      planner: handle,
-      datasetId: dataset.id,
       baseModel: '/models/planner.gguf',
-      adaptersDir: path.join(dir, 'adapters'),
       startTrainer: async () => ({
         ...trainer,
         async step(request) {
@@ -174,18 +166,9 @@ test('each SFT step asks the demonstrated questions again and reports how many g
 });
 
 test('dynamic sampling draws more tasks, bounded and counted, while too few groups are informative', async () => {
-  const { dir, db, runs, dataset, handle } = setup();
+  const { db, runs, options } = setup();
   // always the reverser: a reverse group all succeeds, a count group all fails; no group is ever informative
   const stuck = createAgentRollout({ store: runs, planner: planner(() => 'reverser'), setup: syntheticSetup, limits: { maxSteps: 1 } });
-  const options = {
-    db,
-    runs,
-    planner: handle,
-    datasetId: dataset.id,
-    baseModel: 'base.gguf',
-    adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer([]),
-  };
   const first = await train({ ...options, agent: stuck, config: { steps: 2, groupSize: 2, tasksPerStep: 2, dynamicSampling: 3, evalEvery: 5 } });
   for (const { metrics } of new TrainingStore(db).stepMetrics(first.trainingRunId).slice(1)) {
     assert.equal(metrics.extraTasks, 3, 'the bound');
@@ -217,7 +200,7 @@ test('dynamic sampling draws more tasks, bounded and counted, while too few grou
 });
 
 test('a task on which every rollout failed is sampled again at the exploration temperature, within the dynamic-sampling bound', async () => {
-  const { dir, db, runs, dataset, handle } = setup();
+  const { db, runs, options } = setup();
   // picks the reverser at the rollout temperature: count tasks all fail there; only when sampled hotter does it try the counter
   const hotTurn: ScriptedTurn = (request) => ({
     json: { justification: 'j', context: 'c', sub_goal: 's', tool_name: (request.sampling?.temperature ?? 0) > 1 ? 'counter' : 'reverser' },
@@ -225,17 +208,7 @@ test('a task on which every rollout failed is sampled again at the exploration t
   const hot = new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => hotTurn) });
   const agent = createAgentRollout({ store: runs, planner: hot, setup: syntheticSetup, limits: { maxSteps: 1 } });
   const run = (config: { steps: number; explorationTemperature?: number }) =>
-    train({
-      db,
-      runs,
-      agent,
-      planner: handle,
-      datasetId: dataset.id,
-      baseModel: 'base.gguf',
-      adaptersDir: path.join(dir, 'adapters'),
-      startTrainer: async () => recordingTrainer([]),
-      config: { groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10, ...config },
-    });
+    train({ ...options, agent, config: { groupSize: 2, tasksPerStep: 4, dynamicSampling: 8, evalEvery: 10, ...config } });
   const result = await run({ steps: 3, explorationTemperature: 1.2 });
   const store = new TrainingStore(db);
   let explored = 0;

@@ -29,7 +29,9 @@ function scriptedPlanner(seed: number): ScriptedLanguageModel {
   return new ScriptedLanguageModel({ id: 'planner', turns: Array.from({ length: 5000 }, () => turn) });
 }
 
-function recordingTrainer(log: { requests: TrainStepRequest[]; failStateAtStep?: number; saves: number }): PolicyTrainer {
+type TrainerLog = { requests: TrainStepRequest[]; failStateAtStep?: number; saves: number };
+
+function recordingTrainer(log: TrainerLog): PolicyTrainer {
   return {
     async step(request) {
       log.requests.push(request);
@@ -61,23 +63,27 @@ function setup() {
       swaps.push(p);
     },
   };
-  return { dir, db, runs, dataset, swaps, planner };
-}
-
-test('each step trains on the non-zero-advantage planner turns of its groups, stores metrics and a versioned adapter', async () => {
-  const { dir, db, runs, dataset, swaps, planner } = setup();
-  const log = { requests: [] as TrainStepRequest[], saves: 0 };
-  const events: TrainingEvent[] = [];
-  const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(1), setup: syntheticSetup, limits: { maxSteps: 1 } });
-  const result = await train({
+  // what most runs here share: a test adds its agent and config, and overrides the rest where it must
+  const trainOptions = (log: TrainerLog) => ({
     db,
     runs,
     datasetId: dataset.name,
     baseModel: 'base.gguf',
-    agent,
     planner,
     adaptersDir: path.join(dir, 'adapters'),
     startTrainer: async () => recordingTrainer(log),
+  });
+  return { dir, db, runs, dataset, swaps, planner, trainOptions };
+}
+
+test('each step trains on the non-zero-advantage planner turns of its groups, stores metrics and a versioned adapter', async () => {
+  const { db, runs, swaps, trainOptions } = setup();
+  const log = { requests: [] as TrainStepRequest[], saves: 0 };
+  const events: TrainingEvent[] = [];
+  const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(1), setup: syntheticSetup, limits: { maxSteps: 1 } });
+  const result = await train({
+    ...trainOptions(log),
+    agent,
     onEvent: (e) => events.push(e),
     config: { steps: 3, groupSize: 4, tasksPerStep: 2, learningRate: 1e-3 },
   });
@@ -165,18 +171,12 @@ test('a step that fails before it commits is redone on resume with the same roll
 });
 
 test('rollouts and turn samples export as JSONL with text, token ids, old log-probs, rewards and advantages', async () => {
-  const { dir, db, runs, dataset, planner } = setup();
+  const { dir, db, runs, trainOptions } = setup();
   const log = { requests: [] as TrainStepRequest[], saves: 0 };
   const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(3), setup: syntheticSetup, limits: { maxSteps: 1 } });
   const result = await train({
-    db,
-    runs,
-    datasetId: dataset.id,
-    baseModel: 'base.gguf',
+    ...trainOptions(log),
     agent,
-    planner,
-    adaptersDir: path.join(dir, 'adapters'),
-    startTrainer: async () => recordingTrainer(log),
     config: { steps: 1, groupSize: 3, tasksPerStep: 2, evalEvery: 5 },
   });
   const exported = exportTrainingSamples(new TrainingStore(db), { outDir: path.join(dir, 'export'), trainingRunId: result.trainingRunId });
@@ -242,7 +242,7 @@ test('stopping mid-rollouts pauses the run without recording a cut-short rollout
 
 test('held-out items are evaluated one at a time by default (a reproducible figure), on every sequence with evalParallel 0; rollouts stay parallel', async () => {
   const concurrency = async (config: { evalParallel?: number }) => {
-    const { dir, db, runs, dataset, planner } = setup();
+    const { db, runs, planner, trainOptions } = setup();
     const inner = createAgentRollout({ store: runs, planner: scriptedPlanner(3), setup: syntheticSetup, limits: { maxSteps: 1 } });
     const running = { eval: 0, train: 0 };
     const most = { eval: 0, train: 0 };
@@ -258,14 +258,9 @@ test('held-out items are evaluated one at a time by default (a reproducible figu
     };
     const log = { requests: [] as TrainStepRequest[], saves: 0 };
     await train({
-      db,
-      runs,
-      datasetId: dataset.name,
-      baseModel: 'base.gguf',
+      ...trainOptions(log),
       agent,
       planner: { ...planner, parallelSequences: 4 },
-      adaptersDir: path.join(dir, 'adapters'),
-      startTrainer: async () => recordingTrainer(log),
       config: { steps: 1, groupSize: 4, tasksPerStep: 1, ...config },
     });
     db.close();
@@ -278,21 +273,11 @@ test('held-out items are evaluated one at a time by default (a reproducible figu
 
 test('a cosine learning-rate schedule decays each step from the peak to the floor at the last step; the default stays constant', async () => {
   const rates = async (config: { lrSchedule?: 'cosine' | 'linear'; lrMinRatio?: number }) => {
-    const { dir, db, runs, dataset, planner } = setup();
+    const { db, runs, trainOptions } = setup();
     const log = { requests: [] as TrainStepRequest[], saves: 0 };
     const agent = createAgentRollout({ store: runs, planner: scriptedPlanner(5), setup: syntheticSetup, limits: { maxSteps: 1 } });
-    const result = await train({
-      db,
-      runs,
-      datasetId: dataset.name,
-      baseModel: 'base.gguf',
-      agent,
-      planner,
-      adaptersDir: path.join(dir, 'adapters'),
-      startTrainer: async () => recordingTrainer(log),
-      // groups of 8 coin flips: every step has an informative group, so every step updates
-      config: { steps: 5, groupSize: 8, tasksPerStep: 3, learningRate: 1e-3, ...config },
-    });
+    // groups of 8 coin flips: every step has an informative group, so every step updates
+    const result = await train({ ...trainOptions(log), agent, config: { steps: 5, groupSize: 8, tasksPerStep: 3, learningRate: 1e-3, ...config } });
     const stored = new TrainingStore(db).stepMetrics(result.trainingRunId).filter((m) => m.step > 0);
     db.close();
     assert.equal(log.requests.length, 5, 'one update per step');
