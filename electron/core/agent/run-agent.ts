@@ -176,7 +176,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       let emitted = '';
       const stream = (chunk: string) => {
         streamed += chunk;
-        const current = profile.answerFromText(streamed);
+        const current = wellFormedAnswer(profile.answerFromText(streamed), { streaming: true });
         if (current.length > emitted.length && current.startsWith(emitted)) {
           emit({ type: 'answer-delta', text: current.slice(emitted.length) });
           emitted = current;
@@ -189,7 +189,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
         unlimited: true,
         ...(stopReason === 'time_limit' ? { signal: budget.answerSignal() } : {}),
       });
-      answer = profile.name === 'structured' ? answerFromStructured(generation, profile) : profile.answerFromText(generation.text);
+      answer = wellFormedAnswer(profile.name === 'structured' ? answerFromStructured(generation, profile) : profile.answerFromText(generation.text));
       if (answer.length > emitted.length && answer.startsWith(emitted)) emit({ type: 'answer-delta', text: answer.slice(emitted.length) });
     }
   } catch (caught) {
@@ -287,6 +287,17 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     });
     return verification.stop;
   }
+}
+
+/**
+ * The answer as the caller sees it, streams it and the store keeps it. A model's JSON can carry an escape that names
+ * half a surrogate pair (`\udeae`); JSON.parse keeps the lone half, which SQLite would store as U+FFFD while the
+ * caller got the half, so the recorded answer and the returned one would differ. Each lone half becomes U+FFFD here,
+ * for all three. While streaming, a trailing first half is held back: the next chunk may complete the pair.
+ */
+function wellFormedAnswer(text: string, options: { streaming?: boolean } = {}): string {
+  const settled = options.streaming === true && /[\uD800-\uDBFF]$/.test(text) ? text.slice(0, -1) : text;
+  return settled.toWellFormed();
 }
 
 function answerFromStructured(generation: Generation, profile: PromptProfile): string {

@@ -156,3 +156,29 @@ test('a demonstration naming a tool the run does not have, or on the agentflow p
   );
   assert.equal(model.requests.length, 0);
 });
+
+test('an answer whose JSON names half a surrogate pair is shown, streamed and recorded alike; an escaped pair split across chunks streams whole', async () => {
+  const answerOf = async (reply: string | { json: unknown }) => {
+    const model = new ScriptedLanguageModel({ turns: [analysis, plan(), command({ a: 2, b: 3 }), verdict('STOP'), reply] });
+    const runs = store();
+    const deltas: string[] = [];
+    const result = await runAgent({
+      question: 'What is 2 + 3?',
+      models: { planner: model },
+      tools: [additionTool()],
+      store: runs,
+      onEvent: (e) => {
+        if (e.type === 'answer-delta') deltas.push(e.text);
+      },
+    });
+    // what the caller got, what it saw streamed and what was stored are the same text
+    assert.equal(deltas.join(''), result.answer);
+    assert.equal(runs.getRun(result.runId)!.answer, result.answer);
+    return result.answer;
+  };
+  // a random model's JSON can carry an escape such as \udeae: JSON.parse keeps the lone half, SQLite would store U+FFFD
+  assert.equal(await answerOf(final('5 \udeae x')), '5 \ufffd x');
+  assert.equal(await answerOf(final('\ud83d')), '\ufffd');
+  // \ud83d and \ude00 arrive in different chunks: the first half is held back until the second completes the pair
+  assert.equal(await answerOf('{"process_summary":"s","answer":"ok \\ud83d\\ude00 5"}'), 'ok \u{1F600} 5');
+});
