@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { sendToChild } from '../../child-message.ts';
 import { InflowError } from '../../errors.ts';
 import { watchMemory } from './process-memory.ts';
 import { resolvePyodideDir, sandboxLaunch } from './sandbox-launch.ts';
@@ -155,7 +156,7 @@ export class PythonSandbox {
           reject(error);
         },
       };
-      child.send({ id, code });
+      sendToChild(child, { id, code });
     });
   }
 
@@ -183,7 +184,7 @@ export class PythonSandbox {
       snapshotMode,
     });
     this.child = child;
-    if (snapshotMode === 'load') child.send({ snapshot });
+    if (snapshotMode === 'load') sendToChild(child, { snapshot });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);

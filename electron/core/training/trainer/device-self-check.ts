@@ -13,6 +13,7 @@
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sendToChild } from '../../child-message.ts';
 import type { SelfCheckView } from '../../contract/system.ts';
 import type { NativeTrainer, TrainingSample } from './native-trainer.ts';
 import { seededRandom } from '../seeded-random.ts';
@@ -184,7 +185,8 @@ export function runSelfCheckIsolated(options: {
         ),
       ),
     );
-    child.send({ modelPath: options.modelPath, threads: options.threads });
+    child.on('error', (error) => finish(failed(`the check's process could not run: ${error.message}`)));
+    sendToChild(child, { modelPath: options.modelPath, threads: options.threads });
   });
 }
 

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { sendToChild } from '../../child-message.ts';
 import { InflowError, type SerializedError } from '../../errors.ts';
 import type { PolicyTrainer, TrainerCommand, TrainerInit, TrainerReply, TrainStepRequest, TrainStepResult } from './trainer-protocol.ts';
 
@@ -98,15 +99,25 @@ export function forkChannel(): TrainerChannel {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const exitListeners: Array<(code: number | null) => void> = [];
+  let ended = false;
+  const end = (code: number | null) => {
+    if (ended) return;
+    ended = true;
+    for (const listener of exitListeners) listener(code);
+  };
+  child.once('exit', (code) => end(code));
+  // a process that could not start gets no 'exit': it ends here (a failed send is handled by sendToChild)
+  child.on('error', () => {
+    if (child.pid === undefined) end(null);
+  });
   return {
-    postMessage: (message) => {
-      child.send(message);
-    },
+    postMessage: (message) => sendToChild(child, message),
     onMessage: (listener) => {
       child.on('message', (message) => listener(message as TrainerReply));
     },
     onExit: (listener) => {
-      child.once('exit', (code) => listener(code));
+      exitListeners.push(listener);
     },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
