@@ -9,7 +9,6 @@ import type { ChildProcess } from 'node:child_process';
  */
 export function sendToChild(child: ChildProcess, message: unknown): void {
   if (!child.connected) return;
-  child.send(message as Parameters<ChildProcess['send']>[0], (error) => {
-    void error; // reported by the child's 'exit', which follows
-  });
+  // a failed send is reported by the child's 'exit', which follows
+  child.send(message as Parameters<ChildProcess['send']>[0], () => undefined);
 }

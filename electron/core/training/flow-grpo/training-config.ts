@@ -215,8 +215,7 @@ export function storedTrainingConfig(stored: Partial<TrainingConfig>): TrainingC
 
 /** The learning rate of training step `step` (1-based) under the run's schedule. */
 export function stepLearningRate(config: Pick<TrainingConfig, 'learningRate' | 'lrSchedule' | 'lrMinRatio' | 'steps'>, step: number): number {
-  if (config.lrSchedule === 'constant') return config.learningRate;
-  // step 1 at the peak, the last step at the floor
+  // the trainer's schedule function, over training steps: step 1 at the peak, the last step at the floor
   return learningRateAt(
     { peak: config.learningRate, type: config.lrSchedule, totalSteps: Math.max(1, config.steps - 1), minRatio: config.lrMinRatio },
     step - 1,
